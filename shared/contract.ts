@@ -1,0 +1,260 @@
+/**
+ * The IPC contract: every call (renderer -> main, request/response) and every event (main -> renderer),
+ * declared once with a runtime schema. Main validates each payload against it; the Electron IPC binding,
+ * the web host and the tests all dispatch through the same handler table (electron/handlers.ts).
+ *
+ * Binary payloads (photos, masks, rendered images) travel as Uint8Array: structured clone over Electron
+ * IPC, a framed binary body over the web host (shared/wire.ts). Never as data URLs.
+ */
+import { z } from 'zod';
+import { errorCodes } from './errors';
+
+export const Bytes = z.instanceof(Uint8Array, { message: 'expected binary data (Uint8Array)' });
+
+export const Id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, - and _');
+
+export const Rect = z.object({
+  x: z.number().int().nonnegative(),
+  y: z.number().int().nonnegative(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type Rect = z.infer<typeof Rect>;
+
+export const apiSizes = ['1024x1024', '1536x1024', '1024x1536'] as const;
+export const ApiSize = z.enum(apiSizes);
+export type ApiSize = z.infer<typeof ApiSize>;
+
+/** The service's parameters (SEGMIND_API.md). `size: 'auto'` means Maskroom picks the best-fitting API size. */
+export const EditParams = z.object({
+  size: z.enum(['auto', ...apiSizes]).default('auto'),
+  quality: z.enum(['low', 'medium', 'high', 'auto']).default('high'),
+  background: z.enum(['opaque', 'transparent']).default('opaque'),
+  outputFormat: z.enum(['png', 'jpeg', 'webp']).default('png'),
+  outputCompression: z.number().int().min(0).max(100).default(95),
+  moderation: z.enum(['auto', 'low']).default('auto'),
+});
+export type EditParams = z.output<typeof EditParams>;
+export type EditParamsInput = z.input<typeof EditParams>;
+
+/** The edit mask: 8-bit, the photo's size, 255 = change, 0 = keep. Raw bytes, or a PNG (luminance). */
+export const MaskPayload = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('raw'),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    data: Bytes,
+  }),
+  z.object({ kind: z.literal('png'), data: Bytes }),
+]);
+export type MaskPayload = z.infer<typeof MaskPayload>;
+
+export const jobStates = [
+  'preparing',
+  'uploading',
+  'queued',
+  'processing',
+  'downloading',
+  'compositing',
+  'done',
+  'failed',
+  'cancelled',
+] as const;
+export const JobState = z.enum(jobStates);
+export type JobState = z.infer<typeof JobState>;
+
+export const WireErrorSchema = z.object({ code: z.enum(errorCodes), message: z.string() });
+
+export const JobStatus = z.object({
+  jobId: Id,
+  projectId: Id,
+  groupId: Id,
+  state: JobState,
+  elapsedSeconds: z.number().nonnegative(),
+  prompt: z.string(),
+  requestId: z.string().optional(),
+  layerId: Id.optional(),
+  error: WireErrorSchema.optional(),
+});
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const Layer = z.object({
+  id: Id,
+  prompt: z.string(),
+  visible: z.boolean(),
+  rect: Rect,
+  createdAt: z.string(),
+  requestId: z.string().nullable(),
+  groupId: Id.nullable(),
+  model: z.string(),
+  params: EditParams,
+  feather: z.number().nonnegative(),
+  creditsLeft: z.number().nullable(),
+  timings: z.record(z.string(), z.number()),
+});
+export type Layer = z.infer<typeof Layer>;
+
+export const ProjectState = z.object({
+  id: Id,
+  name: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  revision: z.number().int().nonnegative(),
+  layers: z.array(Layer),
+  jobs: z.array(JobStatus),
+});
+export type ProjectState = z.infer<typeof ProjectState>;
+
+export const ProjectSummary = z.object({
+  id: Id,
+  name: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  layerCount: z.number().int().nonnegative(),
+  updatedAt: z.string(),
+});
+export type ProjectSummary = z.infer<typeof ProjectSummary>;
+
+export const Settings = z.object({
+  apiKeySet: z.boolean(),
+  /** Where the key lives: encrypted by the OS, in plain text (OS offers no secret store), the environment, nowhere. */
+  keyStorage: z.enum(['encrypted', 'plaintext', 'environment', 'memory', 'none']),
+  keyStorageWarning: z.string().nullable(),
+  apiBase: z.string().url(),
+  storageBase: z.string().url(),
+  transport: z.enum(['upload', 'inline']),
+  mode: z.enum(['async', 'sync']),
+  timeoutSeconds: z.number().int().min(10).max(3600),
+  defaults: EditParams,
+  feather: z.number().min(0).max(200),
+  colorMatch: z.boolean(),
+  libraryDir: z.string(),
+});
+export type Settings = z.infer<typeof Settings>;
+
+export const SettingsPatch = Settings.omit({ apiKeySet: true, keyStorage: true, keyStorageWarning: true })
+  .extend({ defaults: EditParams.partial() })
+  .partial();
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+export const RenderTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('original') }),
+  z.object({ kind: z.literal('current') }),
+  /** The image as it was right after this layer: the visible stack up to and including it. */
+  z.object({ kind: z.literal('layer'), layerId: Id }),
+  z.object({ kind: z.literal('thumbnail'), layerId: Id }),
+]);
+export type RenderTarget = z.infer<typeof RenderTarget>;
+
+export const RenderedImage = z.object({
+  data: Bytes,
+  mime: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type RenderedImage = z.infer<typeof RenderedImage>;
+
+export const ExportFormat = z.enum(['jpeg', 'png', 'tiff', 'webp']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+const empty = z.object({}).strict();
+const ok = z.object({ ok: z.literal(true) });
+
+function call<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
+  return { request, response };
+}
+
+export const calls = {
+  'app:info': call(
+    empty,
+    z.object({ version: z.string(), host: z.enum(['electron', 'web']), platform: z.string() }),
+  ),
+  'settings:get': call(empty, Settings),
+  'settings:update': call(SettingsPatch, Settings),
+  /** Write-only: the renderer can set or clear the key, never read it back. */
+  'settings:setApiKey': call(z.object({ key: z.string().trim().min(1).max(1000).nullable() }), Settings),
+  'projects:list': call(empty, z.array(ProjectSummary)),
+  'project:create': call(
+    z.object({ name: z.string().min(1).max(255), photo: Bytes }),
+    ProjectState,
+  ),
+  'project:open': call(z.object({ projectId: Id }), ProjectState),
+  'project:close': call(z.object({ projectId: Id }), ok),
+  'image:render': call(
+    z.object({
+      projectId: Id,
+      target: RenderTarget,
+      /** Longest side in pixels; omitted = full resolution. */
+      maxSize: z.number().int().min(16).max(65535).optional(),
+    }),
+    RenderedImage,
+  ),
+  'edit:run': call(
+    z.object({
+      projectId: Id,
+      prompt: z.string().trim().min(1, 'describe the change in the prompt').max(32000),
+      params: EditParams,
+      feather: z.number().min(0).max(200).optional(),
+      mask: MaskPayload,
+      references: z.array(Bytes).max(15).default([]),
+      variations: z.number().int().min(1).max(4).default(1),
+    }),
+    z.object({ groupId: Id, jobIds: z.array(Id) }),
+  ),
+  'edit:cancel': call(z.object({ jobId: Id }), ok),
+  'layer:setVisible': call(z.object({ projectId: Id, layerId: Id, visible: z.boolean() }), ProjectState),
+  /** Non-destructive: hides every layer after this one (null = back to the original). */
+  'layer:revertTo': call(z.object({ projectId: Id, layerId: Id.nullable() }), ProjectState),
+  'layer:delete': call(z.object({ projectId: Id, layerId: Id }), ProjectState),
+  /** Variations: show this layer of its group and hide its siblings. */
+  'layer:choose': call(z.object({ projectId: Id, layerId: Id }), ProjectState),
+  'export:image': call(
+    z.object({
+      projectId: Id,
+      format: ExportFormat,
+      quality: z.number().int().min(1).max(100).optional(),
+      /** Export the stack up to this layer instead of the current image. */
+      layerId: Id.optional(),
+    }),
+    z.object({ fileName: z.string(), mime: z.string(), data: Bytes }),
+  ),
+} as const;
+
+export const events = {
+  'job:progress': JobStatus,
+  'project:changed': ProjectState,
+  'credits:changed': z.object({ remaining: z.number() }),
+} as const;
+
+export type Calls = typeof calls;
+export type CallName = keyof Calls;
+export type EventName = keyof typeof events;
+export type CallRequest<K extends CallName> = z.input<Calls[K]['request']>;
+export type CallRequestParsed<K extends CallName> = z.output<Calls[K]['request']>;
+export type CallResponse<K extends CallName> = z.output<Calls[K]['response']>;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+export const callNames = Object.keys(calls) as CallName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isCallName(s: string): s is CallName {
+  return Object.prototype.hasOwnProperty.call(calls, s);
+}
+
+export type WireResult<T> = { ok: true; value: T } | { ok: false; error: z.infer<typeof WireErrorSchema> };
+
+/** What the renderer sees as window.maskroom, identical in Electron (preload) and the web host. */
+export interface MaskroomApi {
+  readonly host: 'electron' | 'web';
+  invoke<K extends CallName>(name: K, request: CallRequest<K>): Promise<CallResponse<K>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /**
+   * Drag the image out of the window as a full-resolution file. Electron: a native drag of a file main
+   * exported. Web host: a download of the same file.
+   */
+  dragOut(request: { projectId: string; format: ExportFormat; layerId?: string }): Promise<void>;
+}
