@@ -1,0 +1,73 @@
+/**
+ * The imaging core's public shape (issue 4). The pipeline (issue 5) codes against these types only.
+ */
+import type { ApiSize, ExportFormat, Rect } from '../../../shared/contract';
+
+export interface ImagingLimits {
+  /** Largest accepted image in pixels (decompression bombs). Default 300 MP. */
+  maxPixels: number;
+  /** Largest accepted file in bytes. */
+  maxFileBytes: number;
+}
+
+/** A decoded photo: upright (EXIF orientation applied), in its own colour space, 8 or 16 bit. */
+export interface Photo {
+  width: number;
+  height: number;
+  /** 3 (RGB) or 4 (RGBA); grey and CMYK sources are converted to RGB in their own profile's terms. */
+  channels: 3 | 4;
+  depth: 8 | 16;
+  /** Interleaved raw pixels, width*height*channels samples (Uint16Array when depth is 16). */
+  pixels: Uint8Array | Uint16Array;
+  /** The original's ICC profile, null when untagged (treated as sRGB). */
+  icc: Uint8Array | null;
+  /** The original's EXIF block, kept for export (orientation is normalised to 1 there). */
+  exif: Uint8Array | null;
+  format: string;
+}
+
+/** The edit mask: 8-bit, the photo's size, 255 = change, 0 = keep, soft values allowed. */
+export interface Mask {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface RegionPlan {
+  /** The part of the photo that is sent (inside the photo). */
+  crop: Rect;
+  /** Edge-extended padding added around the crop to reach the API aspect (in photo pixels). */
+  pad: { left: number; top: number; right: number; bottom: number };
+  apiSize: ApiSize;
+  /** API pixels per photo pixel (uniform: never non-uniform). */
+  scale: number;
+}
+
+export interface ApiInputs {
+  plan: RegionPlan;
+  /** sRGB PNG at apiSize. */
+  image: Uint8Array;
+  /** RGBA PNG at apiSize, alpha 0 where the edit mask is set, 255 elsewhere. */
+  mask: Uint8Array;
+}
+
+/**
+ * A layer's pixels: the changed rectangle, straight (non-premultiplied) RGBA where alpha is the feathered
+ * blend weight; depth follows the photo. Applying it: out = base*(1-a) + rgb*a; alpha 0 leaves base untouched.
+ */
+export interface Patch {
+  rect: Rect;
+  depth: 8 | 16;
+  /** rect.width*rect.height*4 samples. */
+  rgba: Uint8Array | Uint16Array;
+}
+
+export interface CompositeOptions {
+  feather: number;
+  colorMatch: boolean;
+}
+
+export interface ExportOptions {
+  format: ExportFormat;
+  quality?: number;
+}
