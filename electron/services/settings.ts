@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { promises as fs, readFileSync } from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { EditParams, Settings, SettingsPatch } from '../../shared/contract';
 import { writeFileAtomic } from './fs-atomic';
 

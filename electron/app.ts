@@ -1,0 +1,33 @@
+/**
+ * Composes the main-process services into the handler table and the event bus. Hosts (Electron main,
+ * web host, tests) supply only what differs between them: where preferences and the key are kept.
+ */
+import { createHandlers, type HandlerTable } from './handlers';
+import { EventBus } from './events';
+import { SettingsService, type Env, type PrefsStore, type SecretStore } from './services/settings';
+import { createWorkspace } from './services/workspace';
+import type { WorkspaceApi } from './services/workspace-types';
+import { version } from './version';
+
+export interface AppCoreOptions {
+  host: 'electron' | 'web';
+  prefs: PrefsStore;
+  secrets: SecretStore;
+  env?: Env;
+}
+
+export interface AppCore {
+  handlers: HandlerTable;
+  events: EventBus;
+  settings: SettingsService;
+  workspace: WorkspaceApi;
+  dispose(): Promise<void>;
+}
+
+export function createAppCore(o: AppCoreOptions): AppCore {
+  const events = new EventBus();
+  const settings = new SettingsService(o.prefs, o.secrets, o.env ?? process.env);
+  const workspace = createWorkspace({ settings, events });
+  const handlers = createHandlers({ version, host: o.host, settings, workspace });
+  return { handlers, events, settings, workspace, dispose: () => workspace.dispose() };
+}

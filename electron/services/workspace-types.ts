@@ -1,0 +1,27 @@
+/**
+ * What the handler table needs from the project side (issue 5 implements it in workspace.ts): projects in
+ * the library folder, edits through the pipeline, layers, rendering and export. One method per call in
+ * shared/contract.ts; requests arrive already validated by the dispatcher.
+ */
+import type { CallRequestParsed, CallResponse, EventName, EventPayload } from '../../shared/contract';
+
+export interface WorkspaceEvents {
+  emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
+}
+
+export interface WorkspaceApi {
+  listProjects(): Promise<CallResponse<'projects:list'>>;
+  createProject(req: CallRequestParsed<'project:create'>): Promise<CallResponse<'project:create'>>;
+  openProject(req: CallRequestParsed<'project:open'>): Promise<CallResponse<'project:open'>>;
+  closeProject(req: CallRequestParsed<'project:close'>): Promise<CallResponse<'project:close'>>;
+  render(req: CallRequestParsed<'image:render'>): Promise<CallResponse<'image:render'>>;
+  runEdit(req: CallRequestParsed<'edit:run'>): Promise<CallResponse<'edit:run'>>;
+  cancelEdit(req: CallRequestParsed<'edit:cancel'>): Promise<CallResponse<'edit:cancel'>>;
+  setLayerVisible(req: CallRequestParsed<'layer:setVisible'>): Promise<CallResponse<'layer:setVisible'>>;
+  revertTo(req: CallRequestParsed<'layer:revertTo'>): Promise<CallResponse<'layer:revertTo'>>;
+  deleteLayer(req: CallRequestParsed<'layer:delete'>): Promise<CallResponse<'layer:delete'>>;
+  chooseLayer(req: CallRequestParsed<'layer:choose'>): Promise<CallResponse<'layer:choose'>>;
+  exportImage(req: CallRequestParsed<'export:image'>): Promise<CallResponse<'export:image'>>;
+  /** Finish jobs, release locks. */
+  dispose(): Promise<void>;
+}
