@@ -1,0 +1,650 @@
+/**
+ * The project store: a project is a folder (docs/project-format.md).
+ *
+ *   project.json             the manifest, the commit point of every change (written last, atomically)
+ *   original.<ext>           the original photo's bytes, written once at creation and never again
+ *   layers/<id>.patch.png    per layer: the changed pixels (RGBA, alpha = feathered blend weight)
+ *   layers/<id>.mask.png     per layer: the edit mask as painted (8-bit grey, crop of the layer's rect)
+ *   layers/<id>.thumb.*      per layer: a small preview
+ *   journal/<job>.json       an edit in flight: its parameters and, once the service answers, its request id
+ *   journal/<job>.mask.png   the edit mask of that job, needed to finish it after a crash
+ *   .maskroom.lock           held while a process has the project open
+ *
+ * Every file is written through writeFileAtomic (temporary name, flush, rename). A layer's files are written
+ * before the manifest names them, and a layer is removed from the manifest before its files are deleted, so
+ * killing the process at any instant leaves a manifest whose layers all have their files. Opening sweeps
+ * temporary files and files no manifest layer names.
+ *
+ * The store stores bytes; it does not decode images (the pipeline and the imaging core do).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { EditParams, Id, type Layer, type ProjectState } from '../../../shared/contract';
+import { AppError } from '../../../shared/errors';
+import { sweepTempFiles, writeFileAtomic } from '../fs-atomic';
+import { crashPoint, crashWritingTemp, type CrashPoint } from './crash';
+import { acquireLock, type ProjectLock } from './lock';
+import {
+  FORMAT_NAME,
+  MANIFEST_FILE,
+  Manifest,
+  RegionPlanSchema,
+  SCHEMA_VERSION,
+  StoredLayer,
+} from './manifest';
+
+export const LAYERS_DIR = 'layers';
+export const JOURNAL_DIR = 'journal';
+
+/** A job in flight, journaled before anything is sent so a crash can be finished later. */
+export const JournalEntry = z.object({
+  jobId: Id,
+  /** The id the layer will get: a journal entry whose layer is already in the manifest is complete. */
+  layerId: Id,
+  groupId: Id.nullable(),
+  createdAt: z.string(),
+  prompt: z.string(),
+  params: EditParams,
+  sent: StoredLayer.shape.sent,
+  feather: z.number().nonnegative(),
+  colorMatch: z.boolean(),
+  model: z.string(),
+  /** Null until the service answers the submit; a journal entry without one cannot be resumed. */
+  requestId: z.string().nullable(),
+  requestIdAt: z.string().nullable(),
+  maskFile: z.string(),
+});
+export type JournalEntry = z.infer<typeof JournalEntry>;
+export { RegionPlanSchema };
+
+export type NewJournalEntry = Omit<JournalEntry, 'requestId' | 'requestIdAt' | 'maskFile' | 'createdAt'> & {
+  createdAt?: string;
+};
+
+/** What opening a project found and cleaned up. */
+export interface OpenReport {
+  tempFilesRemoved: string[];
+  orphanFilesRemoved: string[];
+  /** Jobs journaled before the service returned a request id: nothing to resume (they may have been charged). */
+  abandonedJobs: JournalEntry[];
+  /** Jobs whose layer was already committed when the process died. */
+  completedJobsCleared: string[];
+  /** Layers named by the manifest whose files are missing (never produced by Maskroom itself); left out. */
+  layersWithMissingFiles: string[];
+}
+
+export interface NewLayer {
+  id?: string;
+  createdAt?: string;
+  prompt: string;
+  params: EditParams;
+  sent: StoredLayer['sent'];
+  rect: StoredLayer['rect'];
+  feather: number;
+  colorMatch: boolean;
+  requestId: string | null;
+  model: string;
+  timings: Record<string, number>;
+  creditsLeft: number | null;
+  groupId: string | null;
+  /** Default: visible, unless another layer of the same group is visible (one variation shown at a time). */
+  visible?: boolean;
+}
+
+export interface LayerFiles {
+  patch: Uint8Array;
+  mask: Uint8Array;
+  thumb: Uint8Array;
+  /** Extension of the thumbnail file, default 'png'. */
+  thumbExt?: string;
+}
+
+export interface CreateOptions {
+  photo: Uint8Array;
+  name: string;
+  width: number;
+  height: number;
+  /** Image format of the photo ('jpeg', 'png', ...): the original's file extension. */
+  format: string;
+  id?: string;
+  now?: () => Date;
+}
+
+export interface OpenOptions {
+  now?: () => Date;
+  /** Read without taking the lock or cleaning anything up (listing, `history` while another process edits). */
+  readOnly?: boolean;
+}
+
+export function newId(prefix: string): string {
+  return `${prefix}${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
+}
+
+const extFor: Record<string, string> = {
+  jpeg: 'jpg',
+  jpg: 'jpg',
+  png: 'png',
+  tiff: 'tif',
+  tif: 'tif',
+  webp: 'webp',
+  heif: 'heic',
+  avif: 'avif',
+  gif: 'gif',
+};
+
+function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function writeAtomic(target: string, data: Uint8Array | string, point?: CrashPoint): Promise<void> {
+  if (point) crashWritingTemp(point, target, data);
+  await writeFileAtomic(target, data);
+}
+
+/** Reads and validates a manifest; the errors say what is wrong and that the photo is untouched. */
+export async function readManifest(dir: string): Promise<Manifest> {
+  const file = path.join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new AppError(
+        'not-found',
+        `There is no Maskroom project in ${dir}; pass --image PHOTO to create one there.`,
+      );
+    }
+    throw e;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new AppError(
+      'corrupt-project',
+      `The project file ${file} is damaged (not valid JSON); the original photo is untouched, restore project.json from a backup or start a new project from the original.`,
+    );
+  }
+  const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof version === 'number' && version > SCHEMA_VERSION) {
+    throw new AppError(
+      'newer-project',
+      `This project was saved by a newer Maskroom (project format ${version}, this version reads up to ${SCHEMA_VERSION}); update Maskroom to open it.`,
+    );
+  }
+  const parsed = Manifest.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? `${issue.path.join('.') || 'top level'}: ${issue.message}` : 'unknown';
+    throw new AppError(
+      'corrupt-project',
+      `The project file ${file} is damaged (${where}); the original photo is untouched, restore project.json from a backup or start a new project from the original.`,
+    );
+  }
+  return parsed.data;
+}
+
+export function toContractLayer(l: StoredLayer): Layer {
+  return {
+    id: l.id,
+    prompt: l.prompt,
+    visible: l.visible,
+    rect: l.rect,
+    createdAt: l.createdAt,
+    requestId: l.requestId,
+    groupId: l.groupId,
+    model: l.model,
+    params: l.params,
+    feather: l.feather,
+    creditsLeft: l.creditsLeft,
+    timings: l.timings,
+  };
+}
+
+export class ProjectStore {
+  private manifest: Manifest;
+  /** Serialises manifest writes: concurrent edits append in completion order without losing either. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    manifest: Manifest,
+    private readonly lock: ProjectLock | null,
+    private readonly now: () => Date,
+    readonly report: OpenReport,
+  ) {
+    this.manifest = manifest;
+  }
+
+  static async isProject(dir: string): Promise<boolean> {
+    return exists(path.join(dir, MANIFEST_FILE));
+  }
+
+  /** Creates a project in dir (made if missing). Refuses a folder that already holds one. */
+  static async create(dir: string, o: CreateOptions): Promise<ProjectStore> {
+    const now = o.now ?? (() => new Date());
+    await fs.mkdir(dir, { recursive: true });
+    if (await ProjectStore.isProject(dir)) {
+      throw new AppError(
+        'invalid-input',
+        `${dir} already holds a Maskroom project; open it instead of creating a new one.`,
+      );
+    }
+    const lock = await acquireLock(dir);
+    try {
+      await sweepTempFiles(dir);
+      await fs.mkdir(path.join(dir, LAYERS_DIR), { recursive: true });
+      await fs.mkdir(path.join(dir, JOURNAL_DIR), { recursive: true });
+      const ext = extFor[o.format.toLowerCase()] ?? 'img';
+      const file = `original.${ext}`;
+      await writeAtomic(path.join(dir, file), o.photo);
+      const t = now().toISOString();
+      const manifest: Manifest = {
+        format: FORMAT_NAME,
+        schemaVersion: SCHEMA_VERSION,
+        id: o.id ?? newId('p'),
+        name: o.name,
+        createdAt: t,
+        updatedAt: t,
+        revision: 0,
+        original: {
+          file,
+          width: o.width,
+          height: o.height,
+          bytes: o.photo.byteLength,
+          sha256: createHash('sha256').update(o.photo).digest('hex'),
+          format: o.format.toLowerCase(),
+        },
+        layers: [],
+      };
+      // The manifest last: a crash before this leaves a folder that is simply not a project yet.
+      await writeAtomic(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+      return new ProjectStore(dir, manifest, lock, now, emptyReport());
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+  }
+
+  /** Opens (locks, validates, cleans up) the project in dir. */
+  static async open(dir: string, o: OpenOptions = {}): Promise<ProjectStore> {
+    const now = o.now ?? (() => new Date());
+    if (o.readOnly) {
+      const manifest = await readManifest(dir);
+      const report = emptyReport();
+      manifest.layers = await filterMissing(dir, manifest.layers, report);
+      return new ProjectStore(dir, manifest, null, now, report);
+    }
+    if (!(await ProjectStore.isProject(dir))) await readManifest(dir); // throws the not-found error
+    const lock = await acquireLock(dir);
+    try {
+      // Validate before touching anything: a corrupt or newer project is left exactly as it is.
+      const manifest = await readManifest(dir);
+      const report = emptyReport();
+      report.tempFilesRemoved.push(...(await sweepTempFiles(dir)));
+      const layersDir = path.join(dir, LAYERS_DIR);
+      const journalDir = path.join(dir, JOURNAL_DIR);
+      await fs.mkdir(layersDir, { recursive: true });
+      await fs.mkdir(journalDir, { recursive: true });
+      report.tempFilesRemoved.push(...(await sweepTempFiles(layersDir)).map((n) => `${LAYERS_DIR}/${n}`));
+      report.tempFilesRemoved.push(...(await sweepTempFiles(journalDir)).map((n) => `${JOURNAL_DIR}/${n}`));
+      if (!(await exists(path.join(dir, manifest.original.file)))) {
+        throw new AppError(
+          'corrupt-project',
+          `The project's original photo (${manifest.original.file}) is missing from ${dir}; put it back or start a new project.`,
+        );
+      }
+      manifest.layers = await filterMissing(dir, manifest.layers, report);
+      // Layer files no manifest layer names: left by a crash between writing them and the manifest, or
+      // between removing a layer from the manifest and deleting its files.
+      const named = new Set(manifest.layers.flatMap((l) => Object.values(l.files)));
+      for (const n of await fs.readdir(layersDir)) {
+        if (!named.has(n)) {
+          await fs.rm(path.join(layersDir, n), { force: true, recursive: true });
+          report.orphanFilesRemoved.push(`${LAYERS_DIR}/${n}`);
+        }
+      }
+      const store = new ProjectStore(dir, manifest, lock, now, report);
+      await store.tidyJournal();
+      return store;
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+  }
+
+  private async tidyJournal(): Promise<void> {
+    const journalDir = path.join(this.dir, JOURNAL_DIR);
+    const entries = await this.readJournal();
+    const ids = new Set(this.manifest.layers.map((l) => l.id));
+    const keep = new Set<string>();
+    for (const { entry, file } of entries) {
+      if (!entry) {
+        await fs.rm(path.join(journalDir, file), { force: true });
+        this.report.orphanFilesRemoved.push(`${JOURNAL_DIR}/${file}`);
+        continue;
+      }
+      if (ids.has(entry.layerId)) {
+        await this.removeJob(entry.jobId);
+        this.report.completedJobsCleared.push(entry.jobId);
+      } else if (!entry.requestId) {
+        await this.removeJob(entry.jobId);
+        this.report.abandonedJobs.push(entry);
+      } else {
+        keep.add(file);
+        keep.add(entry.maskFile);
+      }
+    }
+    for (const n of await fs.readdir(journalDir)) {
+      if (!keep.has(n) && !n.endsWith('.json')) {
+        await fs.rm(path.join(journalDir, n), { force: true });
+        this.report.orphanFilesRemoved.push(`${JOURNAL_DIR}/${n}`);
+      }
+    }
+  }
+
+  private async readJournal(): Promise<Array<{ file: string; entry: JournalEntry | null }>> {
+    const journalDir = path.join(this.dir, JOURNAL_DIR);
+    const names = (await fs.readdir(journalDir).catch(() => [] as string[]))
+      .filter((n) => n.endsWith('.json'))
+      .sort();
+    const out: Array<{ file: string; entry: JournalEntry | null }> = [];
+    for (const file of names) {
+      try {
+        const parsed = JournalEntry.safeParse(
+          JSON.parse(await fs.readFile(path.join(journalDir, file), 'utf8')),
+        );
+        out.push({ file, entry: parsed.success ? parsed.data : null });
+      } catch {
+        out.push({ file, entry: null });
+      }
+    }
+    return out;
+  }
+
+  get id(): string {
+    return this.manifest.id;
+  }
+  get name(): string {
+    return this.manifest.name;
+  }
+  get width(): number {
+    return this.manifest.original.width;
+  }
+  get height(): number {
+    return this.manifest.original.height;
+  }
+  get revision(): number {
+    return this.manifest.revision;
+  }
+  get updatedAt(): string {
+    return this.manifest.updatedAt;
+  }
+  get readOnly(): boolean {
+    return this.lock === null;
+  }
+
+  /** A deep copy of the manifest as last committed. */
+  snapshot(): Manifest {
+    return structuredClone(this.manifest);
+  }
+
+  layers(): StoredLayer[] {
+    return structuredClone(this.manifest.layers);
+  }
+
+  layer(id: string): StoredLayer {
+    const l = this.manifest.layers.find((x) => x.id === id);
+    if (!l)
+      throw new AppError(
+        'not-found',
+        `There is no layer ${id} in this project; refresh the history and try again.`,
+      );
+    return structuredClone(l);
+  }
+
+  visibleLayers(): StoredLayer[] {
+    return this.layers().filter((l) => l.visible);
+  }
+
+  state(jobs: ProjectState['jobs'] = []): ProjectState {
+    return {
+      id: this.manifest.id,
+      name: this.manifest.name,
+      width: this.width,
+      height: this.height,
+      revision: this.manifest.revision,
+      layers: this.manifest.layers.map(toContractLayer),
+      jobs,
+    };
+  }
+
+  originalPath(): string {
+    return path.join(this.dir, this.manifest.original.file);
+  }
+
+  async readOriginal(): Promise<Uint8Array> {
+    return new Uint8Array(await fs.readFile(this.originalPath()));
+  }
+
+  layerFilePath(layer: StoredLayer, kind: keyof StoredLayer['files']): string {
+    return path.join(this.dir, LAYERS_DIR, layer.files[kind]);
+  }
+
+  async readLayerFile(layerId: string, kind: keyof StoredLayer['files']): Promise<Uint8Array> {
+    return new Uint8Array(await fs.readFile(this.layerFilePath(this.layer(layerId), kind)));
+  }
+
+  private assertWritable(): void {
+    if (this.closed) throw new AppError('invalid-input', 'This project has been closed; open it again.');
+    if (!this.lock)
+      throw new AppError(
+        'project-in-use',
+        'This project is open read-only because another process is using it; close it there first.',
+      );
+  }
+
+  /** Runs fn on a copy of the manifest and commits it atomically; the in-memory copy changes only on success. */
+  private mutate<T>(fn: (m: Manifest) => T): Promise<T> {
+    const run = async (): Promise<T> => {
+      this.assertWritable();
+      const next = structuredClone(this.manifest);
+      const result = fn(next);
+      next.revision += 1;
+      next.updatedAt = this.now().toISOString();
+      await writeAtomic(
+        path.join(this.dir, MANIFEST_FILE),
+        `${JSON.stringify(next, null, 2)}\n`,
+        'manifest-tmp',
+      );
+      this.manifest = next;
+      return result;
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Writes the layer's files, then commits it on top of the stack. Returns the committed layer. */
+  async appendLayer(meta: NewLayer, files: LayerFiles): Promise<StoredLayer> {
+    this.assertWritable();
+    const id = meta.id ?? newId('l');
+    if (this.manifest.layers.some((l) => l.id === id)) {
+      throw new AppError('invalid-input', `Layer ${id} already exists in this project.`);
+    }
+    const thumbExt = (files.thumbExt ?? 'png').replace(/[^a-z0-9]/gi, '') || 'png';
+    const names = { patch: `${id}.patch.png`, mask: `${id}.mask.png`, thumb: `${id}.thumb.${thumbExt}` };
+    const layersDir = path.join(this.dir, LAYERS_DIR);
+    try {
+      await writeAtomic(path.join(layersDir, names.patch), files.patch, 'patch-tmp');
+      crashPoint('after-patch');
+      await writeAtomic(path.join(layersDir, names.mask), files.mask);
+      await writeAtomic(path.join(layersDir, names.thumb), files.thumb);
+      crashPoint('after-layer-files');
+      return await this.mutate((m) => {
+        const layer: StoredLayer = {
+          id,
+          createdAt: meta.createdAt ?? this.now().toISOString(),
+          prompt: meta.prompt,
+          params: meta.params,
+          sent: meta.sent,
+          rect: meta.rect,
+          feather: meta.feather,
+          colorMatch: meta.colorMatch,
+          requestId: meta.requestId,
+          model: meta.model,
+          timings: meta.timings,
+          creditsLeft: meta.creditsLeft,
+          groupId: meta.groupId,
+          visible:
+            meta.visible ??
+            !(meta.groupId !== null && m.layers.some((l) => l.groupId === meta.groupId && l.visible)),
+          files: names,
+          bytes: {
+            patch: files.patch.byteLength,
+            mask: files.mask.byteLength,
+            thumb: files.thumb.byteLength,
+          },
+        };
+        m.layers.push(layer);
+        return structuredClone(layer);
+      });
+    } catch (e) {
+      // Not committed: the files are orphans. Remove them now (open would anyway).
+      await Promise.all(Object.values(names).map((n) => fs.rm(path.join(layersDir, n), { force: true })));
+      throw e;
+    }
+  }
+
+  setVisible(layerId: string, visible: boolean): Promise<void> {
+    return this.mutate((m) => {
+      const l = findIn(m, layerId);
+      l.visible = visible;
+      if (visible && l.groupId)
+        for (const o of m.layers) if (o !== l && o.groupId === l.groupId) o.visible = false;
+    });
+  }
+
+  /** Non-destructive: this layer shown, every later layer hidden (null = back to the original). */
+  revertTo(layerId: string | null): Promise<void> {
+    return this.mutate((m) => {
+      const idx = layerId === null ? -1 : m.layers.indexOf(findIn(m, layerId));
+      m.layers.forEach((l, i) => {
+        if (i > idx) l.visible = false;
+      });
+      const target = m.layers[idx];
+      if (target) {
+        target.visible = true;
+        if (target.groupId)
+          for (const o of m.layers) if (o !== target && o.groupId === target.groupId) o.visible = false;
+      }
+    });
+  }
+
+  /** Variations: show this layer, hide the other layers of its group. */
+  choose(layerId: string): Promise<void> {
+    return this.setVisible(layerId, true);
+  }
+
+  /** Removes the layer from the manifest, then deletes its files. */
+  async deleteLayer(layerId: string): Promise<void> {
+    const removed = await this.mutate((m) => {
+      const l = findIn(m, layerId);
+      m.layers = m.layers.filter((x) => x !== l);
+      return l;
+    });
+    await Promise.all(
+      Object.values(removed.files).map((n) => fs.rm(path.join(this.dir, LAYERS_DIR, n), { force: true })),
+    );
+  }
+
+  // ---- the journal of edits in flight ----
+
+  async addJob(entry: NewJournalEntry, editMaskPng: Uint8Array): Promise<JournalEntry> {
+    this.assertWritable();
+    const journalDir = path.join(this.dir, JOURNAL_DIR);
+    const maskFile = `${entry.jobId}.mask.png`;
+    await writeAtomic(path.join(journalDir, maskFile), editMaskPng);
+    const full: JournalEntry = JournalEntry.parse({
+      ...entry,
+      createdAt: entry.createdAt ?? this.now().toISOString(),
+      requestId: null,
+      requestIdAt: null,
+      maskFile,
+    });
+    await writeAtomic(path.join(journalDir, `${entry.jobId}.json`), JSON.stringify(full));
+    return full;
+  }
+
+  async setJobRequestId(jobId: string, requestId: string): Promise<JournalEntry> {
+    this.assertWritable();
+    const file = path.join(this.dir, JOURNAL_DIR, `${jobId}.json`);
+    const entry = JournalEntry.parse(JSON.parse(await fs.readFile(file, 'utf8')));
+    const next: JournalEntry = { ...entry, requestId, requestIdAt: this.now().toISOString() };
+    await writeAtomic(file, JSON.stringify(next));
+    return next;
+  }
+
+  async removeJob(jobId: string): Promise<void> {
+    const journalDir = path.join(this.dir, JOURNAL_DIR);
+    // The entry first, then its mask: an entry never points at a missing mask.
+    await fs.rm(path.join(journalDir, `${jobId}.json`), { force: true });
+    await fs.rm(path.join(journalDir, `${jobId}.mask.png`), { force: true });
+  }
+
+  /** Journaled jobs that can be resumed (they have a request id and no committed layer). */
+  async pendingJobs(): Promise<JournalEntry[]> {
+    const ids = new Set(this.manifest.layers.map((l) => l.id));
+    return (await this.readJournal())
+      .map((x) => x.entry)
+      .filter((e): e is JournalEntry => e !== null && e.requestId !== null && !ids.has(e.layerId));
+  }
+
+  async readJobMask(entry: JournalEntry): Promise<Uint8Array> {
+    return new Uint8Array(await fs.readFile(path.join(this.dir, JOURNAL_DIR, entry.maskFile)));
+  }
+
+  /** Waits for pending manifest writes and releases the lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue.catch(() => undefined);
+    this.closed = true;
+    await this.lock?.release();
+  }
+}
+
+function findIn(m: Manifest, layerId: string): StoredLayer {
+  const l = m.layers.find((x) => x.id === layerId);
+  if (!l)
+    throw new AppError(
+      'not-found',
+      `There is no layer ${layerId} in this project; refresh the history and try again.`,
+    );
+  return l;
+}
+
+function emptyReport(): OpenReport {
+  return {
+    tempFilesRemoved: [],
+    orphanFilesRemoved: [],
+    abandonedJobs: [],
+    completedJobsCleared: [],
+    layersWithMissingFiles: [],
+  };
+}
+
+async function filterMissing(dir: string, layers: StoredLayer[], report: OpenReport): Promise<StoredLayer[]> {
+  const out: StoredLayer[] = [];
+  for (const l of layers) {
+    const ok = await Promise.all(Object.values(l.files).map((n) => exists(path.join(dir, LAYERS_DIR, n))));
+    if (ok.every(Boolean)) out.push(l);
+    else report.layersWithMissingFiles.push(l.id);
+  }
+  return out;
+}
