@@ -1,0 +1,10 @@
+/// <reference types="vite/client" />
+import type { MaskroomApi } from '../shared/contract';
+
+declare global {
+  interface Window {
+    maskroom: MaskroomApi;
+  }
+}
+
+export {};

@@ -1,0 +1,74 @@
+/**
+ * window.maskroom over HTTP, for the web host: calls go as POST /api/<name> with a binary-safe wire body,
+ * events arrive over server-sent events. The web host injects this script before the app, so the renderer
+ * sees the same object as under Electron's preload and cannot tell which host it runs in.
+ */
+import { createBridge } from '../shared/bridge';
+import type { CallName, EventName, ExportFormat, WireResult } from '../shared/contract';
+import { eventNames } from '../shared/contract';
+import { decodeWire, encodeWire, WIRE_CONTENT_TYPE } from '../shared/wire';
+
+const token = new URLSearchParams(location.search).get('token') ?? '';
+const headers = { 'content-type': WIRE_CONTENT_TYPE, 'x-maskroom-token': token };
+
+async function invoke(name: CallName, request: unknown): Promise<WireResult<unknown>> {
+  let res: Response;
+  try {
+    res = await fetch(`./api/${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers,
+      body: encodeWire(request) as Uint8Array<ArrayBuffer>,
+    });
+  } catch {
+    return {
+      ok: false,
+      error: { code: 'offline', message: 'Maskroom lost contact with its web host; check that it is still running and reload.' },
+    };
+  }
+  if (res.headers.get('content-type') !== WIRE_CONTENT_TYPE) {
+    return {
+      ok: false,
+      error: { code: 'internal', message: `The web host answered ${res.status} ${res.statusText}; reload the page with its token.` },
+    };
+  }
+  return decodeWire(new Uint8Array(await res.arrayBuffer())) as WireResult<unknown>;
+}
+
+type Listener = (payload: unknown) => void;
+const listeners = new Map<EventName, Set<Listener>>();
+let source: EventSource | null = null;
+
+function ensureSource(): void {
+  if (source) return;
+  source = new EventSource(`./events?token=${encodeURIComponent(token)}`);
+  for (const name of eventNames) {
+    source.addEventListener(name, (ev) => {
+      const payload: unknown = JSON.parse((ev as MessageEvent<string>).data);
+      for (const l of listeners.get(name) ?? []) l(payload);
+    });
+  }
+}
+
+function subscribe(event: EventName, listener: Listener): () => void {
+  ensureSource();
+  let set = listeners.get(event);
+  if (!set) listeners.set(event, (set = new Set()));
+  set.add(listener);
+  return () => set.delete(listener);
+}
+
+async function dragOut(req: { projectId: string; format: ExportFormat; layerId?: string }): Promise<void> {
+  const res = await invoke('export:image', req);
+  if (!res.ok) throw Object.assign(new Error(res.error.message), { code: res.error.code });
+  const file = res.value as { fileName: string; mime: string; data: Uint8Array<ArrayBuffer> };
+  const url = URL.createObjectURL(new Blob([file.data], { type: file.mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = file.fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+window.maskroom = createBridge({ host: 'web', invoke, subscribe, dragOut });

@@ -1,0 +1,99 @@
+/**
+ * The editor's frame in Debian Chromium through the web host: the panels are where the fixed data-testids
+ * say, window.maskroom works over HTTP exactly as the contract says, and the host refuses strangers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { startWebHost, type WebHost } from '../../electron/web-host';
+import { openBrowser, type BrowserSession } from '../support/browser';
+import { tempDir } from '../support/temp';
+
+let host: WebHost;
+let browser: BrowserSession;
+const lib = tempDir();
+
+function rawGet(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
+
+beforeAll(async () => {
+  host = await startWebHost({ libraryDir: lib.dir, env: { MASKROOM_LIBRARY: lib.dir } });
+  browser = await openBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  lib.cleanup();
+});
+
+describe('web host shell', () => {
+  it('shows the stage, tool bar, prompt and history panels', async () => {
+    const { page } = browser;
+    await page.goto(host.url);
+    for (const id of ['stage', 'tool-brush', 'tool-eraser', 'brush-size', 'brush-hardness', 'undo', 'redo', 'invert-mask', 'clear-mask', 'prompt', 'run-edit', 'cancel-edit', 'job-status', 'compare', 'export', 'settings', 'credits', 'open-image', 'history-panel']) {
+      await expect(page.getByTestId(id).count(), `data-testid=${id}`).resolves.toBeGreaterThan(0);
+    }
+    const stage = await page.getByTestId('stage').boundingBox();
+    expect(stage?.width).toBeGreaterThan(600);
+    expect(stage?.height).toBeGreaterThan(500);
+    await page.waitForSelector('[data-testid=stage] canvas');
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/shell-1280x800.png' });
+    const foreign = browser.requests.filter((u) => !u.startsWith(`http://127.0.0.1:${host.port}/`));
+    expect(foreign, 'requests that left the web host').toEqual([]);
+  });
+
+  it('gives the page the same window.maskroom as the preload', async () => {
+    const { page } = browser;
+    const info = await page.evaluate(() => window.maskroom.invoke('app:info', {}));
+    expect(info.host).toBe('web');
+    expect(await page.evaluate(() => window.maskroom.host)).toBe('web');
+    const settings = await page.evaluate(() => window.maskroom.invoke('settings:get', {}));
+    expect(settings.apiKeySet).toBe(false);
+    expect(JSON.stringify(settings)).not.toMatch(/apiKey"\s*:\s*"/);
+    // Write-only key: setting it says "set", and nothing ever reads it back.
+    const after = await page.evaluate(() => window.maskroom.invoke('settings:setApiKey', { key: 'sk-secret-123' }));
+    expect(after.apiKeySet).toBe(true);
+    expect(JSON.stringify(after)).not.toContain('sk-secret-123');
+    // Binary payloads survive the trip, and invalid ones are refused with a clear error.
+    const bad = await page.evaluate(() =>
+      window.maskroom.invoke('project:open', { projectId: '../../etc' }).then(
+        () => 'accepted',
+        (e: Error & { code?: string }) => `${e.code}: ${e.message}`,
+      ),
+    );
+    expect(bad).toMatch(/^invalid-input: The request project:open was not valid \(projectId\)/);
+  });
+
+  it('refuses requests without the token or from another origin', async () => {
+    const base = `http://127.0.0.1:${host.port}`;
+    expect(await rawGet(`${base}/`)).toBe(401);
+    expect(await rawGet(`${base}/?token=wrong-${host.token}`)).toBe(401);
+    expect(await rawGet(`${base}/events`)).toBe(401);
+    expect(await rawGet(`${base}/?token=${host.token}`)).toBe(200);
+    expect(await rawGet(`${base}/?token=${host.token}`, { Origin: 'http://evil.example' })).toBe(403);
+    expect(await rawGet(`${base}/?token=${host.token}`, { Host: 'evil.example' })).toBe(403);
+    // From inside a foreign page: the browser sends its Origin and the host refuses it.
+    const status = await browser.page.evaluate(async (url) => {
+      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-maskroom-wire' }, body: 'x' });
+      return r.status;
+    }, `${base}/api/app:info?token=${host.token}`);
+    expect(status).toBe(200); // same origin with token: allowed (body is invalid, answered as an error)
+    const res = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${base}/api/app:info`, { method: 'POST', headers: { Origin: 'http://evil.example', 'x-maskroom-token': host.token, 'content-type': 'application/x-maskroom-wire' } }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end('x');
+    });
+    expect(res).toBe(403);
+  });
+});
