@@ -71,3 +71,45 @@ export interface ExportOptions {
   format: ExportFormat;
   quality?: number;
 }
+
+/** Defaults for ImagingLimits (settings may override them). */
+export const DEFAULT_LIMITS: ImagingLimits = {
+  maxPixels: 300_000_000,
+  maxFileBytes: 512 * 1024 * 1024,
+};
+
+/** What probePhoto learns from the header alone (no full decode). Dimensions are upright (orientation applied). */
+export interface PhotoInfo {
+  width: number;
+  height: number;
+  format: string;
+  /** Channels as stored (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA or CMYK, 5 CMYK+alpha). */
+  channels: number;
+  depth: 8 | 16;
+  hasAlpha: boolean;
+  space: string;
+  /** EXIF orientation 1..8 (1 when absent). */
+  orientation: number;
+  hasIcc: boolean;
+  fileBytes: number;
+}
+
+/** Options for planRegion. */
+export interface PlanOptions {
+  /** Context margin around the mask's box in photo pixels; default max(64, a third of the box's longer side). */
+  margin?: number;
+  /** Fixed API size, or 'auto' (default) for the best-fitting aspect. */
+  size?: ApiSize | 'auto';
+}
+
+export type PreviewFormat = 'jpeg' | 'png';
+
+export interface ThumbnailOptions {
+  /** Longest side in pixels (default 256). */
+  size?: number;
+  format?: 'webp' | 'jpeg';
+  /** Only this part of the image (e.g. a patch's rect). */
+  rect?: Rect;
+  /** Profile of a Patch's pixels (the photo's icc) so the thumbnail is shown in sRGB. */
+  icc?: Uint8Array | null;
+}

@@ -1,0 +1,157 @@
+/**
+ * Bringing the model's result back: decode, sRGB -> the photo's profile, undo the uniform scale and the
+ * padding, match colour to the ring around the mask, and express the blend as a Patch whose alpha is the
+ * feathered, slightly dilated edit mask. Where that alpha is 0 the photo is untouched (see applyPatches).
+ */
+import sharp from 'sharp';
+import { AppError } from '../../../shared/errors';
+import { cropMask, featherMask, growMask, maskBounds } from './mask';
+import { apiDims, frameSize } from './region';
+import type { CompositeOptions, Mask, Patch, Photo, RegionPlan } from './types';
+import { SHARP_TIMEOUT_SECONDS, bufToU8, fromSrgbToProfile, invalid } from './util';
+
+const badResult = (detail: string, cause?: unknown) =>
+  new AppError('bad-response', `The edit service returned ${detail}; run the edit again.`, { cause });
+
+async function decodeResult(result: Uint8Array, plan: RegionPlan): Promise<Uint8Array> {
+  const api = apiDims(plan.apiSize);
+  let out: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    out = await sharp(result, { limitInputPixels: 8192 * 8192, failOn: 'error' })
+      .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
+      .flatten({ background: '#000000' })
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw badResult('an image Maskroom cannot read', e);
+  }
+  const { width, height } = out.info;
+  if (width === api.width && height === api.height && out.info.channels === 3) return bufToU8(out.data);
+  // Tolerate another size of the same aspect (scaled uniformly); anything else cannot map back.
+  if (Math.abs(Math.log(width / height / (api.width / api.height))) > 0.01) {
+    throw badResult(`a ${width}x${height} image for a ${api.width}x${api.height} request`);
+  }
+  const fixed = await sharp(out.data, { raw: { width, height, channels: out.info.channels } })
+    .removeAlpha()
+    .resize(api.width, api.height, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  return bufToU8(fixed);
+}
+
+/** Per-channel mean/sd of photo vs result over the ring just outside the blend area -> gain/offset. */
+export function colourTransfer(
+  base: Photo,
+  res: Uint8Array,
+  plan: RegionPlan,
+  weight: Mask,
+  ringWidth: number,
+): { gain: number[]; offset: number[]; samples: number } {
+  const { crop } = plan;
+  const support: Mask = {
+    width: weight.width,
+    height: weight.height,
+    data: new Uint8Array(weight.data.length),
+  };
+  for (let i = 0; i < support.data.length; i++) support.data[i] = weight.data[i]! > 0 ? 255 : 0;
+  const ring = growMask(support, ringWidth);
+  const sB = [0, 0, 0];
+  const sB2 = [0, 0, 0];
+  const sR = [0, 0, 0];
+  const sR2 = [0, 0, 0];
+  let n = 0;
+  const k = base.depth === 16 ? 1 / 257 : 1;
+  for (let y = 0; y < crop.height; y++) {
+    for (let x = 0; x < crop.width; x++) {
+      const i = y * crop.width + x;
+      if (ring.data[i] === 0 || support.data[i] !== 0) continue;
+      const p = ((crop.y + y) * base.width + crop.x + x) * base.channels;
+      for (let c = 0; c < 3; c++) {
+        const b = base.pixels[p + c]! * k;
+        const r = res[i * 3 + c]!;
+        sB[c]! += b;
+        sB2[c]! += b * b;
+        sR[c]! += r;
+        sR2[c]! += r * r;
+      }
+      n++;
+    }
+  }
+  const gain = [1, 1, 1];
+  const offset = [0, 0, 0];
+  if (n < 32) return { gain, offset, samples: n };
+  for (let c = 0; c < 3; c++) {
+    const mb = sB[c]! / n;
+    const mr = sR[c]! / n;
+    const sdb = Math.sqrt(Math.max(0, sB2[c]! / n - mb * mb));
+    const sdr = Math.sqrt(Math.max(0, sR2[c]! / n - mr * mr));
+    // Contrast is only corrected where both sides have texture to measure; never more than 2x either way.
+    const g = sdr > 2 && sdb > 2 ? Math.min(2, Math.max(0.5, sdb / sdr)) : 1;
+    gain[c] = g;
+    offset[c] = mb - g * mr;
+  }
+  return { gain, offset, samples: n };
+}
+
+export async function compositeResult(
+  base: Photo,
+  result: Uint8Array,
+  mask: Mask,
+  plan: RegionPlan,
+  opts: CompositeOptions,
+): Promise<Patch> {
+  if (mask.width !== base.width || mask.height !== base.height) {
+    throw invalid(
+      `The mask is ${mask.width}x${mask.height} but the photo is ${base.width}x${base.height}; paint the mask on this photo again.`,
+    );
+  }
+  const { crop, pad } = plan;
+  const api = apiDims(plan.apiSize);
+  const frame = frameSize(plan);
+
+  const srgb = await decodeResult(result, plan);
+  const inProfile = await fromSrgbToProfile(srgb, api.width, api.height, 3, base.icc);
+  const resBuf = await sharp(inProfile, { raw: { width: api.width, height: api.height, channels: 3 } })
+    .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
+    .resize(frame.width, frame.height, { fit: 'fill', kernel: plan.scale > 1 ? 'lanczos3' : 'mitchell' })
+    .extract({ left: pad.left, top: pad.top, width: crop.width, height: crop.height })
+    .raw()
+    .toBuffer();
+  const res = bufToU8(resBuf);
+
+  // Blend weight: the edit mask grown by the feather radius, then feathered, inside the crop only.
+  const feather = Math.max(0, opts.feather);
+  const sub = cropMask(mask, crop);
+  const weight = feather > 0 ? featherMask(growMask(sub, Math.ceil(feather)), feather) : sub;
+
+  let gain = [1, 1, 1];
+  let offset = [0, 0, 0];
+  if (opts.colorMatch) {
+    const ringWidth = Math.max(8, Math.round(Math.max(crop.width, crop.height) * 0.03));
+    ({ gain, offset } = colourTransfer(base, res, plan, weight, ringWidth));
+  }
+
+  const wb = maskBounds(weight);
+  if (!wb) throw invalid('Paint over the area to change first.');
+  const rect = { x: crop.x + wb.x, y: crop.y + wb.y, width: wb.width, height: wb.height };
+  const depth = base.depth;
+  const n = rect.width * rect.height * 4;
+  const rgba = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+  const max = depth === 16 ? 65535 : 255;
+  const unit = depth === 16 ? 257 : 1;
+  let o = 0;
+  for (let y = wb.y; y < wb.y + wb.height; y++) {
+    for (let x = wb.x; x < wb.x + wb.width; x++, o += 4) {
+      const i = y * crop.width + x;
+      const a = weight.data[i]!;
+      if (a === 0) continue; // stays 0,0,0,0
+      for (let c = 0; c < 3; c++) {
+        const v = Math.round((gain[c]! * res[i * 3 + c]! + offset[c]!) * unit);
+        rgba[o + c] = v < 0 ? 0 : v > max ? max : v;
+      }
+      rgba[o + 3] = a * unit;
+    }
+  }
+  return { rect, depth, rgba };
+}

@@ -1,0 +1,36 @@
+/**
+ * The imaging core (issue 4): decode, masks, region planning, API inputs, composite, flatten, export.
+ * Everything is on sharp (libvips) plus plain typed-array loops where bit-identity must be guaranteed.
+ * See docs/imaging.md.
+ */
+export type {
+  ApiInputs,
+  CompositeOptions,
+  ExportOptions,
+  ImagingLimits,
+  Mask,
+  Patch,
+  Photo,
+  PhotoInfo,
+  PlanOptions,
+  PreviewFormat,
+  RegionPlan,
+  ThumbnailOptions,
+} from './types';
+export { DEFAULT_LIMITS } from './types';
+export { loadPhoto, probePhoto, clearPhotoCache, photoCacheStats, setPhotoCacheLimit } from './load';
+export {
+  maskFromPayload,
+  maskFromFile,
+  growMask,
+  shrinkMask,
+  invertMask,
+  featherMask,
+  maskBounds,
+  emptyMask,
+} from './mask';
+export { planRegion } from './region';
+export { buildApiInputs } from './api-inputs';
+export { compositeResult } from './composite';
+export { applyPatches, encodePatch, decodePatch, encodeMaskPng } from './patch';
+export { exportImage, renderPreview, makeThumbnail } from './output';

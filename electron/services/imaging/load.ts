@@ -1,0 +1,218 @@
+/**
+ * Opening photos: header probe with limits, then one full decode (upright, own colour space, 8 or 16 bit),
+ * cached by content hash in an LRU bounded by bytes.
+ */
+import sharp from 'sharp';
+import { AppError } from '../../../shared/errors';
+import { DEFAULT_LIMITS, type ImagingLimits, type Photo, type PhotoInfo } from './types';
+import { SHARP_TIMEOUT_SECONDS, bufToU16, bufToU8, sha256 } from './util';
+
+function limitsOf(l?: Partial<ImagingLimits>): ImagingLimits {
+  return { ...DEFAULT_LIMITS, ...(l ?? {}) };
+}
+
+const HEIC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs']);
+
+function looksLikeHeic(b: Uint8Array): boolean {
+  if (b.length < 12) return false;
+  const s = new TextDecoder('latin1').decode(b.subarray(4, 12));
+  return s.startsWith('ftyp') && HEIC_BRANDS.has(s.slice(4, 8));
+}
+
+const heicError = () =>
+  new AppError(
+    'unsupported-image',
+    'HEIC is not supported by this build; convert the photo to JPEG, TIFF or PNG and open that.',
+  );
+const brokenError = (cause?: unknown) =>
+  new AppError('unsupported-image', 'The photo file is damaged or incomplete; open an intact copy of it.', {
+    cause,
+  });
+const unknownError = (cause?: unknown) =>
+  new AppError(
+    'unsupported-image',
+    'This file is not a supported image; open a JPEG, PNG, WebP, TIFF, AVIF or HEIC photo.',
+    { cause },
+  );
+
+function tooManyPixels(w: number, h: number, l: ImagingLimits): AppError {
+  const mp = ((w * h) / 1e6).toFixed(0);
+  return new AppError(
+    'image-too-large',
+    `The photo is ${mp} megapixels, more than the ${(l.maxPixels / 1e6).toFixed(0)} MP limit; reduce it or raise the limit in settings.`,
+  );
+}
+
+const SUPPORTED = new Set(['jpeg', 'png', 'webp', 'tiff', 'heif', 'avif', 'gif']);
+
+/** Header-only look at a photo: format, upright dimensions, depth; size and pixel limits enforced. */
+export async function probePhoto(bytes: Uint8Array, limits?: Partial<ImagingLimits>): Promise<PhotoInfo> {
+  const l = limitsOf(limits);
+  if (bytes.length === 0)
+    throw new AppError('unsupported-image', 'The file is empty; choose the photo again.');
+  if (bytes.length > l.maxFileBytes) {
+    throw new AppError(
+      'image-too-large',
+      `The file is ${(bytes.length / 2 ** 20).toFixed(0)} MB, more than the ${(l.maxFileBytes / 2 ** 20).toFixed(0)} MB limit; use a smaller file or raise the limit in settings.`,
+    );
+  }
+  let m: sharp.Metadata;
+  try {
+    m = await sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata();
+  } catch (e) {
+    if (looksLikeHeic(bytes)) throw heicError();
+    throw unknownError(e);
+  }
+  if (!m.format || !SUPPORTED.has(m.format) || !m.width || !m.height) throw unknownError();
+  if (m.format === 'heif' && m.compression === 'hevc' && !heicDecodable()) throw heicError();
+  if (m.width * m.height > l.maxPixels) throw tooManyPixels(m.width, m.height, l);
+  const orientation = m.orientation ?? 1;
+  const swap = orientation >= 5 && orientation <= 8;
+  const depth: 8 | 16 = m.depth === 'uchar' || m.depth === 'char' ? 8 : 16;
+  return {
+    width: swap ? m.height : m.width,
+    height: swap ? m.width : m.height,
+    format: m.format === 'heif' ? (m.compression === 'av1' ? 'avif' : 'heic') : m.format,
+    channels: m.channels ?? 3,
+    depth,
+    hasAlpha: Boolean(m.hasAlpha),
+    space: m.space ?? 'srgb',
+    orientation,
+    hasIcc: Boolean(m.icc),
+    fileBytes: bytes.length,
+  };
+}
+
+/** Whether the installed libheif can decode HEVC (the prebuilt sharp binaries cannot). Overridable for tests. */
+let heicProbe: () => boolean = () => false;
+function heicDecodable(): boolean {
+  return heicProbe();
+}
+/** @internal for tests and custom builds of sharp/libvips with HEVC. */
+export function setHeicDecodable(fn: () => boolean): void {
+  heicProbe = fn;
+}
+
+async function decode(bytes: Uint8Array, info: PhotoInfo, l: ImagingLimits): Promise<Photo> {
+  const cmykOrGrey = info.space === 'cmyk' || info.space === 'b-w' || info.space === 'grey16';
+  // RGB pixels are kept in their own profile (ignoreIcc stops sharp converting them to sRGB); grey and CMYK
+  // are converted to sRGB through their profile, since an RGB image cannot carry a grey or CMYK profile.
+  const keepProfile = !cmykOrGrey;
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: l.maxPixels, failOn: 'error' }).metadata();
+  } catch (e) {
+    throw unknownError(e);
+  }
+  const s = sharp(bytes, {
+    limitInputPixels: l.maxPixels,
+    failOn: 'error',
+    sequentialRead: true,
+    ignoreIcc: keepProfile,
+  })
+    .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
+    .autoOrient();
+  const channels: 3 | 4 = info.hasAlpha ? 4 : 3;
+  try {
+    if (info.depth === 16) {
+      const { data, info: out } = await s
+        .toColourspace('rgb16')
+        .raw({ depth: 'ushort' })
+        .toBuffer({ resolveWithObject: true });
+      return finish(bufToU16(data), out, 16);
+    }
+    const { data, info: out } = await s.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    return finish(bufToU8(data), out, 8);
+  } catch (e) {
+    if (info.format === 'heic') throw heicError();
+    const msg = e instanceof Error ? e.message : '';
+    if (/pixel limit/i.test(msg)) throw tooManyPixels(info.width, info.height, l);
+    throw brokenError(e);
+  }
+
+  function finish(pixels: Uint8Array | Uint16Array, out: sharp.OutputInfo, depth: 8 | 16): Photo {
+    if (out.channels !== channels || out.width !== info.width || out.height !== info.height) {
+      throw brokenError(new Error(`unexpected decode shape ${out.width}x${out.height}x${out.channels}`));
+    }
+    return {
+      width: out.width,
+      height: out.height,
+      channels,
+      depth,
+      pixels,
+      icc: keepProfile && meta.icc ? new Uint8Array(meta.icc) : null,
+      exif: meta.exif ? new Uint8Array(meta.exif) : null,
+      format: info.format,
+    };
+  }
+}
+
+// ---- cache ----
+
+interface Entry {
+  photo: Photo;
+  bytes: number;
+}
+const cache = new Map<string, Entry>();
+let cacheLimit = 768 * 2 ** 20;
+let cachedBytes = 0;
+let decodes = 0;
+let hits = 0;
+
+function photoBytes(p: Photo): number {
+  return p.pixels.byteLength + (p.icc?.length ?? 0) + (p.exif?.length ?? 0);
+}
+
+/**
+ * Decodes a photo (upright, own profile, 8 or 16 bit). Results are cached by content hash: the same bytes
+ * decode once. Treat the returned Photo as immutable; it may be shared.
+ */
+export async function loadPhoto(bytes: Uint8Array, limits?: Partial<ImagingLimits>): Promise<Photo> {
+  const l = limitsOf(limits);
+  const info = await probePhoto(bytes, l);
+  const key = sha256(bytes);
+  const hit = cache.get(key);
+  if (hit) {
+    hits++;
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit.photo;
+  }
+  const photo = await decode(bytes, info, l);
+  decodes++;
+  const size = photoBytes(photo);
+  if (size <= cacheLimit) {
+    cache.set(key, { photo, bytes: size });
+    cachedBytes += size;
+    evict();
+  }
+  return photo;
+}
+
+function evict(): void {
+  for (const [k, e] of cache) {
+    if (cachedBytes <= cacheLimit) break;
+    cache.delete(k);
+    cachedBytes -= e.bytes;
+  }
+}
+
+export function setPhotoCacheLimit(bytes: number): void {
+  cacheLimit = Math.max(0, bytes);
+  evict();
+}
+
+export function clearPhotoCache(): void {
+  cache.clear();
+  cachedBytes = 0;
+}
+
+export function photoCacheStats(): {
+  entries: number;
+  bytes: number;
+  limit: number;
+  decodes: number;
+  hits: number;
+} {
+  return { entries: cache.size, bytes: cachedBytes, limit: cacheLimit, decodes, hits };
+}

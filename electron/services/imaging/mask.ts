@@ -1,0 +1,285 @@
+/**
+ * The edit mask: 8-bit, the photo's size, 255 = change, 0 = keep. Operations are O(pixels) whatever the
+ * radius (van Herk/Gil-Werman running max/min, triple box blur) and only touch the mask's bounding box plus
+ * the radius, so they stay cheap on 24 MP masks.
+ */
+import sharp from 'sharp';
+import type { MaskPayload, Rect } from '../../../shared/contract';
+import { AppError } from '../../../shared/errors';
+import type { Mask } from './types';
+import { SHARP_TIMEOUT_SECONDS, invalid } from './util';
+
+const sizeMismatch = (w: number, h: number, pw: number, ph: number) =>
+  invalid(`The mask is ${w}x${h} but the photo is ${pw}x${ph}; paint the mask on this photo again.`);
+
+export function emptyMask(width: number, height: number): Mask {
+  return { width, height, data: new Uint8Array(width * height) };
+}
+
+/** From the renderer: raw 8-bit bytes (or RGBA, alpha used), or a PNG read like a mask file. */
+export async function maskFromPayload(payload: MaskPayload, width: number, height: number): Promise<Mask> {
+  if (payload.kind === 'png') return maskFromFile(payload.data, width, height);
+  if (payload.width !== width || payload.height !== height)
+    throw sizeMismatch(payload.width, payload.height, width, height);
+  const n = width * height;
+  if (payload.data.length === n) return { width, height, data: new Uint8Array(payload.data) };
+  if (payload.data.length === n * 4) {
+    const data = new Uint8Array(n);
+    for (let i = 0; i < n; i++) data[i] = payload.data[i * 4 + 3]!;
+    return { width, height, data };
+  }
+  throw invalid('The mask data has the wrong length for its size; paint the mask again.');
+}
+
+/**
+ * From an image file (CLI, or a PNG from the renderer): white = change. Luminance of the image flattened on
+ * black, so a white stroke on a transparent canvas and a white-on-black file read the same.
+ */
+export async function maskFromFile(bytes: Uint8Array, width: number, height: number): Promise<Mask> {
+  let out: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    const meta = await sharp(bytes, { limitInputPixels: Math.max(width * height, 1) * 4 + 1 }).metadata();
+    const o = meta.orientation ?? 1;
+    const mw = o >= 5 ? meta.height : meta.width;
+    const mh = o >= 5 ? meta.width : meta.height;
+    if (mw !== width || mh !== height) throw sizeMismatch(mw ?? 0, mh ?? 0, width, height);
+    out = await sharp(bytes, { ignoreIcc: true, failOn: 'error', limitInputPixels: width * height + 1 })
+      .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
+      .autoOrient()
+      .flatten({ background: '#000000' })
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw new AppError(
+      'unsupported-image',
+      "The mask file could not be read; save it as a PNG of the photo's size.",
+      {
+        cause: e,
+      },
+    );
+  }
+  const { data, info } = out;
+  const n = width * height;
+  const m = new Uint8Array(n);
+  const c = info.channels;
+  for (let i = 0, j = 0; i < n; i++, j += c) {
+    const r = data[j]!;
+    const g = c >= 3 ? data[j + 1]! : r;
+    const b = c >= 3 ? data[j + 2]! : r;
+    // Rec. 601 luma in integers: exact for grey (r=g=b) inputs.
+    m[i] = (r * 19595 + g * 38470 + b * 7471 + 32768) >>> 16;
+  }
+  return { width, height, data: m };
+}
+
+/** Bounding box of the non-zero pixels, or null when the mask is empty. */
+export function maskBounds(mask: Mask): Rect | null {
+  const { width, height, data } = mask;
+  let y0 = -1;
+  let y1 = -1;
+  let x0 = width;
+  let x1 = -1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let first = -1;
+    for (let x = 0; x < width; x++) {
+      if (data[row + x] !== 0) {
+        first = x;
+        break;
+      }
+    }
+    if (first < 0) continue;
+    if (y0 < 0) y0 = y;
+    y1 = y;
+    if (first < x0) x0 = first;
+    for (let x = width - 1; x > x1; x--) {
+      if (data[row + x] !== 0) {
+        x1 = x;
+        break;
+      }
+    }
+  }
+  if (y0 < 0) return null;
+  return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+}
+
+export function invertMask(mask: Mask): Mask {
+  const data = new Uint8Array(mask.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = 255 - mask.data[i]!;
+  return { width: mask.width, height: mask.height, data };
+}
+
+function expand(r: Rect, by: number, w: number, h: number): Rect {
+  const x0 = Math.max(0, r.x - by);
+  const y0 = Math.max(0, r.y - by);
+  const x1 = Math.min(w, r.x + r.width + by);
+  const y1 = Math.min(h, r.y + r.height + by);
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+/**
+ * Running max (or min) over a window of 2r+1 along one line (van Herk/Gil-Werman). `line` holds the values
+ * with r samples of padding on each side already filled in; the result goes to out[0..n).
+ */
+function runExtreme(
+  line: Uint8Array,
+  n: number,
+  r: number,
+  isMax: boolean,
+  g: Uint8Array,
+  hh: Uint8Array,
+  out: Uint8Array,
+): void {
+  const k = 2 * r + 1;
+  const len = n + 2 * r;
+  const pick = isMax ? (a: number, b: number) => (a > b ? a : b) : (a: number, b: number) => (a < b ? a : b);
+  for (let s = 0; s < len; s += k) {
+    const e = Math.min(s + k, len);
+    g[s] = line[s]!;
+    for (let i = s + 1; i < e; i++) g[i] = pick(g[i - 1]!, line[i]!);
+    hh[e - 1] = line[e - 1]!;
+    for (let i = e - 2; i >= s; i--) hh[i] = pick(hh[i + 1]!, line[i]!);
+  }
+  for (let x = 0; x < n; x++) out[x] = pick(hh[x]!, g[x + k - 1]!);
+}
+
+/** Square structuring element: grow (max) or shrink (min) by r pixels. Outside the photo counts as "keep" for
+ * grow and as "same as the edge" for shrink, so a mask touching the border does not pull away from it. */
+function morph(mask: Mask, r: number, isMax: boolean): Mask {
+  const { width: W, height: H } = mask;
+  r = Math.round(r);
+  const out = new Uint8Array(mask.data);
+  if (r <= 0) return { width: W, height: H, data: out };
+  const b = maskBounds(mask);
+  if (!b) return { width: W, height: H, data: out };
+  const rect = isMax ? expand(b, r, W, H) : b;
+  const maxLen = Math.max(rect.width, rect.height) + 2 * r;
+  const line = new Uint8Array(maxLen);
+  const g = new Uint8Array(maxLen);
+  const hh = new Uint8Array(maxLen);
+  const res = new Uint8Array(maxLen);
+  const tmp = new Uint8Array(rect.width * rect.height);
+  const edge = isMax ? 0 : 255;
+  // Horizontal pass: mask -> tmp.
+  for (let y = 0; y < rect.height; y++) {
+    const row = (rect.y + y) * W;
+    for (let i = 0; i < rect.width + 2 * r; i++) {
+      const x = rect.x - r + i;
+      line[i] = x < 0 || x >= W ? edge : mask.data[row + x]!;
+    }
+    runExtreme(line, rect.width, r, isMax, g, hh, res);
+    tmp.set(res.subarray(0, rect.width), y * rect.width);
+  }
+  // Vertical pass: tmp -> out. Rows outside rect hold the pass-1 value of a zero area (0) inside the photo.
+  for (let x = 0; x < rect.width; x++) {
+    for (let i = 0; i < rect.height + 2 * r; i++) {
+      const yy = rect.y - r + i;
+      if (yy < 0 || yy >= H) line[i] = edge;
+      else if (yy < rect.y || yy >= rect.y + rect.height) line[i] = 0;
+      else line[i] = tmp[(yy - rect.y) * rect.width + x]!;
+    }
+    runExtreme(line, rect.height, r, isMax, g, hh, res);
+    for (let y = 0; y < rect.height; y++) out[(rect.y + y) * W + rect.x + x] = res[y]!;
+  }
+  return { width: W, height: H, data: out };
+}
+
+export function growMask(mask: Mask, radius: number): Mask {
+  return morph(mask, radius, true);
+}
+
+export function shrinkMask(mask: Mask, radius: number): Mask {
+  return morph(mask, radius, false);
+}
+
+/**
+ * Soft edge: three box blurs (≈ Gaussian, sigma ≈ radius/2, reach ≈ 1.5 x radius each side). Outside the photo
+ * repeats the edge. Values that round to 0 stay exactly 0.
+ */
+export function featherMask(mask: Mask, radius: number): Mask {
+  const { width: W, height: H } = mask;
+  const out = new Uint8Array(mask.data);
+  const br = Math.max(0, Math.round(radius / 2));
+  if (br === 0) return { width: W, height: H, data: out };
+  const b = maskBounds(mask);
+  if (!b) return { width: W, height: H, data: out };
+  const rect = expand(b, 3 * br + 1, W, H);
+  const rw = rect.width;
+  const rh = rect.height;
+  const f = new Float32Array(rw * rh);
+  for (let y = 0; y < rh; y++) {
+    const row = (rect.y + y) * W + rect.x;
+    for (let x = 0; x < rw; x++) f[y * rw + x] = mask.data[row + x]!;
+  }
+  const maxLen = Math.max(rw, rh);
+  const src = new Float32Array(maxLen + 2 * br + 2);
+  const dst = new Float32Array(maxLen);
+  const k = 2 * br + 1;
+  // One box pass over a line of n values read by get(i) / written by set(i, v). Beyond the photo: edge value.
+  const pass = (
+    n: number,
+    startInPhoto: number,
+    photoLen: number,
+    get: (i: number) => number,
+    set: (i: number, v: number) => void,
+  ) => {
+    for (let i = -br; i < n + br; i++) {
+      const p = startInPhoto + i; // position along the photo line
+      let v: number;
+      if (p < 0) v = startInPhoto === 0 ? get(0) : 0;
+      else if (p >= photoLen) v = startInPhoto + n === photoLen ? get(n - 1) : 0;
+      else if (i < 0 || i >= n)
+        v = 0; // inside the photo but outside the working rect: the mask is 0 there
+      else v = get(i);
+      src[i + br] = v;
+    }
+    let s = 0;
+    for (let i = 0; i < k; i++) s += src[i]!;
+    for (let i = 0; i < n; i++) {
+      dst[i] = s / k;
+      s += src[i + k]! - src[i]!;
+    }
+    for (let i = 0; i < n; i++) set(i, dst[i]!);
+  };
+  for (let it = 0; it < 3; it++) {
+    for (let y = 0; y < rh; y++) {
+      const o = y * rw;
+      pass(
+        rw,
+        rect.x,
+        W,
+        (i) => f[o + i]!,
+        (i, v) => (f[o + i] = v),
+      );
+    }
+    for (let x = 0; x < rw; x++) {
+      pass(
+        rh,
+        rect.y,
+        H,
+        (i) => f[i * rw + x]!,
+        (i, v) => (f[i * rw + x] = v),
+      );
+    }
+  }
+  for (let y = 0; y < rh; y++) {
+    const row = (rect.y + y) * W + rect.x;
+    for (let x = 0; x < rw; x++) {
+      const v = Math.round(f[y * rw + x]!);
+      out[row + x] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+    }
+  }
+  return { width: W, height: H, data: out };
+}
+
+/** A sub-rectangle of a mask as its own mask. */
+export function cropMask(mask: Mask, r: Rect): Mask {
+  const data = new Uint8Array(r.width * r.height);
+  for (let y = 0; y < r.height; y++) {
+    const s = (r.y + y) * mask.width + r.x;
+    data.set(mask.data.subarray(s, s + r.width), y * r.width);
+  }
+  return { width: r.width, height: r.height, data };
+}

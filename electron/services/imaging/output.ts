@@ -1,0 +1,150 @@
+/**
+ * Export (full resolution, the original's ICC profile and EXIF kept, orientation 1), screen previews and
+ * history thumbnails (converted to sRGB for display).
+ */
+import sharp from 'sharp';
+import type { Rect } from '../../../shared/contract';
+import { normaliseExif } from './exif';
+import { encodePng, iccpChunk, pngChunk } from './png';
+import type { ExportOptions, Patch, Photo, PreviewFormat, ThumbnailOptions } from './types';
+import { SHARP_TIMEOUT_SECONDS, bufToU8, extract8, fromProfileToSrgb } from './util';
+
+/** The image as a PNG carrying the photo's profile and (normalised) EXIF: exact pixels, any depth. */
+function taggedPng(image: Photo, level: number): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  if (image.icc) chunks.push(iccpChunk(image.icc));
+  const exif = image.exif ? normaliseExif(image.exif) : null;
+  if (exif) chunks.push(pngChunk('eXIf', exif));
+  return encodePng(
+    {
+      width: image.width,
+      height: image.height,
+      channels: image.channels,
+      depth: image.depth,
+      pixels: image.pixels,
+    },
+    { level, chunks },
+  );
+}
+
+export async function exportImage(image: Photo, opts: ExportOptions): Promise<Uint8Array> {
+  if (opts.format === 'png') return taggedPng(image, 6);
+  const q = Math.min(100, Math.max(1, Math.round(opts.quality ?? 92)));
+  // Pixels stay in the photo's profile (ignoreIcc: no conversion) and that profile is attached again.
+  let s = sharp(taggedPng(image, 1), { limitInputPixels: false, ignoreIcc: true })
+    .timeout({ seconds: SHARP_TIMEOUT_SECONDS * 2 })
+    .keepIccProfile()
+    .keepExif();
+  switch (opts.format) {
+    case 'jpeg':
+      if (image.depth === 16) s = s.toColourspace('srgb');
+      s = s
+        .flatten({ background: '#ffffff' })
+        .jpeg({ quality: q, chromaSubsampling: q >= 90 ? '4:4:4' : '4:2:0', mozjpeg: false });
+      break;
+    case 'webp':
+      if (image.depth === 16) s = s.toColourspace('srgb');
+      s = s.webp({ quality: q, lossless: q === 100, effort: 4 });
+      break;
+    case 'tiff':
+      // 16 bit stays 16 bit (the PNG intermediate is rgb16); deflate is lossless.
+      s = s.tiff({ compression: 'deflate', predictor: 'horizontal' });
+      break;
+  }
+  return bufToU8(await s.toBuffer());
+}
+
+function fit(w: number, h: number, max: number): { width: number; height: number } {
+  const k = Math.min(1, max / Math.max(w, h));
+  return { width: Math.max(1, Math.round(w * k)), height: Math.max(1, Math.round(h * k)) };
+}
+
+async function toSrgbScaled(
+  raw: Uint8Array,
+  w: number,
+  h: number,
+  channels: 3 | 4,
+  icc: Uint8Array | null,
+  max: number,
+): Promise<sharp.Sharp> {
+  const t = fit(w, h, max);
+  let small = raw;
+  if (t.width !== w || t.height !== h) {
+    small = bufToU8(
+      await sharp(raw, { raw: { width: w, height: h, channels } })
+        .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
+        .resize(t.width, t.height, { fit: 'fill' })
+        .raw()
+        .toBuffer(),
+    );
+  }
+  return fromProfileToSrgb(small, t.width, t.height, channels, icc);
+}
+
+/** The image for the screen: sRGB, longest side maxSize (default: full size), JPEG (default) or PNG. */
+export async function renderPreview(
+  image: Photo,
+  maxSize?: number,
+  format: PreviewFormat = 'jpeg',
+): Promise<Uint8Array> {
+  const full: Rect = { x: 0, y: 0, width: image.width, height: image.height };
+  const raw = extract8(image, full, image.channels);
+  const s = await toSrgbScaled(
+    raw,
+    image.width,
+    image.height,
+    image.channels,
+    image.icc,
+    maxSize ?? Infinity,
+  );
+  const out =
+    format === 'png'
+      ? s.png({ compressionLevel: 3 })
+      : s.flatten({ background: '#ffffff' }).jpeg({ quality: 90 });
+  return bufToU8(await out.toBuffer());
+}
+
+function isPatch(x: Photo | Patch): x is Patch {
+  return 'rgba' in x;
+}
+
+/** A small WebP (default) or JPEG for the history: of a photo (optionally a rect of it) or of a patch. */
+export async function makeThumbnail(image: Photo | Patch, opts: ThumbnailOptions = {}): Promise<Uint8Array> {
+  const size = opts.size ?? 256;
+  const format = opts.format ?? 'webp';
+  let raw: Uint8Array;
+  let w: number;
+  let h: number;
+  let ch: 3 | 4;
+  let icc: Uint8Array | null;
+  if (isPatch(image)) {
+    const p: Photo = {
+      width: image.rect.width,
+      height: image.rect.height,
+      channels: 4,
+      depth: image.depth,
+      pixels: image.rgba,
+      icc: null,
+      exif: null,
+      format: 'patch',
+    };
+    const r = opts.rect ?? { x: 0, y: 0, width: p.width, height: p.height };
+    raw = extract8(p, r, 4);
+    w = r.width;
+    h = r.height;
+    ch = 4;
+    icc = opts.icc ?? null;
+  } else {
+    const r = opts.rect ?? { x: 0, y: 0, width: image.width, height: image.height };
+    raw = extract8(image, r, image.channels);
+    w = r.width;
+    h = r.height;
+    ch = image.channels;
+    icc = opts.icc ?? image.icc;
+  }
+  // sharp premultiplies alpha for the resize itself, so soft patch edges do not darken.
+  const s = await toSrgbScaled(raw, w, h, ch, icc, size);
+  const out =
+    format === 'jpeg' ? s.flatten({ background: '#ffffff' }).jpeg({ quality: 80 }) : s.webp({ quality: 80 });
+  return bufToU8(await out.toBuffer());
+}

@@ -1,0 +1,99 @@
+/**
+ * Region planner: which part of the photo to send, at which API size, with what padding.
+ * The frame (crop + padding) has exactly the API size's aspect, so the scale is uniform by construction.
+ */
+import type { ApiSize, Rect } from '../../../shared/contract';
+import { maskBounds } from './mask';
+import type { Mask, PlanOptions, RegionPlan } from './types';
+import { invalid } from './util';
+
+/** Each API size as (width, height) and its smallest integer aspect units. */
+const SIZES: Record<ApiSize, { w: number; h: number; uw: number; uh: number }> = {
+  '1024x1024': { w: 1024, h: 1024, uw: 1, uh: 1 },
+  '1536x1024': { w: 1536, h: 1024, uw: 3, uh: 2 },
+  '1024x1536': { w: 1024, h: 1536, uw: 2, uh: 3 },
+};
+
+export function apiDims(size: ApiSize): { width: number; height: number } {
+  const s = SIZES[size];
+  return { width: s.w, height: s.h };
+}
+
+/** The API size whose aspect is closest (in log ratio) to w:h. */
+export function bestApiSize(w: number, h: number): ApiSize {
+  const a = Math.log(w / h);
+  let best: ApiSize = '1024x1024';
+  let bestD = Infinity;
+  for (const k of Object.keys(SIZES) as ApiSize[]) {
+    const d = Math.abs(a - Math.log(SIZES[k].w / SIZES[k].h));
+    if (d < bestD - 1e-9) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return best;
+}
+
+/** Places a span of length `len` centred on [a0, a1) inside [0, total); when len > total, the whole axis + padding. */
+function place(
+  a0: number,
+  a1: number,
+  len: number,
+  total: number,
+): { start: number; size: number; padBefore: number; padAfter: number } {
+  if (len <= total) {
+    const centre = (a0 + a1) / 2;
+    const start = Math.min(Math.max(0, Math.round(centre - len / 2)), total - len);
+    return { start, size: len, padBefore: 0, padAfter: 0 };
+  }
+  const pad = len - total;
+  // Keep the mask near the frame's centre: pad the side the mask is closer to first, proportionally.
+  const centre = (a0 + a1) / 2;
+  const before = Math.round(Math.min(pad, Math.max(0, len / 2 - centre)));
+  return { start: 0, size: total, padBefore: before, padAfter: pad - before };
+}
+
+export function planRegion(
+  mask: Mask,
+  photo: { width: number; height: number },
+  opts: PlanOptions = {},
+): RegionPlan {
+  if (mask.width !== photo.width || mask.height !== photo.height) {
+    throw invalid(
+      `The mask is ${mask.width}x${mask.height} but the photo is ${photo.width}x${photo.height}; paint the mask on this photo again.`,
+    );
+  }
+  const b = maskBounds(mask);
+  if (!b) throw invalid('Paint over the area to change first.');
+  const margin = Math.max(0, Math.round(opts.margin ?? Math.max(64, Math.max(b.width, b.height) / 3)));
+  // The wanted region: the box plus context, clipped to the photo.
+  const x0 = Math.max(0, b.x - margin);
+  const y0 = Math.max(0, b.y - margin);
+  const x1 = Math.min(photo.width, b.x + b.width + margin);
+  const y1 = Math.min(photo.height, b.y + b.height + margin);
+  const rw = x1 - x0;
+  const rh = y1 - y0;
+  const size: ApiSize = opts.size && opts.size !== 'auto' ? opts.size : bestApiSize(rw, rh);
+  const s = SIZES[size];
+  // Smallest frame of exactly the API aspect (integer units) holding the region.
+  const n = Math.max(Math.ceil(rw / s.uw), Math.ceil(rh / s.uh), 1);
+  const fw = n * s.uw;
+  const fh = n * s.uh;
+  const px = place(x0, x1, fw, photo.width);
+  const py = place(y0, y1, fh, photo.height);
+  const crop: Rect = { x: px.start, y: py.start, width: px.size, height: py.size };
+  return {
+    crop,
+    pad: { left: px.padBefore, right: px.padAfter, top: py.padBefore, bottom: py.padAfter },
+    apiSize: size,
+    scale: s.w / fw,
+  };
+}
+
+/** The frame (crop + padding) size in photo pixels. */
+export function frameSize(plan: RegionPlan): { width: number; height: number } {
+  return {
+    width: plan.crop.width + plan.pad.left + plan.pad.right,
+    height: plan.crop.height + plan.pad.top + plan.pad.bottom,
+  };
+}
