@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest';
+import os from 'node:os';
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import sharp from 'sharp';
+import { EditParams } from '../../../shared/contract';
+import { AppError } from '../../../shared/errors';
+import { ProjectStore, JOURNAL_DIR } from '../../../electron/services/history';
+import { ProjectSession, runEdit, resumeJob } from '../../../electron/services/pipeline';
+import { loadPhoto, maskFromFile } from '../../../electron/services/imaging';
+import type {
+  EditApi,
+  EditCallOptions,
+  EditInput,
+  EditResult,
+} from '../../../electron/services/edit-api/types';
+import { ellipseMask, fixture } from './fixtures';
+
+/** An in-process EditApi: answers with a flat colour at the requested size, after `delayMs`. */
+function fakeApi(
+  opts: { colour?: [number, number, number]; delayMs?: number; fail?: AppError; failAfterId?: AppError } = {},
+) {
+  const calls: EditInput[] = [];
+  let n = 0;
+  const respond = async (size: string, o: EditCallOptions, requestId: string): Promise<EditResult> => {
+    o.onProgress?.({ stage: 'processing', elapsedSeconds: 0, requestId });
+    await new Promise((r) => setTimeout(r, opts.delayMs ?? 0));
+    if (opts.failAfterId) throw opts.failAfterId;
+    const [w, h] = size.split('x').map(Number);
+    const [r, g, b] = opts.colour ?? [250, 10, 10];
+    const image = new Uint8Array(
+      await sharp({ create: { width: w!, height: h!, channels: 3, background: { r, g, b } } })
+        .png()
+        .toBuffer(),
+    );
+    o.onCredits?.(42);
+    return {
+      image,
+      mime: 'image/png',
+      requestId,
+      creditsLeft: 42,
+      timings: { total: 5, inference_time: 1.5 },
+    };
+  };
+  const api: EditApi = {
+    async edit(input, o = {}) {
+      calls.push(input);
+      o.onProgress?.({ stage: 'uploading', elapsedSeconds: 0 });
+      if (opts.fail) throw opts.fail;
+      const id = `req${++n}`;
+      await o.onRequestId?.(id);
+      return respond(input.params.size, o, id);
+    },
+    async resume(requestId, o = {}) {
+      return respond('1024x1024', o, requestId);
+    },
+  };
+  return { api, calls };
+}
+
+async function setup() {
+  const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-pipe-')), 'p');
+  const photoBytes = await fixture('chelsea.png');
+  const photo = await loadPhoto(photoBytes);
+  const store = await ProjectStore.create(dir, {
+    photo: photoBytes,
+    name: 'cat',
+    width: photo.width,
+    height: photo.height,
+    format: photo.format,
+  });
+  const session = new ProjectSession(store);
+  const mask = await maskFromFile(
+    await ellipseMask(photo.width, photo.height, 200, 150, 60, 40),
+    photo.width,
+    photo.height,
+  );
+  return { dir, store, session, photo, mask };
+}
+
+const params = EditParams.parse({ quality: 'low' });
+
+describe('pipeline', () => {
+  it('turns photo + mask + prompt into a layer, changing only pixels inside the mask', async () => {
+    const { store, session, photo, mask } = await setup();
+    const { api, calls } = fakeApi();
+    const states: string[] = [];
+    const layer = await runEdit(
+      session,
+      { prompt: 'red', params, feather: 3, colorMatch: false, mask, references: [] },
+      { api, transport: 'upload', mode: 'async' },
+      {
+        onState: (s) => states.push(s),
+      },
+    );
+    expect(states[0]).toBe('preparing');
+    expect(states).toContain('uploading');
+    expect(states).toContain('compositing');
+    expect(states.at(-1)).toBe('done');
+    expect(calls[0]!.params.size).not.toBe('auto');
+    expect(layer).toMatchObject({
+      requestId: 'req1',
+      creditsLeft: 42,
+      visible: true,
+      feather: 3,
+      model: 'gpt-image-1.5-edit',
+    });
+    expect(layer.timings.inference_time).toBe(1.5);
+    expect(store.layers()).toHaveLength(1);
+    const cur = await session.current();
+    let inside = 0;
+    for (let i = 0; i < photo.width * photo.height; i++) {
+      const same = [0, 1, 2].every((c) => cur.pixels[i * 3 + c] === photo.pixels[i * 3 + c]);
+      const x = i % photo.width;
+      const y = Math.floor(i / photo.width);
+      const r = layer.rect;
+      const inRect = x >= r.x && y >= r.y && x < r.x + r.width && y < r.y + r.height;
+      if (!inRect) expect(same).toBe(true);
+      if (mask.data[i] === 255 && !same) inside++;
+    }
+    expect(inside).toBeGreaterThan(1000);
+    expect((await fs.readdir(path.join(store.dir, JOURNAL_DIR))).length).toBe(0);
+    await session.close();
+  });
+
+  it('caches the flattened image and runs two edits at once without losing either', async () => {
+    const { store, session, mask } = await setup();
+    const a = fakeApi({ delayMs: 80, colour: [0, 200, 0] });
+    const b = fakeApi({ delayMs: 10, colour: [0, 0, 200] });
+    const deps = (api: EditApi) => ({ api, transport: 'upload' as const, mode: 'async' as const });
+    const [la, lb] = await Promise.all([
+      runEdit(
+        session,
+        { prompt: 'slow', params, feather: 2, colorMatch: true, mask, references: [] },
+        deps(a.api),
+      ),
+      runEdit(
+        session,
+        { prompt: 'fast', params, feather: 2, colorMatch: true, mask, references: [] },
+        deps(b.api),
+      ),
+    ]);
+    // Appended in completion order.
+    expect(store.layers().map((l) => l.id)).toEqual([lb.id, la.id]);
+    const c1 = await session.current();
+    expect(await session.current()).toBe(c1);
+    await store.setVisible(la.id, false);
+    const c2 = await session.current();
+    expect(c2).not.toBe(c1);
+    await session.close();
+  });
+
+  it('a failed edit leaves the project unchanged and says why', async () => {
+    const { store, session, mask } = await setup();
+    const { api } = fakeApi({ fail: new AppError('no-credits', 'You are out of credits; top up.') });
+    const before = store.snapshot();
+    await expect(
+      runEdit(
+        session,
+        { prompt: 'x', params, feather: 2, colorMatch: true, mask, references: [] },
+        { api, transport: 'upload', mode: 'async' },
+      ),
+    ).rejects.toMatchObject({
+      code: 'no-credits',
+    });
+    expect(store.snapshot()).toEqual(before);
+    expect(await fs.readdir(path.join(store.dir, JOURNAL_DIR))).toEqual([]);
+    await session.close();
+  });
+
+  it('keeps the journal when the wait failed on our side, and resume finishes it', async () => {
+    const { store, session, mask } = await setup();
+    const { api } = fakeApi({
+      failAfterId: new AppError('timeout', 'The service took too long; resume later.'),
+    });
+    await expect(
+      runEdit(
+        session,
+        { prompt: 'later', params, feather: 2, colorMatch: true, mask, references: [] },
+        { api, transport: 'upload', mode: 'async' },
+      ),
+    ).rejects.toMatchObject({
+      code: 'timeout',
+    });
+    expect(store.layers()).toHaveLength(0);
+    const pending = await store.pendingJobs();
+    expect(pending.map((p) => p.requestId)).toEqual(['req1']);
+    const ok = fakeApi();
+    const layer = await resumeJob(session, pending[0]!, { api: ok.api, transport: 'upload', mode: 'async' });
+    expect(layer).toMatchObject({ id: pending[0]!.layerId, prompt: 'later', requestId: 'req1' });
+    expect(await store.pendingJobs()).toEqual([]);
+    await session.close();
+  });
+
+  it('refuses a mask of the wrong size before sending anything', async () => {
+    const { session } = await setup();
+    const { api, calls } = fakeApi();
+    const mask = { width: 10, height: 10, data: new Uint8Array(100).fill(255) };
+    await expect(
+      runEdit(
+        session,
+        { prompt: 'x', params, feather: 2, colorMatch: true, mask, references: [] },
+        { api, transport: 'upload', mode: 'async' },
+      ),
+    ).rejects.toMatchObject({
+      code: 'invalid-input',
+    });
+    expect(calls).toHaveLength(0);
+    await session.close();
+  });
+});
