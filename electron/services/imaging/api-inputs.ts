@@ -32,8 +32,10 @@ export async function buildApiInputs(base: Photo, mask: Mask, plan: RegionPlan):
   const mScaled = await sharp(m.data, { raw: { width: crop.width, height: crop.height, channels: 1 } })
     .extend({ ...pad, background: { r: 0, g: 0, b: 0, alpha: 1 } })
     .resize(api.width, api.height, { fit: 'fill', kernel: 'linear' })
+    .extractChannel(0)
     .raw()
     .toBuffer();
+  if (mScaled.length !== api.width * api.height) throw new Error('API mask has an unexpected shape');
   const rgba = new Uint8Array(api.width * api.height * 4);
   for (let i = 0, n = api.width * api.height; i < n; i++) rgba[i * 4 + 3] = mScaled[i]! > 0 ? 0 : 255;
   const maskPng = await sharp(rgba, { raw: { width: api.width, height: api.height, channels: 4 } })

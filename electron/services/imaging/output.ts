@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { Rect } from '../../../shared/contract';
 import { normaliseExif } from './exif';
 import { encodePng, iccpChunk, pngChunk } from './png';
+import { encodeTiff } from './tiff';
 import type { ExportOptions, Patch, Photo, PreviewFormat, ThumbnailOptions } from './types';
 import { SHARP_TIMEOUT_SECONDS, bufToU8, extract8, fromProfileToSrgb } from './util';
 
@@ -29,6 +30,8 @@ function taggedPng(image: Photo, level: number): Uint8Array {
 
 export async function exportImage(image: Photo, opts: ExportOptions): Promise<Uint8Array> {
   if (opts.format === 'png') return taggedPng(image, 6);
+  // sharp writes TIFF at 8 bit only: our writer keeps 16 bit and the profile, exactly (EXIF is not written).
+  if (opts.format === 'tiff') return encodeTiff(image);
   const q = Math.min(100, Math.max(1, Math.round(opts.quality ?? 92)));
   // Pixels stay in the photo's profile (ignoreIcc: no conversion) and that profile is attached again.
   let s = sharp(taggedPng(image, 1), { limitInputPixels: false, ignoreIcc: true })
@@ -45,10 +48,6 @@ export async function exportImage(image: Photo, opts: ExportOptions): Promise<Ui
     case 'webp':
       if (image.depth === 16) s = s.toColourspace('srgb');
       s = s.webp({ quality: q, lossless: q === 100, effort: 4 });
-      break;
-    case 'tiff':
-      // 16 bit stays 16 bit (the PNG intermediate is rgb16); deflate is lossless.
-      s = s.tiff({ compression: 'deflate', predictor: 'horizontal' });
       break;
   }
   return bufToU8(await s.toBuffer());
