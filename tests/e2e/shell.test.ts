@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { startWebHost, type WebHost } from '../../electron/web-host';
 import { openBrowser, type BrowserSession } from '../support/browser';
@@ -95,5 +96,42 @@ describe('web host shell', () => {
       req.end('x');
     });
     expect(res).toBe(403);
+  });
+});
+
+describe('npm run web command line', () => {
+  it('prints the fixed start line and serves the page with its token', async () => {
+    const lib2 = tempDir();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/web-host.ts', '--port', '0', '--library', lib2.dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`no start line in 30 s: ${out}`)), 30_000);
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const first = out.split('\n')[0];
+          if (out.includes('\n') && first !== undefined) {
+            clearTimeout(timer);
+            resolve(first);
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`web host exited ${code}: ${out}`)));
+      });
+      const m = /^Maskroom web host: http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]{20,})$/.exec(line);
+      expect(m, line).not.toBeNull();
+      expect(await rawGet(`http://127.0.0.1:${m![1]}/?token=${m![2]}`)).toBe(200);
+      expect(await rawGet(`http://127.0.0.1:${m![1]}/`)).toBe(401);
+    } finally {
+      child.kill('SIGTERM');
+      lib2.cleanup();
+    }
+  });
+
+  it('rejects a bad port with one clear line', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'electron/web-host.ts', '--port', 'eighty'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe('maskroom web: --port must be a number from 0 to 65535, not "eighty".');
   });
 });
