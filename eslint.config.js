@@ -4,7 +4,17 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
-const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'http', 'https', 'net', 'crypto', 'worker_threads'];
+const nodeBuiltins = [
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'http',
+  'https',
+  'net',
+  'crypto',
+  'worker_threads',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'bench/results/**'] },
@@ -18,7 +28,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['electron/**/*.ts', 'tests/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'bin/**/*.mjs', '*.config.*'],
+    files: [
+      'electron/**/*.ts',
+      'tests/**/*.ts',
+      'bench/**/*.ts',
+      'scripts/**/*.ts',
+      'bin/**/*.mjs',
+      '*.config.*',
+    ],
     languageOptions: { globals: { ...globals.node } },
   },
   {
@@ -26,7 +43,17 @@ export default tseslint.config(
     files: ['electron/**/*.ts', 'shared/**/*.ts', 'renderer/**/*.{ts,tsx}'],
     ignores: ['electron/main.ts', 'electron/preload.ts', 'electron/shell/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only electron/main.ts, electron/preload.ts and electron/shell/ may import Electron.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'Only electron/main.ts, electron/preload.ts and electron/shell/ may import Electron.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -40,7 +67,12 @@ export default tseslint.config(
         'error',
         {
           paths: ['electron', ...nodeBuiltins, ...nodeBuiltins.map((m) => `node:${m}`)],
-          patterns: [{ group: ['**/electron/**', '../electron/*'], message: 'The renderer may only use window.maskroom and shared/.' }],
+          patterns: [
+            {
+              group: ['**/electron/**', '../electron/*'],
+              message: 'The renderer may only use window.maskroom and shared/.',
+            },
+          ],
         },
       ],
     },
@@ -49,7 +81,10 @@ export default tseslint.config(
     // shared/ is imported by every side: it must not depend on Node or the DOM.
     files: ['shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: ['electron', ...nodeBuiltins, ...nodeBuiltins.map((m) => `node:${m}`)] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: ['electron', ...nodeBuiltins, ...nodeBuiltins.map((m) => `node:${m}`)] },
+      ],
     },
   },
 );

@@ -8,9 +8,14 @@ import { calls, isCallName, type CallName, type WireResult } from '../shared/con
 import { AppError, toWireError } from '../shared/errors';
 import type { HandlerTable } from './handlers';
 
-export async function dispatch(table: HandlerTable, channel: string, payload: unknown): Promise<WireResult<unknown>> {
+export async function dispatch(
+  table: HandlerTable,
+  channel: string,
+  payload: unknown,
+): Promise<WireResult<unknown>> {
   try {
-    if (!isCallName(channel)) throw new AppError('invalid-input', `Maskroom has no call named "${channel.slice(0, 80)}".`);
+    if (!isCallName(channel))
+      throw new AppError('invalid-input', `Maskroom has no call named "${channel.slice(0, 80)}".`);
     const name: CallName = channel;
     const parsed = calls[name].request.safeParse(payload ?? {});
     if (!parsed.success) throw new AppError('invalid-input', describeZodError(name, parsed.error));

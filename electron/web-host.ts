@@ -108,7 +108,8 @@ export async function startWebHost(o: WebHostOptions = {}): Promise<WebHost> {
     const fetchSite = req.headers['sec-fetch-site'];
     if (fetchSite === 'cross-site') return refuse(res, 403, 'cross-site request');
 
-    const presented = url.searchParams.get('token') ?? header(req, 'x-maskroom-token') ?? readCookie(req, COOKIE);
+    const presented =
+      url.searchParams.get('token') ?? header(req, 'x-maskroom-token') ?? readCookie(req, COOKIE);
     if (!presented || !sameToken(presented, token)) return refuse(res, 401, 'missing or wrong token');
 
     if (url.pathname.startsWith('/api/')) {
@@ -120,15 +121,29 @@ export async function startWebHost(o: WebHostOptions = {}): Promise<WebHost> {
         const body = await readBody(req, MAX_BODY_BYTES);
         result = await dispatch(core.handlers, channel, decodeWire(body));
       } catch (e) {
-        result = { ok: false, error: { code: 'invalid-input', message: `The request could not be read (${(e as Error).message}).` } };
+        result = {
+          ok: false,
+          error: {
+            code: 'invalid-input',
+            message: `The request could not be read (${(e as Error).message}).`,
+          },
+        };
       }
       const out = encodeWire(result);
-      res.writeHead(200, { 'content-type': WIRE_CONTENT_TYPE, 'content-length': out.length, 'cache-control': 'no-store' });
+      res.writeHead(200, {
+        'content-type': WIRE_CONTENT_TYPE,
+        'content-length': out.length,
+        'cache-control': 'no-store',
+      });
       res.end(out);
       return;
     }
     if (url.pathname === '/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
       res.write(': connected\n\n');
       streams.add(res);
       const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
@@ -271,7 +286,9 @@ async function cli(): Promise<void> {
     process.stderr.write(`maskroom web: --port must be a number from 0 to 65535, not "${values.port}".\n`);
     process.exit(1);
   }
-  const libraryDir = values.library ? path.resolve(values.library.replace(/^~(?=$|\/)/, os.homedir())) : undefined;
+  const libraryDir = values.library
+    ? path.resolve(values.library.replace(/^~(?=$|\/)/, os.homedir()))
+    : undefined;
   try {
     const host = await startWebHost({ port, libraryDir });
     process.stdout.write(`Maskroom web host: ${host.url}\n`);

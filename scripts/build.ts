@@ -52,4 +52,6 @@ if (!onlyRenderer) {
     },
   });
 }
-console.log(onlyRenderer ? 'Built the renderer into dist/renderer.' : 'Built dist/renderer and dist/electron.');
+console.log(
+  onlyRenderer ? 'Built the renderer into dist/renderer.' : 'Built dist/renderer and dist/electron.',
+);

@@ -35,7 +35,10 @@ function tryDownload(): boolean {
     return false;
   }
   console.log('The Electron runtime is not installed yet; trying to download it once…');
-  const r = spawnSync(process.execPath, [installer], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000 });
+  const r = spawnSync(process.execPath, [installer], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 180_000,
+  });
   return r.status === 0 && electronBinary() !== null;
 }
 

@@ -26,10 +26,18 @@ const vitest = (project: string): string[] => [
 ];
 
 const steps: Step[] = [
-  { name: 'typecheck (node side)', cmd: [process.execPath, 'node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'] },
-  { name: 'typecheck (renderer)', cmd: [process.execPath, 'node_modules/typescript/bin/tsc', '-p', 'tsconfig.web.json'] },
+  {
+    name: 'typecheck (node side)',
+    cmd: [process.execPath, 'node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'],
+  },
+  {
+    name: 'typecheck (renderer)',
+    cmd: [process.execPath, 'node_modules/typescript/bin/tsc', '-p', 'tsconfig.web.json'],
+  },
   { name: 'lint', cmd: [process.execPath, 'node_modules/eslint/bin/eslint.js', '.', '--max-warnings', '0'] },
-  ...(existsSync('scripts/security.ts') ? [{ name: 'security scan', cmd: [...tsx, 'scripts/security.ts'] }] : []),
+  ...(existsSync('scripts/security.ts')
+    ? [{ name: 'security scan', cmd: [...tsx, 'scripts/security.ts'] }]
+    : []),
   { name: 'unit tests', cmd: vitest('unit'), report: 'test-results/vitest-unit.json' },
   { name: 'chromium for e2e', cmd: [...tsx, 'scripts/ensure-chromium.ts'] },
   { name: 'e2e tests', cmd: vitest('e2e'), report: 'test-results/vitest-e2e.json' },
@@ -44,7 +52,10 @@ for (const step of steps) {
   console.log(`\n=== ${step.name}`);
   const started = Date.now();
   const [bin, ...args] = step.cmd;
-  const r = spawnSync(bin as string, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : '1' } });
+  const r = spawnSync(bin as string, args, {
+    stdio: 'inherit',
+    env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : '1' },
+  });
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   if (step.report && existsSync(step.report)) {
     const j = JSON.parse(readFileSync(step.report, 'utf8')) as {

@@ -2,7 +2,15 @@
  * Builds window.maskroom from a transport. The preload (Electron IPC) and the web host's bridge (HTTP +
  * server-sent events) each supply only a transport; the object the renderer sees is the same.
  */
-import type { CallName, CallRequest, CallResponse, EventName, EventPayload, MaskroomApi, WireResult } from './contract';
+import type {
+  CallName,
+  CallRequest,
+  CallResponse,
+  EventName,
+  EventPayload,
+  MaskroomApi,
+  WireResult,
+} from './contract';
 import { AppError } from './errors';
 
 export interface BridgeTransport {

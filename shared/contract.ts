@@ -178,10 +178,7 @@ export const calls = {
   /** Write-only: the renderer can set or clear the key, never read it back. */
   'settings:setApiKey': call(z.object({ key: z.string().trim().min(1).max(1000).nullable() }), Settings),
   'projects:list': call(empty, z.array(ProjectSummary)),
-  'project:create': call(
-    z.object({ name: z.string().min(1).max(255), photo: Bytes }),
-    ProjectState,
-  ),
+  'project:create': call(z.object({ name: z.string().min(1).max(255), photo: Bytes }), ProjectState),
   'project:open': call(z.object({ projectId: Id }), ProjectState),
   'project:close': call(z.object({ projectId: Id }), ok),
   'image:render': call(

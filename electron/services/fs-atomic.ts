@@ -10,7 +10,10 @@ import { randomBytes } from 'node:crypto';
 export const TEMP_MARKER = '.tmp-';
 
 export function tempPathFor(target: string): string {
-  return path.join(path.dirname(target), `${path.basename(target)}${TEMP_MARKER}${randomBytes(6).toString('hex')}`);
+  return path.join(
+    path.dirname(target),
+    `${path.basename(target)}${TEMP_MARKER}${randomBytes(6).toString('hex')}`,
+  );
 }
 
 export async function writeFileAtomic(
@@ -19,7 +22,11 @@ export async function writeFileAtomic(
   options: { mode?: number } = {},
 ): Promise<void> {
   const tmp = tempPathFor(target);
-  const handle = await fs.open(tmp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, options.mode ?? 0o644);
+  const handle = await fs.open(
+    tmp,
+    fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY,
+    options.mode ?? 0o644,
+  );
   try {
     await handle.writeFile(data);
     await handle.sync();

@@ -145,7 +145,8 @@ export class JsonFilePrefsStore implements PrefsStore {
 /** A key held only for the life of the process (web host, tests). Never written anywhere. */
 export class MemorySecretStore implements SecretStore {
   readonly kind = 'memory' as const;
-  readonly warning = 'The API key is kept in memory only and is forgotten when Maskroom stops; set SEGMIND_API_KEY to keep it.';
+  readonly warning =
+    'The API key is kept in memory only and is forgotten when Maskroom stops; set SEGMIND_API_KEY to keep it.';
   private key: string | null;
 
   constructor(initial: string | null = null) {

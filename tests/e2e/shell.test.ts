@@ -16,10 +16,12 @@ const lib = tempDir();
 
 function rawGet(url: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on('error', reject);
+    http
+      .get(url, { headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', reject);
   });
 }
 
@@ -38,7 +40,27 @@ describe('web host shell', () => {
   it('shows the stage, tool bar, prompt and history panels', async () => {
     const { page } = browser;
     await page.goto(host.url);
-    for (const id of ['stage', 'tool-brush', 'tool-eraser', 'brush-size', 'brush-hardness', 'undo', 'redo', 'invert-mask', 'clear-mask', 'prompt', 'run-edit', 'cancel-edit', 'job-status', 'compare', 'export', 'settings', 'credits', 'open-image', 'history-panel']) {
+    for (const id of [
+      'stage',
+      'tool-brush',
+      'tool-eraser',
+      'brush-size',
+      'brush-hardness',
+      'undo',
+      'redo',
+      'invert-mask',
+      'clear-mask',
+      'prompt',
+      'run-edit',
+      'cancel-edit',
+      'job-status',
+      'compare',
+      'export',
+      'settings',
+      'credits',
+      'open-image',
+      'history-panel',
+    ]) {
       await expect(page.getByTestId(id).count(), `data-testid=${id}`).resolves.toBeGreaterThan(0);
     }
     const stage = await page.getByTestId('stage').boundingBox();
@@ -60,7 +82,9 @@ describe('web host shell', () => {
     expect(settings.apiKeySet).toBe(false);
     expect(JSON.stringify(settings)).not.toMatch(/apiKey"\s*:\s*"/);
     // Write-only key: setting it says "set", and nothing ever reads it back.
-    const after = await page.evaluate(() => window.maskroom.invoke('settings:setApiKey', { key: 'sk-secret-123' }));
+    const after = await page.evaluate(() =>
+      window.maskroom.invoke('settings:setApiKey', { key: 'sk-secret-123' }),
+    );
     expect(after.apiKeySet).toBe(true);
     expect(JSON.stringify(after)).not.toContain('sk-secret-123');
     // Binary payloads survive the trip, and invalid ones are refused with a clear error.
@@ -83,15 +107,30 @@ describe('web host shell', () => {
     expect(await rawGet(`${base}/?token=${host.token}`, { Host: 'evil.example' })).toBe(403);
     // From inside a foreign page: the browser sends its Origin and the host refuses it.
     const status = await browser.page.evaluate(async (url) => {
-      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-maskroom-wire' }, body: 'x' });
+      const r = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-maskroom-wire' },
+        body: 'x',
+      });
       return r.status;
     }, `${base}/api/app:info?token=${host.token}`);
     expect(status).toBe(200); // same origin with token: allowed (body is invalid, answered as an error)
     const res = await new Promise<number>((resolve, reject) => {
-      const req = http.request(`${base}/api/app:info`, { method: 'POST', headers: { Origin: 'http://evil.example', 'x-maskroom-token': host.token, 'content-type': 'application/x-maskroom-wire' } }, (r) => {
-        r.resume();
-        resolve(r.statusCode ?? 0);
-      });
+      const req = http.request(
+        `${base}/api/app:info`,
+        {
+          method: 'POST',
+          headers: {
+            Origin: 'http://evil.example',
+            'x-maskroom-token': host.token,
+            'content-type': 'application/x-maskroom-wire',
+          },
+        },
+        (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end('x');
     });
@@ -102,9 +141,13 @@ describe('web host shell', () => {
 describe('npm run web command line', () => {
   it('prints the fixed start line and serves the page with its token', async () => {
     const lib2 = tempDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/web-host.ts', '--port', '0', '--library', lib2.dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'electron/web-host.ts', '--port', '0', '--library', lib2.dir],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -130,7 +173,9 @@ describe('npm run web command line', () => {
   });
 
   it('rejects a bad port with one clear line', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'electron/web-host.ts', '--port', 'eighty'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'electron/web-host.ts', '--port', 'eighty'], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe('maskroom web: --port must be a number from 0 to 65535, not "eighty".');
   });

@@ -41,7 +41,10 @@ export function findChromium(opts: { install?: boolean; log?: (s: string) => voi
     log('Chromium not found: installing Debian package "chromium" with apt-get…');
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], {
+      stdio: 'inherit',
+      env,
+    });
     if (executable('/usr/bin/chromium')) return '/usr/bin/chromium';
   }
   throw new Error(

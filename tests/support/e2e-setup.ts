@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 export default function setup(): void {
   if (process.env.MASKROOM_SKIP_RENDERER_BUILD === '1') return;
   const root = fileURLToPath(new URL('../..', import.meta.url));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', '--renderer'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', '--renderer'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error('Building the renderer for the e2e tests failed (see above).');
 }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../../electron/dispatch';
 import { createHandlers, type HandlerTable } from '../../../electron/handlers';
-import { SettingsService, MemorySecretStore, type PrefsStore, type StoredPrefs } from '../../../electron/services/settings';
+import {
+  SettingsService,
+  MemorySecretStore,
+  type PrefsStore,
+  type StoredPrefs,
+} from '../../../electron/services/settings';
 import type { WorkspaceApi } from '../../../electron/services/workspace-types';
 import { AppError } from '../../../shared/errors';
 
@@ -35,7 +40,11 @@ describe('dispatch', () => {
   it('refuses an unknown channel without throwing', async () => {
     const r = await dispatch(table(), 'fs:readFile', { path: '/etc/passwd' });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error).toEqual({ code: 'invalid-input', message: 'Maskroom has no call named "fs:readFile".' });
+    if (!r.ok)
+      expect(r.error).toEqual({
+        code: 'invalid-input',
+        message: 'Maskroom has no call named "fs:readFile".',
+      });
   });
 
   it('refuses an invalid payload and names the field', async () => {
@@ -53,7 +62,10 @@ describe('dispatch', () => {
 
   it('passes AppErrors through and hides internal ones behind a one-line message', async () => {
     const r = await dispatch(table(), 'project:open', { projectId: 'p1' });
-    expect(r).toEqual({ ok: false, error: { code: 'not-found', message: 'No such project; open it from the library.' } });
+    expect(r).toEqual({
+      ok: false,
+      error: { code: 'not-found', message: 'No such project; open it from the library.' },
+    });
     const boom = table({
       listProjects: async () => {
         throw new TypeError('cannot read x of undefined\n    at secret/stack.ts:1');
@@ -87,7 +99,14 @@ describe('dispatch', () => {
       prompt: 'a red scarf',
       variations: 1,
       references: [],
-      params: { size: 'auto', quality: 'high', background: 'opaque', outputFormat: 'png', outputCompression: 95, moderation: 'auto' },
+      params: {
+        size: 'auto',
+        quality: 'high',
+        background: 'opaque',
+        outputFormat: 'png',
+        outputCompression: 95,
+        moderation: 'auto',
+      },
     });
   });
 });
