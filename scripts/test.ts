@@ -34,6 +34,7 @@ const steps: Step[] = [
     name: 'typecheck (renderer)',
     cmd: [process.execPath, 'node_modules/typescript/bin/tsc', '-p', 'tsconfig.web.json'],
   },
+  { name: 'typecheck (browser tests, benches)', cmd: [process.execPath, 'node_modules/typescript/bin/tsc', '-p', 'tsconfig.e2e.json'] },
   { name: 'lint', cmd: [process.execPath, 'node_modules/eslint/bin/eslint.js', '.', '--max-warnings', '0'] },
   ...(existsSync('scripts/security.ts')
     ? [{ name: 'security scan', cmd: [...tsx, 'scripts/security.ts'] }]
