@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import sharp from 'sharp';
 import { EditParams } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import { ProjectStore, JOURNAL_DIR } from '../../../electron/services/history';
@@ -15,48 +14,7 @@ import type {
   EditResult,
 } from '../../../electron/services/edit-api/types';
 import { ellipseMask, fixture } from './fixtures';
-
-/** An in-process EditApi: answers with a flat colour at the requested size, after `delayMs`. */
-function fakeApi(
-  opts: { colour?: [number, number, number]; delayMs?: number; fail?: AppError; failAfterId?: AppError } = {},
-) {
-  const calls: EditInput[] = [];
-  let n = 0;
-  const respond = async (size: string, o: EditCallOptions, requestId: string): Promise<EditResult> => {
-    o.onProgress?.({ stage: 'processing', elapsedSeconds: 0, requestId });
-    await new Promise((r) => setTimeout(r, opts.delayMs ?? 0));
-    if (opts.failAfterId) throw opts.failAfterId;
-    const [w, h] = size.split('x').map(Number);
-    const [r, g, b] = opts.colour ?? [250, 10, 10];
-    const image = new Uint8Array(
-      await sharp({ create: { width: w!, height: h!, channels: 3, background: { r, g, b } } })
-        .png()
-        .toBuffer(),
-    );
-    o.onCredits?.(42);
-    return {
-      image,
-      mime: 'image/png',
-      requestId,
-      creditsLeft: 42,
-      timings: { total: 5, inference_time: 1.5 },
-    };
-  };
-  const api: EditApi = {
-    async edit(input, o = {}) {
-      calls.push(input);
-      o.onProgress?.({ stage: 'uploading', elapsedSeconds: 0 });
-      if (opts.fail) throw opts.fail;
-      const id = `req${++n}`;
-      await o.onRequestId?.(id);
-      return respond(input.params.size, o, id);
-    },
-    async resume(requestId, o = {}) {
-      return respond('1024x1024', o, requestId);
-    },
-  };
-  return { api, calls };
-}
+import { fakeApi } from './fake-api';
 
 async function setup() {
   const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-pipe-')), 'p');
