@@ -7,12 +7,7 @@ import { AppError } from '../../../shared/errors';
 import { ProjectStore, JOURNAL_DIR } from '../../../electron/services/history';
 import { ProjectSession, runEdit, resumeJob } from '../../../electron/services/pipeline';
 import { loadPhoto, maskFromFile } from '../../../electron/services/imaging';
-import type {
-  EditApi,
-  EditCallOptions,
-  EditInput,
-  EditResult,
-} from '../../../electron/services/edit-api/types';
+import type { EditApi } from '../../../electron/services/edit-api/types';
 import { ellipseMask, fixture } from './fixtures';
 import { fakeApi } from './fake-api';
 
