@@ -47,7 +47,7 @@ async function edit(
   photo: Photo,
   mask: Mask,
   colorMatch = true,
-  tint = { r: 14, g: -8, b: 12, gain: 1.06 },
+  tint: { r: number; g: number; b: number; gain?: number } = { r: 14, g: -8, b: 12, gain: 1.06 },
   fill: [number, number, number] | null = [40, 160, 60],
 ) {
   const plan = planRegion(mask, photo);

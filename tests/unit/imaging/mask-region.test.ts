@@ -11,14 +11,14 @@ import {
   shrinkMask,
 } from '../../../electron/services/imaging';
 import { frameSize } from '../../../electron/services/imaging/region';
-import { AppError } from '../../../shared/errors';
+import type { AppError } from '../../../shared/errors';
 import { discMask, rectMask } from './helpers';
 
 describe('masks', () => {
   it('reads raw bytes, RGBA (alpha) and PNG/file masks (white = change, soft values kept)', async () => {
     const m = discMask(64, 48, 30, 20, 10);
     expect(
-      (await maskFromPayload({ kind: 'raw', width: 64, height: 48, data: m.data }, 64, 48)).data,
+      (await maskFromPayload({ kind: 'raw', width: 64, height: 48, data: new Uint8Array(m.data) }, 64, 48)).data,
     ).toEqual(m.data);
     const rgba = new Uint8Array(64 * 48 * 4);
     m.data.forEach((v, i) => (rgba[i * 4 + 3] = v));
