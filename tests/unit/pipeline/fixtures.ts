@@ -9,7 +9,7 @@ export function fixturesDir(): string {
   );
 }
 
-export async function fixture(name: string): Promise<Uint8Array> {
+export async function fixture(name: string): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await fs.readFile(path.join(fixturesDir(), name)));
 }
 
@@ -21,7 +21,7 @@ export async function ellipseMask(
   cy: number,
   rx: number,
   ry: number,
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="100%" height="100%" fill="black"/><ellipse cx="${cx}" cy="${cy}" rx="${rx}" ry="${ry}" fill="white"/></svg>`;
   return new Uint8Array(await sharp(Buffer.from(svg)).greyscale().png().toBuffer());
 }
