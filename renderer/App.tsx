@@ -1,173 +1,149 @@
-import { useEffect, useRef, useState } from 'react';
-import { Stage, Layer } from 'react-konva';
-import type { Settings } from '../shared/contract';
-import { Icon, type IconName } from './components/Icon';
+import { useEffect, useState } from 'react';
+import { store, useEditor } from './state/store';
+import { matchShortcut, type ShortcutAction } from './state/shortcuts';
+import { TopBar } from './components/TopBar';
+import { Toolbar } from './components/Toolbar';
+import { CanvasPane } from './components/CanvasPane';
+import { PromptPanel } from './components/PromptPanel';
+import { HistoryPanel } from './components/HistoryPanel';
+import { StatusBar } from './components/StatusBar';
+import { SettingsDialog } from './components/SettingsDialog';
+import { HelpOverlay } from './components/HelpOverlay';
+import { ExportDialog } from './components/ExportDialog';
+import { Icon } from './components/Icon';
 
 /** The editor's frame: tool bar, canvas, prompt panel, history panel, status bar. */
 export function App() {
-  const [settings, setSettings] = useState<Settings | null>(null);
-  const [version, setVersion] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [credits, setCredits] = useState<number | null>(null);
-  const [tool, setTool] = useState<'brush' | 'eraser'>('brush');
-  const [size, setSize] = useState(80);
-  const [hardness, setHardness] = useState(70);
-  const [prompt, setPrompt] = useState('');
+  const dialog = useEditor((s) => s.dialog);
+  const [dropping, setDropping] = useState(false);
 
-  useEffect(() => {
-    const api = window.maskroom;
-    api.invoke('app:info', {}).then((i) => setVersion(i.version), (e: Error) => setError(e.message));
-    api.invoke('settings:get', {}).then(setSettings, (e: Error) => setError(e.message));
-    return api.on('credits:changed', (c) => setCredits(c.remaining));
-  }, []);
-
-  async function openFile(file: File) {
-    setError(null);
-    try {
-      const photo = new Uint8Array(await file.arrayBuffer());
-      await window.maskroom.invoke('project:create', { name: file.name, photo });
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  }
+  useEffect(() => store.start(), []);
+  useEffect(() => installKeyboard(), []);
 
   return (
-    <div className="app">
-      <header className="topbar">
-        <span className="brand">Maskroom</span>
-        <label className="button" title="Open a photo">
-          <Icon name="open" /> Open photo
-          <input
-            data-testid="open-image"
-            type="file"
-            accept="image/*,.heic,.heif,.tif,.tiff"
-            hidden
-            onChange={(e) => {
-              const f = e.target.files?.[0];
-              if (f) void openFile(f);
-              e.target.value = '';
-            }}
-          />
-        </label>
-        <div className="spacer" />
-        <button data-testid="compare" className="button" disabled title="Compare with the original">
-          <Icon name="compare" /> Compare
-        </button>
-        <button data-testid="export" className="button" disabled title="Export the current image">
-          <Icon name="download" /> Export
-        </button>
-        <button data-testid="settings" className="button icon-only" title="Settings">
-          <Icon name="settings" />
-        </button>
-      </header>
-
-      <nav className="toolbar" aria-label="Tools" data-testid="toolbar">
-        <ToolButton testid="tool-brush" icon="brush" label="Brush (B)" active={tool === 'brush'} onClick={() => setTool('brush')} />
-        <ToolButton testid="tool-eraser" icon="eraser" label="Eraser (E)" active={tool === 'eraser'} onClick={() => setTool('eraser')} />
-        <div className="tool-sep" />
-        <label className="tool-slider" title={`Brush size: ${size} px`}>
-          <span>Size</span>
-          <input data-testid="brush-size" type="range" min={1} max={1000} value={size} onChange={(e) => setSize(Number(e.target.value))} />
-          <output>{size}</output>
-        </label>
-        <label className="tool-slider" title={`Hardness: ${hardness}%`}>
-          <span>Hard</span>
-          <input data-testid="brush-hardness" type="range" min={0} max={100} value={hardness} onChange={(e) => setHardness(Number(e.target.value))} />
-          <output>{hardness}</output>
-        </label>
-        <div className="tool-sep" />
-        <ToolButton testid="undo" icon="undo" label="Undo (Ctrl+Z)" disabled />
-        <ToolButton testid="redo" icon="redo" label="Redo (Shift+Ctrl+Z)" disabled />
-        <ToolButton testid="invert-mask" icon="invert" label="Invert mask" disabled />
-        <ToolButton testid="clear-mask" icon="trash" label="Clear mask" disabled />
-      </nav>
-
-      <main className="canvas-area">
-        <CanvasFrame />
-        <div className="empty-hint">Drop a photo here, or choose Open photo.</div>
-      </main>
-
-      <aside className="sidebar">
-        <section className="panel prompt-panel" aria-label="Prompt" data-testid="prompt-panel">
-          <h2>Edit</h2>
-          <textarea
-            data-testid="prompt"
-            placeholder="Describe the change inside the mask…"
-            value={prompt}
-            onChange={(e) => setPrompt(e.target.value)}
-            rows={4}
-          />
-          <div className="row">
-            <button data-testid="run-edit" className="button primary" disabled={!prompt.trim()}>
-              <Icon name="sparkles" /> Run edit
-            </button>
-            <button data-testid="cancel-edit" className="button" disabled>
-              <Icon name="stop" /> Cancel
-            </button>
-          </div>
-          <div data-testid="job-status" className="job-status" role="status">
-            Idle
-          </div>
-        </section>
-        <section className="panel history-panel" aria-label="History" data-testid="history-panel">
-          <h2>History</h2>
-          <p className="muted">No layers yet. Each finished edit appears here.</p>
-        </section>
-      </aside>
-
-      <footer className="statusbar">
-        {error ? (
-          <span data-testid="error" className="error" role="alert">
-            <Icon name="alert" size={14} /> {error}
-          </span>
-        ) : (
-          <span className="muted">{settings?.apiKeySet ? 'Ready.' : 'No API key set: add one in Settings before running an edit.'}</span>
-        )}
-        <div className="spacer" />
-        <span data-testid="credits" className="muted">
-          Credits: {credits ?? '—'}
-        </span>
-        <span className="muted">v{version}</span>
-      </footer>
-    </div>
-  );
-}
-
-function ToolButton(p: { testid: string; icon: IconName; label: string; active?: boolean; disabled?: boolean; onClick?: () => void }) {
-  return (
-    <button
-      data-testid={p.testid}
-      className={`tool${p.active ? ' active' : ''}`}
-      title={p.label}
-      aria-label={p.label}
-      aria-pressed={p.active}
-      disabled={p.disabled}
-      onClick={p.onClick}
+    <div
+      className="app"
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+        setDropping(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.relatedTarget === null) setDropping(false);
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDropping(false);
+        const file = e.dataTransfer.files[0];
+        if (file) void store.openFile(file);
+      }}
     >
-      <Icon name={p.icon} size={20} />
-    </button>
+      <TopBar />
+      <Toolbar />
+      <CanvasPane />
+      <aside className="sidebar">
+        <PromptPanel />
+        <HistoryPanel />
+      </aside>
+      <StatusBar />
+      {dropping && (
+        <div className="drop-veil" aria-hidden="true">
+          <Icon name="imagePlus" size={40} /> Drop to open this photo (drop on the reference tray to add a
+          reference)
+        </div>
+      )}
+      {dialog === 'settings' && <SettingsDialog />}
+      {dialog === 'help' && <HelpOverlay />}
+      {dialog === 'export' && <ExportDialog />}
+    </div>
   );
 }
 
-function CanvasFrame() {
-  const ref = useRef<HTMLDivElement>(null);
-  const [box, setBox] = useState({ width: 0, height: 0 });
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const ro = new ResizeObserver(([entry]) => {
-      if (entry) setBox({ width: Math.floor(entry.contentRect.width), height: Math.floor(entry.contentRect.height) });
-    });
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+function isTextTarget(t: EventTarget | null): boolean {
+  if (!(t instanceof HTMLElement)) return false;
+  if (t.isContentEditable || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT') return true;
   return (
-    <div ref={ref} className="stage-box" data-testid="stage">
-      {box.width > 0 && box.height > 0 && (
-        <Stage width={box.width} height={box.height}>
-          <Layer />
-        </Stage>
-      )}
-    </div>
+    t.tagName === 'INPUT' &&
+    !['range', 'checkbox', 'radio', 'button', 'file'].includes((t as HTMLInputElement).type)
   );
+}
+
+function perform(action: ShortcutAction): void {
+  const s = store.getState();
+  if (s.dialog && action !== 'close') return;
+  switch (action) {
+    case 'brush':
+    case 'eraser':
+      store.setTool(action);
+      break;
+    case 'size-down':
+    case 'size-up':
+      store.stepBrushSize(action === 'size-up' ? 1 : -1);
+      break;
+    case 'hardness-down':
+    case 'hardness-up':
+      store.stepHardness(action === 'hardness-up' ? 1 : -1);
+      break;
+    case 'toggle-overlay':
+      store.toggleOverlay();
+      break;
+    case 'invert':
+      store.maskAction('invert');
+      break;
+    case 'undo':
+    case 'redo':
+      store.maskAction(action);
+      break;
+    case 'fit':
+      store.maskAction('fit');
+      break;
+    case 'actual-size':
+      store.maskAction('actualSize');
+      break;
+    case 'run':
+      void store.run();
+      break;
+    case 'previous-variation':
+      store.cycleVariation(-1);
+      break;
+    case 'next-variation':
+      store.cycleVariation(1);
+      break;
+    case 'help':
+      store.openDialog('help');
+      break;
+    case 'close':
+      if (s.dialog) store.openDialog(null);
+      else if (s.compare !== 'off') store.setCompare('off');
+      else if (s.viewing) store.viewLayer(null);
+      break;
+  }
+}
+
+function installKeyboard(): () => void {
+  const down = (e: KeyboardEvent) => {
+    if (e.key === '\\' && !isTextTarget(e.target) && !store.getState().dialog) {
+      e.preventDefault();
+      store.setHoldOriginal(true);
+      return;
+    }
+    const action = matchShortcut(e, isTextTarget(e.target));
+    if (!action) return;
+    e.preventDefault();
+    if (e.repeat && (action === 'run' || action === 'invert' || action === 'help')) return;
+    perform(action);
+  };
+  const up = (e: KeyboardEvent) => {
+    if (e.key === '\\') store.setHoldOriginal(false);
+  };
+  const blur = () => store.setHoldOriginal(false);
+  window.addEventListener('keydown', down);
+  window.addEventListener('keyup', up);
+  window.addEventListener('blur', blur);
+  return () => {
+    window.removeEventListener('keydown', down);
+    window.removeEventListener('keyup', up);
+    window.removeEventListener('blur', blur);
+  };
 }

@@ -27,15 +27,66 @@ import sparkles from '../../assets/icons/sparkles.svg?raw';
 import plus from '../../assets/icons/plus.svg?raw';
 import minus from '../../assets/icons/minus.svg?raw';
 import revert from '../../assets/icons/rotate-ccw.svg?raw';
+import chevronLeft from '../../assets/icons/chevron-left.svg?raw';
+import chevronRight from '../../assets/icons/chevron-right.svg?raw';
+import chevronDown from '../../assets/icons/chevron-down.svg?raw';
+import check from '../../assets/icons/check.svg?raw';
+import grip from '../../assets/icons/grip-vertical.svg?raw';
+import help from '../../assets/icons/circle-help.svg?raw';
+import spinner from '../../assets/icons/loader-circle.svg?raw';
+import image from '../../assets/icons/image.svg?raw';
+import rerun from '../../assets/icons/repeat.svg?raw';
+import grow from '../../assets/icons/circle-plus.svg?raw';
+import shrink from '../../assets/icons/circle-minus.svg?raw';
 
 const icons = {
-  brush, eraser, undo, redo, invert, trash, open, download, settings, eye, eyeOff, imagePlus, play, stop,
-  history, compare, zoomIn, zoomOut, fit, scan, keyboard, close, alert, layers, sparkles, plus, minus, revert,
+  brush,
+  eraser,
+  undo,
+  redo,
+  invert,
+  trash,
+  open,
+  download,
+  settings,
+  eye,
+  eyeOff,
+  imagePlus,
+  play,
+  stop,
+  history,
+  compare,
+  zoomIn,
+  zoomOut,
+  fit,
+  scan,
+  keyboard,
+  close,
+  alert,
+  layers,
+  sparkles,
+  plus,
+  minus,
+  revert,
+  chevronLeft,
+  chevronRight,
+  chevronDown,
+  check,
+  grip,
+  help,
+  spinner,
+  image,
+  rerun,
+  grow,
+  shrink,
 } as const;
 
 export type IconName = keyof typeof icons;
 
 export function Icon({ name, size = 18 }: { name: IconName; size?: number }) {
-  const svg = icons[name].replace(/<!--.*?-->/s, '').replace(/width="24"/, `width="${size}"`).replace(/height="24"/, `height="${size}"`);
+  const svg = icons[name]
+    .replace(/<!--.*?-->/s, '')
+    .replace(/width="24"/, `width="${size}"`)
+    .replace(/height="24"/, `height="${size}"`);
   return <span className="icon" aria-hidden="true" dangerouslySetInnerHTML={{ __html: svg }} />;
 }

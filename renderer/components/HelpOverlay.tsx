@@ -1,0 +1,26 @@
+/** The keyboard shortcuts, from the same table the key handler uses. */
+import { holdShortcuts, shortcuts } from '../state/shortcuts';
+import { store } from '../state/store';
+import { Dialog } from './Dialog';
+
+export function HelpOverlay() {
+  return (
+    <Dialog title="Keyboard shortcuts" testid="help-overlay" onClose={() => store.openDialog(null)}>
+      <table className="shortcut-table">
+        <tbody>
+          {[...shortcuts.map((s) => ({ keys: s.keys, label: s.label })), ...holdShortcuts].map((s) => (
+            <tr key={s.keys}>
+              <td>
+                <kbd>{s.keys}</kbd>
+              </td>
+              <td>{s.label}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted">
+        Drop a photo anywhere on the window to open it; drop images on the reference tray to guide the edit.
+      </p>
+    </Dialog>
+  );
+}

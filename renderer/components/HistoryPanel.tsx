@@ -1,0 +1,205 @@
+/**
+ * One item per edit (a variation group is one item with a pager): thumbnail, prompt, time, show/hide,
+ * select to see it, revert to here, re-run, delete with confirmation. Thumbnails drag out as files.
+ */
+import { useState } from 'react';
+import { cycle, formatTime, groupLayers, type HistoryEntry } from '../state/history';
+import { store, useEditor } from '../state/store';
+import { Icon } from './Icon';
+
+export function HistoryPanel() {
+  const project = useEditor((s) => s.project);
+  const entries = project ? groupLayers(project.layers) : [];
+  return (
+    <section className="panel history-panel" aria-label="History" data-testid="history-panel">
+      <h2>
+        History{' '}
+        {project && project.layers.length > 0 && <span className="count">{project.layers.length}</span>}
+      </h2>
+      {entries.length === 0 ? (
+        <p className="muted">
+          No edits yet. Each finished edit appears here as a layer you can hide, compare or revert.
+        </p>
+      ) : (
+        <ol className="history-list">
+          {entries.map((e) => (
+            <HistoryItem key={e.key} entry={e} />
+          ))}
+        </ol>
+      )}
+      {project && <OriginalItem />}
+    </section>
+  );
+}
+
+function HistoryItem({ entry }: { entry: HistoryEntry }) {
+  const layer = entry.shown;
+  const thumb = useEditor((s) => s.thumbs[layer.id]);
+  const viewing = useEditor((s) => s.viewing);
+  const kept = useEditor((s) => (entry.groupId ? Boolean(s.kept[entry.groupId]) : false));
+  const canRerun = useEditor((s) => Boolean(entry.groupId && s.runs[entry.groupId]));
+  const [confirming, setConfirming] = useState(false);
+  const selected = entry.layers.some((l) => l.id === viewing);
+  const isGroup = entry.layers.length > 1;
+
+  return (
+    <li
+      className={`history-item${selected ? ' selected' : ''}${layer.visible ? '' : ' hidden-layer'}`}
+      data-testid="history-item"
+      data-layer-id={layer.id}
+      data-visible={layer.visible}
+      data-variations={entry.layers.length}
+    >
+      <button
+        className="history-select"
+        onClick={() => store.viewLayer(selected ? null : layer.id)}
+        title={selected ? 'Back to the current image' : 'See the photo as it was after this edit'}
+        aria-pressed={selected}
+      >
+        <span className="thumb">
+          {thumb ? (
+            <img
+              src={thumb}
+              alt=""
+              draggable
+              onDragStart={(ev) => {
+                ev.preventDefault();
+                store.dragOut(layer.id);
+              }}
+              title="Drag out the full-resolution image after this edit"
+            />
+          ) : (
+            <Icon name="image" size={20} />
+          )}
+        </span>
+        <span className="history-text">
+          <span className="history-prompt">{layer.prompt}</span>
+          <span className="muted history-meta">
+            {formatTime(layer.createdAt)}
+            {!layer.visible && ' · hidden'}
+          </span>
+        </span>
+      </button>
+      <button
+        className="button icon-only small"
+        data-testid="layer-visible"
+        aria-pressed={layer.visible}
+        aria-label={layer.visible ? 'Hide this edit' : 'Show this edit'}
+        title={layer.visible ? 'Hide this edit' : 'Show this edit'}
+        onClick={() => void store.setLayerVisible(layer.id, !layer.visible)}
+      >
+        <Icon name={layer.visible ? 'eye' : 'eyeOff'} size={16} />
+      </button>
+
+      {isGroup && (
+        <div className="variations" data-testid="variation-pager">
+          {kept ? (
+            <>
+              <span className="muted">
+                Kept {entry.shownIndex + 1} of {entry.layers.length}
+              </span>
+              <button className="link" onClick={() => entry.groupId && store.reopenVariations(entry.groupId)}>
+                change
+              </button>
+            </>
+          ) : (
+            <>
+              <button
+                className="button icon-only small"
+                aria-label="Previous variation"
+                title="Previous variation (←)"
+                onClick={() => void store.chooseLayer(cycle(entry, -1).id)}
+              >
+                <Icon name="chevronLeft" size={14} />
+              </button>
+              <span className="variation-count" data-testid="variation-index">
+                {entry.shownIndex + 1}/{entry.layers.length}
+              </span>
+              <button
+                className="button icon-only small"
+                aria-label="Next variation"
+                title="Next variation (→)"
+                onClick={() => void store.chooseLayer(cycle(entry, 1).id)}
+              >
+                <Icon name="chevronRight" size={14} />
+              </button>
+              <button
+                className="button small"
+                data-testid="keep-variation"
+                title="Keep this variation (the others stay on disk, hidden)"
+                onClick={() => entry.groupId && void store.keepVariation(entry.groupId, layer.id)}
+              >
+                <Icon name="check" size={14} /> Keep
+              </button>
+            </>
+          )}
+        </div>
+      )}
+
+      <div className="history-actions">
+        {confirming ? (
+          <>
+            <span className="confirm-text">Delete this edit{isGroup ? ' (this variation)' : ''}?</span>
+            <button
+              className="button small danger"
+              data-testid="confirm-delete"
+              onClick={() => void store.deleteLayer(layer.id)}
+            >
+              Delete
+            </button>
+            <button className="button small" onClick={() => setConfirming(false)}>
+              Keep
+            </button>
+          </>
+        ) : (
+          <>
+            <button
+              className="button small"
+              data-testid="revert-layer"
+              title="Hide every later edit (nothing is deleted)"
+              onClick={() => void store.revertTo(layer.id)}
+            >
+              <Icon name="revert" size={14} /> Revert here
+            </button>
+            {canRerun && (
+              <button
+                className="button small"
+                data-testid="rerun-layer"
+                title="Run this edit again with the same mask"
+                onClick={() => void store.rerun(entry.groupId)}
+              >
+                <Icon name="rerun" size={14} /> Re-run
+              </button>
+            )}
+            <button
+              className="button icon-only small"
+              data-testid="delete-layer"
+              aria-label="Delete this edit"
+              title="Delete this edit"
+              onClick={() => setConfirming(true)}
+            >
+              <Icon name="trash" size={14} />
+            </button>
+          </>
+        )}
+      </div>
+    </li>
+  );
+}
+
+function OriginalItem() {
+  const hasVisible = useEditor((s) => Boolean(s.project?.layers.some((l) => l.visible)));
+  return (
+    <div className="original-item">
+      <span className="muted">Original photo</span>
+      <button
+        className="button small"
+        disabled={!hasVisible}
+        onClick={() => void store.revertTo(null)}
+        title="Hide every edit (nothing is deleted)"
+      >
+        <Icon name="revert" size={14} /> Revert to original
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,263 @@
+/** The edit: prompt, variations, reference tray, the "Advanced" parameters, run and cancel, the job list. */
+import { useState } from 'react';
+import { apiSizes, type EditParams } from '../../shared/contract';
+import { isActive, store, useEditor } from '../state/store';
+import { isMac } from '../state/shortcuts';
+import { Icon } from './Icon';
+import { JobList } from './JobList';
+
+export function PromptPanel() {
+  const prompt = useEditor((s) => s.prompt);
+  const hasPhoto = useEditor((s) => s.project !== null);
+  const maskEmpty = useEditor((s) => s.mask.empty);
+  const variations = useEditor((s) => s.variations);
+  const jobs = useEditor((s) => s.jobs);
+  const lastRun = useEditor((s) => s.lastRun);
+  const running = jobs.some(isActive);
+  const ready = hasPhoto && !maskEmpty && prompt.trim().length > 0;
+  const why = !hasPhoto
+    ? 'Open a photo first'
+    : maskEmpty
+      ? 'Paint over the part to change first'
+      : !prompt.trim()
+        ? 'Describe the change first'
+        : `Run the edit (${isMac ? '⌘' : 'Ctrl+'}Enter)`;
+
+  return (
+    <section className="panel prompt-panel" aria-label="Edit" data-testid="prompt-panel">
+      <h2>Edit</h2>
+      <textarea
+        data-testid="prompt"
+        placeholder="Describe what the masked area should become…"
+        value={prompt}
+        onChange={(e) => store.setPrompt(e.target.value)}
+        rows={3}
+        aria-label="Prompt"
+      />
+      <ReferenceTray />
+      <div className="row variations-row">
+        <span className="field-label">Variations</span>
+        <div className="segmented" role="radiogroup" aria-label="Variations">
+          {[1, 2, 3, 4].map((n) => (
+            <button
+              key={n}
+              role="radio"
+              aria-checked={variations === n}
+              data-testid={`variations-${n}`}
+              className={variations === n ? 'on' : ''}
+              onClick={() => store.setVariations(n)}
+            >
+              {n}
+            </button>
+          ))}
+        </div>
+      </div>
+      <Advanced />
+      <div className="row run-row">
+        <button
+          data-testid="run-edit"
+          className="button primary grow"
+          disabled={!ready}
+          title={why}
+          onClick={() => void store.run()}
+        >
+          <Icon name="sparkles" /> Run edit{variations > 1 ? ` ×${variations}` : ''}
+        </button>
+        <button
+          className="button icon-only"
+          data-testid="rerun-edit"
+          disabled={!lastRun}
+          title={lastRun ? `Run “${lastRun.prompt}” again with the same mask` : 'Re-run: nothing run yet'}
+          aria-label="Re-run the last edit"
+          onClick={() => void store.rerun(null)}
+        >
+          <Icon name="rerun" />
+        </button>
+        <button
+          data-testid="cancel-edit"
+          className="button"
+          disabled={!running}
+          title="Cancel every running edit"
+          onClick={() => void store.cancelAll()}
+        >
+          <Icon name="stop" /> Cancel
+        </button>
+      </div>
+      <JobList />
+    </section>
+  );
+}
+
+function ReferenceTray() {
+  const refs = useEditor((s) => s.references);
+  const [over, setOver] = useState(false);
+  return (
+    <div
+      className={`ref-tray${over ? ' over' : ''}`}
+      data-testid="reference-tray"
+      onDragOver={(e) => {
+        e.preventDefault();
+        e.stopPropagation();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        e.stopPropagation();
+        setOver(false);
+        void store.addReferences([...e.dataTransfer.files]);
+      }}
+    >
+      {refs.map((r) => (
+        <div key={r.id} className="ref-thumb" title={r.name}>
+          <img src={r.url} alt={r.name} />
+          <button aria-label={`Remove ${r.name}`} title="Remove" onClick={() => store.removeReference(r.id)}>
+            <Icon name="close" size={12} />
+          </button>
+        </div>
+      ))}
+      <label className="ref-add" title="Add reference images (or drop them here)">
+        <Icon name="imagePlus" size={16} />
+        {refs.length === 0 && <span>Reference images: drop here</span>}
+        <input
+          type="file"
+          accept="image/*"
+          multiple
+          hidden
+          data-testid="reference-input"
+          onChange={(e) => {
+            void store.addReferences([...(e.target.files ?? [])]);
+            e.target.value = '';
+          }}
+        />
+      </label>
+    </div>
+  );
+}
+
+function Advanced() {
+  const open = useEditor((s) => s.advancedOpen);
+  const params = useEditor((s) => s.params);
+  const feather = useEditor((s) => s.feather);
+  const settings = useEditor((s) => s.settings);
+  const set = (p: Partial<EditParams>) => store.setParams(p);
+  const changed =
+    settings !== null &&
+    (feather !== settings.feather ||
+      (Object.keys(params) as (keyof EditParams)[]).some((k) => params[k] !== settings.defaults[k]));
+  return (
+    <details className="advanced" open={open} onToggle={(e) => store.setAdvancedOpen(e.currentTarget.open)}>
+      <summary data-testid="advanced">
+        <Icon name="chevronRight" size={14} /> Advanced
+        <span className="muted summary-hint">
+          {params.quality} · {params.size} · {params.outputFormat} · feather {feather}
+        </span>
+      </summary>
+      <div className="param-grid">
+        <ParamSelect
+          label="Size"
+          value={params.size}
+          options={['auto', ...apiSizes]}
+          onChange={(v) => set({ size: v })}
+          testid="param-size"
+        />
+        <ParamSelect
+          label="Quality"
+          value={params.quality}
+          options={['low', 'medium', 'high', 'auto'] as const}
+          onChange={(v) => set({ quality: v })}
+          testid="param-quality"
+        />
+        <ParamSelect
+          label="Background"
+          value={params.background}
+          options={['opaque', 'transparent'] as const}
+          onChange={(v) => set({ background: v })}
+          testid="param-background"
+        />
+        <ParamSelect
+          label="Format"
+          value={params.outputFormat}
+          options={['png', 'jpeg', 'webp'] as const}
+          onChange={(v) => set({ outputFormat: v })}
+          testid="param-format"
+        />
+        <label className="param">
+          <span>Compression</span>
+          <input
+            type="number"
+            min={0}
+            max={100}
+            value={params.outputCompression}
+            data-testid="param-compression"
+            disabled={params.outputFormat === 'png'}
+            title={
+              params.outputFormat === 'png'
+                ? 'PNG is lossless: compression applies to JPEG and WebP'
+                : '0–100'
+            }
+            onChange={(e) =>
+              set({ outputCompression: clampInt(e.target.value, 0, 100, params.outputCompression) })
+            }
+          />
+        </label>
+        <ParamSelect
+          label="Moderation"
+          value={params.moderation}
+          options={['auto', 'low'] as const}
+          onChange={(v) => set({ moderation: v })}
+          testid="param-moderation"
+        />
+        <label className="param">
+          <span>Feather px</span>
+          <input
+            type="number"
+            min={0}
+            max={200}
+            value={feather}
+            data-testid="param-feather"
+            title="How softly the result blends into the photo at the mask's edge"
+            onChange={(e) => store.setFeather(clampInt(e.target.value, 0, 200, feather))}
+          />
+        </label>
+        <div className="param">
+          <span>&nbsp;</span>
+          <button
+            className="button small"
+            disabled={!changed}
+            onClick={() => store.resetParams()}
+            title="Back to the defaults from Settings"
+          >
+            Defaults
+          </button>
+        </div>
+      </div>
+    </details>
+  );
+}
+
+function clampInt(raw: string, min: number, max: number, fallback: number): number {
+  const n = Math.round(Number(raw));
+  return Number.isFinite(n) && raw.trim() !== '' ? Math.max(min, Math.min(max, n)) : fallback;
+}
+
+function ParamSelect<T extends string>(p: {
+  label: string;
+  value: T;
+  options: readonly T[];
+  onChange: (v: T) => void;
+  testid: string;
+}) {
+  return (
+    <label className="param">
+      <span>{p.label}</span>
+      <select value={p.value} data-testid={p.testid} onChange={(e) => p.onChange(e.target.value as T)}>
+        {p.options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -1,0 +1,47 @@
+/** The status bar: readiness (or what is missing), running edits, credits left, version. */
+import { isActive, store, useEditor } from '../state/store';
+
+export function StatusBar() {
+  const settings = useEditor((s) => s.settings);
+  const credits = useEditor((s) => s.credits);
+  const version = useEditor((s) => s.version);
+  const running = useEditor((s) => s.jobs.filter(isActive).length);
+  const project = useEditor((s) => s.project);
+  const image = useEditor((s) => s.image);
+  return (
+    <footer className="statusbar">
+      {settings && !settings.apiKeySet ? (
+        <button className="link warn" onClick={() => store.openDialog('settings')}>
+          No API key set: add one in Settings before running an edit.
+        </button>
+      ) : (
+        <span className="muted">
+          {running > 0
+            ? `${running} edit${running === 1 ? '' : 's'} running`
+            : project
+              ? 'Ready.'
+              : 'Open a photo to start.'}
+        </span>
+      )}
+      {project && image && (
+        <span className="muted">
+          {project.width}×{project.height} px · {project.layers.length}{' '}
+          {project.layers.length === 1 ? 'layer' : 'layers'}
+        </span>
+      )}
+      <div className="spacer" />
+      <span
+        data-testid="credits"
+        className="muted"
+        title="Segmind credits left, as last reported by the service"
+      >
+        Credits: <span className="credits-value">{credits === null ? '—' : formatCredits(credits)}</span>
+      </span>
+      <span className="muted">v{version}</span>
+    </footer>
+  );
+}
+
+function formatCredits(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(2);
+}

@@ -1,0 +1,129 @@
+/** The top bar: open (file or recent project), compare, drag-out, export, help and settings. */
+import { useState } from 'react';
+import { store, useEditor } from '../state/store';
+import { Icon } from './Icon';
+
+export function TopBar() {
+  const project = useEditor((s) => s.project);
+  const recent = useEditor((s) => s.recent);
+  const opening = useEditor((s) => s.opening);
+  const compare = useEditor((s) => s.compare);
+  const [recentOpen, setRecentOpen] = useState(false);
+  const others = recent.filter((p) => p.id !== project?.id);
+
+  return (
+    <header className="topbar">
+      <span className="brand">Maskroom</span>
+      <label className={`button${opening ? ' busy' : ''}`} title="Open a photo (or drop one on the window)">
+        <Icon name="open" /> Open photo
+        <input
+          data-testid="open-image"
+          type="file"
+          accept="image/*,.heic,.heif,.tif,.tiff"
+          hidden
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) void store.openFile(f);
+            e.target.value = '';
+          }}
+        />
+      </label>
+      <div className="menu-anchor">
+        <button
+          className="button"
+          data-testid="recent-projects"
+          disabled={others.length === 0}
+          onClick={() => setRecentOpen((o) => !o)}
+          aria-expanded={recentOpen}
+          title="Open a recent project"
+        >
+          Recent <Icon name="chevronDown" size={14} />
+        </button>
+        {recentOpen && (
+          <div className="menu" role="menu" onMouseLeave={() => setRecentOpen(false)}>
+            {others.slice(0, 12).map((p) => (
+              <button
+                key={p.id}
+                role="menuitem"
+                className="menu-item"
+                onClick={() => {
+                  setRecentOpen(false);
+                  void store.openRecent(p.id);
+                }}
+              >
+                <span className="menu-item-name">{p.name}</span>
+                <span className="muted">
+                  {p.width}×{p.height} · {p.layerCount} {p.layerCount === 1 ? 'edit' : 'edits'}
+                </span>
+              </button>
+            ))}
+          </div>
+        )}
+      </div>
+      {opening && (
+        <span className="muted opening" role="status">
+          <Icon name="spinner" size={14} /> Opening {opening}…
+        </span>
+      )}
+      <div className="spacer" />
+      {project && (
+        <span className="project-name" title={`${project.name} — ${project.width}×${project.height} px`}>
+          {project.name}{' '}
+          <span className="muted">
+            {project.width}×{project.height}
+          </span>
+        </span>
+      )}
+      <div className="spacer" />
+      <button
+        data-testid="compare"
+        className={`button${compare === 'split' ? ' active' : ''}`}
+        disabled={!project}
+        aria-pressed={compare === 'split'}
+        onClick={() => store.setCompare(compare === 'split' ? 'off' : 'split')}
+        title="Before/after split view (hold \ to see the original)"
+      >
+        <Icon name="compare" /> Compare
+      </button>
+      <button
+        className="button drag-out"
+        data-testid="drag-out"
+        disabled={!project}
+        draggable={Boolean(project)}
+        onDragStart={(e) => {
+          e.preventDefault();
+          store.dragOut();
+        }}
+        onClick={() => store.dragOut()}
+        title="Drag the full-resolution image into another program (click to save it)"
+      >
+        <Icon name="grip" /> Drag out
+      </button>
+      <button
+        data-testid="export"
+        className="button"
+        disabled={!project}
+        onClick={() => store.openDialog('export')}
+        title="Export the current image at full resolution"
+      >
+        <Icon name="download" /> Export
+      </button>
+      <button
+        className="button icon-only"
+        data-testid="help"
+        onClick={() => store.openDialog('help')}
+        title="Keyboard shortcuts (?)"
+      >
+        <Icon name="keyboard" />
+      </button>
+      <button
+        data-testid="settings"
+        className="button icon-only"
+        onClick={() => store.openDialog('settings')}
+        title="Settings"
+      >
+        <Icon name="settings" />
+      </button>
+    </header>
+  );
+}

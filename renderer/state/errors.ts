@@ -1,0 +1,136 @@
+/**
+ * Plain words for every error code the bridge can throw: a short title, the one-sentence message from
+ * main (it already says what to do), and which button helps the user do it.
+ */
+import type { ErrorCode, WireError } from '../../shared/errors';
+
+export type ErrorFix = 'settings' | 'retry' | 'open' | null;
+
+export interface ShownError {
+  code: ErrorCode;
+  title: string;
+  message: string;
+  fix: ErrorFix;
+}
+
+const titles: Record<ErrorCode, { title: string; fix: ErrorFix; fallback: string }> = {
+  'invalid-input': {
+    title: 'Request not valid',
+    fix: null,
+    fallback: 'Check the prompt and the mask, then try again.',
+  },
+  'unsupported-image': {
+    title: 'Not a photo Maskroom can open',
+    fix: 'open',
+    fallback: 'Open a JPEG, PNG, TIFF, WebP or HEIC photo instead.',
+  },
+  'image-too-large': { title: 'Photo too large', fix: 'open', fallback: 'Open a smaller photo.' },
+  'no-api-key': {
+    title: 'No API key',
+    fix: 'settings',
+    fallback: 'Add your Segmind API key in Settings, then run the edit again.',
+  },
+  'bad-api-key': {
+    title: 'API key refused',
+    fix: 'settings',
+    fallback: 'Set a valid Segmind API key in Settings, then run the edit again.',
+  },
+  forbidden: {
+    title: 'Not allowed',
+    fix: 'settings',
+    fallback: 'Your Segmind account may not use this model; check it on segmind.com.',
+  },
+  'no-credits': {
+    title: 'Out of credits',
+    fix: null,
+    fallback: 'Top up your Segmind credits, then run the edit again.',
+  },
+  blocked: {
+    title: 'Blocked by the content filter',
+    fix: null,
+    fallback: 'Reword the prompt or change the mask, then run the edit again.',
+  },
+  'rate-limited': {
+    title: 'Too many requests',
+    fix: 'retry',
+    fallback: 'Wait a minute, then run the edit again.',
+  },
+  'server-error': {
+    title: 'Edit service failed',
+    fix: 'retry',
+    fallback: 'The service had a problem; run the edit again in a moment.',
+  },
+  'bad-response': {
+    title: 'Unexpected answer',
+    fix: 'retry',
+    fallback: 'The service answered something unexpected; run the edit again.',
+  },
+  offline: {
+    title: 'Offline',
+    fix: 'retry',
+    fallback: 'Check your internet connection, then run the edit again.',
+  },
+  timeout: {
+    title: 'Timed out',
+    fix: 'retry',
+    fallback: 'The service took too long; run the edit again, or raise the timeout in Settings.',
+  },
+  cancelled: {
+    title: 'Cancelled',
+    fix: 'retry',
+    fallback: 'The edit was cancelled; your mask and prompt are still here.',
+  },
+  expired: {
+    title: 'Result expired',
+    fix: 'retry',
+    fallback: 'The result was no longer kept by the service; run the edit again.',
+  },
+  'not-found': { title: 'Not found', fix: null, fallback: 'Check the API address in Settings.' },
+  'project-in-use': {
+    title: 'Project in use',
+    fix: null,
+    fallback: 'Close it in the other Maskroom window first.',
+  },
+  'corrupt-project': {
+    title: 'Project damaged',
+    fix: 'open',
+    fallback: 'Open the photo again as a new project.',
+  },
+  'newer-project': {
+    title: 'Made by a newer Maskroom',
+    fix: null,
+    fallback: 'Update Maskroom to open this project.',
+  },
+  'outcome-unknown': {
+    title: 'Outcome unknown',
+    fix: null,
+    fallback: 'Maskroom could not tell whether the edit ran; check the history before running it again.',
+  },
+  unsupported: { title: 'Not available', fix: null, fallback: 'This is not available in this build.' },
+  internal: {
+    title: 'Something went wrong',
+    fix: 'retry',
+    fallback: 'Try again, and report it if it keeps happening.',
+  },
+};
+
+function isErrorCode(c: unknown): c is ErrorCode {
+  return typeof c === 'string' && Object.prototype.hasOwnProperty.call(titles, c);
+}
+
+/** Any thrown value (an AppError from the bridge, a WireError from a job) in words for the user. */
+export function describeError(e: unknown): ShownError {
+  const code: ErrorCode =
+    typeof e === 'object' && e !== null && isErrorCode((e as { code?: unknown }).code)
+      ? (e as WireError).code
+      : 'internal';
+  const entry = titles[code];
+  const raw = typeof e === 'object' && e !== null ? (e as { message?: unknown }).message : undefined;
+  const message = typeof raw === 'string' && raw.trim() ? raw.trim() : entry.fallback;
+  return { code, title: entry.title, message, fix: entry.fix };
+}
+
+/** An error made on this side (a file that is not a photo, a missing mask...). */
+export function localError(code: ErrorCode, message: string): ShownError {
+  return { code, title: titles[code].title, message, fix: titles[code].fix };
+}

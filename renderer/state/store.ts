@@ -1,0 +1,755 @@
+/**
+ * The editor's state and everything it does through window.maskroom. Components read it with
+ * useEditor(selector) and call the actions; nothing else in the renderer talks to the bridge.
+ *
+ * Rules kept here: a failed open keeps the current photo and mask; a failed edit keeps the mask, prompt
+ * and parameters; every job's state and elapsed seconds are tracked, several at a time.
+ */
+import { useSyncExternalStore } from 'react';
+import type {
+  EditParams,
+  ExportFormat,
+  JobStatus,
+  ProjectState,
+  ProjectSummary,
+  RenderTarget,
+  Settings,
+  SettingsPatch,
+} from '../../shared/contract';
+import { EditParams as EditParamsSchema } from '../../shared/contract';
+import { describeError, localError, type ShownError } from './errors';
+import type { MaskCanvasHandle, MaskChange } from './canvas-handle';
+import { cycle, groupLayers } from './history';
+import { nextBrushSize, nextHardness } from './shortcuts';
+
+export interface LoadedImage {
+  key: string;
+  url: string;
+  element: HTMLImageElement;
+  width: number;
+  height: number;
+}
+
+export interface Reference {
+  id: string;
+  name: string;
+  bytes: Uint8Array<ArrayBuffer>;
+  url: string;
+}
+
+export interface TrackedJob extends JobStatus {
+  /** performance.now() when this state arrived: elapsed = elapsedSeconds + time since. */
+  receivedAt: number;
+}
+
+export interface RunRequest {
+  prompt: string;
+  params: EditParams;
+  feather: number;
+  mask: { width: number; height: number; data: Uint8Array<ArrayBuffer> };
+  references: Uint8Array<ArrayBuffer>[];
+  variations: number;
+}
+
+export type Dialog = null | 'settings' | 'help' | 'export';
+export type Tool = 'brush' | 'eraser';
+
+export interface EditorState {
+  host: 'electron' | 'web';
+  version: string;
+  settings: Settings | null;
+  credits: number | null;
+  recent: ProjectSummary[];
+  project: ProjectState | null;
+  opening: string | null;
+  /** What the canvas shows: the current stack, or the stack up to the viewed layer. */
+  image: LoadedImage | null;
+  original: LoadedImage | null;
+  viewing: string | null;
+  tool: Tool;
+  brushSize: number;
+  hardness: number;
+  overlayVisible: boolean;
+  mask: MaskChange;
+  prompt: string;
+  params: EditParams;
+  feather: number;
+  variations: number;
+  references: Reference[];
+  advancedOpen: boolean;
+  jobs: TrackedJob[];
+  error: ShownError | null;
+  compare: 'off' | 'split';
+  holdOriginal: boolean;
+  split: number;
+  dialog: Dialog;
+  thumbs: Record<string, string>;
+  kept: Record<string, true>;
+  /** Requests run in this session, by group: what "Re-run" sends again. */
+  runs: Record<string, RunRequest>;
+  lastRun: RunRequest | null;
+}
+
+const activeStates = new Set<JobStatus['state']>([
+  'preparing',
+  'uploading',
+  'queued',
+  'processing',
+  'downloading',
+  'compositing',
+]);
+export const isActive = (j: JobStatus) => activeStates.has(j.state);
+
+const PHOTO_EXT = /\.(jpe?g|png|tiff?|webp|heic|heif|avif|gif|bmp)$/i;
+const THUMB_SIZE = 160;
+
+function initialState(): EditorState {
+  return {
+    host: 'web',
+    version: '',
+    settings: null,
+    credits: null,
+    recent: [],
+    project: null,
+    opening: null,
+    image: null,
+    original: null,
+    viewing: null,
+    tool: 'brush',
+    brushSize: 80,
+    hardness: 70,
+    overlayVisible: true,
+    mask: { empty: true, canUndo: false, canRedo: false },
+    prompt: '',
+    params: EditParamsSchema.parse({}),
+    feather: 4,
+    variations: 1,
+    references: [],
+    advancedOpen: false,
+    jobs: [],
+    error: null,
+    compare: 'off',
+    holdOriginal: false,
+    split: 0.5,
+    dialog: null,
+    thumbs: {},
+    kept: {},
+    runs: {},
+    lastRun: null,
+  };
+}
+
+export function isPhotoFile(file: { name: string; type: string }): boolean {
+  return file.type.startsWith('image/') || PHOTO_EXT.test(file.name);
+}
+
+async function loadImage(key: string, data: Uint8Array, mime: string): Promise<LoadedImage> {
+  const url = URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer>], { type: mime }));
+  const element = new Image();
+  element.src = url;
+  try {
+    await element.decode();
+  } catch {
+    URL.revokeObjectURL(url);
+    throw localError(
+      'unsupported-image',
+      'Maskroom could not display the rendered image; reopen the project.',
+    );
+  }
+  return { key, url, element, width: element.naturalWidth, height: element.naturalHeight };
+}
+
+export class EditorStore {
+  private state: EditorState = initialState();
+  private readonly listeners = new Set<() => void>();
+  private canvas: MaskCanvasHandle | null = null;
+  private renderToken = 0;
+  private unsubscribers: Array<() => void> = [];
+  private started = false;
+  private refSeq = 0;
+
+  getState = (): EditorState => this.state;
+
+  subscribe = (l: () => void): (() => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+
+  private set(patch: Partial<EditorState> | ((s: EditorState) => Partial<EditorState>)): void {
+    const p = typeof patch === 'function' ? patch(this.state) : patch;
+    this.state = { ...this.state, ...p };
+    for (const l of this.listeners) l();
+  }
+
+  private get api() {
+    return window.maskroom;
+  }
+
+  // ---- start-up and events ------------------------------------------------------------------
+
+  start(): () => void {
+    if (this.started) return () => undefined;
+    this.started = true;
+    const api = this.api;
+    this.unsubscribers = [
+      api.on('credits:changed', (c) => this.set({ credits: c.remaining })),
+      api.on('job:progress', (j) => this.onJob(j)),
+      api.on('project:changed', (p) => this.onProjectChanged(p)),
+    ];
+    api.invoke('app:info', {}).then(
+      (i) => this.set({ version: i.version, host: i.host }),
+      (e: unknown) => this.fail(e),
+    );
+    api.invoke('settings:get', {}).then(
+      (s) => this.set({ settings: s, params: { ...s.defaults }, feather: s.feather }),
+      (e: unknown) => this.fail(e),
+    );
+    void this.refreshRecent();
+    return () => {
+      for (const u of this.unsubscribers) u();
+      this.unsubscribers = [];
+      this.started = false;
+    };
+  }
+
+  async refreshRecent(): Promise<void> {
+    try {
+      this.set({ recent: await this.api.invoke('projects:list', {}) });
+    } catch {
+      // The recent list is a convenience: an unreadable library must not block opening a photo.
+    }
+  }
+
+  // ---- errors -------------------------------------------------------------------------------
+
+  fail(e: unknown): void {
+    this.set({ error: describeError(e) });
+  }
+
+  showError(error: ShownError): void {
+    this.set({ error });
+  }
+
+  dismissError(): void {
+    this.set({ error: null });
+  }
+
+  // ---- opening -------------------------------------------------------------------------------
+
+  async openFile(file: File): Promise<void> {
+    if (!isPhotoFile(file)) {
+      this.showError(
+        localError(
+          'unsupported-image',
+          `“${file.name}” is not a photo; open a JPEG, PNG, TIFF, WebP or HEIC file.`,
+        ),
+      );
+      return;
+    }
+    this.set({ opening: file.name, error: null });
+    try {
+      const photo = new Uint8Array(await file.arrayBuffer());
+      const project = await this.api.invoke('project:create', { name: file.name, photo });
+      await this.adopt(project);
+      void this.refreshRecent();
+    } catch (e) {
+      // The photo and mask that were open stay open: only the error is shown.
+      this.fail(e);
+    } finally {
+      this.set({ opening: null });
+    }
+  }
+
+  async openRecent(projectId: string): Promise<void> {
+    if (this.state.project?.id === projectId) return;
+    const name = this.state.recent.find((p) => p.id === projectId)?.name ?? 'project';
+    this.set({ opening: name, error: null });
+    try {
+      const project = await this.api.invoke('project:open', { projectId });
+      await this.adopt(project);
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.set({ opening: null });
+    }
+  }
+
+  /** Make a freshly opened project the current one, once its images are ready. */
+  private async adopt(project: ProjectState): Promise<void> {
+    const token = ++this.renderToken;
+    const [current, original] = await Promise.all([
+      this.render(project.id, { kind: 'current' }, `current:${project.revision}`),
+      this.render(project.id, { kind: 'original' }, 'original'),
+    ]);
+    if (token !== this.renderToken) return;
+    const previous = this.state.project;
+    this.releaseImages();
+    this.set({
+      project,
+      image: current,
+      original,
+      viewing: null,
+      compare: 'off',
+      jobs: project.jobs.map((j) => ({ ...j, receivedAt: performance.now() })),
+      mask: { empty: true, canUndo: false, canRedo: false },
+      thumbs: {},
+      kept: {},
+      runs: {},
+      lastRun: null,
+    });
+    this.canvas?.clear();
+    if (previous && previous.id !== project.id) {
+      this.api.invoke('project:close', { projectId: previous.id }).catch(() => undefined);
+    }
+    this.loadThumbs(project);
+    const credits = [...project.layers].reverse().find((l) => l.creditsLeft !== null)?.creditsLeft;
+    if (credits !== undefined && credits !== null && this.state.credits === null) this.set({ credits });
+  }
+
+  private releaseImages(): void {
+    const { image, original, thumbs } = this.state;
+    if (image) URL.revokeObjectURL(image.url);
+    if (original && original !== image) URL.revokeObjectURL(original.url);
+    for (const url of Object.values(thumbs)) URL.revokeObjectURL(url);
+  }
+
+  private async render(
+    projectId: string,
+    target: RenderTarget,
+    key: string,
+    maxSize?: number,
+  ): Promise<LoadedImage> {
+    const r = await this.api.invoke('image:render', { projectId, target, maxSize });
+    return loadImage(key, r.data, r.mime);
+  }
+
+  /** Re-render what the canvas shows (after a change to the stack or to what is viewed). */
+  private async refreshImage(): Promise<void> {
+    const project = this.state.project;
+    if (!project) return;
+    const viewing = this.state.viewing;
+    const key = viewing ? `layer:${viewing}:${project.revision}` : `current:${project.revision}`;
+    if (this.state.image?.key === key) return;
+    const token = ++this.renderToken;
+    try {
+      const target: RenderTarget = viewing ? { kind: 'layer', layerId: viewing } : { kind: 'current' };
+      const img = await this.render(project.id, target, key);
+      if (token !== this.renderToken || this.state.project?.id !== project.id) {
+        URL.revokeObjectURL(img.url);
+        return;
+      }
+      const old = this.state.image;
+      this.set({ image: img });
+      if (old && old !== this.state.original) URL.revokeObjectURL(old.url);
+    } catch (e) {
+      if (token === this.renderToken) this.fail(e);
+    }
+  }
+
+  private loadThumbs(project: ProjectState): void {
+    for (const layer of project.layers) {
+      if (this.state.thumbs[layer.id]) continue;
+      this.api
+        .invoke('image:render', {
+          projectId: project.id,
+          target: { kind: 'thumbnail', layerId: layer.id },
+          maxSize: THUMB_SIZE,
+        })
+        .then((r) => {
+          if (this.state.project?.id !== project.id || this.state.thumbs[layer.id]) return;
+          const url = URL.createObjectURL(new Blob([r.data as Uint8Array<ArrayBuffer>], { type: r.mime }));
+          this.set((s) => ({ thumbs: { ...s.thumbs, [layer.id]: url } }));
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  private onProjectChanged(p: ProjectState): void {
+    const cur = this.state.project;
+    if (!cur || cur.id !== p.id || p.revision < cur.revision) return;
+    const viewing =
+      this.state.viewing && p.layers.some((l) => l.id === this.state.viewing) ? this.state.viewing : null;
+    this.set({ project: p, viewing });
+    for (const j of p.jobs) this.onJob(j, false);
+    this.loadThumbs(p);
+    void this.refreshImage();
+  }
+
+  private applyProject(p: ProjectState): void {
+    this.onProjectChanged(p);
+  }
+
+  // ---- jobs ----------------------------------------------------------------------------------
+
+  private onJob(j: JobStatus, announce = true): void {
+    if (this.state.project && j.projectId !== this.state.project.id) return;
+    const existing = this.state.jobs.find((x) => x.jobId === j.jobId);
+    if (existing && existing.state === j.state && existing.elapsedSeconds >= j.elapsedSeconds && !announce)
+      return;
+    // A finished job never goes back to an earlier state (events may arrive out of order).
+    if (existing && !isActive(existing) && isActive(j)) return;
+    const tracked: TrackedJob = { ...j, receivedAt: performance.now() };
+    this.set((s) => ({
+      jobs: existing ? s.jobs.map((x) => (x.jobId === j.jobId ? tracked : x)) : [...s.jobs, tracked],
+    }));
+    if (announce && j.state === 'failed' && existing?.state !== 'failed' && j.error) {
+      this.set({ error: describeError(j.error) });
+    }
+    if (j.state === 'done' && existing?.state !== 'done') {
+      // Clear a finished job from the list after a while; failures stay until dismissed.
+      setTimeout(() => this.dismissJob(j.jobId), 6000);
+    }
+  }
+
+  dismissJob(jobId: string): void {
+    this.set((s) => ({ jobs: s.jobs.filter((j) => j.jobId !== jobId || isActive(j)) }));
+  }
+
+  async cancelJob(jobId: string): Promise<void> {
+    try {
+      await this.api.invoke('edit:cancel', { jobId });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async cancelAll(): Promise<void> {
+    await Promise.all(this.state.jobs.filter(isActive).map((j) => this.cancelJob(j.jobId)));
+  }
+
+  // ---- running edits -------------------------------------------------------------------------
+
+  async run(): Promise<void> {
+    const s = this.state;
+    if (!s.project) {
+      this.showError(localError('invalid-input', 'Open a photo first, then paint over the part to change.'));
+      return;
+    }
+    const prompt = s.prompt.trim();
+    if (!prompt) {
+      this.showError(
+        localError('invalid-input', 'Describe the change in the prompt box, then run the edit.'),
+      );
+      return;
+    }
+    const data = this.canvas && !this.canvas.isMaskEmpty() ? this.canvas.getMaskBytes() : null;
+    if (!data) {
+      this.showError(
+        localError('invalid-input', 'Paint a mask over the part of the photo to change, then run the edit.'),
+      );
+      return;
+    }
+    await this.submit({
+      prompt,
+      params: { ...s.params },
+      feather: s.feather,
+      mask: { width: s.project.width, height: s.project.height, data: data.slice() },
+      references: s.references.map((r) => r.bytes),
+      variations: s.variations,
+    });
+  }
+
+  /** Run a request made earlier again (same mask, prompt and parameters). */
+  async rerun(groupId: string | null): Promise<void> {
+    const req = (groupId && this.state.runs[groupId]) || this.state.lastRun;
+    if (!req) return;
+    await this.submit(req);
+  }
+
+  private async submit(req: RunRequest): Promise<void> {
+    const project = this.state.project;
+    if (!project) return;
+    this.set({ error: null, lastRun: req });
+    try {
+      const res = await this.api.invoke('edit:run', {
+        projectId: project.id,
+        prompt: req.prompt,
+        params: req.params,
+        feather: req.feather,
+        mask: { kind: 'raw', width: req.mask.width, height: req.mask.height, data: req.mask.data },
+        references: req.references,
+        variations: req.variations,
+      });
+      const now = performance.now();
+      this.set((s) => ({
+        runs: { ...s.runs, [res.groupId]: req },
+        jobs: [
+          ...s.jobs,
+          ...res.jobIds
+            .filter((id) => !s.jobs.some((j) => j.jobId === id))
+            .map((jobId): TrackedJob => ({
+              jobId,
+              projectId: project.id,
+              groupId: res.groupId,
+              state: 'preparing',
+              elapsedSeconds: 0,
+              prompt: req.prompt,
+              receivedAt: now,
+            })),
+        ],
+      }));
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  canRerun(groupId: string | null): boolean {
+    return Boolean(groupId && this.state.runs[groupId]);
+  }
+
+  // ---- layers --------------------------------------------------------------------------------
+
+  private async layerCall(fn: (projectId: string) => Promise<ProjectState>): Promise<void> {
+    const project = this.state.project;
+    if (!project) return;
+    try {
+      this.applyProject(await fn(project.id));
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  setLayerVisible(layerId: string, visible: boolean): Promise<void> {
+    return this.layerCall((projectId) =>
+      this.api.invoke('layer:setVisible', { projectId, layerId, visible }),
+    );
+  }
+
+  revertTo(layerId: string | null): Promise<void> {
+    this.set({ viewing: null });
+    return this.layerCall((projectId) => this.api.invoke('layer:revertTo', { projectId, layerId }));
+  }
+
+  deleteLayer(layerId: string): Promise<void> {
+    if (this.state.viewing === layerId) this.set({ viewing: null });
+    return this.layerCall((projectId) => this.api.invoke('layer:delete', { projectId, layerId }));
+  }
+
+  chooseLayer(layerId: string): Promise<void> {
+    return this.layerCall((projectId) => this.api.invoke('layer:choose', { projectId, layerId }));
+  }
+
+  keepVariation(groupId: string, layerId: string): Promise<void> {
+    this.set((s) => ({ kept: { ...s.kept, [groupId]: true } }));
+    return this.chooseLayer(layerId);
+  }
+
+  reopenVariations(groupId: string): void {
+    this.set((s) => {
+      const kept = { ...s.kept };
+      delete kept[groupId];
+      return { kept };
+    });
+  }
+
+  /** Left/Right: cycle the variation group being looked at (the viewed layer's, else the newest open one). */
+  cycleVariation(step: 1 | -1): void {
+    const project = this.state.project;
+    if (!project) return;
+    const entries = groupLayers(project.layers).filter((e) => e.layers.length > 1);
+    const viewing = this.state.viewing;
+    const entry =
+      (viewing && entries.find((e) => e.layers.some((l) => l.id === viewing))) ||
+      entries.find((e) => e.groupId && !this.state.kept[e.groupId]) ||
+      entries[0];
+    if (!entry) return;
+    const next = cycle(entry, step);
+    if (viewing) this.set({ viewing: next.id });
+    void this.chooseLayer(next.id);
+  }
+
+  viewLayer(layerId: string | null): void {
+    if (this.state.viewing === layerId) return;
+    this.set({ viewing: layerId });
+    void this.refreshImage();
+  }
+
+  // ---- export and drag-out -------------------------------------------------------------------
+
+  async exportImage(format: ExportFormat, quality?: number, layerId?: string): Promise<void> {
+    const project = this.state.project;
+    if (!project) return;
+    try {
+      const file = await this.api.invoke('export:image', { projectId: project.id, format, quality, layerId });
+      const url = URL.createObjectURL(new Blob([file.data as Uint8Array<ArrayBuffer>], { type: file.mime }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = file.fileName;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      this.set({ dialog: null });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  dragOut(layerId?: string): void {
+    const project = this.state.project;
+    if (!project) return;
+    this.api.dragOut({ projectId: project.id, format: 'png', layerId }).catch((e: unknown) => this.fail(e));
+  }
+
+  // ---- settings ------------------------------------------------------------------------------
+
+  async updateSettings(patch: SettingsPatch): Promise<boolean> {
+    try {
+      const settings = await this.api.invoke('settings:update', patch);
+      this.set({ settings });
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+
+  async setApiKey(key: string | null): Promise<boolean> {
+    try {
+      const settings = await this.api.invoke('settings:setApiKey', { key });
+      this.set({ settings });
+      if (this.state.error && ['no-api-key', 'bad-api-key'].includes(this.state.error.code))
+        this.set({ error: null });
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+
+  resetParams(): void {
+    const s = this.state.settings;
+    if (s) this.set({ params: { ...s.defaults }, feather: s.feather });
+  }
+
+  // ---- the canvas and tools ------------------------------------------------------------------
+
+  attachCanvas(handle: MaskCanvasHandle | null): void {
+    this.canvas = handle;
+  }
+
+  maskChanged(change?: Partial<MaskChange>): void {
+    const c = this.canvas;
+    this.set((s) => ({
+      mask: {
+        empty: change?.empty ?? (c ? c.isMaskEmpty() : true),
+        canUndo: change?.canUndo ?? s.mask.canUndo,
+        canRedo: change?.canRedo ?? s.mask.canRedo,
+      },
+    }));
+  }
+
+  maskAction(
+    action: 'undo' | 'redo' | 'invert' | 'clear' | 'grow' | 'shrink' | 'fit' | 'actualSize',
+    px = 8,
+  ): void {
+    const c = this.canvas;
+    if (!c || !this.state.project) return;
+    if (action === 'grow' || action === 'shrink') c[action](px);
+    else c[action]();
+  }
+
+  setTool(tool: Tool): void {
+    this.set({ tool });
+  }
+
+  setBrushSize(brushSize: number): void {
+    this.set({ brushSize: Math.max(1, Math.min(1000, Math.round(brushSize))) });
+  }
+
+  stepBrushSize(dir: 1 | -1): void {
+    this.set((s) => ({ brushSize: nextBrushSize(s.brushSize, dir) }));
+  }
+
+  setHardness(hardness: number): void {
+    this.set({ hardness: Math.max(0, Math.min(100, Math.round(hardness))) });
+  }
+
+  stepHardness(dir: 1 | -1): void {
+    this.set((s) => ({ hardness: nextHardness(s.hardness, dir) }));
+  }
+
+  toggleOverlay(): void {
+    this.set((s) => ({ overlayVisible: !s.overlayVisible }));
+  }
+
+  // ---- the prompt panel ----------------------------------------------------------------------
+
+  setPrompt(prompt: string): void {
+    this.set({ prompt });
+  }
+
+  setParams(patch: Partial<EditParams>): void {
+    this.set((s) => ({ params: { ...s.params, ...patch } }));
+  }
+
+  setFeather(feather: number): void {
+    this.set({ feather: Math.max(0, Math.min(200, feather)) });
+  }
+
+  setVariations(variations: number): void {
+    this.set({ variations: Math.max(1, Math.min(4, Math.round(variations))) });
+  }
+
+  setAdvancedOpen(advancedOpen: boolean): void {
+    this.set({ advancedOpen });
+  }
+
+  async addReferences(files: File[]): Promise<void> {
+    const photos = files.filter(isPhotoFile);
+    if (photos.length < files.length) {
+      this.showError(
+        localError(
+          'unsupported-image',
+          'Reference images must be photos (JPEG, PNG or WebP); the other files were left out.',
+        ),
+      );
+    }
+    const room = 15 - this.state.references.length;
+    if (photos.length > room) {
+      this.showError(
+        localError(
+          'invalid-input',
+          'The service takes at most 15 reference images; remove some before adding more.',
+        ),
+      );
+    }
+    const added: Reference[] = [];
+    for (const f of photos.slice(0, Math.max(0, room))) {
+      const bytes = new Uint8Array(await f.arrayBuffer());
+      const url = URL.createObjectURL(new Blob([bytes], { type: f.type || 'image/png' }));
+      added.push({ id: `ref-${++this.refSeq}`, name: f.name, bytes, url });
+    }
+    if (added.length) this.set((s) => ({ references: [...s.references, ...added] }));
+  }
+
+  removeReference(id: string): void {
+    const ref = this.state.references.find((r) => r.id === id);
+    if (ref) URL.revokeObjectURL(ref.url);
+    this.set((s) => ({ references: s.references.filter((r) => r.id !== id) }));
+  }
+
+  // ---- view ----------------------------------------------------------------------------------
+
+  setCompare(compare: 'off' | 'split'): void {
+    this.set({ compare });
+  }
+
+  setHoldOriginal(holdOriginal: boolean): void {
+    if (this.state.holdOriginal !== holdOriginal) this.set({ holdOriginal });
+  }
+
+  setSplit(split: number): void {
+    this.set({ split: Math.max(0, Math.min(1, split)) });
+  }
+
+  openDialog(dialog: Dialog): void {
+    this.set({ dialog });
+  }
+}
+
+export const store = new EditorStore();
+
+export function useEditor<T>(selector: (s: EditorState) => T): T {
+  return useSyncExternalStore(store.subscribe, () => selector(store.getState()));
+}
