@@ -1,0 +1,19 @@
+export {
+  EditorCanvas,
+  stepBrushSize,
+  stepHardness,
+  type EditorCanvasHandle,
+  type EditorCanvasProps,
+  type MaskInfo,
+  type Tool,
+} from './EditorCanvas';
+export {
+  MaskEngine,
+  type BrushMode,
+  type MaskStats,
+  type StrokeParams,
+  type MaskEngineOptions,
+} from './mask-engine';
+export { decodeImageBytes, type Drawable, type EditorImage, type EditorImageInput } from './image-source';
+export type { View } from './view';
+export type { CanvasDebugApi } from './debug';
