@@ -43,12 +43,18 @@ export function reasonText(reason: string): string {
   return short.replace(/[.\s]+$/, '');
 }
 
+function attemptsText(extra?: Extra): string {
+  const n = extra?.attempts ?? 1;
+  return n === 1 ? '1 attempt' : `${n} attempts`;
+}
+
 type Extra = { status?: number | null; attempts?: number; cause?: unknown };
 const e = (code: ErrorCode, message: string, extra?: Extra) => new EditApiError(code, message, extra);
 
 /** Constructors for every failure the client reports. Messages are one sentence: what happened, what to do. */
 export const editErrors = {
-  noApiKey: () => e('no-api-key', 'No Segmind API key is set; add your key in Settings before running an edit.'),
+  noApiKey: () =>
+    e('no-api-key', 'No Segmind API key is set; add your key in Settings before running an edit.'),
   invalidParam: (detail: string) =>
     e('invalid-input', `The edit request is not valid (${reasonText(detail)}); fix it and try again.`),
   badRequest: (reason: string, extra?: Extra) =>
@@ -58,7 +64,11 @@ export const editErrors = {
       extra,
     ),
   badApiKey: (extra?: Extra) =>
-    e('bad-api-key', 'The edit service did not accept the API key (HTTP 401); set a valid Segmind API key in Settings.', extra),
+    e(
+      'bad-api-key',
+      'The edit service did not accept the API key (HTTP 401); set a valid Segmind API key in Settings.',
+      extra,
+    ),
   forbidden: (extra?: Extra) =>
     e(
       'forbidden',
@@ -88,13 +98,13 @@ export const editErrors = {
   rateLimited: (extra?: Extra) =>
     e(
       'rate-limited',
-      `The edit service is rate-limiting requests (HTTP 429, ${extra?.attempts ?? 1} attempts); wait a minute and try again.`,
+      `The edit service is rate-limiting requests (HTTP 429, ${attemptsText(extra)}); wait a minute and try again.`,
       extra,
     ),
   serverError: (status: number, extra?: Extra) =>
     e(
       'server-error',
-      `The edit service had a server error (HTTP ${status}, ${extra?.attempts ?? 1} attempts); try again in a few minutes.`,
+      `The edit service had a server error (HTTP ${status}, ${attemptsText(extra)}); try again in a few minutes.`,
       { ...extra, status },
     ),
   unexpectedStatus: (status: number, reason: string, extra?: Extra) =>

@@ -90,7 +90,9 @@ export async function validateInput(input: EditInput): Promise<ClientParams> {
   const params = validateParams(input.params);
   const references = input.references ?? [];
   if (references.length > MAX_REFERENCES) {
-    throw editErrors.invalidParam(`at most ${MAX_REFERENCES} reference images are allowed, got ${references.length}`);
+    throw editErrors.invalidParam(
+      `at most ${MAX_REFERENCES} reference images are allowed, got ${references.length}`,
+    );
   }
   if (!(input.image instanceof Uint8Array) || !sniffMime(input.image)) {
     throw editErrors.invalidParam('the image must be PNG, JPEG or WebP bytes');
@@ -109,10 +111,14 @@ export async function validateInput(input: EditInput): Promise<ClientParams> {
     throw editErrors.invalidParam(`the image is ${im.width}x${im.height} but size is ${params.size}`);
   }
   if (mk.width !== im.width || mk.height !== im.height) {
-    throw editErrors.invalidParam(`the mask is ${mk.width}x${mk.height} but the image is ${im.width}x${im.height}`);
+    throw editErrors.invalidParam(
+      `the mask is ${mk.width}x${mk.height} but the image is ${im.width}x${im.height}`,
+    );
   }
   if (mk.channels !== 4) {
-    throw editErrors.invalidParam(`the mask must be an RGBA PNG (alpha 0 = change), it has ${mk.channels} channels`);
+    throw editErrors.invalidParam(
+      `the mask must be an RGBA PNG (alpha 0 = change), it has ${mk.channels} channels`,
+    );
   }
   return params;
 }

@@ -20,6 +20,10 @@ export interface EditApiConfig {
   connectTimeoutMs?: number;
   readTimeoutMs?: number;
   maxRetries?: number;
+  /** First retry's backoff ceiling (doubles per attempt, with jitter); default 500. */
+  retryBaseMs?: number;
+  /** Longest single backoff; default 8000. */
+  retryMaxMs?: number;
 }
 
 export interface EditInput {

@@ -1,0 +1,14 @@
+/** The edit client (issue 3): see docs/edit-service.md. */
+export { SegmindClient, createEditApi, DEFAULTS, type ClientDeps } from './client';
+export { EditApiError, isEditApiError, editErrors, redact } from './errors';
+export {
+  validateParams,
+  validateInput,
+  buildBody,
+  sniffMime,
+  DEFAULT_PARAMS,
+  MAX_REFERENCES,
+  type EditBody,
+} from './params';
+export { createDispatcher, parseRetryAfter, backoffMs, type ProxySettings } from './http';
+export * from './types';

@@ -1,0 +1,591 @@
+/**
+ * A fake Segmind, faithful to ../shared/SEGMIND_API.md, in plain Node (http + sharp).
+ *
+ * One loopback port serves three "hosts" under different paths:
+ *   {apiBase}     = http://127.0.0.1:PORT/api      v1 + v2 gpt-image-1.5-edit, v2 status/result (key required)
+ *   {storageBase} = http://127.0.0.1:PORT/storage  upload-asset (key required), uploaded assets (public)
+ *   outputs       = http://127.0.0.1:PORT/outputs  result images (public: the key is neither needed nor wanted)
+ *
+ * Its "model" re-renders the WHOLE frame deterministically (shift + tint + a drawn disc, and every channel
+ * forced at least 40 levels away from the input), as the real model may: later tests use it to prove that
+ * Maskroom confines changes to the mask. Faults can be injected per endpoint (setFault / queueFaults).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import sharp from 'sharp';
+
+export const MODEL = 'gpt-image-1.5-edit';
+export const FAKE_API_KEY = 'test-key';
+
+export const faultNames = [
+  '401',
+  '406',
+  '422',
+  '429-then-ok',
+  '500-then-ok',
+  '502-then-ok',
+  '504-then-ok',
+  'always-500',
+  'garbage',
+  'reset',
+  'hang',
+  'slow',
+] as const;
+export type FaultName = (typeof faultNames)[number];
+export type FakeEndpoint = 'submit' | 'status' | 'result' | 'upload' | 'download';
+
+export interface Fault {
+  name: FaultName;
+  /** Only requests to this endpoint are affected (default: every endpoint). */
+  endpoint?: FakeEndpoint;
+  /** For a sticky fault set with setFault: how many requests it hits ('*-then-ok' default 1, others forever). */
+  times?: number;
+  /** '429-then-ok': the Retry-After header (default '1'). */
+  retryAfter?: string;
+  /** 'slow': delay before answering normally (default options.slowMs). */
+  delayMs?: number;
+  /** '422': the service's reason. */
+  reason?: string;
+}
+
+export interface FakeSegmindOptions {
+  port?: number;
+  apiKey?: string;
+  /** Model latency: QUEUED for the first quarter, PROCESSING until it ends, then COMPLETED. Default 0. */
+  latencyMs?: number;
+  credits?: number;
+  costPerEdit?: number;
+  /** How long results are kept (default 1 h). */
+  retentionMs?: number;
+  /** Delay of the 'slow' fault (default 1500 ms). */
+  slowMs?: number;
+  /** Result `output` as an array of URLs instead of one URL (the client must tolerate both). */
+  outputAsArray?: boolean;
+  fault?: Fault | FaultName | null;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  endpoint: FakeEndpoint | 'asset' | 'other';
+  hasKey: boolean;
+  /** Status sent, or null when the fault reset the connection or let it hang. */
+  status: number | null;
+  fault?: FaultName;
+}
+
+export interface SubmittedEdit {
+  version: 'v1' | 'v2';
+  body: Record<string, unknown>;
+  requestId: string | null;
+}
+
+export interface FakeSegmind {
+  readonly apiBase: string;
+  readonly storageBase: string;
+  readonly outputBase: string;
+  readonly apiKey: string;
+  readonly port: number;
+  readonly requests: LoggedRequest[];
+  /** Every accepted edit body, in order. */
+  readonly submitted: SubmittedEdit[];
+  credits: number;
+  /** A sticky fault (null clears it). */
+  setFault(fault: Fault | FaultName | null): void;
+  /** Faults applied once each, in order, to the next matching requests (before any sticky fault). */
+  queueFaults(...faults: (Fault | FaultName)[]): void;
+  /** Changes latency, retention, output shape... at run time. */
+  configure(opts: Partial<Omit<FakeSegmindOptions, 'port' | 'apiKey' | 'fault'>>): void;
+  /** Ages a request past the retention, so it answers 404 from now on. */
+  expire(requestId: string): void;
+  count(endpoint: LoggedRequest['endpoint']): number;
+  clearLog(): void;
+  close(): Promise<void>;
+}
+
+const SIZES = ['1024x1024', '1536x1024', '1024x1536'] as const;
+const ENUMS: Record<string, readonly string[]> = {
+  size: [...SIZES, 'auto'],
+  quality: ['low', 'medium', 'high', 'auto'],
+  background: ['opaque', 'transparent'],
+  output_format: ['png', 'jpeg', 'webp'],
+  moderation: ['auto', 'low'],
+};
+const MIME: Record<string, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
+
+interface Job {
+  id: string;
+  createdAt: number;
+  render: Promise<{ bytes: Buffer; format: string }>;
+  inferenceSeconds: number;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function normalise(f: Fault | FaultName): Fault {
+  return typeof f === 'string' ? { name: f } : { ...f };
+}
+
+export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promise<FakeSegmind> {
+  const opts = {
+    latencyMs: 0,
+    credits: 1000,
+    costPerEdit: 1,
+    retentionMs: 3_600_000,
+    slowMs: 1500,
+    outputAsArray: false,
+    ...options,
+  };
+  const apiKey = options.apiKey ?? FAKE_API_KEY;
+  let credits = opts.credits;
+  let sticky: Fault | null = options.fault ? normalise(options.fault) : null;
+  const queue: Fault[] = [];
+  const requests: LoggedRequest[] = [];
+  const submitted: SubmittedEdit[] = [];
+  const assets = new Map<string, { bytes: Buffer; mime: string }>();
+  const jobs = new Map<string, Job>();
+  const outputs = new Map<string, { bytes: Buffer; mime: string; jobId: string }>();
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let base = '';
+
+  const wait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
+
+  function takeFault(endpoint: FakeEndpoint): Fault | null {
+    const qi = queue.findIndex((f) => !f.endpoint || f.endpoint === endpoint);
+    if (qi >= 0) return queue.splice(qi, 1)[0] ?? null;
+    if (!sticky || (sticky.endpoint && sticky.endpoint !== endpoint)) return null;
+    const f = sticky;
+    const times = f.times ?? (f.name.endsWith('-then-ok') ? 1 : Infinity);
+    if (times <= 1) sticky = null;
+    else sticky = { ...f, times: times - 1 };
+    return f;
+  }
+
+  function expired(job: Job): boolean {
+    return Date.now() - (job.createdAt + opts.latencyMs) > opts.retentionMs;
+  }
+
+  /** Resolves an image URL the way the service would fetch it: data URIs and this storage's assets. */
+  function resolveImage(url: unknown, field: string): Buffer {
+    if (typeof url !== 'string') throw new HttpError(400, `${field} must be a URL string`);
+    const data = /^data:image\/(png|jpeg|webp);base64,(.*)$/s.exec(url);
+    if (data) return Buffer.from(data[2] ?? '', 'base64');
+    const prefix = `${base}/storage/assets/`;
+    if (url.startsWith(prefix)) {
+      const a = assets.get(url.slice(prefix.length));
+      if (a) return a.bytes;
+    }
+    throw new HttpError(400, `Could not fetch ${field}: ${url.slice(0, 80)}`);
+  }
+
+  async function validateEdit(body: Record<string, unknown>) {
+    if (typeof body.prompt !== 'string' || body.prompt.trim() === '')
+      throw new HttpError(400, 'prompt is required');
+    const urls = body.image_urls;
+    if (!Array.isArray(urls) || urls.length === 0)
+      throw new HttpError(400, 'image_urls is required (a non-empty array)');
+    if (urls.length > 16) throw new HttpError(400, 'image_urls accepts at most 16 images');
+    for (const [field, allowed] of Object.entries(ENUMS)) {
+      const v = body[field];
+      if (v !== undefined && !allowed.includes(String(v))) {
+        throw new HttpError(400, `${field} must be one of ${allowed.join(', ')}`);
+      }
+    }
+    const oc = body.output_compression;
+    if (oc !== undefined && (!Number.isInteger(oc) || (oc as number) < 0 || (oc as number) > 100)) {
+      throw new HttpError(400, 'output_compression must be an integer from 0 to 100');
+    }
+    const images = urls.map((u, i) => resolveImage(u, `image_urls[${i}]`));
+    const metas = await Promise.all(
+      images.map((b, i) =>
+        sharp(b)
+          .metadata()
+          .catch(() => {
+            throw new HttpError(400, `image_urls[${i}] is not a readable image`);
+          }),
+      ),
+    );
+    const first = metas[0] as sharp.Metadata;
+    if (body.mask !== undefined && body.mask !== null) {
+      const mask = resolveImage(body.mask, 'mask');
+      const m = await sharp(mask)
+        .metadata()
+        .catch(() => {
+          throw new HttpError(400, 'mask is not a readable image');
+        });
+      if (m.format !== 'png') throw new HttpError(400, `mask must be a PNG, got ${m.format}`);
+      if (m.channels !== 4)
+        throw new HttpError(400, `mask must be an RGBA PNG (4 channels), got ${m.channels}`);
+      if (m.width !== first.width || m.height !== first.height) {
+        throw new HttpError(
+          400,
+          `mask is ${m.width}x${m.height} but the image is ${first.width}x${first.height}: they must be the same size`,
+        );
+      }
+    }
+    return { image: images[0] as Buffer, width: first.width ?? 0, height: first.height ?? 0 };
+  }
+
+  function debit(): void {
+    if (credits < opts.costPerEdit) throw new HttpError(406, 'Insufficient credits');
+    credits -= opts.costPerEdit;
+  }
+
+  function startJob(body: Record<string, unknown>, image: Buffer): Job {
+    const job: Job = {
+      id: randomUUID(),
+      createdAt: Date.now(),
+      render: renderEdit(image, body),
+      inferenceSeconds: opts.latencyMs / 1000,
+    };
+    job.render.catch(() => undefined);
+    jobs.set(job.id, job);
+    return job;
+  }
+
+  async function handle(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    log: LoggedRequest,
+    raw: Buffer,
+  ) {
+    const url = new URL(req.url ?? '/', base);
+    const p = url.pathname;
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      log.status = status;
+      const payload = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+      res.writeHead(status, {
+        'content-type': Buffer.isBuffer(body)
+          ? (headers['content-type'] ?? 'application/octet-stream')
+          : 'application/json',
+        'content-length': String(payload.length),
+        'x-remaining-credits': String(credits),
+        ...headers,
+      });
+      res.end(payload);
+    };
+
+    let endpoint: LoggedRequest['endpoint'] = 'other';
+    let version: 'v1' | 'v2' | null = null;
+    const route = /^\/api\/(v1|v2)\/([^/]+)$/.exec(p);
+    if (req.method === 'POST' && route) {
+      endpoint = 'submit';
+      version = route[1] as 'v1' | 'v2';
+      if (route[2] !== MODEL) return send(404, { error: `Model ${route[2]} not found` });
+    } else if (req.method === 'POST' && p === '/storage/upload-asset') endpoint = 'upload';
+    else if (req.method === 'GET' && /^\/api\/v2\/requests\/[^/]+\/status$/.test(p)) endpoint = 'status';
+    else if (req.method === 'GET' && /^\/api\/v2\/requests\/[^/]+$/.test(p)) endpoint = 'result';
+    else if (req.method === 'GET' && p.startsWith('/outputs/')) endpoint = 'download';
+    else if (req.method === 'GET' && p.startsWith('/storage/assets/')) endpoint = 'asset';
+    log.endpoint = endpoint;
+    if (endpoint === 'other') return send(404, { error: 'Not found' });
+
+    if (endpoint !== 'asset') {
+      const fault = takeFault(endpoint);
+      if (fault) {
+        log.fault = fault.name;
+        switch (fault.name) {
+          case '401':
+            return send(401, { error: 'Invalid API key' });
+          case '406':
+            return send(406, { error: 'Insufficient credits' });
+          case '422':
+            return send(422, {
+              status: 'FAILED',
+              error: fault.reason ?? 'Your request was rejected by the safety system (moderation_blocked)',
+            });
+          case '429-then-ok':
+            return send(429, { error: 'Too many requests' }, { 'retry-after': fault.retryAfter ?? '1' });
+          case '500-then-ok':
+          case 'always-500':
+            return send(500, { error: 'Internal server error' });
+          case '504-then-ok':
+            return send(504, { error: 'Gateway timeout' });
+          case '502-then-ok':
+            return send(502, Buffer.from('<html><body>502 Bad Gateway</body></html>'), {
+              'content-type': 'text/html',
+            });
+          case 'garbage':
+            return send(200, Buffer.from('\u0000\u00ff{"garbage":'.repeat(20), 'latin1'), {
+              'content-type': endpoint === 'download' ? 'image/png' : 'application/json',
+            });
+          case 'reset':
+            log.status = null;
+            return (
+              (req.socket as Socket & { resetAndDestroy?: () => void }).resetAndDestroy?.() ??
+              req.socket.destroy()
+            );
+          case 'hang':
+            log.status = null;
+            return; // never answers; close() ends the socket
+          case 'slow':
+            await wait(fault.delayMs ?? opts.slowMs);
+            break;
+        }
+      }
+    }
+
+    // The output and asset hosts are public; the API and storage hosts need the key.
+    if (endpoint !== 'asset' && endpoint !== 'download' && req.headers['x-api-key'] !== apiKey) {
+      return send(401, { error: 'Invalid or missing API key' });
+    }
+
+    switch (endpoint) {
+      case 'upload': {
+        const body = parseBody(raw);
+        const list = body.data_urls;
+        if (!Array.isArray(list) || list.length === 0)
+          throw new HttpError(400, 'data_urls is required (a non-empty array)');
+        const fileUrls = list.map((d, i) => {
+          const m = typeof d === 'string' ? /^data:(image\/(?:png|jpeg|webp));base64,(.+)$/s.exec(d) : null;
+          if (!m) throw new HttpError(400, `data_urls[${i}] is not a base64 image data URL`);
+          const bytes = Buffer.from(m[2] ?? '', 'base64');
+          const mime = m[1] ?? 'image/png';
+          const name = `${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}.${mime.split('/')[1]}`;
+          assets.set(name, { bytes, mime });
+          return `${base}/storage/assets/${name}`;
+        });
+        return send(200, { file_urls: fileUrls, message: 'Files uploaded successfully' });
+      }
+      case 'asset': {
+        const a = assets.get(p.slice('/storage/assets/'.length));
+        return a ? send(200, a.bytes, { 'content-type': a.mime }) : send(404, { error: 'Not found' });
+      }
+      case 'submit': {
+        const body = parseBody(raw);
+        const { image } = await validateEdit(body);
+        debit();
+        if (version === 'v1') {
+          submitted.push({ version: 'v1', body, requestId: null });
+          const render = renderEdit(image, body);
+          await wait(opts.latencyMs);
+          const out = await render;
+          return send(200, out.bytes, { 'content-type': MIME[out.format] ?? 'image/png' });
+        }
+        const job = startJob(body, image);
+        submitted.push({ version: 'v2', body, requestId: job.id });
+        const r = `${base}/api/v2/requests/${job.id}`;
+        return send(200, {
+          request_id: job.id,
+          status: 'QUEUED',
+          status_url: `${r}/status`,
+          response_url: r,
+          poll_url: `${r}/status`,
+        });
+      }
+      case 'status':
+      case 'result': {
+        const id = decodeURIComponent(p.split('/')[4] ?? '');
+        const job = jobs.get(id);
+        if (!job || expired(job)) return send(404, { error: 'Request not found or expired' });
+        const elapsed = Date.now() - job.createdAt;
+        if (elapsed < opts.latencyMs) {
+          const status = elapsed < opts.latencyMs / 4 ? 'QUEUED' : 'PROCESSING';
+          return send(200, endpoint === 'status' ? { status } : { status, output: null, error: null });
+        }
+        let out: { bytes: Buffer; format: string };
+        try {
+          out = await job.render;
+        } catch (err) {
+          return send(422, { status: 'FAILED', error: `Model error: ${(err as Error).message}` });
+        }
+        if (endpoint === 'status') return send(200, { status: 'COMPLETED' });
+        const name = `${job.id}.${out.format === 'jpeg' ? 'jpg' : out.format}`;
+        outputs.set(name, { bytes: out.bytes, mime: MIME[out.format] ?? 'image/png', jobId: job.id });
+        const outputUrl = `${base}/outputs/${name}`;
+        return send(200, {
+          status: 'COMPLETED',
+          output: opts.outputAsArray ? [outputUrl] : outputUrl,
+          metrics: { inference_time: job.inferenceSeconds },
+          error: null,
+        });
+      }
+      case 'download': {
+        const o = outputs.get(p.slice('/outputs/'.length));
+        const job = o && jobs.get(o.jobId);
+        if (!o || !job || expired(job)) return send(404, { error: 'Not found' });
+        return send(200, o.bytes, { 'content-type': o.mime });
+      }
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    const log: LoggedRequest = {
+      method: req.method ?? 'GET',
+      path: new URL(req.url ?? '/', 'http://x').pathname,
+      endpoint: 'other',
+      hasKey: typeof req.headers['x-api-key'] === 'string' && req.headers['x-api-key'] !== '',
+      status: null,
+    };
+    requests.push(log);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      handle(req, res, log, Buffer.concat(chunks)).catch((err: unknown) => {
+        if (res.headersSent || res.destroyed) return;
+        const status = err instanceof HttpError ? err.status : 500;
+        const message = err instanceof Error ? err.message : String(err);
+        log.status = status;
+        const body = Buffer.from(JSON.stringify({ error: message }));
+        res.writeHead(status, {
+          'content-type': 'application/json',
+          'content-length': String(body.length),
+          'x-remaining-credits': String(credits),
+        });
+        res.end(body);
+      });
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  base = `http://127.0.0.1:${port}`;
+
+  return {
+    apiBase: `${base}/api`,
+    storageBase: `${base}/storage`,
+    outputBase: `${base}/outputs`,
+    apiKey,
+    port,
+    requests,
+    submitted,
+    get credits() {
+      return credits;
+    },
+    set credits(n: number) {
+      credits = n;
+    },
+    setFault(f) {
+      sticky = f ? normalise(f) : null;
+    },
+    queueFaults(...faults) {
+      queue.push(...faults.map(normalise));
+    },
+    configure(o) {
+      Object.assign(opts, Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)));
+    },
+    expire(requestId) {
+      const job = jobs.get(requestId);
+      if (job) job.createdAt = Date.now() - opts.latencyMs - opts.retentionMs - 1000;
+    },
+    count(endpoint) {
+      return requests.filter((r) => r.endpoint === endpoint).length;
+    },
+    clearLog() {
+      requests.length = 0;
+    },
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function parseBody(raw: Buffer): Record<string, unknown> {
+  try {
+    const v = JSON.parse(raw.toString('utf8')) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new HttpError(400, 'The request body must be a JSON object');
+}
+
+/** Output size: the requested API size, or for 'auto' the one closest to the input's aspect. */
+export function outputSize(size: unknown, width: number, height: number): { width: number; height: number } {
+  let s = typeof size === 'string' && (SIZES as readonly string[]).includes(size) ? size : null;
+  if (!s) {
+    const aspect = width / Math.max(1, height);
+    s = aspect > 1.25 ? '1536x1024' : aspect < 0.8 ? '1024x1536' : '1024x1024';
+  }
+  const [w, h] = s.split('x').map(Number);
+  return { width: w ?? 1024, height: h ?? 1024 };
+}
+
+/**
+ * The fake model. Deterministic in (image, prompt, parameters). Changes every pixel: the frame is shifted,
+ * tinted, a disc is drawn, and any channel that ended up within 40 levels of the input is pushed 96 away.
+ */
+export async function renderEdit(
+  image: Buffer,
+  body: Record<string, unknown>,
+): Promise<{ bytes: Buffer; format: string }> {
+  const meta = await sharp(image).metadata();
+  const { width: w, height: h } = outputSize(body.size, meta.width ?? 1024, meta.height ?? 1024);
+  const src = await sharp(image)
+    .rotate()
+    .resize(w, h, { fit: 'fill' })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer();
+  const seed = createHash('sha256')
+    .update(String(body.prompt ?? ''))
+    .digest();
+  const tint = [40 + ((seed[0] ?? 0) % 80), 20 + ((seed[1] ?? 0) % 80), 30 + ((seed[2] ?? 0) % 80)];
+  const disc = [seed[3] ?? 200, seed[4] ?? 40, seed[5] ?? 120];
+  const dx = 5 + ((seed[6] ?? 0) % 20);
+  const dy = 3 + ((seed[7] ?? 0) % 20);
+  const cx = Math.round(w * (0.25 + ((seed[8] ?? 0) / 255) * 0.5));
+  const cy = Math.round(h * (0.25 + ((seed[9] ?? 0) / 255) * 0.5));
+  const r2 = Math.round(Math.min(w, h) / 6) ** 2;
+  const out = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    const sy = (y - dy + h) % h;
+    for (let x = 0; x < w; x++) {
+      const sx = (x - dx + w) % w;
+      const i = (y * w + x) * 3;
+      const j = (sy * w + sx) * 3;
+      const inDisc = (x - cx) ** 2 + (y - cy) ** 2 <= r2;
+      for (let c = 0; c < 3; c++) {
+        const orig = src[i + c] as number;
+        let v = inDisc
+          ? (disc[c] as number)
+          : Math.min(255, Math.round((src[j + c] as number) * 0.6 + (tint[c] as number)));
+        if (Math.abs(v - orig) < 40) v = orig >= 128 ? orig - 96 : orig + 96;
+        out[i + c] = v;
+      }
+    }
+  }
+  const format =
+    typeof body.output_format === 'string' && MIME[body.output_format] ? body.output_format : 'png';
+  const quality = Number.isInteger(body.output_compression)
+    ? Math.max(1, body.output_compression as number)
+    : 95;
+  let pipe = sharp(out, { raw: { width: w, height: h, channels: 3 } });
+  if (body.background === 'transparent' && format !== 'jpeg') pipe = pipe.ensureAlpha();
+  const bytes =
+    format === 'jpeg'
+      ? await pipe.jpeg({ quality }).toBuffer()
+      : format === 'webp'
+        ? await pipe.webp({ quality }).toBuffer()
+        : await pipe.png().toBuffer();
+  return { bytes, format };
+}
