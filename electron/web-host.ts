@@ -18,25 +18,15 @@ import { dispatch } from './dispatch';
 import { JsonFilePrefsStore, MemorySecretStore, defaultLibraryDir } from './services/settings';
 import { decodeWire, encodeWire, WIRE_CONTENT_TYPE } from '../shared/wire';
 import type { WireResult } from '../shared/contract';
+import { WEB_CSP } from '../shared/csp';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_RENDERER_DIR = path.join(repoRoot, 'dist', 'renderer');
 const MAX_BODY_BYTES = 1024 * 1024 * 1024;
 const COOKIE = 'maskroom_token';
 
-export const WEB_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' blob: data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+// The policy lives in shared/csp.ts so the Electron shell sends the same one (or a stricter one).
+export { WEB_CSP };
 
 export interface WebHostOptions {
   port?: number;

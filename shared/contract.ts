@@ -221,7 +221,33 @@ export const calls = {
   ),
 } as const;
 
+/**
+ * What the native menu (or the OS: a file opened with Maskroom, a second launch) asks the renderer to do.
+ * Electron only; the web host never sends it. 'open-project' carries the project main just created or chose.
+ * The editor's own keys stay with the renderer: the menu shows them but does not capture them.
+ */
+export const appCommands = [
+  'open-project',
+  'undo',
+  'redo',
+  'brush',
+  'eraser',
+  'invert-mask',
+  'clear-mask',
+  'toggle-overlay',
+  'fit',
+  'actual-size',
+  'run-edit',
+  'cancel-edit',
+  'compare',
+  'settings',
+  'help',
+] as const;
+export const AppCommand = z.object({ command: z.enum(appCommands), projectId: Id.optional() });
+export type AppCommand = z.infer<typeof AppCommand>;
+
 export const events = {
+  'app:command': AppCommand,
   'job:progress': JobStatus,
   'project:changed': ProjectState,
   'credits:changed': z.object({ remaining: z.number() }),
