@@ -2,21 +2,46 @@
  * The photo: the mask canvas, the empty state (drop a photo, recent projects), the banner when a
  * layer is being looked at, the before/after split view and hold-to-see-the-original.
  */
-import { useCallback, useRef } from 'react';
+import { useCallback } from 'react';
+import { EditorCanvas, type EditorCanvasHandle, type MaskInfo } from '../canvas';
 import { store, useEditor } from '../state/store';
-import type { MaskCanvasHandle } from '../state/canvas-handle';
-import { PlaceholderCanvas } from './PlaceholderCanvas';
 import { ErrorBanner } from './ErrorBanner';
 import { Icon } from './Icon';
 
 export function CanvasPane() {
   const image = useEditor((s) => s.image);
+  const original = useEditor((s) => s.original);
   const project = useEditor((s) => s.project);
-  const attach = useCallback((h: MaskCanvasHandle | null) => store.attachCanvas(h), []);
+  const tool = useEditor((s) => s.tool);
+  const brushSize = useEditor((s) => s.brushSize);
+  const hardness = useEditor((s) => s.hardness);
+  const overlayVisible = useEditor((s) => s.overlayVisible);
+  const compare = useEditor((s) => s.compare);
+  const split = useEditor((s) => s.split);
+  const hold = useEditor((s) => s.holdOriginal);
+  const attach = useCallback((h: EditorCanvasHandle | null) => store.attachCanvas(h), []);
+  const onMaskChange = useCallback((info: MaskInfo) => store.maskChanged(info), []);
 
   return (
     <main className="canvas-area" aria-label="Photo">
-      <PlaceholderCanvas ref={attach} image={image?.element ?? null} />
+      {/* A new project gets a fresh canvas: a fresh mask and undo history at its size. */}
+      <EditorCanvas
+        key={project?.id ?? 'none'}
+        ref={attach}
+        testId="stage"
+        className="stage-box"
+        image={image?.spec ?? null}
+        original={original?.spec ?? null}
+        showOriginal={hold && original !== null}
+        split={compare === 'split' && !hold ? split : null}
+        tool={tool}
+        brushSize={brushSize}
+        hardness={hardness}
+        overlayVisible={overlayVisible && compare === 'off'}
+        overlayColor="#ff3040"
+        overlayOpacity={0.45}
+        onMaskChange={onMaskChange}
+      />
       {!project && <EmptyState />}
       <CompareOverlay />
       <div className="canvas-overlays">
@@ -78,53 +103,25 @@ function ViewingBanner() {
   );
 }
 
-/** Before/after: the original on the left of the handle, the current image on the right. */
+/** Before/after controls over the canvas's split view; holding \\ shows the original instead. */
 function CompareOverlay() {
   const compare = useEditor((s) => s.compare);
   const hold = useEditor((s) => s.holdOriginal);
   const split = useEditor((s) => s.split);
-  const image = useEditor((s) => s.image);
-  const original = useEditor((s) => s.original);
-  const box = useRef<HTMLDivElement>(null);
-  if (!image || !original || (compare === 'off' && !hold)) return null;
-
-  const drag = (clientX: number) => {
-    const r = box.current?.getBoundingClientRect();
-    if (r) store.setSplit((clientX - r.left) / r.width);
-  };
-
+  const hasImage = useEditor((s) => s.image !== null && s.original !== null);
+  if (!hasImage || (compare === 'off' && !hold)) return null;
   if (hold) {
     return (
       <div className="compare" data-testid="compare-view" data-mode="original">
-        <div className="compare-frame">
-          <img src={original.url} alt="The original photo" draggable={false} />
-        </div>
-        <span className="compare-label left">Original</span>
+        <span className="compare-label left">Original (release \ to return)</span>
       </div>
     );
   }
   return (
     <div className="compare" data-testid="compare-view" data-mode="split">
-      <div
-        className="compare-frame"
-        ref={box}
-        style={{ aspectRatio: `${image.width} / ${image.height}` }}
-        onPointerDown={(e) => {
-          e.currentTarget.setPointerCapture(e.pointerId);
-          drag(e.clientX);
-        }}
-        onPointerMove={(e) => {
-          if (e.buttons & 1) drag(e.clientX);
-        }}
-      >
-        <img src={image.url} alt="The current image" draggable={false} />
-        <img
-          src={original.url}
-          alt="The original photo"
-          draggable={false}
-          style={{ clipPath: `inset(0 ${(1 - split) * 100}% 0 0)` }}
-        />
-        <div className="compare-handle" style={{ left: `${split * 100}%` }} />
+      <span className="compare-label left">Before</span>
+      <span className="compare-label right">After</span>
+      <div className="compare-bar">
         <input
           className="compare-slider"
           data-testid="compare-slider"
@@ -133,14 +130,13 @@ function CompareOverlay() {
           max={100}
           value={Math.round(split * 100)}
           aria-label="Before/after split"
+          title="Drag to move the split between before and after"
           onChange={(e) => store.setSplit(Number(e.target.value) / 100)}
         />
+        <button className="button" onClick={() => store.setCompare('off')}>
+          <Icon name="close" size={14} /> Close compare
+        </button>
       </div>
-      <span className="compare-label left">Before</span>
-      <span className="compare-label right">After</span>
-      <button className="button compare-close" onClick={() => store.setCompare('off')}>
-        <Icon name="close" size={14} /> Close compare
-      </button>
     </div>
   );
 }

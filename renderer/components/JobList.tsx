@@ -122,8 +122,9 @@ function JobRow({ group, now }: { group: JobGroup; now: number }) {
           {jobs[0]?.prompt}
         </span>
         {err && (
-          <span className="job-error">
-            {err.title}: {err.message}
+          <span className="job-error" title={err.message}>
+            {err.title}:{' '}
+            {err.fix === 'settings' ? 'see Settings' : 'your mask and prompt are kept; run again when ready'}
           </span>
         )}
       </span>

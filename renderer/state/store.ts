@@ -18,16 +18,20 @@ import type {
 } from '../../shared/contract';
 import { EditParams as EditParamsSchema } from '../../shared/contract';
 import { describeError, localError, type ShownError } from './errors';
-import type { MaskCanvasHandle, MaskChange } from './canvas-handle';
 import { cycle, groupLayers } from './history';
 import { nextBrushSize, nextHardness } from './shortcuts';
+import type { Drawable, EditorCanvasHandle, EditorImage, MaskInfo } from '../canvas';
 
 export interface LoadedImage {
   key: string;
+  /** A screen-sized copy (the whole image when it is small): what compare and the canvas show fitted. */
   url: string;
   element: HTMLImageElement;
+  /** The photo's full size. */
   width: number;
   height: number;
+  /** What the canvas takes: the preview now, the full resolution loaded once zoomed past it. */
+  spec: EditorImage;
 }
 
 export interface Reference {
@@ -70,7 +74,7 @@ export interface EditorState {
   brushSize: number;
   hardness: number;
   overlayVisible: boolean;
-  mask: MaskChange;
+  mask: MaskInfo;
   prompt: string;
   params: EditParams;
   feather: number;
@@ -143,7 +147,7 @@ export function isPhotoFile(file: { name: string; type: string }): boolean {
   return file.type.startsWith('image/') || PHOTO_EXT.test(file.name);
 }
 
-async function loadImage(key: string, data: Uint8Array, mime: string): Promise<LoadedImage> {
+async function decode(data: Uint8Array, mime: string): Promise<{ url: string; element: HTMLImageElement }> {
   const url = URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer>], { type: mime }));
   const element = new Image();
   element.src = url;
@@ -156,13 +160,20 @@ async function loadImage(key: string, data: Uint8Array, mime: string): Promise<L
       'Maskroom could not display the rendered image; reopen the project.',
     );
   }
-  return { key, url, element, width: element.naturalWidth, height: element.naturalHeight };
+  return { url, element };
+}
+
+/** The long side of the screen-sized copy: the screen in device pixels, within reason. */
+function previewSize(): number {
+  const dpr = window.devicePixelRatio || 1;
+  const side = Math.max(window.screen?.width ?? 1920, window.screen?.height ?? 1080) * dpr;
+  return Math.max(1024, Math.min(4096, Math.ceil(side)));
 }
 
 export class EditorStore {
   private state: EditorState = initialState();
   private readonly listeners = new Set<() => void>();
-  private canvas: MaskCanvasHandle | null = null;
+  private canvas: EditorCanvasHandle | null = null;
   private renderToken = 0;
   private unsubscribers: Array<() => void> = [];
   private started = false;
@@ -278,8 +289,8 @@ export class EditorStore {
   private async adopt(project: ProjectState): Promise<void> {
     const token = ++this.renderToken;
     const [current, original] = await Promise.all([
-      this.render(project.id, { kind: 'current' }, `current:${project.revision}`),
-      this.render(project.id, { kind: 'original' }, 'original'),
+      this.render(project, { kind: 'current' }, `current:${project.revision}`),
+      this.render(project, { kind: 'original' }, 'original'),
     ]);
     if (token !== this.renderToken) return;
     const previous = this.state.project;
@@ -297,7 +308,6 @@ export class EditorStore {
       runs: {},
       lastRun: null,
     });
-    this.canvas?.clear();
     if (previous && previous.id !== project.id) {
       this.api.invoke('project:close', { projectId: previous.id }).catch(() => undefined);
     }
@@ -313,14 +323,34 @@ export class EditorStore {
     for (const url of Object.values(thumbs)) URL.revokeObjectURL(url);
   }
 
+  /**
+   * Renders a target as a screen-sized preview; the canvas asks for the full resolution only when the
+   * user zooms past the preview, so a 24 MP photo is not decoded until it is needed.
+   */
   private async render(
-    projectId: string,
+    project: { id: string; width: number; height: number },
     target: RenderTarget,
     key: string,
-    maxSize?: number,
   ): Promise<LoadedImage> {
-    const r = await this.api.invoke('image:render', { projectId, target, maxSize });
-    return loadImage(key, r.data, r.mime);
+    const r = await this.api.invoke('image:render', {
+      projectId: project.id,
+      target,
+      maxSize: previewSize(),
+    });
+    const { url, element } = await decode(r.data, r.mime);
+    const { width, height } = project;
+    const api = this.api;
+    const spec: EditorImage = {
+      width,
+      height,
+      preview: element,
+      full: r.width >= width && r.height >= height ? element : null,
+      loadFull: async (): Promise<Drawable> => {
+        const full = await api.invoke('image:render', { projectId: project.id, target });
+        return createImageBitmap(new Blob([full.data as Uint8Array<ArrayBuffer>], { type: full.mime }));
+      },
+    };
+    return { key, url, element, width, height, spec };
   }
 
   /** Re-render what the canvas shows (after a change to the stack or to what is viewed). */
@@ -333,7 +363,7 @@ export class EditorStore {
     const token = ++this.renderToken;
     try {
       const target: RenderTarget = viewing ? { kind: 'layer', layerId: viewing } : { kind: 'current' };
-      const img = await this.render(project.id, target, key);
+      const img = await this.render(project, target, key);
       if (token !== this.renderToken || this.state.project?.id !== project.id) {
         URL.revokeObjectURL(img.url);
         return;
@@ -624,11 +654,11 @@ export class EditorStore {
 
   // ---- the canvas and tools ------------------------------------------------------------------
 
-  attachCanvas(handle: MaskCanvasHandle | null): void {
+  attachCanvas(handle: EditorCanvasHandle | null): void {
     this.canvas = handle;
   }
 
-  maskChanged(change?: Partial<MaskChange>): void {
+  maskChanged(change?: Partial<MaskInfo>): void {
     const c = this.canvas;
     this.set((s) => ({
       mask: {
