@@ -63,6 +63,7 @@ export class CanvasManager {
   size: Size = { width: 0, height: 0 };
   /** Frames drawn (for tests and benchmarks). */
   frames = 0;
+  private timings = { frame: [] as number[], input: [] as number[], inputAcc: 0 };
 
   private readonly opts: ManagerOptions;
   private readonly stageHost: HTMLDivElement;
@@ -107,12 +108,8 @@ export class CanvasManager {
   constructor(container: HTMLDivElement, opts: ManagerOptions = {}) {
     this.container = container;
     this.opts = opts;
-    Object.assign(container.style, {
-      position: 'relative',
-      overflow: 'hidden',
-      touchAction: 'none',
-      userSelect: 'none',
-    });
+    Object.assign(container.style, { overflow: 'hidden', touchAction: 'none', userSelect: 'none' });
+    if (getComputedStyle(container).position === 'static') container.style.position = 'relative';
     this.stageHost = el('div', { position: 'absolute', inset: '0' });
     container.appendChild(this.stageHost);
     this.size = { width: Math.max(1, container.clientWidth), height: Math.max(1, container.clientHeight) };
@@ -183,6 +180,7 @@ export class CanvasManager {
   destroy(): void {
     this.destroyed = true;
     cancelAnimationFrame(this.frameId);
+    clearTimeout(this.compactTimer);
     this.resizeObserver.disconnect();
     for (const u of this.unsubs) u();
     this.maskUnsub?.();
@@ -367,6 +365,24 @@ export class CanvasManager {
 
   /** Draws whatever is pending now (also used by tests to flush synchronously). */
   readonly frame = (): void => {
+    const t0 = performance.now();
+    this.drawFrame();
+    const tm = this.timings;
+    if (tm.frame.length < 10000) {
+      tm.frame.push(performance.now() - t0);
+      tm.input.push(tm.inputAcc);
+    }
+    tm.inputAcc = 0;
+  };
+
+  /** Per-frame milliseconds of drawing and of input handling since the last call (tests, benchmarks). */
+  takeTimings(): { frame: number[]; input: number[] } {
+    const { frame, input } = this.timings;
+    this.timings = { frame: [], input: [], inputAcc: this.timings.inputAcc };
+    return { frame, input };
+  }
+
+  private drawFrame(): void {
     this.frameId = 0;
     if (this.destroyed) return;
     this.frames++;
@@ -389,7 +405,7 @@ export class CanvasManager {
     } else if (dirty) {
       this.drawOverlay(dirty);
     }
-  };
+  }
 
   private drawPhoto(): void {
     const showOrig = this.showOriginal && !!this.original;
@@ -516,11 +532,25 @@ export class CanvasManager {
     if (engine) {
       this.maskUnsub = engine.onChange(() => {
         this.requestFrame();
+        this.scheduleCompact();
         this.opts.onMaskChange?.(this.maskInfo());
       });
     }
     this.overlayFull = true;
     this.opts.onMaskChange?.(this.maskInfo());
+  }
+
+  private compactTimer = 0;
+
+  /** Packs the undo history's raw tiles in small slices while nothing is being painted. */
+  private scheduleCompact(): void {
+    if (this.compactTimer || this.destroyed) return;
+    this.compactTimer = window.setTimeout(() => {
+      this.compactTimer = 0;
+      const e = this.engine;
+      if (!e || this.destroyed) return;
+      if (this.strokePointer !== null || e.compact(6)) this.scheduleCompact();
+    }, 120);
   }
 
   // ---- input -------------------------------------------------------------------------------------------
@@ -556,7 +586,7 @@ export class CanvasManager {
         }
         const [a, b] = [...this.touches.values()] as [{ x: number; y: number }, { x: number; y: number }];
         this.pinch = { d0: Math.max(1, Math.hypot(a.x - b.x, a.y - b.y)), m0: mid(a, b), v0: this.view };
-        this.container.setPointerCapture(e.pointerId);
+        capture(this.container, e.pointerId);
         this.updateOutline();
         return;
       }
@@ -565,13 +595,13 @@ export class CanvasManager {
     if (e.button === 1 || (e.button === 0 && this.spaceHeld)) {
       e.preventDefault();
       this.pan = { id: e.pointerId, x: p.x, y: p.y };
-      this.container.setPointerCapture(e.pointerId);
+      capture(this.container, e.pointerId);
       this.updateCursor();
       this.updateOutline();
       return;
     }
     if (e.button !== 0 || !this.engine || this.strokePointer !== null || this.showOriginal) return;
-    this.container.setPointerCapture(e.pointerId);
+    capture(this.container, e.pointerId);
     this.strokePointer = e.pointerId;
     this.engine.beginStroke({
       mode: this.tool === 'eraser' ? 'erase' : 'paint',
@@ -603,12 +633,14 @@ export class CanvasManager {
       return;
     }
     if (this.strokePointer === e.pointerId && this.engine) {
+      const t0 = performance.now();
       const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
       for (const ev of events.length ? events : [e]) {
         const lp = this.local(ev, r);
         const q = screenToPhoto(this.view, lp.x, lp.y);
         this.engine.strokeTo(q.x, q.y, pressureOf(ev));
       }
+      this.timings.inputAcc += performance.now() - t0;
       this.requestFrame();
     }
     this.updateOutline();
@@ -669,6 +701,15 @@ export class CanvasManager {
     this.spaceHeld = held;
     this.updateCursor();
     this.updateOutline();
+  }
+}
+
+/** Pointer capture keeps a stroke or pan going outside the stage; synthetic events (tests) have no capturable pointer. */
+function capture(el: HTMLElement, id: number): void {
+  try {
+    el.setPointerCapture(id);
+  } catch {
+    // not an active pointer: nothing to capture
   }
 }
 

@@ -37,6 +37,8 @@ export interface CanvasDebugApi {
   shrink(px: number): void;
   clear(): void;
   maskBytes(): Uint8Array | null;
+  /** Time spent (ms) in the canvas's own frame work and in input handling, per frame, since the last call. */
+  takeTimings(): { frame: number[]; input: number[] };
 }
 
 declare global {
@@ -95,6 +97,7 @@ export function installDebugHook(m: CanvasManager): () => void {
     shrink: (px) => m.engine?.shrink(px),
     clear: () => m.engine?.clear(),
     maskBytes: () => m.engine?.toBytes() ?? null,
+    takeTimings: () => m.takeTimings(),
   };
   window.__maskroomCanvas = api;
   return () => {

@@ -3,8 +3,8 @@
  *
  * - Tiled: 256×256 tiles allocated lazily (null = all zero), so an empty 24 MP mask costs nothing and every
  *   change has a natural dirty rectangle.
- * - Strokes: the stroke in progress keeps its own coverage buffer (max of the brush stamps, so a soft stroke
- *   does not build up where stamps overlap) and a copy of each tile as it was before the stroke; the visible
+ * - Strokes: the stroke in progress keeps its own coverage buffer (the max of its segments' coverage, so a
+ *   soft stroke does not build up where they overlap) and a copy of each tile as it was before the stroke; the visible
  *   mask is always before ⊕ coverage. On release the stroke is committed once, as one undo step.
  * - Undo/redo: a stack of tile diffs (before/after, PackBits-packed), bounded by a step count and a byte budget.
  * - Whole-mask actions (invert, grow, shrink, clear, load) are undoable steps of the same kind.
@@ -47,6 +47,8 @@ interface TileChange {
   index: number;
   before: Packed;
   after: Packed;
+  /** before/after are raw tile copies not yet packed (strokes commit fast and are packed when idle). */
+  raw?: boolean;
 }
 interface Step {
   label: string;
@@ -60,10 +62,8 @@ interface StrokeState {
   orig: Map<number, Uint8Array | null>;
   /** The stroke's own coverage, per tile. */
   cover: Map<number, Uint8Array>;
-  last: { x: number; y: number; p: number } | null;
-  /** Distance travelled since the last stamp. */
-  carry: number;
-  stamps: number;
+  last: { x: number; y: number; r: number } | null;
+  segments: number;
 }
 
 export class MaskEngine {
@@ -124,7 +124,7 @@ export class MaskEngine {
   }
 
   get canUndo(): boolean {
-    return this.undoStack.length > 0 || (this.stroke !== null && this.stroke.stamps > 0);
+    return this.undoStack.length > 0 || (this.stroke !== null && this.stroke.segments > 0);
   }
   get canRedo(): boolean {
     return this.redoStack.length > 0;
@@ -198,37 +198,23 @@ export class MaskEngine {
       orig: new Map(),
       cover: new Map(),
       last: null,
-      carry: 0,
-      stamps: 0,
+      segments: 0,
     };
   }
 
-  /** Extends the stroke to (x, y) in photo pixels; the first call stamps once. `pressure` 0..1 scales the size. */
+  /**
+   * Extends the stroke to (x, y) in photo pixels; the first call paints a dab. `pressure` 0..1 scales the size.
+   * Each move is rasterised as one capsule (a segment with round ends, radius interpolated along it), so a pixel
+   * is visited once per move rather than once per overlapping dab.
+   */
   strokeTo(x: number, y: number, pressure = 1): void {
     const s = this.stroke;
     if (!s) return;
     const p = Math.min(1, Math.max(0.05, pressure));
-    const radius = (q: number) => (s.params.size / 2) * q;
-    if (!s.last) {
-      this.stamp(x, y, radius(p));
-      s.last = { x, y, p };
-      s.carry = 0;
-      return;
-    }
-    const l = s.last;
-    const dx = x - l.x;
-    const dy = y - l.y;
-    const dist = Math.hypot(dx, dy);
-    // Stamps every 12% of the radius: dense enough that the max of soft stamps shows no scallops.
-    const spacing = Math.max(0.5, 0.12 * radius(Math.min(l.p, p)));
-    let t = spacing - s.carry;
-    while (t <= dist) {
-      const f = t / dist;
-      this.stamp(l.x + dx * f, l.y + dy * f, radius(l.p + (p - l.p) * f));
-      t += spacing;
-    }
-    s.carry = dist - (t - spacing);
-    s.last = { x, y, p };
+    const r = (s.params.size / 2) * p;
+    const l = s.last ?? { x, y, r };
+    this.segment(l.x, l.y, l.r, x, y, r);
+    s.last = { x, y, r };
   }
 
   /** Commits the stroke as one undo step. Returns whether it changed anything. */
@@ -240,7 +226,8 @@ export class MaskEngine {
     for (const [index, before] of s.orig) {
       const now = this.normalise(index);
       if (sameTile(before, now)) continue;
-      changes.push({ index, before: this.pack(index, before), after: this.pack(index, now) });
+      // Raw copies now (a memcpy per tile), packed later by compact() so release never stalls a frame.
+      changes.push({ index, before, after: now ? now.slice() : null, raw: true });
     }
     if (!changes.length) return false;
     this.push('stroke', changes);
@@ -259,24 +246,33 @@ export class MaskEngine {
     }
   }
 
-  private stamp(cx: number, cy: number, R: number): void {
+  private segment(ax: number, ay: number, ar: number, bx: number, by: number, br: number): void {
     const s = this.stroke!;
-    s.stamps++;
-    R = Math.max(0.5, R);
+    s.segments++;
+    ar = Math.max(0.5, ar);
+    br = Math.max(0.5, br);
     const erase = s.params.mode === 'erase';
-    // Width of the soft edge; at least one pixel, which antialiases a hard brush.
-    const w = Math.max(1, R * (1 - s.params.hardness));
-    const inner = R - w;
-    const inner2 = inner > 0 ? inner * inner : -1;
-    const outer2 = R * R;
-    const x0 = Math.max(0, Math.floor(cx - R));
-    const y0 = Math.max(0, Math.floor(cy - R));
-    const x1 = Math.min(this.width, Math.ceil(cx + R));
-    const y1 = Math.min(this.height, Math.ceil(cy + R));
+    const soft = 1 - s.params.hardness;
+    const rMax = Math.max(ar, br);
+    const x0 = Math.max(0, Math.floor(Math.min(ax, bx) - rMax));
+    const y0 = Math.max(0, Math.floor(Math.min(ay, by) - rMax));
+    const x1 = Math.min(this.width, Math.ceil(Math.max(ax, bx) + rMax));
+    const y1 = Math.min(this.height, Math.ceil(Math.max(ay, by) + rMax));
     if (x1 <= x0 || y1 <= y0) return;
     this.dirty = unionRect(this.dirty, { x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
+    const dx = bx - ax;
+    const dy = by - ay;
+    const len2 = dx * dx + dy * dy;
+    const invLen2 = len2 > 1e-12 ? 1 / len2 : 0;
+    const dr = br - ar;
+    const rMax2 = rMax * rMax;
+    // Constant radius (mouse): the core and edge thresholds are the same for every pixel.
+    const cw = Math.max(1, ar * soft);
+    const cInner = ar - cw;
+    const cInner2 = cInner > 0 ? cInner * cInner : -1;
+    const cInvW = 1 / cw;
+    const constR = Math.abs(dr) < 1e-6;
     const T = this.tileSize;
-    const invW = 1 / w;
     for (let ty = Math.floor(y0 / T); ty <= Math.floor((y1 - 1) / T); ty++) {
       for (let tx = Math.floor(x0 / T); tx <= Math.floor((x1 - 1) / T); tx++) {
         const index = ty * this.tilesX + tx;
@@ -291,30 +287,39 @@ export class MaskEngine {
         let cover = s.cover.get(index);
         if (!cover) s.cover.set(index, (cover = new Uint8Array(T * T)));
         const orig = s.orig.get(index) ?? this.zeroTile;
-        const bx = tx * T;
-        const by = ty * T;
-        const ry0 = Math.max(y0, by);
-        const ry1 = Math.min(y1, by + T);
-        const rx0 = Math.max(x0, bx);
-        const rx1 = Math.min(x1, bx + T);
-        for (let y = ry0; y < ry1; y++) {
-          const dy = y + 0.5 - cy;
-          const dy2 = dy * dy;
-          if (dy2 >= outer2) continue;
-          const half = Math.sqrt(outer2 - dy2);
-          const xs = Math.max(rx0, Math.floor(cx - half));
-          const xe = Math.min(rx1, Math.ceil(cx + half));
-          const row = (y - by) * T - bx;
-          for (let x = xs; x < xe; x++) {
-            const dx = x + 0.5 - cx;
-            const d2 = dx * dx + dy2;
+        const tbx = tx * T;
+        const tby = ty * T;
+        const ry1 = Math.min(y1, tby + T);
+        const rx0 = Math.max(x0, tbx);
+        const rx1 = Math.min(x1, tbx + T);
+        for (let y = Math.max(y0, tby); y < ry1; y++) {
+          const py = y + 0.5 - ay;
+          const row = (y - tby) * T - tbx;
+          for (let x = rx0; x < rx1; x++) {
+            // Already fully covered by this stroke (the common case where consecutive moves overlap): skip.
+            if (cover[row + x] === 255) continue;
+            const px = x + 0.5 - ax;
+            let t = (px * dx + py * dy) * invLen2;
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            const ex = px - t * dx;
+            const ey = py - t * dy;
+            const d2 = ex * ex + ey * ey;
+            if (d2 >= rMax2) continue;
             let c: number;
-            if (d2 <= inner2) c = 255;
-            else if (d2 >= outer2) continue;
-            else {
-              const t = (R - Math.sqrt(d2)) * invW;
-              c = (255 * t * t * (3 - 2 * t) + 0.5) | 0;
-              if (c === 0) continue;
+            if (constR) {
+              if (d2 <= cInner2) c = 255;
+              else {
+                const f = (ar - Math.sqrt(d2)) * cInvW;
+                if (f <= 0) continue;
+                c = (255 * f * f * (3 - 2 * f) + 0.5) | 0;
+              }
+            } else {
+              const R = ar + dr * t;
+              const d = Math.sqrt(d2);
+              if (d >= R) continue;
+              const w = Math.max(1, R * soft);
+              const f = (R - d) / w;
+              c = f >= 1 ? 255 : (255 * f * f * (3 - 2 * f) + 0.5) | 0;
             }
             const i = row + x;
             if (c <= cover[i]!) continue;
@@ -333,7 +338,7 @@ export class MaskEngine {
     if (this.stroke) this.endStroke();
     const step = this.undoStack.pop();
     if (!step) return false;
-    for (const c of step.changes) this.setTile(c.index, c.before);
+    for (const c of step.changes) this.setTile(c.index, c.before, c.raw);
     this.redoStack.push(step);
     this.emit();
     return true;
@@ -343,7 +348,7 @@ export class MaskEngine {
     if (this.stroke) this.endStroke();
     const step = this.redoStack.pop();
     if (!step) return false;
-    for (const c of step.changes) this.setTile(c.index, c.after);
+    for (const c of step.changes) this.setTile(c.index, c.after, c.raw);
     this.undoStack.push(step);
     this.emit();
     return true;
@@ -351,7 +356,7 @@ export class MaskEngine {
 
   private push(label: string, changes: TileChange[]): void {
     let bytes = 0;
-    for (const c of changes) bytes += (c.before?.length ?? 0) + (c.after?.length ?? 0) + 32;
+    for (const c of changes) bytes += changeBytes(c);
     for (const r of this.redoStack) this.historyBytes -= r.bytes;
     this.redoStack = [];
     this.undoStack.push({ label, changes, bytes });
@@ -364,9 +369,47 @@ export class MaskEngine {
     }
   }
 
-  private setTile(index: number, packed: Packed): void {
+  /**
+   * Packs raw tile copies left by recent strokes, for up to `budgetMs`. Returns true while work remains.
+   * Call it when idle (the canvas does); history is correct either way, only smaller once packed.
+   */
+  compact(budgetMs = 8): boolean {
+    const t0 = performance.now();
+    for (const stack of [this.undoStack, this.redoStack]) {
+      for (let k = stack.length - 1; k >= 0; k--) {
+        const step = stack[k]!;
+        let bytes = 0;
+        let packed = false;
+        for (const c of step.changes) {
+          if (c.raw) {
+            c.before = this.pack(c.index, c.before);
+            c.after = this.pack(c.index, c.after);
+            c.raw = false;
+            packed = true;
+          }
+          bytes += changeBytes(c);
+        }
+        if (packed) {
+          this.historyBytes += bytes - step.bytes;
+          step.bytes = bytes;
+          if (performance.now() - t0 > budgetMs) return this.needsCompact();
+        }
+      }
+    }
+    return false;
+  }
+
+  needsCompact(): boolean {
+    return (
+      this.undoStack.some((st) => st.changes.some((c) => c.raw)) ||
+      this.redoStack.some((st) => st.changes.some((c) => c.raw))
+    );
+  }
+
+  private setTile(index: number, packed: Packed, raw = false): void {
     const T = this.tileSize;
-    if (!packed) this.tiles[index] = null;
+    if (raw) this.tiles[index] = packed ? packed.slice() : null;
+    else if (!packed) this.tiles[index] = null;
     else if (packed.length === 1) {
       // Uniform: fill the photo part only, so the tile's padding beyond the photo edge stays 0.
       const t = new Uint8Array(T * T);
@@ -605,4 +648,8 @@ function sameTile(a: Uint8Array | null, b: Uint8Array | null): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+function changeBytes(c: TileChange): number {
+  return (c.before?.length ?? 0) + (c.after?.length ?? 0) + 32;
 }

@@ -164,6 +164,33 @@ describe('MaskEngine', () => {
     expect(e.canRedo).toBe(false);
   });
 
+  it('packs raw stroke diffs when compacted, without changing what undo restores', () => {
+    const e = new MaskEngine(1500, 1000);
+    const snaps = [e.toBytes()];
+    for (let i = 0; i < 6; i++) {
+      paint(
+        e,
+        [
+          [100 + i * 200, 100],
+          [150 + i * 200, 900],
+        ],
+        brush(120, 0.5),
+      );
+      snaps.push(e.toBytes());
+    }
+    expect(e.needsCompact()).toBe(true);
+    const rawBytes = e.historyByteSize;
+    e.undo(); // one step moves to the redo stack while still raw
+    while (e.compact(1000));
+    expect(e.needsCompact()).toBe(false);
+    expect(e.historyByteSize).toBeLessThan(rawBytes / 4);
+    e.redo();
+    for (let k = 5; k >= 0; k--) {
+      e.undo();
+      expect(Buffer.from(e.toBytes()).equals(Buffer.from(snaps[k]!))).toBe(true);
+    }
+  });
+
   it('a new change after undo drops the redo steps', () => {
     const e = new MaskEngine(300, 300);
     paint(e, [[100, 100]]);
