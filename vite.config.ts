@@ -24,6 +24,7 @@ export default defineConfig({
       input: {
         index: fileURLToPath(new URL('./renderer/index.html', import.meta.url)),
         'web-bridge': fileURLToPath(new URL('./renderer/web-bridge.ts', import.meta.url)),
+        'canvas-dev': fileURLToPath(new URL('./renderer/canvas/dev/bench.html', import.meta.url)),
       },
     },
   },
