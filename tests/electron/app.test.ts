@@ -60,7 +60,7 @@ beforeAll(async () => {
   page = await app.firstWindow();
   page.on('request', (r) => void pageRequests.push(r.url()));
   await page.waitForSelector('[data-testid=stage]', { timeout: 30_000 });
-});
+}, 240_000);
 
 afterAll(async () => {
   await app?.close().catch(() => undefined);
