@@ -128,6 +128,11 @@ function installKeyboard(): () => void {
       store.setHoldOriginal(true);
       return;
     }
+    // Esc in a text field hands the keys back to the editor (B, E, X... would otherwise type).
+    if (e.key === 'Escape' && isTextTarget(e.target) && !store.getState().dialog) {
+      (e.target as HTMLElement).blur();
+      return;
+    }
     const action = matchShortcut(e, isTextTarget(e.target));
     if (!action) return;
     e.preventDefault();

@@ -91,97 +91,104 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
         <Icon name={layer.visible ? 'eye' : 'eyeOff'} size={16} />
       </button>
 
-      {isGroup && (
-        <div className="variations" data-testid="variation-pager">
-          {kept ? (
+      <div className="history-row2">
+        {isGroup && !confirming && (
+          <div className="variations" data-testid="variation-pager">
+            {kept ? (
+              <>
+                <span className="muted">
+                  Kept {entry.shownIndex + 1} of {entry.layers.length}
+                </span>
+                <button
+                  className="link"
+                  onClick={() => entry.groupId && store.reopenVariations(entry.groupId)}
+                >
+                  change
+                </button>
+              </>
+            ) : (
+              <>
+                <button
+                  className="button icon-only small"
+                  aria-label="Previous variation"
+                  title="Previous variation (←)"
+                  onClick={() => void store.chooseLayer(cycle(entry, -1).id)}
+                >
+                  <Icon name="chevronLeft" size={14} />
+                </button>
+                <span className="variation-count" data-testid="variation-index">
+                  {entry.shownIndex + 1}/{entry.layers.length}
+                </span>
+                <button
+                  className="button icon-only small"
+                  aria-label="Next variation"
+                  title="Next variation (→)"
+                  onClick={() => void store.chooseLayer(cycle(entry, 1).id)}
+                >
+                  <Icon name="chevronRight" size={14} />
+                </button>
+                <button
+                  className="button small"
+                  data-testid="keep-variation"
+                  title="Keep this variation (the others stay on disk, hidden)"
+                  onClick={() => entry.groupId && void store.keepVariation(entry.groupId, layer.id)}
+                >
+                  <Icon name="check" size={14} /> Keep
+                </button>
+              </>
+            )}
+          </div>
+        )}
+
+        <div className={`history-actions${confirming ? ' confirming' : ''}`}>
+          {confirming ? (
             <>
-              <span className="muted">
-                Kept {entry.shownIndex + 1} of {entry.layers.length}
-              </span>
-              <button className="link" onClick={() => entry.groupId && store.reopenVariations(entry.groupId)}>
-                change
+              <span className="confirm-text">Delete this edit{isGroup ? ' (this variation)' : ''}?</span>
+              <button
+                className="button small danger"
+                data-testid="confirm-delete"
+                onClick={() => void store.deleteLayer(layer.id)}
+              >
+                Delete
+              </button>
+              <button className="button small" onClick={() => setConfirming(false)}>
+                Cancel
               </button>
             </>
           ) : (
             <>
               <button
                 className="button icon-only small"
-                aria-label="Previous variation"
-                title="Previous variation (←)"
-                onClick={() => void store.chooseLayer(cycle(entry, -1).id)}
+                data-testid="revert-layer"
+                aria-label="Revert to here"
+                title="Revert to here: hide every later edit (nothing is deleted)"
+                onClick={() => void store.revertTo(layer.id)}
               >
-                <Icon name="chevronLeft" size={14} />
+                <Icon name="revert" size={14} />
               </button>
-              <span className="variation-count" data-testid="variation-index">
-                {entry.shownIndex + 1}/{entry.layers.length}
-              </span>
+              {canRerun && (
+                <button
+                  className="button icon-only small"
+                  data-testid="rerun-layer"
+                  aria-label="Re-run"
+                  title="Re-run: the same request again with the same mask"
+                  onClick={() => void store.rerun(entry.groupId)}
+                >
+                  <Icon name="rerun" size={14} />
+                </button>
+              )}
               <button
                 className="button icon-only small"
-                aria-label="Next variation"
-                title="Next variation (→)"
-                onClick={() => void store.chooseLayer(cycle(entry, 1).id)}
+                data-testid="delete-layer"
+                aria-label="Delete this edit"
+                title="Delete this edit"
+                onClick={() => setConfirming(true)}
               >
-                <Icon name="chevronRight" size={14} />
-              </button>
-              <button
-                className="button small"
-                data-testid="keep-variation"
-                title="Keep this variation (the others stay on disk, hidden)"
-                onClick={() => entry.groupId && void store.keepVariation(entry.groupId, layer.id)}
-              >
-                <Icon name="check" size={14} /> Keep
+                <Icon name="trash" size={14} />
               </button>
             </>
           )}
         </div>
-      )}
-
-      <div className="history-actions">
-        {confirming ? (
-          <>
-            <span className="confirm-text">Delete this edit{isGroup ? ' (this variation)' : ''}?</span>
-            <button
-              className="button small danger"
-              data-testid="confirm-delete"
-              onClick={() => void store.deleteLayer(layer.id)}
-            >
-              Delete
-            </button>
-            <button className="button small" onClick={() => setConfirming(false)}>
-              Keep
-            </button>
-          </>
-        ) : (
-          <>
-            <button
-              className="button small"
-              data-testid="revert-layer"
-              title="Hide every later edit (nothing is deleted)"
-              onClick={() => void store.revertTo(layer.id)}
-            >
-              <Icon name="revert" size={14} /> Revert here
-            </button>
-            {canRerun && (
-              <button
-                className="button small"
-                data-testid="rerun-layer"
-                title="Run this edit again with the same mask"
-                onClick={() => void store.rerun(entry.groupId)}
-              >
-                <Icon name="rerun" size={14} /> Re-run
-              </button>
-            )}
-            <button
-              className="button icon-only small"
-              data-testid="delete-layer"
-              aria-label="Delete this edit"
-              title="Delete this edit"
-              onClick={() => setConfirming(true)}
-            >
-              <Icon name="trash" size={14} />
-            </button>
-          </>
-        )}
       </div>
     </li>
   );

@@ -123,8 +123,7 @@ function JobRow({ group, now }: { group: JobGroup; now: number }) {
         </span>
         {err && (
           <span className="job-error" title={err.message}>
-            {err.title}:{' '}
-            {err.fix === 'settings' ? 'see Settings' : 'your mask and prompt are kept; run again when ready'}
+            {err.title}. Your mask and prompt are kept.
           </span>
         )}
       </span>

@@ -45,7 +45,7 @@ export const shortcuts: Shortcut[] = [
   { action: 'previous-variation', keys: '←', label: 'Previous variation' },
   { action: 'next-variation', keys: '→', label: 'Next variation' },
   { action: 'help', keys: '?', label: 'Show this list' },
-  { action: 'close', keys: 'Esc', label: 'Close a dialog' },
+  { action: 'close', keys: 'Esc', label: 'Close a dialog or compare; leave the prompt box' },
 ];
 
 /** Extra entries for the help overlay that are not single actions. */

@@ -489,7 +489,12 @@ export class EditorStore {
   private async submit(req: RunRequest): Promise<void> {
     const project = this.state.project;
     if (!project) return;
-    this.set({ error: null, lastRun: req });
+    // A new attempt makes earlier failures moot: their rows go, the new job's row takes their place.
+    this.set((s) => ({
+      error: null,
+      lastRun: req,
+      jobs: s.jobs.filter((j) => j.state !== 'failed' && j.state !== 'cancelled'),
+    }));
     try {
       const res = await this.api.invoke('edit:run', {
         projectId: project.id,
