@@ -154,7 +154,7 @@ describe('happy paths', () => {
     'follows QUEUED -> PROCESSING -> COMPLETED and accepts output as an array of URLs',
     { timeout: 10_000 },
     async () => {
-      fake.configure({ latencyMs: 300, outputAsArray: true });
+      fake.configure({ latencyMs: 1500, outputAsArray: true });
       const rec = recorder();
       const input = await baseInput();
       const res = await client(fake).edit(
@@ -164,7 +164,7 @@ describe('happy paths', () => {
       expect(res.mime).toBe('image/jpeg');
       expect(rec.stages()).toEqual(['uploading', 'queued', 'processing', 'downloading', 'done']);
       expect(fake.count('status')).toBeGreaterThan(3);
-      expect(res.timings.inference_time).toBe(0.3);
+      expect(res.timings.inference_time).toBe(1.5);
     },
   );
 
