@@ -2,10 +2,16 @@
 export async function makeTestPhoto(
   width: number,
   height: number,
-  variant: 'current' | 'original' = 'current',
+  variant: 'current' | 'original' | 'flat' = 'current',
 ): Promise<ImageBitmap> {
   const c = new OffscreenCanvas(width, height);
   const g = c.getContext('2d')!;
+  if (variant === 'flat') {
+    // Uniform grey: lets a test read the overlay's colour straight off a screenshot.
+    g.fillStyle = '#808080';
+    g.fillRect(0, 0, width, height);
+    return c.transferToImageBitmap();
+  }
   const sky = g.createLinearGradient(0, 0, 0, height);
   sky.addColorStop(0, variant === 'current' ? '#3a6ea5' : '#6b6b6b');
   sky.addColorStop(0.6, variant === 'current' ? '#c9d6df' : '#b0b0b0');

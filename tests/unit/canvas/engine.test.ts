@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MaskEngine } from '../../../renderer/canvas/mask-engine';
+import { MaskEngine, type StrokeParams } from '../../../renderer/canvas/mask-engine';
 
-const brush = (size: number, hardness = 1) => ({ mode: 'paint' as const, size, hardness });
-const eraser = (size: number, hardness = 1) => ({ mode: 'erase' as const, size, hardness });
+const brush = (size: number, hardness = 1): StrokeParams => ({ mode: 'paint', size, hardness });
+const eraser = (size: number, hardness = 1): StrokeParams => ({ mode: 'erase', size, hardness });
 
-function paint(e: MaskEngine, pts: [number, number][], params = brush(20)): void {
+function paint(e: MaskEngine, pts: [number, number][], params: StrokeParams = brush(20)): void {
   e.beginStroke(params);
   for (const [x, y] of pts) e.strokeTo(x, y);
   e.endStroke();
