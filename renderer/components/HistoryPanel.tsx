@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import { cycle, formatTime, groupLayers, type HistoryEntry } from '../state/history';
-import { store, useEditor } from '../state/store';
+import { EditorStore, store, useEditor } from '../state/store';
 import { Icon } from './Icon';
 
 export function HistoryPanel() {
@@ -37,7 +37,8 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
   const thumb = useEditor((s) => s.thumbs[layer.id]);
   const viewing = useEditor((s) => s.viewing);
   const kept = useEditor((s) => (entry.groupId ? Boolean(s.kept[entry.groupId]) : false));
-  const canRerun = useEditor((s) => Boolean(entry.groupId && s.runs[entry.groupId]));
+  const runGroup = useEditor((s) => EditorStore.groupOf(s, layer));
+  const canRerun = useEditor((s) => Boolean(runGroup && s.runs[runGroup]));
   const [confirming, setConfirming] = useState(false);
   const selected = entry.layers.some((l) => l.id === viewing);
   const isGroup = entry.layers.length > 1;
@@ -80,20 +81,71 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
           </span>
         </span>
       </button>
-      <button
-        className="button icon-only small"
-        data-testid="layer-visible"
-        aria-pressed={layer.visible}
-        aria-label={layer.visible ? 'Hide this edit' : 'Show this edit'}
-        title={layer.visible ? 'Hide this edit' : 'Show this edit'}
-        onClick={() => void store.setLayerVisible(layer.id, !layer.visible)}
-      >
-        <Icon name={layer.visible ? 'eye' : 'eyeOff'} size={16} />
-      </button>
+      <div className="history-tools">
+        {!confirming && (
+          <>
+            <button
+              className="button icon-only small"
+              data-testid="revert-layer"
+              aria-label="Revert to here"
+              title="Revert to here: hide every later edit (nothing is deleted)"
+              onClick={() => void store.revertTo(layer.id)}
+            >
+              <Icon name="revert" size={14} />
+            </button>
+            {canRerun && (
+              <button
+                className="button icon-only small"
+                data-testid="rerun-layer"
+                aria-label="Re-run"
+                title="Re-run: the same request again with the same mask"
+                onClick={() => void store.rerun(runGroup)}
+              >
+                <Icon name="rerun" size={14} />
+              </button>
+            )}
+            <button
+              className="button icon-only small"
+              data-testid="delete-layer"
+              aria-label="Delete this edit"
+              title="Delete this edit"
+              onClick={() => setConfirming(true)}
+            >
+              <Icon name="trash" size={14} />
+            </button>
+          </>
+        )}
+        <button
+          className="button icon-only small"
+          data-testid="layer-visible"
+          aria-pressed={layer.visible}
+          aria-label={layer.visible ? 'Hide this edit' : 'Show this edit'}
+          title={layer.visible ? 'Hide this edit' : 'Show this edit'}
+          onClick={() => void store.setLayerVisible(layer.id, !layer.visible)}
+        >
+          <Icon name={layer.visible ? 'eye' : 'eyeOff'} size={16} />
+        </button>
+      </div>
 
-      <div className="history-row2">
-        {isGroup && !confirming && (
-          <div className="variations" data-testid="variation-pager">
+      {confirming ? (
+        <div className="history-row2 confirm">
+          <span className="confirm-text">
+            Delete this edit{isGroup ? ' (this variation)' : ''}? This cannot be undone.
+          </span>
+          <button
+            className="button small danger"
+            data-testid="confirm-delete"
+            onClick={() => void store.deleteLayer(layer.id)}
+          >
+            Delete
+          </button>
+          <button className="button small" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        isGroup && (
+          <div className="history-row2 variations" data-testid="variation-pager">
             {kept ? (
               <>
                 <span className="muted">
@@ -138,58 +190,8 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
               </>
             )}
           </div>
-        )}
-
-        <div className={`history-actions${confirming ? ' confirming' : ''}`}>
-          {confirming ? (
-            <>
-              <span className="confirm-text">Delete this edit{isGroup ? ' (this variation)' : ''}?</span>
-              <button
-                className="button small danger"
-                data-testid="confirm-delete"
-                onClick={() => void store.deleteLayer(layer.id)}
-              >
-                Delete
-              </button>
-              <button className="button small" onClick={() => setConfirming(false)}>
-                Cancel
-              </button>
-            </>
-          ) : (
-            <>
-              <button
-                className="button icon-only small"
-                data-testid="revert-layer"
-                aria-label="Revert to here"
-                title="Revert to here: hide every later edit (nothing is deleted)"
-                onClick={() => void store.revertTo(layer.id)}
-              >
-                <Icon name="revert" size={14} />
-              </button>
-              {canRerun && (
-                <button
-                  className="button icon-only small"
-                  data-testid="rerun-layer"
-                  aria-label="Re-run"
-                  title="Re-run: the same request again with the same mask"
-                  onClick={() => void store.rerun(entry.groupId)}
-                >
-                  <Icon name="rerun" size={14} />
-                </button>
-              )}
-              <button
-                className="button icon-only small"
-                data-testid="delete-layer"
-                aria-label="Delete this edit"
-                title="Delete this edit"
-                onClick={() => setConfirming(true)}
-              >
-                <Icon name="trash" size={14} />
-              </button>
-            </>
-          )}
-        </div>
-      </div>
+        )
+      )}
     </li>
   );
 }

@@ -7,6 +7,7 @@
  */
 import { useSyncExternalStore } from 'react';
 import type {
+  AppCommand,
   EditParams,
   ExportFormat,
   JobStatus,
@@ -91,6 +92,8 @@ export interface EditorState {
   kept: Record<string, true>;
   /** Requests run in this session, by group: what "Re-run" sends again. */
   runs: Record<string, RunRequest>;
+  /** The request group each finished layer came from (a single edit's layer may carry no group id). */
+  layerGroups: Record<string, string>;
   lastRun: RunRequest | null;
 }
 
@@ -139,6 +142,7 @@ function initialState(): EditorState {
     thumbs: {},
     kept: {},
     runs: {},
+    layerGroups: {},
     lastRun: null,
   };
 }
@@ -206,6 +210,7 @@ export class EditorStore {
       api.on('credits:changed', (c) => this.set({ credits: c.remaining })),
       api.on('job:progress', (j) => this.onJob(j)),
       api.on('project:changed', (p) => this.onProjectChanged(p)),
+      api.on('app:command', (c) => this.onCommand(c)),
     ];
     api.invoke('app:info', {}).then(
       (i) => this.set({ version: i.version, host: i.host }),
@@ -228,6 +233,52 @@ export class EditorStore {
       this.set({ recent: await this.api.invoke('projects:list', {}) });
     } catch {
       // The recent list is a convenience: an unreadable library must not block opening a photo.
+    }
+  }
+
+  /** What the native menu (Electron) asks for: the same actions as the buttons and keys. */
+  onCommand(c: AppCommand): void {
+    switch (c.command) {
+      case 'open-project':
+        if (c.projectId) {
+          void this.refreshRecent();
+          void this.openProject(c.projectId);
+        }
+        break;
+      case 'undo':
+      case 'redo':
+      case 'fit':
+        this.maskAction(c.command);
+        break;
+      case 'actual-size':
+        this.maskAction('actualSize');
+        break;
+      case 'invert-mask':
+        this.maskAction('invert');
+        break;
+      case 'clear-mask':
+        this.maskAction('clear');
+        break;
+      case 'brush':
+      case 'eraser':
+        this.setTool(c.command);
+        break;
+      case 'toggle-overlay':
+        this.toggleOverlay();
+        break;
+      case 'run-edit':
+        void this.run();
+        break;
+      case 'cancel-edit':
+        void this.cancelAll();
+        break;
+      case 'compare':
+        if (this.state.project) this.setCompare(this.state.compare === 'split' ? 'off' : 'split');
+        break;
+      case 'settings':
+      case 'help':
+        this.openDialog(c.command);
+        break;
     }
   }
 
@@ -271,7 +322,11 @@ export class EditorStore {
     }
   }
 
-  async openRecent(projectId: string): Promise<void> {
+  openRecent(projectId: string): Promise<void> {
+    return this.openProject(projectId);
+  }
+
+  async openProject(projectId: string): Promise<void> {
     if (this.state.project?.id === projectId) return;
     const name = this.state.recent.find((p) => p.id === projectId)?.name ?? 'project';
     this.set({ opening: name, error: null });
@@ -306,6 +361,7 @@ export class EditorStore {
       thumbs: {},
       kept: {},
       runs: {},
+      layerGroups: {},
       lastRun: null,
     });
     if (previous && previous.id !== project.id) {
@@ -419,6 +475,10 @@ export class EditorStore {
     // A finished job never goes back to an earlier state (events may arrive out of order).
     if (existing && !isActive(existing) && isActive(j)) return;
     const tracked: TrackedJob = { ...j, receivedAt: performance.now() };
+    if (j.layerId && !this.state.layerGroups[j.layerId]) {
+      const layerId = j.layerId;
+      this.set((s) => ({ layerGroups: { ...s.layerGroups, [layerId]: j.groupId } }));
+    }
     this.set((s) => ({
       jobs: existing ? s.jobs.map((x) => (x.jobId === j.jobId ? tracked : x)) : [...s.jobs, tracked],
     }));
@@ -528,8 +588,9 @@ export class EditorStore {
     }
   }
 
-  canRerun(groupId: string | null): boolean {
-    return Boolean(groupId && this.state.runs[groupId]);
+  /** The request group a layer came from, when this session ran it. */
+  static groupOf(s: EditorState, layer: { id: string; groupId: string | null }): string | null {
+    return layer.groupId ?? s.layerGroups[layer.id] ?? null;
   }
 
   // ---- layers --------------------------------------------------------------------------------

@@ -312,6 +312,15 @@ describe('editor', () => {
     await expect(group.textContent()).resolves.toContain('Kept 2 of 2');
   });
 
+  it('re-runs an earlier edit with the same mask in one click', async () => {
+    const count = await page.getByTestId('history-item').count();
+    const submitted = fake.submitted.length;
+    await page.getByTestId('history-item').last().getByTestId('rerun-layer').click();
+    await waitForHistory(count + 1);
+    expect(fake.submitted.length).toBe(submitted + 1);
+    expect(fake.submitted.at(-1)?.body.prompt).toBe('a red balloon');
+  });
+
   it('deletes a layer after confirmation', async () => {
     const count = await page.getByTestId('history-item').count();
     const last = page.getByTestId('history-item').last();
