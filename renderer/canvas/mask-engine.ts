@@ -81,6 +81,8 @@ export class MaskEngine {
   private redoStack: Step[] = [];
   private historyBytes = 0;
   private stroke: StrokeState | null = null;
+  /** Coverage tiles of finished strokes, reused (less garbage, fewer collections while painting). */
+  private coverPool: Uint8Array[] = [];
   private dirty: Rect | null = null;
   private listeners = new Set<() => void>();
 
@@ -222,6 +224,7 @@ export class MaskEngine {
     const s = this.stroke;
     if (!s) return false;
     this.stroke = null;
+    this.recycle(s);
     const changes: TileChange[] = [];
     for (const [index, before] of s.orig) {
       const now = this.normalise(index);
@@ -240,10 +243,16 @@ export class MaskEngine {
     const s = this.stroke;
     if (!s) return;
     this.stroke = null;
+    this.recycle(s);
     for (const [index, before] of s.orig) {
       this.tiles[index] = before;
       this.markTileDirty(index);
     }
+  }
+
+  private recycle(s: StrokeState): void {
+    for (const c of s.cover.values()) if (this.coverPool.length < 128) this.coverPool.push(c);
+    s.cover.clear();
   }
 
   private segment(ax: number, ay: number, ar: number, bx: number, by: number, br: number): void {
@@ -285,7 +294,7 @@ export class MaskEngine {
         const live = this.tiles[index];
         if (!live) continue;
         let cover = s.cover.get(index);
-        if (!cover) s.cover.set(index, (cover = new Uint8Array(T * T)));
+        if (!cover) s.cover.set(index, (cover = this.coverPool.pop()?.fill(0) ?? new Uint8Array(T * T)));
         const orig = s.orig.get(index) ?? this.zeroTile;
         const tbx = tx * T;
         const tby = ty * T;
@@ -646,6 +655,12 @@ function sameTile(a: Uint8Array | null, b: Uint8Array | null): boolean {
   if (!a) return allZero(b!);
   if (!b) return allZero(a);
   if (a.length !== b.length) return false;
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 && a.length % 4 === 0) {
+    const x = new Uint32Array(a.buffer, a.byteOffset, a.length / 4);
+    const y = new Uint32Array(b.buffer, b.byteOffset, b.length / 4);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+    return true;
+  }
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }

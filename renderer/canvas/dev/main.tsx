@@ -32,6 +32,8 @@ export interface CanvasPage {
   /** A continuous stroke driven by pointer events, two per animation frame; returns rAF intervals. */
   runStroke(o: { frames: number; maxMs: number; stepPx: number }): Promise<StrokeRun>;
   idle(frames: number): Promise<number[]>;
+  /** Naive mode: strokes the baseline holds (to check it really painted). */
+  naiveCount(): number;
 }
 
 declare global {
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
         onPointerUp={() => naiveRef.current?.end()}
       >
         <NaiveCanvas
+          key={strokes.length}
           ref={naiveRef}
           photo={photo}
           strokes={strokes}
@@ -138,8 +141,10 @@ async function main(): Promise<void> {
     async runStroke({ frames, maxMs, stepPx }) {
       const target = document.querySelector<HTMLElement>('[data-testid=canvas]')!;
       const r = target.getBoundingClientRect();
+      // Back and forth across the stage (a triangle wave), never jumping.
+      const span = r.width - 120;
       const at = (i: number) => ({
-        clientX: r.left + 60 + ((i * stepPx) % (r.width - 120)),
+        clientX: r.left + 60 + span - Math.abs(((i * stepPx) % (2 * span)) - span),
         clientY: r.top + r.height / 2 + Math.sin(i / 25) * r.height * 0.3,
       });
       const fire = (type: string, i: number) =>
@@ -180,6 +185,7 @@ async function main(): Promise<void> {
       const intervals = times.slice(1).map((t, i) => t - times[i]!);
       return { intervals, frames: intervals.length, durationMs: times[times.length - 1]! - times[0]! };
     },
+    naiveCount: () => naiveRef.current?.count() ?? -1,
     async idle(frames) {
       const times: number[] = [];
       for (let i = 0; i <= frames; i++) times.push(await nextFrame());

@@ -10,6 +10,8 @@ export interface NaiveHandle {
   begin(x: number, y: number): void;
   move(x: number, y: number): void;
   end(): void;
+  /** Strokes held (the earlier ones plus every finished one). */
+  count(): number;
 }
 
 interface Props {
@@ -38,6 +40,7 @@ export const NaiveCanvas = forwardRef<NaiveHandle, Props>(function NaiveCanvas(
         if (c) setStrokes((s) => [...s, c]);
         return null;
       }),
+    count: () => strokes.length,
   }));
   const lines = useMemo(
     () =>
