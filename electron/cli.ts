@@ -359,6 +359,8 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
       deps,
       { onState: progressPrinter(io, env, Boolean(v.json)) },
     );
+    // Keeps the flattened image for the next command on a deep stack (derived data; failure is harmless).
+    await session.persistCache().catch(() => false);
     if (v.json) {
       io.out(
         `${JSON.stringify({ project: dir, width: store.width, height: store.height, layer: layerJson(layer) })}\n`,
@@ -465,6 +467,7 @@ async function cmdExport(v: Values, io: CliIo): Promise<number> {
     const data = await exportImage(image, { format, ...(quality ? { quality } : {}) });
     await fs.mkdir(path.dirname(out), { recursive: true });
     await writeFileAtomic(out, data);
+    await session.persistCache().catch(() => false);
     const shown = store.visibleLayers().length;
     if (v.json)
       io.out(
@@ -506,6 +509,7 @@ async function cmdResume(v: Values, io: CliIo, env: Env): Promise<number> {
         }
       }
     }
+    if (resumed.length > 0) await session.persistCache().catch(() => false);
     if (v.json) {
       io.out(
         `${JSON.stringify({

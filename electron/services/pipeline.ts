@@ -15,6 +15,8 @@
  * ProjectSession is one open project in memory: the store plus the decoded original and a cache of the
  * current flattened image, so a second edit neither re-decodes the photo nor re-applies every layer.
  */
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import type { EditParams, JobState, Rect } from '../../shared/contract';
 import { AppError, isAppError } from '../../shared/errors';
 import type { EditApi, EditProgress, EditResult } from './edit-api/types';
@@ -35,18 +37,94 @@ import {
   type Patch,
   type Photo,
 } from './imaging';
+// Not re-exported by the imaging index; used on a private copy only (see applyInBatches).
+import { applyPatchInPlace } from './imaging/patch';
 import { crashPoint } from './history/crash';
-import type { ProjectStore} from './history';
+import type { ProjectStore } from './history';
 import { newId, type JournalEntry, type StoredLayer } from './history';
 
 export interface SessionOptions {
   limits?: Partial<ImagingLimits>;
+  /** Keep the flattened image on disk (cache/current.bin) once at least this many layers are visible. Default 8. */
+  diskCacheMinLayers?: number;
+}
+
+const deflate = promisify(zlib.deflate);
+const inflate = promisify(zlib.inflate);
+const CACHE_MAGIC = 'MRFLAT1\n';
+
+interface CacheHeader {
+  key: string[];
+  width: number;
+  height: number;
+  channels: 3 | 4;
+  depth: 8 | 16;
+  format: string;
+  icc: string | null;
+  exif: string | null;
+}
+
+/** The flattened image as a cache file: magic, header length, JSON header, deflated pixels (little-endian). */
+async function encodeFlat(key: string[], p: Photo): Promise<Uint8Array> {
+  const header: CacheHeader = {
+    key,
+    width: p.width,
+    height: p.height,
+    channels: p.channels,
+    depth: p.depth,
+    format: p.format,
+    icc: p.icc ? Buffer.from(p.icc).toString('base64') : null,
+    exif: p.exif ? Buffer.from(p.exif).toString('base64') : null,
+  };
+  const h = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(h.length);
+  const px = await deflate(Buffer.from(p.pixels.buffer, p.pixels.byteOffset, p.pixels.byteLength), {
+    level: 1,
+  });
+  return new Uint8Array(Buffer.concat([Buffer.from(CACHE_MAGIC), len, h, px]));
+}
+
+async function decodeFlat(bytes: Uint8Array): Promise<{ key: string[]; photo: Photo } | null> {
+  try {
+    const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (b.subarray(0, CACHE_MAGIC.length).toString() !== CACHE_MAGIC) return null;
+    const hl = b.readUInt32LE(CACHE_MAGIC.length);
+    const start = CACHE_MAGIC.length + 4;
+    const h = JSON.parse(b.subarray(start, start + hl).toString()) as CacheHeader;
+    const raw = await inflate(b.subarray(start + hl));
+    if (raw.length !== h.width * h.height * h.channels * (h.depth / 8)) return null;
+    const pixels =
+      h.depth === 16
+        ? new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
+        : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+    const photo: Photo = {
+      width: h.width,
+      height: h.height,
+      channels: h.channels,
+      depth: h.depth,
+      pixels,
+      format: h.format,
+      icc: h.icc ? new Uint8Array(Buffer.from(h.icc, 'base64')) : null,
+      exif: h.exif ? new Uint8Array(Buffer.from(h.exif, 'base64')) : null,
+    };
+    return { key: h.key, photo };
+  } catch {
+    return null;
+  }
+}
+
+function isPrefix(prefix: string[], of: string[]): boolean {
+  return prefix.length <= of.length && prefix.every((id, i) => of[i] === id);
 }
 
 /** One open project: the store, the decoded original, the current image cached by its visible stack. */
 export class ProjectSession {
   private original: Promise<Photo> | null = null;
   private flat: { key: string[]; photo: Promise<Photo> } | null = null;
+  /** The stack the on-disk cache holds (undefined: not read yet). */
+  private diskKey: string[] | null | undefined = undefined;
+  private disk: Promise<{ key: string[]; photo: Photo } | null> | null = null;
 
   constructor(
     readonly store: ProjectStore,
@@ -72,19 +150,81 @@ export class ProjectSession {
     const ids = layers.map((l) => l.id);
     const cached = this.flat;
     // Reuse the cached image when its stack is a prefix of the wanted one: apply only the new layers.
-    if (cached && cached.key.length <= ids.length && cached.key.every((id, i) => ids[i] === id)) {
+    if (cached && isPrefix(cached.key, ids)) {
       const rest = layers.slice(cached.key.length);
       if (rest.length === 0) return cached.photo;
-      const base = await cached.photo;
-      return applyPatches(base, await this.patches(rest));
+      return this.applyInBatches(await cached.photo, rest);
     }
-    return applyPatches(await this.originalPhoto(), await this.patches(layers));
+    // The flattened image a previous session left on disk, when it is a prefix of this stack.
+    const disk = await this.diskCache();
+    if (disk && disk.key.length > 0 && isPrefix(disk.key, ids)) {
+      return this.applyInBatches(disk.photo, layers.slice(disk.key.length));
+    }
+    return this.applyInBatches(await this.originalPhoto(), layers);
   }
 
+  /**
+   * Decodes and applies patches a batch at a time: memory holds one batch of patches, not all of them, and
+   * the next batch decodes (on sharp's threads) while this one is applied.
+   */
+  private async applyInBatches(base: Photo, layers: StoredLayer[]): Promise<Photo> {
+    const BATCH = 8;
+    let img = base;
+    let next = layers.length > 0 ? this.patches(layers.slice(0, BATCH)) : null;
+    for (let i = 0; i < layers.length; i += BATCH) {
+      const batch = await next!;
+      next = i + BATCH < layers.length ? this.patches(layers.slice(i + BATCH, i + 2 * BATCH)) : null;
+      // One copy (applyPatches never modifies its input, which may be the shared original or the cached
+      // image), then in place: a 24 MP copy per batch would cost more than the patches themselves.
+      if (img === base) img = applyPatches(base, batch);
+      else for (const p of batch) applyPatchInPlace(img, p);
+    }
+    return img;
+  }
+
+  /** Decodes patches a few at a time (sharp decodes on its thread pool), keeping their order. */
   private async patches(layers: StoredLayer[]): Promise<Patch[]> {
-    const out: Patch[] = [];
-    for (const l of layers) out.push(await this.patchOf(l));
+    const out: Patch[] = new Array<Patch>(layers.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < layers.length) {
+        const i = next++;
+        out[i] = await this.patchOf(layers[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, layers.length) }, worker));
     return out;
+  }
+
+  private diskCache(): Promise<{ key: string[]; photo: Photo } | null> {
+    if (!this.disk) {
+      this.disk = this.store.readCache().then((b) => (b ? decodeFlat(b) : null));
+      void this.disk.then((d) => (this.diskKey = d?.key ?? null));
+    }
+    return this.disk;
+  }
+
+  /**
+   * Writes the current flattened image to the project's cache when the stack is deep enough for that to pay
+   * off and the cache holds another stack. Derived data: a crash while writing it loses nothing.
+   */
+  async persistCache(): Promise<boolean> {
+    const visible = this.store.visibleLayers().map((l) => l.id);
+    if (this.store.readOnly || visible.length < (this.opts.diskCacheMinLayers ?? 8)) return false;
+    if (this.diskKey === undefined) await this.diskCache();
+    if (this.diskKey && sameIds(this.diskKey, visible)) return false;
+    const photo = await this.current();
+    if (
+      !sameIds(
+        this.store.visibleLayers().map((l) => l.id),
+        visible,
+      )
+    )
+      return false;
+    await this.store.writeCache(await encodeFlat(visible, photo));
+    this.diskKey = visible;
+    this.disk = Promise.resolve({ key: visible, photo });
+    return true;
   }
 
   /** The current image: the original with the visible layers applied. Cached. */
@@ -112,6 +252,7 @@ export class ProjectSession {
 
   async close(): Promise<void> {
     this.flat = null;
+    this.disk = null;
     this.original = null;
     await this.store.close();
   }

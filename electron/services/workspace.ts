@@ -176,6 +176,7 @@ class Workspace implements WorkspaceApi {
     for (const j of mine) j.controller.abort(CLOSING);
     await Promise.all(mine.map((j) => j.done));
     this.sessions.delete(req.projectId);
+    await session.persistCache().catch(() => false);
     await session.close();
     return { ok: true };
   }
@@ -363,6 +364,7 @@ class Workspace implements WorkspaceApi {
     this.sessions.clear();
     for (const p of sessions) {
       const s = await p.catch(() => null);
+      await s?.persistCache().catch(() => false);
       await s?.close();
     }
   }

@@ -7,6 +7,7 @@ export {
   JournalEntry,
   LAYERS_DIR,
   JOURNAL_DIR,
+  CACHE_DIR,
 } from './store';
 export type { NewLayer, LayerFiles, OpenReport, CreateOptions, OpenOptions, NewJournalEntry } from './store';
 export {

@@ -37,6 +37,9 @@ import {
 
 export const LAYERS_DIR = 'layers';
 export const JOURNAL_DIR = 'journal';
+/** Derived data only (the flattened current image): safe to delete at any time. */
+export const CACHE_DIR = 'cache';
+const CURRENT_CACHE = 'current.bin';
 
 /** A job in flight, journaled before anything is sent so a crash can be finished later. */
 export const JournalEntry = z.object({
@@ -294,6 +297,9 @@ export class ProjectStore {
       await fs.mkdir(journalDir, { recursive: true });
       report.tempFilesRemoved.push(...(await sweepTempFiles(layersDir)).map((n) => `${LAYERS_DIR}/${n}`));
       report.tempFilesRemoved.push(...(await sweepTempFiles(journalDir)).map((n) => `${JOURNAL_DIR}/${n}`));
+      report.tempFilesRemoved.push(
+        ...(await sweepTempFiles(path.join(dir, CACHE_DIR))).map((n) => `${CACHE_DIR}/${n}`),
+      );
       if (!(await exists(path.join(dir, manifest.original.file)))) {
         throw new AppError(
           'corrupt-project',
@@ -562,6 +568,22 @@ export class ProjectStore {
     await Promise.all(
       Object.values(removed.files).map((n) => fs.rm(path.join(this.dir, LAYERS_DIR, n), { force: true })),
     );
+  }
+
+  // ---- the derived-image cache (never needed for correctness) ----
+
+  async readCache(): Promise<Uint8Array | null> {
+    try {
+      return new Uint8Array(await fs.readFile(path.join(this.dir, CACHE_DIR, CURRENT_CACHE)));
+    } catch {
+      return null;
+    }
+  }
+
+  async writeCache(bytes: Uint8Array): Promise<void> {
+    this.assertWritable();
+    await fs.mkdir(path.join(this.dir, CACHE_DIR), { recursive: true });
+    await writeAtomic(path.join(this.dir, CACHE_DIR, CURRENT_CACHE), bytes);
   }
 
   // ---- the journal of edits in flight ----

@@ -6,7 +6,7 @@ import { EditParams } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import { ProjectStore, JOURNAL_DIR } from '../../../electron/services/history';
 import { ProjectSession, runEdit, resumeJob } from '../../../electron/services/pipeline';
-import { loadPhoto, maskFromFile } from '../../../electron/services/imaging';
+import { loadPhoto, maskFromFile, photoCacheStats } from '../../../electron/services/imaging';
 import type { EditApi } from '../../../electron/services/edit-api/types';
 import { ellipseMask, fixture } from './fixtures';
 import { fakeApi } from './fake-api';
@@ -160,5 +160,51 @@ describe('pipeline', () => {
     });
     expect(calls).toHaveLength(0);
     await session.close();
+  });
+});
+
+describe('flattened image cache on disk', () => {
+  it('is used when it matches the visible stack (or a prefix of it), ignored otherwise, and never changes the result', async () => {
+    const { dir, store, session, mask } = await setup();
+    const deps = { api: fakeApi().api, transport: 'upload' as const, mode: 'async' as const };
+    const job = (prompt: string) => ({ prompt, params, feather: 2, colorMatch: true, mask, references: [] });
+    const l1 = await runEdit(session, job('one'), deps);
+    await runEdit(session, job('two'), deps);
+    const s1 = new ProjectSession(store, { diskCacheMinLayers: 1 });
+    expect(await s1.persistCache()).toBe(true);
+    expect(await s1.persistCache()).toBe(false); // already current
+    const truth = Buffer.from((await s1.current()).pixels);
+    await store.close();
+
+    const fresh = async () => {
+      const st = await ProjectStore.open(dir);
+      return new ProjectSession(st, { diskCacheMinLayers: 1 });
+    };
+    // Same stack: read from the cache, identical pixels.
+    let s2 = await fresh();
+    const loads = () => photoCacheStats().decodes + photoCacheStats().hits;
+    const before = loads();
+    expect(Buffer.from((await s2.current()).pixels).equals(truth)).toBe(true);
+    expect(loads()).toBe(before); // the original was not even decoded
+    // A third layer on top: the cache is a prefix, only the new patch is applied.
+    await runEdit(s2, job('three'), deps);
+    const withThree = Buffer.from((await s2.current()).pixels);
+    await s2.store.close();
+    s2 = await fresh();
+    expect(Buffer.from((await s2.current()).pixels).equals(withThree)).toBe(true);
+    // Hiding the first layer: the cache no longer applies; the result equals a flatten from the original.
+    await s2.store.setVisible(l1.id, false);
+    const hidden = Buffer.from((await s2.current()).pixels);
+    await s2.store.close();
+    await fs.rm(path.join(dir, 'cache'), { recursive: true });
+    s2 = await fresh();
+    expect(Buffer.from((await s2.current()).pixels).equals(hidden)).toBe(true);
+    // A damaged cache file is ignored.
+    await fs.mkdir(path.join(dir, 'cache'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'cache', 'current.bin'), 'MRFLAT1\ngarbage');
+    await s2.store.close();
+    s2 = await fresh();
+    expect(Buffer.from((await s2.current()).pixels).equals(hidden)).toBe(true);
+    await s2.close();
   });
 });

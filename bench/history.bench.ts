@@ -1,0 +1,320 @@
+/**
+ * Layer history on disk: a 24 MP photo with 200 layers.
+ *   npx tsx bench/history.bench.ts [--quick] [--layers N] [--runs N]   (or: npm run bench -- history)
+ *
+ * Measured (each open in a fresh child process, so decode caches are cold and peak memory is the process's):
+ *   - open: ProjectStore.open (lock, validate, sweep) + the current image flattened (original decoded, every
+ *     visible patch decoded and applied): what the app does before it can show the photo.
+ *   - open with the flattened cache: the same, when cache/current.bin (written by the app on close and by the
+ *     CLI after an edit once 8+ layers are visible) holds the visible stack: no patch is decoded.
+ *   - history only: ProjectStore.open without flattening (what `maskroom history` does).
+ *   - disk per layer: patch + mask + thumbnail files of each layer.
+ * Baseline, measured in the same run: storing a full-frame PNG per layer (the current image after each
+ * layer). Its open is reading the manifest and decoding the topmost full-frame PNG; its disk per layer is one
+ * full-frame PNG (measured on a few, since 200 of them would be ~10 GB).
+ * Layers are synthetic but shaped like real ones: a feathered ellipse region of 300-1600 px per side at a
+ * random place, pixels taken from the photo and tinted.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { EditParams } from '../shared/contract';
+import { ProjectStore } from '../electron/services/history';
+import { ProjectSession } from '../electron/services/pipeline';
+import {
+  applyPatches,
+  encodeMaskPng,
+  encodePatch,
+  loadPhoto,
+  makeThumbnail,
+  type Patch,
+  type Photo,
+} from '../electron/services/imaging';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const num = (flag: string, dflt: number) => {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? Number(argv[i + 1]) : dflt;
+};
+const LAYERS = num('--layers', quick ? 40 : 200);
+const RUNS = num('--runs', quick ? 3 : 5);
+const FULLFRAME_SAMPLES = quick ? 2 : 3;
+const W = 6000;
+const H = 4000;
+
+// ---- child modes: one measurement in a fresh process, printed as JSON ----
+if (argv[0] === '--child') {
+  const [, mode, dir, file] = argv;
+  const t0 = performance.now();
+  let check = 0;
+  if (mode === 'open') {
+    const store = await ProjectStore.open(dir!);
+    const session = new ProjectSession(store);
+    const img = await session.current();
+    check = img.pixels[img.pixels.length >> 1]!;
+    await session.close();
+  } else if (mode === 'persist') {
+    const store = await ProjectStore.open(dir!);
+    const session = new ProjectSession(store);
+    check = Number(await session.persistCache());
+    await session.close();
+  } else if (mode === 'history') {
+    const store = await ProjectStore.open(dir!);
+    check = store.layers().length;
+    await store.close();
+  } else if (mode === 'baseline') {
+    JSON.parse(await fs.readFile(path.join(dir!, 'project.json'), 'utf8'));
+    const img = await loadPhoto(new Uint8Array(await fs.readFile(file!)));
+    check = img.pixels[img.pixels.length >> 1]!;
+  }
+  const ms = performance.now() - t0;
+  process.stdout.write(JSON.stringify({ ms, maxRssMB: process.resourceUsage().maxRSS / 1024, check }));
+  process.exit(0);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** A layer-like patch: feathered ellipse alpha over a tinted copy of the photo's pixels there. */
+function makePatch(photo: Photo, rand: () => number): Patch {
+  const w = 300 + Math.floor(rand() * 1300);
+  const h = 300 + Math.floor(rand() * 1300);
+  const x = Math.floor(rand() * (photo.width - w));
+  const y = Math.floor(rand() * (photo.height - h));
+  const rgba = new Uint8Array(w * h * 4);
+  const tint = [rand() * 80 - 40, rand() * 80 - 40, rand() * 80 - 40];
+  const feather = 0.15;
+  for (let j = 0; j < h; j++) {
+    for (let i = 0; i < w; i++) {
+      const dx = (i + 0.5) / w - 0.5;
+      const dy = (j + 0.5) / h - 0.5;
+      const d = Math.sqrt(dx * dx + dy * dy) * 2; // 0 centre, 1 at the ellipse
+      const a = d >= 1 ? 0 : d <= 1 - feather ? 255 : Math.round((255 * (1 - d)) / feather);
+      const o = (j * w + i) * 4;
+      const s = ((y + j) * photo.width + (x + i)) * photo.channels;
+      for (let c = 0; c < 3; c++)
+        rgba[o + c] = Math.max(0, Math.min(255, photo.pixels[s + c]! + tint[c]! + ((i ^ j) & 7)));
+      rgba[o + 3] = a;
+    }
+  }
+  return { rect: { x, y, width: w, height: h }, depth: 8, rgba };
+}
+
+function child(mode: string, dir: string, file = ''): { ms: number; maxRssMB: number } {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', import.meta.filename, '--child', mode, dir, file],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+      timeout: 120_000,
+    },
+  );
+  if (r.status !== 0) throw new Error(`child ${mode} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { ms: number; maxRssMB: number };
+}
+
+async function main(): Promise<void> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-bench-history-'));
+  const dir = path.join(root, 'project');
+  console.log(
+    `history bench: ${W}x${H} (${((W * H) / 1e6).toFixed(0)} MP) photo, ${LAYERS} layers, ${RUNS} runs${quick ? ' (quick)' : ''}`,
+  );
+
+  // A 24 MP JPEG made from a fixture photo (tests and benches generate large images, never commit them).
+  const fixtures =
+    process.env.MASKROOM_FIXTURES || path.resolve(import.meta.dirname, '../../shared/fixtures/photos');
+  const photoBytes = new Uint8Array(
+    await sharp(path.join(fixtures, 'coffee.png'))
+      .resize(W, H, { kernel: 'lanczos3' })
+      .jpeg({ quality: 92 })
+      .toBuffer(),
+  );
+  const photo = await loadPhoto(photoBytes);
+  const store = await ProjectStore.create(dir, {
+    photo: photoBytes,
+    name: 'bench.jpg',
+    width: W,
+    height: H,
+    format: 'jpeg',
+  });
+
+  const rand = rng(42);
+  const t0 = performance.now();
+  const params = EditParams.parse({});
+  const samplePatches: Patch[] = [];
+  // A pool of distinct encoded layers, reused at different places (the rect is the manifest's) to keep the
+  // build within the bench's time budget; every layer still has its own files on disk.
+  const POOL = Math.min(LAYERS, 25);
+  const pool: Array<{ patch: Patch; files: { patch: Uint8Array; mask: Uint8Array; thumb: Uint8Array } }> = [];
+  for (let i = 0; i < POOL; i++) {
+    const patch = makePatch(photo, rand);
+    const alpha = new Uint8Array(patch.rect.width * patch.rect.height);
+    for (let k = 0; k < alpha.length; k++) alpha[k] = patch.rgba[k * 4 + 3]!;
+    const [p, m, t] = await Promise.all([
+      encodePatch(patch),
+      encodeMaskPng({ width: patch.rect.width, height: patch.rect.height, data: alpha }),
+      makeThumbnail(patch, { format: 'webp' }),
+    ]);
+    pool.push({ patch, files: { patch: p, mask: m, thumb: t } });
+  }
+  for (let i = 0; i < LAYERS; i++) {
+    const src = pool[i % POOL]!;
+    const { width, height } = src.patch.rect;
+    const rect = { x: Math.floor(rand() * (W - width)), y: Math.floor(rand() * (H - height)), width, height };
+    const patch: Patch = { ...src.patch, rect };
+    if (i < FULLFRAME_SAMPLES) samplePatches.push(patch);
+    const { patch: p, mask: m, thumb: t } = src.files;
+    await store.appendLayer(
+      {
+        prompt: `layer ${i}`,
+        params,
+        sent: {
+          apiSize: '1024x1024',
+          plan: { crop: rect, pad: { left: 0, top: 0, right: 0, bottom: 0 }, apiSize: '1024x1024', scale: 1 },
+          references: 0,
+          transport: 'upload',
+          mode: 'async',
+        },
+        rect,
+        feather: 4,
+        colorMatch: true,
+        requestId: `bench-${i}`,
+        model: 'gpt-image-1.5-edit',
+        timings: {},
+        creditsLeft: null,
+        groupId: null,
+      },
+      { patch: p, mask: m, thumb: t, thumbExt: 'webp' },
+    );
+    if ((i + 1) % 50 === 0)
+      console.log(`  built ${i + 1} layers (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  const layers = store.layers();
+  await store.close();
+  console.log(`  built ${LAYERS} layers in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const perLayerBytes = layers.map((l) => l.bytes.patch + l.bytes.mask + l.bytes.thumb);
+  const manifestBytes = (await fs.stat(path.join(dir, 'project.json'))).size;
+
+  // Baseline: a full-frame PNG per layer (the image after each of the first few layers).
+  const fullFrameBytes: number[] = [];
+  let current = photo;
+  let topFile = '';
+  for (let i = 0; i < samplePatches.length; i++) {
+    current = applyPatches(current, [samplePatches[i]!]);
+    // libpng through sharp at its default level: what a straightforward "PNG per layer" store would write.
+    const png = await sharp(current.pixels, { raw: { width: W, height: H, channels: current.channels } })
+      .png({ compressionLevel: 6 })
+      .toBuffer();
+    topFile = path.join(root, `full-${i}.png`);
+    await fs.writeFile(topFile, png);
+    fullFrameBytes.push(png.byteLength);
+  }
+
+  console.log(`  baseline full frames written (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  type Sample = { ms: number; maxRssMB: number };
+  const open: Sample[] = [];
+  const hist: Sample[] = [];
+  const base: Sample[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    // Interleaved so that machine noise hits both sides alike. No flattened cache exists yet: cold opens.
+    open.push(child('open', dir));
+    base.push(child('baseline', dir, topFile));
+    hist.push(child('history', dir));
+  }
+  // Then with the flattened image the app / CLI keep in cache/current.bin once the stack is deep.
+  child('persist', dir);
+  const cacheBytes = (await fs.stat(path.join(dir, 'cache', 'current.bin'))).size;
+  const cached: Sample[] = [];
+  const base2: Sample[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    cached.push(child('open', dir));
+    base2.push(child('baseline', dir, topFile));
+  }
+
+  const med = (xs: Sample[], k: keyof Sample) => median(xs.map((x) => x[k]));
+  const baseMs = med([...base, ...base2], 'ms');
+  const basePeak = med([...base, ...base2], 'maxRssMB');
+  const rows = {
+    openMs: med(open, 'ms'),
+    openPeakMB: med(open, 'maxRssMB'),
+    cachedOpenMs: med(cached, 'ms'),
+    cachedOpenPeakMB: med(cached, 'maxRssMB'),
+    historyOnlyMs: med(hist, 'ms'),
+    baselineOpenMs: baseMs,
+    baselinePeakMB: basePeak,
+    diskPerLayerKB: median(perLayerBytes) / 1024,
+    baselineDiskPerLayerKB: median(fullFrameBytes) / 1024,
+  };
+  const ratios = {
+    openTime: rows.openMs / baseMs,
+    openPeakMemory: rows.openPeakMB / basePeak,
+    cachedOpenTime: rows.cachedOpenMs / baseMs,
+    cachedOpenPeakMemory: rows.cachedOpenPeakMB / basePeak,
+    diskPerLayer: rows.diskPerLayerKB / rows.baselineDiskPerLayerKB,
+  };
+  const totalLayerMB = perLayerBytes.reduce((a, b) => a + b, 0) / 2 ** 20;
+  const table: Array<[string, number, number | null, number | null]> = [
+    ['open + flatten (cold), ms', rows.openMs, baseMs, ratios.openTime],
+    ['  peak RSS, MB', rows.openPeakMB, basePeak, ratios.openPeakMemory],
+    ['open + flattened cache, ms', rows.cachedOpenMs, baseMs, ratios.cachedOpenTime],
+    ['  peak RSS, MB', rows.cachedOpenPeakMB, basePeak, ratios.cachedOpenPeakMemory],
+    ['disk per layer, KB', rows.diskPerLayerKB, rows.baselineDiskPerLayerKB, ratios.diskPerLayer],
+    ['history only (no pixels), ms', rows.historyOnlyMs, null, null],
+  ];
+  console.log('');
+  console.log(
+    '| measure (median)              | patch layers | full-frame PNG per layer (baseline) | ratio |',
+  );
+  console.log(
+    '|-------------------------------|-------------:|------------------------------------:|------:|',
+  );
+  for (const [name, a, b, r] of table) {
+    console.log(
+      `| ${name.padEnd(29)} | ${a.toFixed(0).padStart(12)} | ${(b === null ? '' : b.toFixed(0)).padStart(35)} | ${(r === null ? '' : r.toFixed(r < 0.1 ? 3 : 2)).padStart(5)} |`,
+    );
+  }
+  console.log('');
+  console.log(
+    `${LAYERS} layers: ${totalLayerMB.toFixed(0)} MB of layer files, manifest ${(manifestBytes / 1024).toFixed(0)} KB, ` +
+      `flattened cache ${(cacheBytes / 2 ** 20).toFixed(0)} MB (one per project), original ${(photoBytes.byteLength / 2 ** 20).toFixed(1)} MB.`,
+  );
+
+  const out = {
+    bench: 'history',
+    quick,
+    photo: { width: W, height: H },
+    layers: LAYERS,
+    runs: RUNS,
+    medians: rows,
+    ratios,
+    totals: {
+      layerFilesMB: totalLayerMB,
+      manifestKB: manifestBytes / 1024,
+      flattenedCacheMB: cacheBytes / 2 ** 20,
+    },
+    samples: { open, cached, baseline: [...base, ...base2], history: hist },
+  };
+  mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true });
+  writeFileSync(
+    path.join(import.meta.dirname, 'results', 'history.json'),
+    `${JSON.stringify(out, null, 2)}\n`,
+  );
+  await fs.rm(root, { recursive: true, force: true });
+}
+
+await main();
