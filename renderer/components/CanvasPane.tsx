@@ -2,7 +2,7 @@
  * The photo: the mask canvas, the empty state (drop a photo, recent projects), the banner when a
  * layer is being looked at, the before/after split view and hold-to-see-the-original.
  */
-import { useCallback } from 'react';
+import { useCallback, useEffect } from 'react';
 import { EditorCanvas, type EditorCanvasHandle, type MaskInfo } from '../canvas';
 import { store, useEditor } from '../state/store';
 import { ErrorBanner } from './ErrorBanner';
@@ -54,6 +54,8 @@ export function CanvasPane() {
 
 function EmptyState() {
   const recent = useEditor((s) => s.recent);
+  // The library may have changed since start-up (another window, the CLI): list it afresh.
+  useEffect(() => void store.refreshRecent(), []);
   const opening = useEditor((s) => s.opening);
   return (
     <div className="empty-state">

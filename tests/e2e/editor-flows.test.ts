@@ -1,0 +1,192 @@
+/**
+ * More of the editor in Chromium through the web host and the fake Segmind: starting without a key
+ * (the error says what to do, Settings takes the key write-only, Try again succeeds), reference
+ * images, cancelling an edit in flight, viewing an earlier layer, zoom keys, the help overlay,
+ * drag-out as a download, and reopening the project from the recent list after a reload.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import type { Page } from 'playwright-core';
+import { startWebHost, type WebHost } from '../../electron/web-host';
+import { startFakeSegmind, type FakeSegmind } from '../fake-segmind/server';
+import { openBrowser, type BrowserSession } from '../support/browser';
+import { tempDir } from '../support/temp';
+
+const PHOTO = '../shared/fixtures/photos/coffee.png';
+const REFERENCE = '../shared/fixtures/photos/chelsea.png';
+const OUT = 'test-results';
+
+let fake: FakeSegmind;
+let host: WebHost;
+let browser: BrowserSession;
+let page: Page;
+const lib = tempDir();
+
+async function shot(name: string): Promise<void> {
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: `${OUT}/editor-flows-${name}.png` });
+}
+
+async function paintStroke(): Promise<void> {
+  const box = await page.getByTestId('stage').boundingBox();
+  if (!box) throw new Error('no stage');
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  await page.mouse.move(cx - 60, cy);
+  await page.mouse.down();
+  for (let i = 1; i <= 8; i++) await page.mouse.move(cx - 60 + i * 15, cy + i * 3);
+  await page.mouse.up();
+}
+
+async function historyCount(n: number): Promise<void> {
+  await page.waitForFunction((k) => document.querySelectorAll('[data-testid=history-item]').length === k, n, {
+    timeout: 30_000,
+  });
+}
+
+beforeAll(async () => {
+  mkdirSync(OUT, { recursive: true });
+  fake = await startFakeSegmind({ latencyMs: 3000, credits: 20 });
+  // No SEGMIND_API_KEY: the user has to give one in Settings.
+  host = await startWebHost({
+    libraryDir: lib.dir,
+    env: {
+      MASKROOM_LIBRARY: lib.dir,
+      SEGMIND_API_BASE: fake.apiBase,
+      SEGMIND_STORAGE_BASE: fake.storageBase,
+    },
+  });
+  browser = await openBrowser({ width: 1280, height: 800 });
+  page = browser.page;
+  await page.goto(`${host.url}&canvasDebug=1`);
+  await page.waitForSelector('[data-testid=stage] canvas');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await fake?.close();
+  lib.cleanup();
+});
+
+describe('editor flows', () => {
+  it('without a key: says so, takes the key write-only in Settings, then the same edit succeeds', async () => {
+    await page.getByTestId('open-image').setInputFiles(PHOTO);
+    await page.waitForFunction(() => window.__maskroomCanvas?.ready() === true, null, { timeout: 20_000 });
+    await paintStroke();
+    await page.getByTestId('prompt').fill('a silver spoon');
+    await page.getByTestId('run-edit').click();
+    await page.waitForSelector('[data-testid=error][data-code=no-api-key]', { timeout: 15_000 });
+    await expect(page.getByTestId('error').textContent()).resolves.toMatch(/Settings/);
+    await shot('01-no-key');
+
+    await page.getByRole('button', { name: 'Open Settings' }).click();
+    const key = page.getByTestId('api-key');
+    await expect(key.getAttribute('type')).resolves.toBe('password');
+    await expect(key.inputValue()).resolves.toBe('');
+    await expect(page.getByTestId('api-key-state').textContent()).resolves.toMatch(/No key is set/);
+    await key.fill(fake.apiKey);
+    await page.getByTestId('save-api-key').click();
+    await page.waitForFunction(() =>
+      /key is set/i.test(document.querySelector('[data-testid=api-key-state]')?.textContent ?? ''),
+    );
+    // Write-only: the field is emptied and nothing on the page holds the key.
+    await expect(key.inputValue()).resolves.toBe('');
+    expect(await page.content()).not.toContain(fake.apiKey);
+    await shot('02-settings-key-set');
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('settings-dialog').count()).resolves.toBe(0);
+    // The banner went with the cause; the mask and prompt are still there: run again.
+    await expect(page.getByTestId('error').count()).resolves.toBe(0);
+    await expect(page.getByTestId('prompt').inputValue()).resolves.toBe('a silver spoon');
+    await page.getByTestId('run-edit').click();
+    await historyCount(1);
+  });
+
+  it('sends reference images dropped on the tray with the edit', async () => {
+    await page.getByTestId('reference-input').setInputFiles(REFERENCE);
+    await page.waitForSelector('.ref-thumb img');
+    await shot('03-reference');
+    const before = fake.submitted.length;
+    await page.getByTestId('run-edit').click();
+    await historyCount(2);
+    const body = fake.submitted[before]?.body as { image_urls?: unknown[] } | undefined;
+    expect(body?.image_urls).toHaveLength(2);
+    await page.getByRole('button', { name: /Remove chelsea/ }).click();
+    await expect(page.locator('.ref-thumb').count()).resolves.toBe(0);
+  });
+
+  it('cancels an edit in flight and keeps the mask and prompt', async () => {
+    const mask = await page.evaluate(() => window.__maskroomCanvas?.stats()?.nonZero);
+    await page.getByTestId('run-edit').click();
+    await page.waitForFunction(
+      () =>
+        /Queued|Processing|Uploading/.test(
+          document.querySelector('[data-testid=job-status]')?.textContent ?? '',
+        ),
+      null,
+      { timeout: 10_000 },
+    );
+    await page.getByTestId('cancel-edit').click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=job]')?.getAttribute('data-state') === 'cancelled',
+      null,
+      { timeout: 15_000 },
+    );
+    await shot('04-cancelled');
+    await expect(page.getByTestId('error').count()).resolves.toBe(0);
+    expect(await page.evaluate(() => window.__maskroomCanvas?.stats()?.nonZero)).toBe(mask);
+    await expect(page.getByTestId('prompt').inputValue()).resolves.toBe('a silver spoon');
+    await page.waitForTimeout(3500); // the cancelled job must not turn into a layer later
+    await historyCount(2);
+  });
+
+  it('shows an earlier layer on request and comes back to the current image', async () => {
+    await page.getByTestId('history-item').last().locator('.history-select').click();
+    await page.waitForSelector('[data-testid=viewing-banner]');
+    await shot('05-viewing-layer');
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('viewing-banner').count()).resolves.toBe(0);
+  });
+
+  it('zooms to 100 % and back to fit with the keys, and lists the keys in the help overlay', async () => {
+    const scale = () => page.evaluate(() => window.__maskroomCanvas?.view().scale ?? 0);
+    const fit = await scale();
+    await page.keyboard.press('Control+1');
+    await page.waitForFunction(() => window.__maskroomCanvas?.view().scale === 1);
+    await page.keyboard.press('Control+0');
+    await page.waitForFunction((s) => Math.abs((window.__maskroomCanvas?.view().scale ?? 0) - s) < 1e-6, fit);
+    await page.keyboard.press('?');
+    await page.waitForSelector('[data-testid=help-overlay]');
+    await expect(page.getByTestId('help-overlay').textContent()).resolves.toMatch(
+      /Ctrl\+Enter.*Run the edit/,
+    );
+    await shot('06-help');
+    await page.keyboard.press('Escape');
+  });
+
+  it('drags out the full-resolution image (a download in the web host)', async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('drag-out').click(),
+    ]);
+    const file = `${lib.dir}/dragged-out`;
+    await download.saveAs(file);
+    const meta = await sharp(readFileSync(file)).metadata();
+    const project = await page.evaluate(async () => (await window.maskroom.invoke('projects:list', {}))[0]);
+    expect(meta.width).toBe(project?.width);
+    expect(meta.height).toBe(project?.height);
+  });
+
+  it('reopens the project from the recent list after a reload, with its history', async () => {
+    await page.reload();
+    await page.waitForSelector('[data-testid=recent-list]');
+    await shot('07-recent');
+    await page.locator('[data-testid=recent-list] .recent-item').first().click();
+    await page.waitForFunction(() => window.__maskroomCanvas?.ready() === true, null, { timeout: 20_000 });
+    await historyCount(2);
+    await page.waitForSelector('[data-testid=history-item] .thumb img');
+    await shot('08-reopened');
+  });
+});
