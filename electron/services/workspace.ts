@@ -91,9 +91,14 @@ class Workspace implements WorkspaceApi {
     return path.join(this.libraryDir, projectId);
   }
 
+  /** One edit client per distinct configuration (it pools connections and remembers uploads). */
+  private client: { sig: string; api: EditApi } | null = null;
+
   private deps(): PipelineDeps {
     const config = editApiConfigFrom(this.o.settings);
-    return { api: this.factory(config), transport: config.transport, mode: config.mode };
+    const sig = JSON.stringify(config);
+    if (!this.client || this.client.sig !== sig) this.client = { sig, api: this.factory(config) };
+    return { api: this.client.api, transport: config.transport, mode: config.mode };
   }
 
   private async session(projectId: string): Promise<ProjectSession> {
