@@ -56,6 +56,8 @@ interface Row {
   releaseMs: number;
   fps: number;
   idleMedianMs: number;
+  /** p95 frame interval of the same page while not painting (the machine's own noise). */
+  idleP95Ms: number;
   setupMs: number;
   /** Engine only: median ms of its own frame drawing and of input handling per frame. */
   drawMs?: number;
@@ -86,7 +88,8 @@ try {
         [strokes, POINTS],
       );
       await page.waitForTimeout(1500); // screen copy of the photo made, history packed
-      const idle = await page.evaluate(() => window.__canvasPage!.idle(30));
+      // Control: the same page not painting, as many frames — frames lost to the machine, not to painting.
+      const idle = await page.evaluate((n) => window.__canvasPage!.idle(n), FRAMES);
       // A short warm-up stroke first (JIT, first allocations): the figures are for steady painting.
       await page.evaluate(() => window.__canvasPage!.runStroke({ frames: 20, maxMs: 3000, stepPx: 6 }));
       await page.waitForTimeout(500);
@@ -105,6 +108,7 @@ try {
         releaseMs: run.intervals[run.intervals.length - 1]!,
         fps: 1000 / median(run.intervals),
         idleMedianMs: median(idle),
+        idleP95Ms: quantile(idle, 0.95),
         setupMs,
       };
       if (impl === 'engine') {
@@ -138,11 +142,11 @@ console.log(
   `\nCanvas: frame interval while painting on a 24 MP photo (headless Chromium, software; idle frame ≈ ${f(median(rows.map((r) => r.idleMedianMs)))} ms)`,
 );
 console.log(
-  'strokes  impl     frames  median ms  p95 ms  max ms  release ms  fps(median)  draw ms  input ms',
+  'strokes  impl     frames  median ms  p95 ms  max ms  release ms  fps(median)  idle p95  draw ms  input ms',
 );
 for (const r of rows) {
   console.log(
-    `${String(r.strokes).padEnd(8)} ${r.impl.padEnd(8)} ${String(r.frames).padStart(6)} ${f(r.medianMs).padStart(10)} ${f(r.p95Ms).padStart(7)} ${f(r.maxMs).padStart(7)} ${f(r.releaseMs).padStart(11)} ${f(r.fps).padStart(12)} ${f(r.drawMs, 2).padStart(8)} ${f(r.inputMs, 2).padStart(9)}`,
+    `${String(r.strokes).padEnd(8)} ${r.impl.padEnd(8)} ${String(r.frames).padStart(6)} ${f(r.medianMs).padStart(10)} ${f(r.p95Ms).padStart(7)} ${f(r.maxMs).padStart(7)} ${f(r.releaseMs).padStart(11)} ${f(r.fps).padStart(12)} ${f(r.idleP95Ms).padStart(9)} ${f(r.drawMs, 2).padStart(8)} ${f(r.inputMs, 2).padStart(9)}`,
   );
 }
 const ratios = STROKE_COUNTS.map((n) => {
