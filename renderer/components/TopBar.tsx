@@ -1,5 +1,5 @@
 /** The top bar: open (file or recent project), compare, drag-out, export, help and settings. */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { store, useEditor } from '../state/store';
 import { Icon } from './Icon';
 
@@ -9,6 +9,14 @@ export function TopBar() {
   const opening = useEditor((s) => s.opening);
   const compare = useEditor((s) => s.compare);
   const [recentOpen, setRecentOpen] = useState(false);
+  useEffect(() => {
+    if (!recentOpen) return;
+    const close = (e: MouseEvent) => {
+      if (!(e.target instanceof Element) || !e.target.closest('.menu-anchor')) setRecentOpen(false);
+    };
+    document.addEventListener('mousedown', close);
+    return () => document.removeEventListener('mousedown', close);
+  }, [recentOpen]);
   const others = recent.filter((p) => p.id !== project?.id);
 
   return (
@@ -40,7 +48,7 @@ export function TopBar() {
           Recent <Icon name="chevronDown" size={14} />
         </button>
         {recentOpen && (
-          <div className="menu" role="menu" onMouseLeave={() => setRecentOpen(false)}>
+          <div className="menu" role="menu">
             {others.slice(0, 12).map((p) => (
               <button
                 key={p.id}

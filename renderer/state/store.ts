@@ -691,8 +691,17 @@ export class EditorStore {
 
   async updateSettings(patch: SettingsPatch): Promise<boolean> {
     try {
+      const before = this.state.settings;
       const settings = await this.api.invoke('settings:update', patch);
-      this.set({ settings });
+      // Parameters the user had left at the old defaults follow the new defaults.
+      const s = this.state;
+      const untouched =
+        before !== null &&
+        s.feather === before.feather &&
+        (Object.keys(s.params) as (keyof EditParams)[]).every((k) => s.params[k] === before.defaults[k]);
+      this.set(
+        untouched ? { settings, params: { ...settings.defaults }, feather: settings.feather } : { settings },
+      );
       return true;
     } catch (e) {
       this.fail(e);
