@@ -288,6 +288,9 @@ export interface PipelineDeps {
   mode: 'async' | 'sync';
 }
 
+/** Resume failures that settle the job for good: its journal entry is dropped. */
+const DEFINITIVE = new Set(['expired', 'blocked', 'invalid-input', 'unsupported-image', 'corrupt-project']);
+
 /** Errors after which the service may still deliver the result: keep the journal entry for `resume`. */
 const RESUMABLE = new Set(['timeout', 'offline', 'server-error', 'rate-limited', 'outcome-unknown']);
 
@@ -441,7 +444,9 @@ export async function resumeJob(
     });
     return await finish(session, entry, mask, result, cb);
   } catch (e) {
-    if (!resumable(e, cb.signal)) await store.removeJob(entry.jobId).catch(() => undefined);
+    // Only a definitive answer drops the entry: anything else (no key yet, offline...) may succeed later.
+    const final = cb.signal?.aborted ? cb.signal.reason !== CLOSING : isAppError(e) && DEFINITIVE.has(e.code);
+    if (final) await store.removeJob(entry.jobId).catch(() => undefined);
     throw normaliseAbort(e, cb.signal);
   }
 }

@@ -166,7 +166,8 @@ class Workspace implements WorkspaceApi {
       this.sessions.set(req.projectId, p);
       p.catch(() => this.sessions.delete(req.projectId));
       const session = await p;
-      if (this.o.resumeOnOpen !== false) {
+      // Without a key there is nothing to resume with yet: the journal waits for the next open.
+      if (this.o.resumeOnOpen !== false && this.o.settings.apiKey()) {
         for (const entry of await session.store.pendingJobs()) this.startResume(session, entry);
       }
     }

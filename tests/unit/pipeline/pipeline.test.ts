@@ -145,6 +145,34 @@ describe('pipeline', () => {
     await session.close();
   });
 
+  it('resume keeps the journal on a passing failure and drops it on a definitive one', async () => {
+    const { store, session, mask } = await setup();
+    const { api } = fakeApi({ failAfterId: new AppError('offline', 'Offline.') });
+    const deps = (a: EditApi) => ({ api: a, transport: 'upload' as const, mode: 'async' as const });
+    await expect(
+      runEdit(
+        session,
+        { prompt: 'p', params, feather: 2, colorMatch: true, mask, references: [] },
+        deps(api),
+      ),
+    ).rejects.toMatchObject({ code: 'offline' });
+    const [entry] = await store.pendingJobs();
+    const failing = (err: AppError): EditApi => ({
+      edit: () => Promise.reject(err),
+      resume: () => Promise.reject(err),
+    });
+    await expect(
+      resumeJob(session, entry!, deps(failing(new AppError('no-api-key', 'No key.')))),
+    ).rejects.toMatchObject({ code: 'no-api-key' });
+    expect(await store.pendingJobs()).toHaveLength(1);
+    await expect(
+      resumeJob(session, entry!, deps(failing(new AppError('expired', 'Gone.')))),
+    ).rejects.toMatchObject({ code: 'expired' });
+    expect(await store.pendingJobs()).toHaveLength(0);
+    expect(store.layers()).toHaveLength(0);
+    await session.close();
+  });
+
   it('refuses a mask of the wrong size before sending anything', async () => {
     const { session } = await setup();
     const { api, calls } = fakeApi();
