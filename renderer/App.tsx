@@ -117,6 +117,7 @@ function perform(action: ShortcutAction): void {
       if (s.dialog) store.openDialog(null);
       else if (s.compare !== 'off') store.setCompare('off');
       else if (s.viewing) store.viewLayer(null);
+      else if (s.error) store.dismissError();
       break;
   }
 }

@@ -170,7 +170,7 @@ function PrefsForm({ settings }: { settings: Settings }) {
       </section>
       <section className="settings-section">
         <h2>Default edit parameters</h2>
-        <div className="settings-grid">
+        <div className="settings-grid three">
           <Select
             label="Size"
             value={draft.defaults.size}

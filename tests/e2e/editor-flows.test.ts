@@ -179,6 +179,18 @@ describe('editor flows', () => {
     expect(meta.height).toBe(project?.height);
   });
 
+  it('new defaults from Settings reach the Advanced parameters left at their defaults', async () => {
+    await page.getByTestId('settings').click();
+    await page.getByTestId('setting-feather').fill('12');
+    await page.getByTestId('save-settings').click();
+    await page.waitForSelector('.dialog .ok');
+    await shot('06b-settings-saved');
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('advanced').textContent()).resolves.toContain('feather 12');
+    const settings = await page.evaluate(() => window.maskroom.invoke('settings:get', {}));
+    expect(settings.feather).toBe(12);
+  });
+
   it('reopens the project from the recent list after a reload, with its history', async () => {
     await page.reload();
     await page.waitForSelector('[data-testid=recent-list]');
