@@ -4,6 +4,7 @@ import type { ExportFormat } from '../../shared/contract';
 import { store, useEditor } from '../state/store';
 import { Dialog } from './Dialog';
 import { Icon } from './Icon';
+import { isMac } from '../state/shortcuts';
 
 const formats: { id: ExportFormat; label: string; note: string }[] = [
   { id: 'jpeg', label: 'JPEG', note: 'Smallest; for sharing and print labs' },
@@ -15,6 +16,7 @@ const formats: { id: ExportFormat; label: string; note: string }[] = [
 export function ExportDialog() {
   const project = useEditor((s) => s.project);
   const viewing = useEditor((s) => s.viewing);
+  const host = useEditor((s) => s.host);
   const [format, setFormat] = useState<ExportFormat>('jpeg');
   const [quality, setQuality] = useState(95);
   const [busy, setBusy] = useState(false);
@@ -55,6 +57,11 @@ export function ExportDialog() {
           />
           <output>{quality}</output>
         </label>
+      )}
+      {host === 'electron' && (
+        <p className="muted">
+          You can also choose where to save with File › Export As… (Shift+{isMac ? '⌘' : 'Ctrl+'}S).
+        </p>
       )}
       <div className="row end">
         <button className="button" onClick={() => store.openDialog(null)}>
