@@ -7,7 +7,7 @@ import { PHOTO, tempDir } from './helpers';
 
 const script = path.join(import.meta.dirname, 'append-loop.ts');
 
-/** Runs the loop, SIGKILLs it after `ms` of work, returns what it reported as committed / deleted. */
+/** Runs the loop, SIGKILLs it after `ms` of work, returns what it reported as committed / being deleted. */
 function runAndKill(dir: string, ms: number): Promise<{ committed: string[]; deleted: string[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, dir], {
@@ -28,7 +28,7 @@ function runAndKill(dir: string, ms: number): Promise<{ committed: string[]; del
       const lines = out.split('\n');
       resolve({
         committed: lines.filter((l) => l.startsWith('committed ')).map((l) => l.slice(10)),
-        deleted: lines.filter((l) => l.startsWith('deleted ')).map((l) => l.slice(8)),
+        deleted: lines.filter((l) => l.startsWith('deleting ')).map((l) => l.slice(9)),
       });
     });
   });
