@@ -1,5 +1,6 @@
 /** A modal dialog frame: Esc or the close button closes it; focus starts inside. */
 import { useEffect, useRef, type ReactNode } from 'react';
+import { ErrorBanner } from './ErrorBanner';
 import { Icon } from './Icon';
 
 export function Dialog(p: {
@@ -37,7 +38,10 @@ export function Dialog(p: {
             <Icon name="close" />
           </button>
         </header>
-        <div className="dialog-body">{p.children}</div>
+        <div className="dialog-body">
+          <ErrorBanner inDialog />
+          {p.children}
+        </div>
       </div>
     </div>
   );

@@ -2,17 +2,19 @@
 import { store, useEditor } from '../state/store';
 import { Icon } from './Icon';
 
-export function ErrorBanner() {
+/** Shown over the photo, or inside the open dialog (so a failed save in Settings is seen there). */
+export function ErrorBanner({ inDialog = false }: { inDialog?: boolean }) {
   const error = useEditor((s) => s.error);
+  const dialogOpen = useEditor((s) => s.dialog !== null);
   const hasRun = useEditor((s) => s.lastRun !== null);
-  if (!error) return null;
+  if (!error || dialogOpen !== inDialog) return null;
   return (
     <div className="banner error-banner" role="alert" data-testid="error" data-code={error.code}>
       <Icon name="alert" size={18} />
       <span className="banner-text">
         <strong>{error.title}.</strong> {error.message}
       </span>
-      {error.fix === 'settings' && (
+      {error.fix === 'settings' && !inDialog && (
         <button className="button" onClick={() => store.openDialog('settings')}>
           Open Settings
         </button>
