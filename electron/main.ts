@@ -24,8 +24,7 @@ import { promises as fsp } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createAppCore, type AppCore } from './app';
 import { dispatch } from './dispatch';
-import { writeFileAtomic } from './services/fs-atomic';
-import { type AppCommand, type ExportFormat, type WireResult } from '../shared/contract';
+import { type AppCommand, type WireResult } from '../shared/contract';
 import { toWireError } from '../shared/errors';
 import { eventChannel } from '../shared/ipc-channels';
 import {
@@ -49,7 +48,7 @@ import { buildMenuTemplate, type EditorCommand } from './shell/menu';
 import { checkPhotoPath, PHOTO_EXTENSIONS, photoFromArgv } from './shell/paths';
 import { defaultDragDir, dragOut } from './shell/drag';
 import { editServicePolicy, installNodeNetworkGuard } from './shell/network-guard';
-import { exportFormatFromPath, exportFilters } from './shell/export';
+import { exportFilters, saveAs } from './shell/export';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererDir = path.join(here, '..', 'renderer');
@@ -176,21 +175,32 @@ async function start(): Promise<void> {
     }
   };
 
+  /** Save As for a window: main's dialog, main writes the file (the Export button and File › Export As…). */
+  function saveAsFor(win: BrowserWindow, request: unknown): Promise<WireResult<{ saved: boolean }>> {
+    return saveAs(
+      {
+        table: core.handlers,
+        defaultDir: app.getPath('pictures'),
+        chooseFile: async (defaultPath) => {
+          const chosen = await dialog.showSaveDialog(win, {
+            title: 'Export the image',
+            defaultPath,
+            filters: exportFilters,
+          });
+          return chosen.canceled || !chosen.filePath ? null : chosen.filePath;
+        },
+      },
+      request,
+    );
+  }
+
   async function exportAs(): Promise<void> {
     const win = focusedWindow();
     const projectId = win ? openProjects.get(win.webContents.id) : undefined;
     if (!win || !projectId) return;
-    const chosen = await dialog.showSaveDialog(win, {
-      title: 'Export the image',
-      defaultPath: 'maskroom-export.jpg',
-      filters: exportFilters,
-    });
-    if (chosen.canceled || !chosen.filePath) return;
-    const format: ExportFormat = exportFormatFromPath(chosen.filePath) ?? 'jpeg';
-    const res = await dispatch(core.handlers, 'export:image', { projectId, format });
-    if (!res.ok) return showError(win, res.error);
     try {
-      await writeFileAtomic(chosen.filePath, (res.value as { data: Uint8Array }).data);
+      const res = await saveAsFor(win, { projectId, format: 'jpeg' });
+      if (!res.ok) await showError(win, res.error);
     } catch (e) {
       await showError(win, e);
     }
@@ -261,6 +271,11 @@ async function start(): Promise<void> {
         event.sender,
         request,
       ),
+    saveAs: (event: IpcMainInvokeEvent, request: unknown) => {
+      const win = windows.get(event.sender.id);
+      if (!win) return Promise.resolve({ ok: false as const, error: { code: 'forbidden' as const, message: 'Unknown window.' } });
+      return saveAsFor(win, request);
+    },
     observe: (senderId, name, request, value) => {
       const change = projectFromCall(name, request, value);
       if (!change) return;

@@ -4,7 +4,8 @@
  * sees the same object as under Electron's preload and cannot tell which host it runs in.
  */
 import { createBridge } from '../shared/bridge';
-import type { CallName, EventName, ExportFormat, WireResult } from '../shared/contract';
+import type { CallName, EventName, SaveAsRequest, WireResult } from '../shared/contract';
+import { AppError } from '../shared/errors';
 import { eventNames } from '../shared/contract';
 import { decodeWire, encodeWire, WIRE_CONTENT_TYPE } from '../shared/wire';
 
@@ -57,9 +58,10 @@ function subscribe(event: EventName, listener: Listener): () => void {
   return () => set.delete(listener);
 }
 
-async function dragOut(req: { projectId: string; format: ExportFormat; layerId?: string }): Promise<void> {
+/** Both drag-out and Save As end in a download here: a browser page cannot write files or start native drags. */
+async function download(req: SaveAsRequest): Promise<void> {
   const res = await invoke('export:image', req);
-  if (!res.ok) throw Object.assign(new Error(res.error.message), { code: res.error.code });
+  if (!res.ok) throw new AppError(res.error.code, res.error.message);
   const file = res.value as { fileName: string; mime: string; data: Uint8Array<ArrayBuffer> };
   const url = URL.createObjectURL(new Blob([file.data], { type: file.mime }));
   const a = document.createElement('a');
@@ -71,4 +73,13 @@ async function dragOut(req: { projectId: string; format: ExportFormat; layerId?:
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-window.maskroom = createBridge({ host: 'web', invoke, subscribe, dragOut });
+window.maskroom = createBridge({
+  host: 'web',
+  invoke,
+  subscribe,
+  dragOut: download,
+  saveAs: async (req) => {
+    await download(req);
+    return { saved: true };
+  },
+});

@@ -18,6 +18,7 @@ export interface BridgeTransport {
   invoke(name: CallName, request: unknown): Promise<WireResult<unknown>>;
   subscribe(event: EventName, listener: (payload: unknown) => void): () => void;
   dragOut: MaskroomApi['dragOut'];
+  saveAs: MaskroomApi['saveAs'];
 }
 
 export function createBridge(t: BridgeTransport): MaskroomApi {
@@ -32,5 +33,6 @@ export function createBridge(t: BridgeTransport): MaskroomApi {
       return t.subscribe(event, (p) => listener(p as EventPayload<E>));
     },
     dragOut: (req) => t.dragOut(req),
+    saveAs: (req) => t.saveAs(req),
   };
 }

@@ -280,4 +280,11 @@ export interface MaskroomApi {
    * exported. Web host: a download of the same file.
    */
   dragOut(request: { projectId: string; format: ExportFormat; layerId?: string }): Promise<void>;
+  /**
+   * Export the image to a file the user chooses. Electron: main's save dialog, then main writes the file
+   * (saved: false when the user cancels). Web host: a download of the same file.
+   */
+  saveAs(request: SaveAsRequest): Promise<{ saved: boolean }>;
 }
+
+export type SaveAsRequest = { projectId: string; format: ExportFormat; quality?: number; layerId?: string };

@@ -3,4 +3,5 @@ import type { EventName } from './contract';
 
 export const CALL_CHANNEL = 'maskroom:call';
 export const DRAG_CHANNEL = 'maskroom:drag-out';
+export const SAVE_CHANNEL = 'maskroom:save-as';
 export const eventChannel = (event: EventName): string => `maskroom:event:${event}`;

@@ -9,7 +9,7 @@ import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import type { CallName, ProjectState, WireResult } from '../../shared/contract';
 import { isCallName } from '../../shared/contract';
 import { toWireError } from '../../shared/errors';
-import { CALL_CHANNEL, DRAG_CHANNEL } from '../../shared/ipc-channels';
+import { CALL_CHANNEL, DRAG_CHANNEL, SAVE_CHANNEL } from '../../shared/ipc-channels';
 import type { HandlerTable } from '../handlers';
 import { dispatch } from '../dispatch';
 import { isAppUrl } from './protocol';
@@ -91,11 +91,13 @@ export interface IpcBindingOptions {
   /** The webContents ids of our windows (live: windows come and go). */
   windowIds: ReadonlySet<number>;
   dragOut: (event: IpcMainInvokeEvent, request: unknown) => Promise<WireResult<unknown>>;
+  /** Save As: main's save dialog, then main writes the exported file. */
+  saveAs: (event: IpcMainInvokeEvent, request: unknown) => Promise<WireResult<unknown>>;
   log: ShellLog;
   observe?: CallObserver;
 }
 
-/** Registers both channels; returns a function that removes them. */
+/** Registers the channels; returns a function that removes them. */
 export function bindIpc(o: IpcBindingOptions): () => void {
   o.ipcMain.handle(CALL_CHANNEL, (event, name: unknown, request: unknown) =>
     handleCall(o.table, o.windowIds, event, name, request, o.log, o.observe).catch((e: unknown) => ({
@@ -103,21 +105,27 @@ export function bindIpc(o: IpcBindingOptions): () => void {
       error: toWireError(e),
     })),
   );
-  o.ipcMain.handle(DRAG_CHANNEL, async (event, request: unknown) => {
-    const verdict = checkSender(event, o.windowIds);
-    if (!verdict.ok) {
-      o.log(`refused a drag-out from ${verdict.reason}`);
-      return FORBIDDEN;
-    }
-    try {
-      return await o.dragOut(event, request);
-    } catch (e) {
-      return { ok: false as const, error: toWireError(e) };
-    }
-  });
+  // The shell's own channels get the same sender check; their handlers validate their payloads.
+  const shellChannels: [string, string, IpcBindingOptions['dragOut']][] = [
+    [DRAG_CHANNEL, 'drag-out', o.dragOut],
+    [SAVE_CHANNEL, 'save-as', o.saveAs],
+  ];
+  for (const [channel, what, handler] of shellChannels) {
+    o.ipcMain.handle(channel, async (event, request: unknown) => {
+      const verdict = checkSender(event, o.windowIds);
+      if (!verdict.ok) {
+        o.log(`refused a ${what} from ${verdict.reason}`);
+        return FORBIDDEN;
+      }
+      try {
+        return await handler(event, request);
+      } catch (e) {
+        return { ok: false as const, error: toWireError(e) };
+      }
+    });
+  }
   return () => {
-    o.ipcMain.removeHandler(CALL_CHANNEL);
-    o.ipcMain.removeHandler(DRAG_CHANNEL);
+    for (const channel of [CALL_CHANNEL, ...shellChannels.map(([c]) => c)]) o.ipcMain.removeHandler(channel);
   };
 }
 

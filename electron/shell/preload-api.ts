@@ -9,7 +9,7 @@ import type { IpcRendererEvent } from 'electron';
 import { createBridge } from '../../shared/bridge';
 import type { MaskroomApi, WireResult } from '../../shared/contract';
 import { AppError, toWireError, type WireError } from '../../shared/errors';
-import { CALL_CHANNEL, DRAG_CHANNEL, eventChannel } from '../../shared/ipc-channels';
+import { CALL_CHANNEL, DRAG_CHANNEL, SAVE_CHANNEL, eventChannel } from '../../shared/ipc-channels';
 
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
@@ -58,6 +58,11 @@ export function createPreloadApi(ipc: IpcRendererLike): MaskroomApi {
       const res = await ipc.invoke(DRAG_CHANNEL, request).then(asWireResult, lostMain);
       if (!res.ok) throw new AppError(res.error.code, res.error.message);
     },
+    async saveAs(request) {
+      const res = await ipc.invoke(SAVE_CHANNEL, request).then(asWireResult, lostMain);
+      if (!res.ok) throw new AppError(res.error.code, res.error.message);
+      return { saved: (res.value as { saved?: unknown } | null)?.saved === true };
+    },
   });
   const api: MaskroomApi = {
     host: 'electron',
@@ -68,6 +73,10 @@ export function createPreloadApi(ipc: IpcRendererLike): MaskroomApi {
     on: (event, listener) => bridge.on(event, listener),
     dragOut: (request) =>
       bridge.dragOut(request).catch((e: unknown) => {
+        throw crossableError(e);
+      }),
+    saveAs: (request) =>
+      bridge.saveAs(request).catch((e: unknown) => {
         throw crossableError(e);
       }),
   };

@@ -1,8 +1,11 @@
 /**
- * One item per edit (a variation group is one item with a pager): thumbnail, prompt, time, show/hide,
- * select to see it, revert to here, re-run, delete with confirmation. Thumbnails drag out as files.
+ * One history-item per layer (DESIGN.md fixes that). A variation group shows its visible layer as a full
+ * item with a pager, and its other variations as compact items right under it, each with its own eye
+ * (showing one chooses it). Items: thumbnail, prompt, time, show/hide, select to see it, revert to here,
+ * re-run, delete with confirmation. Thumbnails drag out as files.
  */
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
+import type { Layer } from '../../shared/contract';
 import { cycle, formatTime, groupLayers, type HistoryEntry } from '../state/history';
 import { EditorStore, store, useEditor } from '../state/store';
 import { Icon } from './Icon';
@@ -23,7 +26,12 @@ export function HistoryPanel() {
       ) : (
         <ol className="history-list">
           {entries.map((e) => (
-            <HistoryItem key={e.key} entry={e} />
+            <Fragment key={e.key}>
+              <HistoryItem entry={e} />
+              {e.layers.map((l, i) =>
+                l.id === e.shown.id ? null : <VariantItem key={l.id} layer={l} index={i} total={e.layers.length} />,
+              )}
+            </Fragment>
           ))}
         </ol>
       )}
@@ -192,6 +200,34 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
           </div>
         )
       )}
+    </li>
+  );
+}
+
+/** A variation of a group that is not the one shown: compact, with its own eye (showing it chooses it). */
+function VariantItem({ layer, index, total }: { layer: Layer; index: number; total: number }) {
+  const thumb = useEditor((s) => s.thumbs[layer.id]);
+  return (
+    <li
+      className="history-item variant hidden-layer"
+      data-testid="history-item"
+      data-layer-id={layer.id}
+      data-visible={layer.visible}
+    >
+      <span className="thumb small">{thumb ? <img src={thumb} alt="" draggable={false} /> : <Icon name="image" size={14} />}</span>
+      <span className="muted history-meta">
+        Variation {index + 1} of {total} · hidden
+      </span>
+      <button
+        className="button icon-only small"
+        data-testid="layer-visible"
+        aria-pressed={layer.visible}
+        aria-label={`Show variation ${index + 1}`}
+        title="Show this variation instead (the one shown now is hidden, nothing is deleted)"
+        onClick={() => void store.chooseLayer(layer.id)}
+      >
+        <Icon name={layer.visible ? 'eye' : 'eyeOff'} size={16} />
+      </button>
     </li>
   );
 }

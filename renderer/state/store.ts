@@ -666,16 +666,9 @@ export class EditorStore {
     const project = this.state.project;
     if (!project) return;
     try {
-      const file = await this.api.invoke('export:image', { projectId: project.id, format, quality, layerId });
-      const url = URL.createObjectURL(new Blob([file.data as Uint8Array<ArrayBuffer>], { type: file.mime }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = file.fileName;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      this.set({ dialog: null });
+      // Electron: main's save dialog writes the file; web host: a download.
+      const { saved } = await this.api.saveAs({ projectId: project.id, format, quality, layerId });
+      if (saved) this.set({ dialog: null });
     } catch (e) {
       this.fail(e);
     }

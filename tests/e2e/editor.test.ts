@@ -293,7 +293,8 @@ describe('editor', () => {
   it('runs variations as one group, cycled with the arrow keys and kept', async () => {
     await page.getByTestId('variations-2').click();
     await page.getByTestId('run-edit').click();
-    await waitForHistory(3);
+    // One history-item per layer: the group's shown variation plus a compact item for the other.
+    await waitForHistory(4);
     const group = page.locator('[data-testid=history-item][data-variations="2"]');
     await page.waitForFunction(
       () => document.querySelector('[data-testid=history-item][data-variations="2"]') !== null,

@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { IpcMain } from 'electron';
 import { callNames, type CallName } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
-import { CALL_CHANNEL, DRAG_CHANNEL } from '../../../shared/ipc-channels';
+import { CALL_CHANNEL, DRAG_CHANNEL, SAVE_CHANNEL } from '../../../shared/ipc-channels';
 import type { HandlerTable } from '../../../electron/handlers';
 import { bindIpc, checkSender, projectFromCall } from '../../../electron/shell/ipc';
 import { FakeIpcMain, ipcEvent } from './fakes';
@@ -32,6 +32,7 @@ let ipc: FakeIpcMain;
 let calls: { name: CallName; req: unknown }[];
 let observed: unknown[][];
 let drags: unknown[];
+let saves: unknown[];
 const windowIds = new Set([7]);
 const logs: string[] = [];
 
@@ -40,6 +41,7 @@ beforeEach(() => {
   calls = [];
   observed = [];
   drags = [];
+  saves = [];
   bindIpc({
     ipcMain: ipc as unknown as IpcMain,
     table: recordingTable(calls),
@@ -48,6 +50,10 @@ beforeEach(() => {
     dragOut: async (_e, req) => {
       drags.push(req);
       return { ok: true, value: { ok: true } };
+    },
+    saveAs: async (_e, req) => {
+      saves.push(req);
+      return { ok: true, value: { saved: true } };
     },
     observe: (...a) => void observed.push(a),
   });
@@ -80,9 +86,19 @@ describe('sender checks', () => {
         ok: false,
         error: { code: 'forbidden' },
       });
+      expect(await ipc.invoke(SAVE_CHANNEL, ev, { projectId: 'p1', format: 'png' })).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden' },
+      });
     }
     expect(calls).toEqual([]);
     expect(drags).toEqual([]);
+    expect(saves).toEqual([]);
+    expect(await ipc.invoke(SAVE_CHANNEL, ipcEvent(7), { projectId: 'p1', format: 'tiff' })).toEqual({
+      ok: true,
+      value: { saved: true },
+    });
+    expect(saves).toEqual([{ projectId: 'p1', format: 'tiff' }]);
     expect(logs.some((l) => l.includes('refused'))).toBe(true);
   });
 });
@@ -138,8 +154,8 @@ describe('validation', () => {
     });
   });
 
-  it('has exactly the two channels, and no other channel answers', async () => {
-    expect([...ipc.handlers.keys()].sort()).toEqual([CALL_CHANNEL, DRAG_CHANNEL].sort());
+  it('has exactly the call, drag-out and save-as channels, and no other channel answers', async () => {
+    expect([...ipc.handlers.keys()].sort()).toEqual([CALL_CHANNEL, DRAG_CHANNEL, SAVE_CHANNEL].sort());
     await expect(ipc.invoke('maskroom:exec', ipcEvent(7))).rejects.toThrow(/No handler/);
   });
 });
