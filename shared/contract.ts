@@ -53,19 +53,25 @@ export const MaskPayload = z.discriminatedUnion('kind', [
 ]);
 export type MaskPayload = z.infer<typeof MaskPayload>;
 
-export const jobStates = [
+/** The states of a job still in flight, in the order a job passes through them. */
+export const activeJobStates = [
   'preparing',
   'uploading',
   'queued',
   'processing',
   'downloading',
   'compositing',
-  'done',
-  'failed',
-  'cancelled',
 ] as const;
+export const jobStates = [...activeJobStates, 'done', 'failed', 'cancelled'] as const;
 export const JobState = z.enum(jobStates);
 export type JobState = z.infer<typeof JobState>;
+export type ActiveJobState = (typeof activeJobStates)[number];
+
+const activeJobStateSet: ReadonlySet<JobState> = new Set(activeJobStates);
+/** True while a job is still in flight (not done, failed or cancelled). */
+export function isActiveJobState(state: JobState): state is ActiveJobState {
+  return activeJobStateSet.has(state);
+}
 
 export const WireErrorSchema = z.object({ code: z.enum(errorCodes), message: z.string() });
 

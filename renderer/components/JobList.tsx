@@ -3,7 +3,7 @@
  * words. The variations of one request are one row ("Processing ×3").
  */
 import { useEffect, useState } from 'react';
-import type { JobState } from '../../shared/contract';
+import { activeJobStates, type JobState } from '../../shared/contract';
 import { describeError } from '../state/errors';
 import { isActive, store, useEditor, type TrackedJob } from '../state/store';
 import { Icon } from './Icon';
@@ -19,17 +19,8 @@ const stateWords: Record<JobState, string> = {
   failed: 'Failed',
   cancelled: 'Cancelled',
 };
-const order: JobState[] = [
-  'preparing',
-  'uploading',
-  'queued',
-  'processing',
-  'downloading',
-  'compositing',
-  'failed',
-  'cancelled',
-  'done',
-];
+/** Which state a group's row shows: the earliest still running, else failed, cancelled, done. */
+const order: JobState[] = [...activeJobStates, 'failed', 'cancelled', 'done'];
 
 function useNow(ticking: boolean): number {
   const [now, setNow] = useState(() => performance.now());

@@ -17,7 +17,7 @@ import type {
   Settings,
   SettingsPatch,
 } from '../../shared/contract';
-import { EditParams as EditParamsSchema } from '../../shared/contract';
+import { EditParams as EditParamsSchema, isActiveJobState } from '../../shared/contract';
 import { describeError, localError, type ShownError } from './errors';
 import { cycle, groupLayers } from './history';
 import { nextBrushSize, nextHardness } from './shortcuts';
@@ -97,15 +97,7 @@ export interface EditorState {
   lastRun: RunRequest | null;
 }
 
-const activeStates = new Set<JobStatus['state']>([
-  'preparing',
-  'uploading',
-  'queued',
-  'processing',
-  'downloading',
-  'compositing',
-]);
-export const isActive = (j: JobStatus) => activeStates.has(j.state);
+export const isActive = (j: JobStatus) => isActiveJobState(j.state);
 
 const PHOTO_EXT = /\.(jpe?g|png|tiff?|webp|heic|heif|avif|gif|bmp)$/i;
 const THUMB_SIZE = 160;
