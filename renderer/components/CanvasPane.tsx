@@ -7,6 +7,7 @@ import { EditorCanvas, type EditorCanvasHandle, type MaskInfo } from '../canvas'
 import { store, useEditor } from '../state/store';
 import { ErrorBanner } from './ErrorBanner';
 import { Icon } from './Icon';
+import { RecentProject } from './RecentProject';
 
 export function CanvasPane() {
   const image = useEditor((s) => s.image);
@@ -67,12 +68,12 @@ function EmptyState() {
           <div className="recent-list" data-testid="recent-list">
             <h2>Recent projects</h2>
             {recent.slice(0, 6).map((p) => (
-              <button key={p.id} className="recent-item" onClick={() => void store.openRecent(p.id)}>
-                <span className="menu-item-name">{p.name}</span>
-                <span className="muted">
-                  {p.width}×{p.height} · {p.layerCount} {p.layerCount === 1 ? 'edit' : 'edits'}
-                </span>
-              </button>
+              <RecentProject
+                key={p.id}
+                project={p}
+                className="recent-item"
+                onOpen={() => void store.openRecent(p.id)}
+              />
             ))}
           </div>
         )}

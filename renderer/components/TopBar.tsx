@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { store, useEditor } from '../state/store';
 import { Icon } from './Icon';
+import { RecentProject } from './RecentProject';
 
 export function TopBar() {
   const project = useEditor((s) => s.project);
@@ -50,20 +51,16 @@ export function TopBar() {
         {recentOpen && (
           <div className="menu" role="menu">
             {others.slice(0, 12).map((p) => (
-              <button
+              <RecentProject
                 key={p.id}
+                project={p}
                 role="menuitem"
                 className="menu-item"
-                onClick={() => {
+                onOpen={() => {
                   setRecentOpen(false);
                   void store.openRecent(p.id);
                 }}
-              >
-                <span className="menu-item-name">{p.name}</span>
-                <span className="muted">
-                  {p.width}×{p.height} · {p.layerCount} {p.layerCount === 1 ? 'edit' : 'edits'}
-                </span>
-              </button>
+              />
             ))}
           </div>
         )}
