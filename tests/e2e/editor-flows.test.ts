@@ -5,28 +5,19 @@
  * drag-out as a download, and reopening the project from the recent list after a reload.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { startWebHost, type WebHost } from '../../electron/web-host';
-import { startFakeSegmind, type FakeSegmind } from '../fake-segmind/server';
-import { openBrowser, type BrowserSession } from '../support/browser';
-import { tempDir } from '../support/temp';
+import type { FakeSegmind } from '../fake-segmind/server';
+import { startEditor, waitForHistory, type EditorSession } from './support/editor';
 
 const PHOTO = '../shared/fixtures/photos/coffee.png';
 const REFERENCE = '../shared/fixtures/photos/chelsea.png';
-const OUT = 'test-results';
 
+let editor: EditorSession;
 let fake: FakeSegmind;
-let host: WebHost;
-let browser: BrowserSession;
 let page: Page;
-const lib = tempDir();
-
-async function shot(name: string): Promise<void> {
-  await page.waitForTimeout(150);
-  await page.screenshot({ path: `${OUT}/editor-flows-${name}.png` });
-}
+const shot = (name: string) => editor.shot(name);
 
 async function paintStroke(): Promise<void> {
   const box = await page.getByTestId('stage').boundingBox();
@@ -39,36 +30,13 @@ async function paintStroke(): Promise<void> {
   await page.mouse.up();
 }
 
-async function historyCount(n: number): Promise<void> {
-  await page.waitForFunction((k) => document.querySelectorAll('[data-testid=history-item]').length === k, n, {
-    timeout: 30_000,
-  });
-}
-
 beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
-  fake = await startFakeSegmind({ latencyMs: 3000, credits: 20 });
-  // No SEGMIND_API_KEY: the user has to give one in Settings.
-  host = await startWebHost({
-    libraryDir: lib.dir,
-    env: {
-      MASKROOM_LIBRARY: lib.dir,
-      SEGMIND_API_BASE: fake.apiBase,
-      SEGMIND_STORAGE_BASE: fake.storageBase,
-    },
-  });
-  browser = await openBrowser({ width: 1280, height: 800 });
-  page = browser.page;
-  await page.goto(`${host.url}&canvasDebug=1`);
-  await page.waitForSelector('[data-testid=stage] canvas');
+  // No API key: the user has to give one in Settings.
+  editor = await startEditor({ latencyMs: 3000, credits: 20, withApiKey: false, shotPrefix: 'editor-flows' });
+  ({ fake, page } = editor);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await fake?.close();
-  lib.cleanup();
-});
+afterAll(() => editor?.close());
 
 describe('editor flows', () => {
   it('without a key: says so, takes the key write-only in Settings, then the same edit succeeds', async () => {
@@ -101,7 +69,7 @@ describe('editor flows', () => {
     await expect(page.getByTestId('error').count()).resolves.toBe(0);
     await expect(page.getByTestId('prompt').inputValue()).resolves.toBe('a silver spoon');
     await page.getByTestId('run-edit').click();
-    await historyCount(1);
+    await waitForHistory(page, 1);
   });
 
   it('sends reference images dropped on the tray with the edit', async () => {
@@ -110,7 +78,7 @@ describe('editor flows', () => {
     await shot('03-reference');
     const before = fake.submitted.length;
     await page.getByTestId('run-edit').click();
-    await historyCount(2);
+    await waitForHistory(page, 2);
     const body = fake.submitted[before]?.body as { image_urls?: unknown[] } | undefined;
     expect(body?.image_urls).toHaveLength(2);
     await page.getByRole('button', { name: /Remove chelsea/ }).click();
@@ -139,7 +107,7 @@ describe('editor flows', () => {
     expect(await page.evaluate(() => window.__maskroomCanvas?.stats()?.nonZero)).toBe(mask);
     await expect(page.getByTestId('prompt').inputValue()).resolves.toBe('a silver spoon');
     await page.waitForTimeout(3500); // the cancelled job must not turn into a layer later
-    await historyCount(2);
+    await waitForHistory(page, 2);
   });
 
   it('shows an earlier layer on request and comes back to the current image', async () => {
@@ -171,7 +139,7 @@ describe('editor flows', () => {
       page.waitForEvent('download'),
       page.getByTestId('drag-out').click(),
     ]);
-    const file = `${lib.dir}/dragged-out`;
+    const file = `${editor.libraryDir}/dragged-out`;
     await download.saveAs(file);
     const meta = await sharp(readFileSync(file)).metadata();
     const project = await page.evaluate(async () => (await window.maskroom.invoke('projects:list', {}))[0]);
@@ -197,7 +165,7 @@ describe('editor flows', () => {
     await shot('07-recent');
     await page.locator('[data-testid=recent-list] .recent-item').first().click();
     await page.waitForFunction(() => window.__maskroomCanvas?.ready() === true, null, { timeout: 20_000 });
-    await historyCount(2);
+    await waitForHistory(page, 2);
     await page.waitForSelector('[data-testid=history-item] .thumb img');
     await shot('08-reopened');
   });

@@ -6,30 +6,21 @@
  * Screenshots of each state go to test-results/editor-*.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { startWebHost, type WebHost } from '../../electron/web-host';
-import { startFakeSegmind, type FakeSegmind } from '../fake-segmind/server';
-import { openBrowser, type BrowserSession } from '../support/browser';
-import { tempDir } from '../support/temp';
+import type { FakeSegmind } from '../fake-segmind/server';
+import { startEditor, waitForHistory, type EditorSession } from './support/editor';
 import type { CanvasDebugStats } from '../../renderer/canvas/debug';
 
 const PHOTO = '../shared/fixtures/photos/astronaut.png';
-const OUT = 'test-results';
 
+let editor: EditorSession;
 let fake: FakeSegmind;
-let host: WebHost;
-let browser: BrowserSession;
 let page: Page;
-const lib = tempDir();
+const shot = (name: string) => editor.shot(name);
 
 type MaskStats = CanvasDebugStats;
-
-async function shot(name: string): Promise<void> {
-  await page.waitForTimeout(150); // let the canvas draw its next frame
-  await page.screenshot({ path: `${OUT}/editor-${name}.png` });
-}
 
 function maskStats(): Promise<MaskStats | null> {
   return page.evaluate(() => window.__maskroomCanvas?.stats() ?? null);
@@ -66,38 +57,12 @@ function meanDiff(a: Buffer, b: Buffer): number {
   return sum / a.length;
 }
 
-async function waitForHistory(count: number): Promise<void> {
-  await page.waitForFunction(
-    (n) => document.querySelectorAll('[data-testid=history-item]').length === n,
-    count,
-    { timeout: 30_000 },
-  );
-}
-
 beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
-  fake = await startFakeSegmind({ latencyMs: 2500, credits: 50 });
-  host = await startWebHost({
-    libraryDir: lib.dir,
-    env: {
-      MASKROOM_LIBRARY: lib.dir,
-      SEGMIND_API_BASE: fake.apiBase,
-      SEGMIND_STORAGE_BASE: fake.storageBase,
-      SEGMIND_API_KEY: fake.apiKey,
-    },
-  });
-  browser = await openBrowser({ width: 1280, height: 800 });
-  page = browser.page;
-  await page.goto(`${host.url}&canvasDebug=1`);
-  await page.waitForSelector('[data-testid=stage] canvas');
+  editor = await startEditor({ latencyMs: 2500, credits: 50, withApiKey: true, shotPrefix: 'editor' });
+  ({ fake, page } = editor);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await fake?.close();
-  lib.cleanup();
-});
+afterAll(() => editor?.close());
 
 describe('editor', () => {
   it('opens a photo fitted in the window, with an empty history', async () => {
@@ -190,7 +155,7 @@ describe('editor', () => {
     );
     await shot('05-running');
     await expect(page.getByTestId('cancel-edit').isEnabled()).resolves.toBe(true);
-    await waitForHistory(1);
+    await waitForHistory(page, 1);
     await page.waitForFunction(
       () => document.querySelector('[data-testid=job]')?.getAttribute('data-state') === 'done',
     );
@@ -249,7 +214,7 @@ describe('editor', () => {
       page.waitForEvent('download'),
       page.getByTestId('export-save').click(),
     ]);
-    const file = `${lib.dir}/exported.png`;
+    const file = `${editor.libraryDir}/exported.png`;
     await download.saveAs(file);
     const meta = await sharp(readFileSync(file)).metadata();
     expect(meta).toMatchObject({ format: 'png', width: 512, height: 512 });
@@ -267,7 +232,7 @@ describe('editor', () => {
     await shot('11-error-401');
     expect((await maskStats())?.nonZero).toBe(mask?.nonZero);
     await expect(page.getByTestId('prompt').inputValue()).resolves.toBe('a red balloon');
-    await waitForHistory(1);
+    await waitForHistory(page, 1);
     await page.getByRole('button', { name: 'Dismiss' }).first().click();
   });
 
@@ -287,14 +252,14 @@ describe('editor', () => {
     // Simply retry: the same mask and prompt now succeed.
     await page.getByRole('button', { name: 'Dismiss' }).first().click();
     await page.getByTestId('run-edit').click();
-    await waitForHistory(2);
+    await waitForHistory(page, 2);
   });
 
   it('runs variations as one group, cycled with the arrow keys and kept', async () => {
     await page.getByTestId('variations-2').click();
     await page.getByTestId('run-edit').click();
     // One history-item per layer: the group's shown variation plus a compact item for the other.
-    await waitForHistory(4);
+    await waitForHistory(page, 4);
     const group = page.locator('[data-testid=history-item][data-variations="2"]');
     await page.waitForFunction(
       () => document.querySelector('[data-testid=history-item][data-variations="2"]') !== null,
@@ -317,7 +282,7 @@ describe('editor', () => {
     const count = await page.getByTestId('history-item').count();
     const submitted = fake.submitted.length;
     await page.getByTestId('history-item').last().getByTestId('rerun-layer').click();
-    await waitForHistory(count + 1);
+    await waitForHistory(page, count + 1);
     expect(fake.submitted.length).toBe(submitted + 1);
     expect(fake.submitted.at(-1)?.body.prompt).toBe('a red balloon');
   });
@@ -328,7 +293,7 @@ describe('editor', () => {
     await last.getByTestId('delete-layer').click();
     await shot('14-confirm-delete');
     await last.getByTestId('confirm-delete').click();
-    await waitForHistory(count - 1);
+    await waitForHistory(page, count - 1);
   });
 
   it('is legible at 2560x1440 too', async () => {
