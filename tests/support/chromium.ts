@@ -1,7 +1,7 @@
 /**
  * Finds the Chromium that browser tests drive: CHROMIUM_PATH, else Debian's /usr/bin/chromium, else (as
  * root) installs Debian's chromium package with apt-get, else a clear error. Never downloads a browser build
- * of its own (`npx playwright install` cannot work on these machines).
+ * of its own (Playwright's browser download cannot work on these machines).
  */
 import { accessSync, constants, mkdtempSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
