@@ -5,7 +5,16 @@ import { startFakeSegmind, type FakeSegmind } from '../../fake-segmind/server';
 import { ProjectStore, MANIFEST_FILE } from '../../../electron/services/history';
 import { loadPhoto } from '../../../electron/services/imaging';
 import { HELP } from '../../../electron/cli';
-import { dilate, envFor, fixturePath, readMask, runCli, tempDir, writeEllipseMask } from './helpers';
+import {
+  dilate,
+  envFor,
+  fixturePath,
+  readMask,
+  runCli,
+  tempDir,
+  writeEllipseMask,
+  type CliRun,
+} from './helpers';
 
 let fake: FakeSegmind;
 let work: string;
@@ -22,6 +31,26 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake?.close();
 });
+
+/** `maskroom edit` that creates a project at `dir` from PHOTO: one low-quality edit inside mask A. */
+function createProject(dir: string, env: Record<string, string>): Promise<CliRun> {
+  return runCli(
+    [
+      'edit',
+      '--project',
+      dir,
+      '--image',
+      PHOTO,
+      '--mask',
+      path.join(work, 'mask-a.png'),
+      '--prompt',
+      'x',
+      '--quality',
+      'low',
+    ],
+    { env },
+  );
+}
 
 interface HistoryJson {
   width: number;
@@ -182,22 +211,7 @@ describe('maskroom CLI end to end (fake Segmind)', () => {
   it('fails with exit 1 and one line on stderr, leaving the project unchanged', async () => {
     const dir = path.join(work, 'fail');
     const env = envFor(fake);
-    const ok = await runCli(
-      [
-        'edit',
-        '--project',
-        dir,
-        '--image',
-        PHOTO,
-        '--mask',
-        path.join(work, 'mask-a.png'),
-        '--prompt',
-        'x',
-        '--quality',
-        'low',
-      ],
-      { env },
-    );
+    const ok = await createProject(dir, env);
     expect(ok.code).toBe(0);
     const before = await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8');
     fake.setFault({ name: '422', endpoint: 'status', reason: 'moderation_blocked' });
@@ -271,26 +285,7 @@ describe('maskroom CLI end to end (fake Segmind)', () => {
   it('reports a corrupt or newer project clearly and never touches the photo', async () => {
     const dir = path.join(work, 'corrupt');
     const env = envFor(fake);
-    expect(
-      (
-        await runCli(
-          [
-            'edit',
-            '--project',
-            dir,
-            '--image',
-            PHOTO,
-            '--mask',
-            path.join(work, 'mask-a.png'),
-            '--prompt',
-            'x',
-            '--quality',
-            'low',
-          ],
-          { env },
-        )
-      ).code,
-    ).toBe(0);
+    expect((await createProject(dir, env)).code).toBe(0);
     const manifest = path.join(dir, MANIFEST_FILE);
     const good = await fs.readFile(manifest, 'utf8');
     await fs.writeFile(manifest, good.slice(0, 100));
@@ -317,26 +312,7 @@ describe('maskroom CLI end to end (fake Segmind)', () => {
   it('tells a second process that the project is in use', async () => {
     const dir = path.join(work, 'locked');
     const env = envFor(fake);
-    expect(
-      (
-        await runCli(
-          [
-            'edit',
-            '--project',
-            dir,
-            '--image',
-            PHOTO,
-            '--mask',
-            path.join(work, 'mask-a.png'),
-            '--prompt',
-            'x',
-            '--quality',
-            'low',
-          ],
-          { env },
-        )
-      ).code,
-    ).toBe(0);
+    expect((await createProject(dir, env)).code).toBe(0);
     const holder = await ProjectStore.open(dir);
     try {
       const r = await runCli(

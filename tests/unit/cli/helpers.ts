@@ -4,16 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { FakeSegmind } from '../../fake-segmind/server';
+import { ellipseMaskPng, fixturesDir } from '../../support/fixtures';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const bin = path.join(repoRoot, 'bin/maskroom.mjs');
 
-/** The shared fixture photos: ../shared/fixtures/photos from the repo root, or MASKROOM_FIXTURES. */
+/** A shared fixture photo: in ../shared/fixtures/photos from the repo root, or MASKROOM_FIXTURES. */
 export function fixturePath(name: string): string {
-  return path.join(
-    process.env.MASKROOM_FIXTURES || path.resolve(repoRoot, '../shared/fixtures/photos'),
-    name,
-  );
+  return path.join(fixturesDir(), name);
 }
 
 export interface CliRun {
@@ -89,8 +87,7 @@ export async function writeEllipseMask(
   rx: number,
   ry: number,
 ): Promise<string> {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="100%" height="100%" fill="black"/><ellipse cx="${cx}" cy="${cy}" rx="${rx}" ry="${ry}" fill="white"/></svg>`;
-  await sharp(Buffer.from(svg)).greyscale().png().toFile(file);
+  await fs.writeFile(file, await ellipseMaskPng(w, h, cx, cy, rx, ry));
   return file;
 }
 

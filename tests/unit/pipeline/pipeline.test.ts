@@ -6,7 +6,7 @@ import { EditParams } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import { ProjectStore, JOURNAL_DIR } from '../../../electron/services/history';
 import { ProjectSession, runEdit, resumeJob } from '../../../electron/services/pipeline';
-import { loadPhoto, maskFromFile, photoCacheStats } from '../../../electron/services/imaging';
+import { loadPhoto, maskFromFile, photoCacheStats, type Mask } from '../../../electron/services/imaging';
 import type { EditApi } from '../../../electron/services/edit-api/types';
 import { ellipseMask, fixture } from './fixtures';
 import { fakeApi } from './fake-api';
@@ -32,6 +32,12 @@ async function setup() {
 }
 
 const params = EditParams.parse({ quality: 'low' });
+/** An edit of `prompt` inside `mask`, with the usual options: feather 2, colour matching, no references. */
+function job(prompt: string, mask: Mask) {
+  return { prompt, params, feather: 2, colorMatch: true, mask, references: [] };
+}
+/** How edits reach `api`: inputs uploaded, result polled. */
+const deps = (api: EditApi) => ({ api, transport: 'upload' as const, mode: 'async' as const });
 
 describe('pipeline', () => {
   it('turns photo + mask + prompt into a layer, changing only pixels inside the mask', async () => {
@@ -80,18 +86,9 @@ describe('pipeline', () => {
     const { store, session, mask } = await setup();
     const a = fakeApi({ delayMs: 80, colour: [0, 200, 0] });
     const b = fakeApi({ delayMs: 10, colour: [0, 0, 200] });
-    const deps = (api: EditApi) => ({ api, transport: 'upload' as const, mode: 'async' as const });
     const [la, lb] = await Promise.all([
-      runEdit(
-        session,
-        { prompt: 'slow', params, feather: 2, colorMatch: true, mask, references: [] },
-        deps(a.api),
-      ),
-      runEdit(
-        session,
-        { prompt: 'fast', params, feather: 2, colorMatch: true, mask, references: [] },
-        deps(b.api),
-      ),
+      runEdit(session, job('slow', mask), deps(a.api)),
+      runEdit(session, job('fast', mask), deps(b.api)),
     ]);
     // Appended in completion order.
     expect(store.layers().map((l) => l.id)).toEqual([lb.id, la.id]);
@@ -107,13 +104,7 @@ describe('pipeline', () => {
     const { store, session, mask } = await setup();
     const { api } = fakeApi({ fail: new AppError('no-credits', 'You are out of credits; top up.') });
     const before = store.snapshot();
-    await expect(
-      runEdit(
-        session,
-        { prompt: 'x', params, feather: 2, colorMatch: true, mask, references: [] },
-        { api, transport: 'upload', mode: 'async' },
-      ),
-    ).rejects.toMatchObject({
+    await expect(runEdit(session, job('x', mask), deps(api))).rejects.toMatchObject({
       code: 'no-credits',
     });
     expect(store.snapshot()).toEqual(before);
@@ -126,20 +117,14 @@ describe('pipeline', () => {
     const { api } = fakeApi({
       failAfterId: new AppError('timeout', 'The service took too long; resume later.'),
     });
-    await expect(
-      runEdit(
-        session,
-        { prompt: 'later', params, feather: 2, colorMatch: true, mask, references: [] },
-        { api, transport: 'upload', mode: 'async' },
-      ),
-    ).rejects.toMatchObject({
+    await expect(runEdit(session, job('later', mask), deps(api))).rejects.toMatchObject({
       code: 'timeout',
     });
     expect(store.layers()).toHaveLength(0);
     const pending = await store.pendingJobs();
     expect(pending.map((p) => p.requestId)).toEqual(['req1']);
     const ok = fakeApi();
-    const layer = await resumeJob(session, pending[0]!, { api: ok.api, transport: 'upload', mode: 'async' });
+    const layer = await resumeJob(session, pending[0]!, deps(ok.api));
     expect(layer).toMatchObject({ id: pending[0]!.layerId, prompt: 'later', requestId: 'req1' });
     expect(await store.pendingJobs()).toEqual([]);
     await session.close();
@@ -148,14 +133,7 @@ describe('pipeline', () => {
   it('resume keeps the journal on a passing failure and drops it on a definitive one', async () => {
     const { store, session, mask } = await setup();
     const { api } = fakeApi({ failAfterId: new AppError('offline', 'Offline.') });
-    const deps = (a: EditApi) => ({ api: a, transport: 'upload' as const, mode: 'async' as const });
-    await expect(
-      runEdit(
-        session,
-        { prompt: 'p', params, feather: 2, colorMatch: true, mask, references: [] },
-        deps(api),
-      ),
-    ).rejects.toMatchObject({ code: 'offline' });
+    await expect(runEdit(session, job('p', mask), deps(api))).rejects.toMatchObject({ code: 'offline' });
     const [entry] = await store.pendingJobs();
     const failing = (err: AppError): EditApi => ({
       edit: () => Promise.reject(err),
@@ -177,13 +155,7 @@ describe('pipeline', () => {
     const { session } = await setup();
     const { api, calls } = fakeApi();
     const mask = { width: 10, height: 10, data: new Uint8Array(100).fill(255) };
-    await expect(
-      runEdit(
-        session,
-        { prompt: 'x', params, feather: 2, colorMatch: true, mask, references: [] },
-        { api, transport: 'upload', mode: 'async' },
-      ),
-    ).rejects.toMatchObject({
+    await expect(runEdit(session, job('x', mask), deps(api))).rejects.toMatchObject({
       code: 'invalid-input',
     });
     expect(calls).toHaveLength(0);
@@ -194,10 +166,9 @@ describe('pipeline', () => {
 describe('flattened image cache on disk', () => {
   it('is used when it matches the visible stack (or a prefix of it), ignored otherwise, and never changes the result', async () => {
     const { dir, store, session, mask } = await setup();
-    const deps = { api: fakeApi().api, transport: 'upload' as const, mode: 'async' as const };
-    const job = (prompt: string) => ({ prompt, params, feather: 2, colorMatch: true, mask, references: [] });
-    const l1 = await runEdit(session, job('one'), deps);
-    await runEdit(session, job('two'), deps);
+    const api = fakeApi().api;
+    const l1 = await runEdit(session, job('one', mask), deps(api));
+    await runEdit(session, job('two', mask), deps(api));
     const s1 = new ProjectSession(store, { diskCacheMinLayers: 1 });
     expect(await s1.persistCache()).toBe(true);
     expect(await s1.persistCache()).toBe(false); // already current
@@ -215,7 +186,7 @@ describe('flattened image cache on disk', () => {
     expect(Buffer.from((await s2.current()).pixels).equals(truth)).toBe(true);
     expect(loads()).toBe(before); // the original was not even decoded
     // A third layer on top: the cache is a prefix, only the new patch is applied.
-    await runEdit(s2, job('three'), deps);
+    await runEdit(s2, job('three', mask), deps(api));
     const withThree = Buffer.from((await s2.current()).pixels);
     await s2.store.close();
     s2 = await fresh();
