@@ -5,6 +5,7 @@ import { isActive, store, useEditor } from '../state/store';
 import { isMac } from '../state/shortcuts';
 import { Icon } from './Icon';
 import { JobList } from './JobList';
+import { ParamSelect } from './ParamSelect';
 
 export function PromptPanel() {
   const prompt = useEditor((s) => s.prompt);
@@ -239,25 +240,4 @@ function Advanced() {
 function clampInt(raw: string, min: number, max: number, fallback: number): number {
   const n = Math.round(Number(raw));
   return Number.isFinite(n) && raw.trim() !== '' ? Math.max(min, Math.min(max, n)) : fallback;
-}
-
-function ParamSelect<T extends string>(p: {
-  label: string;
-  value: T;
-  options: readonly T[];
-  onChange: (v: T) => void;
-  testid: string;
-}) {
-  return (
-    <label className="param">
-      <span>{p.label}</span>
-      <select value={p.value} data-testid={p.testid} onChange={(e) => p.onChange(e.target.value as T)}>
-        {p.options.map((o) => (
-          <option key={o} value={o}>
-            {o}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
 }

@@ -7,6 +7,7 @@ import { apiSizes, type EditParams, type Settings, type SettingsPatch } from '..
 import { store, useEditor } from '../state/store';
 import { Dialog } from './Dialog';
 import { Icon } from './Icon';
+import { ParamSelect } from './ParamSelect';
 
 const storageWords: Record<Settings['keyStorage'], string> = {
   encrypted: 'A key is set, stored encrypted by your operating system.',
@@ -171,25 +172,25 @@ function PrefsForm({ settings }: { settings: Settings }) {
       <section className="settings-section">
         <h2>Default edit parameters</h2>
         <div className="settings-grid three">
-          <Select
+          <ParamSelect
             label="Size"
             value={draft.defaults.size}
             options={['auto', ...apiSizes]}
             onChange={(v) => setDefault({ size: v })}
           />
-          <Select
+          <ParamSelect
             label="Quality"
             value={draft.defaults.quality}
             options={['low', 'medium', 'high', 'auto'] as const}
             onChange={(v) => setDefault({ quality: v })}
           />
-          <Select
+          <ParamSelect
             label="Background"
             value={draft.defaults.background}
             options={['opaque', 'transparent'] as const}
             onChange={(v) => setDefault({ background: v })}
           />
-          <Select
+          <ParamSelect
             label="Format"
             value={draft.defaults.outputFormat}
             options={['png', 'jpeg', 'webp'] as const}
@@ -209,7 +210,7 @@ function PrefsForm({ settings }: { settings: Settings }) {
               }
             />
           </label>
-          <Select
+          <ParamSelect
             label="Moderation"
             value={draft.defaults.moderation}
             options={['auto', 'low'] as const}
@@ -259,25 +260,5 @@ function PrefsForm({ settings }: { settings: Settings }) {
         </button>
       </div>
     </form>
-  );
-}
-
-function Select<T extends string>(p: {
-  label: string;
-  value: T;
-  options: readonly T[];
-  onChange: (v: T) => void;
-}) {
-  return (
-    <label className="param">
-      <span>{p.label}</span>
-      <select value={p.value} onChange={(e) => p.onChange(e.target.value as T)}>
-        {p.options.map((o) => (
-          <option key={o} value={o}>
-            {o}
-          </option>
-        ))}
-      </select>
-    </label>
   );
 }
