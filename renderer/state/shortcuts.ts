@@ -25,7 +25,9 @@ export interface Shortcut {
   label: string;
 }
 
-export const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
+// Read through globalThis, typed here: this module is also loaded (and type-checked) in Node by the unit tests.
+const platform = (globalThis as { navigator?: { platform?: string } }).navigator?.platform ?? '';
+export const isMac = /Mac|iPhone|iPad/.test(platform);
 const mod = isMac ? '⌘' : 'Ctrl';
 
 export const shortcuts: Shortcut[] = [
