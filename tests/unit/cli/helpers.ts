@@ -80,14 +80,9 @@ export async function tempDir(prefix = 'maskroom-cli-'): Promise<string> {
 /** A soft-edged white ellipse on black, written as a PNG of the photo's size. */
 export async function writeEllipseMask(
   file: string,
-  w: number,
-  h: number,
-  cx: number,
-  cy: number,
-  rx: number,
-  ry: number,
+  ...ellipse: Parameters<typeof ellipseMaskPng>
 ): Promise<string> {
-  await fs.writeFile(file, await ellipseMaskPng(w, h, cx, cy, rx, ry));
+  await fs.writeFile(file, await ellipseMaskPng(...ellipse));
   return file;
 }
 

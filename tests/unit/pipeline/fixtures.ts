@@ -8,12 +8,7 @@ export async function fixture(name: string): Promise<Uint8Array<ArrayBuffer>> {
 
 /** A white ellipse on black of the given size (a soft-edged mask PNG, luminance = change). */
 export async function ellipseMask(
-  w: number,
-  h: number,
-  cx: number,
-  cy: number,
-  rx: number,
-  ry: number,
+  ...ellipse: Parameters<typeof ellipseMaskPng>
 ): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await ellipseMaskPng(w, h, cx, cy, rx, ry));
+  return new Uint8Array(await ellipseMaskPng(...ellipse));
 }
