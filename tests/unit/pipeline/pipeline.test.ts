@@ -84,12 +84,18 @@ describe('pipeline', () => {
 
   it('caches the flattened image and runs two edits at once without losing either', async () => {
     const { store, session, mask } = await setup();
-    const a = fakeApi({ delayMs: 80, colour: [0, 200, 0] });
-    const b = fakeApi({ delayMs: 10, colour: [0, 0, 200] });
-    const [la, lb] = await Promise.all([
-      runEdit(session, job('slow', mask), deps(a.api)),
-      runEdit(session, job('fast', mask), deps(b.api)),
-    ]);
+    // Both are in flight at once: the fast answer waits until the slow edit has reached the service, and
+    // the slow answer until the fast one is a layer, so the completion order is fixed whatever the load.
+    let slowSent!: (v: unknown) => void;
+    let fastDone!: (v: unknown) => void;
+    const afterSlowSent = new Promise((r) => (slowSent = r));
+    const afterFast = new Promise((r) => (fastDone = r));
+    const a = fakeApi({ gate: afterFast, onEdit: () => slowSent(undefined), colour: [0, 200, 0] });
+    const b = fakeApi({ gate: afterSlowSent, colour: [0, 0, 200] });
+    const slow = runEdit(session, job('slow', mask), deps(a.api));
+    const lb = await runEdit(session, job('fast', mask), deps(b.api));
+    fastDone(undefined);
+    const la = await slow;
     // Appended in completion order.
     expect(store.layers().map((l) => l.id)).toEqual([lb.id, la.id]);
     const c1 = await session.current();
