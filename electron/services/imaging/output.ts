@@ -30,7 +30,7 @@ function taggedPng(image: Photo, level: number): Uint8Array {
 
 export async function exportImage(image: Photo, opts: ExportOptions): Promise<Uint8Array> {
   if (opts.format === 'png') return taggedPng(image, 6);
-  // sharp writes TIFF at 8 bit only: our writer keeps 16 bit and the profile, exactly (EXIF is not written).
+  // sharp writes TIFF at 8 bit only and no EXIF: our writer keeps 16 bit, the profile and the EXIF tags.
   if (opts.format === 'tiff') return encodeTiff(image);
   const q = Math.min(100, Math.max(1, Math.round(opts.quality ?? 92)));
   // Pixels stay in the photo's profile (ignoreIcc: no conversion) and that profile is attached again.

@@ -1,8 +1,18 @@
 /**
- * A baseline TIFF writer (8 or 16 bit, RGB/RGBA, deflate + horizontal predictor, ICC profile tag).
+ * A baseline TIFF writer (8 or 16 bit, RGB/RGBA, deflate + horizontal predictor, ICC profile tag, EXIF:
+ * IFD0's descriptive tags plus Exif, GPS and Interop sub-IFDs, relocated from the original's block).
  * Ours because sharp's TIFF output is always 8 bit; a 16-bit original must export as 16 bit.
  */
 import zlib from 'node:zlib';
+import {
+  TAG_EXIF_IFD,
+  TAG_GPS_IFD,
+  TAG_INTEROP_IFD,
+  TAG_ORIENTATION,
+  exifForTiff,
+  type ExifForTiff,
+  type TiffEntry,
+} from './exif';
 
 export interface TiffInput {
   width: number;
@@ -11,7 +21,16 @@ export interface TiffInput {
   depth: 8 | 16;
   pixels: Uint8Array | Uint16Array;
   icc?: Uint8Array | null;
+  /** The original's EXIF block (as sharp gives it): its tags are written into the TIFF, orientation 1. */
+  exif?: Uint8Array | null;
 }
+
+/** An IFD entry: SHORT, LONG or RATIONAL numbers (a rational is two LONGs), or bytes written as they are. */
+type Entry = { tag: number; type: number; count: number; value: number[] | Uint8Array };
+const SHORT = 3;
+const LONG = 4;
+const RATIONAL = 5;
+const UNDEFINED = 7;
 
 export function encodeTiff(img: TiffInput): Uint8Array {
   const { width, height, channels, depth, pixels } = img;
@@ -35,11 +54,7 @@ export function encodeTiff(img: TiffInput): Uint8Array {
     }
     strips.push(zlib.deflateSync(buf, { level: 6 }));
   }
-  // Layout: header, pixel strips, then out-of-line values, then the IFD.
-  type Entry = { tag: number; type: number; count: number; value: number[] | Uint8Array };
-  const SHORT = 3;
-  const LONG = 4;
-  const UNDEFINED = 7;
+  const meta = img.exif ? safeExifForTiff(img.exif) : null;
   const entries: Entry[] = [
     { tag: 256, type: LONG, count: 1, value: [width] },
     { tag: 257, type: LONG, count: 1, value: [height] },
@@ -56,8 +71,32 @@ export function encodeTiff(img: TiffInput): Uint8Array {
   if (channels === 4) entries.push({ tag: 338, type: SHORT, count: 1, value: [2] }); // unassociated alpha
   entries.push({ tag: 339, type: SHORT, count: channels, value: new Array<number>(channels).fill(1) });
   if (img.icc) entries.push({ tag: 34675, type: UNDEFINED, count: img.icc.length, value: img.icc });
-  entries.sort((a, b) => a.tag - b.tag);
+  entries.push(...resolution(meta?.resolution ?? []));
 
+  // EXIF: IFD0's descriptive tags join ours (ours win), Orientation is 1 (the pixels are upright), and the
+  // Exif / GPS / Interop IFDs are written as sub-IFDs, their pointers filled in once the layout is known.
+  const sub: { exif: Entry[]; gps: Entry[]; interop: Entry[] } = { exif: [], gps: [], interop: [] };
+  const pointers: { entry: Entry; ifd: keyof typeof sub }[] = [];
+  if (meta) {
+    const owned = new Set(entries.map((e) => e.tag));
+    for (const e of meta.ifd0) if (!owned.has(e.tag)) entries.push(fromExif(e));
+    entries.push({ tag: TAG_ORIENTATION, type: SHORT, count: 1, value: [1] });
+    sub.exif = meta.exif.map(fromExif);
+    sub.gps = meta.gps.map(fromExif);
+    sub.interop = meta.interop.map(fromExif);
+    const link = (list: Entry[], tag: number, ifd: keyof typeof sub) => {
+      if (!sub[ifd].length) return;
+      const entry: Entry = { tag, type: LONG, count: 1, value: [0] };
+      list.push(entry);
+      pointers.push({ entry, ifd });
+    };
+    link(sub.exif, TAG_INTEROP_IFD, 'interop');
+    link(entries, TAG_EXIF_IFD, 'exif');
+    link(entries, TAG_GPS_IFD, 'gps');
+  }
+
+  // Layout: header, pixel strips, IFD0, then the sub-IFDs; each IFD is its table followed by its
+  // out-of-line values, everything on even offsets.
   let off = 8;
   const stripOffsets: number[] = [];
   for (const s of strips) {
@@ -65,44 +104,103 @@ export function encodeTiff(img: TiffInput): Uint8Array {
     off += s.length;
   }
   entries.find((e) => e.tag === 273)!.value = stripOffsets;
-  const size = (e: Entry) => e.count * (e.type === SHORT ? 2 : e.type === LONG ? 4 : 1);
-  const extOffsets = new Map<Entry, number>();
-  for (const e of entries) {
-    if (size(e) > 4) {
-      if (off % 2) off++;
-      extOffsets.set(e, off);
-      off += size(e);
-    }
-  }
-  if (off % 2) off++;
-  const ifd = off;
-  const total = ifd + 2 + entries.length * 12 + 4;
-  const out = new Uint8Array(total);
+  const blocks: { entries: Entry[]; at: number }[] = [];
+  const place = (list: Entry[]) => {
+    list.sort((a, b) => a.tag - b.tag);
+    if (off % 2) off++;
+    blocks.push({ entries: list, at: off });
+    off += blockSize(list);
+    return blocks[blocks.length - 1]!.at;
+  };
+  const ifd = place(entries);
+  const at = { exif: 0, gps: 0, interop: 0 };
+  for (const k of ['exif', 'gps', 'interop'] as const) if (sub[k].length) at[k] = place(sub[k]);
+  for (const p of pointers) p.entry.value = [at[p.ifd]];
+
+  const out = new Uint8Array(off);
   const dv = new DataView(out.buffer);
   out.set([0x49, 0x49]);
   dv.setUint16(2, 42, true);
   dv.setUint32(4, ifd, true);
   for (let i = 0; i < strips.length; i++) out.set(strips[i]!, stripOffsets[i]!);
-  const writeValues = (e: Entry, at: number) => {
-    if (e.value instanceof Uint8Array) out.set(e.value, at);
+  for (const b of blocks) writeIfd(out, dv, b.entries, b.at);
+  return out;
+}
+
+/** An EXIF entry as ours: its bytes are already little endian and are written as they are. */
+function fromExif(e: TiffEntry): Entry {
+  return { tag: e.tag, type: e.type, count: e.count, value: e.bytes };
+}
+
+/** EXIF never fails an export: whatever cannot be read is left out. */
+function safeExifForTiff(exif: Uint8Array): ExifForTiff | null {
+  try {
+    return exifForTiff(exif);
+  } catch {
+    return null;
+  }
+}
+
+/** XResolution, YResolution, ResolutionUnit (baseline-required): the original's when well formed, else 72 dpi. */
+function resolution(found: TiffEntry[]): Entry[] {
+  const get = (tag: number, type: number, bytes: number) =>
+    found.find((e) => e.tag === tag && e.type === type && e.count === 1 && e.bytes.length === bytes);
+  const rational = (e: TiffEntry | undefined) => {
+    if (!e) return null;
+    const dv = new DataView(e.bytes.buffer, e.bytes.byteOffset, 8);
+    const num = dv.getUint32(0, true);
+    const den = dv.getUint32(4, true);
+    return num > 0 && den > 0 ? [num, den] : null;
+  };
+  const x = rational(get(282, RATIONAL, 8));
+  const y = rational(get(283, RATIONAL, 8));
+  const unitEntry = get(296, SHORT, 2);
+  const unit = unitEntry ? unitEntry.bytes[0]! | (unitEntry.bytes[1]! << 8) : 2;
+  const ok = x && y && unit >= 1 && unit <= 3;
+  return [
+    { tag: 282, type: RATIONAL, count: 1, value: ok ? x : [72, 1] },
+    { tag: 283, type: RATIONAL, count: 1, value: ok ? y : [72, 1] },
+    { tag: 296, type: SHORT, count: 1, value: [ok ? unit : 2] },
+  ];
+}
+
+function valueSize(e: Entry): number {
+  if (e.value instanceof Uint8Array) return e.value.length;
+  return e.count * (e.type === SHORT ? 2 : e.type === RATIONAL ? 8 : 4);
+}
+
+/** Bytes of an IFD: count, 12-byte entries, next-IFD offset, then values over 4 bytes (each padded to even). */
+function blockSize(entries: Entry[]): number {
+  let n = 2 + entries.length * 12 + 4;
+  for (const e of entries) {
+    const s = valueSize(e);
+    if (s > 4) n += s + (s % 2);
+  }
+  return n;
+}
+
+function writeIfd(out: Uint8Array, dv: DataView, entries: Entry[], at: number): void {
+  const writeValues = (e: Entry, to: number) => {
+    if (e.value instanceof Uint8Array) out.set(e.value, to);
     else
       e.value.forEach((v, i) => {
-        if (e.type === SHORT) dv.setUint16(at + i * 2, v, true);
-        else dv.setUint32(at + i * 4, v, true);
+        if (e.type === SHORT) dv.setUint16(to + i * 2, v, true);
+        else dv.setUint32(to + i * 4, v, true);
       });
   };
-  dv.setUint16(ifd, entries.length, true);
+  dv.setUint16(at, entries.length, true);
+  let ext = at + 2 + entries.length * 12 + 4;
   entries.forEach((e, i) => {
-    const p = ifd + 2 + i * 12;
+    const p = at + 2 + i * 12;
     dv.setUint16(p, e.tag, true);
     dv.setUint16(p + 2, e.type, true);
     dv.setUint32(p + 4, e.count, true);
-    const ext = extOffsets.get(e);
-    if (ext !== undefined) {
+    const s = valueSize(e);
+    if (s > 4) {
       dv.setUint32(p + 8, ext, true);
       writeValues(e, ext);
+      ext += s + (s % 2);
     } else writeValues(e, p + 8);
   });
-  dv.setUint32(ifd + 2 + entries.length * 12, 0, true);
-  return out;
+  dv.setUint32(at + 2 + entries.length * 12, 0, true); // no next IFD
 }
