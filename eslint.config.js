@@ -30,7 +30,7 @@ export default tseslint.config(
   {
     files: [
       'electron/**/*.ts',
-      'tests/**/*.ts',
+      'tests/**/*.{ts,mjs}',
       'bench/**/*.ts',
       'scripts/**/*.ts',
       'bin/**/*.mjs',
