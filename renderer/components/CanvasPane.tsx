@@ -63,7 +63,7 @@ function EmptyState() {
       <div className="empty-card">
         <Icon name="imagePlus" size={40} />
         <p className="empty-title">{opening ? `Opening ${opening}…` : 'Drop a photo here'}</p>
-        <p className="muted">JPEG, PNG, TIFF, WebP or HEIC, at full resolution. Or choose Open photo.</p>
+        <p className="muted">JPEG, PNG, TIFF, WebP or AVIF, at full resolution. Or choose Open photo.</p>
         {recent.length > 0 && (
           <div className="recent-list" data-testid="recent-list">
             <h2>Recent projects</h2>

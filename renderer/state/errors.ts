@@ -22,7 +22,7 @@ const titles: Record<ErrorCode, { title: string; fix: ErrorFix; fallback: string
   'unsupported-image': {
     title: 'Not a photo Maskroom can open',
     fix: 'open',
-    fallback: 'Open a JPEG, PNG, TIFF, WebP or HEIC photo instead.',
+    fallback: 'Open a JPEG, PNG, TIFF, WebP or AVIF photo instead.',
   },
   'image-too-large': { title: 'Photo too large', fix: 'open', fallback: 'Open a smaller photo.' },
   'no-api-key': {

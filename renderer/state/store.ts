@@ -295,7 +295,7 @@ export class EditorStore {
       this.showError(
         localError(
           'unsupported-image',
-          `“${file.name}” is not a photo; open a JPEG, PNG, TIFF, WebP or HEIC file.`,
+          `“${file.name}” is not a photo; open a JPEG, PNG, TIFF, WebP or AVIF file.`,
         ),
       );
       return;
