@@ -137,16 +137,21 @@ interface ParsedIfd {
   pointers: Map<number, number>;
 }
 
+/** Whether a directory entry (tag, field type) is wanted; others are skipped before their value is read. */
+type Want = (tag: number, type: number) => boolean;
+
 /**
  * Reads one IFD, bounds-checked: an IFD whose table does not fit is null; an entry with an unknown type,
  * a zero count, a value outside the block or beyond the byte budget is skipped; later duplicates are dropped.
- * Values are copied and converted to little endian. `pointerTags` are returned as offsets, not entries.
+ * Values are copied and converted to little endian. `pointerTags` are returned as offsets, not entries;
+ * entries `want` rejects are skipped without reading (or paying for) their value.
  */
 function readIfd(
   src: Source,
   off: number,
   pointerTags: readonly number[],
   budget: { bytes: number },
+  want: Want = () => true,
 ): ParsedIfd | null {
   const len = src.buf.length;
   if (off < 8 || off + 2 > len) return null;
@@ -167,7 +172,7 @@ function readIfd(
       if ((type === 4 || type === 13) && count === 1) pointers.set(tag, src.u32(p + 8));
       continue;
     }
-    if (type < 1 || type > 12 || count === 0) continue;
+    if (type < 1 || type > 12 || count === 0 || !want(tag, type)) continue;
     const size = count * TYPE_SIZE[type]!; // a double: no overflow, count < 2^32
     let start = p + 8;
     if (size > 4) {
@@ -190,6 +195,52 @@ function readIfd(
   return { entries, pointers };
 }
 
+/** A TIFF structure's IFD0 entries (those `wantIfd0` accepts) and its Exif, GPS and Interop IFDs, all little endian. */
+export interface TiffDirs {
+  ifd0: TiffEntry[];
+  exif: TiffEntry[];
+  gps: TiffEntry[];
+  interop: TiffEntry[];
+}
+
+/**
+ * The shared reader of a TIFF structure — an EXIF block without its "Exif\0\0", or a whole TIFF file: the
+ * header (II or MM), IFD0 (never the IFD chain after it), the Exif and GPS IFDs it points to and the Interop
+ * IFD the Exif IFD points to. Each IFD is read at most once (pointer loops end there); values beyond 4 bytes
+ * may total no more than `budgetBytes`. Null when the header or IFD0 is unreadable. Never throws.
+ */
+function readTiffDirs(tiff: Uint8Array, wantIfd0: Want, budgetBytes: number): TiffDirs | null {
+  if (tiff.length < 8) return null;
+  const le = tiff[0] === 0x49 && tiff[1] === 0x49;
+  const be = tiff[0] === 0x4d && tiff[1] === 0x4d;
+  if (!le && !be) return null;
+  const src = new Source(tiff, le);
+  if (src.u16(2) !== 42) return null;
+  const budget = { bytes: budgetBytes };
+  const ifd0Offset = src.u32(4);
+  const ifd0 = readIfd(src, ifd0Offset, [TAG_EXIF_IFD, TAG_GPS_IFD], budget, wantIfd0);
+  if (!ifd0) return null;
+  const visited = new Set([ifd0Offset]);
+  const sub = (parent: ParsedIfd | null, tag: number, pointerTags: readonly number[]): ParsedIfd | null => {
+    const at = parent?.pointers.get(tag);
+    if (at === undefined || visited.has(at)) return null;
+    visited.add(at);
+    return readIfd(src, at, pointerTags, budget);
+  };
+  const exifIfd = sub(ifd0, TAG_EXIF_IFD, [TAG_INTEROP_IFD]);
+  const gps = sub(ifd0, TAG_GPS_IFD, []);
+  const interop = sub(exifIfd, TAG_INTEROP_IFD, []);
+  return {
+    ifd0: ifd0.entries,
+    exif: exifIfd?.entries ?? [],
+    gps: gps?.entries ?? [],
+    interop: interop?.entries ?? [],
+  };
+}
+
+const keptInIfd0: Want = (tag, type) =>
+  Boolean(IFD0_KEEP.get(tag)?.includes(type)) || RESOLUTION_TAGS.has(tag);
+
 /**
  * An IFD0 ASCII value cut at its first NUL: libtiff warns about NULs inside (cameras pad Make and Model
  * with them), and sharp's default `failOn: 'warning'` would refuse the file.
@@ -210,35 +261,42 @@ function oneString(e: TiffEntry): TiffEntry {
  */
 export function exifForTiff(exif: Uint8Array): ExifForTiff | null {
   const tiff = exifTiff(exif);
-  if (tiff.length < 8) return null;
-  const le = tiff[0] === 0x49 && tiff[1] === 0x49;
-  const be = tiff[0] === 0x4d && tiff[1] === 0x4d;
-  if (!le && !be) return null;
-  const src = new Source(tiff, le);
-  if (src.u16(2) !== 42) return null;
   // Genuine values do not overlap, so together they fit in the block; hostile ones that all point at the
   // same bytes would otherwise multiply the output.
-  const budget = { bytes: tiff.length };
-  const ifd0Offset = src.u32(4);
-  const ifd0 = readIfd(src, ifd0Offset, [TAG_EXIF_IFD, TAG_GPS_IFD], budget);
-  if (!ifd0) return null;
-  const visited = new Set([ifd0Offset]);
-  const sub = (parent: ParsedIfd | null, tag: number, pointerTags: readonly number[]): ParsedIfd | null => {
-    const at = parent?.pointers.get(tag);
-    if (at === undefined || visited.has(at)) return null;
-    visited.add(at);
-    return readIfd(src, at, pointerTags, budget);
-  };
-  const exifIfd = sub(ifd0, TAG_EXIF_IFD, [TAG_INTEROP_IFD]);
-  const gps = sub(ifd0, TAG_GPS_IFD, []);
-  const interop = sub(exifIfd, TAG_INTEROP_IFD, []);
+  const dirs = readTiffDirs(tiff, keptInIfd0, tiff.length);
+  if (!dirs) return null;
   const out: ExifForTiff = {
-    ifd0: ifd0.entries.filter((e) => IFD0_KEEP.get(e.tag)?.includes(e.type)).map(oneString),
-    exif: (exifIfd?.entries ?? []).filter((e) => !COMPRESSED_ONLY_EXIF_TAGS.has(e.tag)),
-    gps: gps?.entries ?? [],
-    interop: interop?.entries ?? [],
-    resolution: ifd0.entries.filter((e) => RESOLUTION_TAGS.has(e.tag)),
+    ifd0: dirs.ifd0.filter((e) => IFD0_KEEP.has(e.tag)).map(oneString),
+    exif: dirs.exif.filter((e) => !COMPRESSED_ONLY_EXIF_TAGS.has(e.tag)),
+    gps: dirs.gps,
+    interop: dirs.interop,
+    resolution: dirs.ifd0.filter((e) => RESOLUTION_TAGS.has(e.tag)),
   };
   if (!out.ifd0.length && !out.exif.length && !out.gps.length) return null;
   return out;
+}
+
+/** Values read from a TIFF file's metadata at most (bytes beyond 4 per entry): a megabyte. */
+const FILE_METADATA_BUDGET = 2 ** 20;
+
+/**
+ * A TIFF file's own metadata (libvips does not give it as EXIF): IFD0's descriptive tags (`IFD0_KEEP`, ASCII
+ * cut at NUL), its resolution, its Orientation (a SHORT 1..8) and the Exif, GPS and Interop IFDs, little
+ * endian, each list sorted. The file's structure (strips, tiles, colour, ICC, Photoshop data, …) is never read
+ * beyond its directory entry. Null when the header or IFD0 is unreadable or nothing descriptive is there.
+ * Bounded (the shared reader: four IFDs at most, values up to a megabyte in all); never throws on bad input.
+ */
+export function tiffFileMetadata(file: Uint8Array): TiffDirs | null {
+  const want: Want = (tag, type) => keptInIfd0(tag, type) || (tag === TAG_ORIENTATION && type === 3);
+  const dirs = readTiffDirs(file, want, Math.min(file.length, FILE_METADATA_BUDGET));
+  if (!dirs) return null;
+  const ifd0 = dirs.ifd0
+    .filter((e) => {
+      if (e.tag !== TAG_ORIENTATION) return true;
+      const v = e.bytes[0]! | (e.bytes[1]! << 8);
+      return e.count === 1 && v >= 1 && v <= 8;
+    })
+    .map(oneString);
+  if (!ifd0.some((e) => IFD0_KEEP.has(e.tag)) && !dirs.exif.length && !dirs.gps.length) return null;
+  return { ...dirs, ifd0 };
 }

@@ -1,9 +1,12 @@
 /**
  * Opening photos: header probe with limits, then one full decode (upright, own colour space, 8 or 16 bit),
- * cached by content hash in an LRU bounded by bytes.
+ * cached by content hash in an LRU bounded by bytes. libvips gives no EXIF for a TIFF: its own IFD0 tags and
+ * Exif/GPS IFDs are read from the file and made into an EXIF block (`exifFromTiffFile`), so exports keep them.
+ * Orientation is applied for every format alike (libvips reads a TIFF's Orientation tag too).
  */
 import sharp from 'sharp';
 import { AppError } from '../../../shared/errors';
+import { exifFromTiffFile } from './tiff';
 import { DEFAULT_LIMITS, type ImagingLimits, type Photo, type PhotoInfo } from './types';
 import { SHARP_TIMEOUT_SECONDS, bufToU16, bufToU8, sha256 } from './util';
 
@@ -141,7 +144,7 @@ async function decode(bytes: Uint8Array, info: PhotoInfo, l: ImagingLimits): Pro
       depth,
       pixels,
       icc: keepProfile && meta.icc ? new Uint8Array(meta.icc) : null,
-      exif: meta.exif ? new Uint8Array(meta.exif) : null,
+      exif: meta.exif ? new Uint8Array(meta.exif) : info.format === 'tiff' ? exifFromTiffFile(bytes) : null,
       format: info.format,
     };
   }

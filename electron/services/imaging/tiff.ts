@@ -10,7 +10,9 @@ import {
   TAG_INTEROP_IFD,
   TAG_ORIENTATION,
   exifForTiff,
+  tiffFileMetadata,
   type ExifForTiff,
+  type TiffDirs,
   type TiffEntry,
 } from './exif';
 
@@ -75,8 +77,7 @@ export function encodeTiff(img: TiffInput): Uint8Array {
 
   // EXIF: IFD0's descriptive tags join ours (ours win), Orientation is 1 (the pixels are upright), and the
   // Exif / GPS / Interop IFDs are written as sub-IFDs, their pointers filled in once the layout is known.
-  const sub: { exif: Entry[]; gps: Entry[]; interop: Entry[] } = { exif: [], gps: [], interop: [] };
-  const pointers: { entry: Entry; ifd: keyof typeof sub }[] = [];
+  const sub: SubIfds = { exif: [], gps: [], interop: [] };
   if (meta) {
     const owned = new Set(entries.map((e) => e.tag));
     for (const e of meta.ifd0) if (!owned.has(e.tag)) entries.push(fromExif(e));
@@ -84,19 +85,9 @@ export function encodeTiff(img: TiffInput): Uint8Array {
     sub.exif = meta.exif.map(fromExif);
     sub.gps = meta.gps.map(fromExif);
     sub.interop = meta.interop.map(fromExif);
-    const link = (list: Entry[], tag: number, ifd: keyof typeof sub) => {
-      if (!sub[ifd].length) return;
-      const entry: Entry = { tag, type: LONG, count: 1, value: [0] };
-      list.push(entry);
-      pointers.push({ entry, ifd });
-    };
-    link(sub.exif, TAG_INTEROP_IFD, 'interop');
-    link(entries, TAG_EXIF_IFD, 'exif');
-    link(entries, TAG_GPS_IFD, 'gps');
   }
 
-  // Layout: header, pixel strips, IFD0, then the sub-IFDs; each IFD is its table followed by its
-  // out-of-line values, everything on even offsets.
+  // Layout: header, pixel strips, IFD0, then the sub-IFDs.
   let off = 8;
   const stripOffsets: number[] = [];
   for (const s of strips) {
@@ -104,18 +95,8 @@ export function encodeTiff(img: TiffInput): Uint8Array {
     off += s.length;
   }
   entries.find((e) => e.tag === 273)!.value = stripOffsets;
-  const blocks: { entries: Entry[]; at: number }[] = [];
-  const place = (list: Entry[]) => {
-    list.sort((a, b) => a.tag - b.tag);
-    if (off % 2) off++;
-    blocks.push({ entries: list, at: off });
-    off += blockSize(list);
-    return blocks[blocks.length - 1]!.at;
-  };
-  const ifd = place(entries);
-  const at = { exif: 0, gps: 0, interop: 0 };
-  for (const k of ['exif', 'gps', 'interop'] as const) if (sub[k].length) at[k] = place(sub[k]);
-  for (const p of pointers) p.entry.value = [at[p.ifd]];
+  const { blocks, ifd0At: ifd, end } = layoutIfds(entries, sub, off);
+  off = end;
 
   const out = new Uint8Array(off);
   const dv = new DataView(out.buffer);
@@ -125,6 +106,121 @@ export function encodeTiff(img: TiffInput): Uint8Array {
   for (let i = 0; i < strips.length; i++) out.set(strips[i]!, stripOffsets[i]!);
   for (const b of blocks) writeIfd(out, dv, b.entries, b.at);
   return out;
+}
+
+type SubIfds = { exif: Entry[]; gps: Entry[]; interop: Entry[] };
+interface Block {
+  entries: Entry[];
+  at: number;
+}
+
+/**
+ * Lays out IFD0 and then the non-empty sub-IFDs from `off`, adding their pointers (Exif and GPS to IFD0,
+ * Interop to the Exif IFD, which then exists even if it was empty). Each IFD is its table, sorted,
+ * followed by its out-of-line values, everything on even offsets. Returns the blocks for `writeIfd`.
+ */
+function layoutIfds(
+  ifd0: Entry[],
+  sub: SubIfds,
+  off: number,
+): { blocks: Block[]; ifd0At: number; end: number } {
+  const pointers: { entry: Entry; ifd: keyof SubIfds }[] = [];
+  const link = (list: Entry[], tag: number, ifd: keyof SubIfds) => {
+    if (!sub[ifd].length) return;
+    const entry: Entry = { tag, type: LONG, count: 1, value: [0] };
+    list.push(entry);
+    pointers.push({ entry, ifd });
+  };
+  link(sub.exif, TAG_INTEROP_IFD, 'interop');
+  link(ifd0, TAG_EXIF_IFD, 'exif');
+  link(ifd0, TAG_GPS_IFD, 'gps');
+  const blocks: Block[] = [];
+  const place = (list: Entry[]) => {
+    list.sort((a, b) => a.tag - b.tag);
+    if (off % 2) off++;
+    blocks.push({ entries: list, at: off });
+    off += blockSize(list);
+    return blocks[blocks.length - 1]!.at;
+  };
+  const ifd0At = place(ifd0);
+  const at = { exif: 0, gps: 0, interop: 0 };
+  for (const k of ['exif', 'gps'] as const) if (sub[k].length) at[k] = place(sub[k]);
+  if (sub.exif.length && sub.interop.length) at.interop = place(sub.interop);
+  for (const p of pointers) p.entry.value = [at[p.ifd]];
+  return { blocks, ifd0At, end: off };
+}
+
+/** Largest EXIF block (with "Exif\0\0") that fits a JPEG APP1 segment. */
+export const EXIF_BLOCK_MAX = 65533;
+
+/**
+ * A TIFF file's own metadata (`tiffFileMetadata`: IFD0's descriptive tags, resolution and Orientation, the
+ * Exif, GPS and Interop IFDs) as a standard EXIF block: "Exif\0\0", a little-endian TIFF header, IFD0, then
+ * the sub-IFDs, values relocated. Used as `Photo.exif` for TIFF sources, which libvips gives no EXIF for.
+ * At most `EXIF_BLOCK_MAX` bytes: when the tags do not fit, the costliest entries (XMP, MakerNote, …) are
+ * left out first. Null when the file has no readable metadata. Bounded; never throws.
+ */
+export function exifFromTiffFile(file: Uint8Array): Uint8Array | null {
+  let meta: TiffDirs | null;
+  try {
+    meta = tiffFileMetadata(file);
+  } catch {
+    return null;
+  }
+  if (!meta) return null;
+  const ifd0 = meta.ifd0.map(fromExif);
+  const sub: SubIfds = {
+    exif: meta.exif.map(fromExif),
+    gps: meta.gps.map(fromExif),
+    interop: meta.interop.map(fromExif),
+  };
+  fitExif([ifd0, sub.exif, sub.gps, sub.interop], EXIF_BLOCK_MAX - 6);
+  if (!ifd0.length && !sub.exif.length && !sub.gps.length) return null;
+  const { blocks, ifd0At, end } = layoutIfds(ifd0, sub, 8);
+  const tiff = new Uint8Array(end);
+  const dv = new DataView(tiff.buffer);
+  tiff.set([0x49, 0x49]);
+  dv.setUint16(2, 42, true);
+  dv.setUint32(4, ifd0At, true);
+  for (const b of blocks) writeIfd(tiff, dv, b.entries, b.at);
+  const out = new Uint8Array(6 + end);
+  out.set([0x45, 0x78, 0x69, 0x66, 0, 0]); // "Exif\0\0"
+  out.set(tiff, 6);
+  return out;
+}
+
+/**
+ * Removes entries, costliest first (12 bytes of table plus the padded value), until the IFDs, their pointers
+ * and the TIFF header fit in `max` bytes. O(n log n) in the number of entries.
+ */
+function fitExif(lists: Entry[][], max: number): void {
+  const cost = (e: Entry) => {
+    const s = valueSize(e);
+    return 12 + (s > 4 ? s + (s % 2) : 0);
+  };
+  // Header, then per IFD its count, next-IFD offset and alignment byte; three pointer entries at most.
+  let total = 8 + lists.length * 7 + 3 * 12;
+  const all: { e: Entry; list: number; cost: number }[] = [];
+  lists.forEach((list, i) => {
+    for (const e of list) {
+      const c = cost(e);
+      total += c;
+      all.push({ e, list: i, cost: c });
+    }
+  });
+  if (total <= max) return;
+  all.sort((a, b) => b.cost - a.cost);
+  const drop = new Set<Entry>();
+  for (const x of all) {
+    if (total <= max) break;
+    drop.add(x.e);
+    total -= x.cost;
+  }
+  for (const list of lists) {
+    const kept = list.filter((e) => !drop.has(e));
+    list.length = 0;
+    list.push(...kept);
+  }
 }
 
 /** An EXIF entry as ours: its bytes are already little endian and are written as they are. */
