@@ -33,7 +33,9 @@ describe('electron-builder.yml', () => {
     const schema = JSON.parse(readFileSync('node_modules/app-builder-lib/scheme.json', 'utf8')) as object;
     const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
     expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
-    expect(pkg.scripts.dist).toContain('electron-builder --config electron-builder.yml');
+    // npm run dist builds, then runs electron-builder with this file (scripts/dist.ts).
+    expect(pkg.scripts.dist).toBe('tsx scripts/dist.ts');
+    expect(readFileSync('scripts/dist.ts', 'utf8')).toContain("['--config', 'electron-builder.yml'");
   });
 
   it('builds AppImage and deb, NSIS and dmg', () => {
