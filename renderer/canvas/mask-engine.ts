@@ -543,16 +543,10 @@ export class MaskEngine {
           const src = (y - r.y) * r.width + (x0 - r.x);
           next.set(data.subarray(src, src + (x1 - x0)), (y - ty * T) * T + (x0 - tx * T));
         }
-        const after = allZero(next) ? null : next;
-        if (sameTile(before, after)) continue;
-        changes.push({ index, before: this.pack(index, before), after: this.pack(index, after) });
-        this.tiles[index] = after;
-        this.markTileDirty(index);
+        this.recordTile(changes, index, before, next);
       }
     }
-    if (!changes.length) return;
-    this.push(label, changes);
-    this.emit();
+    this.commitChanges(label, changes);
   }
 
   private replaceTiles(
@@ -563,13 +557,27 @@ export class MaskEngine {
     const changes: TileChange[] = [];
     this.forEachTile((index, _tx, _ty, w, h) => {
       const before = this.tiles[index] ?? null;
-      let after = fn(index, before, w, h);
-      if (after && allZero(after)) after = null;
-      if (sameTile(before, after)) return;
-      changes.push({ index, before: this.pack(index, before), after: this.pack(index, after) });
-      this.tiles[index] = after;
-      this.markTileDirty(index);
+      this.recordTile(changes, index, before, fn(index, before, w, h));
     });
+    this.commitChanges(label, changes);
+  }
+
+  /** Replaces one tile (an all-zero tile is stored as none) and records the change, if there is one. */
+  private recordTile(
+    changes: TileChange[],
+    index: number,
+    before: Uint8Array | null,
+    next: Uint8Array | null,
+  ): void {
+    const after = next && allZero(next) ? null : next;
+    if (sameTile(before, after)) return;
+    changes.push({ index, before: this.pack(index, before), after: this.pack(index, after) });
+    this.tiles[index] = after;
+    this.markTileDirty(index);
+  }
+
+  /** One undoable step from the recorded tile changes; nothing when no tile changed. */
+  private commitChanges(label: string, changes: TileChange[]): void {
     if (!changes.length) return;
     this.push(label, changes);
     this.emit();
