@@ -6,13 +6,20 @@
 import sharp from 'sharp';
 import { AppError } from '../../../shared/errors';
 import { cropMask, featherMask, growMask, maskBounds } from './mask';
-import { apiDims, frameSize } from './region';
+import type { Rect } from '../../../shared/contract';
+import { apiDims, cropInApi } from './region';
 import type { CompositeOptions, Mask, Patch, Photo, RegionPlan } from './types';
 import { SHARP_TIMEOUT_SECONDS, bufToU8, fromSrgbToProfile, invalid } from './util';
 
 const badResult = (detail: string, cause?: unknown) =>
   new AppError('bad-response', `The edit service returned ${detail}; run the edit again.`, { cause });
 
+/**
+ * The result as raw 8-bit sRGB at exactly the API size. A result smaller than half the requested size on
+ * either side is refused (scaling it up would paste a blurred patch into the photo). Another size of the
+ * same aspect (within 1%) is scaled uniformly to cover the API size and centred, the overflow (under 1% of
+ * a side) cut off: never stretched. Any other aspect cannot be mapped back and is refused.
+ */
 async function decodeResult(result: Uint8Array, plan: RegionPlan): Promise<Uint8Array> {
   const api = apiDims(plan.apiSize);
   let out: { data: Buffer; info: sharp.OutputInfo };
@@ -26,18 +33,38 @@ async function decodeResult(result: Uint8Array, plan: RegionPlan): Promise<Uint8
   } catch (e) {
     throw badResult('an image Maskroom cannot read', e);
   }
-  const { width, height } = out.info;
-  if (width === api.width && height === api.height && out.info.channels === 3) return bufToU8(out.data);
-  // Tolerate another size of the same aspect (scaled uniformly); anything else cannot map back.
+  const { width, height, channels } = out.info;
+  if (width === api.width && height === api.height && channels === 3) return bufToU8(out.data);
+  if (width * 2 < api.width || height * 2 < api.height) {
+    throw badResult(
+      `a ${width}x${height} image, too small for the ${api.width}x${api.height} that was asked for`,
+    );
+  }
   if (Math.abs(Math.log(width / height / (api.width / api.height))) > 0.01) {
     throw badResult(`a ${width}x${height} image for a ${api.width}x${api.height} request`);
   }
-  const fixed = await sharp(out.data, { raw: { width, height, channels: out.info.channels } })
+  const fixed = await sharp(out.data, { raw: { width, height, channels } })
+    .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
     .removeAlpha()
-    .resize(api.width, api.height, { fit: 'fill' })
+    .resize(api.width, api.height, { fit: 'cover', position: 'centre' })
     .raw()
-    .toBuffer();
-  return bufToU8(fixed);
+    .toBuffer({ resolveWithObject: true });
+  if (fixed.info.width !== api.width || fixed.info.height !== api.height || fixed.info.channels !== 3) {
+    throw badResult(`a ${width}x${height} image for a ${api.width}x${api.height} request`);
+  }
+  return bufToU8(fixed.data);
+}
+
+/** A rectangle of a raw interleaved image (`width` wide) as its own buffer; no copy when it is the whole. */
+function extractRaw(src: Uint8Array, width: number, ch: number, r: Rect): Uint8Array {
+  if (r.x === 0 && r.y === 0 && r.width === width && src.length === r.width * r.height * ch) return src;
+  const out = new Uint8Array(r.width * r.height * ch);
+  const row = r.width * ch;
+  for (let y = 0; y < r.height; y++) {
+    const s = ((r.y + y) * width + r.x) * ch;
+    out.set(src.subarray(s, s + row), y * row);
+  }
+  return out;
 }
 
 /** Per-channel mean/sd of photo vs result over the ring just outside the blend area -> gain/offset. */
@@ -106,18 +133,23 @@ export async function compositeResult(
       `The mask is ${mask.width}x${mask.height} but the photo is ${base.width}x${base.height}; paint the mask on this photo again.`,
     );
   }
-  const { crop, pad } = plan;
+  const { crop } = plan;
   const api = apiDims(plan.apiSize);
-  const frame = frameSize(plan);
+  // The inverse of buildApiInputs: the crop's rectangle in the API image, padding cut away, scaled back
+  // to the crop exactly.
+  const dst = cropInApi(plan);
 
   const srgb = await decodeResult(result, plan);
-  const inProfile = await fromSrgbToProfile(srgb, api.width, api.height, 3, base.icc);
-  const resBuf = await sharp(inProfile, { raw: { width: api.width, height: api.height, channels: 3 } })
+  const inCrop = extractRaw(srgb, api.width, 3, dst);
+  const inProfile = await fromSrgbToProfile(inCrop, dst.width, dst.height, 3, base.icc);
+  const resBuf = await sharp(inProfile, { raw: { width: dst.width, height: dst.height, channels: 3 } })
     .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
-    .resize(frame.width, frame.height, { fit: 'fill', kernel: plan.scale > 1 ? 'lanczos3' : 'mitchell' })
-    .extract({ left: pad.left, top: pad.top, width: crop.width, height: crop.height })
+    .resize(crop.width, crop.height, { fit: 'fill', kernel: plan.scale > 1 ? 'lanczos3' : 'mitchell' })
     .raw()
     .toBuffer();
+  if (resBuf.length !== crop.width * crop.height * 3) {
+    throw new Error(`result resized to ${resBuf.length} bytes, not the crop's size`);
+  }
   const res = bufToU8(resBuf);
 
   // Blend weight: the edit mask grown by the feather radius, then feathered, inside the crop only.

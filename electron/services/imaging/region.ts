@@ -97,3 +97,34 @@ export function frameSize(plan: RegionPlan): { width: number; height: number } {
     height: plan.crop.height + plan.pad.top + plan.pad.bottom,
   };
 }
+
+/** round(n / d) for non-negative integers, halves up, without floating-point drift. */
+function roundDiv(n: number, d: number): number {
+  return Math.floor((2 * n + d) / (2 * d));
+}
+
+/** One axis of cropInApi: [start, start + size) in API pixels. */
+function placeInApi(padBefore: number, size: number, frame: number, api: number) {
+  if (size >= frame) return { start: 0, size: api };
+  let a = roundDiv(padBefore * api, frame);
+  let b = roundDiv((padBefore + size) * api, frame);
+  // A photo side thinner than one API pixel (an extreme panorama) still gets a row of its own.
+  if (b - a < 1) {
+    if (a + 1 <= api) b = a + 1;
+    else a = b - 1;
+  }
+  return { start: a, size: b - a };
+}
+
+/**
+ * Where the crop lands in the API image: the frame scaled by `plan.scale`, its edges rounded to whole API
+ * pixels. Without padding it is the whole API image. The image sent and the result taken back both use this
+ * rectangle, so the two directions are exact inverses; rounding moves an edge by at most half an API pixel.
+ */
+export function cropInApi(plan: RegionPlan): Rect {
+  const api = apiDims(plan.apiSize);
+  const f = frameSize(plan);
+  const x = placeInApi(plan.pad.left, plan.crop.width, f.width, api.width);
+  const y = placeInApi(plan.pad.top, plan.crop.height, f.height, api.height);
+  return { x: x.start, y: y.start, width: x.size, height: y.size };
+}
