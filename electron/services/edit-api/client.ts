@@ -8,11 +8,15 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { Dispatcher } from 'undici';
 import type { EditApiError } from './errors';
-import { editErrors, redact, reasonText } from './errors';
+import { editErrors, redact, serviceReason, type Extra } from './errors';
 import {
+  BODY_CAPS,
   createDispatcher,
   httpCall,
+  MAX_IMAGE_BYTES,
+  rateLimitWaitMs,
   type Endpoint,
+  type HttpCall,
   type HttpEnv,
   type HttpResponse,
   type ProxySettings,
@@ -43,6 +47,12 @@ export interface ClientDeps {
   dispatcher?: Dispatcher;
   proxy?: ProxySettings;
   random?: () => number;
+  /**
+   * Called before downloading an output URL that an authenticated API answer named, with that URL; the
+   * main process's network guard lets the host through and returns the function that revokes it again
+   * (called when the download is over, whatever happened). The key is never sent to that host.
+   */
+  trustDownload?: (url: string) => () => void;
 }
 
 const MAX_CACHED_UPLOADS = 64;
@@ -55,6 +65,8 @@ class Run {
   readonly timings: Record<string, number> = {};
   requestId: string | null = null;
   credits: number | null = null;
+  /** What the service said the edit cost (USD), from metrics.cost or x-cost. */
+  cost: number | null = null;
   private readonly deadline = new AbortController();
   private readonly timer: NodeJS.Timeout;
 
@@ -108,6 +120,23 @@ class Run {
     }
   };
 
+  /** Credits left as the body of an answer reported them (metrics.remaining_credits). */
+  setCredits(value: unknown): void {
+    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    if (typeof n === 'number' && Number.isFinite(n)) {
+      this.credits = n;
+      this.options.onCredits?.(n);
+    }
+  }
+
+  /** The extra every error carries: once the service has the request, its id (see EditApiError). */
+  extra(res?: Pick<HttpResponse, 'status' | 'attempts'>): Extra {
+    return {
+      ...(res ? { status: res.status, attempts: res.attempts } : {}),
+      ...(this.requestId ? { requestId: this.requestId } : {}),
+    };
+  }
+
   finish(): void {
     clearTimeout(this.timer);
   }
@@ -120,6 +149,7 @@ export class SegmindClient implements EditApi {
   /** sha256 of the bytes -> storage URL, for this session: the same bytes are uploaded once. */
   private readonly uploads = new Map<string, Promise<string>>();
   private readonly keyOrigins: Set<string>;
+  private readonly trustDownload: ((url: string) => () => void) | undefined;
 
   constructor(config: EditApiConfig, deps: ClientDeps = {}) {
     this.cfg = {
@@ -138,6 +168,7 @@ export class SegmindClient implements EditApi {
         ...(deps.proxy ? { proxy: deps.proxy } : {}),
       });
     this.random = deps.random ?? Math.random;
+    this.trustDownload = deps.trustDownload;
     this.keyOrigins = new Set([originOf(this.cfg.apiBase), originOf(this.cfg.storageBase)]);
   }
 
@@ -202,7 +233,16 @@ export class SegmindClient implements EditApi {
 
   private async runAsync(body: string, run: Run): Promise<EditResult> {
     const res = await run.timed('submit', () =>
-      this.send({ endpoint: 'submit', method: 'POST', url: `${this.cfg.apiBase}/v2/${MODEL}`, body }, run),
+      this.send(
+        {
+          endpoint: 'submit',
+          method: 'POST',
+          url: `${this.cfg.apiBase}/v2/${MODEL}`,
+          body,
+          maxBytes: BODY_CAPS.json,
+        },
+        run,
+      ),
     );
     const json = this.expectOk(res, 'submit', run) as Record<string, unknown>;
     const id = json.request_id;
@@ -229,30 +269,65 @@ export class SegmindClient implements EditApi {
   private async pollAndFetch(statusUrl: string, responseUrl: string, run: Run): Promise<EditResult> {
     await run.timed('wait', async () => {
       for (;;) {
-        const res = await this.send({ endpoint: 'status', method: 'GET', url: statusUrl }, run);
+        const res = await this.send(
+          { endpoint: 'status', method: 'GET', url: statusUrl, maxBytes: BODY_CAPS.json },
+          run,
+        );
         const json = this.expectOk(res, 'status', run) as Record<string, unknown>;
         const status = String(json.status ?? '').toUpperCase();
         if (status === 'COMPLETED') return;
-        if (status === 'FAILED')
-          throw editErrors.blocked(errorText(json), { status: res.status, attempts: res.attempts });
+        if (status === 'FAILED') throw editErrors.blocked(this.reason(errorText(json)), run.extra(res));
         run.progress(status === 'QUEUED' ? 'queued' : 'processing');
         await this.pause(this.cfg.pollIntervalMs, run);
       }
     });
     const res = await run.timed('result', () =>
-      this.send({ endpoint: 'result', method: 'GET', url: responseUrl }, run),
+      // The result may carry the image inline (base64): its cap is the image's, plus base64's overhead.
+      this.send({ endpoint: 'result', method: 'GET', url: responseUrl, maxBytes: BODY_CAPS.inlineJson }, run),
     );
     const json = this.expectOk(res, 'result', run) as Record<string, unknown>;
     if (String(json.status ?? 'COMPLETED').toUpperCase() === 'FAILED') {
-      throw editErrors.blocked(errorText(json), { status: res.status, attempts: res.attempts });
+      throw editErrors.blocked(this.reason(errorText(json)), run.extra(res));
     }
-    const output = Array.isArray(json.output) ? json.output.find((u) => typeof u === 'string') : json.output;
-    if (typeof output !== 'string' || !/^(https?:|data:)/.test(output)) {
-      throw editErrors.badResponse('the result has no output image URL', { status: res.status });
+    const metrics = json.metrics;
+    if (metrics && typeof metrics === 'object') {
+      const m = metrics as Record<string, unknown>;
+      if (typeof m.inference_time === 'number') run.timings.inference_time = m.inference_time;
+      run.cost = numberOrNull(m.cost) ?? run.cost;
+      run.setCredits(m.remaining_credits);
     }
-    const metrics = json.metrics as { inference_time?: unknown } | undefined;
-    if (typeof metrics?.inference_time === 'number') run.timings.inference_time = metrics.inference_time;
-    return this.download(output, run);
+    return this.output(json.output, res, run);
+  }
+
+  /**
+   * The result's `output`, in any of the documented shapes: an image URL, an array of them (the first is
+   * used), a data: URI, or bare base64 image bytes.
+   */
+  private async output(value: unknown, res: HttpResponse, run: Run): Promise<EditResult> {
+    const first = Array.isArray(value) ? value.find((u) => typeof u === 'string' && u !== '') : value;
+    if (typeof first !== 'string' || first.trim() === '') {
+      throw editErrors.badResponse('the result has no output image', run.extra(res));
+    }
+    const out = first.trim();
+    if (/^https?:/i.test(out)) return this.download(out, run);
+    run.progress('downloading');
+    let b64: string;
+    if (/^data:/i.test(out)) {
+      const comma = out.indexOf(',');
+      if (comma < 0 || !/;base64$/i.test(out.slice(0, comma))) {
+        throw editErrors.badResponse('the output data: URI is not base64', run.extra(res));
+      }
+      b64 = out.slice(comma + 1);
+    } else if (/^[A-Za-z0-9+/_=\s-]+$/.test(out.slice(0, 4096))) {
+      b64 = out;
+    } else {
+      throw editErrors.badResponse('the output is neither an image URL nor image data', run.extra(res));
+    }
+    // base64 decodes to 3/4 of its length: refuse before allocating an image past the cap.
+    if (Math.floor((b64.length * 3) / 4) > MAX_IMAGE_BYTES + 2) {
+      throw editErrors.tooLarge('download', MAX_IMAGE_BYTES, run.extra(res));
+    }
+    return this.finishImage(Buffer.from(b64, 'base64'), run);
   }
 
   private async runSync(body: string, run: Run): Promise<EditResult> {
@@ -269,6 +344,11 @@ export class SegmindClient implements EditApi {
             url: `${this.cfg.apiBase}/v1/${MODEL}`,
             body,
             headersTimeoutMs: run.remainingMs(),
+            // The image itself, or a JSON answer that may carry it inline as base64.
+            maxBytes: (h) =>
+              headerString(h['content-type']).toLowerCase().includes('json')
+                ? BODY_CAPS.inlineJson
+                : BODY_CAPS.image,
           },
           run,
         ),
@@ -277,39 +357,44 @@ export class SegmindClient implements EditApi {
       clearInterval(ticker);
     }
     const type = headerString(res.headers['content-type']).toLowerCase();
+    run.cost = numberOrNull(headerString(res.headers['x-cost'])) ?? run.cost;
     if (res.status >= 200 && res.status < 300 && !type.includes('json')) {
       run.progress('downloading');
       return this.finishImage(res.body, run);
     }
-    // Tolerate a JSON answer that points at the image instead of carrying it.
+    // Tolerate a JSON answer that points at the image, or carries it, instead of being it.
     const json = this.expectOk(res, 'submit', run) as Record<string, unknown>;
-    const output = Array.isArray(json.output) ? json.output[0] : (json.output ?? json.image);
-    if (typeof output === 'string' && /^https?:/.test(output)) return this.download(output, run);
-    if (typeof output === 'string' && output.length > 0)
-      return this.finishImage(Buffer.from(output, 'base64'), run);
-    throw editErrors.badResponse('the answer carries no image', { status: res.status });
+    const metrics = json.metrics;
+    if (metrics && typeof metrics === 'object') {
+      const m = metrics as Record<string, unknown>;
+      run.cost = numberOrNull(m.cost) ?? run.cost;
+      run.setCredits(m.remaining_credits);
+    }
+    return this.output(json.output ?? json.image, res, run);
   }
 
+  /** Downloads an output URL named by an authenticated answer: https, or a configured origin; no key. */
   private async download(url: string, run: Run): Promise<EditResult> {
     run.progress('downloading');
-    let bytes: Buffer;
-    if (url.startsWith('data:')) {
-      bytes = Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
-    } else {
-      // The output host never receives the key.
-      const res = await run.timed('download', () =>
-        this.send({ endpoint: 'download', method: 'GET', url }, run, false),
-      );
-      if (res.status === 404 || res.status === 410) {
-        throw editErrors.expired(run.requestId ?? 'the output', {
-          status: res.status,
-          attempts: res.attempts,
-        });
-      }
-      this.expectStatus(res, 'download', run);
-      bytes = res.body;
+    const origin = originOf(url);
+    if (!origin || (new URL(url).protocol !== 'https:' && !this.keyOrigins.has(origin))) {
+      throw editErrors.untrustedOutput(url, run.extra());
     }
-    return this.finishImage(bytes, run);
+    const revoke = this.trustDownload?.(url);
+    let res: HttpResponse;
+    try {
+      // The output host never receives the key, even when it is one of the configured origins.
+      res = await run.timed('download', () =>
+        this.send({ endpoint: 'download', method: 'GET', url, maxBytes: BODY_CAPS.image }, run, false),
+      );
+    } finally {
+      revoke?.();
+    }
+    if (res.status === 404 || res.status === 410) {
+      throw editErrors.expired(run.requestId ?? 'the output', run.extra(res));
+    }
+    this.expectStatus(res, 'download', run);
+    return this.finishImage(res.body, run);
   }
 
   private async finishImage(bytes: Buffer, run: Run): Promise<EditResult> {
@@ -324,12 +409,13 @@ export class SegmindClient implements EditApi {
       }
     }
     if (!mime || !ok)
-      throw editErrors.badResponse(`the output image does not decode (${bytes.length} bytes)`);
+      throw editErrors.badResponse(`the output image does not decode (${bytes.length} bytes)`, run.extra());
     return {
       image: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       mime: mime as ImageMime,
       requestId: run.requestId,
       creditsLeft: run.credits,
+      cost: run.cost,
       timings: run.timings,
     };
   }
@@ -367,11 +453,18 @@ export class SegmindClient implements EditApi {
   private async uploadBatch(items: Uint8Array[], run: Run): Promise<string[]> {
     const body = JSON.stringify({ data_urls: items.map(dataUrl) });
     const res = await this.send(
-      { endpoint: 'upload', method: 'POST', url: `${this.cfg.storageBase}/upload-asset`, body },
+      {
+        endpoint: 'upload',
+        method: 'POST',
+        url: `${this.cfg.storageBase}/upload-asset`,
+        body,
+        maxBytes: BODY_CAPS.json,
+      },
       run,
     );
-    const json = this.expectOk(res, 'upload', run) as { file_urls?: unknown };
-    const urls = json.file_urls;
+    // The official SDK reads `file_urls`; the service's own docs show `urls`: either is accepted.
+    const json = this.expectOk(res, 'upload', run) as { file_urls?: unknown; urls?: unknown };
+    const urls = json.file_urls ?? json.urls;
     if (
       !Array.isArray(urls) ||
       urls.length !== items.length ||
@@ -389,17 +482,7 @@ export class SegmindClient implements EditApi {
 
   // ---- HTTP --------------------------------------------------------------------------------------
 
-  private send(
-    call: {
-      endpoint: Endpoint;
-      method: 'GET' | 'POST';
-      url: string;
-      body?: string;
-      headersTimeoutMs?: number;
-    },
-    run: Run,
-    withKey = true,
-  ): Promise<HttpResponse> {
+  private send(call: Omit<HttpCall, 'headers'>, run: Run, withKey = true): Promise<HttpResponse> {
     const headers: Record<string, string> = { 'user-agent': 'Maskroom', accept: '*/*' };
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     if (withKey && this.keyAllowed(call.url)) headers['x-api-key'] = this.cfg.apiKey as string;
@@ -412,6 +495,7 @@ export class SegmindClient implements EditApi {
       random: this.random,
       signal: run.signal,
       abortError: run.abortError,
+      requestId: () => run.requestId,
       onResponse: run.onResponse,
     };
     return httpCall({ ...call, headers }, env);
@@ -423,19 +507,19 @@ export class SegmindClient implements EditApi {
     try {
       return JSON.parse(res.body.toString('utf8')) as unknown;
     } catch {
-      throw editErrors.badResponse(`the ${endpoint} answer is not JSON`, {
-        status: res.status,
-        attempts: res.attempts,
-      });
+      throw editErrors.badResponse(`the ${endpoint} answer is not JSON`, run.extra(res));
     }
   }
 
   private expectStatus(res: HttpResponse, endpoint: Endpoint, run: Run): void {
-    const { status, attempts } = res;
+    const { status } = res;
     if (status >= 200 && status < 300) return;
-    const extra = { status, attempts };
+    // Errors of the submit itself come before acceptance; later ones carry the request id.
+    const extra =
+      endpoint === 'submit' || endpoint === 'upload' ? { status, attempts: res.attempts } : run.extra(res);
     const body = parseJson(res.body);
-    const reason = body ? errorText(body) : plainText(res.body);
+    // Redact before trimming: a cut through the key must not leave half of it in the message.
+    const reason = this.reason(body ? errorText(body) : plainText(res.body));
     switch (status) {
       case 400:
         throw editErrors.badRequest(reason, extra);
@@ -447,18 +531,31 @@ export class SegmindClient implements EditApi {
         if ((endpoint === 'status' || endpoint === 'result') && run.requestId)
           throw editErrors.expired(run.requestId, extra);
         throw editErrors.notFound(endpoint === 'upload' ? 'upload-asset' : `the ${MODEL} model`, extra);
-      case 406:
-        throw editErrors.noCredits(run.credits, extra);
+      case 406: {
+        // One code, three causes: the body's text says which.
+        const credits = numberOrNull(body?.remaining_credits) ?? run.credits;
+        if (/content[-_ ]?type|media type|application\/json/i.test(reason))
+          throw editErrors.contentType(reason, extra);
+        if (/spend|limit|budget|team/i.test(reason)) throw editErrors.spendLimit(credits, extra);
+        throw editErrors.noCredits(credits, extra);
+      }
+      case 410:
+        if (endpoint !== 'download') throw editErrors.retired(MODEL, extra);
+        break;
       case 422:
         if (body && String(body.status).toUpperCase() === 'FAILED') throw editErrors.blocked(reason, extra);
         throw editErrors.badRequest(reason, extra);
       case 429:
-        throw editErrors.rateLimited(extra);
+        throw editErrors.rateLimited(rateLimitWaitMs(res.headers), extra);
     }
-    if (status === 504 && endpoint === 'submit')
-      throw editErrors.outcomeUnknown('HTTP 504 from a gateway', extra);
+    if (status === 504 && endpoint === 'submit') throw editErrors.gatewayTimeoutOnSubmit(extra);
     if (status >= 500) throw editErrors.serverError(status, extra);
     throw editErrors.unexpectedStatus(status, reason, extra);
+  }
+
+  /** Service text made safe for a message (see serviceReason). */
+  private reason(text: string): string {
+    return text ? serviceReason(text, this.cfg.apiKey) : '';
   }
 
   private pause(ms: number, run: Run): Promise<void> {
@@ -524,8 +621,14 @@ function errorText(body: Record<string, unknown>): string {
 }
 
 function plainText(body: Buffer): string {
-  const s = body.toString('utf8', 0, Math.min(body.length, 300));
-  return /^\s*</.test(s) ? '' : reasonText(s.replace(/[^\x20-\x7e]/g, ''));
+  // Read more than is shown, so the key is redacted whole before the reason is trimmed to 300 characters.
+  const s = body.toString('utf8', 0, Math.min(body.length, 4096));
+  return /^\s*</.test(s) ? '' : s.replace(/[^\x20-\x7e]/g, '');
+}
+
+function numberOrNull(v: unknown): number | null {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : null;
 }
 
 function headerString(v: string | string[] | undefined): string {

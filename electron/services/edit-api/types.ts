@@ -60,6 +60,8 @@ export interface EditResult {
   mime: string;
   requestId: string | null;
   creditsLeft: number | null;
+  /** What the service reported the edit cost (metrics.cost or x-cost, USD); null when it did not say. */
+  cost?: number | null;
   /** Milliseconds per stage, plus the service's own inference_time (s) when reported. */
   timings: Record<string, number>;
 }
