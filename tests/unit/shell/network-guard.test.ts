@@ -8,9 +8,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request as undiciRequest } from 'undici';
 import {
+  DownloadGrants,
   editServicePolicy,
   installNodeNetworkGuard,
+  isServiceUrl,
   parentDomain,
+  parseAllowedHosts,
   type NetworkGuard,
 } from '../../../electron/shell/network-guard';
 import { startFakeSegmind, type FakeSegmind } from '../../fake-segmind/server';
@@ -120,6 +123,168 @@ describe('host policy', () => {
   });
 });
 
+describe('the service domain comes from the Public Suffix List', () => {
+  // Suffixes under which different owners register names: the API host's domain must never widen to them.
+  const suffixes = [
+    'co.uk',
+    'com.au',
+    'co.jp',
+    'github.io',
+    'herokuapp.com',
+    'com',
+    'org',
+    'ac.uk',
+    'gov.br',
+  ];
+
+  it('allows https subdomains of the registrable domain, never other names under the public suffix', () => {
+    for (const suffix of suffixes) {
+      const policy = editServicePolicy(
+        () => ({ apiBase: `https://api.victim.${suffix}`, storageBase: `https://api.victim.${suffix}` }),
+        {},
+      );
+      expect(parentDomain(`api.victim.${suffix}`), suffix).toBe(`victim.${suffix}`);
+      expect(policy.allows(`https://results.victim.${suffix}/x.png`), suffix).toBe(true);
+      for (const u of [
+        `https://attacker.${suffix}/x.png`,
+        `https://api.attacker.${suffix}/x.png`,
+        `https://victim.${suffix}.attacker.net/x.png`,
+        `http://results.victim.${suffix}/x.png`,
+      ])
+        expect(policy.allows(u), u).toBe(false);
+    }
+  });
+
+  it('does not widen an API host that is itself a registrable domain or an IP', () => {
+    for (const host of ['victim.co.uk', 'segmind.com', 'user.github.io', '10.0.0.7', '[2001:db8::1]'])
+      expect(parentDomain(host), host).toBeNull();
+  });
+});
+
+describe('service addresses and MASKROOM_ALLOWED_HOSTS are https only', () => {
+  it('accepts https anywhere and plain http on loopback only', () => {
+    for (const u of [
+      'https://api.segmind.com',
+      'https://x.test:8443/v1',
+      'http://127.0.0.1:9/api',
+      'http://127.8.9.1',
+      'http://[::1]:80',
+      'http://localhost:3000',
+    ])
+      expect(isServiceUrl(u), u).toBe(true);
+    for (const u of [
+      'http://api.segmind.com',
+      'http://10.0.0.1/api',
+      'http://127.0.0.1.evil.net/',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'data:text/plain,x',
+      'ftp://api.segmind.com',
+      'https://user:pw@api.segmind.com',
+      'not a url',
+    ])
+      expect(isServiceUrl(u), u).toBe(false);
+  });
+
+  it('never lets the guard reach a configured address that is not https or loopback', () => {
+    const p = editServicePolicy(
+      () => ({ apiBase: 'http://api.evil.net', storageBase: 'http://api.evil.net' }),
+      {},
+    );
+    expect(p.allows('http://api.evil.net/v2/x')).toBe(false);
+  });
+
+  it('matches listed hosts over https only and refuses http entries and public-suffix wildcards', () => {
+    const env = {
+      MASKROOM_ALLOWED_HOSTS:
+        'cdn.example.net, http://plain.example.net, *.com, *.co.uk, https://img.example.org, box.example.io:8443',
+    };
+    const { rejected } = parseAllowedHosts(env.MASKROOM_ALLOWED_HOSTS);
+    expect(rejected.sort()).toEqual(['*.co.uk', '*.com', 'http://plain.example.net']);
+    const p = editServicePolicy(
+      () => ({ apiBase: 'https://api.segmind.com', storageBase: 'https://api.segmind.com' }),
+      env,
+    );
+    for (const u of [
+      'https://cdn.example.net/r.png',
+      'https://img.example.org/r.png',
+      'https://box.example.io:8443/r',
+    ])
+      expect(p.allows(u), u).toBe(true);
+    for (const u of [
+      'http://cdn.example.net/r.png',
+      'http://plain.example.net/r.png',
+      'https://plain.example.net/r.png',
+      'https://anything.com/',
+      'https://x.co.uk/',
+      'https://box.example.io/r',
+    ])
+      expect(p.allows(u), u).toBe(false);
+  });
+});
+
+describe('download grants', () => {
+  const url = 'https://results.other-cdn.net/out/abc.png?sig=1';
+  const policyWith = (grants: DownloadGrants) =>
+    editServicePolicy(
+      () => ({ apiBase: 'https://api.segmind.com', storageBase: 'https://api.segmind.com' }),
+      {},
+      grants,
+    );
+
+  it('let through GET of exactly the granted URL, and nothing near it', () => {
+    const grants = new DownloadGrants();
+    const p = policyWith(grants);
+    expect(p.allows(url)).toBe(false);
+    const revoke = grants.trust(url);
+    for (const [u, m] of [
+      ['https://results.other-cdn.net/out/abc.png?sig=2', 'GET'],
+      ['https://results.other-cdn.net/out/abd.png?sig=1', 'GET'],
+      ['https://results.other-cdn.net/out/abc.png', 'GET'],
+      ['https://results.other-cdn.net:8443/out/abc.png?sig=1', 'GET'],
+      ['http://results.other-cdn.net/out/abc.png?sig=1', 'GET'],
+      ['https://other-cdn.net/out/abc.png?sig=1', 'GET'],
+      [url, 'POST'],
+      [url, 'PUT'],
+    ] as const)
+      expect(p.allows(u, m), `${m} ${u}`).toBe(false);
+    expect(p.allows(`${url}#frag`, 'GET')).toBe(true);
+    revoke();
+    expect(p.allows(url)).toBe(false);
+  });
+
+  it('are never given to plain http or credentialed URLs', () => {
+    const grants = new DownloadGrants();
+    for (const u of [
+      'http://127.0.0.1:9/internal-admin',
+      'http://results.net/x.png',
+      'https://u:p@results.net/x.png',
+      'file:///etc/passwd',
+      'nonsense',
+    ]) {
+      grants.trust(u);
+      expect(policyWith(grants).allows(u), u).toBe(false);
+    }
+    expect(grants.active()).toEqual([]);
+  });
+
+  it('are spent after their uses and expire after their time', () => {
+    let now = 1000;
+    const grants = new DownloadGrants({ ttlMs: 60_000, maxUses: 2, now: () => now });
+    const p = policyWith(grants);
+    grants.trust(url);
+    expect(p.allows(url)).toBe(true);
+    expect(p.allows(url)).toBe(true);
+    expect(p.allows(url)).toBe(false);
+    grants.trust(url);
+    now += 59_999;
+    expect(p.allows(url)).toBe(true);
+    now += 1;
+    expect(p.allows(url)).toBe(false);
+    expect(grants.active()).toEqual([]);
+  });
+});
+
 describe('network guard in the main process', () => {
   it(
     'lets a whole edit through to the fake service and sees nothing but its origin',
@@ -163,7 +328,7 @@ describe('network guard in the main process', () => {
       expect(g.blocked.map((b) => b.replace(/\d{4,5}/, 'PORT'))).toEqual([
         'GET http://127.0.0.1:PORT/collect?k=1',
         'GET http://127.0.0.1:PORT/beacon',
-        'http http://127.0.0.1:PORT/track',
+        'GET http://127.0.0.1:PORT/track',
       ]);
       expect(logs.some((l) => l.includes('/collect'))).toBe(true);
     },
