@@ -10,6 +10,7 @@ import { StatusBar } from './components/StatusBar';
 import { SettingsDialog } from './components/SettingsDialog';
 import { HelpOverlay } from './components/HelpOverlay';
 import { ExportDialog } from './components/ExportDialog';
+import { ConfirmRerunDialog } from './components/ConfirmRerunDialog';
 import { Icon } from './components/Icon';
 
 /** The editor's frame: tool bar, canvas, prompt panel, history panel, status bar. */
@@ -56,6 +57,7 @@ export function App() {
       {dialog === 'settings' && <SettingsDialog />}
       {dialog === 'help' && <HelpOverlay />}
       {dialog === 'export' && <ExportDialog />}
+      {dialog === 'confirm-rerun' && <ConfirmRerunDialog />}
     </div>
   );
 }

@@ -19,6 +19,15 @@ export function ErrorBanner({ inDialog = false }: { inDialog?: boolean }) {
           Open Settings
         </button>
       )}
+      {error.collect && !inDialog && (
+        <button
+          className="button primary"
+          data-testid="error-collect"
+          onClick={() => void store.collectFromError()}
+        >
+          <Icon name="download" size={14} /> Collect result
+        </button>
+      )}
       {error.fix === 'retry' && hasRun && (
         <button className="button" onClick={() => void store.rerun(null)}>
           <Icon name="rerun" size={14} /> Try again

@@ -2,11 +2,14 @@
  * One history-item per layer (DESIGN.md fixes that). A variation group shows its visible layer as a full
  * item with a pager, and its other variations as compact items right under it, each with its own eye
  * (showing one chooses it). Items: thumbnail, prompt, time, show/hide, select to see it, revert to here,
- * re-run, delete with confirmation. Thumbnails drag out as files.
+ * re-run, delete with confirmation. Thumbnails drag out as files. An item shows what its edit cost when the
+ * service said; a layer whose files are missing or damaged is marked and says why and what to do (its
+ * visibility still toggles, nothing is deleted).
  */
 import { Fragment, useState } from 'react';
 import type { Layer } from '../../shared/contract';
 import { cycle, formatTime, groupLayers, type HistoryEntry } from '../state/history';
+import { damagedText, formatCost } from '../state/jobs';
 import { EditorStore, store, useEditor } from '../state/store';
 import { Icon } from './Icon';
 
@@ -29,7 +32,9 @@ export function HistoryPanel() {
             <Fragment key={e.key}>
               <HistoryItem entry={e} />
               {e.layers.map((l, i) =>
-                l.id === e.shown.id ? null : <VariantItem key={l.id} layer={l} index={i} total={e.layers.length} />,
+                l.id === e.shown.id ? null : (
+                  <VariantItem key={l.id} layer={l} index={i} total={e.layers.length} />
+                ),
               )}
             </Fragment>
           ))}
@@ -50,22 +55,31 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
   const [confirming, setConfirming] = useState(false);
   const selected = entry.layers.some((l) => l.id === viewing);
   const isGroup = entry.layers.length > 1;
+  const damaged = damagedText(layer);
 
   return (
     <li
-      className={`history-item${selected ? ' selected' : ''}${layer.visible ? '' : ' hidden-layer'}`}
+      className={`history-item${selected ? ' selected' : ''}${layer.visible ? '' : ' hidden-layer'}${damaged ? ' damaged' : ''}`}
       data-testid="history-item"
       data-layer-id={layer.id}
       data-visible={layer.visible}
       data-variations={entry.layers.length}
+      data-damaged={damaged !== null}
     >
       <button
         className="history-select"
         onClick={() => store.viewLayer(selected ? null : layer.id)}
-        title={selected ? 'Back to the current image' : 'See the photo as it was after this edit'}
+        title={
+          damaged ?? (selected ? 'Back to the current image' : 'See the photo as it was after this edit')
+        }
         aria-pressed={selected}
       >
         <span className="thumb">
+          {damaged && (
+            <span className="damaged-badge" aria-label="Damaged layer">
+              <Icon name="alert" size={14} />
+            </span>
+          )}
           {thumb ? (
             <img
               src={thumb}
@@ -85,6 +99,18 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
           <span className="history-prompt">{layer.prompt}</span>
           <span className="muted history-meta">
             {formatTime(layer.createdAt)}
+            {layer.cost !== null && (
+              <>
+                {' · '}
+                <span
+                  className="history-cost"
+                  data-testid="layer-cost"
+                  title="What the service charged for this edit"
+                >
+                  {formatCost(layer.cost)}
+                </span>
+              </>
+            )}
             {!layer.visible && ' · hidden'}
           </span>
         </span>
@@ -135,6 +161,12 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
         </button>
       </div>
 
+      {damaged && (
+        <div className="history-row2 damaged-note" data-testid="layer-damaged" title={damaged}>
+          <Icon name="alert" size={14} />
+          <span>{damaged}</span>
+        </div>
+      )}
       {confirming ? (
         <div className="history-row2 confirm">
           <span className="confirm-text">
@@ -207,16 +239,28 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
 /** A variation of a group that is not the one shown: compact, with its own eye (showing it chooses it). */
 function VariantItem({ layer, index, total }: { layer: Layer; index: number; total: number }) {
   const thumb = useEditor((s) => s.thumbs[layer.id]);
+  const damaged = damagedText(layer);
   return (
     <li
-      className="history-item variant hidden-layer"
+      className={`history-item variant hidden-layer${damaged ? ' damaged' : ''}`}
       data-testid="history-item"
       data-layer-id={layer.id}
       data-visible={layer.visible}
+      data-damaged={damaged !== null}
+      title={damaged ?? undefined}
     >
-      <span className="thumb small">{thumb ? <img src={thumb} alt="" draggable={false} /> : <Icon name="image" size={14} />}</span>
+      <span className="thumb small">
+        {damaged ? (
+          <Icon name="alert" size={14} />
+        ) : thumb ? (
+          <img src={thumb} alt="" draggable={false} />
+        ) : (
+          <Icon name="image" size={14} />
+        )}
+      </span>
       <span className="muted history-meta">
-        Variation {index + 1} of {total} · hidden
+        Variation {index + 1} of {total}
+        {layer.cost !== null && ` · ${formatCost(layer.cost)}`} · hidden{damaged && ' · damaged'}
       </span>
       <button
         className="button icon-only small"

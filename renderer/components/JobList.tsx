@@ -1,10 +1,13 @@
 /**
  * Every edit in flight or just finished: its state and elapsed seconds, cancel, and failures in plain
- * words. The variations of one request are one row ("Processing ×3").
+ * words. The variations of one request are one row ("Processing ×3"). A failure after the service accepted
+ * (and billed) the edit offers Collect result, never Retry; other failures offer Retry when this session
+ * still has the request (state/jobs.ts decides which).
  */
 import { useEffect, useState } from 'react';
 import { activeJobStates, type JobState } from '../../shared/contract';
 import { describeError } from '../state/errors';
+import { jobRowActions } from '../state/jobs';
 import { isActive, store, useEditor, type TrackedJob } from '../state/store';
 import { Icon } from './Icon';
 
@@ -90,15 +93,25 @@ function JobRow({ group, now }: { group: JobGroup; now: number }) {
   const err = failed?.error ? describeError(failed.error) : null;
   const done = jobs.filter((j) => j.state === 'done').length;
   const n = jobs.length;
+  const canRerun = useEditor((s) => Boolean(s.runs[group.groupId]));
+  const collecting = jobs.some((j) => j.collecting);
+  const actions = jobRowActions(jobs, { canRerun, collecting });
+  const collectable = actions.includes('collect');
+  const spinning = active.length > 0 || collecting;
   return (
-    <li className={`job job-${state}`} data-testid="job" data-state={state}>
+    <li
+      className={`job job-${state}${collectable ? ' job-collectable' : ''}`}
+      data-testid="job"
+      data-state={state}
+      data-collectable={collectable}
+    >
       <span className="job-icon">
-        <Icon name={active.length ? 'spinner' : state === 'done' ? 'check' : 'alert'} size={14} />
+        <Icon name={spinning ? 'spinner' : state === 'done' ? 'check' : 'alert'} size={14} />
       </span>
       <span className="job-main">
         <span className="job-line">
           <span className="job-state">
-            {stateWords[state]}
+            {collecting && !active.length ? 'Collecting…' : collectable ? 'Not collected' : stateWords[state]}
             {n > 1 && (
               <span className="muted">
                 {' '}
@@ -112,13 +125,38 @@ function JobRow({ group, now }: { group: JobGroup; now: number }) {
         <span className="job-prompt" title={jobs[0]?.prompt}>
           {jobs[0]?.prompt}
         </span>
-        {err && (
+        {err && !collecting && (
           <span className="job-error" title={err.message}>
-            {err.title}. Your mask and prompt are kept.
+            {err.collect
+              ? `${err.title}. Already paid for: Collect result fetches it at no extra cost.`
+              : `${err.title}. Your mask and prompt are kept.`}
+          </span>
+        )}
+        {collectable && (
+          <span className="job-actions">
+            <button
+              className="button small primary"
+              data-testid="job-collect"
+              title="Fetch the result the service already made (and charged for); nothing is submitted again"
+              onClick={() => void store.collectGroup(group.groupId)}
+            >
+              <Icon name="download" size={14} /> Collect result
+            </button>
           </span>
         )}
       </span>
-      {active.length > 0 ? (
+      {actions.includes('retry') && (
+        <button
+          className="button icon-only small"
+          data-testid="job-retry"
+          title="Retry: the same request again with the same mask"
+          aria-label="Retry"
+          onClick={() => void store.rerun(group.groupId)}
+        >
+          <Icon name="rerun" size={14} />
+        </button>
+      )}
+      {actions.includes('cancel') && (
         <button
           className="button icon-only small"
           data-testid="job-cancel"
@@ -128,7 +166,8 @@ function JobRow({ group, now }: { group: JobGroup; now: number }) {
         >
           <Icon name="close" size={14} />
         </button>
-      ) : (
+      )}
+      {actions.includes('dismiss') && (
         <button
           className="button icon-only small"
           title="Dismiss"

@@ -1,4 +1,5 @@
-/** The status bar: readiness (or what is missing), running edits, credits left, version. */
+/** The status bar: readiness (or what is missing), running edits, credits left, what this session cost, version. */
+import { formatSessionCost, sessionCost } from '../state/jobs';
 import { isActive, store, useEditor } from '../state/store';
 
 export function StatusBar() {
@@ -8,6 +9,8 @@ export function StatusBar() {
   const running = useEditor((s) => s.jobs.filter(isActive).length);
   const project = useEditor((s) => s.project);
   const image = useEditor((s) => s.image);
+  const costs = useEditor((s) => s.sessionCosts);
+  const spent = sessionCost(costs);
   return (
     <footer className="statusbar">
       {settings && !settings.apiKeySet ? (
@@ -36,6 +39,18 @@ export function StatusBar() {
         title="Segmind credits left, as last reported by the service"
       >
         Credits: <span className="credits-value">{credits === null ? '—' : formatCredits(credits)}</span>
+      </span>
+      <span
+        data-testid="session-cost"
+        className="muted"
+        title={
+          spent.counted + spent.unknown === 0
+            ? 'No edit has completed since Maskroom started'
+            : `What the ${spent.counted + spent.unknown} edit${spent.counted + spent.unknown === 1 ? '' : 's'} completed since Maskroom started cost` +
+              (spent.unknown > 0 ? ` (the service did not report the cost of ${spent.unknown})` : '')
+        }
+      >
+        This session: <span className="credits-value">{formatSessionCost(spent)}</span>
       </span>
       <span className="muted">v{version}</span>
     </footer>

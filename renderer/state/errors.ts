@@ -2,7 +2,8 @@
  * Plain words for every error code the bridge can throw: a short title, the one-sentence message from
  * main (it already says what to do), and which button helps the user do it.
  */
-import type { ErrorCode, WireError } from '../../shared/errors';
+import type { Collectable, ErrorCode, WireError } from '../../shared/errors';
+import { collectMessage } from './jobs';
 
 export type ErrorFix = 'settings' | 'retry' | 'open' | null;
 
@@ -11,6 +12,12 @@ export interface ShownError {
   title: string;
   message: string;
   fix: ErrorFix;
+  /**
+   * Set when the service accepted (and billed) the edit and its result can still be collected: the
+   * message then leads to Collect result, never to running the edit again. `jobId` names the job to
+   * collect when the error came from one.
+   */
+  collect?: Collectable & { jobId?: string };
 }
 
 const titles: Record<ErrorCode, { title: string; fix: ErrorFix; fallback: string }> = {
@@ -107,6 +114,36 @@ const titles: Record<ErrorCode, { title: string; fix: ErrorFix; fallback: string
     fallback: 'Maskroom could not tell whether the edit ran; check the history before running it again.',
   },
   unsupported: { title: 'Not available', fix: null, fallback: 'This is not available in this build.' },
+  retired: {
+    title: 'Model retired',
+    fix: null,
+    fallback: 'The service no longer offers this model; update Maskroom to use its successor.',
+  },
+  'too-large': {
+    title: 'Too large to send',
+    fix: null,
+    fallback: 'The request is larger than the service accepts; use fewer or smaller reference images.',
+  },
+  'disk-full': {
+    title: 'Disk full',
+    fix: null,
+    fallback: 'The disk is full; free some space, then try again.',
+  },
+  'read-only': {
+    title: 'Read-only folder',
+    fix: null,
+    fallback: 'The project is on a read-only disk; copy it to a writable folder first.',
+  },
+  'permission-denied': {
+    title: 'Permission denied',
+    fix: null,
+    fallback: 'Maskroom may not write to the project folder; check its permissions, or choose another.',
+  },
+  'damaged-layer': {
+    title: 'Layer damaged',
+    fix: null,
+    fallback: 'A layer file is missing or damaged; restore it from your backup or sync.',
+  },
   internal: {
     title: 'Something went wrong',
     fix: 'retry',
@@ -127,7 +164,20 @@ export function describeError(e: unknown): ShownError {
   const entry = titles[code];
   const raw = typeof e === 'object' && e !== null ? (e as { message?: unknown }).message : undefined;
   const message = typeof raw === 'string' && raw.trim() ? raw.trim() : entry.fallback;
+  const collect = collectableOf(e);
+  if (collect) {
+    // Paid for and still collectable: main's words (which may say "run it again") give way to ours.
+    return { code, title: entry.title, message: collectMessage(code), fix: null, collect };
+  }
   return { code, title: entry.title, message, fix: entry.fix };
+}
+
+function collectableOf(e: unknown): Collectable | null {
+  if (typeof e !== 'object' || e === null) return null;
+  const c = (e as { collect?: unknown }).collect;
+  if (typeof c !== 'object' || c === null) return null;
+  const requestId = (c as { requestId?: unknown }).requestId;
+  return typeof requestId === 'string' ? { requestId } : null;
 }
 
 /** An error made on this side (a file that is not a photo, a missing mask...). */

@@ -20,6 +20,7 @@ import type {
 import { EditParams as EditParamsSchema, isActiveJobState } from '../../shared/contract';
 import { describeError, localError, type ShownError } from './errors';
 import { cycle, groupLayers } from './history';
+import { collectableJobs, isCollectable, layerKey, newLayers } from './jobs';
 import { nextBrushSize, nextHardness } from './shortcuts';
 import type { Drawable, EditorCanvasHandle, EditorImage, MaskInfo } from '../canvas';
 
@@ -45,6 +46,11 @@ export interface Reference {
 export interface TrackedJob extends JobStatus {
   /** performance.now() when this state arrived: elapsed = elapsedSeconds + time since. */
   receivedAt: number;
+  /**
+   * Collect result was asked for this failed job: 'asked' while 'edit:collect' is pending, 'failed-again'
+   * when a failure arrived meanwhile, 'started' once it was answered. Cleared by the job's next progress.
+   */
+  collecting?: 'asked' | 'failed-again' | 'started';
 }
 
 export interface RunRequest {
@@ -56,7 +62,7 @@ export interface RunRequest {
   variations: number;
 }
 
-export type Dialog = null | 'settings' | 'help' | 'export';
+export type Dialog = null | 'settings' | 'help' | 'export' | 'confirm-rerun';
 export type Tool = 'brush' | 'eraser';
 
 export interface EditorState {
@@ -95,6 +101,13 @@ export interface EditorState {
   /** The request group each finished layer came from (a single edit's layer may carry no group id). */
   layerGroups: Record<string, string>;
   lastRun: RunRequest | null;
+  /**
+   * What each edit completed in this session cost (USD, null when the service did not say), by
+   * project/layer key; layers that were already in a project when it was opened are not in it.
+   */
+  sessionCosts: Record<string, number | null>;
+  /** The re-run waiting for the user's answer in the confirm dialog (its request group, if known). */
+  confirmRerun: { groupId: string | null } | null;
 }
 
 export const isActive = (j: JobStatus) => isActiveJobState(j.state);
@@ -136,6 +149,8 @@ function initialState(): EditorState {
     runs: {},
     layerGroups: {},
     lastRun: null,
+    sessionCosts: {},
+    confirmRerun: null,
   };
 }
 
@@ -174,6 +189,8 @@ export class EditorStore {
   private unsubscribers: Array<() => void> = [];
   private started = false;
   private refSeq = 0;
+  /** Every project/layer key seen so far: a layer not in it when a project changes was just completed. */
+  private readonly knownLayers = new Set<string>();
 
   getState = (): EditorState => this.state;
 
@@ -341,6 +358,7 @@ export class EditorStore {
     ]);
     if (token !== this.renderToken) return;
     const previous = this.state.project;
+    for (const l of project.layers) this.knownLayers.add(layerKey(project.id, l.id));
     this.releaseImages();
     this.set({
       project,
@@ -447,7 +465,17 @@ export class EditorStore {
     if (!cur || cur.id !== p.id || p.revision < cur.revision) return;
     const viewing =
       this.state.viewing && p.layers.some((l) => l.id === this.state.viewing) ? this.state.viewing : null;
-    this.set({ project: p, viewing });
+    const added = newLayers(this.knownLayers, p.id, p.layers);
+    for (const a of added) this.knownLayers.add(a.key);
+    this.set((s) =>
+      added.length
+        ? {
+            project: p,
+            viewing,
+            sessionCosts: { ...s.sessionCosts, ...Object.fromEntries(added.map((a) => [a.key, a.cost])) },
+          }
+        : { project: p, viewing },
+    );
     for (const j of p.jobs) this.onJob(j, false);
     this.loadThumbs(p);
     void this.refreshImage();
@@ -464,9 +492,15 @@ export class EditorStore {
     const existing = this.state.jobs.find((x) => x.jobId === j.jobId);
     if (existing && existing.state === j.state && existing.elapsedSeconds >= j.elapsedSeconds && !announce)
       return;
-    // A finished job never goes back to an earlier state (events may arrive out of order).
-    if (existing && !isActive(existing) && isActive(j)) return;
+    // A finished job never goes back to an earlier state (events may arrive out of order), unless the
+    // user asked to collect its result: then it runs again, to done.
+    if (existing && !isActive(existing) && isActive(j) && !existing.collecting) return;
     const tracked: TrackedJob = { ...j, receivedAt: performance.now() };
+    if (existing?.collecting && j.state === 'failed') {
+      // While 'edit:collect' is pending a failure may be the old one re-sent: keep waiting for its answer.
+      if (existing.collecting === 'asked') tracked.collecting = 'failed-again';
+      else if (existing.collecting === 'failed-again') tracked.collecting = 'failed-again';
+    }
     if (j.layerId && !this.state.layerGroups[j.layerId]) {
       const layerId = j.layerId;
       this.set((s) => ({ layerGroups: { ...s.layerGroups, [layerId]: j.groupId } }));
@@ -474,9 +508,16 @@ export class EditorStore {
     this.set((s) => ({
       jobs: existing ? s.jobs.map((x) => (x.jobId === j.jobId ? tracked : x)) : [...s.jobs, tracked],
     }));
-    if (announce && j.state === 'failed' && existing?.state !== 'failed' && j.error) {
-      this.set({ error: describeError(j.error) });
+    const failedAnew = existing?.state !== 'failed' || Boolean(existing.collecting);
+    if (announce && j.state === 'failed' && failedAnew && j.error) {
+      const shown = describeError(j.error);
+      this.set({
+        error: shown.collect ? { ...shown, collect: { ...shown.collect, jobId: j.jobId } } : shown,
+      });
     }
+    // The banner about a result to collect goes once that job runs again.
+    const err = this.state.error;
+    if (err?.collect?.jobId === j.jobId && j.state !== 'failed') this.set({ error: null });
     if (j.state === 'done' && existing?.state !== 'done') {
       // Clear a finished job from the list after a while; failures stay until dismissed.
       setTimeout(() => this.dismissJob(j.jobId), 6000);
@@ -497,6 +538,52 @@ export class EditorStore {
 
   async cancelAll(): Promise<void> {
     await Promise.all(this.state.jobs.filter(isActive).map((j) => this.cancelJob(j.jobId)));
+  }
+
+  private markCollecting(jobId: string, collecting: TrackedJob['collecting'] | undefined): void {
+    this.set((s) => ({
+      jobs: s.jobs.map((j) => {
+        if (j.jobId !== jobId) return j;
+        const next: TrackedJob = { ...j };
+        if (collecting) next.collecting = collecting;
+        else delete next.collecting;
+        return next;
+      }),
+    }));
+  }
+
+  /**
+   * Collect the result of an edit the service accepted but Maskroom did not finish: never submits it
+   * again. The job's row follows its progress events to done (or to a new failure).
+   */
+  async collect(jobId: string): Promise<void> {
+    const job = this.state.jobs.find((j) => j.jobId === jobId);
+    if (!job || !isCollectable(job) || job.collecting) return;
+    this.markCollecting(jobId, 'asked');
+    if (this.state.error?.collect?.jobId === jobId) this.set({ error: null });
+    try {
+      await this.api.invoke('edit:collect', { projectId: job.projectId, jobId });
+      const now = this.state.jobs.find((j) => j.jobId === jobId);
+      if (now?.collecting === 'failed-again') this.markCollecting(jobId, undefined);
+      else if (now?.collecting) this.markCollecting(jobId, 'started');
+    } catch (e) {
+      this.markCollecting(jobId, undefined);
+      this.fail(e);
+    }
+  }
+
+  /** Collect every collectable job of a request group (a row of variations). */
+  async collectGroup(groupId: string): Promise<void> {
+    await Promise.all(collectableJobs(this.state.jobs, groupId).map((j) => this.collect(j.jobId)));
+  }
+
+  /** Collect the job the shown error is about. */
+  async collectFromError(): Promise<void> {
+    const c = this.state.error?.collect;
+    if (!c) return;
+    const jobId =
+      c.jobId ?? this.state.jobs.find((j) => j.requestId === c.requestId && isCollectable(j))?.jobId;
+    if (jobId) await this.collect(jobId);
   }
 
   // ---- running edits -------------------------------------------------------------------------
@@ -531,21 +618,42 @@ export class EditorStore {
     });
   }
 
-  /** Run a request made earlier again (same mask, prompt and parameters). */
-  async rerun(groupId: string | null): Promise<void> {
-    const req = (groupId && this.state.runs[groupId]) || this.state.lastRun;
+  /**
+   * Run a request made earlier again (same mask, prompt and parameters). When the service already
+   * accepted (and billed) that request and its result can still be collected, ask first in the confirm
+   * dialog; `force` is the dialog's "Run again".
+   */
+  async rerun(groupId: string | null, force = false): Promise<void> {
+    const s = this.state;
+    const req = (groupId && s.runs[groupId]) || s.lastRun;
     if (!req) return;
+    const group =
+      groupId && s.runs[groupId] ? groupId : (Object.entries(s.runs).find(([, r]) => r === req)?.[0] ?? null);
+    if (!force && collectableJobs(s.jobs, group).length > 0) {
+      this.set({ confirmRerun: { groupId: group }, dialog: 'confirm-rerun' });
+      return;
+    }
     await this.submit(req);
+  }
+
+  /** The confirm dialog's answer about a re-run of a paid, collectable edit. */
+  async answerRerun(answer: 'collect' | 'run-again' | 'cancel'): Promise<void> {
+    const pending = this.state.confirmRerun;
+    this.set({ confirmRerun: null, dialog: null });
+    if (!pending || answer === 'cancel') return;
+    if (answer === 'run-again') await this.rerun(pending.groupId, true);
+    else if (pending.groupId) await this.collectGroup(pending.groupId);
   }
 
   private async submit(req: RunRequest): Promise<void> {
     const project = this.state.project;
     if (!project) return;
     // A new attempt makes earlier failures moot: their rows go, the new job's row takes their place.
+    // Rows with a paid result still to collect stay: that result is the user's until dismissed.
     this.set((s) => ({
       error: null,
       lastRun: req,
-      jobs: s.jobs.filter((j) => j.state !== 'failed' && j.state !== 'cancelled'),
+      jobs: s.jobs.filter((j) => isCollectable(j) || (j.state !== 'failed' && j.state !== 'cancelled')),
     }));
     try {
       const res = await this.api.invoke('edit:run', {
@@ -834,7 +942,7 @@ export class EditorStore {
   }
 
   openDialog(dialog: Dialog): void {
-    this.set({ dialog });
+    this.set(dialog === 'confirm-rerun' ? { dialog } : { dialog, confirmRerun: null });
   }
 }
 

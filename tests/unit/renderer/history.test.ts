@@ -17,6 +17,8 @@ function layer(id: string, groupId: string | null, visible = true): Layer {
     params,
     feather: 2,
     creditsLeft: null,
+    cost: null,
+    damaged: null,
     timings: {},
   };
 }
