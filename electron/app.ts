@@ -1,10 +1,17 @@
 /**
  * Composes the main-process services into the handler table and the event bus. Hosts (Electron main,
- * web host, tests) supply only what differs between them: where preferences and the key are kept.
+ * web host, tests) supply only what differs between them: where preferences and the key are kept, which
+ * questions they can put to the user, and their network guard's download grants.
  */
 import { createHandlers, type HandlerTable } from './handlers';
 import { EventBus } from './events';
-import { SettingsService, type Env, type PrefsStore, type SecretStore } from './services/settings';
+import {
+  SettingsService,
+  type Env,
+  type PrefsStore,
+  type SecretStore,
+  type SettingsHooks,
+} from './services/settings';
 import { createWorkspace } from './services/workspace';
 import type { WorkspaceApi } from './services/workspace-types';
 import { version } from './version';
@@ -14,6 +21,10 @@ export interface AppCoreOptions {
   prefs: PrefsStore;
   secrets: SecretStore;
   env?: Env;
+  /** The questions the host can ask the user itself (Electron: native dialogs); none in the web host. */
+  settingsHooks?: SettingsHooks;
+  /** From the host's network guard (installHostGuard): lets the edit client download one named result. */
+  trustDownload?: (url: string) => () => void;
 }
 
 export interface AppCore {
@@ -26,8 +37,8 @@ export interface AppCore {
 
 export function createAppCore(o: AppCoreOptions): AppCore {
   const events = new EventBus();
-  const settings = new SettingsService(o.prefs, o.secrets, o.env ?? process.env);
-  const workspace = createWorkspace({ settings, events });
+  const settings = new SettingsService(o.prefs, o.secrets, o.env ?? process.env, o.settingsHooks);
+  const workspace = createWorkspace({ settings, events, trustDownload: o.trustDownload });
   const handlers = createHandlers({ version, host: o.host, settings, workspace });
   return { handlers, events, settings, workspace, dispose: () => workspace.dispose() };
 }

@@ -39,6 +39,8 @@ export interface WorkspaceOptions {
   now?: () => number;
   /** Resume journaled edits when a project is opened (default true). */
   resumeOnOpen?: boolean;
+  /** The host's network guard grants one result download through this (see electron/services/network-guard.ts). */
+  trustDownload?: (url: string) => () => void;
 }
 
 interface Job {
@@ -80,7 +82,7 @@ class Workspace implements WorkspaceApi {
 
   constructor(private readonly o: WorkspaceOptions) {
     this.now = o.now ?? (() => Date.now());
-    this.factory = o.editApiFactory ?? ((c) => createEditApi(c));
+    this.factory = o.editApiFactory ?? ((c) => createEditApi(c, { trustDownload: o.trustDownload }));
   }
 
   private get libraryDir(): string {
