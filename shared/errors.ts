@@ -25,27 +25,51 @@ export const errorCodes = [
   'newer-project',
   'outcome-unknown',
   'unsupported',
+  'retired',
+  'too-large',
+  'disk-full',
+  'read-only',
+  'permission-denied',
+  'damaged-layer',
   'internal',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
 
+/**
+ * Set on an error raised after the service accepted (and billed) the edit: the result can still be
+ * collected (resumed from the journal), so the user must be led to collecting it, never to paying again.
+ */
+export interface Collectable {
+  requestId: string;
+}
+
 export interface WireError {
   code: ErrorCode;
   message: string;
+  collect?: Collectable;
+}
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  collect?: Collectable;
 }
 
 export class AppError extends Error {
   readonly code: ErrorCode;
+  readonly collect: Collectable | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, options?: AppErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
+    this.collect = options?.collect;
   }
 
   toWire(): WireError {
-    return { code: this.code, message: this.message };
+    return this.collect
+      ? { code: this.code, message: this.message, collect: this.collect }
+      : { code: this.code, message: this.message };
   }
 }
 
@@ -56,6 +80,8 @@ export function isAppError(e: unknown): e is AppError {
 /** The one-line, user-facing form of any thrown value. Unknown errors never leak stack traces. */
 export function toWireError(e: unknown): WireError {
   if (isAppError(e)) return e.toWire();
+  const env = environmentError(e);
+  if (env) return env.toWire();
   if (e instanceof Error && e.name === 'AbortError') {
     return { code: 'cancelled', message: 'The operation was cancelled.' };
   }
@@ -69,4 +95,82 @@ export function toWireError(e: unknown): WireError {
 function firstLine(s: string): string {
   const line = s.split('\n')[0] ?? '';
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+interface SystemErrorLike {
+  code?: unknown;
+  path?: unknown;
+  syscall?: unknown;
+}
+
+/** "12 MB", "800 KB": a rough size for messages. */
+export function roughSize(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GB`;
+  if (bytes >= 2 ** 20) return `${Math.ceil(bytes / 2 ** 20)} MB`;
+  return `${Math.max(1, Math.ceil(bytes / 2 ** 10))} KB`;
+}
+
+export interface EnvironmentErrorOptions {
+  /** The folder the work was in, said when the error itself names no path. */
+  where?: string;
+  /** Roughly how many bytes the failed work needed (said in a disk-full message). */
+  needBytes?: number;
+  /** Said after the fault instead of the default advice, e.g. that the paid result is kept. */
+  next?: string;
+  collect?: Collectable;
+}
+
+/**
+ * The plain-words form of a fault the user's machine causes (disk full, read-only or protected folder),
+ * or null when `e` is not one. `what` names the work that failed ("Saving the layer"); the path comes
+ * from the error itself.
+ */
+export function environmentError(
+  e: unknown,
+  what?: string,
+  o: EnvironmentErrorOptions = {},
+): AppError | null {
+  let cur: unknown = e;
+  for (let i = 0; i < 4 && cur && typeof cur === 'object'; i++) {
+    if (isAppError(cur)) return null;
+    const se = cur as SystemErrorLike;
+    const code = typeof se.code === 'string' ? se.code : '';
+    const at = typeof se.path === 'string' ? se.path : o.where;
+    const where = at ? ` (${at})` : '';
+    const doing = what ? `${what} failed: ` : '';
+    const opts = { cause: e, ...(o.collect ? { collect: o.collect } : {}) };
+    switch (code) {
+      case 'ENOSPC':
+      case 'EDQUOT': {
+        const need = o.needBytes ? `, about ${roughSize(o.needBytes)} more is needed` : '';
+        return new AppError(
+          'disk-full',
+          `${doing}${at ? `the disk holding ${at}` : 'the disk'} is full${need}; ${o.next ?? 'free some space there and try again'}.`,
+          opts,
+        );
+      }
+      case 'EROFS':
+        return new AppError(
+          'read-only',
+          `${doing}the folder is on a read-only disk${where}; ${o.next ?? 'copy the project to a writable folder first'}.`,
+          opts,
+        );
+      case 'EACCES':
+      case 'EPERM':
+        return new AppError(
+          'permission-denied',
+          `${doing}permission was denied${where}; ${o.next ?? 'check that you may write to that folder, or choose another'}.`,
+          opts,
+        );
+      case 'EMFILE':
+      case 'ENFILE':
+        return new AppError(
+          'internal',
+          `${doing}too many files are open on this computer; ${o.next ?? 'close some programs and try again'}.`,
+          opts,
+        );
+    }
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return null;
 }

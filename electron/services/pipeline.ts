@@ -5,12 +5,16 @@
  *                journal the job (parameters + edit mask) before anything is sent
  *   uploading / queued / processing / downloading      the edit client; its request id is journaled the
  *                moment the service returns it, so a crash during the wait can be resumed within the hour
+ *                the result image is saved into the journal the moment it arrives (it is paid for)
  *   compositing  scale back, colour-match, feathered blend inside the mask only -> a patch
  *                write patch + mask + thumbnail, then the manifest (the commit), then drop the journal entry
  *
- * A failed edit leaves the layers unchanged. Its journal entry is dropped, except when the service has the
- * request and the failure was on our side of the wait (timeout, offline, server error, app closing): then
- * the entry stays, so `maskroom resume` (or opening the project in the app) collects the paid result.
+ * A failed edit leaves the layers unchanged. Before the service accepted it, its journal entry is dropped.
+ * Once the service has accepted it, only a definitive answer of the service (blocked, expired) or a user's
+ * cancel drops the entry: any other failure (the wait, the download, a full disk, a composite error) keeps
+ * it, and is raised as a CollectableError whose message leads to collecting the result (`maskroom resume`,
+ * the app's Collect result), never to running the edit again, which would pay twice. Resuming an entry
+ * whose result is saved composites it from disk without contacting the service.
  *
  * ProjectSession is one open project in memory: the store plus the decoded original and a cache of the
  * current flattened image, so a second edit neither re-decodes the photo nor re-applies every layer.
@@ -18,7 +22,8 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { EditParams, JobState, Rect } from '../../shared/contract';
-import { AppError, isAppError } from '../../shared/errors';
+import { AppError, isAppError, type ErrorCode } from '../../shared/errors';
+import { isEditApiError } from './edit-api/errors';
 import type { EditApi, EditProgress, EditResult } from './edit-api/types';
 import { MODEL } from './edit-api/types';
 import {
@@ -141,8 +146,36 @@ export class ProjectSession {
   }
 
   async patchOf(layer: StoredLayer): Promise<Patch> {
-    const bytes = await this.store.readLayerFile(layer.id, 'patch');
-    return decodePatch(bytes, layer.rect);
+    const damaged = this.store.damaged(layer.id);
+    if (damaged) throw damagedLayerError(this.store, layer, damaged);
+    try {
+      const bytes = await this.store.readLayerFile(layer.id, 'patch');
+      return await decodePatch(bytes, layer.rect);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const reason =
+        code === 'ENOENT'
+          ? `layers/${layer.files.patch} is missing`
+          : `layers/${layer.files.patch} cannot be read (${code ?? 'it does not decode'})`;
+      this.store.markDamaged(layer.id, reason);
+      throw damagedLayerError(this.store, layer, reason);
+    }
+  }
+
+  /** The visible layers that can be applied (a damaged layer is left out of the image, never dropped). */
+  usableVisible(): StoredLayer[] {
+    return this.store.visibleLayers().filter((l) => !this.store.damaged(l.id));
+  }
+
+  /** Visible layers whose files are damaged, with their 1-based position in the stack (for messages). */
+  damagedVisible(): Array<{ position: number; layer: StoredLayer; reason: string }> {
+    return this.store
+      .layers()
+      .map((layer, i) => ({ position: i + 1, layer, reason: this.store.damaged(layer.id) }))
+      .filter(
+        (x): x is { position: number; layer: StoredLayer; reason: string } =>
+          x.layer.visible && x.reason !== null,
+      );
   }
 
   /** The original with the given layers applied in order. */
@@ -209,14 +242,14 @@ export class ProjectSession {
    * off and the cache holds another stack. Derived data: a crash while writing it loses nothing.
    */
   async persistCache(): Promise<boolean> {
-    const visible = this.store.visibleLayers().map((l) => l.id);
+    const visible = this.usableVisible().map((l) => l.id);
     if (this.store.readOnly || visible.length < (this.opts.diskCacheMinLayers ?? 8)) return false;
     if (this.diskKey === undefined) await this.diskCache();
     if (this.diskKey && sameIds(this.diskKey, visible)) return false;
     const photo = await this.current();
     if (
       !sameIds(
-        this.store.visibleLayers().map((l) => l.id),
+        this.usableVisible().map((l) => l.id),
         visible,
       )
     )
@@ -227,9 +260,9 @@ export class ProjectSession {
     return true;
   }
 
-  /** The current image: the original with the visible layers applied. Cached. */
+  /** The current image: the original with the visible (undamaged) layers applied. Cached. */
   current(): Promise<Photo> {
-    const visible = this.store.visibleLayers();
+    const visible = this.usableVisible();
     const key = visible.map((l) => l.id);
     if (this.flat && sameIds(this.flat.key, key)) return this.flat.photo;
     const photo = this.flatten(visible);
@@ -246,7 +279,9 @@ export class ProjectSession {
     const layers = this.store.layers();
     const idx = layers.findIndex((l) => l.id === layerId);
     if (idx < 0) this.store.layer(layerId); // throws not-found
-    const stack = layers.slice(0, idx + 1).filter((l, i) => l.visible || i === idx);
+    const stack = layers
+      .slice(0, idx + 1)
+      .filter((l, i) => i === idx || (l.visible && !this.store.damaged(l.id)));
     return this.flatten(stack);
   }
 
@@ -256,6 +291,15 @@ export class ProjectSession {
     this.original = null;
     await this.store.close();
   }
+}
+
+/** The one-sentence error for a layer whose files cannot be used. */
+function damagedLayerError(store: ProjectStore, layer: StoredLayer, reason: string): AppError {
+  const n = store.layers().findIndex((l) => l.id === layer.id) + 1;
+  return new AppError(
+    'damaged-layer',
+    `Layer ${n} ("${layer.prompt}", ${layer.id}) cannot be used because ${reason}; put the file back (for example, let the cloud folder finish syncing) or hide that layer.`,
+  );
 }
 
 function sameIds(a: string[], b: string[]): boolean {
@@ -288,11 +332,103 @@ export interface PipelineDeps {
   mode: 'async' | 'sync';
 }
 
-/** Resume failures that settle the job for good: its journal entry is dropped. */
-const DEFINITIVE = new Set(['expired', 'blocked', 'invalid-input', 'unsupported-image', 'corrupt-project']);
+/** Answers of the service that settle an accepted job for good: its journal entry is dropped. */
+const DEFINITIVE = new Set<ErrorCode>(['expired', 'blocked']);
+/** Also definitive when the service itself says so about the request (not when our own code fails). */
+const DEFINITIVE_FROM_SERVICE = new Set<ErrorCode>(['invalid-input', 'unsupported-image']);
 
-/** Errors after which the service may still deliver the result: keep the journal entry for `resume`. */
-const RESUMABLE = new Set(['timeout', 'offline', 'server-error', 'rate-limited', 'outcome-unknown']);
+function definitive(e: unknown): boolean {
+  if (!isAppError(e)) return false;
+  return DEFINITIVE.has(e.code) || (isEditApiError(e) && DEFINITIVE_FROM_SERVICE.has(e.code));
+}
+
+const COLLECT_TAIL = '(it is paid for; running the edit again would pay twice)';
+
+/**
+ * Raised when the service accepted (and charged) an edit that Maskroom did not finish; its journal entry is
+ * kept. `situation` says what happened (no advice); `before` is what must be done before collecting (e.g.
+ * free some space). Hosts complete the sentence with how to collect: the app's message says "collect the
+ * result", the CLI's `collectSentence(e, "run `maskroom resume ...` to collect it")`.
+ */
+export class CollectableError extends AppError {
+  constructor(
+    code: ErrorCode,
+    readonly situation: string,
+    readonly before: string,
+    readonly requestId: string,
+    cause: unknown,
+  ) {
+    super(code, `${situation}; ${before}collect the result ${COLLECT_TAIL}.`, {
+      cause,
+      collect: { requestId },
+    });
+    this.name = 'CollectableError';
+  }
+}
+
+export function isCollectableError(e: unknown): e is CollectableError {
+  return e instanceof CollectableError;
+}
+
+/** The error's sentence with another way of collecting: `how` e.g. "run `maskroom resume --project D` to collect it". */
+export function collectSentence(e: CollectableError, how: string): string {
+  return `${e.situation}; ${e.before}${how} ${COLLECT_TAIL}.`;
+}
+
+function firstClause(message: string): string {
+  return (message.split('\n')[0] ?? '').split('; ')[0]!.replace(/[.\s]+$/, '');
+}
+
+const lowerFirst = (s: string) => (s ? s[0]!.toLowerCase() + s.slice(1) : s);
+
+/** Wraps a failure after acceptance into the error that leads to collecting the result. */
+function collectable(e: unknown, requestId: string | null, jobId: string, saved: boolean): CollectableError {
+  if (isCollectableError(e)) return e;
+  const code: ErrorCode = isAppError(e) ? e.code : 'internal';
+  const req = requestId ? `request ${requestId}` : 'the edit';
+  const kept = saved ? "; the result is saved in the project's journal" : '';
+  let what: string;
+  let before = '';
+  switch (code) {
+    case 'server-error':
+      what = `the edit service had a server error while Maskroom waited for ${req}`;
+      break;
+    case 'rate-limited':
+      what = `the edit service rate-limited Maskroom while it waited for ${req}`;
+      break;
+    case 'timeout':
+      what = `${req} did not finish within the time Maskroom waits (the service keeps results for one hour)`;
+      break;
+    case 'offline':
+    case 'outcome-unknown':
+      what = `the connection to the edit service was lost before the result of ${req} arrived`;
+      break;
+    case 'bad-response':
+      what = `the edit service's answer for ${req} could not be read`;
+      break;
+    case 'no-api-key':
+    case 'bad-api-key':
+      what = `Maskroom could not fetch the result of ${req} without a valid API key`;
+      before = 'set the key, then ';
+      break;
+    case 'cancelled':
+      what = `Maskroom stopped waiting for ${req}`;
+      break;
+    case 'disk-full':
+      what = `${lowerFirst(firstClause((e as Error).message))}`;
+      before = 'free some space there, then ';
+      break;
+    case 'read-only':
+    case 'permission-denied':
+      what = `${lowerFirst(firstClause((e as Error).message))}`;
+      before = 'make the project folder writable, then ';
+      break;
+    default:
+      what = `Maskroom could not finish ${req} (${firstClause(e instanceof Error ? e.message : String(e))})`;
+  }
+  const situation = `The edit service accepted this edit${requestId ? ` (request ${requestId})` : ''}, but ${what}${kept}`;
+  return new CollectableError(code, situation, before, requestId ?? jobId, e);
+}
 
 function stateOf(p: EditProgress): JobState | null {
   switch (p.stage) {
@@ -324,6 +460,7 @@ export async function runEdit(
   const layerId = job.layerId ?? newId('l');
   let requestId: string | null = null;
   let journaled = false;
+  let saved = false;
   cb.onState?.('preparing', {});
   try {
     if (job.mask.width !== store.width || job.mask.height !== store.height) {
@@ -383,7 +520,18 @@ export async function runEdit(
         onCredits: cb.onCredits,
       },
     );
-    const entry = (await store.pendingJobs()).find((e) => e.jobId === jobId);
+    // Paid for: on disk before anything else is done with it.
+    const entry = await store.saveJobResult(jobId, {
+      image: result.image,
+      mime: result.mime,
+      requestId: result.requestId,
+      creditsLeft: result.creditsLeft,
+      cost: result.cost ?? null,
+      timings: result.timings,
+    });
+    saved = true;
+    requestId ??= result.requestId;
+    crashPoint('after-result');
     const sent = entry?.sent ?? {
       apiSize: plan.apiSize,
       plan,
@@ -408,9 +556,13 @@ export async function runEdit(
       cb,
     );
   } catch (e) {
-    if (!(requestId !== null && resumable(e, job.signal)) && journaled)
-      await store.removeJob(jobId).catch(() => undefined);
-    throw normaliseAbort(e, job.signal);
+    const accepted = requestId !== null || saved;
+    const keep = accepted && keepAfterAcceptance(e, job.signal);
+    if (!keep) {
+      if (journaled) await store.removeJob(jobId).catch(() => undefined);
+      throw normaliseAbort(e, job.signal);
+    }
+    throw collectable(normaliseAbort(e, job.signal), requestId, jobId, saved);
   }
 }
 
@@ -422,32 +574,71 @@ export async function resumeJob(
   cb: JobCallbacks & { signal?: AbortSignal } = {},
 ): Promise<StoredLayer> {
   const store = session.store;
-  if (!entry.requestId)
+  // Already committed (a crash after the manifest, or a second collect): done, never a second layer.
+  if (store.hasLayer(entry.layerId)) {
+    await store.removeJob(entry.jobId).catch(() => undefined);
+    cb.onState?.('done', entry.requestId ? { requestId: entry.requestId } : {});
+    return store.layer(entry.layerId);
+  }
+  const requestId = entry.requestId ?? entry.result?.requestId ?? null;
+  if (!requestId && !entry.result)
     throw new AppError(
       'invalid-input',
       'This edit never reached the service, so there is nothing to resume; run it again.',
     );
-  const requestId = entry.requestId;
-  cb.onState?.('preparing', { requestId });
+  cb.onState?.('preparing', requestId ? { requestId } : {});
+  let saved = entry.result !== null;
   try {
     const mask = await maskFromFile(await store.readJobMask(entry), store.width, store.height);
-    const result = await deps.api.resume(requestId, {
-      signal: cb.signal,
-      onProgress: (p) => {
-        const s = stateOf(p);
-        if (s) {
-          cb.onState?.(s, { requestId });
-          crashOnStage(s);
-        }
-      },
-      onCredits: cb.onCredits,
-    });
+    const bytes = await store.readJobResult(entry);
+    let result: EditResult;
+    if (bytes && entry.result) {
+      // The result was saved when it arrived: finish from disk, without the service.
+      result = {
+        image: bytes,
+        mime: entry.result.mime,
+        requestId: entry.result.requestId ?? requestId,
+        creditsLeft: entry.result.creditsLeft,
+        cost: entry.result.cost,
+        timings: entry.result.timings,
+      };
+    } else {
+      saved = false;
+      if (!requestId)
+        throw new AppError(
+          'corrupt-project',
+          `The saved result of "${entry.prompt}" is missing from the journal and the edit has no request id to fetch it again; run the edit again.`,
+        );
+      result = await deps.api.resume(requestId, {
+        signal: cb.signal,
+        onProgress: (p) => {
+          const s = stateOf(p);
+          if (s) {
+            cb.onState?.(s, { requestId });
+            crashOnStage(s);
+          }
+        },
+        onCredits: cb.onCredits,
+      });
+      await store.saveJobResult(entry.jobId, {
+        image: result.image,
+        mime: result.mime,
+        requestId: result.requestId ?? requestId,
+        creditsLeft: result.creditsLeft,
+        cost: result.cost ?? null,
+        timings: result.timings,
+      });
+      saved = true;
+      crashPoint('after-result');
+    }
     return await finish(session, entry, mask, result, cb);
   } catch (e) {
-    // Only a definitive answer drops the entry: anything else (no key yet, offline...) may succeed later.
-    const final = cb.signal?.aborted ? cb.signal.reason !== CLOSING : isAppError(e) && DEFINITIVE.has(e.code);
-    if (final) await store.removeJob(entry.jobId).catch(() => undefined);
-    throw normaliseAbort(e, cb.signal);
+    // Only a definitive answer (or a user's cancel) drops the entry: anything else may succeed later.
+    if (!keepAfterAcceptance(e, cb.signal)) {
+      await store.removeJob(entry.jobId).catch(() => undefined);
+      throw normaliseAbort(e, cb.signal);
+    }
+    throw collectable(normaliseAbort(e, cb.signal), requestId, entry.jobId, saved);
   }
 }
 
@@ -477,6 +668,12 @@ async function finish(
     encodeMaskPng(cropMask(mask, patch.rect)),
     makeThumbnail(patch, { icc: base.icc, format: 'webp' }),
   ]);
+  if (store.hasLayer(job.layerId)) {
+    // Another collect of the same job committed it meanwhile.
+    await store.removeJob(job.jobId);
+    cb.onState?.('done', result.requestId ? { requestId: result.requestId } : {});
+    return store.layer(job.layerId);
+  }
   const layer = await store.appendLayer(
     {
       id: job.layerId,
@@ -490,6 +687,7 @@ async function finish(
       model: MODEL,
       timings: result.timings,
       creditsLeft: result.creditsLeft,
+      cost: result.cost ?? null,
       groupId: job.groupId,
     },
     { patch: patchPng, mask: maskPng, thumb, thumbExt: 'webp' },
@@ -514,11 +712,14 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
     throw new AppError('cancelled', 'The edit was cancelled; nothing was sent and no credits were used.');
 }
 
-/** Whether to keep the journal entry after this failure (the service still has the request). */
-function resumable(e: unknown, signal: AbortSignal | undefined): boolean {
-  // The app or CLI closing mid-wait aborts with reason 'closing': finish it next time.
+/**
+ * Whether to keep the journal entry of an accepted edit after this failure: always, except for a definitive
+ * answer of the service or a user's cancel (the app or CLI closing mid-wait aborts with reason 'closing':
+ * that one is finished next time).
+ */
+function keepAfterAcceptance(e: unknown, signal: AbortSignal | undefined): boolean {
   if (signal?.aborted) return signal.reason === CLOSING;
-  return isAppError(e) && RESUMABLE.has(e.code);
+  return !definitive(e);
 }
 
 /** Abort reason used when the app is closing (the job is kept for resume), as opposed to a user cancel. */

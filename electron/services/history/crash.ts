@@ -15,6 +15,7 @@ export const CRASH_POINTS = [
   'after-request-id', // the request id is journaled, before the first poll
   'polling', // the client reported queued/processing (waiting on the service)
   'downloading', // the result is being downloaded
+  'after-result', // the result image is saved in the journal, nothing composited yet
   'patch-tmp', // half of the patch file written to its temporary name
   'after-patch', // the patch is written, mask and thumbnail not yet
   'after-layer-files', // all layer files written, the manifest not yet

@@ -5,6 +5,7 @@ export {
   toContractLayer,
   newId,
   JournalEntry,
+  JournalResult,
   LAYERS_DIR,
   JOURNAL_DIR,
   CACHE_DIR,

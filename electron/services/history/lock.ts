@@ -1,17 +1,18 @@
 /**
- * One process per project: a lock file created exclusively (O_EXCL) holding the owner's pid, host and start
- * time. A lock whose owner is gone (same host, pid no longer alive) or that is unreadable and old is stale and
- * is taken over; anything else means the project is in use and the caller is told so.
+ * One process per project: a lock file holding the owner's pid, host and start time. It is written whole to a
+ * temporary name, flushed, then hard-linked to `.maskroom.lock` (which fails if the lock exists), so a lock
+ * file is never seen half-written: an empty or unreadable one can only be debris (a crash, a full disk) and is
+ * stale at once, as is a lock whose owner is gone (same host, pid no longer alive). Anything else means the
+ * project is in use and the caller is told by whom. Only writers take the lock; readers never touch it.
  */
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { AppError } from '../../../shared/errors';
+import { AppError, environmentError } from '../../../shared/errors';
+import { syncDir, tempPathFor } from '../fs-atomic';
 
 export const LOCK_FILE = '.maskroom.lock';
-/** An unreadable (half-written) lock older than this is considered abandoned. */
-const UNREADABLE_STALE_MS = 10_000;
 
 interface LockInfo {
   pid: number;
@@ -49,15 +50,45 @@ async function readLock(file: string): Promise<LockInfo | null> {
 
 /** Why a lock file is not (or is) stale: null = stale, else a description of the live owner. */
 async function liveOwner(file: string): Promise<string | null> {
+  // Written whole before it is linked into place: an empty or unreadable lock is debris, never a live owner.
   const info = await readLock(file);
-  if (!info) {
-    const st = await fs.stat(file).catch(() => null);
-    if (!st) return null;
-    return Date.now() - st.mtimeMs > UNREADABLE_STALE_MS ? null : 'another Maskroom process';
-  }
+  if (!info) return null;
   if (info.host !== os.hostname()) return `Maskroom on ${info.host} (pid ${info.pid})`;
   if (!pidAlive(info.pid)) return null;
-  return info.pid === process.pid ? 'this Maskroom process' : `another Maskroom process (pid ${info.pid})`;
+  return info.pid === process.pid
+    ? `this Maskroom process (pid ${info.pid} on ${info.host})`
+    : `another Maskroom process (pid ${info.pid} on ${info.host})`;
+}
+
+/** Creates `file` with `data` only if it does not exist, never visible half-written. EEXIST if it does. */
+async function createWhole(file: string, data: string): Promise<void> {
+  const tmp = tempPathFor(file);
+  const h = await fs.open(tmp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o644);
+  try {
+    try {
+      await h.writeFile(data);
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+    try {
+      await fs.link(tmp, file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // Some network and FUSE file systems have no hard links: fall back to an exclusive rename-free create.
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw e;
+      const f = await fs.open(file, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o644);
+      try {
+        await f.writeFile(data);
+        await f.sync();
+      } finally {
+        await f.close();
+      }
+    }
+    await syncDir(path.dirname(file));
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
 }
 
 export async function acquireLock(dir: string): Promise<ProjectLock> {
@@ -70,13 +101,7 @@ export async function acquireLock(dir: string): Promise<ProjectLock> {
   };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const h = await fs.open(file, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o644);
-      try {
-        await h.writeFile(JSON.stringify(info));
-        await h.sync();
-      } finally {
-        await h.close();
-      }
+      await createWhole(file, JSON.stringify(info));
       return {
         file,
         release: async () => {
@@ -86,7 +111,20 @@ export async function acquireLock(dir: string): Promise<ProjectLock> {
         },
       };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      // ENOENT: our temporary file was swept by the process holding the lock; try again.
+      if (code === 'ENOENT' && attempt < 2) continue;
+      if (code !== 'EEXIST') {
+        const full = code === 'ENOSPC' || code === 'EDQUOT';
+        throw (
+          environmentError(e, `Opening the project in ${dir} for changes`, {
+            where: dir,
+            ...(full
+              ? {}
+              : { next: 'copy the project to a writable folder to edit it (history and export still work)' }),
+          }) ?? e
+        );
+      }
       const owner = await liveOwner(file);
       if (owner) {
         throw new AppError(

@@ -54,6 +54,8 @@ export const StoredLayer = z.object({
   /** Milliseconds per stage as the client measured them, plus the service's inference_time (s). */
   timings: z.record(z.string(), z.number()),
   creditsLeft: z.number().nullable(),
+  /** What the service reported the edit cost (USD), or null. Absent in older manifests: read as null. */
+  cost: z.number().nullable().default(null),
   visible: z.boolean(),
   /** Variations of one edit share a group; null for a single edit. */
   groupId: Id.nullable(),

@@ -8,12 +8,15 @@
  *   layers/<id>.thumb.*      per layer: a small preview
  *   journal/<job>.json       an edit in flight: its parameters and, once the service answers, its request id
  *   journal/<job>.mask.png   the edit mask of that job, needed to finish it after a crash
- *   .maskroom.lock           held while a process has the project open
+ *   journal/<job>.result.*   the service's result image, saved the moment it arrives (it is paid for)
+ *   .maskroom.lock           held while a process has the project open for changes
  *
  * Every file is written through writeFileAtomic (temporary name, flush, rename). A layer's files are written
  * before the manifest names them, and a layer is removed from the manifest before its files are deleted, so
- * killing the process at any instant leaves a manifest whose layers all have their files. Opening sweeps
- * temporary files and files no manifest layer names.
+ * killing the process at any instant leaves a manifest whose layers all have their files. Opening for changes
+ * sweeps temporary files and files no manifest layer names; opening read-only writes and deletes nothing.
+ * A layer whose files are missing or short (a half-synced cloud folder) stays in the manifest and is reported
+ * as damaged: nothing is ever dropped because a file cannot be read.
  *
  * The store stores bytes; it does not decode images (the pipeline and the imaging core do).
  */
@@ -22,7 +25,7 @@ import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { EditParams, Id, type Layer, type ProjectState } from '../../../shared/contract';
-import { AppError } from '../../../shared/errors';
+import { AppError, environmentError } from '../../../shared/errors';
 import { sweepTempFiles, writeFileAtomic } from '../fs-atomic';
 import { crashPoint, crashWritingTemp, type CrashPoint } from './crash';
 import { acquireLock, type ProjectLock } from './lock';
@@ -41,6 +44,18 @@ export const JOURNAL_DIR = 'journal';
 export const CACHE_DIR = 'cache';
 const CURRENT_CACHE = 'current.bin';
 
+/** The service's answer, saved in the journal before anything is done with it. */
+export const JournalResult = z.object({
+  file: z.string(),
+  mime: z.string(),
+  bytes: z.number().int().nonnegative(),
+  requestId: z.string().nullable(),
+  creditsLeft: z.number().nullable(),
+  cost: z.number().nullable(),
+  timings: z.record(z.string(), z.number()),
+});
+export type JournalResult = z.infer<typeof JournalResult>;
+
 /** A job in flight, journaled before anything is sent so a crash can be finished later. */
 export const JournalEntry = z.object({
   jobId: Id,
@@ -58,11 +73,16 @@ export const JournalEntry = z.object({
   requestId: z.string().nullable(),
   requestIdAt: z.string().nullable(),
   maskFile: z.string(),
+  /** Set once the result image is saved beside the entry: finishing it needs no service at all. */
+  result: JournalResult.nullable().default(null),
 });
 export type JournalEntry = z.infer<typeof JournalEntry>;
 export { RegionPlanSchema };
 
-export type NewJournalEntry = Omit<JournalEntry, 'requestId' | 'requestIdAt' | 'maskFile' | 'createdAt'> & {
+export type NewJournalEntry = Omit<
+  JournalEntry,
+  'requestId' | 'requestIdAt' | 'maskFile' | 'createdAt' | 'result'
+> & {
   createdAt?: string;
 };
 
@@ -74,8 +94,10 @@ export interface OpenReport {
   abandonedJobs: JournalEntry[];
   /** Jobs whose layer was already committed when the process died. */
   completedJobsCleared: string[];
-  /** Layers named by the manifest whose files are missing (never produced by Maskroom itself); left out. */
+  /** Layers named by the manifest whose files are missing (never produced by Maskroom itself); kept, damaged. */
   layersWithMissingFiles: string[];
+  /** Every layer whose files are missing or incomplete, with why (the layer stays in the manifest). */
+  damagedLayers: Array<{ id: string; reason: string }>;
 }
 
 export interface NewLayer {
@@ -91,6 +113,8 @@ export interface NewLayer {
   model: string;
   timings: Record<string, number>;
   creditsLeft: number | null;
+  /** What the service reported the edit cost, when it did. */
+  cost?: number | null;
   groupId: string | null;
   /** Default: visible, unless another layer of the same group is visible (one variation shown at a time). */
   visible?: boolean;
@@ -117,8 +141,12 @@ export interface CreateOptions {
 
 export interface OpenOptions {
   now?: () => Date;
-  /** Read without taking the lock or cleaning anything up (listing, `history` while another process edits). */
+  /**
+   * Read without taking the lock or writing or deleting anything (history, export, a read-only folder).
+   * A write is then refused with `readOnlyReason` (default: another process is using the project).
+   */
   readOnly?: boolean;
+  readOnlyReason?: string;
 }
 
 export function newId(prefix: string): string {
@@ -192,7 +220,7 @@ export async function readManifest(dir: string): Promise<Manifest> {
   return parsed.data;
 }
 
-export function toContractLayer(l: StoredLayer): Layer {
+export function toContractLayer(l: StoredLayer, damaged: string | null = null): Layer {
   return {
     id: l.id,
     prompt: l.prompt,
@@ -205,6 +233,8 @@ export function toContractLayer(l: StoredLayer): Layer {
     params: l.params,
     feather: l.feather,
     creditsLeft: l.creditsLeft,
+    cost: l.cost ?? null,
+    damaged,
     timings: l.timings,
   };
 }
@@ -214,6 +244,8 @@ export class ProjectStore {
   /** Serialises manifest writes: concurrent edits append in completion order without losing either. */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Why a layer's files cannot be used, by layer id (found on open, or when a patch fails to decode). */
+  private readonly damage = new Map<string, string>();
 
   private constructor(
     readonly dir: string,
@@ -221,8 +253,10 @@ export class ProjectStore {
     private readonly lock: ProjectLock | null,
     private readonly now: () => Date,
     readonly report: OpenReport,
+    private readonly readOnlyReason = 'This project is open read-only because another process is using it; close it there first.',
   ) {
     this.manifest = manifest;
+    for (const d of report.damagedLayers) this.damage.set(d.id, d.reason);
   }
 
   static async isProject(dir: string): Promise<boolean> {
@@ -240,12 +274,16 @@ export class ProjectStore {
       );
     }
     const lock = await acquireLock(dir);
+    const ext = extFor[o.format.toLowerCase()] ?? 'img';
+    const file = `original.${ext}`;
+    const made: string[] = [];
     try {
       await sweepTempFiles(dir);
-      await fs.mkdir(path.join(dir, LAYERS_DIR), { recursive: true });
-      await fs.mkdir(path.join(dir, JOURNAL_DIR), { recursive: true });
-      const ext = extFor[o.format.toLowerCase()] ?? 'img';
-      const file = `original.${ext}`;
+      for (const sub of [LAYERS_DIR, JOURNAL_DIR]) {
+        if (!(await exists(path.join(dir, sub)))) made.push(sub);
+        await fs.mkdir(path.join(dir, sub), { recursive: true });
+      }
+      if (!(await exists(path.join(dir, file)))) made.push(file);
       await writeAtomic(path.join(dir, file), o.photo);
       const t = now().toISOString();
       const manifest: Manifest = {
@@ -270,8 +308,15 @@ export class ProjectStore {
       await writeAtomic(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
       return new ProjectStore(dir, manifest, lock, now, emptyReport());
     } catch (e) {
+      // Not a project yet: take back what this call made, so the folder is as it was.
+      for (const n of made.reverse()) await fs.rm(path.join(dir, n), { force: true, recursive: true });
       await lock.release();
-      throw e;
+      throw (
+        environmentError(e, `Creating the project in ${dir}`, {
+          where: dir,
+          needBytes: o.photo.byteLength * 2,
+        }) ?? e
+      );
     }
   }
 
@@ -281,8 +326,8 @@ export class ProjectStore {
     if (o.readOnly) {
       const manifest = await readManifest(dir);
       const report = emptyReport();
-      manifest.layers = await filterMissing(dir, manifest.layers, report);
-      return new ProjectStore(dir, manifest, null, now, report);
+      await checkLayerFiles(dir, manifest.layers, report);
+      return new ProjectStore(dir, manifest, null, now, report, o.readOnlyReason);
     }
     if (!(await ProjectStore.isProject(dir))) await readManifest(dir); // throws the not-found error
     const lock = await acquireLock(dir);
@@ -306,7 +351,7 @@ export class ProjectStore {
           `The project's original photo (${manifest.original.file}) is missing from ${dir}; put it back or start a new project.`,
         );
       }
-      manifest.layers = await filterMissing(dir, manifest.layers, report);
+      await checkLayerFiles(dir, manifest.layers, report);
       // Layer files no manifest layer names: left by a crash between writing them and the manifest, or
       // between removing a layer from the manifest and deleting its files.
       const named = new Set(manifest.layers.flatMap((l) => Object.values(l.files)));
@@ -339,12 +384,13 @@ export class ProjectStore {
       if (ids.has(entry.layerId)) {
         await this.removeJob(entry.jobId);
         this.report.completedJobsCleared.push(entry.jobId);
-      } else if (!entry.requestId) {
+      } else if (!entry.requestId && !entry.result) {
         await this.removeJob(entry.jobId);
         this.report.abandonedJobs.push(entry);
       } else {
         keep.add(file);
         keep.add(entry.maskFile);
+        if (entry.result) keep.add(entry.result.file);
       }
     }
     for (const n of await fs.readdir(journalDir)) {
@@ -396,6 +442,16 @@ export class ProjectStore {
     return this.lock === null;
   }
 
+  /** Why this layer's files cannot be used, or null when they are whole. */
+  damaged(layerId: string): string | null {
+    return this.damage.get(layerId) ?? null;
+  }
+
+  /** Records that a layer's files turned out unusable (e.g. its patch does not decode). Nothing is written. */
+  markDamaged(layerId: string, reason: string): void {
+    if (!this.damage.has(layerId)) this.damage.set(layerId, reason);
+  }
+
   /** A deep copy of the manifest as last committed. */
   snapshot(): Manifest {
     return structuredClone(this.manifest);
@@ -426,7 +482,7 @@ export class ProjectStore {
       width: this.width,
       height: this.height,
       revision: this.manifest.revision,
-      layers: this.manifest.layers.map(toContractLayer),
+      layers: this.manifest.layers.map((l) => toContractLayer(l, this.damaged(l.id))),
       jobs,
     };
   }
@@ -449,11 +505,7 @@ export class ProjectStore {
 
   private assertWritable(): void {
     if (this.closed) throw new AppError('invalid-input', 'This project has been closed; open it again.');
-    if (!this.lock)
-      throw new AppError(
-        'project-in-use',
-        'This project is open read-only because another process is using it; close it there first.',
-      );
+    if (!this.lock) throw new AppError('project-in-use', this.readOnlyReason);
   }
 
   /** Runs fn on a copy of the manifest and commits it atomically; the in-memory copy changes only on success. */
@@ -464,11 +516,12 @@ export class ProjectStore {
       const result = fn(next);
       next.revision += 1;
       next.updatedAt = this.now().toISOString();
-      await writeAtomic(
-        path.join(this.dir, MANIFEST_FILE),
-        `${JSON.stringify(next, null, 2)}\n`,
-        'manifest-tmp',
-      );
+      const text = `${JSON.stringify(next, null, 2)}\n`;
+      try {
+        await writeAtomic(path.join(this.dir, MANIFEST_FILE), text, 'manifest-tmp');
+      } catch (e) {
+        throw environmentError(e, 'Saving project.json', { where: this.dir, needBytes: text.length }) ?? e;
+      }
       this.manifest = next;
       return result;
     };
@@ -507,6 +560,7 @@ export class ProjectStore {
           model: meta.model,
           timings: meta.timings,
           creditsLeft: meta.creditsLeft,
+          cost: meta.cost ?? null,
           groupId: meta.groupId,
           visible:
             meta.visible ??
@@ -523,8 +577,13 @@ export class ProjectStore {
       });
     } catch (e) {
       // Not committed: the files are orphans. Remove them now (open would anyway).
-      await Promise.all(Object.values(names).map((n) => fs.rm(path.join(layersDir, n), { force: true })));
-      throw e;
+      await Promise.all(
+        Object.values(names).map((n) =>
+          fs.rm(path.join(layersDir, n), { force: true }).catch(() => undefined),
+        ),
+      );
+      const need = files.patch.byteLength + files.mask.byteLength + files.thumb.byteLength;
+      throw environmentError(e, 'Saving the layer', { where: this.dir, needBytes: need }) ?? e;
     }
   }
 
@@ -592,40 +651,132 @@ export class ProjectStore {
     this.assertWritable();
     const journalDir = path.join(this.dir, JOURNAL_DIR);
     const maskFile = `${entry.jobId}.mask.png`;
-    await writeAtomic(path.join(journalDir, maskFile), editMaskPng);
-    const full: JournalEntry = JournalEntry.parse({
-      ...entry,
-      createdAt: entry.createdAt ?? this.now().toISOString(),
-      requestId: null,
-      requestIdAt: null,
-      maskFile,
-    });
-    await writeAtomic(path.join(journalDir, `${entry.jobId}.json`), JSON.stringify(full));
-    return full;
+    try {
+      await writeAtomic(path.join(journalDir, maskFile), editMaskPng);
+      const full: JournalEntry = JournalEntry.parse({
+        ...entry,
+        createdAt: entry.createdAt ?? this.now().toISOString(),
+        requestId: null,
+        requestIdAt: null,
+        maskFile,
+        result: null,
+      });
+      await writeAtomic(path.join(journalDir, `${entry.jobId}.json`), JSON.stringify(full));
+      return full;
+    } catch (e) {
+      await fs.rm(path.join(journalDir, maskFile), { force: true }).catch(() => undefined);
+      throw (
+        environmentError(e, 'Preparing the edit (nothing was sent, nothing was charged)', {
+          where: this.dir,
+          needBytes: editMaskPng.byteLength + 4096,
+        }) ?? e
+      );
+    }
+  }
+
+  private async readJob(jobId: string): Promise<JournalEntry> {
+    const file = path.join(this.dir, JOURNAL_DIR, `${jobId}.json`);
+    return JournalEntry.parse(JSON.parse(await fs.readFile(file, 'utf8')));
+  }
+
+  private async writeJob(next: JournalEntry, what: string): Promise<void> {
+    const text = JSON.stringify(next);
+    try {
+      await writeAtomic(path.join(this.dir, JOURNAL_DIR, `${next.jobId}.json`), text);
+    } catch (e) {
+      throw environmentError(e, what, { where: this.dir, needBytes: text.length }) ?? e;
+    }
   }
 
   async setJobRequestId(jobId: string, requestId: string): Promise<JournalEntry> {
     this.assertWritable();
-    const file = path.join(this.dir, JOURNAL_DIR, `${jobId}.json`);
-    const entry = JournalEntry.parse(JSON.parse(await fs.readFile(file, 'utf8')));
-    const next: JournalEntry = { ...entry, requestId, requestIdAt: this.now().toISOString() };
-    await writeAtomic(file, JSON.stringify(next));
+    const next: JournalEntry = {
+      ...(await this.readJob(jobId)),
+      requestId,
+      requestIdAt: this.now().toISOString(),
+    };
+    await this.writeJob(next, `Recording request ${requestId}`);
     return next;
+  }
+
+  /**
+   * Saves the service's result beside the journal entry (journal/<job>.result.<ext>, atomically), then
+   * records it in the entry: from then on the job can be finished from disk, without the service.
+   */
+  async saveJobResult(
+    jobId: string,
+    result: { image: Uint8Array; mime: string } & Omit<JournalResult, 'file' | 'mime' | 'bytes'>,
+  ): Promise<JournalEntry> {
+    this.assertWritable();
+    const entry = await this.readJob(jobId);
+    const ext = (/^image\/(png|jpeg|webp)$/.exec(result.mime)?.[1] ?? 'bin').replace('jpeg', 'jpg');
+    const file = `${jobId}.result.${ext}`;
+    const what = `Saving the result of request ${result.requestId ?? entry.requestId ?? '(sync)'}`;
+    try {
+      await writeAtomic(path.join(this.dir, JOURNAL_DIR, file), result.image);
+    } catch (e) {
+      await fs.rm(path.join(this.dir, JOURNAL_DIR, file), { force: true }).catch(() => undefined);
+      throw environmentError(e, what, { where: this.dir, needBytes: result.image.byteLength }) ?? e;
+    }
+    const next: JournalEntry = {
+      ...entry,
+      requestId: entry.requestId ?? result.requestId,
+      result: {
+        file,
+        mime: result.mime,
+        bytes: result.image.byteLength,
+        requestId: result.requestId,
+        creditsLeft: result.creditsLeft,
+        cost: result.cost,
+        timings: result.timings,
+      },
+    };
+    await this.writeJob(next, what);
+    return next;
+  }
+
+  /** The saved result image of a journaled job, or null when there is none (or it is incomplete). */
+  async readJobResult(entry: JournalEntry): Promise<Uint8Array | null> {
+    if (!entry.result) return null;
+    try {
+      const b = new Uint8Array(await fs.readFile(path.join(this.dir, JOURNAL_DIR, entry.result.file)));
+      return b.byteLength === entry.result.bytes ? b : null;
+    } catch {
+      return null;
+    }
   }
 
   async removeJob(jobId: string): Promise<void> {
     const journalDir = path.join(this.dir, JOURNAL_DIR);
-    // The entry first, then its mask: an entry never points at a missing mask.
+    // The entry first, then its files: an entry never points at a missing mask or result.
     await fs.rm(path.join(journalDir, `${jobId}.json`), { force: true });
     await fs.rm(path.join(journalDir, `${jobId}.mask.png`), { force: true });
+    for (const n of await fs.readdir(journalDir).catch(() => [] as string[]))
+      if (n.startsWith(`${jobId}.result.`)) await fs.rm(path.join(journalDir, n), { force: true });
   }
 
-  /** Journaled jobs that can be resumed (they have a request id and no committed layer). */
+  /** One journaled job by id (null when there is no such entry). */
+  async job(jobId: string): Promise<JournalEntry | null> {
+    return (await this.readJournal()).find((x) => x.entry?.jobId === jobId)?.entry ?? null;
+  }
+
+  /**
+   * Journaled jobs that can be finished: they have a request id or a saved result, and no committed layer
+   * (an entry whose layer is in the manifest is done, whatever else it says).
+   */
   async pendingJobs(): Promise<JournalEntry[]> {
     const ids = new Set(this.manifest.layers.map((l) => l.id));
     return (await this.readJournal())
       .map((x) => x.entry)
-      .filter((e): e is JournalEntry => e !== null && e.requestId !== null && !ids.has(e.layerId));
+      .filter(
+        (e): e is JournalEntry =>
+          e !== null && (e.requestId !== null || e.result !== null) && !ids.has(e.layerId),
+      );
+  }
+
+  /** Whether this layer id is already committed (a resumed job must never add it twice). */
+  hasLayer(layerId: string): boolean {
+    return this.manifest.layers.some((l) => l.id === layerId);
   }
 
   async readJobMask(entry: JournalEntry): Promise<Uint8Array> {
@@ -658,15 +809,26 @@ function emptyReport(): OpenReport {
     abandonedJobs: [],
     completedJobsCleared: [],
     layersWithMissingFiles: [],
+    damagedLayers: [],
   };
 }
 
-async function filterMissing(dir: string, layers: StoredLayer[], report: OpenReport): Promise<StoredLayer[]> {
-  const out: StoredLayer[] = [];
+/** Reports (never removes) layers whose files are missing or shorter than the manifest says. */
+async function checkLayerFiles(dir: string, layers: StoredLayer[], report: OpenReport): Promise<void> {
   for (const l of layers) {
-    const ok = await Promise.all(Object.values(l.files).map((n) => exists(path.join(dir, LAYERS_DIR, n))));
-    if (ok.every(Boolean)) out.push(l);
-    else report.layersWithMissingFiles.push(l.id);
+    const problems: string[] = [];
+    let missing = false;
+    for (const kind of ['patch', 'mask', 'thumb'] as const) {
+      const name = `${LAYERS_DIR}/${l.files[kind]}`;
+      const st = await fs.stat(path.join(dir, LAYERS_DIR, l.files[kind])).catch(() => null);
+      if (!st) {
+        missing = true;
+        problems.push(`${name} is missing`);
+      } else if (st.size !== l.bytes[kind]) {
+        problems.push(`${name} is incomplete (${st.size} of ${l.bytes[kind]} bytes)`);
+      }
+    }
+    if (missing) report.layersWithMissingFiles.push(l.id);
+    if (problems.length > 0) report.damagedLayers.push({ id: l.id, reason: problems.join(', ') });
   }
-  return out;
 }

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ProjectStore,
   MANIFEST_FILE,
@@ -10,6 +10,7 @@ import {
 } from '../../../electron/services/history';
 import { EditParams } from '../../../shared/contract';
 import { PHOTO, fakeFiles, fakeLayer, tempDir } from './helpers';
+import { mountTmpfs, snapshotTree, type Tmpfs } from './tmpfs';
 
 async function newProject() {
   const dir = path.join(await tempDir(), 'proj');
@@ -256,16 +257,34 @@ describe('recovery on open', () => {
     await again.close();
   });
 
-  it('leaves out a layer whose files are missing instead of failing', async () => {
+  it('keeps a layer whose files are missing or short, reports it as damaged, and never drops it', async () => {
     const { dir, store } = await newProject();
     const a = await store.appendLayer(fakeLayer('a'), fakeFiles('a'));
     const b = await store.appendLayer(fakeLayer('b'), fakeFiles('b'));
+    const c = await store.appendLayer(fakeLayer('c'), fakeFiles('c'));
     await store.close();
+    const before = await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8');
     await fs.rm(path.join(dir, LAYERS_DIR, b.files.patch));
-    const again = await ProjectStore.open(dir);
-    expect(again.layers().map((l) => l.id)).toEqual([a.id]);
-    expect(again.report.layersWithMissingFiles).toEqual([b.id]);
-    await again.close();
+    await fs.truncate(path.join(dir, LAYERS_DIR, c.files.mask), 2);
+    for (const readOnly of [true, false]) {
+      const again = await ProjectStore.open(dir, { readOnly });
+      expect(again.layers().map((l) => l.id)).toEqual([a.id, b.id, c.id]);
+      expect(again.report.layersWithMissingFiles).toEqual([b.id]);
+      expect(again.damaged(a.id)).toBeNull();
+      expect(again.damaged(b.id)).toContain(`${LAYERS_DIR}/${b.files.patch} is missing`);
+      expect(again.damaged(c.id)).toContain(`${LAYERS_DIR}/${c.files.mask} is incomplete`);
+      expect(again.state().layers.map((l) => l.damaged !== null)).toEqual([false, true, true]);
+      // The other files of the damaged layers are not orphans: they stay.
+      expect(await fs.readdir(path.join(dir, LAYERS_DIR))).toContain(b.files.mask);
+      await again.close();
+    }
+    // A write keeps the damaged layers' records.
+    const w = await ProjectStore.open(dir);
+    await w.appendLayer(fakeLayer('d'), fakeFiles('d'));
+    expect(w.layers().map((l) => l.prompt)).toEqual(['a', 'b', 'c', 'd']);
+    await w.close();
+    const m = JSON.parse(await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8'));
+    expect(m.layers.slice(0, 3)).toEqual(JSON.parse(before).layers);
   });
 
   it('keeps resumable journal entries, drops abandoned and completed ones', async () => {
@@ -294,5 +313,235 @@ describe('recovery on open', () => {
     expect(Array.from(await again.readJobMask(pending[0]!))).toEqual([2]);
     expect((await fs.readdir(path.join(dir, JOURNAL_DIR))).sort()).toEqual(['jwait.json', 'jwait.mask.png']);
     await again.close();
+  });
+});
+
+describe('lock files left by a crash', () => {
+  it.each([
+    ['empty', ''],
+    ['half-written', '{"pid":12'],
+    ['not a lock', 'garbage\n'],
+  ])('a %s lock is stale at once', async (_what, content) => {
+    const { dir, store } = await newProject();
+    await store.close();
+    await fs.writeFile(path.join(dir, LOCK_FILE), content);
+    // Fresh (mtime now): an unreadable lock used to block for 10 s.
+    const again = await ProjectStore.open(dir);
+    const lock = JSON.parse(await fs.readFile(path.join(dir, LOCK_FILE), 'utf8'));
+    expect(lock.pid).toBe(process.pid);
+    await again.close();
+  });
+
+  it('"in use" names the pid and the host, and the lock is never left half-written', async () => {
+    const { dir, store } = await newProject();
+    const os = await import('node:os');
+    const lock = JSON.parse(await fs.readFile(path.join(dir, LOCK_FILE), 'utf8'));
+    expect(lock).toMatchObject({ pid: process.pid, host: os.hostname() });
+    expect((await fs.readdir(dir)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+    const err = await ProjectStore.open(dir).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'project-in-use' });
+    expect((err as Error).message).toContain(`pid ${process.pid}`);
+    expect((err as Error).message).toContain(os.hostname());
+    await store.close();
+  });
+});
+
+describe('read-only opening', () => {
+  it('writes and deletes nothing, not even debris a writer would sweep', async () => {
+    const { dir, store } = await newProject();
+    await store.appendLayer(fakeLayer('a'), fakeFiles('a'));
+    await store.addJob(
+      {
+        jobId: 'jnoreq',
+        layerId: 'lnoreq',
+        groupId: null,
+        prompt: 'p',
+        params: EditParams.parse({}),
+        sent: fakeLayer('x').sent,
+        feather: 4,
+        colorMatch: true,
+        model: 'gpt-image-1.5-edit',
+      },
+      new Uint8Array([1]),
+    );
+    await store.close();
+    await fs.writeFile(path.join(dir, `${MANIFEST_FILE}.tmp-1`), 'half');
+    await fs.writeFile(path.join(dir, LAYERS_DIR, 'lorphan.patch.png'), 'orphan');
+    await fs.writeFile(path.join(dir, JOURNAL_DIR, 'stray.bin'), 'x');
+    const before = await snapshotTree(dir);
+    const ro = await ProjectStore.open(dir, { readOnly: true });
+    expect(ro.layers().map((l) => l.prompt)).toEqual(['a']);
+    await ro.pendingJobs();
+    await ro.close();
+    expect(await snapshotTree(dir)).toEqual(before);
+  });
+});
+
+describe('cost and saved results', () => {
+  it("keeps each layer's cost, and reads a manifest without costs (older files) as null", async () => {
+    const { dir, store } = await newProject();
+    await store.appendLayer(fakeLayer('paid', { cost: 0.04 }), fakeFiles('a'));
+    await store.appendLayer(fakeLayer('unknown'), fakeFiles('b'));
+    expect(store.state().layers.map((l) => l.cost)).toEqual([0.04, null]);
+    await store.close();
+    const file = path.join(dir, MANIFEST_FILE);
+    const m = JSON.parse(await fs.readFile(file, 'utf8'));
+    expect(m.layers[0].cost).toBe(0.04);
+    for (const l of m.layers) delete l.cost;
+    await fs.writeFile(file, JSON.stringify(m));
+    const again = await ProjectStore.open(dir);
+    expect(again.layers().map((l) => l.cost)).toEqual([null, null]);
+    await again.close();
+  });
+
+  it('saves a result beside its journal entry, keeps both on reopen (even without a request id), and removes both', async () => {
+    const { dir, store } = await newProject();
+    const base = {
+      groupId: null,
+      prompt: 'p',
+      params: EditParams.parse({}),
+      sent: fakeLayer('x').sent,
+      feather: 4,
+      colorMatch: true,
+      model: 'gpt-image-1.5-edit',
+    };
+    const image = new Uint8Array(Array.from({ length: 300 }, (_, i) => (i * 7) % 256));
+    await store.addJob({ ...base, jobId: 'jasync', layerId: 'lasync' }, new Uint8Array([1]));
+    await store.setJobRequestId('jasync', 'req-a');
+    await store.saveJobResult('jasync', {
+      image,
+      mime: 'image/png',
+      requestId: 'req-a',
+      creditsLeft: 7,
+      cost: 0.05,
+      timings: { total: 3 },
+    });
+    await store.addJob({ ...base, jobId: 'jsync', layerId: 'lsync' }, new Uint8Array([2]));
+    await store.saveJobResult('jsync', {
+      image: image.slice(0, 10),
+      mime: 'image/jpeg',
+      requestId: null,
+      creditsLeft: null,
+      cost: null,
+      timings: {},
+    });
+    await store.close();
+    const again = await ProjectStore.open(dir);
+    expect(again.report.abandonedJobs).toEqual([]);
+    const pending = await again.pendingJobs();
+    expect(pending.map((p) => [p.jobId, p.requestId, p.result?.cost ?? null])).toEqual([
+      ['jasync', 'req-a', 0.05],
+      ['jsync', null, null],
+    ]);
+    expect(Array.from((await again.readJobResult(pending[0]!))!)).toEqual(Array.from(image));
+    expect((await fs.readdir(path.join(dir, JOURNAL_DIR))).sort()).toEqual([
+      'jasync.json',
+      'jasync.mask.png',
+      'jasync.result.png',
+      'jsync.json',
+      'jsync.mask.png',
+      'jsync.result.jpg',
+    ]);
+    // A truncated saved result is not used.
+    await fs.truncate(path.join(dir, JOURNAL_DIR, 'jasync.result.png'), 5);
+    expect(await again.readJobResult(pending[0]!)).toBeNull();
+    await again.removeJob('jasync');
+    await again.removeJob('jsync');
+    expect(await fs.readdir(path.join(dir, JOURNAL_DIR))).toEqual([]);
+    await again.close();
+  });
+});
+
+describe('a full or read-only disk (real tmpfs)', () => {
+  let fsys: Tmpfs | null = null;
+  let skip = '';
+  beforeAll(async () => {
+    const m = await mountTmpfs(2 * 1024 * 1024);
+    if ('skip' in m) skip = m.skip;
+    else fsys = m;
+  });
+  afterAll(async () => {
+    await fsys?.unmount();
+  });
+
+  it('a full disk: a failed layer write says so in plain words and leaves the project as it was', async (ctx) => {
+    if (!fsys) return ctx.skip(skip);
+    const dir = path.join(fsys.dir, 'full');
+    const store = await ProjectStore.create(dir, {
+      photo: PHOTO,
+      name: 'T',
+      width: 40,
+      height: 30,
+      format: 'jpeg',
+    });
+    await store.appendLayer(fakeLayer('a'), fakeFiles('a'));
+    const before = store.snapshot();
+    await fsys.fill();
+    try {
+      const big = { ...fakeFiles('b'), patch: new Uint8Array(512 * 1024) };
+      const err = await store.appendLayer(fakeLayer('b'), big).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'disk-full' });
+      const msg = (err as Error).message;
+      expect(msg).toMatch(
+        /^Saving the layer failed: the disk holding \S+ is full, about \d+ KB more is needed; free some space/,
+      );
+      expect(msg.split('\n')).toHaveLength(1);
+      expect(store.snapshot()).toEqual(before);
+      expect((await fs.readdir(path.join(dir, LAYERS_DIR))).sort()).toEqual(
+        Object.values(before.layers[0]!.files).sort(),
+      );
+    } finally {
+      await fsys.unfill();
+    }
+    await store.close();
+    const again = await ProjectStore.open(dir);
+    expect(again.layers().map((l) => l.prompt)).toEqual(['a']);
+    await again.close();
+  });
+
+  it('a full disk while creating: nothing is left behind, and no lock file', async (ctx) => {
+    if (!fsys) return ctx.skip(skip);
+    const dir = path.join(fsys.dir, 'create-full');
+    await fs.mkdir(dir);
+    await fsys.fill(16 * 1024);
+    try {
+      const err = await ProjectStore.create(dir, {
+        photo: new Uint8Array(256 * 1024),
+        name: 'T',
+        width: 40,
+        height: 30,
+        format: 'jpeg',
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'disk-full' });
+      expect(await fs.readdir(dir)).toEqual([]);
+    } finally {
+      await fsys.unfill();
+    }
+  });
+
+  it('a read-only disk: read-only opening works, opening for changes says why in plain words', async (ctx) => {
+    if (!fsys) return ctx.skip(skip);
+    const dir = path.join(fsys.dir, 'ro');
+    const store = await ProjectStore.create(dir, {
+      photo: PHOTO,
+      name: 'T',
+      width: 40,
+      height: 30,
+      format: 'jpeg',
+    });
+    await store.appendLayer(fakeLayer('a'), fakeFiles('a'));
+    await store.close();
+    fsys.setReadOnly(true);
+    try {
+      const ro = await ProjectStore.open(dir, { readOnly: true });
+      expect(ro.layers().map((l) => l.prompt)).toEqual(['a']);
+      await ro.close();
+      const err = await ProjectStore.open(dir).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'read-only' });
+      expect((err as Error).message).toMatch(/read-only disk .*; copy the project to a writable folder/);
+      expect((err as Error).message).not.toMatch(/EROFS|report it/);
+    } finally {
+      fsys.setReadOnly(false);
+    }
   });
 });
