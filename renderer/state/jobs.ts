@@ -131,11 +131,32 @@ export function formatSessionCost(s: SessionCost): string {
 
 /**
  * Why a layer cannot be shown and what to do, in one sentence, or null when it is whole. Main says what is
- * wrong ("layer file missing: layers/<id>.patch.png"); this adds what to do unless main already said so.
+ * wrong per file ("layers/<id>.patch.png is missing, layers/<id>.mask.png is incomplete (…)"); this puts it
+ * as "layer file missing: layers/<id>.patch.png" and adds what to do, unless main already said so.
  */
 export function damagedText(layer: Pick<Layer, 'damaged'>): string | null {
   const reason = layer.damaged?.trim().replace(/[.;]+$/, '');
   if (!reason) return null;
   if (/\brestore\b/i.test(reason)) return reason;
-  return `${reason} — restore it from your backup or sync`;
+  const parts = reason.split(/,\s+(?=\S+ is (?:missing|incomplete)\b)/);
+  const missing: string[] = [];
+  const incomplete: string[] = [];
+  for (const part of parts) {
+    const m = /^(\S+) is missing$/.exec(part);
+    const i = /^(\S+) is incomplete( \(.*\))?$/.exec(part);
+    if (m) missing.push(m[1] as string);
+    else if (i) incomplete.push(`${i[1] as string}${i[2] ?? ''}`);
+    else {
+      missing.length = 0;
+      incomplete.length = 0;
+      break;
+    }
+  }
+  const said: string[] = [];
+  if (missing.length) said.push(`layer file${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}`);
+  if (incomplete.length)
+    said.push(`layer file${incomplete.length > 1 ? 's' : ''} incomplete: ${incomplete.join(', ')}`);
+  const files = missing.length + incomplete.length;
+  const words = said.length ? said.join('; ') : reason;
+  return `${words} — restore ${files > 1 ? 'them' : 'it'} from your backup or sync`;
 }

@@ -210,7 +210,37 @@ describe('damagedText', () => {
     expect(damagedText({ damaged: `layer file missing: layers/${id}.patch.png.` })).toBe(
       `layer file missing: layers/${id}.patch.png — restore it from your backup or sync`,
     );
+    // Main's per-file words, one file or several, read the same way.
+    expect(damagedText({ damaged: `layers/${id}.patch.png is missing` })).toBe(
+      `layer file missing: layers/${id}.patch.png — restore it from your backup or sync`,
+    );
+    expect(
+      damagedText({
+        damaged: `layers/${id}.patch.png is missing, layers/${id}.thumb.webp is missing, layers/${id}.mask.png is incomplete (10 of 99 bytes)`,
+      }),
+    ).toBe(
+      `layer files missing: layers/${id}.patch.png, layers/${id}.thumb.webp; layer file incomplete: layers/${id}.mask.png (10 of 99 bytes) — restore them from your backup or sync`,
+    );
     const already = 'layer file damaged: layers/x.mask.png; restore it from your backup';
     expect(damagedText({ damaged: already })).toBe(already);
+  });
+
+  it('names every file main reported, whatever the mix', () => {
+    const r = rng(6);
+    for (let i = 0; i < 300; i++) {
+      const id = `L${i}`;
+      const files = ['patch.png', 'mask.png', 'thumb.webp']
+        .filter(() => r() < 0.6)
+        .map((f) => ({ name: `layers/${id}.${f}`, missing: r() < 0.5 }));
+      if (files.length === 0) continue;
+      const reason = files
+        .map((f) => (f.missing ? `${f.name} is missing` : `${f.name} is incomplete (1 of 9 bytes)`))
+        .join(', ');
+      const text = damagedText({ damaged: reason }) ?? '';
+      for (const f of files) expect(text, reason).toContain(f.name);
+      expect(text, reason).toMatch(/ — restore (it|them) from your backup or sync$/);
+      expect(text.includes('missing:'), reason).toBe(files.some((f) => f.missing));
+      expect(text.includes('incomplete:'), reason).toBe(files.some((f) => !f.missing));
+    }
   });
 });
