@@ -166,8 +166,11 @@ export function describeError(e: unknown): ShownError {
   const message = typeof raw === 'string' && raw.trim() ? raw.trim() : entry.fallback;
   const collect = collectableOf(e);
   if (collect) {
-    // Paid for and still collectable: main's words (which may say "run it again") give way to ours.
-    return { code, title: entry.title, message: collectMessage(code), fix: null, collect };
+    // Paid for and still collectable: main's sentence when it leads to collecting (it says what happened),
+    // else ours, so that the user is never told to run (and pay for) the edit again.
+    const leads = /\bcollect/i.test(message) && message !== entry.fallback;
+    const words = leads ? message.charAt(0).toUpperCase() + message.slice(1) : collectMessage(code);
+    return { code, title: entry.title, message: words, fix: null, collect };
   }
   return { code, title: entry.title, message, fix: entry.fix };
 }

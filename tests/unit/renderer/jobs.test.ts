@@ -111,6 +111,14 @@ describe('the words of a collectable failure', () => {
     },
   );
 
+  it("keeps main's sentence when it leads to collecting, capitalised", () => {
+    const main =
+      'the edit service had a server error while Maskroom waited for request r-1; collect the result (it is paid for; running the edit again would pay twice).';
+    const shown = describeError({ code: 'server-error', message: main, collect: { requestId: 'r-1' } });
+    expect(shown.message).toBe(`T${main.slice(1)}`);
+    expect(shown.fix).toBeNull();
+  });
+
   it('leaves errors without collect as they were', () => {
     const shown = describeError({
       code: 'timeout',
