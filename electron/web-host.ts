@@ -4,7 +4,9 @@
  *
  * Security: binds 127.0.0.1 only; every request needs the session token (query on the first page load,
  * then an HttpOnly SameSite=Strict cookie or the x-maskroom-token header); a request whose Origin or Host is
- * not this server's own is refused, so another web page in the user's browser cannot drive it.
+ * not this server's own is refused, so another web page in the user's browser cannot drive it. Request
+ * bodies are bounded (per call, in total, in number and in time); outbound requests go through the same
+ * network guard as Electron main (electron/services/network-guard.ts). See docs/security.md.
  */
 import http from 'node:http';
 import path from 'node:path';
@@ -15,15 +17,57 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createAppCore, type AppCore } from './app';
 import { dispatch } from './dispatch';
-import { JsonFilePrefsStore, MemorySecretStore, defaultLibraryDir } from './services/settings';
+import {
+  JsonFilePrefsStore,
+  MemorySecretStore,
+  checkLibraryDir,
+  defaultLibraryDir,
+} from './services/settings';
+import { installHostGuard, type HostGuard } from './services/network-guard';
+import { DEFAULT_LIMITS } from './services/imaging/types';
+import { MAX_REFERENCES } from './services/edit-api/params';
 import { decodeWire, encodeWire, WIRE_CONTENT_TYPE } from '../shared/wire';
-import type { WireResult } from '../shared/contract';
+import { calls, type CallName, type WireResult } from '../shared/contract';
+import type { ErrorCode } from '../shared/errors';
 import { WEB_CSP } from '../shared/csp';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_RENDERER_DIR = path.join(repoRoot, 'dist', 'renderer');
-const MAX_BODY_BYTES = 1024 * 1024 * 1024;
 const COOKIE = 'maskroom_token';
+const MB = 1024 * 1024;
+
+/**
+ * The largest body each call can need, from what shared/contract.ts lets it carry (the wire framing and
+ * JSON fields fit in the extra megabyte). Every other call carries a few fields: 1 MB.
+ * - project:create: one photo, at most the imaging limit on a photo file.
+ * - edit:run: a raw mask of the largest photo imaging accepts (one byte per pixel) and MAX_REFERENCES
+ *   reference images of up to 50 MB each (the service's limit), plus the prompt.
+ */
+export const BODY_BUDGET: Readonly<Record<CallName, number>> = Object.fromEntries(
+  (Object.keys(calls) as CallName[]).map((name) => [name, MB]),
+) as Record<CallName, number>;
+Object.assign(BODY_BUDGET, {
+  'project:create': DEFAULT_LIMITS.maxFileBytes + MB,
+  'edit:run': DEFAULT_LIMITS.maxPixels + MAX_REFERENCES * 50 * MB + MB,
+} satisfies Partial<Record<CallName, number>>);
+
+export interface BodyLimits {
+  /** Bodies being received at once; more get 503 (default 4). */
+  concurrent: number;
+  /** Bytes all bodies in progress may hold together; more get 503 (default 1.5 GiB). */
+  totalBytes: number;
+  /** A body that sends nothing for this long is dropped with 408 (default 60 s). */
+  idleMs: number;
+  /** Per-call caps (default BODY_BUDGET). */
+  perCall: Readonly<Record<string, number>>;
+}
+
+export const DEFAULT_BODY_LIMITS: BodyLimits = {
+  concurrent: 4,
+  totalBytes: 1536 * MB,
+  idleMs: 60_000,
+  perCall: BODY_BUDGET,
+};
 
 // The policy lives in shared/csp.ts so the Electron shell sends the same one (or a stricter one).
 export { WEB_CSP };
@@ -36,6 +80,11 @@ export interface WebHostOptions {
   /** Supply a ready core (tests); otherwise one is made with JSON preferences in the library folder. */
   core?: AppCore;
   env?: Record<string, string | undefined>;
+  /** Install the outbound network guard in this process (default true). */
+  guard?: boolean;
+  /** Request body limits (tests shrink them). */
+  bodyLimits?: Partial<BodyLimits>;
+  log?: (msg: string) => void;
 }
 
 export interface WebHost {
@@ -43,6 +92,8 @@ export interface WebHost {
   port: number;
   token: string;
   core: AppCore;
+  /** The outbound guard this host installed (null with guard: false). */
+  guard: HostGuard | null;
   close(): Promise<void>;
 }
 
@@ -54,25 +105,50 @@ const mimeTypes: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.png': 'image/png',
   '.json': 'application/json',
-  '.map': 'application/json',
 };
 
 export async function startWebHost(o: WebHostOptions = {}): Promise<WebHost> {
   const env = { ...(o.env ?? process.env) };
-  const libraryDir = path.resolve(o.libraryDir ?? defaultLibraryDir(env));
+  const log = o.log ?? ((msg: string) => void process.stderr.write(`[maskroom] ${msg}\n`));
+  const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...o.bodyLimits };
+  // The folder named on the command line (or by the environment) is the user's own choice: created here.
+  // The page can later choose only a folder that already exists (the settings service has no hook to ask).
+  const libraryDir = checkLibraryDir(path.resolve(o.libraryDir ?? defaultLibraryDir(env)));
   env.MASKROOM_LIBRARY = libraryDir;
   const rendererDir = o.rendererDir ?? DEFAULT_RENDERER_DIR;
   const indexHtml = await loadIndex(rendererDir);
   await fs.mkdir(libraryDir, { recursive: true });
-  const core =
-    o.core ??
-    createAppCore({
-      host: 'web',
-      prefs: new JsonFilePrefsStore(path.join(libraryDir, '.maskroom-web-preferences.json')),
-      secrets: new MemorySecretStore(),
-      env,
-    });
-  if (!o.core && o.libraryDir) await core.settings.update({ libraryDir });
+  let coreRef: AppCore | null = o.core ?? null;
+  const guard =
+    o.guard === false
+      ? null
+      : installHostGuard(
+          () => {
+            const s = coreRef?.settings.get();
+            return { apiBase: s?.apiBase ?? '', storageBase: s?.storageBase ?? '' };
+          },
+          env,
+          log,
+        );
+  let core: AppCore;
+  try {
+    core =
+      o.core ??
+      createAppCore({
+        host: 'web',
+        prefs: new JsonFilePrefsStore(path.join(libraryDir, '.maskroom-web-preferences.json')),
+        secrets: new MemorySecretStore(),
+        env,
+        ...(guard ? { trustDownload: guard.trustDownload } : {}),
+      });
+    coreRef = core;
+    if (!o.core && o.libraryDir) await core.settings.update({ libraryDir });
+  } catch (e) {
+    guard?.uninstall();
+    throw e;
+  }
+  let bodiesInFlight = 0;
+  let bytesInFlight = 0;
   const token = o.token ?? randomBytes(24).toString('base64url');
   const streams = new Set<http.ServerResponse>();
   const unsubscribe = core.events.subscribe((event, payload) => {
@@ -105,10 +181,57 @@ export async function startWebHost(o: WebHostOptions = {}): Promise<WebHost> {
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') return refuse(res, 405, 'POST only');
       if (req.headers['content-type'] !== WIRE_CONTENT_TYPE) return refuse(res, 415, 'wrong content type');
-      const channel = decodeURIComponent(url.pathname.slice('/api/'.length));
+      let channel: string;
+      try {
+        channel = decodeURIComponent(url.pathname.slice('/api/'.length));
+      } catch {
+        return answerError(res, 400, 'invalid-input', 'The request named no valid call; reload the page.');
+      }
+      const budget = Object.hasOwn(limits.perCall, channel) ? (limits.perCall[channel] ?? MB) : MB;
+      const declared = req.headers['content-length'];
+      const length = declared === undefined ? null : Number(declared);
+      if (length !== null && !(Number.isSafeInteger(length) && length >= 0))
+        return answerError(
+          res,
+          400,
+          'invalid-input',
+          'The request had an unreadable length; reload the page.',
+        );
+      if (length !== null && length > budget) return answerError(res, 413, 'too-large', tooLarge(budget));
+      // Reserve the declared size (or the call's budget for a body of unknown length) before reading.
+      const reserve = length ?? budget;
+      if (bodiesInFlight >= limits.concurrent || bytesInFlight + reserve > limits.totalBytes)
+        return answerError(
+          res,
+          503,
+          'rate-limited',
+          'Maskroom is still receiving other uploads; wait a moment and try again.',
+        );
+      bodiesInFlight++;
+      bytesInFlight += reserve;
+      let body: Uint8Array;
+      try {
+        body = await readBody(req, budget, limits.idleMs);
+      } catch (e) {
+        if (e instanceof BodyError)
+          return answerError(
+            res,
+            e.status,
+            e.status === 413 ? 'too-large' : 'timeout',
+            e.status === 413 ? tooLarge(budget) : e.message,
+          );
+        return answerError(
+          res,
+          400,
+          'invalid-input',
+          'The request could not be read; reload the page and try again.',
+        );
+      } finally {
+        bodiesInFlight--;
+        bytesInFlight -= reserve;
+      }
       let result: WireResult<unknown>;
       try {
-        const body = await readBody(req, MAX_BODY_BYTES);
         result = await dispatch(core.handlers, channel, decodeWire(body));
       } catch (e) {
         result = {
@@ -157,17 +280,22 @@ export async function startWebHost(o: WebHostOptions = {}): Promise<WebHost> {
       return;
     }
     const file = confine(rendererDir, url.pathname);
-    if (!file) return refuse(res, 404, 'not found');
+    // Only what the page loads: no source maps, no build manifest, nothing of an unknown type.
+    if (!file || !Object.hasOwn(mimeTypes, path.extname(file)) || path.extname(file) === '.json')
+      return refuse(res, 404, 'not found');
     let data: Buffer;
     try {
       data = await fs.readFile(file);
     } catch {
       return refuse(res, 404, 'not found');
     }
+    const html = path.extname(file) === '.html';
     res.writeHead(200, {
       'content-type': mimeTypes[path.extname(file)] ?? 'application/octet-stream',
       'x-content-type-options': 'nosniff',
       'cache-control': 'no-cache',
+      // Any other page of the build (the canvas test page) runs under the app's policy too.
+      ...(html ? { 'content-security-policy': WEB_CSP, 'referrer-policy': 'no-referrer' } : {}),
     });
     res.end(req.method === 'HEAD' ? undefined : data);
   }
@@ -183,6 +311,7 @@ export async function startWebHost(o: WebHostOptions = {}): Promise<WebHost> {
     port,
     token,
     core,
+    guard,
     async close() {
       unsubscribe();
       for (const s of streams) s.end();
@@ -190,6 +319,7 @@ export async function startWebHost(o: WebHostOptions = {}): Promise<WebHost> {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       if (!o.core) await core.dispose();
+      guard?.uninstall();
     },
   };
 }
@@ -248,21 +378,80 @@ function refuse(res: http.ServerResponse, status: number, why: string): void {
   res.end(`Maskroom web host: ${why}\n`);
 }
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<Uint8Array> {
+class BodyError extends Error {
+  constructor(
+    readonly status: 408 | 413,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function tooLarge(budget: number): string {
+  return `The request is larger than Maskroom accepts for this action (${Math.round(budget / MB)} MB); use a smaller photo or fewer reference images.`;
+}
+
+/** An API refusal the page can read: the status, and a wire-encoded error with one sentence. */
+function answerError(res: http.ServerResponse, status: number, code: ErrorCode, message: string): void {
+  const out = encodeWire({ ok: false, error: { code, message } });
+  res.writeHead(status, {
+    'content-type': WIRE_CONTENT_TYPE,
+    'content-length': out.length,
+    'cache-control': 'no-store',
+    // The rest of a refused body is not read: the connection is closed after the answer.
+    connection: 'close',
+    ...(status === 503 ? { 'retry-after': '2' } : {}),
+  });
+  res.end(out);
+}
+
+/** Reads a body of at most `limit` bytes that never stalls for `idleMs`; otherwise fails with BodyError. */
+function readBody(req: http.IncomingMessage, limit: number, idleMs: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new Error('the request is larger than the web host accepts'));
-        req.destroy();
-        return;
+    let timer: NodeJS.Timeout | null = null;
+    const stop = (err: Error | null) => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      req.off('data', onData);
+      if (err) {
+        req.pause();
+        reject(err);
       }
+    };
+    const arm = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(
+        () =>
+          stop(
+            new BodyError(
+              408,
+              `The upload stalled for ${Math.round(idleMs / 1000)} seconds; check that Maskroom is still running and try again.`,
+            ),
+          ),
+        idleMs,
+      );
+    };
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > limit) return stop(new BodyError(413, 'too large'));
       chunks.push(c);
+      arm();
+    };
+    arm();
+    req.on('data', onData);
+    req.on('end', () => {
+      stop(null);
+      resolve(new Uint8Array(Buffer.concat(chunks)));
     });
-    req.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
-    req.on('error', reject);
+    req.on('error', (e) => {
+      stop(null);
+      reject(e);
+    });
+    req.on('close', () => {
+      if (timer) stop(new Error('the connection closed'));
+    });
   });
 }
 
