@@ -1,10 +1,20 @@
 /**
  * Runs the fake Segmind standalone:
  *   npx tsx tests/fake-segmind/main.ts --port N [--latency-ms N] [--fault NAME[@endpoint]] [--credits N] [--api-key K]
+ *     [--output-shape url|array|data-uri|base64] [--output-host same|other-http|other-https]
+ *     [--upload-key file_urls|urls] [--v1-json] [--cost USD]
  * Prints its bases, then serves until interrupted. Point Maskroom at it with
  *   SEGMIND_API_BASE=<api> SEGMIND_STORAGE_BASE=<storage> SEGMIND_API_KEY=<key>
  */
-import { faultNames, startFakeSegmind, type FakeEndpoint, type Fault, type FaultName } from './server';
+import {
+  faultNames,
+  startFakeSegmind,
+  type FakeEndpoint,
+  type Fault,
+  type FaultName,
+  type OutputHost,
+  type OutputShape,
+} from './server';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,6 +37,11 @@ const fake = await startFakeSegmind({
   ...(arg('credits') ? { credits: Number(arg('credits')) } : {}),
   ...(arg('api-key') ? { apiKey: arg('api-key') } : {}),
   fault: parseFault(arg('fault')),
+  ...(arg('output-shape') ? { outputShape: arg('output-shape') as OutputShape } : {}),
+  ...(arg('output-host') ? { outputHost: arg('output-host') as OutputHost } : {}),
+  ...(arg('upload-key') ? { uploadKey: arg('upload-key') as 'file_urls' | 'urls' } : {}),
+  ...(process.argv.includes('--v1-json') ? { v1AsJson: true } : {}),
+  ...(arg('cost') ? { costUsd: Number(arg('cost')) } : {}),
 });
 console.log(`Fake Segmind API:     ${fake.apiBase}`);
 console.log(`Fake Segmind storage: ${fake.storageBase}`);

@@ -5,13 +5,18 @@
  *   {apiBase}     = http://127.0.0.1:PORT/api      v1 + v2 gpt-image-1.5-edit, v2 status/result (key required)
  *   {storageBase} = http://127.0.0.1:PORT/storage  upload-asset (key required), uploaded assets (public)
  *   outputs       = http://127.0.0.1:PORT/outputs  result images (public: the key is neither needed nor wanted)
+ * Two more ports serve only /outputs, as a separate output host would: one over http, one over https with
+ * the test certificate in ./tls (trust it with NODE_EXTRA_CA_CERTS, or a dispatcher given its `ca`).
  *
  * Its "model" re-renders the WHOLE frame deterministically (shift + tint + a drawn disc, and every channel
  * forced at least 40 levels away from the input), as the real model may: later tests use it to prove that
  * Maskroom confines changes to the mask. Faults can be injected per endpoint (setFault / queueFaults).
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import sharp from 'sharp';
 
@@ -21,8 +26,12 @@ export const FAKE_API_KEY = 'test-key';
 export const faultNames = [
   '401',
   '406',
+  '406-spend-limit',
+  '406-content-type',
+  '410',
   '422',
   '429-then-ok',
+  '429-reset-at',
   '500-then-ok',
   '502-then-ok',
   '504-then-ok',
@@ -31,6 +40,7 @@ export const faultNames = [
   'reset',
   'hang',
   'slow',
+  'huge',
 ] as const;
 export type FaultName = (typeof faultNames)[number];
 export type FakeEndpoint = 'submit' | 'status' | 'result' | 'upload' | 'download';
@@ -39,15 +49,33 @@ export interface Fault {
   name: FaultName;
   /** Only requests to this endpoint are affected (default: every endpoint). */
   endpoint?: FakeEndpoint;
-  /** For a sticky fault set with setFault: how many requests it hits ('*-then-ok' default 1, others forever). */
+  /**
+   * For a sticky fault set with setFault: how many requests it hits ('*-then-ok' and '429-reset-at'
+   * default 1, others forever).
+   */
   times?: number;
   /** '429-then-ok': the Retry-After header (default '1'). */
   retryAfter?: string;
   /** 'slow': delay before answering normally (default options.slowMs). */
   delayMs?: number;
-  /** '422': the service's reason. */
+  /** '422', '406*': the service's reason. */
   reason?: string;
+  /** '429-reset-at': x-rate-limit-reset-at-utc this far in the future (default 1000 ms), no Retry-After. */
+  resetInMs?: number;
+  /** 'huge': how many bytes to stream (default 1.5 GB; generated as sent, never held in memory). */
+  bytes?: number;
+  /** 'huge': send a Content-Length (default false: chunked, so only the running count can stop it). */
+  declareLength?: boolean;
 }
+
+/** The shapes the documentation allows for a result's `output`. */
+export type OutputShape = 'url' | 'array' | 'data-uri' | 'base64';
+/** Where output URLs point: this port, or a separate output host over http or https. */
+export type OutputHost = 'same' | 'other-http' | 'other-https';
+
+/** The test certificate (CA and leaf at once, for 127.0.0.1 and localhost) of the https output host. */
+export const TEST_TLS_CERT_PATH = path.join(import.meta.dirname, 'tls', 'cert.pem');
+const TEST_TLS_KEY_PATH = path.join(import.meta.dirname, 'tls', 'key.pem');
 
 export interface FakeSegmindOptions {
   port?: number;
@@ -60,8 +88,18 @@ export interface FakeSegmindOptions {
   retentionMs?: number;
   /** Delay of the 'slow' fault (default 1500 ms). */
   slowMs?: number;
-  /** Result `output` as an array of URLs instead of one URL (the client must tolerate both). */
+  /** Result `output` as an array of URLs instead of one URL (same as outputShape 'array'). */
   outputAsArray?: boolean;
+  /** Result `output` shape (default 'url'; outputAsArray wins when set). */
+  outputShape?: OutputShape;
+  /** Which host output URLs name (default 'same'). */
+  outputHost?: OutputHost;
+  /** The upload answer's list key: the SDK's `file_urls` (default) or the docs' `urls`. */
+  uploadKey?: 'file_urls' | 'urls';
+  /** v1 answers JSON `{output, metrics}` (in outputShape) instead of the image bytes. */
+  v1AsJson?: boolean;
+  /** USD reported per edit in metrics.cost and x-cost (default 0.24, as documented). */
+  costUsd?: number;
   fault?: Fault | FaultName | null;
 }
 
@@ -73,6 +111,11 @@ export interface LoggedRequest {
   /** Status sent, or null when the fault reset the connection or let it hang. */
   status: number | null;
   fault?: FaultName;
+  /** Which listener took it: the main port or a separate output host. */
+  server: 'main' | 'other-http' | 'other-https';
+  /** 'huge': body bytes written, and whether the client closed the connection before the end. */
+  bytesSent?: number;
+  aborted?: boolean;
 }
 
 export interface SubmittedEdit {
@@ -85,6 +128,9 @@ export interface FakeSegmind {
   readonly apiBase: string;
   readonly storageBase: string;
   readonly outputBase: string;
+  /** The separate output hosts (outputHost 'other-http' / 'other-https'). */
+  readonly otherHttpOutputBase: string;
+  readonly otherHttpsOutputBase: string;
   readonly apiKey: string;
   readonly port: number;
   readonly requests: LoggedRequest[];
@@ -142,6 +188,11 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
     retentionMs: 3_600_000,
     slowMs: 1500,
     outputAsArray: false,
+    outputShape: 'url' as OutputShape,
+    outputHost: 'same' as OutputHost,
+    uploadKey: 'file_urls' as 'file_urls' | 'urls',
+    v1AsJson: false,
+    costUsd: 0.24,
     ...options,
   };
   const apiKey = options.apiKey ?? FAKE_API_KEY;
@@ -156,6 +207,7 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let base = '';
+  const otherBase = { 'other-http': '', 'other-https': '' };
 
   const wait = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -171,7 +223,7 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
     if (qi >= 0) return queue.splice(qi, 1)[0] ?? null;
     if (!sticky || (sticky.endpoint && sticky.endpoint !== endpoint)) return null;
     const f = sticky;
-    const times = f.times ?? (f.name.endsWith('-then-ok') ? 1 : Infinity);
+    const times = f.times ?? (f.name.endsWith('-then-ok') || f.name === '429-reset-at' ? 1 : Infinity);
     if (times <= 1) sticky = null;
     else sticky = { ...f, times: times - 1 };
     return f;
@@ -281,6 +333,10 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
       res.end(payload);
     };
 
+    // A separate output host serves outputs only.
+    if (log.server !== 'main' && !(req.method === 'GET' && p.startsWith('/outputs/'))) {
+      return send(404, { error: 'Not found' });
+    }
     let endpoint: LoggedRequest['endpoint'] = 'other';
     let version: 'v1' | 'v2' | null = null;
     const route = /^\/api\/(v1|v2)\/([^/]+)$/.exec(p);
@@ -304,7 +360,15 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
           case '401':
             return send(401, { error: 'Invalid API key' });
           case '406':
-            return send(406, { error: 'Insufficient credits' });
+            return send(406, { error: fault.reason ?? 'Insufficient credits' });
+          case '406-spend-limit':
+            return send(406, { error: fault.reason ?? 'Team spend limit reached for this billing period' });
+          case '406-content-type':
+            return send(406, {
+              error: fault.reason ?? 'Not Acceptable: Content-Type must be application/json',
+            });
+          case '410':
+            return send(410, { error: `Model ${MODEL} has been retired` });
           case '422':
             return send(422, {
               status: 'FAILED',
@@ -312,6 +376,16 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
             });
           case '429-then-ok':
             return send(429, { error: 'Too many requests' }, { 'retry-after': fault.retryAfter ?? '1' });
+          case '429-reset-at':
+            return send(
+              429,
+              { error: 'Too many requests' },
+              {
+                'x-rate-limit-reset-at-utc': new Date(Date.now() + (fault.resetInMs ?? 1000)).toISOString(),
+              },
+            );
+          case 'huge':
+            return streamHuge(req, res, log, endpoint, fault);
           case '500-then-ok':
           case 'always-500':
             return send(500, { error: 'Internal server error' });
@@ -361,7 +435,7 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
           assets.set(name, { bytes, mime });
           return `${base}/storage/assets/${name}`;
         });
-        return send(200, { file_urls: fileUrls, message: 'Files uploaded successfully' });
+        return send(200, { [opts.uploadKey]: fileUrls, message: 'Files uploaded successfully' });
       }
       case 'asset': {
         const a = assets.get(p.slice('/storage/assets/'.length));
@@ -376,7 +450,23 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
           const render = renderEdit(image, body);
           await wait(opts.latencyMs);
           const out = await render;
-          return send(200, out.bytes, { 'content-type': MIME[out.format] ?? 'image/png' });
+          const v1Headers = {
+            'x-cost': String(opts.costUsd),
+            'x-generation-time': String(opts.latencyMs / 1000),
+            'x-request-id': randomUUID(),
+          };
+          if (opts.v1AsJson) {
+            const mime = MIME[out.format] ?? 'image/png';
+            const name = `v1-${randomUUID()}.${out.format === 'jpeg' ? 'jpg' : out.format}`;
+            const job = startJob(body, image);
+            outputs.set(name, { bytes: out.bytes, mime, jobId: job.id });
+            return send(
+              200,
+              { status: 'COMPLETED', output: outputValue(name, out.bytes, mime), metrics: metricsFor(job) },
+              v1Headers,
+            );
+          }
+          return send(200, out.bytes, { 'content-type': MIME[out.format] ?? 'image/png', ...v1Headers });
         }
         const job = startJob(body, image);
         submitted.push({ version: 'v2', body, requestId: job.id });
@@ -407,12 +497,12 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
         }
         if (endpoint === 'status') return send(200, { status: 'COMPLETED' });
         const name = `${job.id}.${out.format === 'jpeg' ? 'jpg' : out.format}`;
-        outputs.set(name, { bytes: out.bytes, mime: MIME[out.format] ?? 'image/png', jobId: job.id });
-        const outputUrl = `${base}/outputs/${name}`;
+        const mime = MIME[out.format] ?? 'image/png';
+        outputs.set(name, { bytes: out.bytes, mime, jobId: job.id });
         return send(200, {
           status: 'COMPLETED',
-          output: opts.outputAsArray ? [outputUrl] : outputUrl,
-          metrics: { inference_time: job.inferenceSeconds },
+          output: outputValue(name, out.bytes, mime),
+          metrics: metricsFor(job),
           error: null,
         });
       }
@@ -425,51 +515,138 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
     }
   }
 
-  const server = http.createServer((req, res) => {
-    const log: LoggedRequest = {
-      method: req.method ?? 'GET',
-      path: new URL(req.url ?? '/', 'http://x').pathname,
-      endpoint: 'other',
-      hasKey: typeof req.headers['x-api-key'] === 'string' && req.headers['x-api-key'] !== '',
-      status: null,
-    };
-    requests.push(log);
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('error', () => undefined);
-    req.on('end', () => {
-      handle(req, res, log, Buffer.concat(chunks)).catch((err: unknown) => {
-        if (res.headersSent || res.destroyed) return;
-        const status = err instanceof HttpError ? err.status : 500;
-        const message = err instanceof Error ? err.message : String(err);
-        log.status = status;
-        const body = Buffer.from(JSON.stringify({ error: message }));
-        res.writeHead(status, {
-          'content-type': 'application/json',
-          'content-length': String(body.length),
-          'x-remaining-credits': String(credits),
-        });
-        res.end(body);
-      });
-    });
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('clientError', (_err, socket) => socket.destroy());
+  /** `output` in the configured shape, naming the configured host. */
+  function outputValue(name: string, bytes: Buffer, mime: string): string | string[] {
+    const host = opts.outputHost === 'same' ? base : otherBase[opts.outputHost];
+    const url = `${host}/outputs/${name}`;
+    const shape: OutputShape = opts.outputAsArray ? 'array' : opts.outputShape;
+    switch (shape) {
+      case 'array':
+        return [url];
+      case 'data-uri':
+        return `data:${mime};base64,${bytes.toString('base64')}`;
+      case 'base64':
+        return bytes.toString('base64');
+      default:
+        return url;
+    }
+  }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  function metricsFor(job: Job): Record<string, number> {
+    return {
+      inference_time: job.inferenceSeconds,
+      queue_time: 0,
+      total_time: job.inferenceSeconds,
+      cost: opts.costUsd,
+      remaining_credits: credits,
+    };
+  }
+
+  /** 'huge': streams `bytes` of body, generated as it goes and written only as fast as the client reads. */
+  function streamHuge(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    log: LoggedRequest,
+    endpoint: FakeEndpoint,
+    fault: Fault,
+  ): Promise<void> {
+    const total = fault.bytes ?? 1.5 * 1024 ** 3;
+    const image = endpoint === 'download';
+    const head = image
+      ? Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+      : Buffer.from('{"status":"COMPLETED","output":"data:image/png;base64,');
+    const filler = Buffer.alloc(256 * 1024, image ? 0 : 0x41);
+    log.status = 200;
+    log.bytesSent = 0;
+    log.aborted = false;
+    res.writeHead(200, {
+      'content-type': image ? 'image/png' : 'application/json',
+      'x-remaining-credits': String(credits),
+      ...(fault.declareLength ? { 'content-length': String(total) } : {}),
+    });
+    return new Promise<void>((resolve) => {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        log.aborted = (log.bytesSent ?? 0) < total || !res.writableFinished;
+        resolve();
+      };
+      res.on('close', finish);
+      req.socket.on('close', finish);
+      const pump = () => {
+        while (!done && !res.destroyed && (log.bytesSent ?? 0) < total) {
+          const sent = log.bytesSent ?? 0;
+          const chunk = sent === 0 ? head : filler.subarray(0, Math.min(filler.length, total - sent));
+          log.bytesSent = sent + chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        if (!done && !res.destroyed) res.end();
+      };
+      pump();
+    });
+  }
+
+  const listener =
+    (server: LoggedRequest['server']) => (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const log: LoggedRequest = {
+        method: req.method ?? 'GET',
+        path: new URL(req.url ?? '/', 'http://x').pathname,
+        endpoint: 'other',
+        hasKey: typeof req.headers['x-api-key'] === 'string' && req.headers['x-api-key'] !== '',
+        status: null,
+        server,
+      };
+      requests.push(log);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('error', () => undefined);
+      req.on('end', () => {
+        handle(req, res, log, Buffer.concat(chunks)).catch((err: unknown) => {
+          if (res.headersSent || res.destroyed) return;
+          const status = err instanceof HttpError ? err.status : 500;
+          const message = err instanceof Error ? err.message : String(err);
+          log.status = status;
+          const body = Buffer.from(JSON.stringify({ error: message }));
+          res.writeHead(status, {
+            'content-type': 'application/json',
+            'content-length': String(body.length),
+            'x-remaining-credits': String(credits),
+          });
+          res.end(body);
+        });
+      });
+    };
+  const server = http.createServer(listener('main'));
+  const otherHttp = http.createServer(listener('other-http'));
+  const otherHttps = https.createServer(
+    { cert: readFileSync(TEST_TLS_CERT_PATH), key: readFileSync(TEST_TLS_KEY_PATH) },
+    listener('other-https'),
+  );
+  const servers = [server, otherHttp, otherHttps];
+  for (const srv of servers) {
+    srv.on('connection', (s: Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    srv.on('clientError', (_err: unknown, socket: Socket) => socket.destroy());
+  }
+  const listen = (srv: http.Server, p: number) =>
+    new Promise<number>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(p, '127.0.0.1', () => resolve((srv.address() as AddressInfo).port));
+    });
+  const port = await listen(server, options.port ?? 0);
   base = `http://127.0.0.1:${port}`;
+  otherBase['other-http'] = `http://127.0.0.1:${await listen(otherHttp, 0)}`;
+  otherBase['other-https'] = `https://127.0.0.1:${await listen(otherHttps, 0)}`;
 
   return {
     apiBase: `${base}/api`,
     storageBase: `${base}/storage`,
     outputBase: `${base}/outputs`,
+    otherHttpOutputBase: `${otherBase['other-http']}/outputs`,
+    otherHttpsOutputBase: `${otherBase['other-https']}/outputs`,
     apiKey,
     port,
     requests,
@@ -503,7 +680,7 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
       for (const t of timers) clearTimeout(t);
       timers.clear();
       for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))));
     },
   };
 }

@@ -188,7 +188,7 @@ export async function httpCall(call: HttpCall, env: HttpEnv): Promise<HttpRespon
       if (err instanceof EditApiError) throw err;
       const code = errorCode(err);
       const extra = { attempts: attempt, cause: err, requestId: env.requestId() };
-      const seconds = Math.round(env.readTimeoutMs / 1000);
+      const seconds = Math.max(1, Math.round(env.readTimeoutMs / 1000));
       if (call.endpoint === 'submit' && !NOT_SENT.has(code)) {
         throw editErrors.outcomeUnknown(
           READ_TIMEOUTS.has(code)
