@@ -12,14 +12,22 @@ import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { EditParams, type ExportFormat, type JobState } from '../shared/contract';
-import { AppError, toWireError } from '../shared/errors';
+import { AppError, environmentError, toWireError, type ErrorCode } from '../shared/errors';
 import { version } from './version';
 import { writeFileAtomic } from './services/fs-atomic';
 import { createEditApi } from './services/edit-api';
 import type { EditApiConfig } from './services/edit-api/types';
-import { exportImage, maskFromFile, probePhoto } from './services/imaging';
+import { exportImage, loadPhoto, maskFromFile } from './services/imaging';
 import { ProjectStore, toContractLayer, type StoredLayer, type JournalEntry } from './services/history';
-import { CLOSING, ProjectSession, resumeJob, runEdit, type PipelineDeps } from './services/pipeline';
+import {
+  CLOSING,
+  ProjectSession,
+  collectSentence,
+  isCollectableError,
+  resumeJob,
+  runEdit,
+  type PipelineDeps,
+} from './services/pipeline';
 import { SettingsService, MemorySecretStore, type Env } from './services/settings';
 
 export const HELP = `Maskroom ${version}: region-targeted photo retouching from the command line.
@@ -27,17 +35,20 @@ export const HELP = `Maskroom ${version}: region-targeted photo retouching from 
 Usage:
   maskroom edit    --project DIR [--image PHOTO] --mask MASK --prompt TEXT [options]
   maskroom history --project DIR [--json]
-  maskroom export  --project DIR --out FILE [--quality 1-100] [--json]
+  maskroom export  --project DIR --out FILE [--quality 1-100] [--skip-damaged] [--json]
   maskroom resume  --project DIR [--json]
   maskroom --help | --version
 
 Commands:
   edit      Sends the photo region under MASK to the image-edit model with TEXT and adds the result to the
             project as a new layer (blended into the full-resolution photo inside the mask only).
-  history   Lists the project's layers, oldest first, and any edit left in flight.
+  history   Lists the project's layers, oldest first (a layer whose files are missing is marked damaged),
+            and any edit left in flight. Reads only: works on a read-only project.
   export    Writes the current image (the original with the visible layers applied) to FILE, keeping the
             original's colour profile and EXIF. The format follows the extension: .jpg .jpeg .png .tif .tiff .webp
-  resume    Finishes edits left in flight by a crash or an interruption (the service keeps results 1 hour).
+            Reads only. Refuses while a visible layer is damaged, unless --skip-damaged.
+  resume    Finishes edits left in flight by a crash, a fault or an interruption, without paying again: from
+            the result saved in the project when it arrived, else from the service (it keeps results 1 hour).
 
 Options:
   --project DIR             The project folder (created by edit --image when it holds no project yet).
@@ -57,6 +68,7 @@ Options:
   --mode MODE               async (default: journaled, resumable) | sync.
   --timeout SECONDS         Give up waiting for the service after this long (default 600).
   --out FILE                export: where to write the image.
+  --skip-damaged            export: leave out visible layers whose files are missing or damaged.
   --json                    Print one JSON object on stdout instead of text.
   -h, --help                Show this help.
   -v, --version             Show the version.
@@ -99,13 +111,33 @@ const options = {
   mode: { type: 'string' },
   timeout: { type: 'string' },
   out: { type: 'string' },
+  'skip-damaged': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parse>['values'];
 
+/**
+ * parseArgs takes "-1" after a string option for another option; join a negative number to its option
+ * ("--output-compression=-1") so the value reaches the range check and its message.
+ */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.startsWith('--') ? a.slice(2) : null;
+    const next = argv[i + 1];
+    const opt = name !== null ? (options as Record<string, { type: string }>)[name] : undefined;
+    if (opt?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 function parse(argv: string[]) {
-  return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  return parseArgs({ args: joinNegativeValues(argv), options, allowPositionals: true, strict: true });
 }
 
 const invalid = (message: string) => new AppError('invalid-input', message);
@@ -146,9 +178,34 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         throw invalid(`Unknown command "${command}"; run maskroom --help for the list of commands.`);
     }
   } catch (e) {
-    io.err(`maskroom: ${oneLine(toWireError(e).message)}\n`);
+    io.err(`maskroom: ${oneLine(cliMessage(e))}\n`);
     return 1;
   }
+}
+
+/** Where the project of the running command is (for messages that say `maskroom resume --project DIR`). */
+let currentProject = 'DIR';
+
+/**
+ * The one-line message for the CLI: a paid, uncollected result leads to `maskroom resume`; the key comes from
+ * SEGMIND_API_KEY, not from Settings (the CLI has none).
+ */
+export function cliMessage(e: unknown, dir = currentProject): string {
+  if (isCollectableError(e))
+    return collectSentence(e, `run \`maskroom resume --project ${dir}\` to collect it`);
+  const w = toWireError(e);
+  const byCode: Partial<Record<ErrorCode, string>> = {
+    'no-api-key': 'No Segmind API key is set; export SEGMIND_API_KEY=<your key> and run the command again.',
+    'bad-api-key':
+      'The edit service did not accept the API key (HTTP 401); put a valid Segmind API key in SEGMIND_API_KEY and run the command again.',
+  };
+  const fixed = byCode[w.code];
+  if (fixed) return fixed;
+  return w.message
+    .replace(/check the API address in Settings/g, 'check SEGMIND_API_BASE')
+    .replace(/raise the timeout in Settings/g, 'raise --timeout')
+    .replace(/in Settings\b/g, 'in the environment (see maskroom --help)')
+    .replace(/\bin settings\b/g, 'in the environment (see maskroom --help)');
 }
 
 /** node:util parseArgs errors, shortened to what the user needs. */
@@ -157,7 +214,8 @@ function argError(e: unknown): string {
   const code = (e as { code?: string }).code;
   const opt = /'(-[^' ]+)/.exec(msg)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && opt) return `Unknown option ${opt}`;
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && opt) return `Option ${opt} needs a value`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && opt)
+    return /argument missing/.test(msg) ? `Option ${opt} needs a value` : `Option ${opt} takes no value`;
   return msg.split('. ')[0]!.replace(/\.$/, '');
 }
 
@@ -294,22 +352,33 @@ async function openOrCreate(dir: string, image: string | undefined): Promise<Pro
       `There is no Maskroom project in ${dir}; pass --image PHOTO to create one there.`,
     );
   const bytes = await readInput(image, 'photo');
-  const info = await probePhoto(bytes);
-  return ProjectStore.create(dir, {
-    photo: bytes,
-    name: path.basename(image),
-    width: info.width,
-    height: info.height,
-    format: info.format,
-  });
+  // Decode the whole photo before anything is created: a truncated file leaves no project behind.
+  const info = await loadPhoto(bytes);
+  const existed = await fs.stat(dir).then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await ProjectStore.create(dir, {
+      photo: bytes,
+      name: path.basename(image),
+      width: info.width,
+      height: info.height,
+      format: info.format,
+    });
+  } catch (e) {
+    if (!existed) await fs.rmdir(dir).catch(() => undefined);
+    throw e;
+  }
 }
 
-function layerJson(l: StoredLayer) {
-  return { ...toContractLayer(l), sent: l.sent, colorMatch: l.colorMatch };
+function layerJson(l: StoredLayer, damaged: string | null = null) {
+  return { ...toContractLayer(l, damaged), sent: l.sent, colorMatch: l.colorMatch };
 }
 
 async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
+  currentProject = dir;
   const maskFile = need(v.mask, '--mask', 'MASK (an image of the photo size, white = change)');
   const prompt = need(v.prompt, '--prompt', '"what should happen in the masked area"').trim();
   if (!prompt) throw invalid('--prompt is empty; describe the change, e.g. --prompt "a red scarf".');
@@ -387,15 +456,15 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   }
 }
 
-/** Opens for reading: with the lock (and its cleanup) when free, read-only while another process edits. */
-async function openForReading(dir: string): Promise<ProjectStore> {
-  try {
-    return await ProjectStore.open(dir);
-  } catch (e) {
-    if (e instanceof AppError && e.code === 'project-in-use')
-      return ProjectStore.open(dir, { readOnly: true });
-    throw e;
-  }
+/**
+ * Opens for reading only: no lock, no cleanup, nothing written or deleted. Works while another process
+ * edits the project and on a read-only disk.
+ */
+function openForReading(dir: string): Promise<ProjectStore> {
+  return ProjectStore.open(dir, {
+    readOnly: true,
+    readOnlyReason: 'history and export only read the project; use edit or resume to change it.',
+  });
 }
 
 async function cmdHistory(v: Values, io: CliIo): Promise<number> {
@@ -403,25 +472,26 @@ async function cmdHistory(v: Values, io: CliIo): Promise<number> {
   const store = await openForReading(dir);
   try {
     const layers = store.layers();
-    const pending = store.readOnly ? [] : await store.pendingJobs();
+    const pending = await store.pendingJobs();
     if (v.json) {
       io.out(
         `${JSON.stringify({
           width: store.width,
           height: store.height,
-          layers: layers.map(layerJson),
+          layers: layers.map((l) => layerJson(l, store.damaged(l.id))),
           pending: pending.map((p) => ({
             jobId: p.jobId,
             prompt: p.prompt,
             requestId: p.requestId,
             createdAt: p.createdAt,
+            resultSaved: p.result !== null,
           })),
         })}\n`,
       );
       return 0;
     }
     const lines = [
-      `${store.name}: ${store.width}x${store.height}, ${layers.length} layer${layers.length === 1 ? '' : 's'}${store.readOnly ? ' (read-only: open in another process)' : ''}`,
+      `${store.name}: ${store.width}x${store.height}, ${layers.length} layer${layers.length === 1 ? '' : 's'}`,
     ];
     layers.forEach((l, i) => {
       const r = l.rect;
@@ -430,11 +500,16 @@ async function cmdHistory(v: Values, io: CliIo): Promise<number> {
         `${String(i + 1).padStart(3)}. [${l.visible ? 'shown ' : 'hidden'}] ${l.id}  ${l.createdAt}  "${l.prompt}"` +
           `\n      rect ${r.width}x${r.height}+${r.x}+${r.y}  size ${l.sent.apiSize}  quality ${p.quality}  background ${p.background}` +
           `  format ${p.outputFormat}/${p.outputCompression}  moderation ${p.moderation}  feather ${l.feather}` +
-          `\n      request ${l.requestId ?? '-'}  model ${l.model}  credits left ${l.creditsLeft ?? '-'}${l.groupId ? `  group ${l.groupId}` : ''}`,
+          `\n      request ${l.requestId ?? '-'}  model ${l.model}  cost ${l.cost ?? '-'}  credits left ${l.creditsLeft ?? '-'}${l.groupId ? `  group ${l.groupId}` : ''}`,
       );
+      const damaged = store.damaged(l.id);
+      if (damaged)
+        lines.push(`      DAMAGED: ${damaged} (put the file back; the layer is kept in project.json)`);
     });
     for (const p of pending)
-      lines.push(`  in flight: "${p.prompt}" request ${p.requestId} (run maskroom resume to finish it)`);
+      lines.push(
+        `  in flight: "${p.prompt}" request ${p.requestId ?? '-'}${p.result ? ' (result saved)' : ''} (run maskroom resume --project ${dir} to collect it)`,
+      );
     io.out(`${lines.join('\n')}\n`);
     return 0;
   } finally {
@@ -463,19 +538,37 @@ async function cmdExport(v: Values, io: CliIo): Promise<number> {
   const store = await openForReading(dir);
   const session = new ProjectSession(store);
   try {
+    const damaged = session.damagedVisible();
+    const [bad] = damaged;
+    if (bad && !v['skip-damaged']) {
+      throw new AppError(
+        'damaged-layer',
+        `Layer ${bad.position} ("${bad.layer.prompt}", ${bad.layer.id}) cannot be exported because ${bad.reason}; put the file back (for example, let the cloud folder finish syncing), or pass --skip-damaged to export without ${damaged.length === 1 ? 'it' : `the ${damaged.length} damaged layers`}.`,
+      );
+    }
     const image = await session.current();
     const data = await exportImage(image, { format, ...(quality ? { quality } : {}) });
-    await fs.mkdir(path.dirname(out), { recursive: true });
-    await writeFileAtomic(out, data);
-    await session.persistCache().catch(() => false);
-    const shown = store.visibleLayers().length;
+    try {
+      await fs.mkdir(path.dirname(out), { recursive: true });
+      await writeFileAtomic(out, data);
+    } catch (e) {
+      throw (
+        environmentError(e, `Writing ${out}`, {
+          where: path.dirname(out),
+          needBytes: data.byteLength,
+          next: 'free some space there or choose another --out, then export again (the project is unchanged)',
+        }) ?? e
+      );
+    }
+    const shown = session.usableVisible().length;
+    const skipped = damaged.map((d) => d.layer.id);
     if (v.json)
       io.out(
-        `${JSON.stringify({ out, format, width: image.width, height: image.height, bytes: data.byteLength, visibleLayers: shown })}\n`,
+        `${JSON.stringify({ out, format, width: image.width, height: image.height, bytes: data.byteLength, visibleLayers: shown, skippedDamaged: skipped })}\n`,
       );
     else
       io.out(
-        `Exported ${image.width}x${image.height} ${format} with ${shown} visible layer${shown === 1 ? '' : 's'} to ${out}.\n`,
+        `Exported ${image.width}x${image.height} ${format} with ${shown} visible layer${shown === 1 ? '' : 's'} to ${out}${skipped.length ? ` (left out damaged: ${skipped.join(', ')})` : ''}.\n`,
       );
     return 0;
   } finally {
@@ -485,6 +578,7 @@ async function cmdExport(v: Values, io: CliIo): Promise<number> {
 
 async function cmdResume(v: Values, io: CliIo, env: Env): Promise<number> {
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
+  currentProject = dir;
   const store = await ProjectStore.open(dir);
   const session = new ProjectSession(store);
   const stop = interruptible();
@@ -494,7 +588,15 @@ async function cmdResume(v: Values, io: CliIo, env: Env): Promise<number> {
     const resumed: StoredLayer[] = [];
     const failed: Array<{ job: JournalEntry; message: string; code: string }> = [];
     if (pending.length > 0) {
-      const deps = pipelineDeps(env);
+      // A saved result needs no service (and no key): only fetching one does.
+      let deps: PipelineDeps;
+      try {
+        deps = pipelineDeps(env);
+      } catch (e) {
+        const noKey = e;
+        const refuse = () => Promise.reject(noKey);
+        deps = { api: { edit: refuse, resume: refuse }, transport: 'upload', mode: 'async' };
+      }
       for (const entry of pending) {
         try {
           resumed.push(
@@ -505,7 +607,7 @@ async function cmdResume(v: Values, io: CliIo, env: Env): Promise<number> {
           );
         } catch (e) {
           const w = toWireError(e);
-          failed.push({ job: entry, message: w.message, code: w.code });
+          failed.push({ job: entry, message: cliMessage(e, dir), code: w.code });
         }
       }
     }
@@ -513,7 +615,7 @@ async function cmdResume(v: Values, io: CliIo, env: Env): Promise<number> {
     if (v.json) {
       io.out(
         `${JSON.stringify({
-          resumed: resumed.map(layerJson),
+          resumed: resumed.map((l) => layerJson(l)),
           failed: failed.map((f) => ({
             jobId: f.job.jobId,
             requestId: f.job.requestId,

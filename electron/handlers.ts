@@ -30,6 +30,7 @@ export function createHandlers(d: HandlerDeps): HandlerTable {
     'image:render': (req) => w.render(req),
     'edit:run': (req) => w.runEdit(req),
     'edit:cancel': (req) => w.cancelEdit(req),
+    'edit:collect': (req) => w.collectEdit(req),
     'layer:setVisible': (req) => w.setLayerVisible(req),
     'layer:revertTo': (req) => w.revertTo(req),
     'layer:delete': (req) => w.deleteLayer(req),

@@ -1,5 +1,5 @@
 /**
- * What the handler table needs from the project side (issue 5 implements it in workspace.ts): projects in
+ * What the handler table needs from the project side (workspace.ts implements it): projects in
  * the library folder, edits through the pipeline, layers, rendering and export. One method per call in
  * shared/contract.ts; requests arrive already validated by the dispatcher.
  */
@@ -17,6 +17,8 @@ export interface WorkspaceApi {
   render(req: CallRequestParsed<'image:render'>): Promise<CallResponse<'image:render'>>;
   runEdit(req: CallRequestParsed<'edit:run'>): Promise<CallResponse<'edit:run'>>;
   cancelEdit(req: CallRequestParsed<'edit:cancel'>): Promise<CallResponse<'edit:cancel'>>;
+  /** Collects a journaled edit's result (the service accepted it; it is never submitted again). */
+  collectEdit(req: CallRequestParsed<'edit:collect'>): Promise<CallResponse<'edit:collect'>>;
   setLayerVisible(req: CallRequestParsed<'layer:setVisible'>): Promise<CallResponse<'layer:setVisible'>>;
   revertTo(req: CallRequestParsed<'layer:revertTo'>): Promise<CallResponse<'layer:revertTo'>>;
   deleteLayer(req: CallRequestParsed<'layer:delete'>): Promise<CallResponse<'layer:delete'>>;

@@ -6,7 +6,10 @@
  * - Jobs: each edit:run starts `variations` jobs with one groupId; each reports job:progress on every state
  *   change and ends done / failed / cancelled. Every finished result becomes a layer (a paid result is
  *   never thrown away); within a group only one layer is visible at a time (layer:choose picks it).
- * - Opening a project resumes the edits it journaled (a crash or a quit during the wait).
+ * - Opening a project resumes the edits it journaled (a crash or a quit during the wait). A job whose result
+ *   could not be collected fails with `error.collect` set; 'edit:collect' tries it again (never re-submits).
+ * - A project on a read-only disk or folder opens read-only: it can be viewed and exported, not changed.
+ * - A new project is made only from a photo that decodes: a damaged photo leaves nothing in the library.
  * - Closing or disposing aborts the waits with reason 'closing': their journal entries stay, for next time.
  */
 import path from 'node:path';
@@ -21,10 +24,10 @@ import type {
   ProjectSummary,
   RenderedImage,
 } from '../../shared/contract';
-import { AppError, toWireError } from '../../shared/errors';
+import { AppError, isAppError, toWireError } from '../../shared/errors';
 import type { EditApi, EditApiConfig } from './edit-api/types';
 import { createEditApi } from './edit-api';
-import { exportImage, maskFromPayload, probePhoto, renderPreview, type Photo } from './imaging';
+import { exportImage, loadPhoto, maskFromPayload, renderPreview, type Photo } from './imaging';
 import { ProjectStore, readManifest, newId, type JournalEntry } from './history';
 import { CLOSING, ProjectSession, resumeJob, runEdit, type PipelineDeps } from './pipeline';
 import type { SettingsService } from './settings';
@@ -145,17 +148,25 @@ class Workspace implements WorkspaceApi {
   }
 
   async createProject(req: Req<'project:create'>): Promise<ProjectState> {
-    const info = await probePhoto(req.photo);
+    // Decode the whole photo first (a truncated file passes a header check): nothing is made from a bad one.
+    const info = await loadPhoto(req.photo);
     const id = newId('p');
     await fs.mkdir(this.libraryDir, { recursive: true });
-    const store = await ProjectStore.create(this.dirOf(id), {
-      photo: req.photo,
-      name: req.name,
-      width: info.width,
-      height: info.height,
-      format: info.format,
-      id,
-    });
+    let store: ProjectStore;
+    try {
+      store = await ProjectStore.create(this.dirOf(id), {
+        photo: req.photo,
+        name: req.name,
+        width: info.width,
+        height: info.height,
+        format: info.format,
+        id,
+      });
+    } catch (e) {
+      // The store took back its files; the project's own folder goes too (only if it is empty).
+      await fs.rmdir(this.dirOf(id)).catch(() => undefined);
+      throw e;
+    }
     const session = new ProjectSession(store);
     this.sessions.set(id, Promise.resolve(session));
     return this.stateOf(session);
@@ -164,12 +175,12 @@ class Workspace implements WorkspaceApi {
   async openProject(req: Req<'project:open'>): Promise<ProjectState> {
     let p = this.sessions.get(req.projectId);
     if (!p) {
-      p = ProjectStore.open(this.dirOf(req.projectId)).then((store) => new ProjectSession(store));
+      p = openStore(this.dirOf(req.projectId)).then((store) => new ProjectSession(store));
       this.sessions.set(req.projectId, p);
       p.catch(() => this.sessions.delete(req.projectId));
       const session = await p;
       // Without a key there is nothing to resume with yet: the journal waits for the next open.
-      if (this.o.resumeOnOpen !== false && this.o.settings.apiKey()) {
+      if (this.o.resumeOnOpen !== false && this.o.settings.apiKey() && !session.store.readOnly) {
         for (const entry of await session.store.pendingJobs()) this.startResume(session, entry);
       }
     }
@@ -193,6 +204,12 @@ class Workspace implements WorkspaceApi {
     const session = await this.session(req.projectId);
     const t = req.target;
     if (t.kind === 'thumbnail') {
+      const damaged = session.store.damaged(t.layerId);
+      if (damaged)
+        throw new AppError(
+          'damaged-layer',
+          `This layer cannot be shown because ${damaged}; put the file back.`,
+        );
       const data = asBytes(await session.store.readLayerFile(t.layerId, 'thumb'));
       const meta = await sharp(data).metadata();
       return {
@@ -315,6 +332,22 @@ class Workspace implements WorkspaceApi {
     emit('preparing');
   }
 
+  /** Collects the result of a journaled edit (from the saved bytes when present); never submits it again. */
+  async collectEdit(req: Req<'edit:collect'>): Promise<{ ok: true }> {
+    const session = await this.session(req.projectId);
+    if (this.jobs.has(req.jobId)) return { ok: true }; // already being collected: its events will tell
+    const entry = await session.store.job(req.jobId);
+    if (!entry || session.store.hasLayer(entry.layerId)) {
+      throw new AppError(
+        'not-found',
+        'There is no result left to collect for that edit (it may already be in the history); refresh the history.',
+      );
+    }
+    session.store.checkWritable();
+    this.startResume(session, entry);
+    return { ok: true };
+  }
+
   async cancelEdit(req: Req<'edit:cancel'>): Promise<{ ok: true }> {
     const job = this.jobs.get(req.jobId);
     if (!job) throw new AppError('not-found', 'That edit is no longer running; it may have just finished.');
@@ -348,6 +381,13 @@ class Workspace implements WorkspaceApi {
 
   async exportImage(req: Req<'export:image'>): Promise<CallResponse<'export:image'>> {
     const session = await this.session(req.projectId);
+    const [bad] = session.damagedVisible();
+    if (bad) {
+      throw new AppError(
+        'damaged-layer',
+        `Layer ${bad.position} ("${bad.layer.prompt}") cannot be exported because ${bad.reason}; put the file back (for example, let the cloud folder finish syncing), or hide that layer to export without it.`,
+      );
+    }
     const photo: Photo = req.layerId ? await session.upTo(req.layerId) : await session.current();
     const data = asBytes(
       await exportImage(photo, { format: req.format, ...(req.quality ? { quality: req.quality } : {}) }),
@@ -375,6 +415,27 @@ class Workspace implements WorkspaceApi {
       await s?.persistCache().catch(() => false);
       await s?.close();
     }
+  }
+}
+
+/**
+ * Opens a project for changes; on a read-only disk or a folder this user may not write, opens it read-only
+ * instead (view, compare, export), saying why a change is refused.
+ */
+async function openStore(dir: string): Promise<ProjectStore> {
+  try {
+    return await ProjectStore.open(dir);
+  } catch (e) {
+    if (isAppError(e) && (e.code === 'read-only' || e.code === 'permission-denied')) {
+      return ProjectStore.open(dir, {
+        readOnly: true,
+        readOnlyReason:
+          e.code === 'read-only'
+            ? 'This project is on a read-only disk, so it cannot be changed; copy its folder to a writable disk to edit it.'
+            : 'This project folder cannot be written by you, so it cannot be changed; copy it to a folder of yours to edit it.',
+      });
+    }
+    throw e;
   }
 }
 

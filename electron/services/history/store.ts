@@ -503,6 +503,11 @@ export class ProjectStore {
     return new Uint8Array(await fs.readFile(this.layerFilePath(this.layer(layerId), kind)));
   }
 
+  /** Throws the reason this project cannot be changed (closed, read-only), or returns. */
+  checkWritable(): void {
+    this.assertWritable();
+  }
+
   private assertWritable(): void {
     if (this.closed) throw new AppError('invalid-input', 'This project has been closed; open it again.');
     if (!this.lock) throw new AppError('project-in-use', this.readOnlyReason);

@@ -1,8 +1,9 @@
 /**
  * Crash test: runs `maskroom edit` in a child process and kills it with SIGKILL at many points, then checks
- * that `history` opens the project cleanly (every complete layer, no layer pointing at a missing file, no
- * stray temporary file) and that `resume` finishes the edit whenever its request id had been journaled,
- * without submitting (and paying for) it again.
+ * that `history` reads the project cleanly (every complete layer, no layer pointing at a missing file) without
+ * writing anything, that the next writer's open leaves no stray temporary or orphan file, and that `resume`
+ * finishes the edit whenever its request id had been journaled, without submitting (and paying for) it
+ * again, and without contacting the service at all once the result had been saved.
  *
  * Two ways of killing: the MASKROOM_TEST_CRASH_AT hook (electron/services/history/crash.ts) for exact points
  * inside our own code, and SIGKILL from outside while the child is really blocked on the network (a slow
@@ -20,6 +21,7 @@ import {
   type CrashPoint,
 } from '../../../electron/services/history';
 import { envFor, fixturePath, runCli, tempDir, writeEllipseMask, type CliRun } from './helpers';
+import { snapshotTree } from '../history/tmpfs';
 
 let fake: FakeSegmind;
 let work: string;
@@ -58,12 +60,17 @@ async function allFiles(dir: string): Promise<string[]> {
   return (await fs.readdir(dir, { recursive: true })).map(String);
 }
 
-/** history --json after the crash: opens cleanly, with every complete layer and nothing dangling. */
+/**
+ * history --json after the crash: reads cleanly, with every complete layer, and writes nothing; the next
+ * writer's open then leaves nothing dangling.
+ */
 async function checkHistory(
   dir: string,
   expectLayers: number,
 ): Promise<{ pending: Array<{ requestId: string }> }> {
+  const before = await snapshotTree(dir);
   const h = await runCli(['history', '--project', dir, '--json'], { env: envFor(fake) });
+  expect(await snapshotTree(dir)).toEqual(before);
   expect(h.stderr).toBe('');
   expect(h.code).toBe(0);
   const json = JSON.parse(h.stdout) as {
@@ -71,6 +78,8 @@ async function checkHistory(
     pending: Array<{ requestId: string }>;
   };
   expect(json.layers.map((l) => l.prompt)).toEqual(['first', 'second'].slice(0, expectLayers));
+  // A writer's open sweeps what the crash left.
+  await (await ProjectStore.open(dir)).close();
   const files = await allFiles(dir);
   expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
   const store = await ProjectStore.open(dir, { readOnly: true });
@@ -104,23 +113,34 @@ async function crashRun(
   );
 }
 
-async function resumeAndCheck(dir: string, expectResumed: number): Promise<void> {
+async function resumeAndCheck(
+  dir: string,
+  expectResumed: number,
+  o: { offline?: boolean } = {},
+): Promise<void> {
   const submits = fake.count('submit');
-  const r = await runCli(['resume', '--project', dir, '--json'], { env: envFor(fake) });
+  const requests = fake.requests.length;
+  // offline: no key and no service at all; the saved result must be enough.
+  const env = o.offline
+    ? { ...envFor(fake), SEGMIND_API_KEY: '', SEGMIND_API_BASE: 'http://127.0.0.1:9/api' }
+    : envFor(fake);
+  const r = await runCli(['resume', '--project', dir, '--json'], { env });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const json = JSON.parse(r.stdout) as { resumed: Array<{ prompt: string }>; failed: unknown[] };
   expect(json.resumed.map((l) => l.prompt)).toEqual(expectResumed ? ['second'] : []);
   expect(json.failed).toEqual([]);
   expect(fake.count('submit')).toBe(submits); // collected, not submitted (and paid for) again
+  if (o.offline) expect(fake.requests.length).toBe(requests); // not even a status poll
   const store = await ProjectStore.open(dir);
   expect(store.layers().map((l) => l.prompt)).toEqual(expectResumed ? ['first', 'second'] : ['first']);
   expect(await fs.readdir(path.join(dir, JOURNAL_DIR))).toEqual([]);
   await store.close();
 }
 
-/** Where the request id is journaled (and where the layer is already committed). */
+/** Where the request id is journaled, where the result is saved, and where the layer is already committed. */
 const journaledFrom = CRASH_POINTS.indexOf('after-request-id');
+const savedFrom = CRASH_POINTS.indexOf('after-result');
 const committedFrom = CRASH_POINTS.indexOf('after-manifest');
 
 describe('kill -9 during an edit', () => {
@@ -137,7 +157,7 @@ describe('kill -9 during an edit', () => {
       if (i >= journaledFrom && !committed) {
         expect(hist.pending).toHaveLength(1);
         expect(hist.pending[0]!.requestId).toEqual(expect.any(String));
-        await resumeAndCheck(dir, 1);
+        await resumeAndCheck(dir, 1, { offline: i >= savedFrom });
       } else {
         expect(hist.pending).toEqual([]);
         const store = await ProjectStore.open(dir);
