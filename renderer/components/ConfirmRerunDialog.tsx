@@ -12,6 +12,7 @@ export function ConfirmRerunDialog() {
     <Dialog
       title="Run this edit again?"
       testid="confirm-rerun"
+      errors={false}
       onClose={() => void store.answerRerun('cancel')}
     >
       <p className="confirm-question">{rerunQuestion}</p>

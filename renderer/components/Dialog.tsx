@@ -9,6 +9,8 @@ export function Dialog(p: {
   children: ReactNode;
   testid: string;
   wide?: boolean;
+  /** Show the error banner inside (default); a question that is about the error itself leaves it out. */
+  errors?: boolean;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -39,7 +41,7 @@ export function Dialog(p: {
           </button>
         </header>
         <div className="dialog-body">
-          <ErrorBanner inDialog />
+          {p.errors !== false && <ErrorBanner inDialog />}
           {p.children}
         </div>
       </div>

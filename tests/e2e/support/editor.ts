@@ -83,3 +83,15 @@ export async function waitForHistory(page: Page, count: number): Promise<void> {
     { timeout: 30_000 },
   );
 }
+
+/** Paints one brush stroke across the middle of the photo. */
+export async function paintStroke(page: Page): Promise<void> {
+  const box = await page.getByTestId('stage').boundingBox();
+  if (!box) throw new Error('no stage');
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  await page.mouse.move(cx - 60, cy);
+  await page.mouse.down();
+  for (let i = 1; i <= 8; i++) await page.mouse.move(cx - 60 + i * 15, cy + i * 3);
+  await page.mouse.up();
+}
