@@ -46,8 +46,9 @@ import { ElectronStorePrefsStore, ShellState, storeOptions } from './shell/store
 import { KEY_FILE, SafeStorageSecretStore } from './shell/secrets';
 import { buildMenuTemplate, type EditorCommand } from './shell/menu';
 import { checkPhotoPath, PHOTO_EXTENSIONS, photoFromArgv } from './shell/paths';
-import { defaultDragDir, dragOut } from './shell/drag';
-import { editServicePolicy, installNodeNetworkGuard } from './shell/network-guard';
+import { createDragDir, dragOut } from './shell/drag';
+import { installHostGuard } from './shell/network-guard';
+import type { SettingsHooks } from './services/settings';
 import { exportFilters, saveAs } from './shell/export';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -98,27 +99,55 @@ async function start(): Promise<void> {
   const store = new ElectronStore(storeOptions(userData));
   const shellState = new ShellState(store);
   const secrets = new SafeStorageSecretStore(safeStorage, path.join(userData, KEY_FILE));
+  // Installed before the core exists: the policy reads the live settings once requests start.
+  let coreRef: AppCore | null = null;
+  const guard = installHostGuard(
+    () => coreRef?.settings.get() ?? { apiBase: '', storageBase: '' },
+    process.env,
+    log,
+  );
+  // Questions main asks in its own dialogs: the page can neither draw nor click them.
+  const settingsHooks: SettingsHooks = {
+    confirmServiceChange: async (change) => {
+      const parent = focusedWindow();
+      const options = {
+        type: 'warning' as const,
+        buttons: ['Cancel', 'Change and forget the key'],
+        defaultId: 0,
+        cancelId: 0,
+        message: 'Change the edit service address?',
+        detail: `Maskroom will send your edits to ${change.to.apiBase} (uploads to ${change.to.storageBase}) instead of ${change.from.apiBase}. Your saved API key is forgotten so that it is never sent to the new address; enter a key for the new service afterwards.`,
+      };
+      const r = parent ? await dialog.showMessageBox(parent, options) : await dialog.showMessageBox(options);
+      return r.response === 1;
+    },
+    confirmCreateLibrary: async (dir) => {
+      const parent = focusedWindow();
+      const options = {
+        type: 'question' as const,
+        buttons: ['Cancel', 'Create folder'],
+        defaultId: 1,
+        cancelId: 0,
+        message: 'Create the library folder?',
+        detail: `${dir} does not exist. Maskroom keeps your projects there.`,
+      };
+      const r = parent ? await dialog.showMessageBox(parent, options) : await dialog.showMessageBox(options);
+      return r.response === 1;
+    },
+  };
   const core: AppCore = createAppCore({
     host: 'electron',
     prefs: new ElectronStorePrefsStore(store),
     secrets,
+    settingsHooks,
+    trustDownload: guard.trustDownload,
   });
-  const guard = installNodeNetworkGuard(
-    editServicePolicy(() => core.settings.get()),
-    log,
-  );
+  coreRef = core;
 
   const ses = session.defaultSession;
   denyAllPermissions(ses, log);
   installSessionGuard(ses, log);
-  ses.protocol.handle(
-    APP_SCHEME,
-    createAppProtocolHandler(
-      { rendererDir, libraryDir: () => core.settings.get().libraryDir },
-      undefined,
-      log,
-    ),
-  );
+  ses.protocol.handle(APP_SCHEME, createAppProtocolHandler({ rendererDir }, undefined, log));
 
   let warnedKeyStorage = false;
   core.settings.onChange((s) => {
@@ -217,6 +246,7 @@ async function start(): Promise<void> {
       appName: app.name,
       recent,
       hasProject: Boolean(win && openProjects.has(win.webContents.id)),
+      devTools: !app.isPackaged,
       actions: {
         openPhoto: () => void pickPhoto(),
         openProject: (projectId) => sendCommand(focusedWindow(), { command: 'open-project', projectId }),
@@ -252,7 +282,7 @@ async function start(): Promise<void> {
     if (err) await showError(focusedWindow(), new Error(err));
   }
 
-  const dragDir = defaultDragDir(app.getPath('temp'));
+  const dragDir = await createDragDir(app.getPath('temp'));
   const unbind = bindIpc({
     ipcMain,
     table: core.handlers,
@@ -273,7 +303,11 @@ async function start(): Promise<void> {
       ),
     saveAs: (event: IpcMainInvokeEvent, request: unknown) => {
       const win = windows.get(event.sender.id);
-      if (!win) return Promise.resolve({ ok: false as const, error: { code: 'forbidden' as const, message: 'Unknown window.' } });
+      if (!win)
+        return Promise.resolve({
+          ok: false as const,
+          error: { code: 'forbidden' as const, message: 'Unknown window.' },
+        });
       return saveAsFor(win, request);
     },
     observe: (senderId, name, request, value) => {
@@ -295,7 +329,7 @@ async function start(): Promise<void> {
       saved,
       screen.getAllDisplays().map((d) => d.workArea),
     );
-    const options = windowOptions({ preloadPath, bounds, icon: appIconPath() });
+    const options = windowOptions({ preloadPath, bounds, icon: appIconPath(), devTools: !app.isPackaged });
     // The isolation flags are spelled out here too, where reviewers and the security scan look for them.
     const win = new BrowserWindow({
       ...options,
@@ -305,6 +339,7 @@ async function start(): Promise<void> {
         sandbox: true,
         nodeIntegration: false,
         webSecurity: true,
+        devTools: !app.isPackaged,
       },
     });
     const id = win.webContents.id;

@@ -73,6 +73,11 @@ export async function dragOut(
   return { ok: true, value: { ok: true } };
 }
 
-export function defaultDragDir(tmp = os.tmpdir()): string {
-  return path.join(tmp, `maskroom-drag-${process.pid}`);
+/**
+ * A fresh private folder for this run's drag files (fs.mkdtemp: an unpredictable name, mode 700), so no
+ * other local user can plant or swap a file at a name Maskroom would hand to the OS.
+ */
+export async function createDragDir(tmp = os.tmpdir()): Promise<string> {
+  await fsp.mkdir(tmp, { recursive: true });
+  return fsp.mkdtemp(path.join(tmp, 'maskroom-drag-'));
 }

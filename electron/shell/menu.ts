@@ -24,6 +24,8 @@ export interface MenuModel {
   recent: { id: string; name: string }[];
   /** A project is open in the focused window: Export is enabled. */
   hasProject: boolean;
+  /** Show View › Toggle Developer Tools (development builds only: never when app.isPackaged). */
+  devTools?: boolean;
   actions: MenuActions;
 }
 
@@ -143,7 +145,7 @@ export function buildMenuTemplate(m: MenuModel): MenuItemConstructorOptions[] {
       editorItem(m, 'compare'),
       { type: 'separator' },
       { role: 'togglefullscreen' },
-      { role: 'toggleDevTools' },
+      ...(m.devTools ? [{ role: 'toggleDevTools' as const }] : []),
     ],
   };
 

@@ -1,8 +1,8 @@
 /**
- * The app's own scheme. The renderer is loaded from maskroom://app/ (never file://), and photos and layer
- * images in the library folder are served under maskroom://app/library/<path>. Every path is confined: a
- * request can only reach a file inside the renderer bundle or the library folder, symlinks included, and
- * the library serves images only. No Electron import: main.ts passes this handler to protocol.handle.
+ * The app's own scheme. The renderer is loaded from maskroom://app/ (never file://). Every path is
+ * confined: a request can only reach a file of the renderer bundle, symlinks included. Nothing else is
+ * served: photos and layers reach the page as bytes through the handler table, never as URLs of the
+ * library folder. No Electron import: main.ts passes this handler to protocol.handle.
  */
 import path from 'node:path';
 import { promises as fsp } from 'node:fs';
@@ -12,7 +12,6 @@ export const APP_SCHEME = 'maskroom';
 export const APP_HOST = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`;
-export const LIBRARY_PREFIX = '/library/';
 
 /** Privileges for protocol.registerSchemesAsPrivileged: a standard, secure origin that fetch() may read. */
 export const APP_SCHEME_PRIVILEGES = {
@@ -50,17 +49,6 @@ const rendererTypes: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-/** The library serves pictures only (never HTML or scripts, which would run with the app's origin). */
-export const libraryImageTypes: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-  '.avif': 'image/avif',
-};
-
 /**
  * Resolves a URL path (still percent-encoded) under root, or null when it would leave root, names a
  * hidden file or folder, or is malformed. Lexical only: realpath confinement is checked on access.
@@ -87,8 +75,6 @@ export function isInside(root: string, candidate: string): boolean {
 
 export interface ProtocolRoots {
   rendererDir: string;
-  /** Read on every request: the library folder can change in Settings. */
-  libraryDir: () => string;
 }
 
 export type Resolved =
@@ -105,14 +91,6 @@ export function resolveAppRequest(method: string, url: string, roots: ProtocolRo
     return { kind: 'refuse', status: 400, reason: 'malformed URL' };
   }
   if (!isAppUrl(url)) return { kind: 'refuse', status: 403, reason: 'not the app origin' };
-  if (u.pathname.startsWith(LIBRARY_PREFIX)) {
-    const root = roots.libraryDir();
-    const file = confinePath(root, u.pathname.slice(LIBRARY_PREFIX.length));
-    if (!file) return { kind: 'refuse', status: 403, reason: 'outside the library' };
-    const type = libraryImageTypes[path.extname(file).toLowerCase()];
-    if (!type) return { kind: 'refuse', status: 403, reason: 'the library serves images only' };
-    return { kind: 'file', file, root, contentType: type, html: false };
-  }
   const p = u.pathname === '/' ? '/index.html' : u.pathname;
   const file = confinePath(roots.rendererDir, p);
   if (!file) return { kind: 'refuse', status: 404, reason: 'not found' };

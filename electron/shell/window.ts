@@ -27,7 +27,8 @@ export const DEFAULT_BOUNDS: WindowBounds = { width: 1440, height: 900 };
 export const MIN_SIZE = { width: 960, height: 640 };
 
 /** The renderer's web preferences. Every flag that could weaken isolation is set explicitly. */
-export function secureWebPreferences(preloadPath: string): WebPreferences {
+/** `devTools`: false in packaged builds (app.isPackaged), so nothing can open them for the page. */
+export function secureWebPreferences(preloadPath: string, devTools = false): WebPreferences {
   return {
     preload: preloadPath,
     contextIsolation: true,
@@ -43,7 +44,7 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
     // Spell checking would download dictionaries from a CDN: the app makes no such request.
     spellcheck: false,
     safeDialogs: true,
-    devTools: true,
+    devTools,
   };
 }
 
@@ -51,6 +52,8 @@ export function windowOptions(o: {
   preloadPath: string;
   bounds?: WindowBounds | null;
   icon?: string;
+  /** Allow DevTools (development builds only; default false). */
+  devTools?: boolean;
 }): BrowserWindowConstructorOptions {
   const b = o.bounds ?? DEFAULT_BOUNDS;
   return {
@@ -63,7 +66,7 @@ export function windowOptions(o: {
     title: 'Maskroom',
     backgroundColor: '#141414',
     ...(o.icon ? { icon: o.icon } : {}),
-    webPreferences: secureWebPreferences(o.preloadPath),
+    webPreferences: secureWebPreferences(o.preloadPath, o.devTools ?? false),
   };
 }
 

@@ -1,10 +1,10 @@
 /** Drag-out: main exports through the handler table into its own folder and starts a native drag of that file. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { HandlerTable } from '../../../electron/handlers';
 import { AppError } from '../../../shared/errors';
-import { dragOut, safeFileName } from '../../../electron/shell/drag';
+import { createDragDir, dragOut, safeFileName } from '../../../electron/shell/drag';
 import { isInside } from '../../../electron/shell/protocol';
 import { tempDir } from '../../support/temp';
 
@@ -80,5 +80,23 @@ describe('safeFileName', () => {
     expect(safeFileName('...', 'png')).toBe('maskroom-export.png');
     expect(safeFileName('CON.jpg', 'jpeg')).toBe('maskroom-export.jpg');
     expect(safeFileName('x\u0000y\n.png', 'png')).toBe('x_y_.png');
+  });
+});
+
+describe('the drag folder', () => {
+  it('is a fresh private folder with an unpredictable name on every run', async () => {
+    const t = tempDir();
+    try {
+      const made = await Promise.all(Array.from({ length: 8 }, () => createDragDir(t.dir)));
+      expect(new Set(made).size).toBe(made.length);
+      for (const d of made) {
+        expect(path.dirname(d)).toBe(t.dir);
+        expect(path.basename(d)).toMatch(/^maskroom-drag-[A-Za-z0-9]{6}$/);
+        expect(path.basename(d)).not.toContain(String(process.pid));
+        if (process.platform !== 'win32') expect(statSync(d).mode & 0o777).toBe(0o700);
+      }
+    } finally {
+      t.cleanup();
+    }
   });
 });

@@ -109,3 +109,15 @@ describe('menu', () => {
     expect(linux.items.some((i) => i.label === 'Maskroom')).toBe(false);
   });
 });
+
+describe('developer tools in the menu', () => {
+  it('are offered only in development builds, on every platform', () => {
+    for (const platform of ['linux', 'darwin', 'win32'] as const) {
+      const roles = (devTools?: boolean) =>
+        model({ platform, ...(devTools === undefined ? {} : { devTools }) }).items.map((i) => i.role);
+      expect(roles(), platform).not.toContain('toggleDevTools');
+      expect(roles(false), platform).not.toContain('toggleDevTools');
+      expect(roles(true), platform).toContain('toggleDevTools');
+    }
+  });
+});

@@ -1,4 +1,4 @@
-/** maskroom://app: the renderer and the library's images only, confined to their folders, with the CSP. */
+/** maskroom://app: the renderer bundle only (never the library folder), confined to its folder, with the CSP. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,7 @@ const t = tempDir('maskroom-protocol-');
 const rendererDir = path.join(t.dir, 'renderer');
 const libraryDir = path.join(t.dir, 'library');
 const outside = path.join(t.dir, 'outside');
-const roots = { rendererDir, libraryDir: () => libraryDir };
+const roots = { rendererDir };
 const handler = createAppProtocolHandler(roots);
 const get = (url: string, method = 'GET') => handler({ method, url });
 
@@ -82,11 +82,7 @@ describe('confinement', () => {
     );
   });
 
-  it('serves library images only, never scripts or project data', () => {
-    const r = (p: string) => resolveAppRequest('GET', `maskroom://app/library/${p}`, roots);
-    expect(r('p1/photo.jpg')).toMatchObject({ kind: 'file', contentType: 'image/jpeg' });
-    expect(r('p1/evil.html')).toMatchObject({ kind: 'refuse', status: 403 });
-    expect(r('p1/manifest.json')).toMatchObject({ kind: 'refuse', status: 403 });
+  it('refuses other methods and origins', () => {
     expect(resolveAppRequest('POST', APP_INDEX_URL, roots)).toMatchObject({ kind: 'refuse', status: 405 });
     expect(resolveAppRequest('GET', 'maskroom://other/index.html', roots)).toMatchObject({
       kind: 'refuse',
@@ -110,32 +106,25 @@ describe('protocol handler', () => {
     expect((await get('maskroom://app/missing.js')).status).toBe(404);
   });
 
-  it('serves photos and layers from the library, and nothing a symlink points at outside it', async () => {
-    const photo = await get('maskroom://app/library/p1/photo.jpg');
-    expect(photo.status).toBe(200);
-    expect(await photo.text()).toBe('JPEGDATA');
-    expect(await (await get('maskroom://app/library/p1/layers/l1.png')).text()).toBe('PNGDATA');
-    const link = await get('maskroom://app/library/p1/link.png');
-    expect(link.status).toBe(403);
-    expect(await link.text()).toBe('');
-    expect((await get('maskroom://app/library/p1/linkdir/private.png')).status).toBe(403);
-    // The URL parser folds ".." (plain or %2e%2e) before we see it: it lands in the renderer, which has no such file.
+  it('serves nothing of the library folder, whatever the path', async () => {
     for (const u of [
+      'maskroom://app/library/p1/photo.jpg',
+      'maskroom://app/library/p1/layers/l1.png',
+      'maskroom://app/library/p1/manifest.json',
+      'maskroom://app/library/p1/evil.html',
       'maskroom://app/library/../outside/private.png',
       'maskroom://app/library/%2e%2e/outside/private.png',
-      'maskroom://app/library/p1%2f..%2f..%2f..%2foutside%2fprivate.png',
     ]) {
       const r = await get(u);
-      expect(r.status, u).toBeGreaterThanOrEqual(400);
-      expect(await r.text()).not.toContain('PRIVATE');
+      expect(r.status, u).toBe(404);
+      expect(await r.text()).toBe('');
     }
   });
 
-  it('follows the library folder when Settings move it', async () => {
-    let lib = libraryDir;
-    const h = createAppProtocolHandler({ rendererDir, libraryDir: () => lib });
-    expect((await h({ method: 'GET', url: 'maskroom://app/library/private.png' })).status).toBe(404);
-    lib = outside;
-    expect((await h({ method: 'GET', url: 'maskroom://app/library/private.png' })).status).toBe(200);
+  it('serves nothing a symlink in the bundle points at outside it', async () => {
+    symlinkSync(path.join(outside, 'private.png'), path.join(rendererDir, 'assets', 'link.png'));
+    const link = await get('maskroom://app/assets/link.png');
+    expect(link.status).toBe(403);
+    expect(await link.text()).toBe('');
   });
 });

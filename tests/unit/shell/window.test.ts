@@ -151,3 +151,11 @@ describe('session', () => {
     expect(out?.['Content-Type']).toEqual(['text/html']);
   });
 });
+
+describe('developer tools in the window', () => {
+  it('are off unless a development build asks for them', () => {
+    expect(windowOptions({ preloadPath: 'p' }).webPreferences?.devTools).toBe(false);
+    expect(windowOptions({ preloadPath: 'p', devTools: false }).webPreferences?.devTools).toBe(false);
+    expect(windowOptions({ preloadPath: 'p', devTools: true }).webPreferences?.devTools).toBe(true);
+  });
+});
