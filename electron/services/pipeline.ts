@@ -22,7 +22,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { EditParams, JobState, Rect } from '../../shared/contract';
-import { AppError, isAppError, type ErrorCode } from '../../shared/errors';
+import { AppError, environmentError, isAppError, type ErrorCode } from '../../shared/errors';
 import { isEditApiError } from './edit-api/errors';
 import type { EditApi, EditProgress, EditResult } from './edit-api/types';
 import { MODEL } from './edit-api/types';
@@ -382,8 +382,15 @@ function firstClause(message: string): string {
 const lowerFirst = (s: string) => (s ? s[0]!.toLowerCase() + s.slice(1) : s);
 
 /** Wraps a failure after acceptance into the error that leads to collecting the result. */
-function collectable(e: unknown, requestId: string | null, jobId: string, saved: boolean): CollectableError {
-  if (isCollectableError(e)) return e;
+function collectable(
+  raw: unknown,
+  requestId: string | null,
+  jobId: string,
+  saved: boolean,
+): CollectableError {
+  if (isCollectableError(raw)) return raw;
+  // A fault of the machine not yet put in words (ENOSPC from anywhere): put it in words first.
+  const e = isAppError(raw) ? raw : (environmentError(raw, 'Saving the edit') ?? raw);
   const code: ErrorCode = isAppError(e) ? e.code : 'internal';
   const req = requestId ? `request ${requestId}` : 'the edit';
   const kept = saved ? "; the result is saved in the project's journal" : '';

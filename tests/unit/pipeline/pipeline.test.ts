@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { EditParams } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import { ProjectStore, JOURNAL_DIR } from '../../../electron/services/history';
-import { ProjectSession, runEdit, resumeJob } from '../../../electron/services/pipeline';
+import { ProjectSession, isCollectableError, runEdit, resumeJob } from '../../../electron/services/pipeline';
 import { loadPhoto, maskFromFile, photoCacheStats, type Mask } from '../../../electron/services/imaging';
 import type { EditApi } from '../../../electron/services/edit-api/types';
 import { ellipseMask, fixture } from './fixtures';
@@ -213,3 +213,85 @@ describe('flattened image cache on disk', () => {
     await s2.close();
   });
 });
+
+describe('nothing paid for is lost or paid twice', () => {
+  /** An API that must not be called (resume from the saved result). */
+  const untouchable: EditApi = {
+    edit: () => Promise.reject(new Error('edit must not be called')),
+    resume: () => Promise.reject(new Error('resume must not be called')),
+  };
+
+  it('a failure while saving the layer keeps the entry and the result; resume finishes from disk without the service', async () => {
+    const { store, session, mask } = await setup();
+    const { api } = fakeApi();
+    const withCost: EditApi = {
+      edit: async (input, o) => ({ ...(await api.edit(input, o)), cost: 0.03 }),
+      resume: api.resume,
+    };
+    const real = store.appendLayer.bind(store);
+    store.appendLayer = async () => {
+      const e = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      throw e;
+    };
+    const err = await runEdit(session, job('kept', mask), deps(withCost)).catch((e: unknown) => e);
+    store.appendLayer = real;
+    expect(isCollectableError(err)).toBe(true);
+    expect(err).toMatchObject({ code: 'disk-full', collect: { requestId: 'req1' } });
+    const msg = (err as Error).message;
+    expect(msg).toContain("the result is saved in the project's journal");
+    expect(msg).toContain('collect the result');
+    expect(msg).not.toMatch(/ENOSPC|try again/);
+    expect((err as AppError).toWire().collect).toEqual({ requestId: 'req1' });
+    expect(store.layers()).toHaveLength(0);
+    const [entry] = await store.pendingJobs();
+    expect(entry!.result).toMatchObject({ requestId: 'req1', cost: 0.03 });
+    const layer = await resumeJob(session, entry!, deps(untouchable));
+    expect(layer).toMatchObject({ prompt: 'kept', requestId: 'req1', cost: 0.03 });
+    expect(await fs.readdir(path.join(store.dir, JOURNAL_DIR))).toEqual([]);
+    // The same entry again (a second collect): done, no second layer.
+    expect(await resumeJob(session, entry!, deps(untouchable))).toMatchObject({ id: layer.id });
+    expect(store.layers()).toHaveLength(1);
+    await session.close();
+  });
+
+  it.each([
+    ['server-error', true],
+    ['rate-limited', true],
+    ['timeout', true],
+    ['offline', true],
+    ['outcome-unknown', true],
+    ['bad-response', true],
+    ['internal', true],
+    ['blocked', false],
+    ['expired', false],
+  ] as const)('after acceptance, %s keeps the entry (collectable): %s', async (code, kept) => {
+    const { store, session, mask } = await setup();
+    const { api } = fakeApi({ failAfterId: new AppError(code, 'Something happened; try again.') });
+    const err = await runEdit(session, job('x', mask), deps(api)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code });
+    expect(isCollectableError(err)).toBe(kept);
+    expect((err as AppError).toWire().collect).toEqual(kept ? { requestId: 'req1' } : undefined);
+    if (kept) expect((err as Error).message).not.toMatch(/try again/);
+    expect((await store.pendingJobs()).length).toBe(kept ? 1 : 0);
+    await session.close();
+  });
+
+  it('a damaged layer is left out of the image and reported, never dropped', async () => {
+    const { store, session, mask } = await setup();
+    const { api } = fakeApi();
+    const a = await runEdit(session, job('a', mask), deps(api));
+    await fs.rm(store.layerFilePath(a, 'patch'));
+    const s2 = new ProjectSession(await reopen(store));
+    expect(s2.damagedVisible().map((d) => d.layer.id)).toEqual([a.id]);
+    const original = await s2.originalPhoto();
+    const cur = await s2.current();
+    expect(Buffer.compare(Buffer.from(cur.pixels.buffer), Buffer.from(original.pixels.buffer))).toBe(0);
+    expect(s2.store.layers().map((l) => l.id)).toEqual([a.id]);
+    await s2.close();
+  });
+});
+
+async function reopen(store: ProjectStore): Promise<ProjectStore> {
+  await store.close();
+  return ProjectStore.open(store.dir);
+}

@@ -132,4 +132,84 @@ describe('workspace', () => {
     expect(state.layers.map((l) => l.prompt)).toEqual(['a hat']);
     await second.ws.dispose();
   });
+
+  it('a resume on open that fails for a passing reason is a failed job WITH collect; edit:collect then finishes it once', async () => {
+    const { AppError } = await import('../../../shared/errors');
+    const failing = fakeApi({ failAfterId: new AppError('offline', 'Offline; resume later.') });
+    const first = await setup(failing.api);
+    const created = await first.ws.createProject({ name: 'cat', photo: await fixture('chelsea.png') });
+    const { jobIds } = await first.ws.runEdit({
+      projectId: created.id,
+      prompt: 'a hat',
+      params: EditParams.parse({}),
+      mask: { kind: 'png', data: await ellipseMask(451, 300, 200, 100, 50, 40) },
+      references: [],
+      variations: 1,
+    });
+    await first.until(() => first.progress().some((p) => p.state === 'failed'));
+    const failedRun = first.progress().find((p) => p.state === 'failed')!;
+    expect(failedRun.error?.collect).toEqual({ requestId: 'req1' });
+    await first.ws.dispose();
+
+    // Restart, still offline: the resume on open fails, and says the result can be collected.
+    const second = await setup(failing.api);
+    await second.settings.update({ libraryDir: first.settings.get().libraryDir });
+    await second.ws.openProject({ projectId: created.id });
+    await second.until(() => second.progress().some((p) => p.state === 'failed'));
+    const failed = second.progress().find((p) => p.state === 'failed')!;
+    expect(failed.jobId).toBe(jobIds[0]);
+    expect(failed.error).toMatchObject({ code: 'offline', collect: { requestId: 'req1' } });
+    expect(failed.error!.message).toContain('collect the result');
+    // Back online: collect it. Exactly one layer, and no new submit.
+    const ok = fakeApi();
+    const third = await setup(ok.api);
+    await third.settings.update({ libraryDir: first.settings.get().libraryDir });
+    await second.ws.dispose();
+    const opened = await third.ws.openProject({ projectId: created.id });
+    expect(opened.layers).toHaveLength(0);
+    await third.until(() => third.progress().some((p) => p.state === 'done'));
+    await expect(third.ws.collectEdit({ projectId: created.id, jobId: jobIds[0]! })).rejects.toMatchObject({
+      code: 'not-found',
+    });
+    const state = third.events.filter((e) => e.event === 'project:changed').at(-1)!.payload as ProjectState;
+    expect(state.layers.map((l) => l.prompt)).toEqual(['a hat']);
+    expect(ok.calls).toHaveLength(0);
+    await third.ws.dispose();
+  });
+
+  it('edit:collect resumes a journaled job on demand, with job events', async () => {
+    const { AppError } = await import('../../../shared/errors');
+    const failing = fakeApi({ failAfterId: new AppError('server-error', 'Server error; try again.') });
+    const { ws, until, progress, events } = await setup(failing.api);
+    const created = await ws.createProject({ name: 'cat', photo: await fixture('chelsea.png') });
+    const { jobIds } = await ws.runEdit({
+      projectId: created.id,
+      prompt: 'a scarf',
+      params: EditParams.parse({}),
+      mask: { kind: 'png', data: await ellipseMask(451, 300, 200, 100, 50, 40) },
+      references: [],
+      variations: 1,
+    });
+    await until(() => progress().some((p) => p.state === 'failed'));
+    // The same workspace, the service now answering: collect without reopening.
+    (failing as unknown as { api: { resume: unknown } }).api.resume = fakeApi().api.resume;
+    await ws.collectEdit({ projectId: created.id, jobId: jobIds[0]! });
+    await until(() => progress().some((p) => p.state === 'done' && p.jobId === jobIds[0]));
+    const state = events.filter((e) => e.event === 'project:changed').at(-1)!.payload as ProjectState;
+    expect(state.layers.map((l) => [l.prompt, l.damaged, l.cost])).toEqual([['a scarf', null, null]]);
+    expect(failing.calls).toHaveLength(1);
+    await ws.dispose();
+  });
+
+  it('a photo that does not decode creates nothing in the library', async () => {
+    const { ws, settings } = await setup(fakeApi().api);
+    const photo = (await fixture('chelsea.png')).slice(0, 100_000);
+    await expect(ws.createProject({ name: 'cut', photo })).rejects.toMatchObject({
+      code: expect.any(String),
+    });
+    const lib = settings.get().libraryDir;
+    expect(await fs.readdir(lib).catch(() => [])).toEqual([]);
+    expect(await ws.listProjects()).toEqual([]);
+    await ws.dispose();
+  });
 });
