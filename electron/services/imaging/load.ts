@@ -34,7 +34,7 @@ const brokenError = (cause?: unknown) =>
 const unknownError = (cause?: unknown) =>
   new AppError(
     'unsupported-image',
-    'This file is not a supported image; open a JPEG, PNG, WebP, TIFF, AVIF or HEIC photo.',
+    'This file is not a supported image; open a JPEG, PNG, TIFF, WebP, AVIF or GIF file.',
     { cause },
   );
 
