@@ -73,7 +73,12 @@ export function isActiveJobState(state: JobState): state is ActiveJobState {
   return activeJobStateSet.has(state);
 }
 
-export const WireErrorSchema = z.object({ code: z.enum(errorCodes), message: z.string() });
+export const WireErrorSchema = z.object({
+  code: z.enum(errorCodes),
+  message: z.string(),
+  /** Present when the service accepted the edit and its result can still be collected (never re-run it). */
+  collect: z.object({ requestId: z.string() }).optional(),
+});
 
 export const JobStatus = z.object({
   jobId: Id,
@@ -100,6 +105,10 @@ export const Layer = z.object({
   params: EditParams,
   feather: z.number().nonnegative(),
   creditsLeft: z.number().nullable(),
+  /** What the service reported this edit cost (USD), or null when it did not say. */
+  cost: z.number().nullable(),
+  /** Why this layer's files cannot be read (missing or damaged), or null when it is whole. */
+  damaged: z.string().nullable(),
   timings: z.record(z.string(), z.number()),
 });
 export type Layer = z.infer<typeof Layer>;
@@ -209,6 +218,8 @@ export const calls = {
     z.object({ groupId: Id, jobIds: z.array(Id) }),
   ),
   'edit:cancel': call(z.object({ jobId: Id }), ok),
+  /** Collect the result of an edit the service accepted but Maskroom did not finish (never submits again). */
+  'edit:collect': call(z.object({ projectId: Id, jobId: Id }), ok),
   'layer:setVisible': call(z.object({ projectId: Id, layerId: Id, visible: z.boolean() }), ProjectState),
   /** Non-destructive: hides every layer after this one (null = back to the original). */
   'layer:revertTo': call(z.object({ projectId: Id, layerId: Id.nullable() }), ProjectState),
