@@ -37,11 +37,11 @@ async function decodeResult(result: Uint8Array, plan: RegionPlan): Promise<Uint8
   if (width === api.width && height === api.height && channels === 3) return bufToU8(out.data);
   if (width * 2 < api.width || height * 2 < api.height) {
     throw badResult(
-      `a ${width}x${height} image, too small for the ${api.width}x${api.height} that was asked for`,
+      `an image of ${width}x${height} pixels, too small for the ${api.width}x${api.height} that was asked for`,
     );
   }
   if (Math.abs(Math.log(width / height / (api.width / api.height))) > 0.01) {
-    throw badResult(`a ${width}x${height} image for a ${api.width}x${api.height} request`);
+    throw badResult(`an image of ${width}x${height} pixels for a ${api.width}x${api.height} request`);
   }
   const fixed = await sharp(out.data, { raw: { width, height, channels } })
     .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
@@ -50,7 +50,7 @@ async function decodeResult(result: Uint8Array, plan: RegionPlan): Promise<Uint8
     .raw()
     .toBuffer({ resolveWithObject: true });
   if (fixed.info.width !== api.width || fixed.info.height !== api.height || fixed.info.channels !== 3) {
-    throw badResult(`a ${width}x${height} image for a ${api.width}x${api.height} request`);
+    throw badResult(`an image of ${width}x${height} pixels for a ${api.width}x${api.height} request`);
   }
   return bufToU8(fixed.data);
 }

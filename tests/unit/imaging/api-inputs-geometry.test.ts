@@ -423,7 +423,7 @@ describe('results the geometry cannot take back', () => {
       expect(e, `${w}x${h}`).toBeInstanceOf(AppError);
       expect(e?.code).toBe('bad-response');
       expect(e?.message).toBe(
-        `The edit service returned a ${w}x${h} image, too small for the 1536x1024 that was asked for; run the edit again.`,
+        `The edit service returned an image of ${w}x${h} pixels, too small for the 1536x1024 that was asked for; run the edit again.`,
       );
     }
     // Half the size exactly, same aspect: taken back.
@@ -434,7 +434,7 @@ describe('results the geometry cannot take back', () => {
     const other = await refusal(1536, 1000);
     expect(other?.code).toBe('bad-response');
     expect(other?.message).toBe(
-      'The edit service returned a 1536x1000 image for a 1536x1024 request; run the edit again.',
+      'The edit service returned an image of 1536x1000 pixels for a 1536x1024 request; run the edit again.',
     );
     // The sent image with 3 extra rows above and below (under 1% off the aspect): a uniform mapping
     // takes back exactly the sent rows; stretching 1030 rows onto 1024 would shift them by up to 3.
