@@ -16,6 +16,7 @@ import { AppError, environmentError, toWireError, type ErrorCode } from '../shar
 import { version } from './version';
 import { writeFileAtomic } from './services/fs-atomic';
 import { createEditApi } from './services/edit-api';
+import { installHostGuard, type HostGuard } from './services/network-guard';
 import type { EditApiConfig } from './services/edit-api/types';
 import { exportImage, loadPhoto, maskFromFile } from './services/imaging';
 import { ProjectStore, toContractLayer, type StoredLayer, type JournalEntry } from './services/history';
@@ -296,7 +297,29 @@ function pipelineDeps(
       'No Segmind API key is set; export SEGMIND_API_KEY=<your key> and run the command again.',
     );
   }
-  return { api: createEditApi(config), transport: config.transport, mode: config.mode };
+  const guard = hostGuard(settings, env);
+  return {
+    api: createEditApi(config, { trustDownload: guard.trustDownload }),
+    transport: config.transport,
+    mode: config.mode,
+  };
+}
+
+let installedGuard: HostGuard | null = null;
+
+/**
+ * The same outbound guard as the app's: this process talks to the configured edit service (and, for one
+ * download, to the output host an authenticated answer names) and to nothing else. Installed once per process;
+ * what it blocks reaches the user as the failing call's error, and its log goes to stderr with MASKROOM_DEBUG.
+ */
+function hostGuard(settings: SettingsService, env: Env): HostGuard {
+  if (!installedGuard) {
+    const log = env.MASKROOM_DEBUG
+      ? (m: string) => process.stderr.write(`maskroom: ${m}\n`)
+      : () => undefined;
+    installedGuard = installHostGuard(() => settings.get(), env, log);
+  }
+  return installedGuard;
 }
 
 /** Progress lines on stderr for people (a terminal) or for tests (MASKROOM_PROGRESS=1). */

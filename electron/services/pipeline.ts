@@ -392,34 +392,40 @@ function collectable(
   // A fault of the machine not yet put in words (ENOSPC from anywhere): put it in words first.
   const e = isAppError(raw) ? raw : (environmentError(raw, 'Saving the edit') ?? raw);
   const code: ErrorCode = isAppError(e) ? e.code : 'internal';
-  const req = requestId ? `request ${requestId}` : 'the edit';
   const kept = saved ? "; the result is saved in the project's journal" : '';
+  // The request id is named once, in the opening clause; the rest speaks of "the result".
   let what: string;
   let before = '';
   switch (code) {
     case 'server-error':
-      what = `the edit service had a server error while Maskroom waited for ${req}`;
+      what = 'the edit service had a server error while Maskroom waited for the result';
       break;
     case 'rate-limited':
-      what = `the edit service rate-limited Maskroom while it waited for ${req}`;
+      what = 'the edit service rate-limited Maskroom while it waited for the result';
       break;
     case 'timeout':
-      what = `${req} did not finish within the time Maskroom waits (the service keeps results for one hour)`;
+      what =
+        'the result was not ready within the time Maskroom waits (the service keeps results for one hour)';
       break;
     case 'offline':
     case 'outcome-unknown':
-      what = `the connection to the edit service was lost before the result of ${req} arrived`;
+      what = 'the connection to the edit service was lost before the result arrived';
       break;
     case 'bad-response':
-      what = `the edit service's answer for ${req} could not be read`;
+    case 'too-large':
+      what = "the edit service's answer with the result could not be read";
       break;
     case 'no-api-key':
     case 'bad-api-key':
-      what = `Maskroom could not fetch the result of ${req} without a valid API key`;
+      what = 'Maskroom could not fetch the result without a valid API key';
       before = 'set the key, then ';
       break;
+    case 'forbidden':
+      what = `Maskroom did not download the result (${firstClause((e as Error).message)})`;
+      before = 'check the service address (or the hosts allowed for results), then ';
+      break;
     case 'cancelled':
-      what = `Maskroom stopped waiting for ${req}`;
+      what = 'Maskroom stopped waiting for the result';
       break;
     case 'disk-full':
       what = `${lowerFirst(firstClause((e as Error).message))}`;
@@ -431,7 +437,7 @@ function collectable(
       before = 'make the project folder writable, then ';
       break;
     default:
-      what = `Maskroom could not finish ${req} (${firstClause(e instanceof Error ? e.message : String(e))})`;
+      what = `Maskroom could not finish it (${firstClause(e instanceof Error ? e.message : String(e))})`;
   }
   const situation = `The edit service accepted this edit${requestId ? ` (request ${requestId})` : ''}, but ${what}${kept}`;
   return new CollectableError(code, situation, before, requestId ?? jobId, e);

@@ -10,6 +10,7 @@
  */
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { isAppError, type AppError } from '../../../shared/errors';
 import { EditApiError, editErrors } from './errors';
 
 export type Endpoint = 'upload' | 'submit' | 'status' | 'result' | 'download';
@@ -186,6 +187,15 @@ export async function httpCall(call: HttpCall, env: HttpEnv): Promise<HttpRespon
     } catch (err) {
       if (env.signal.aborted) throw env.abortError();
       if (err instanceof EditApiError) throw err;
+      // The host guard refused the connection before a byte was sent: final, and its sentence says why.
+      const refused = guardRefusal(err);
+      if (refused) {
+        throw new EditApiError('forbidden', refused.message, {
+          attempts: attempt,
+          cause: err,
+          requestId: env.requestId(),
+        });
+      }
       const code = errorCode(err);
       const extra = { attempts: attempt, cause: err, requestId: env.requestId() };
       const seconds = Math.max(1, Math.round(env.readTimeoutMs / 1000));
@@ -218,6 +228,16 @@ export async function httpCall(call: HttpCall, env: HttpEnv): Promise<HttpRespon
     }
     return res;
   }
+}
+
+/** The host guard's own error (an AppError 'forbidden'), wherever undici wrapped it; null otherwise. */
+function guardRefusal(err: unknown): AppError | null {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
+    if (isAppError(e) && e.code === 'forbidden') return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return null;
 }
 
 /**
