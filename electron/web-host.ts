@@ -119,6 +119,8 @@ export async function startWebHost(o: WebHostOptions = {}): Promise<WebHost> {
   const indexHtml = await loadIndex(rendererDir);
   await fs.mkdir(libraryDir, { recursive: true });
   let coreRef: AppCore | null = o.core ?? null;
+  /** This host's own origins, known once it listens: the Host/Origin checks and the guard use them. */
+  let selfOrigins: string[] = [];
   const guard =
     o.guard === false
       ? null
@@ -129,6 +131,7 @@ export async function startWebHost(o: WebHostOptions = {}): Promise<WebHost> {
           },
           env,
           log,
+          () => selfOrigins,
         );
   let core: AppCore;
   try {
@@ -156,7 +159,6 @@ export async function startWebHost(o: WebHostOptions = {}): Promise<WebHost> {
     for (const s of streams) s.write(frame);
   });
 
-  let selfOrigins: string[] = [];
   const server = http.createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });

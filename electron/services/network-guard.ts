@@ -33,6 +33,11 @@ function origin(u: URL): string {
   return `${u.protocol}//${u.host}`;
 }
 
+function originOf(url: string): string {
+  const u = parse(url);
+  return u ? origin(u) : '';
+}
+
 function parse(url: string): URL | null {
   try {
     return new URL(url);
@@ -292,51 +297,79 @@ export interface NetworkGuard {
   uninstall(): void;
 }
 
-/** Subscribes to undici's and node:http's request channels; returns a handle to read the log and remove it. */
+interface InstalledGuard {
+  policy: HostPolicy;
+  log: Log;
+  seen: string[];
+  blocked: string[];
+}
+
+/**
+ * Every guard installed in this process. One pair of channel subscriptions serves them all, and a request
+ * passes when any installed policy allows it: two hosts in one process (a test running a web host and a CLI
+ * run, two web hosts) each keep reaching their own service, and a request neither allows is refused by both.
+ */
+const installed = new Set<InstalledGuard>();
+
+function remember(list: string[], entry: string): void {
+  list.push(entry);
+  if (list.length > 500) list.shift();
+}
+
+/** Records the request with every guard; true when one of them allows it (otherwise logged as blocked). */
+function decide(url: string, method: string): boolean {
+  const entry = `${method} ${url}`;
+  let allowed = false;
+  for (const g of installed) {
+    remember(g.seen, entry);
+    if (!allowed && g.policy.allows(url, method)) allowed = true;
+  }
+  if (allowed) return true;
+  for (const g of installed) {
+    remember(g.blocked, entry);
+    g.log(`blocked ${entry}: not an edit service host (${g.policy.describe().join(', ')})`);
+  }
+  return false;
+}
+
+const onUndici = (message: unknown) => {
+  const req = (message as { request?: UndiciRequestLike }).request;
+  if (!req) return;
+  const url = `${String(req.origin ?? '')}${String(req.path ?? '')}`;
+  const method = String(req.method ?? 'GET');
+  // CONNECT goes to a proxy, which the policy allows by origin like any other host.
+  if (decide(url.startsWith('http') ? url : `https://${url}`, method)) return;
+  // undici fails a request whose `error` is set before it writes anything on the connection.
+  req.error = blockedError(url);
+};
+
+const onHttp = (message: unknown) => {
+  const req = (message as { request?: HttpClientRequestLike }).request;
+  if (!req) return;
+  const host = String(req.getHeader?.('host') ?? req.host ?? '');
+  const url = `${req.protocol ?? 'http:'}//${host}${req.path ?? '/'}`;
+  if (decide(url, req.method ?? 'GET')) return;
+  // The socket is assigned on a later tick: destroying now means no connection is made.
+  req.destroy(blockedError(url));
+};
+
+/** Installs a guard over undici's and node:http's request channels; returns a handle to read the log and remove it. */
 export function installNodeNetworkGuard(policy: HostPolicy, log: Log): NetworkGuard {
-  const seen: string[] = [];
-  const blocked: string[] = [];
-  const remember = (list: string[], entry: string) => {
-    list.push(entry);
-    if (list.length > 500) list.shift();
-  };
-
-  const onUndici = (message: unknown) => {
-    const req = (message as { request?: UndiciRequestLike }).request;
-    if (!req) return;
-    const url = `${String(req.origin ?? '')}${String(req.path ?? '')}`;
-    const method = String(req.method ?? 'GET');
-    remember(seen, `${method} ${url}`);
-    // CONNECT goes to a proxy, which the policy allows by origin like any other host.
-    if (policy.allows(url.startsWith('http') ? url : `https://${url}`, method)) return;
-    remember(blocked, `${method} ${url}`);
-    log(`blocked ${method} ${url}: not an edit service host (${policy.describe().join(', ')})`);
-    // undici fails a request whose `error` is set before it writes anything on the connection.
-    req.error = blockedError(url);
-  };
-
-  const onHttp = (message: unknown) => {
-    const req = (message as { request?: HttpClientRequestLike }).request;
-    if (!req) return;
-    const host = String(req.getHeader?.('host') ?? req.host ?? '');
-    const url = `${req.protocol ?? 'http:'}//${host}${req.path ?? '/'}`;
-    const method = req.method ?? 'GET';
-    remember(seen, `${method} ${url}`);
-    if (policy.allows(url, method)) return;
-    remember(blocked, `${method} ${url}`);
-    log(`blocked ${method} ${url}: not an edit service host`);
-    // The socket is assigned on a later tick: destroying now means no connection is made.
-    req.destroy(blockedError(url));
-  };
-
-  diagnostics.subscribe('undici:request:create', onUndici);
-  diagnostics.subscribe('http.client.request.start', onHttp);
+  const g: InstalledGuard = { policy, log, seen: [], blocked: [] };
+  if (installed.size === 0) {
+    diagnostics.subscribe('undici:request:create', onUndici);
+    diagnostics.subscribe('http.client.request.start', onHttp);
+  }
+  installed.add(g);
   return {
-    seen,
-    blocked,
+    seen: g.seen,
+    blocked: g.blocked,
     uninstall() {
-      diagnostics.unsubscribe('undici:request:create', onUndici);
-      diagnostics.unsubscribe('http.client.request.start', onHttp);
+      if (!installed.delete(g)) return;
+      if (installed.size === 0) {
+        diagnostics.unsubscribe('undici:request:create', onUndici);
+        diagnostics.unsubscribe('http.client.request.start', onHttp);
+      }
     },
   };
 }
@@ -352,14 +385,25 @@ export interface HostGuard extends NetworkGuard {
  * the edit client, and the guard itself. Entries of MASKROOM_ALLOWED_HOSTS that are refused are logged.
  * The CLI calls it with its settings; Electron main and the web host do the same.
  */
-export function installHostGuard(hosts: () => EditServiceHosts, env: Env, log: Log): HostGuard {
+export function installHostGuard(
+  hosts: () => EditServiceHosts,
+  env: Env,
+  log: Log,
+  /** Origins this process serves itself (the web host's own address): its own requests to them pass. */
+  ownOrigins: () => string[] = () => [],
+): HostGuard {
   const { rejected } = parseAllowedHosts(env.MASKROOM_ALLOWED_HOSTS);
   for (const r of rejected)
     log(
       `ignored MASKROOM_ALLOWED_HOSTS entry "${r}": entries are https host names (host, host:port or *.domain)`,
     );
   const grants = new DownloadGrants();
-  const guard = installNodeNetworkGuard(editServicePolicy(hosts, env, grants), log);
+  const service = editServicePolicy(hosts, env, grants);
+  const policy: HostPolicy = {
+    allows: (url, method) => ownOrigins().includes(originOf(url)) || service.allows(url, method),
+    describe: () => [...service.describe(), ...ownOrigins()],
+  };
+  const guard = installNodeNetworkGuard(policy, log);
   return {
     seen: guard.seen,
     blocked: guard.blocked,

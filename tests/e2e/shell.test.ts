@@ -26,7 +26,9 @@ function rawGet(url: string, headers: Record<string, string> = {}): Promise<numb
 }
 
 beforeAll(async () => {
-  host = await startWebHost({ libraryDir: lib.dir, env: { MASKROOM_LIBRARY: lib.dir } });
+  // This process is also the client: its raw requests (a forged Host header, the child host started below)
+  // are the test's own, not the host's, so the host's outbound guard (tested in tests/unit/hosts) stays off.
+  host = await startWebHost({ libraryDir: lib.dir, env: { MASKROOM_LIBRARY: lib.dir }, guard: false });
   browser = await openBrowser();
 });
 

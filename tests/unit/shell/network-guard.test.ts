@@ -340,3 +340,37 @@ describe('network guard in the main process', () => {
     expect(other.hits).toContain('GET /control');
   });
 });
+
+describe('several guards in one process', () => {
+  it('passes a request any installed guard allows, refuses one none allows, and outlives one uninstall', async () => {
+    const second = await stranger();
+    const third = await stranger();
+    const only = (base: string) => ({
+      allows: (url: string) => new URL(url).origin === base,
+      describe: () => [base],
+    });
+    const a = installNodeNetworkGuard(only(other.base), () => undefined);
+    const b = installNodeNetworkGuard(only(second.base), () => undefined);
+    try {
+      await expect(fetch(`${other.base}/a`).then((r) => r.text())).resolves.toBe('leaked');
+      await expect(fetch(`${second.base}/b`).then((r) => r.text())).resolves.toBe('leaked');
+      await expect(fetch(`${third.base}/c`)).rejects.toThrow();
+      expect(third.hits).toEqual([]);
+      expect(a.blocked.some((e) => e.includes(third.base))).toBe(true);
+      expect(b.blocked.some((e) => e.includes(third.base))).toBe(true);
+      a.uninstall();
+      // What only the removed guard allowed is refused now; the other guard still holds.
+      const hitsBefore = other.hits.length;
+      await expect(fetch(`${other.base}/a2`)).rejects.toThrow();
+      expect(other.hits.length).toBe(hitsBefore);
+      await expect(fetch(`${second.base}/b2`).then((r) => r.text())).resolves.toBe('leaked');
+    } finally {
+      a.uninstall();
+      b.uninstall();
+      await second.close();
+      await third.close();
+    }
+    // With no guard left, nothing is refused.
+    await expect(fetch(`${other.base}/free`).then((r) => r.text())).resolves.toBe('leaked');
+  });
+});
