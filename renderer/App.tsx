@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
-import { store, useEditor } from './state/store';
+import type { AppCommand } from '../shared/contract';
+import { useEditor, useStore } from './state/react';
+import type { EditorStore } from './state/store';
 import { matchShortcut, type ShortcutAction } from './state/shortcuts';
 import { TopBar } from './components/TopBar';
 import { Toolbar } from './components/Toolbar';
@@ -15,11 +17,12 @@ import { Icon } from './components/Icon';
 
 /** The editor's frame: tool bar, canvas, prompt panel, history panel, status bar. */
 export function App() {
+  const store = useStore();
   const dialog = useEditor((s) => s.dialog);
   const [dropping, setDropping] = useState(false);
 
-  useEffect(() => store.start(), []);
-  useEffect(() => installKeyboard(), []);
+  useEffect(() => store.start(), [store]);
+  useEffect(() => installKeyboard(store), [store]);
 
   return (
     <div
@@ -71,14 +74,29 @@ function isTextTarget(t: EventTarget | null): boolean {
   );
 }
 
-function perform(action: ShortcutAction): void {
+/** The keys that do what a menu command does, and that command (the store carries both out alike). */
+const shortcutCommands: Partial<Record<ShortcutAction, AppCommand['command']>> = {
+  brush: 'brush',
+  eraser: 'eraser',
+  'toggle-overlay': 'toggle-overlay',
+  invert: 'invert-mask',
+  undo: 'undo',
+  redo: 'redo',
+  fit: 'fit',
+  'actual-size': 'actual-size',
+  run: 'run-edit',
+  help: 'help',
+};
+
+function perform(store: EditorStore, action: ShortcutAction): void {
   const s = store.getState();
   if (s.dialog && action !== 'close') return;
+  const command = shortcutCommands[action];
+  if (command) {
+    store.onCommand({ command });
+    return;
+  }
   switch (action) {
-    case 'brush':
-    case 'eraser':
-      store.setTool(action);
-      break;
     case 'size-down':
     case 'size-up':
       store.stepBrushSize(action === 'size-up' ? 1 : -1);
@@ -87,33 +105,11 @@ function perform(action: ShortcutAction): void {
     case 'hardness-up':
       store.stepHardness(action === 'hardness-up' ? 1 : -1);
       break;
-    case 'toggle-overlay':
-      store.toggleOverlay();
-      break;
-    case 'invert':
-      store.maskAction('invert');
-      break;
-    case 'undo':
-    case 'redo':
-      store.maskAction(action);
-      break;
-    case 'fit':
-      store.maskAction('fit');
-      break;
-    case 'actual-size':
-      store.maskAction('actualSize');
-      break;
-    case 'run':
-      void store.run();
-      break;
     case 'previous-variation':
       store.cycleVariation(-1);
       break;
     case 'next-variation':
       store.cycleVariation(1);
-      break;
-    case 'help':
-      store.openDialog('help');
       break;
     case 'close':
       if (s.dialog) store.openDialog(null);
@@ -124,7 +120,7 @@ function perform(action: ShortcutAction): void {
   }
 }
 
-function installKeyboard(): () => void {
+function installKeyboard(store: EditorStore): () => void {
   const down = (e: KeyboardEvent) => {
     if (e.key === '\\' && !isTextTarget(e.target) && !store.getState().dialog) {
       e.preventDefault();
@@ -140,7 +136,7 @@ function installKeyboard(): () => void {
     if (!action) return;
     e.preventDefault();
     if (e.repeat && (action === 'run' || action === 'invert' || action === 'help')) return;
-    perform(action);
+    perform(store, action);
   };
   const up = (e: KeyboardEvent) => {
     if (e.key === '\\') store.setHoldOriginal(false);

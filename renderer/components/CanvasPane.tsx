@@ -4,12 +4,13 @@
  */
 import { useCallback, useEffect } from 'react';
 import { EditorCanvas, type EditorCanvasHandle, type MaskInfo } from '../canvas';
-import { store, useEditor } from '../state/store';
+import { useEditor, useStore } from '../state/react';
 import { ErrorBanner } from './ErrorBanner';
 import { Icon } from './Icon';
 import { RecentProject } from './RecentProject';
 
 export function CanvasPane() {
+  const store = useStore();
   const image = useEditor((s) => s.image);
   const original = useEditor((s) => s.original);
   const project = useEditor((s) => s.project);
@@ -20,8 +21,8 @@ export function CanvasPane() {
   const compare = useEditor((s) => s.compare);
   const split = useEditor((s) => s.split);
   const hold = useEditor((s) => s.holdOriginal);
-  const attach = useCallback((h: EditorCanvasHandle | null) => store.attachCanvas(h), []);
-  const onMaskChange = useCallback((info: MaskInfo) => store.maskChanged(info), []);
+  const attach = useCallback((h: EditorCanvasHandle | null) => store.attachCanvas(h), [store]);
+  const onMaskChange = useCallback((info: MaskInfo) => store.maskChanged(info), [store]);
 
   return (
     <main className="canvas-area" aria-label="Photo">
@@ -54,9 +55,10 @@ export function CanvasPane() {
 }
 
 function EmptyState() {
+  const store = useStore();
   const recent = useEditor((s) => s.recent);
   // The library may have changed since start-up (another window, the CLI): list it afresh.
-  useEffect(() => void store.refreshRecent(), []);
+  useEffect(() => void store.refreshRecent(), [store]);
   const opening = useEditor((s) => s.opening);
   return (
     <div className="empty-state">
@@ -83,6 +85,7 @@ function EmptyState() {
 }
 
 function ViewingBanner() {
+  const store = useStore();
   const viewing = useEditor((s) => s.viewing);
   const project = useEditor((s) => s.project);
   const layer = project?.layers.find((l) => l.id === viewing);
@@ -108,6 +111,7 @@ function ViewingBanner() {
 
 /** Before/after controls over the canvas's split view; holding \\ shows the original instead. */
 function CompareOverlay() {
+  const store = useStore();
   const compare = useEditor((s) => s.compare);
   const hold = useEditor((s) => s.holdOriginal);
   const split = useEditor((s) => s.split);

@@ -3,11 +3,12 @@
  * again pays again, collecting does not. Collect is the first (focused) choice; Esc or Cancel does nothing.
  */
 import { rerunQuestion } from '../state/jobs';
-import { store } from '../state/store';
+import { useStore } from '../state/react';
 import { Dialog } from './Dialog';
 import { Icon } from './Icon';
 
 export function ConfirmRerunDialog() {
+  const store = useStore();
   return (
     <Dialog
       title="Run this edit again?"

@@ -1,9 +1,10 @@
 /** The one place errors are shown: what happened, what to do, and a button that does it. */
-import { store, useEditor } from '../state/store';
+import { useEditor, useStore } from '../state/react';
 import { Icon } from './Icon';
 
 /** Shown over the photo, or inside the open dialog (so a failed save in Settings is seen there). */
 export function ErrorBanner({ inDialog = false }: { inDialog?: boolean }) {
+  const store = useStore();
   const error = useEditor((s) => s.error);
   const dialogOpen = useEditor((s) => s.dialog !== null);
   const hasRun = useEditor((s) => s.lastRun !== null);

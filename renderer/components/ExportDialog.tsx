@@ -1,7 +1,7 @@
 /** Export the current image (or the image after a layer) at full resolution, in the chosen format. */
 import { useState } from 'react';
 import type { ExportFormat } from '../../shared/contract';
-import { store, useEditor } from '../state/store';
+import { useEditor, useStore } from '../state/react';
 import { Dialog } from './Dialog';
 import { Icon } from './Icon';
 import { isMac } from '../state/shortcuts';
@@ -14,6 +14,7 @@ const formats: { id: ExportFormat; label: string; note: string }[] = [
 ];
 
 export function ExportDialog() {
+  const store = useStore();
   const project = useEditor((s) => s.project);
   const viewing = useEditor((s) => s.viewing);
   const host = useEditor((s) => s.host);

@@ -1,9 +1,10 @@
 /** The keyboard shortcuts, from the same table the key handler uses. */
 import { holdShortcuts, shortcuts } from '../state/shortcuts';
-import { store } from '../state/store';
+import { useStore } from '../state/react';
 import { Dialog } from './Dialog';
 
 export function HelpOverlay() {
+  const store = useStore();
   return (
     <Dialog title="Keyboard shortcuts" testid="help-overlay" onClose={() => store.openDialog(null)}>
       <table className="shortcut-table">

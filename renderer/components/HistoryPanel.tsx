@@ -10,7 +10,7 @@ import { Fragment, useState } from 'react';
 import type { Layer } from '../../shared/contract';
 import { cycle, formatTime, groupLayers, type HistoryEntry } from '../state/history';
 import { damagedText, formatCost } from '../state/jobs';
-import { EditorStore, store, useEditor } from '../state/store';
+import { useEditor, useStore } from '../state/react';
 import { Icon } from './Icon';
 
 export function HistoryPanel() {
@@ -46,11 +46,12 @@ export function HistoryPanel() {
 }
 
 function HistoryItem({ entry }: { entry: HistoryEntry }) {
+  const store = useStore();
   const layer = entry.shown;
   const thumb = useEditor((s) => s.thumbs[layer.id]);
   const viewing = useEditor((s) => s.viewing);
   const kept = useEditor((s) => (entry.groupId ? Boolean(s.kept[entry.groupId]) : false));
-  const runGroup = useEditor((s) => EditorStore.groupOf(s, layer));
+  const runGroup = layer.groupId;
   const canRerun = useEditor((s) => Boolean(runGroup && s.runs[runGroup]));
   const [confirming, setConfirming] = useState(false);
   const selected = entry.layers.some((l) => l.id === viewing);
@@ -238,6 +239,7 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
 
 /** A variation of a group that is not the one shown: compact, with its own eye (showing it chooses it). */
 function VariantItem({ layer, index, total }: { layer: Layer; index: number; total: number }) {
+  const store = useStore();
   const thumb = useEditor((s) => s.thumbs[layer.id]);
   const damaged = damagedText(layer);
   return (
@@ -277,6 +279,7 @@ function VariantItem({ layer, index, total }: { layer: Layer; index: number; tot
 }
 
 function OriginalItem() {
+  const store = useStore();
   const hasVisible = useEditor((s) => Boolean(s.project?.layers.some((l) => l.visible)));
   return (
     <div className="original-item">

@@ -8,7 +8,8 @@ import { useEffect, useState } from 'react';
 import { activeJobStates, type JobState } from '../../shared/contract';
 import { describeError } from '../state/errors';
 import { jobRowActions } from '../state/jobs';
-import { isActive, store, useEditor, type TrackedJob } from '../state/store';
+import { isActive, type TrackedJob } from '../state/model';
+import { useEditor, useStore } from '../state/react';
 import { Icon } from './Icon';
 
 const stateWords: Record<JobState, string> = {
@@ -84,6 +85,7 @@ export function JobList() {
 }
 
 function JobRow({ group, now }: { group: JobGroup; now: number }) {
+  const store = useStore();
   const { jobs } = group;
   const active = jobs.filter(isActive);
   // The row shows the state of the job furthest behind; finished ones are counted.

@@ -1,13 +1,15 @@
 /** The edit: prompt, variations, reference tray, the "Advanced" parameters, run and cancel, the job list. */
 import { useState } from 'react';
 import { apiSizes, type EditParams } from '../../shared/contract';
-import { isActive, store, useEditor } from '../state/store';
+import { isActive } from '../state/model';
+import { useEditor, useStore } from '../state/react';
 import { isMac } from '../state/shortcuts';
 import { Icon } from './Icon';
 import { JobList } from './JobList';
 import { ParamSelect } from './ParamSelect';
 
 export function PromptPanel() {
+  const store = useStore();
   const prompt = useEditor((s) => s.prompt);
   const hasPhoto = useEditor((s) => s.project !== null);
   const maskEmpty = useEditor((s) => s.mask.empty);
@@ -90,6 +92,7 @@ export function PromptPanel() {
 }
 
 function ReferenceTray() {
+  const store = useStore();
   const refs = useEditor((s) => s.references);
   const [over, setOver] = useState(false);
   return (
@@ -137,6 +140,7 @@ function ReferenceTray() {
 }
 
 function Advanced() {
+  const store = useStore();
   const open = useEditor((s) => s.advancedOpen);
   const params = useEditor((s) => s.params);
   const feather = useEditor((s) => s.feather);

@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import { apiSizes, type EditParams, type Settings, type SettingsPatch } from '../../shared/contract';
-import { store, useEditor } from '../state/store';
+import { useEditor, useStore } from '../state/react';
 import { Dialog } from './Dialog';
 import { Icon } from './Icon';
 import { ParamSelect } from './ParamSelect';
@@ -18,6 +18,7 @@ const storageWords: Record<Settings['keyStorage'], string> = {
 };
 
 export function SettingsDialog() {
+  const store = useStore();
   const settings = useEditor((s) => s.settings);
   if (!settings) return null;
   return (
@@ -29,6 +30,7 @@ export function SettingsDialog() {
 }
 
 function KeySection({ settings }: { settings: Settings }) {
+  const store = useStore();
   const [key, setKey] = useState('');
   const [saved, setSaved] = useState(false);
   return (
@@ -88,6 +90,7 @@ function KeySection({ settings }: { settings: Settings }) {
 }
 
 function PrefsForm({ settings }: { settings: Settings }) {
+  const store = useStore();
   const [draft, setDraft] = useState(() => ({
     apiBase: settings.apiBase,
     storageBase: settings.storageBase,

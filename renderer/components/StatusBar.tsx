@@ -1,8 +1,10 @@
 /** The status bar: readiness (or what is missing), running edits, credits left, what this session cost, version. */
 import { formatSessionCost, sessionCost } from '../state/jobs';
-import { isActive, store, useEditor } from '../state/store';
+import { isActive } from '../state/model';
+import { useEditor, useStore } from '../state/react';
 
 export function StatusBar() {
+  const store = useStore();
   const settings = useEditor((s) => s.settings);
   const credits = useEditor((s) => s.credits);
   const version = useEditor((s) => s.version);

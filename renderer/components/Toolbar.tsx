@@ -1,11 +1,12 @@
 /** The tool column: brush and eraser, size and hardness, mask actions, overlay and zoom. */
-import { store, useEditor } from '../state/store';
+import { useEditor, useStore } from '../state/react';
 import { isMac } from '../state/shortcuts';
 import { Icon, type IconName } from './Icon';
 
 const mod = isMac ? '⌘' : 'Ctrl+';
 
 export function Toolbar() {
+  const store = useStore();
   const tool = useEditor((s) => s.tool);
   const size = useEditor((s) => s.brushSize);
   const hardness = useEditor((s) => s.hardness);

@@ -1,10 +1,11 @@
 /** The top bar: open (file or recent project), compare, drag-out, export, help and settings. */
 import { useEffect, useState } from 'react';
-import { store, useEditor } from '../state/store';
+import { useEditor, useStore } from '../state/react';
 import { Icon } from './Icon';
 import { RecentProject } from './RecentProject';
 
 export function TopBar() {
+  const store = useStore();
   const project = useEditor((s) => s.project);
   const recent = useEditor((s) => s.recent);
   const opening = useEditor((s) => s.opening);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { errorCodes } from '../../../shared/errors';
-import { describeError, localError } from '../../../renderer/state/errors';
+import { errorCodes } from '../../../../shared/errors';
+import { describeError, localError } from '../../../../renderer/state/errors';
 
 describe('describeError', () => {
   it.each(errorCodes.map((c) => [c]))('gives %s a title and a one-sentence fallback', (code) => {

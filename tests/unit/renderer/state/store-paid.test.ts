@@ -4,146 +4,33 @@
  * "Run again") and which layers count towards the session's cost (not those loaded with the project).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  EditParams,
-  type EventName,
-  type EventPayload,
-  type JobStatus,
-  type Layer,
-  type ProjectState,
-} from '../../../shared/contract';
-import type { ShownError } from '../../../renderer/state/errors';
-import { sessionCost } from '../../../renderer/state/jobs';
-
-/**
- * What this test uses of renderer/state/store.ts. The store is loaded by a computed path: it reaches the
- * canvas module, which needs the DOM library the Node typecheck of the unit tests does not have.
- */
-interface StoreUnderTest {
-  start(): () => void;
-  openProject(projectId: string): Promise<void>;
-  attachCanvas(handle: { isMaskEmpty(): boolean; getMaskBytes(): Uint8Array }): void;
-  setPrompt(prompt: string): void;
-  run(): Promise<void>;
-  rerun(groupId: string | null): Promise<void>;
-  answerRerun(answer: 'collect' | 'run-again' | 'cancel'): Promise<void>;
-  collectFromError(): Promise<void>;
-  getState(): {
-    error: ShownError | null;
-    jobs: JobStatus[];
-    dialog: string | null;
-    sessionCosts: Record<string, number | null>;
-  };
-}
-const STORE = '../../../renderer/state/store';
-
-interface Call {
-  name: string;
-  request: unknown;
-}
-
-const params = EditParams.parse({});
-
-function layer(id: string, cost: number | null): Layer {
-  return {
-    id,
-    prompt: `prompt ${id}`,
-    visible: true,
-    rect: { x: 0, y: 0, width: 4, height: 4 },
-    createdAt: '2024-03-05T14:07:00.000Z',
-    requestId: null,
-    groupId: null,
-    model: 'gpt-image-1.5-edit',
-    params,
-    feather: 2,
-    creditsLeft: null,
-    cost,
-    damaged: null,
-    timings: {},
-  };
-}
-
-function project(revision: number, layers: Layer[], jobs: JobStatus[] = []): ProjectState {
-  return { id: 'p1', name: 'photo.png', width: 8, height: 8, revision, layers, jobs };
-}
-
-/** A scripted window.maskroom: records every call, answers from a table, lets the test emit events. */
-function installBridge() {
-  const calls: Call[] = [];
-  const listeners = new Map<string, Set<(p: unknown) => void>>();
-  let runs = 0;
-  const answers: Record<string, (req: unknown) => unknown> = {
-    'app:info': () => ({ version: '0.0.0', host: 'web', platform: 'linux' }),
-    'settings:get': () => ({ defaults: params, feather: 2, apiKeySet: true }),
-    'projects:list': () => [],
-    'project:open': () => project(1, [layer('old', 0.5)]),
-    'image:render': () => ({ data: new Uint8Array([1]), mime: 'image/png', width: 8, height: 8 }),
-    'edit:run': () => ({ groupId: `g${++runs}`, jobIds: [`j${runs}`] }),
-    'edit:collect': () => ({ ok: true }),
-  };
-  const maskroom = {
-    host: 'web',
-    invoke: (name: string, request: unknown) => {
-      calls.push({ name, request });
-      const a = answers[name];
-      return a ? Promise.resolve(a(request)) : Promise.reject(new Error(`unexpected call ${name}`));
-    },
-    on: (event: string, l: (p: unknown) => void) => {
-      const set = listeners.get(event) ?? new Set();
-      set.add(l);
-      listeners.set(event, set);
-      return () => set.delete(l);
-    },
-    dragOut: () => Promise.resolve(),
-    saveAs: () => Promise.resolve({ saved: false }),
-  };
-  Object.assign(globalThis, {
-    window: { maskroom, devicePixelRatio: 1, screen: { width: 1024, height: 768 } },
-    Image: class {
-      src = '';
-      decode() {
-        return Promise.resolve();
-      }
-    },
-  });
-  return {
-    calls,
-    count: (name: string) => calls.filter((c) => c.name === name).length,
-    emit<E extends EventName>(event: E, payload: EventPayload<E>) {
-      for (const l of listeners.get(event) ?? []) l(payload);
-    },
-  };
-}
+import { sessionCost } from '../../../../renderer/state/jobs';
+import { createEditorStore } from '../../../../renderer/state/store';
+import { fakeApi, fakeCanvas, fakeMedia, layer, project, status } from './fake-api';
 
 const flush = () => new Promise((r) => setImmediate(r));
 
-function status(jobId: string, groupId: string, state: JobStatus['state'], extra: Partial<JobStatus> = {}) {
-  return { jobId, projectId: 'p1', groupId, state, elapsedSeconds: 1, prompt: 'a spoon', ...extra };
-}
 const paidFailure = {
   code: 'server-error' as const,
   message: 'The edit service failed while Maskroom waited; run the edit again.',
   collect: { requestId: 'r-1' },
 };
 
-let bridge: ReturnType<typeof installBridge>;
+let bridge: ReturnType<typeof fakeApi>;
 let stop: () => void;
 
 async function openedStore() {
-  const { EditorStore } = (await import(/* @vite-ignore */ STORE)) as {
-    EditorStore: new () => StoreUnderTest;
-  };
-  const store = new EditorStore();
+  const store = createEditorStore(bridge.api, fakeMedia().media);
   stop = store.start();
   await store.openProject('p1');
-  store.attachCanvas({ isMaskEmpty: () => false, getMaskBytes: () => new Uint8Array(64).fill(255) });
+  store.attachCanvas(fakeCanvas());
   store.setPrompt('a spoon');
   return store;
 }
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout'] });
-  bridge = installBridge();
+  bridge = fakeApi();
 });
 afterEach(() => {
   stop?.();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { jobStates, type JobState, type JobStatus } from '../../../shared/contract';
-import { errorCodes, type ErrorCode } from '../../../shared/errors';
-import { describeError } from '../../../renderer/state/errors';
+import { jobStates, type JobState, type JobStatus } from '../../../../shared/contract';
+import { errorCodes, type ErrorCode } from '../../../../shared/errors';
+import { describeError } from '../../../../renderer/state/errors';
 import {
   collectMessage,
   collectableJobs,
@@ -14,7 +14,7 @@ import {
   newLayers,
   rerunQuestion,
   sessionCost,
-} from '../../../renderer/state/jobs';
+} from '../../../../renderer/state/jobs';
 
 /** A small seeded generator, so every property run is the same and a failure can be replayed. */
 function rng(seed: number): () => number {

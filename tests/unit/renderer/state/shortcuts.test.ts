@@ -7,7 +7,7 @@ import {
   nextHardness,
   shortcuts,
   type KeyLike,
-} from '../../../renderer/state/shortcuts';
+} from '../../../../renderer/state/shortcuts';
 
 const named: Record<string, { key: string; code?: string }> = {
   '[': { key: '[', code: 'BracketLeft' },

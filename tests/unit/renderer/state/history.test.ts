@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EditParams, type Layer } from '../../../shared/contract';
-import { cycle, formatTime, groupLayers } from '../../../renderer/state/history';
+import { EditParams, type Layer } from '../../../../shared/contract';
+import { cycle, formatTime, groupLayers } from '../../../../renderer/state/history';
 
 const params = EditParams.parse({});
 
