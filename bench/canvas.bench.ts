@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startWebHost } from '../electron/web-host';
+import { startWebHost } from '../electron/hosts/web-host';
 import { openBrowser } from '../tests/support/browser';
 import { tempDir } from '../tests/support/temp';
 import type { CanvasPage, StrokeRun } from '../renderer/canvas/dev/main';

@@ -8,7 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { SegmindClient, type EditInput } from '../electron/services/edit-api';
+import { SegmindClient, type EditInput } from '../electron/core/edit-api';
 import { startFakeSegmind, type FakeSegmind } from '../tests/fake-segmind/server';
 
 const runsArg = process.argv.indexOf('--runs');

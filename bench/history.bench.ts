@@ -21,8 +21,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { EditParams } from '../shared/contract';
-import { ProjectStore } from '../electron/services/history';
-import { ProjectSession } from '../electron/services/pipeline';
+import { ProjectStore } from '../electron/core/project';
+import { ProjectSession } from '../electron/core/pipeline';
 import {
   applyPatches,
   encodeMaskPng,
@@ -31,7 +31,7 @@ import {
   makeThumbnail,
   type Patch,
   type Photo,
-} from '../electron/services/imaging';
+} from '../electron/core/imaging';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');

@@ -20,7 +20,7 @@ import {
   planRegion,
   type Mask,
   type Photo,
-} from '../electron/services/imaging';
+} from '../electron/core/imaging';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');

@@ -26,7 +26,7 @@ if (!onlyRenderer) {
       emptyOutDir: true,
       sourcemap: true,
       rollupOptions: {
-        input: { main: 'electron/main.ts' },
+        input: { main: 'electron/main/main.ts' },
         output: { format: 'es', entryFileNames: '[name].js' },
         external: ['electron', ...nodeBuiltins, /^(sharp|undici|electron-store|zod)(\/.*)?$/],
       },
@@ -45,7 +45,7 @@ if (!onlyRenderer) {
       emptyOutDir: false,
       sourcemap: true,
       rollupOptions: {
-        input: { preload: 'electron/preload.ts' },
+        input: { preload: 'electron/preload/preload.ts' },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
         external: ['electron'],
       },

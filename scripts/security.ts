@@ -97,7 +97,7 @@ async function buildBundle(outDir: string): Promise<void> {
       outDir,
       emptyOutDir: true,
       rollupOptions: {
-        input: { main: 'electron/main.ts' },
+        input: { main: 'electron/main/main.ts' },
         output: { format: 'es', entryFileNames: '[name].js' },
         external: ['electron', ...nodeBuiltins, /^(sharp|undici|electron-store|zod)(\/.*)?$/],
       },
@@ -112,7 +112,7 @@ async function buildBundle(outDir: string): Promise<void> {
       outDir,
       emptyOutDir: false,
       rollupOptions: {
-        input: { preload: 'electron/preload.ts' },
+        input: { preload: 'electron/preload/preload.ts' },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
         external: ['electron'],
       },

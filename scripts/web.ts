@@ -5,7 +5,7 @@ const build = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'
   stdio: 'inherit',
 });
 if (build.status !== 0) process.exit(build.status ?? 1);
-const child = spawn(process.execPath, ['--import', 'tsx', 'electron/web-host.ts', ...process.argv.slice(2)], {
+const child = spawn(process.execPath, ['--import', 'tsx', 'electron/hosts/web-host.ts', ...process.argv.slice(2)], {
   stdio: 'inherit',
 });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));

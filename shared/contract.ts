@@ -1,7 +1,7 @@
 /**
  * The IPC contract: every call (renderer -> main, request/response) and every event (main -> renderer),
  * declared once with a runtime schema. Main validates each payload against it; the Electron IPC binding,
- * the web host and the tests all dispatch through the same handler table (electron/handlers.ts).
+ * the web host and the tests all dispatch through the same handler table (electron/core/handlers.ts).
  *
  * Binary payloads (photos, masks, rendered images) travel as Uint8Array: structured clone over Electron
  * IPC, a framed binary body over the web host (shared/wire.ts). Never as data URLs.

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { startWebHost, type WebHost } from '../../electron/web-host';
+import { startWebHost, type WebHost } from '../../electron/hosts/web-host';
 import { openBrowser, type BrowserSession } from '../support/browser';
 import { tempDir } from '../support/temp';
 import type { CanvasDebugApi } from '../../renderer/canvas/debug';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { startWebHost, type WebHost } from '../../electron/web-host';
+import { startWebHost, type WebHost } from '../../electron/hosts/web-host';
 import { openBrowser, type BrowserSession } from '../support/browser';
 import { tempDir } from '../support/temp';
 
@@ -145,7 +145,7 @@ describe('npm run web command line', () => {
     const lib2 = tempDir();
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'electron/web-host.ts', '--port', '0', '--library', lib2.dir],
+      ['--import', 'tsx', 'electron/hosts/web-host.ts', '--port', '0', '--library', lib2.dir],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -175,7 +175,7 @@ describe('npm run web command line', () => {
   });
 
   it('rejects a bad port with one clear line', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'electron/web-host.ts', '--port', 'eighty'], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'electron/hosts/web-host.ts', '--port', 'eighty'], {
       encoding: 'utf8',
     });
     expect(r.status).toBe(1);

@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { startWebHost, type WebHost } from '../../../electron/web-host';
+import { startWebHost, type WebHost } from '../../../electron/hosts/web-host';
 import { startFakeSegmind, type FakeSegmind } from '../../fake-segmind/server';
 import { openBrowser, type BrowserSession } from '../../support/browser';
 import { tempDir } from '../../support/temp';

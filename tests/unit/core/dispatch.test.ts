@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { dispatch } from '../../../electron/dispatch';
-import { createHandlers, type HandlerTable } from '../../../electron/handlers';
+import { dispatch } from '../../../electron/core/dispatch';
+import { createHandlers, type HandlerTable } from '../../../electron/core/handlers';
 import {
   SettingsService,
   MemorySecretStore,
   type PrefsStore,
   type StoredPrefs,
-} from '../../../electron/services/settings';
-import type { WorkspaceApi } from '../../../electron/services/workspace-types';
+} from '../../../electron/core/settings';
+import type { WorkspaceApi } from '../../../electron/core/workspace-types';
 import { AppError } from '../../../shared/errors';
 
 class MemPrefs implements PrefsStore {

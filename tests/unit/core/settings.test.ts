@@ -19,14 +19,14 @@ import {
   DEFAULT_API_BASE,
   DEFAULT_STORAGE_BASE,
   type ServiceChange,
-} from '../../../electron/services/settings';
-import { createAppCore } from '../../../electron/app';
-import { dispatch } from '../../../electron/dispatch';
-import { EventBus } from '../../../electron/events';
-import { createHandlers, type HandlerTable } from '../../../electron/handlers';
-import { SegmindClient } from '../../../electron/services/edit-api';
-import { createWorkspace, editApiConfigFrom } from '../../../electron/services/workspace';
-import { baseInput } from '../edit-api/helpers';
+} from '../../../electron/core/settings';
+import { createAppCore } from '../../../electron/core/app';
+import { dispatch } from '../../../electron/core/dispatch';
+import { EventBus } from '../../../electron/core/events';
+import { createHandlers, type HandlerTable } from '../../../electron/core/handlers';
+import { SegmindClient } from '../../../electron/core/edit-api';
+import { createWorkspace, editApiConfigFrom } from '../../../electron/core/workspace';
+import { baseInput } from './edit-api/helpers';
 import { tempDir } from '../../support/temp';
 
 describe('settings', () => {

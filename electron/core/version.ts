@@ -1,0 +1,4 @@
+import pkg from '../../package.json' with { type: 'json' };
+
+export const version: string = pkg.version;
+export const productName = 'Maskroom';

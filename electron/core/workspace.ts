@@ -1,0 +1,445 @@
+/**
+ * The workspace behind the app: projects in the library folder (settings.libraryDir/<projectId>/), edits
+ * through the pipeline as jobs with progress events, layers, rendering and export. One method per project
+ * call in shared/contract.ts (the handler table delegates to it).
+ *
+ * - Jobs: each edit:run starts `variations` jobs with one groupId; each reports job:progress on every state
+ *   change and ends done / failed / cancelled. Every finished result becomes a layer (a paid result is
+ *   never thrown away); within a group only one layer is visible at a time (layer:choose picks it).
+ * - Opening a project resumes the edits it journaled (a crash or a quit during the wait). A job whose result
+ *   could not be collected fails with `error.collect` set; 'edit:collect' tries it again (never re-submits).
+ * - A project on a read-only disk or folder opens read-only: it can be viewed and exported, not changed.
+ * - A new project is made only from a photo that decodes: a damaged photo leaves nothing in the library.
+ * - Closing or disposing aborts the waits with reason 'closing': their journal entries stay, for next time.
+ */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import sharp from 'sharp';
+import type {
+  CallRequestParsed as Req,
+  CallResponse,
+  JobState,
+  JobStatus,
+  ProjectState,
+  ProjectSummary,
+  RenderedImage,
+} from '../../shared/contract';
+import { AppError, isAppError, toWireError } from '../../shared/errors';
+import type { EditApi, EditApiConfig } from './edit-api/types';
+import { createEditApi } from './edit-api';
+import { exportImage, loadPhoto, maskFromPayload, renderPreview, type Photo } from './imaging';
+import { ProjectStore, readManifest, newId, type JournalEntry } from './project';
+import { CLOSING, ProjectSession, resumeJob, runEdit, type PipelineDeps } from './pipeline';
+import type { SettingsService } from './settings';
+import type { WorkspaceApi, WorkspaceEvents } from './workspace-types';
+
+export interface WorkspaceOptions {
+  settings: SettingsService;
+  events: WorkspaceEvents;
+  /** Builds the edit client from the current settings (tests inject a fake). */
+  editApiFactory?: (config: EditApiConfig) => EditApi;
+  /** Clock for elapsed seconds (tests). */
+  now?: () => number;
+  /** Resume journaled edits when a project is opened (default true). */
+  resumeOnOpen?: boolean;
+  /** The host's network guard grants one result download through this (see electron/core/network-guard.ts). */
+  trustDownload?: (url: string) => () => void;
+}
+
+interface Job {
+  status: JobStatus;
+  controller: AbortController;
+  started: number;
+  done: Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  tiff: 'image/tiff',
+  webp: 'image/webp',
+};
+const EXT: Record<string, string> = { jpeg: 'jpg', png: 'png', tiff: 'tif', webp: 'webp' };
+
+export function editApiConfigFrom(settings: SettingsService): EditApiConfig {
+  const s = settings.get();
+  return {
+    apiKey: settings.apiKey(),
+    apiBase: s.apiBase,
+    storageBase: s.storageBase,
+    transport: s.transport,
+    mode: s.mode,
+    deadlineMs: s.timeoutSeconds * 1000,
+  };
+}
+
+export function createWorkspace(opts: WorkspaceOptions): WorkspaceApi {
+  return new Workspace(opts);
+}
+
+class Workspace implements WorkspaceApi {
+  private readonly sessions = new Map<string, Promise<ProjectSession>>();
+  private readonly jobs = new Map<string, Job>();
+  private readonly now: () => number;
+  private readonly factory: (config: EditApiConfig) => EditApi;
+
+  constructor(private readonly o: WorkspaceOptions) {
+    this.now = o.now ?? (() => Date.now());
+    this.factory = o.editApiFactory ?? ((c) => createEditApi(c, { trustDownload: o.trustDownload }));
+  }
+
+  private get libraryDir(): string {
+    return this.o.settings.get().libraryDir;
+  }
+
+  private dirOf(projectId: string): string {
+    return path.join(this.libraryDir, projectId);
+  }
+
+  /** One edit client per distinct configuration (it pools connections and remembers uploads). */
+  private client: { sig: string; api: EditApi } | null = null;
+
+  private deps(): PipelineDeps {
+    const config = editApiConfigFrom(this.o.settings);
+    const sig = JSON.stringify(config);
+    if (!this.client || this.client.sig !== sig) this.client = { sig, api: this.factory(config) };
+    return { api: this.client.api, transport: config.transport, mode: config.mode };
+  }
+
+  private async session(projectId: string): Promise<ProjectSession> {
+    const s = this.sessions.get(projectId);
+    if (!s) throw new AppError('not-found', 'That project is not open; open it from the library first.');
+    return s;
+  }
+
+  private stateOf(session: ProjectSession): ProjectState {
+    const jobs = [...this.jobs.values()]
+      .filter((j) => j.status.projectId === session.store.id)
+      .map((j) => ({ ...j.status }));
+    return session.store.state(jobs);
+  }
+
+  private changed(session: ProjectSession): ProjectState {
+    const state = this.stateOf(session);
+    this.o.events.emit('project:changed', state);
+    return state;
+  }
+
+  async listProjects(): Promise<ProjectSummary[]> {
+    const names = await fs.readdir(this.libraryDir).catch(() => [] as string[]);
+    const out: ProjectSummary[] = [];
+    for (const n of names) {
+      try {
+        const m = await readManifest(path.join(this.libraryDir, n));
+        if (m.id !== n) continue;
+        out.push({
+          id: m.id,
+          name: m.name,
+          width: m.original.width,
+          height: m.original.height,
+          layerCount: m.layers.length,
+          updatedAt: m.updatedAt,
+        });
+      } catch {
+        // Not a project (or a damaged one): opening it says why; the list just leaves it out.
+      }
+    }
+    return out.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  }
+
+  async createProject(req: Req<'project:create'>): Promise<ProjectState> {
+    // Decode the whole photo first (a truncated file passes a header check): nothing is made from a bad one.
+    const info = await loadPhoto(req.photo);
+    const id = newId('p');
+    await fs.mkdir(this.libraryDir, { recursive: true });
+    let store: ProjectStore;
+    try {
+      store = await ProjectStore.create(this.dirOf(id), {
+        photo: req.photo,
+        name: req.name,
+        width: info.width,
+        height: info.height,
+        format: info.format,
+        id,
+      });
+    } catch (e) {
+      // The store took back its files; the project's own folder goes too (only if it is empty).
+      await fs.rmdir(this.dirOf(id)).catch(() => undefined);
+      throw e;
+    }
+    const session = new ProjectSession(store);
+    this.sessions.set(id, Promise.resolve(session));
+    return this.stateOf(session);
+  }
+
+  async openProject(req: Req<'project:open'>): Promise<ProjectState> {
+    let p = this.sessions.get(req.projectId);
+    if (!p) {
+      p = openStore(this.dirOf(req.projectId)).then((store) => new ProjectSession(store));
+      this.sessions.set(req.projectId, p);
+      p.catch(() => this.sessions.delete(req.projectId));
+      const session = await p;
+      // Without a key there is nothing to resume with yet: the journal waits for the next open.
+      if (this.o.resumeOnOpen !== false && this.o.settings.apiKey() && !session.store.readOnly) {
+        for (const entry of await session.store.pendingJobs()) this.startResume(session, entry);
+      }
+    }
+    return this.stateOf(await p);
+  }
+
+  async closeProject(req: Req<'project:close'>): Promise<{ ok: true }> {
+    const p = this.sessions.get(req.projectId);
+    if (!p) return { ok: true };
+    const session = await p;
+    const mine = [...this.jobs.values()].filter((j) => j.status.projectId === req.projectId);
+    for (const j of mine) j.controller.abort(CLOSING);
+    await Promise.all(mine.map((j) => j.done));
+    this.sessions.delete(req.projectId);
+    await session.persistCache().catch(() => false);
+    await session.close();
+    return { ok: true };
+  }
+
+  async render(req: Req<'image:render'>): Promise<RenderedImage> {
+    const session = await this.session(req.projectId);
+    const t = req.target;
+    if (t.kind === 'thumbnail') {
+      const damaged = session.store.damaged(t.layerId);
+      if (damaged)
+        throw new AppError(
+          'damaged-layer',
+          `This layer cannot be shown because ${damaged}; put the file back.`,
+        );
+      const data = asBytes(await session.store.readLayerFile(t.layerId, 'thumb'));
+      const meta = await sharp(data).metadata();
+      return {
+        data,
+        mime: `image/${meta.format === 'jpeg' ? 'jpeg' : (meta.format ?? 'webp')}`,
+        width: meta.width ?? 1,
+        height: meta.height ?? 1,
+      };
+    }
+    const photo =
+      t.kind === 'original'
+        ? await session.originalPhoto()
+        : t.kind === 'layer'
+          ? await session.upTo(t.layerId)
+          : await session.current();
+    const data = asBytes(await renderPreview(photo, req.maxSize));
+    const k = req.maxSize ? Math.min(1, req.maxSize / Math.max(photo.width, photo.height)) : 1;
+    return {
+      data,
+      mime: 'image/jpeg',
+      width: Math.max(1, Math.round(photo.width * k)),
+      height: Math.max(1, Math.round(photo.height * k)),
+    };
+  }
+
+  async runEdit(req: Req<'edit:run'>): Promise<CallResponse<'edit:run'>> {
+    const session = await this.session(req.projectId);
+    const store = session.store;
+    const mask = await maskFromPayload(req.mask, store.width, store.height);
+    const s = this.o.settings.get();
+    const deps = this.deps();
+    const groupId = newId('g');
+    const jobIds: string[] = [];
+    for (let i = 0; i < req.variations; i++) {
+      const jobId = newId('j');
+      jobIds.push(jobId);
+      this.startJob(session, jobId, groupId, req.prompt, undefined, (signal, onState) =>
+        runEdit(
+          session,
+          {
+            prompt: req.prompt,
+            params: req.params,
+            feather: req.feather ?? s.feather,
+            colorMatch: s.colorMatch,
+            mask,
+            references: req.references,
+            jobId,
+            groupId: req.variations > 1 ? groupId : null,
+            signal,
+          },
+          deps,
+          { onState, onCredits: (remaining) => this.o.events.emit('credits:changed', { remaining }) },
+        ),
+      );
+    }
+    return { groupId, jobIds };
+  }
+
+  private startResume(session: ProjectSession, entry: JournalEntry): void {
+    const deps = this.deps();
+    this.startJob(
+      session,
+      entry.jobId,
+      entry.groupId ?? newId('g'),
+      entry.prompt,
+      entry.requestId ?? undefined,
+      (signal, onState) =>
+        resumeJob(session, entry, deps, {
+          signal,
+          onState,
+          onCredits: (remaining) => this.o.events.emit('credits:changed', { remaining }),
+        }),
+    );
+  }
+
+  private startJob(
+    session: ProjectSession,
+    jobId: string,
+    groupId: string,
+    prompt: string,
+    requestId: string | undefined,
+    work: (
+      signal: AbortSignal,
+      onState: (state: JobState, info: { requestId?: string }) => void,
+    ) => Promise<{ id: string }>,
+  ): void {
+    const controller = new AbortController();
+    const started = this.now();
+    const status: JobStatus = {
+      jobId,
+      projectId: session.store.id,
+      groupId,
+      state: 'preparing',
+      elapsedSeconds: 0,
+      prompt,
+      ...(requestId ? { requestId } : {}),
+    };
+    const emit = (state: JobState, extra: Partial<JobStatus> = {}) => {
+      Object.assign(status, extra, { state, elapsedSeconds: Math.max(0, (this.now() - started) / 1000) });
+      this.o.events.emit('job:progress', { ...status });
+    };
+    const job: Job = { status, controller, started, done: Promise.resolve() };
+    this.jobs.set(jobId, job);
+    job.done = (async () => {
+      try {
+        const layer = await work(controller.signal, (state, info) => {
+          // 'done' is reported below, once the layer is in the project state.
+          if (state !== 'done') emit(state, info.requestId ? { requestId: info.requestId } : {});
+        });
+        this.jobs.delete(jobId);
+        emit('done', { layerId: layer.id });
+        this.changed(session);
+      } catch (e) {
+        this.jobs.delete(jobId);
+        const error = toWireError(e);
+        emit(error.code === 'cancelled' || controller.signal.aborted ? 'cancelled' : 'failed', { error });
+        this.changed(session);
+      }
+    })();
+    emit('preparing');
+  }
+
+  /** Collects the result of a journaled edit (from the saved bytes when present); never submits it again. */
+  async collectEdit(req: Req<'edit:collect'>): Promise<{ ok: true }> {
+    const session = await this.session(req.projectId);
+    if (this.jobs.has(req.jobId)) return { ok: true }; // already being collected: its events will tell
+    const entry = await session.store.job(req.jobId);
+    if (!entry || session.store.hasLayer(entry.layerId)) {
+      throw new AppError(
+        'not-found',
+        'There is no result left to collect for that edit (it may already be in the history); refresh the history.',
+      );
+    }
+    session.store.checkWritable();
+    this.startResume(session, entry);
+    return { ok: true };
+  }
+
+  async cancelEdit(req: Req<'edit:cancel'>): Promise<{ ok: true }> {
+    const job = this.jobs.get(req.jobId);
+    if (!job) throw new AppError('not-found', 'That edit is no longer running; it may have just finished.');
+    job.controller.abort('cancel');
+    return { ok: true };
+  }
+
+  async setLayerVisible(req: Req<'layer:setVisible'>): Promise<ProjectState> {
+    const session = await this.session(req.projectId);
+    await session.store.setVisible(req.layerId, req.visible);
+    return this.changed(session);
+  }
+
+  async revertTo(req: Req<'layer:revertTo'>): Promise<ProjectState> {
+    const session = await this.session(req.projectId);
+    await session.store.revertTo(req.layerId);
+    return this.changed(session);
+  }
+
+  async deleteLayer(req: Req<'layer:delete'>): Promise<ProjectState> {
+    const session = await this.session(req.projectId);
+    await session.store.deleteLayer(req.layerId);
+    return this.changed(session);
+  }
+
+  async chooseLayer(req: Req<'layer:choose'>): Promise<ProjectState> {
+    const session = await this.session(req.projectId);
+    await session.store.choose(req.layerId);
+    return this.changed(session);
+  }
+
+  async exportImage(req: Req<'export:image'>): Promise<CallResponse<'export:image'>> {
+    const session = await this.session(req.projectId);
+    const [bad] = session.damagedVisible();
+    if (bad) {
+      throw new AppError(
+        'damaged-layer',
+        `Layer ${bad.position} ("${bad.layer.prompt}") cannot be exported because ${bad.reason}; put the file back (for example, let the cloud folder finish syncing), or hide that layer to export without it.`,
+      );
+    }
+    const photo: Photo = req.layerId ? await session.upTo(req.layerId) : await session.current();
+    const data = asBytes(
+      await exportImage(photo, { format: req.format, ...(req.quality ? { quality: req.quality } : {}) }),
+    );
+    const base =
+      session.store.name
+        .replace(/\.[A-Za-z0-9]{1,5}$/, '')
+        .replace(/[^\w .-]+/g, '_')
+        .trim() || 'maskroom';
+    return {
+      fileName: `${base}-edited.${EXT[req.format]}`,
+      mime: MIME[req.format] ?? 'application/octet-stream',
+      data,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.jobs.values()];
+    for (const j of all) j.controller.abort(CLOSING);
+    await Promise.all(all.map((j) => j.done));
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const p of sessions) {
+      const s = await p.catch(() => null);
+      await s?.persistCache().catch(() => false);
+      await s?.close();
+    }
+  }
+}
+
+/**
+ * Opens a project for changes; on a read-only disk or a folder this user may not write, opens it read-only
+ * instead (view, compare, export), saying why a change is refused.
+ */
+async function openStore(dir: string): Promise<ProjectStore> {
+  try {
+    return await ProjectStore.open(dir);
+  } catch (e) {
+    if (isAppError(e) && (e.code === 'read-only' || e.code === 'permission-denied')) {
+      return ProjectStore.open(dir, {
+        readOnly: true,
+        readOnlyReason:
+          e.code === 'read-only'
+            ? 'This project is on a read-only disk, so it cannot be changed; copy its folder to a writable disk to edit it.'
+            : 'This project folder cannot be written by you, so it cannot be changed; copy it to a folder of yours to edit it.',
+      });
+    }
+    throw e;
+  }
+}
+
+/** The contract's byte fields want an ArrayBuffer-backed array; copy only when it is not. */
+function asBytes(u: Uint8Array): Uint8Array<ArrayBuffer> {
+  return u.buffer instanceof ArrayBuffer ? (u as Uint8Array<ArrayBuffer>) : new Uint8Array(u);
+}

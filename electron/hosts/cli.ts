@@ -1,0 +1,669 @@
+/**
+ * The headless CLI over the same services as the app (DESIGN.md, "Fixed interfaces"; docs/cli.md).
+ * Exit 0 on success; on failure exit 1 with one line on stderr saying what went wrong and what to do.
+ *
+ * Environment: SEGMIND_API_KEY (the key), SEGMIND_API_BASE / SEGMIND_STORAGE_BASE (the hosts).
+ * Test hooks (never needed otherwise): MASKROOM_POLL_INTERVAL_MS (status poll interval),
+ * MASKROOM_PROGRESS=1 (progress lines on stderr even when it is not a terminal), MASKROOM_TEST_CRASH_AT
+ * (electron/core/project/crash.ts: SIGKILL the process at a named point).
+ */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { EditParams, type ExportFormat, type JobState } from '../../shared/contract';
+import { AppError, environmentError, toWireError, type ErrorCode } from '../../shared/errors';
+import { version } from '../core/version';
+import { writeFileAtomic } from '../core/fs-atomic';
+import { createEditApi } from '../core/edit-api';
+import { installHostGuard, type HostGuard } from '../core/network-guard';
+import type { EditApiConfig } from '../core/edit-api/types';
+import { exportImage, loadPhoto, maskFromFile } from '../core/imaging';
+import { ProjectStore, toContractLayer, type StoredLayer, type JournalEntry } from '../core/project';
+import {
+  CLOSING,
+  ProjectSession,
+  collectSentence,
+  isCollectableError,
+  resumeJob,
+  runEdit,
+  type PipelineDeps,
+} from '../core/pipeline';
+import { SettingsService, MemorySecretStore, type Env } from '../core/settings';
+
+export const HELP = `Maskroom ${version}: region-targeted photo retouching from the command line.
+
+Usage:
+  maskroom edit    --project DIR [--image PHOTO] --mask MASK --prompt TEXT [options]
+  maskroom history --project DIR [--json]
+  maskroom export  --project DIR --out FILE [--quality 1-100] [--skip-damaged] [--json]
+  maskroom resume  --project DIR [--json]
+  maskroom --help | --version
+
+Commands:
+  edit      Sends the photo region under MASK to the image-edit model with TEXT and adds the result to the
+            project as a new layer (blended into the full-resolution photo inside the mask only).
+  history   Lists the project's layers, oldest first (a layer whose files are missing is marked damaged),
+            and any edit left in flight. Reads only: works on a read-only project.
+  export    Writes the current image (the original with the visible layers applied) to FILE, keeping the
+            original's colour profile and EXIF. The format follows the extension: .jpg .jpeg .png .tif .tiff .webp
+            Reads only. Refuses while a visible layer is damaged, unless --skip-damaged.
+  resume    Finishes edits left in flight by a crash, a fault or an interruption, without paying again: from
+            the result saved in the project when it arrived, else from the service (it keeps results 1 hour).
+
+Options:
+  --project DIR             The project folder (created by edit --image when it holds no project yet).
+  --image PHOTO             The photo to start a new project from (JPEG, PNG, TIFF, WebP, HEIF...).
+  --mask MASK               An image of the photo's size: white marks the area to change (luminance
+                            0-255, soft edges allowed).
+  --prompt TEXT             What should happen inside the mask.
+  --size SIZE               auto | 1024x1024 | 1536x1024 | 1024x1536 (default auto: the best fit for the region).
+  --quality Q               edit: low | medium | high | auto (default high).
+                            export: 1-100 for .jpg/.webp (default 92).
+  --background B            opaque | transparent (default opaque).
+  --output-format F         png | jpeg | webp: the format the service answers in (default png).
+  --output-compression N    0-100 (default 95).
+  --moderation M            auto | low (default auto).
+  --reference IMAGE         A reference image for the model; repeat for more (at most 15).
+  --feather PX              Soft edge of the blend, in photo pixels (default 4).
+  --mode MODE               async (default: journaled, resumable) | sync.
+  --timeout SECONDS         Give up waiting for the service after this long (default 600).
+  --out FILE                export: where to write the image.
+  --skip-damaged            export: leave out visible layers whose files are missing or damaged.
+  --json                    Print one JSON object on stdout instead of text.
+  -h, --help                Show this help.
+  -v, --version             Show the version.
+
+Environment:
+  SEGMIND_API_KEY           Your Segmind API key (needed by edit and resume; never written anywhere).
+  SEGMIND_API_BASE          API host (default https://api.segmind.com).
+  SEGMIND_STORAGE_BASE      Upload host (default https://workflows-api.segmind.com).
+  MASKROOM_LIBRARY          Where the app keeps its projects (the CLI works on --project DIR).
+
+Exit status: 0 on success; 1 on failure, with one line on stderr saying what went wrong and what to do.
+`;
+
+export interface CliIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env?: Env;
+}
+
+const defaultIo: CliIo = {
+  out: (s: string) => process.stdout.write(s),
+  err: (s: string) => process.stderr.write(s),
+};
+
+const options = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  project: { type: 'string' },
+  image: { type: 'string' },
+  mask: { type: 'string' },
+  prompt: { type: 'string' },
+  size: { type: 'string' },
+  quality: { type: 'string' },
+  background: { type: 'string' },
+  'output-format': { type: 'string' },
+  'output-compression': { type: 'string' },
+  moderation: { type: 'string' },
+  reference: { type: 'string', multiple: true },
+  feather: { type: 'string' },
+  mode: { type: 'string' },
+  timeout: { type: 'string' },
+  out: { type: 'string' },
+  'skip-damaged': { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+type Values = ReturnType<typeof parse>['values'];
+
+/**
+ * parseArgs takes "-1" after a string option for another option; join a negative number to its option
+ * ("--output-compression=-1") so the value reaches the range check and its message.
+ */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.startsWith('--') ? a.slice(2) : null;
+    const next = argv[i + 1];
+    const opt = name !== null ? (options as Record<string, { type: string }>)[name] : undefined;
+    if (opt?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({ args: joinNegativeValues(argv), options, allowPositionals: true, strict: true });
+}
+
+const invalid = (message: string) => new AppError('invalid-input', message);
+
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  try {
+    let parsed: ReturnType<typeof parse>;
+    try {
+      parsed = parse(argv);
+    } catch (e) {
+      throw invalid(`${argError(e)}; run maskroom --help for the options.`);
+    }
+    const { values, positionals } = parsed;
+    if (values.version) {
+      io.out(`${version}\n`);
+      return 0;
+    }
+    if (values.help || positionals.length === 0) {
+      io.out(HELP);
+      return 0;
+    }
+    const command = positionals[0];
+    if (positionals.length > 1)
+      throw invalid(
+        `Unexpected argument "${positionals[1]}"; put text with spaces in quotes, e.g. --prompt "a red hat".`,
+      );
+    const env = io.env ?? process.env;
+    switch (command) {
+      case 'edit':
+        return await cmdEdit(values, io, env);
+      case 'history':
+        return await cmdHistory(values, io);
+      case 'export':
+        return await cmdExport(values, io);
+      case 'resume':
+        return await cmdResume(values, io, env);
+      default:
+        throw invalid(`Unknown command "${command}"; run maskroom --help for the list of commands.`);
+    }
+  } catch (e) {
+    io.err(`maskroom: ${oneLine(cliMessage(e))}\n`);
+    return 1;
+  }
+}
+
+/** Where the project of the running command is (for messages that say `maskroom resume --project DIR`). */
+let currentProject = 'DIR';
+
+/**
+ * The one-line message for the CLI: a paid, uncollected result leads to `maskroom resume`; the key comes from
+ * SEGMIND_API_KEY, not from Settings (the CLI has none).
+ */
+export function cliMessage(e: unknown, dir = currentProject): string {
+  if (isCollectableError(e))
+    return collectSentence(e, `run \`maskroom resume --project ${dir}\` to collect it`);
+  const w = toWireError(e);
+  const byCode: Partial<Record<ErrorCode, string>> = {
+    'no-api-key': 'No Segmind API key is set; export SEGMIND_API_KEY=<your key> and run the command again.',
+    'bad-api-key':
+      'The edit service did not accept the API key (HTTP 401); put a valid Segmind API key in SEGMIND_API_KEY and run the command again.',
+  };
+  const fixed = byCode[w.code];
+  if (fixed) return fixed;
+  return w.message
+    .replace(/check the API address in Settings/g, 'check SEGMIND_API_BASE')
+    .replace(/raise the timeout in Settings/g, 'raise --timeout')
+    .replace(/in Settings\b/g, 'in the environment (see maskroom --help)')
+    .replace(/\bin settings\b/g, 'in the environment (see maskroom --help)');
+}
+
+/** node:util parseArgs errors, shortened to what the user needs. */
+function argError(e: unknown): string {
+  const msg = oneLine(e instanceof Error ? e.message : String(e));
+  const code = (e as { code?: string }).code;
+  const opt = /'(-[^' ]+)/.exec(msg)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && opt) return `Unknown option ${opt}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && opt)
+    return /argument missing/.test(msg) ? `Option ${opt} needs a value` : `Option ${opt} takes no value`;
+  return msg.split('. ')[0]!.replace(/\.$/, '');
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function need(v: string | undefined, flag: string, what: string): string {
+  if (!v) throw invalid(`${flag} is missing; pass ${flag} ${what}.`);
+  return v;
+}
+
+function intIn(v: string | undefined, flag: string, lo: number, hi: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < lo || n > hi)
+    throw invalid(`${flag} must be a whole number from ${lo} to ${hi}, not "${v}".`);
+  return n;
+}
+
+function numIn(v: string | undefined, flag: string, lo: number, hi: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < lo || n > hi)
+    throw invalid(`${flag} must be a number from ${lo} to ${hi}, not "${v}".`);
+  return n;
+}
+
+function oneOf<T extends string>(v: string | undefined, flag: string, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v))
+    throw invalid(`${flag} must be one of ${allowed.join(', ')}, not "${v}".`);
+  return v as T;
+}
+
+async function readInput(file: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await fs.readFile(file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new AppError(
+      code === 'ENOENT' ? 'not-found' : 'invalid-input',
+      code === 'ENOENT'
+        ? `The ${what} ${file} does not exist; check the path.`
+        : `Could not read the ${what} ${file} (${code ?? 'error'}); check the path and its permissions.`,
+    );
+  }
+}
+
+function settingsFor(env: Env): SettingsService {
+  // The CLI keeps no preferences: everything comes from the flags and the environment.
+  return new SettingsService(
+    { read: () => undefined, write: () => undefined },
+    new MemorySecretStore(null),
+    env,
+  );
+}
+
+function pipelineDeps(
+  env: Env,
+  over: { mode?: 'async' | 'sync'; timeoutSeconds?: number } = {},
+): PipelineDeps {
+  const settings = settingsFor(env);
+  const s = settings.get();
+  const poll = Number(env.MASKROOM_POLL_INTERVAL_MS);
+  const config: EditApiConfig = {
+    apiKey: settings.apiKey(),
+    apiBase: s.apiBase,
+    storageBase: s.storageBase,
+    transport: s.transport,
+    mode: over.mode ?? s.mode,
+    deadlineMs: (over.timeoutSeconds ?? s.timeoutSeconds) * 1000,
+    ...(Number.isFinite(poll) && poll > 0 ? { pollIntervalMs: poll } : {}),
+  };
+  if (!config.apiKey) {
+    throw new AppError(
+      'no-api-key',
+      'No Segmind API key is set; export SEGMIND_API_KEY=<your key> and run the command again.',
+    );
+  }
+  const guard = hostGuard(settings, env);
+  return {
+    api: createEditApi(config, { trustDownload: guard.trustDownload }),
+    transport: config.transport,
+    mode: config.mode,
+  };
+}
+
+let installedGuard: HostGuard | null = null;
+
+/**
+ * The same outbound guard as the app's: this process talks to the configured edit service (and, for one
+ * download, to the output host an authenticated answer names) and to nothing else. Installed once per process;
+ * what it blocks reaches the user as the failing call's error, and its log goes to stderr with MASKROOM_DEBUG.
+ */
+function hostGuard(settings: SettingsService, env: Env): HostGuard {
+  if (!installedGuard) {
+    const log = env.MASKROOM_DEBUG
+      ? (m: string) => process.stderr.write(`maskroom: ${m}\n`)
+      : () => undefined;
+    installedGuard = installHostGuard(() => settings.get(), env, log);
+  }
+  return installedGuard;
+}
+
+/** Progress lines on stderr for people (a terminal) or for tests (MASKROOM_PROGRESS=1). */
+function progressPrinter(
+  io: CliIo,
+  env: Env,
+  json: boolean,
+): (state: JobState, info: { requestId?: string }) => void {
+  const show = env.MASKROOM_PROGRESS === '1' || (!json && process.stderr.isTTY);
+  const started = Date.now();
+  let last = '';
+  return (state, info) => {
+    if (!show || state === last) return;
+    last = state;
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    io.err(`progress ${state} ${secs}s${info.requestId ? ` request ${info.requestId}` : ''}\n`);
+  };
+}
+
+/** Aborts the wait on Ctrl-C / SIGTERM with reason 'closing': the journal entry stays for `maskroom resume`. */
+function interruptible(): { signal: AbortSignal; dispose: () => void } {
+  const c = new AbortController();
+  const stop = () => c.abort(CLOSING);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    signal: c.signal,
+    dispose: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
+
+async function openOrCreate(dir: string, image: string | undefined): Promise<ProjectStore> {
+  if (await ProjectStore.isProject(dir)) {
+    const store = await ProjectStore.open(dir);
+    if (image) {
+      const bytes = await readInput(image, 'photo');
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      if (sha !== store.snapshot().original.sha256) {
+        await store.close();
+        throw invalid(
+          `${dir} already holds a project for another photo; leave out --image to edit it, or choose a new --project folder.`,
+        );
+      }
+    }
+    return store;
+  }
+  if (!image)
+    throw new AppError(
+      'not-found',
+      `There is no Maskroom project in ${dir}; pass --image PHOTO to create one there.`,
+    );
+  const bytes = await readInput(image, 'photo');
+  // Decode the whole photo before anything is created: a truncated file leaves no project behind.
+  const info = await loadPhoto(bytes);
+  const existed = await fs.stat(dir).then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await ProjectStore.create(dir, {
+      photo: bytes,
+      name: path.basename(image),
+      width: info.width,
+      height: info.height,
+      format: info.format,
+    });
+  } catch (e) {
+    if (!existed) await fs.rmdir(dir).catch(() => undefined);
+    throw e;
+  }
+}
+
+function layerJson(l: StoredLayer, damaged: string | null = null) {
+  return { ...toContractLayer(l, damaged), sent: l.sent, colorMatch: l.colorMatch };
+}
+
+async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
+  const dir = path.resolve(need(v.project, '--project', 'DIR'));
+  currentProject = dir;
+  const maskFile = need(v.mask, '--mask', 'MASK (an image of the photo size, white = change)');
+  const prompt = need(v.prompt, '--prompt', '"what should happen in the masked area"').trim();
+  if (!prompt) throw invalid('--prompt is empty; describe the change, e.g. --prompt "a red scarf".');
+  const parsed = EditParams.safeParse({
+    size: oneOf(v.size, '--size', ['auto', '1024x1024', '1536x1024', '1024x1536'] as const),
+    quality: oneOf(v.quality, '--quality', ['low', 'medium', 'high', 'auto'] as const),
+    background: oneOf(v.background, '--background', ['opaque', 'transparent'] as const),
+    outputFormat: oneOf(v['output-format'], '--output-format', ['png', 'jpeg', 'webp'] as const),
+    outputCompression: intIn(v['output-compression'], '--output-compression', 0, 100),
+    moderation: oneOf(v.moderation, '--moderation', ['auto', 'low'] as const),
+  });
+  if (!parsed.success)
+    throw invalid(
+      `Invalid edit parameters (${parsed.error.issues[0]?.message ?? 'unknown'}); see maskroom --help.`,
+    );
+  const params = parsed.data;
+  const feather = numIn(v.feather, '--feather', 0, 200);
+  const mode = oneOf(v.mode, '--mode', ['async', 'sync'] as const);
+  const timeoutSeconds = intIn(v.timeout, '--timeout', 10, 3600);
+  const refs = v.reference ?? [];
+  if (refs.length > 15) throw invalid('At most 15 --reference images can be sent; leave some out.');
+  // Everything that can be checked before touching the project or the network is checked first.
+  const deps = pipelineDeps(env, {
+    ...(mode ? { mode } : {}),
+    ...(timeoutSeconds ? { timeoutSeconds } : {}),
+  });
+  const maskBytes = await readInput(maskFile, 'mask');
+  const references = await Promise.all(refs.map((r) => readInput(r, 'reference image')));
+  const s = settingsFor(env).get();
+
+  const store = await openOrCreate(dir, v.image);
+  const session = new ProjectSession(store);
+  const stop = interruptible();
+  try {
+    const mask = await maskFromFile(maskBytes, store.width, store.height);
+    const layer = await runEdit(
+      session,
+      {
+        prompt,
+        params,
+        feather: feather ?? s.feather,
+        colorMatch: s.colorMatch,
+        mask,
+        references,
+        signal: stop.signal,
+      },
+      deps,
+      { onState: progressPrinter(io, env, Boolean(v.json)) },
+    );
+    // Keeps the flattened image for the next command on a deep stack (derived data; failure is harmless).
+    await session.persistCache().catch(() => false);
+    if (v.json) {
+      io.out(
+        `${JSON.stringify({ project: dir, width: store.width, height: store.height, layer: layerJson(layer) })}\n`,
+      );
+    } else {
+      const r = layer.rect;
+      io.out(
+        `Added layer ${layer.id} to ${dir}: ${r.width}x${r.height} at ${r.x},${r.y}` +
+          `${layer.requestId ? `, request ${layer.requestId}` : ''}${layer.creditsLeft !== null ? `, ${layer.creditsLeft} credits left` : ''}.\n`,
+      );
+    }
+    return 0;
+  } catch (e) {
+    if (stop.signal.aborted && (await store.pendingJobs()).length > 0) {
+      throw new AppError(
+        'cancelled',
+        `Interrupted while waiting for the service; run maskroom resume --project ${dir} within the hour to collect the result.`,
+      );
+    }
+    throw e;
+  } finally {
+    stop.dispose();
+    await session.close();
+  }
+}
+
+/**
+ * Opens for reading only: no lock, no cleanup, nothing written or deleted. Works while another process
+ * edits the project and on a read-only disk.
+ */
+function openForReading(dir: string): Promise<ProjectStore> {
+  return ProjectStore.open(dir, {
+    readOnly: true,
+    readOnlyReason: 'history and export only read the project; use edit or resume to change it.',
+  });
+}
+
+async function cmdHistory(v: Values, io: CliIo): Promise<number> {
+  const dir = path.resolve(need(v.project, '--project', 'DIR'));
+  const store = await openForReading(dir);
+  try {
+    const layers = store.layers();
+    const pending = await store.pendingJobs();
+    if (v.json) {
+      io.out(
+        `${JSON.stringify({
+          width: store.width,
+          height: store.height,
+          layers: layers.map((l) => layerJson(l, store.damaged(l.id))),
+          pending: pending.map((p) => ({
+            jobId: p.jobId,
+            prompt: p.prompt,
+            requestId: p.requestId,
+            createdAt: p.createdAt,
+            resultSaved: p.result !== null,
+          })),
+        })}\n`,
+      );
+      return 0;
+    }
+    const lines = [
+      `${store.name}: ${store.width}x${store.height}, ${layers.length} layer${layers.length === 1 ? '' : 's'}`,
+    ];
+    layers.forEach((l, i) => {
+      const r = l.rect;
+      const p = l.params;
+      lines.push(
+        `${String(i + 1).padStart(3)}. [${l.visible ? 'shown ' : 'hidden'}] ${l.id}  ${l.createdAt}  "${l.prompt}"` +
+          `\n      rect ${r.width}x${r.height}+${r.x}+${r.y}  size ${l.sent.apiSize}  quality ${p.quality}  background ${p.background}` +
+          `  format ${p.outputFormat}/${p.outputCompression}  moderation ${p.moderation}  feather ${l.feather}` +
+          `\n      request ${l.requestId ?? '-'}  model ${l.model}  cost ${l.cost ?? '-'}  credits left ${l.creditsLeft ?? '-'}${l.groupId ? `  group ${l.groupId}` : ''}`,
+      );
+      const damaged = store.damaged(l.id);
+      if (damaged)
+        lines.push(`      DAMAGED: ${damaged} (put the file back; the layer is kept in project.json)`);
+    });
+    for (const p of pending)
+      lines.push(
+        `  in flight: "${p.prompt}" request ${p.requestId ?? '-'}${p.result ? ' (result saved)' : ''} (run maskroom resume --project ${dir} to collect it)`,
+      );
+    io.out(`${lines.join('\n')}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+const FORMATS: Record<string, ExportFormat> = {
+  '.jpg': 'jpeg',
+  '.jpeg': 'jpeg',
+  '.png': 'png',
+  '.tif': 'tiff',
+  '.tiff': 'tiff',
+  '.webp': 'webp',
+};
+
+async function cmdExport(v: Values, io: CliIo): Promise<number> {
+  const dir = path.resolve(need(v.project, '--project', 'DIR'));
+  const out = path.resolve(need(v.out, '--out', 'FILE (.jpg, .png, .tif or .webp)'));
+  const format = FORMATS[path.extname(out).toLowerCase()];
+  if (!format)
+    throw invalid(
+      `Cannot tell the format of ${path.basename(out)}; end --out with .jpg, .png, .tif or .webp.`,
+    );
+  const quality = intIn(v.quality, '--quality', 1, 100);
+  const store = await openForReading(dir);
+  const session = new ProjectSession(store);
+  try {
+    const damaged = session.damagedVisible();
+    const [bad] = damaged;
+    if (bad && !v['skip-damaged']) {
+      throw new AppError(
+        'damaged-layer',
+        `Layer ${bad.position} ("${bad.layer.prompt}", ${bad.layer.id}) cannot be exported because ${bad.reason}; put the file back (for example, let the cloud folder finish syncing), or pass --skip-damaged to export without ${damaged.length === 1 ? 'it' : `the ${damaged.length} damaged layers`}.`,
+      );
+    }
+    const image = await session.current();
+    const data = await exportImage(image, { format, ...(quality ? { quality } : {}) });
+    try {
+      await fs.mkdir(path.dirname(out), { recursive: true });
+      await writeFileAtomic(out, data);
+    } catch (e) {
+      throw (
+        environmentError(e, `Writing ${out}`, {
+          where: path.dirname(out),
+          needBytes: data.byteLength,
+          next: 'free some space there or choose another --out, then export again (the project is unchanged)',
+        }) ?? e
+      );
+    }
+    const shown = session.usableVisible().length;
+    const skipped = damaged.map((d) => d.layer.id);
+    if (v.json)
+      io.out(
+        `${JSON.stringify({ out, format, width: image.width, height: image.height, bytes: data.byteLength, visibleLayers: shown, skippedDamaged: skipped })}\n`,
+      );
+    else
+      io.out(
+        `Exported ${image.width}x${image.height} ${format} with ${shown} visible layer${shown === 1 ? '' : 's'} to ${out}${skipped.length ? ` (left out damaged: ${skipped.join(', ')})` : ''}.\n`,
+      );
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
+async function cmdResume(v: Values, io: CliIo, env: Env): Promise<number> {
+  const dir = path.resolve(need(v.project, '--project', 'DIR'));
+  currentProject = dir;
+  const store = await ProjectStore.open(dir);
+  const session = new ProjectSession(store);
+  const stop = interruptible();
+  try {
+    const pending = await store.pendingJobs();
+    const abandoned = store.report.abandonedJobs;
+    const resumed: StoredLayer[] = [];
+    const failed: Array<{ job: JournalEntry; message: string; code: string }> = [];
+    if (pending.length > 0) {
+      // A saved result needs no service (and no key): only fetching one does.
+      let deps: PipelineDeps;
+      try {
+        deps = pipelineDeps(env);
+      } catch (e) {
+        const noKey = e;
+        const refuse = () => Promise.reject(noKey);
+        deps = { api: { edit: refuse, resume: refuse }, transport: 'upload', mode: 'async' };
+      }
+      for (const entry of pending) {
+        try {
+          resumed.push(
+            await resumeJob(session, entry, deps, {
+              signal: stop.signal,
+              onState: progressPrinter(io, env, Boolean(v.json)),
+            }),
+          );
+        } catch (e) {
+          const w = toWireError(e);
+          failed.push({ job: entry, message: cliMessage(e, dir), code: w.code });
+        }
+      }
+    }
+    if (resumed.length > 0) await session.persistCache().catch(() => false);
+    if (v.json) {
+      io.out(
+        `${JSON.stringify({
+          resumed: resumed.map((l) => layerJson(l)),
+          failed: failed.map((f) => ({
+            jobId: f.job.jobId,
+            requestId: f.job.requestId,
+            prompt: f.job.prompt,
+            code: f.code,
+            error: f.message,
+          })),
+          abandoned: abandoned.map((a) => ({ jobId: a.jobId, prompt: a.prompt })),
+        })}\n`,
+      );
+    } else {
+      if (pending.length === 0) io.out('Nothing to resume: no edit was left in flight.\n');
+      for (const l of resumed)
+        io.out(`Finished "${l.prompt}": added layer ${l.id} (request ${l.requestId}).\n`);
+      for (const a of abandoned)
+        io.out(`Dropped "${a.prompt}": it was interrupted before the service answered; run it again.\n`);
+    }
+    if (failed.length > 0) {
+      const f = failed[0]!;
+      io.err(`maskroom: ${oneLine(f.message)}\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    stop.dispose();
+    await session.close();
+  }
+}

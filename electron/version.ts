@@ -1,4 +1,0 @@
-import pkg from '../package.json' with { type: 'json' };
-
-export const version: string = pkg.version;
-export const productName = 'Maskroom';

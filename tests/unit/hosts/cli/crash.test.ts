@@ -1,0 +1,227 @@
+/**
+ * Crash test: runs `maskroom edit` in a child process and kills it with SIGKILL at many points, then checks
+ * that `history` reads the project cleanly (every complete layer, no layer pointing at a missing file) without
+ * writing anything, that the next writer's open leaves no stray temporary or orphan file, and that `resume`
+ * finishes the edit whenever its request id had been journaled, without submitting (and paying for) it
+ * again, and without contacting the service at all once the result had been saved.
+ *
+ * Two ways of killing: the MASKROOM_TEST_CRASH_AT hook (electron/core/project/crash.ts) for exact points
+ * inside our own code, and SIGKILL from outside while the child is really blocked on the network (a slow
+ * upload, a long model wait).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
+import {
+  ProjectStore,
+  LAYERS_DIR,
+  JOURNAL_DIR,
+  CRASH_POINTS,
+  type CrashPoint,
+} from '../../../../electron/core/project';
+import { envFor, fixturePath, runCli, tempDir, writeEllipseMask, type CliRun } from './helpers';
+import { snapshotTree } from '../../core/project/tmpfs';
+
+let fake: FakeSegmind;
+let work: string;
+let template: string;
+
+beforeAll(async () => {
+  fake = await startFakeSegmind({ latencyMs: 0 });
+  work = await tempDir('maskroom-crash-');
+  await writeEllipseMask(path.join(work, 'mask-a.png'), 451, 300, 120, 100, 50, 40);
+  await writeEllipseMask(path.join(work, 'mask-b.png'), 451, 300, 320, 200, 60, 50);
+  template = path.join(work, 'template');
+  const r = await runCli(
+    [
+      'edit',
+      '--project',
+      template,
+      '--image',
+      fixturePath('chelsea.png'),
+      '--mask',
+      path.join(work, 'mask-a.png'),
+      '--prompt',
+      'first',
+      '--quality',
+      'low',
+    ],
+    { env: envFor(fake) },
+  );
+  expect(r.code, r.stderr).toBe(0);
+}, 60_000);
+
+afterAll(async () => {
+  await fake?.close();
+});
+
+async function allFiles(dir: string): Promise<string[]> {
+  return (await fs.readdir(dir, { recursive: true })).map(String);
+}
+
+/**
+ * history --json after the crash: reads cleanly, with every complete layer, and writes nothing; the next
+ * writer's open then leaves nothing dangling.
+ */
+async function checkHistory(
+  dir: string,
+  expectLayers: number,
+): Promise<{ pending: Array<{ requestId: string }> }> {
+  const before = await snapshotTree(dir);
+  const h = await runCli(['history', '--project', dir, '--json'], { env: envFor(fake) });
+  expect(await snapshotTree(dir)).toEqual(before);
+  expect(h.stderr).toBe('');
+  expect(h.code).toBe(0);
+  const json = JSON.parse(h.stdout) as {
+    layers: Array<{ id: string; prompt: string }>;
+    pending: Array<{ requestId: string }>;
+  };
+  expect(json.layers.map((l) => l.prompt)).toEqual(['first', 'second'].slice(0, expectLayers));
+  // A writer's open sweeps what the crash left.
+  await (await ProjectStore.open(dir)).close();
+  const files = await allFiles(dir);
+  expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
+  const store = await ProjectStore.open(dir, { readOnly: true });
+  expect(store.report.layersWithMissingFiles).toEqual([]);
+  const named = store.layers().flatMap((l) => Object.values(l.files));
+  expect((await fs.readdir(path.join(dir, LAYERS_DIR))).sort()).toEqual(named.sort());
+  return json;
+}
+
+async function crashRun(
+  dir: string,
+  env: Record<string, string>,
+  onLine?: (line: string, kill: () => void) => void,
+): Promise<CliRun> {
+  return runCli(
+    [
+      'edit',
+      '--project',
+      dir,
+      '--mask',
+      path.join(work, 'mask-b.png'),
+      '--prompt',
+      'second',
+      '--quality',
+      'low',
+    ],
+    {
+      env: { ...envFor(fake), MASKROOM_PROGRESS: '1', ...env },
+      ...(onLine ? { onStderrLine: onLine } : {}),
+    },
+  );
+}
+
+async function resumeAndCheck(
+  dir: string,
+  expectResumed: number,
+  o: { offline?: boolean } = {},
+): Promise<void> {
+  const submits = fake.count('submit');
+  const requests = fake.requests.length;
+  // offline: no key and no service at all; the saved result must be enough.
+  const env = o.offline
+    ? { ...envFor(fake), SEGMIND_API_KEY: '', SEGMIND_API_BASE: 'http://127.0.0.1:9/api' }
+    : envFor(fake);
+  const r = await runCli(['resume', '--project', dir, '--json'], { env });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const json = JSON.parse(r.stdout) as { resumed: Array<{ prompt: string }>; failed: unknown[] };
+  expect(json.resumed.map((l) => l.prompt)).toEqual(expectResumed ? ['second'] : []);
+  expect(json.failed).toEqual([]);
+  expect(fake.count('submit')).toBe(submits); // collected, not submitted (and paid for) again
+  if (o.offline) expect(fake.requests.length).toBe(requests); // not even a status poll
+  const store = await ProjectStore.open(dir);
+  expect(store.layers().map((l) => l.prompt)).toEqual(expectResumed ? ['first', 'second'] : ['first']);
+  expect(await fs.readdir(path.join(dir, JOURNAL_DIR))).toEqual([]);
+  await store.close();
+}
+
+/** Where the request id is journaled, where the result is saved, and where the layer is already committed. */
+const journaledFrom = CRASH_POINTS.indexOf('after-request-id');
+const savedFrom = CRASH_POINTS.indexOf('after-result');
+const committedFrom = CRASH_POINTS.indexOf('after-manifest');
+
+describe('kill -9 during an edit', () => {
+  it.each(CRASH_POINTS.map((p) => [p]))(
+    'at %s: history opens cleanly; resume finishes the edit if its request id was journaled',
+    async (point: CrashPoint) => {
+      const dir = path.join(work, `at-${point}`);
+      await fs.cp(template, dir, { recursive: true });
+      const r = await crashRun(dir, { MASKROOM_TEST_CRASH_AT: point });
+      expect(r.signal, r.stderr).toBe('SIGKILL');
+      const i = CRASH_POINTS.indexOf(point);
+      const committed = i >= committedFrom;
+      const hist = await checkHistory(dir, committed ? 2 : 1);
+      if (i >= journaledFrom && !committed) {
+        expect(hist.pending).toHaveLength(1);
+        expect(hist.pending[0]!.requestId).toEqual(expect.any(String));
+        await resumeAndCheck(dir, 1, { offline: i >= savedFrom });
+      } else {
+        expect(hist.pending).toEqual([]);
+        const store = await ProjectStore.open(dir);
+        expect(store.layers()).toHaveLength(committed ? 2 : 1);
+        expect(await fs.readdir(path.join(dir, JOURNAL_DIR))).toEqual([]);
+        await store.close();
+      }
+    },
+    60_000,
+  );
+
+  it('killed from outside in the middle of a slow upload: opens cleanly, nothing to resume', async () => {
+    const dir = path.join(work, 'ext-upload');
+    await fs.cp(template, dir, { recursive: true });
+    fake.setFault({ name: 'slow', endpoint: 'upload', delayMs: 3000 });
+    try {
+      const uploadsBefore = fake.count('upload');
+      const r = await crashRun(dir, {}, (line, kill) => {
+        if (line.startsWith('progress uploading')) setTimeout(kill, 500);
+      });
+      expect(r.signal).toBe('SIGKILL');
+      expect(fake.count('upload')).toBeGreaterThan(uploadsBefore); // it really was mid-upload
+    } finally {
+      fake.setFault(null);
+    }
+    await checkHistory(dir, 1);
+    await resumeAndCheck(dir, 0);
+  }, 60_000);
+
+  it('killed from outside while the model works: resume collects the result', async () => {
+    const dir = path.join(work, 'ext-poll');
+    await fs.cp(template, dir, { recursive: true });
+    fake.configure({ latencyMs: 4000 });
+    try {
+      const r = await crashRun(dir, {}, (line, kill) => {
+        if (/^progress (queued|processing)/.test(line)) setTimeout(kill, 300);
+      });
+      expect(r.signal).toBe('SIGKILL');
+      const hist = await checkHistory(dir, 1);
+      expect(hist.pending).toHaveLength(1);
+      await resumeAndCheck(dir, 1);
+    } finally {
+      fake.configure({ latencyMs: 0 });
+    }
+  }, 60_000);
+
+  it('a request that expired before resume is dropped with a clear error', async () => {
+    const dir = path.join(work, 'expired');
+    await fs.cp(template, dir, { recursive: true });
+    const r = await crashRun(dir, { MASKROOM_TEST_CRASH_AT: 'polling' });
+    expect(r.signal).toBe('SIGKILL');
+    const hist = await checkHistory(dir, 1);
+    fake.expire(hist.pending[0]!.requestId);
+    const res = await runCli(['resume', '--project', dir, '--json'], { env: envFor(fake) });
+    expect(res.code).toBe(1);
+    expect(res.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(res.stderr).toMatch(/^maskroom: \S/);
+    const json = JSON.parse(res.stdout) as { failed: Array<{ code: string; requestId: string }> };
+    expect(json.failed).toEqual([
+      expect.objectContaining({ code: 'expired', requestId: hist.pending[0]!.requestId }),
+    ]);
+    const store = await ProjectStore.open(dir);
+    expect(store.layers()).toHaveLength(1);
+    expect(await store.pendingJobs()).toEqual([]);
+    await store.close();
+  }, 60_000);
+});

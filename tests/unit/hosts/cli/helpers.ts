@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { FakeSegmind } from '../../../fake-segmind/server';
+import { ellipseMaskPng, fixturesDir } from '../../../support/fixtures';
+
+export const repoRoot = path.resolve(import.meta.dirname, '../../../..');
+const bin = path.join(repoRoot, 'bin/maskroom.mjs');
+
+/** A shared fixture photo: in ../shared/fixtures/photos from the repo root, or MASKROOM_FIXTURES. */
+export function fixturePath(name: string): string {
+  return path.join(fixturesDir(), name);
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  /** Called with each stderr line as it arrives (progress lines); may kill the child. */
+  onStderrLine?: (line: string, kill: () => void) => void;
+  timeoutMs?: number;
+}
+
+/** Runs `node bin/maskroom.mjs ...args` as a child process, bounded in time. */
+export function runCli(args: string[], o: RunOptions = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string | undefined> = { ...process.env, ...o.env };
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    const kill = () => child.kill('SIGKILL');
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      const s = d.toString();
+      stderr += s;
+      partial += s;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) o.onStderrLine?.(l, kill);
+    });
+    const timer = setTimeout(() => {
+      kill();
+      reject(new Error(`maskroom ${args.join(' ')} did not finish in time; stderr: ${stderr}`));
+    }, o.timeoutMs ?? 45_000);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+export function envFor(fake: FakeSegmind, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SEGMIND_API_BASE: fake.apiBase,
+    SEGMIND_STORAGE_BASE: fake.storageBase,
+    SEGMIND_API_KEY: fake.apiKey,
+    MASKROOM_POLL_INTERVAL_MS: '50',
+    MASKROOM_TEST_CRASH_AT: '',
+    ...extra,
+  };
+}
+
+export async function tempDir(prefix = 'maskroom-cli-'): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** A soft-edged white ellipse on black, written as a PNG of the photo's size. */
+export async function writeEllipseMask(
+  file: string,
+  ...ellipse: Parameters<typeof ellipseMaskPng>
+): Promise<string> {
+  await fs.writeFile(file, await ellipseMaskPng(...ellipse));
+  return file;
+}
+
+/** Greyscale mask values (0-255) from a mask PNG. */
+export async function readMask(file: string): Promise<{ width: number; height: number; data: Uint8Array }> {
+  const { data, info } = await sharp(file).greyscale().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data) };
+}
+
+/** Marks every pixel within `radius` (Chebyshev) of a non-zero mask pixel: where a feathered blend may reach. */
+export function dilate(m: { width: number; height: number; data: Uint8Array }, radius: number): Uint8Array {
+  const { width: w, height: h } = m;
+  const tmp = new Uint8Array(w * h);
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      if (!m.data[y * w + x]) continue;
+      for (let dx = Math.max(0, x - radius); dx <= Math.min(w - 1, x + radius); dx++) tmp[y * w + dx] = 1;
+    }
+  for (let x = 0; x < w; x++)
+    for (let y = 0; y < h; y++) {
+      if (!tmp[y * w + x]) continue;
+      for (let dy = Math.max(0, y - radius); dy <= Math.min(h - 1, y + radius); dy++) out[dy * w + x] = 1;
+    }
+  return out;
+}
