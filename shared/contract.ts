@@ -29,7 +29,7 @@ export const apiSizes = ['1024x1024', '1536x1024', '1024x1536'] as const;
 export const ApiSize = z.enum(apiSizes);
 export type ApiSize = z.infer<typeof ApiSize>;
 
-/** The service's parameters (SEGMIND_API.md). `size: 'auto'` means Maskroom picks the best-fitting API size. */
+/** The service's parameters (docs/edit-service.md). `size: 'auto'` means Maskroom picks the best-fitting API size. */
 export const EditParams = z.object({
   size: z.enum(['auto', ...apiSizes]).default('auto'),
   quality: z.enum(['low', 'medium', 'high', 'auto']).default('high'),

@@ -1,5 +1,5 @@
 /**
- * The headless CLI over the same services as the app (DESIGN.md, "Fixed interfaces"; docs/cli.md).
+ * The headless CLI over the same services as the app (docs/design.md, "Fixed interfaces"; docs/cli.md).
  * Exit 0 on success; on failure exit 1 with one line on stderr saying what went wrong and what to do.
  *
  * Environment: SEGMIND_API_KEY (the key), SEGMIND_API_BASE / SEGMIND_STORAGE_BASE (the hosts).

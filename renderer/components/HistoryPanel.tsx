@@ -1,5 +1,5 @@
 /**
- * One history-item per layer (DESIGN.md fixes that). A variation group shows its visible layer as a full
+ * One history-item per layer (a fixed test interface, docs/design.md). A variation group shows its visible layer as a full
  * item with a pager, and its other variations as compact items right under it, each with its own eye
  * (showing one chooses it). Items: thumbnail, prompt, time, show/hide, select to see it, revert to here,
  * re-run, delete with confirmation. Thumbnails drag out as files. An item shows what its edit cost when the

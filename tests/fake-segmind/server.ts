@@ -1,5 +1,5 @@
 /**
- * A fake Segmind, faithful to ../shared/SEGMIND_API.md, in plain Node (http + sharp).
+ * A fake Segmind, faithful to the service as docs/edit-service.md describes it, in plain Node (http + sharp).
  *
  * One loopback port serves three "hosts" under different paths:
  *   {apiBase}     = http://127.0.0.1:PORT/api      v1 + v2 gpt-image-1.5-edit, v2 status/result (key required)

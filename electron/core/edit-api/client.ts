@@ -1,5 +1,5 @@
 /**
- * SegmindClient: the main process's client for gpt-image-1.5-edit (SEGMIND_API.md).
+ * SegmindClient: the main process's client for gpt-image-1.5-edit (docs/edit-service.md).
  * Imports nothing from Electron. Flow of one edit: validate -> upload (or inline) -> submit ->
  * poll -> result -> download -> check the image decodes. Every step is bounded (read timeouts, a
  * deadline) and cancellable through the caller's AbortSignal.

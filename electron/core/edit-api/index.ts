@@ -1,4 +1,4 @@
-/** The edit client (issue 3): see docs/edit-service.md. */
+/** The edit client: see docs/edit-service.md. */
 export { SegmindClient, createEditApi, DEFAULTS, type ClientDeps } from './client';
 export { EditApiError, isEditApiError, editErrors, redact } from './errors';
 export {

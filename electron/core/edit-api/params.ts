@@ -1,5 +1,5 @@
 /**
- * The request body (SEGMIND_API.md "Request body"): typed parameters in, validated JSON body out.
+ * The request body (docs/edit-service.md): typed parameters in, validated JSON body out.
  * Everything here runs before any network call, so a bad value never costs a request or credits.
  */
 import sharp from 'sharp';

@@ -1,6 +1,6 @@
 /**
- * The edit client's public shape (issue 3). The pipeline (issue 5) codes against these types only.
- * Protocol facts: ../shared/SEGMIND_API.md (beside the checkout).
+ * The edit client's public shape. The pipeline codes against these types only.
+ * Protocol facts: docs/edit-service.md.
  */
 import type { ApiSize, EditParams } from '../../../shared/contract';
 

@@ -1,5 +1,5 @@
 /**
- * The imaging core (issue 4): decode, masks, region planning, API inputs, composite, flatten, export.
+ * The imaging core: decode, masks, region planning, API inputs, composite, flatten, export.
  * Everything is on sharp (libvips) plus plain typed-array loops where bit-identity must be guaranteed.
  * See docs/imaging.md.
  */

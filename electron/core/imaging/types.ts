@@ -1,5 +1,5 @@
 /**
- * The imaging core's public shape (issue 4). The pipeline (issue 5) codes against these types only.
+ * The imaging core's public shape. The pipeline codes against these types only.
  */
 import type { ApiSize, ExportFormat, Rect } from '../../../shared/contract';
 
