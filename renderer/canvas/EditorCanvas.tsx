@@ -4,7 +4,8 @@
  * onMaskChange fires once per committed change (stroke release, undo/redo, mask actions).
  */
 import { forwardRef, useEffect, useImperativeHandle, useRef, type CSSProperties } from 'react';
-import { CanvasManager, type MaskInfo, type Tool } from './canvas-manager';
+import { CanvasManager, type Tool } from './canvas-manager';
+import { maskActions, type MaskActions, type MaskInfo } from './mask-actions';
 import { debugRequested, installDebugHook } from './debug';
 import type { EditorImageInput } from './image-source';
 import type { View } from './view';
@@ -37,24 +38,13 @@ export interface EditorCanvasProps {
   debug?: boolean;
 }
 
-export interface EditorCanvasHandle {
-  undo(): void;
-  redo(): void;
-  invert(): void;
-  grow(px: number): void;
-  shrink(px: number): void;
-  clear(): void;
+/** Undo, redo, invert, grow, shrink and clear (MaskActions), fit and 100%, and the mask for the edit. */
+export interface EditorCanvasHandle extends MaskActions {
   fit(): void;
   actualSize(): void;
   /** The mask at the photo's full size, one byte per pixel, row-major (255 = change); null without a photo. */
   getMaskBytes(): Uint8Array<ArrayBuffer> | null;
-  /** Replaces the mask (width·height bytes) as one undoable step; throws if the size does not match. */
-  setMaskBytes(bytes: Uint8Array): void;
   isMaskEmpty(): boolean;
-  /** The mask's size (= the photo's), or null without a photo. */
-  getMaskSize(): { width: number; height: number } | null;
-  getView(): View;
-  setZoom(scale: number): void;
 }
 
 export type { MaskInfo, Tool };
@@ -99,26 +89,11 @@ export const EditorCanvas = forwardRef<EditorCanvasHandle, EditorCanvasProps>(
     useImperativeHandle(
       ref,
       (): EditorCanvasHandle => ({
-        undo: () => void mgr.current?.engine?.undo(),
-        redo: () => void mgr.current?.engine?.redo(),
-        invert: () => mgr.current?.engine?.invert(),
-        grow: (px) => mgr.current?.engine?.grow(px),
-        shrink: (px) => mgr.current?.engine?.shrink(px),
-        clear: () => mgr.current?.engine?.clear(),
+        ...maskActions(() => mgr.current?.engine ?? null),
         fit: () => mgr.current?.fit(),
         actualSize: () => mgr.current?.actualSize(),
         getMaskBytes: () => (mgr.current?.engine?.toBytes() as Uint8Array<ArrayBuffer> | undefined) ?? null,
-        setMaskBytes: (bytes) => mgr.current?.engine?.load(bytes),
         isMaskEmpty: () => mgr.current?.engine?.isEmpty() ?? true,
-        getMaskSize: () => {
-          const e = mgr.current?.engine;
-          return e ? { width: e.width, height: e.height } : null;
-        },
-        getView: () => ({ ...(mgr.current?.view ?? { scale: 1, x: 0, y: 0 }) }),
-        setZoom: (scale) => {
-          const m = mgr.current;
-          if (m) m.setView(zoomCentre(m.view, m.size, scale));
-        },
       }),
       [],
     );
@@ -133,14 +108,6 @@ export const EditorCanvas = forwardRef<EditorCanvasHandle, EditorCanvasProps>(
     );
   },
 );
-
-function zoomCentre(v: View, size: { width: number; height: number }, scale: number): View {
-  const cx = size.width / 2;
-  const cy = size.height / 2;
-  const px = (cx - v.x) / v.scale;
-  const py = (cy - v.y) / v.scale;
-  return { scale, x: cx - px * scale, y: cy - py * scale };
-}
 
 /** Brush size steps for [ and ]: finer when small, coarser when large (like most painting apps). */
 export function stepBrushSize(size: number, dir: 1 | -1): number {

@@ -5,7 +5,8 @@
  * and stroke injection straight into the engine (to set up thousands of earlier strokes quickly).
  */
 import type { CanvasManager } from './canvas-manager';
-import type { MaskStats, StrokeParams } from './mask-engine';
+import { maskActions, type MaskActions } from './mask-actions';
+import type { MaskStats, StrokeParams } from './mask/engine';
 import type { View } from './view';
 
 export interface CanvasDebugStats extends MaskStats {
@@ -17,7 +18,7 @@ export interface CanvasDebugStats extends MaskStats {
   empty: boolean;
 }
 
-export interface CanvasDebugApi {
+export interface CanvasDebugApi extends MaskActions {
   /** True once a photo is set and the first frame is drawn. */
   ready(): boolean;
   stats(): CanvasDebugStats | null;
@@ -30,12 +31,6 @@ export interface CanvasDebugApi {
   injectStroke(points: [number, number, number?][], params: StrokeParams): void;
   /** Draws pending changes now instead of at the next animation frame. */
   flush(): void;
-  undo(): boolean;
-  redo(): boolean;
-  invert(): void;
-  grow(px: number): void;
-  shrink(px: number): void;
-  clear(): void;
   maskBytes(): Uint8Array | null;
   /** Time spent (ms) in the canvas's own frame work and in input handling, per frame, since the last call. */
   takeTimings(): { frame: number[]; input: number[] };
@@ -90,12 +85,7 @@ export function installDebugHook(m: CanvasManager): () => void {
       m.requestFrame();
     },
     flush: () => m.frame(),
-    undo: () => m.engine?.undo() ?? false,
-    redo: () => m.engine?.redo() ?? false,
-    invert: () => m.engine?.invert(),
-    grow: (px) => m.engine?.grow(px),
-    shrink: (px) => m.engine?.shrink(px),
-    clear: () => m.engine?.clear(),
+    ...maskActions(() => m.engine),
     maskBytes: () => m.engine?.toBytes() ?? null,
     takeTimings: () => m.takeTimings(),
   };

@@ -13,7 +13,7 @@ export {
   type MaskStats,
   type StrokeParams,
   type MaskEngineOptions,
-} from './mask-engine';
+} from './mask/engine';
 export { decodeImageBytes, type Drawable, type EditorImage, type EditorImageInput } from './image-source';
 export type { View } from './view';
 export type { CanvasDebugApi } from './debug';

@@ -4,8 +4,8 @@
  * "opaque" drawing and the tint is applied once at display time, so overlapping strokes cannot darken it,
  * and only the screen rectangle that changed is recomputed (the cost follows the viewport, not the photo).
  */
-import type { MaskEngine } from './mask-engine';
-import type { View } from './view';
+import type { MaskTiles } from './mask/tiles';
+import type { Rect, View } from './view';
 
 /** RGBA (little-endian Uint32, as ImageData stores it) for each mask value 0..255. */
 export function overlayLut(color: string, opacity: number): Uint32Array {
@@ -37,27 +37,21 @@ export function parseColor(c: string): [number, number, number] {
   return [255, 48, 64];
 }
 
-export interface PixelRect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
 /**
  * Fills `rect` of `out` (a `outWidth`-wide RGBA buffer viewed as Uint32) with the overlay for view `v`
  * (screen = photo · scale + offset, in the buffer's pixels). Nearest-neighbour sampling at the pixel centre,
  * the same mapping the photo is drawn with, so mask pixel (x, y) sits exactly on photo pixel (x, y).
  */
 export function renderOverlayRect(
-  engine: MaskEngine,
+  tiles: MaskTiles,
   v: View,
   out: Uint32Array,
   outWidth: number,
-  rect: PixelRect,
+  rect: Rect,
   lut: Uint32Array,
 ): void {
-  const { width: W, height: H, tileSize: T, tilesX, tiles } = engine;
+  const { width: W, height: H, tileSize: T, tilesX } = tiles;
+  const grid = tiles.tiles;
   const shift = Math.log2(T);
   if (!Number.isInteger(shift)) throw new Error('tile size must be a power of two');
   const mask = T - 1;
@@ -86,7 +80,7 @@ export function renderOverlayRect(
       }
       const tx = px >> shift;
       if (tx !== lastTx) {
-        tile = tiles[tileRow + tx] ?? null;
+        tile = grid[tileRow + tx] ?? null;
         lastTx = tx;
       }
       out[o + i] = tile ? lut[tile[rowOff + (px & mask)]!]! : 0;

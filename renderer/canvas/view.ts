@@ -19,8 +19,8 @@ export interface Rect {
   height: number;
 }
 
-export const MIN_SCALE = 0.01;
-export const MAX_SCALE = 32;
+const MIN_SCALE = 0.01;
+const MAX_SCALE = 32;
 
 const clampScale = (s: number) => Math.min(MAX_SCALE, Math.max(MIN_SCALE, s));
 
@@ -61,15 +61,6 @@ export function wheelZoomFactor(deltaY: number, pinch: boolean): number {
 
 export function screenToPhoto(v: View, sx: number, sy: number): { x: number; y: number } {
   return { x: (sx - v.x) / v.scale, y: (sy - v.y) / v.scale };
-}
-
-export function photoRectToScreen(v: View, r: Rect): Rect {
-  return {
-    x: r.x * v.scale + v.x,
-    y: r.y * v.scale + v.y,
-    width: r.width * v.scale,
-    height: r.height * v.scale,
-  };
 }
 
 /** Photo pixels visible in the viewport, clipped to the photo (may be empty). */

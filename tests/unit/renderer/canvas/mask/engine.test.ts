@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MaskEngine, type StrokeParams } from '../../../renderer/canvas/mask-engine';
+import { MaskEngine, type StrokeParams } from '../../../../../renderer/canvas/mask/engine';
 
 const brush = (size: number, hardness = 1): StrokeParams => ({ mode: 'paint', size, hardness });
 const eraser = (size: number, hardness = 1): StrokeParams => ({ mode: 'erase', size, hardness });
