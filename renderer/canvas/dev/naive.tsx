@@ -43,18 +43,7 @@ export const NaiveCanvas = forwardRef<NaiveHandle, Props>(function NaiveCanvas(
     count: () => strokes.length,
   }));
   const lines = useMemo(
-    () =>
-      strokes.map((pts, i) => (
-        <Line
-          key={i}
-          points={pts}
-          stroke="#ff3040"
-          strokeWidth={size}
-          lineCap="round"
-          lineJoin="round"
-          listening={false}
-        />
-      )),
+    () => strokes.map((pts, i) => <Line key={i} points={pts} {...lineStyle(size)} />),
     [strokes, size],
   );
   return (
@@ -65,18 +54,20 @@ export const NaiveCanvas = forwardRef<NaiveHandle, Props>(function NaiveCanvas(
       <Layer listening={false} opacity={0.5}>
         <Group x={ox} y={oy} scaleX={scale} scaleY={scale}>
           {lines}
-          {current && (
-            <Line
-              points={current}
-              stroke="#ff3040"
-              strokeWidth={size}
-              lineCap="round"
-              lineJoin="round"
-              listening={false}
-            />
-          )}
+          {current && <Line points={current} {...lineStyle(size)} />}
         </Group>
       </Layer>
     </Stage>
   );
 });
+
+/** How every stroke of the baseline is drawn: one round-capped red line of the brush's width. */
+function lineStyle(size: number) {
+  return {
+    stroke: '#ff3040',
+    strokeWidth: size,
+    lineCap: 'round',
+    lineJoin: 'round',
+    listening: false,
+  } as const;
+}
