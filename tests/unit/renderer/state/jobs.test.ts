@@ -15,19 +15,7 @@ import {
   rerunQuestion,
   sessionCost,
 } from '../../../../renderer/state/jobs';
-
-/** A small seeded generator, so every property run is the same and a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+import { pick, rng } from './fake-api';
 
 type RowJob = Pick<JobStatus, 'state' | 'error' | 'groupId'>;
 

@@ -26,19 +26,7 @@ import {
   maskChangedTo,
   splitSet,
 } from '../../../../renderer/state/tools-view';
-import { fakeCanvas, layer, project, settings, status } from './fake-api';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+import { fakeCanvas, layer, pick, project, rng, settings, status } from './fake-api';
 
 const withProject = (extra: Partial<EditorState> = {}): EditorState => ({
   ...initialState(),
