@@ -3,7 +3,7 @@
  * changes, the write-only API key, and the credits left.
  */
 import type { EditParams, Settings, SettingsPatch } from '../../shared/contract';
-import type { Ctx } from './core';
+import { attempt, type Ctx } from './core';
 import type { EditorState, Patch } from './model';
 
 // ---- transitions ---------------------------------------------------------------------------------
@@ -47,26 +47,17 @@ export function createSettingsActions(ctx: Ctx) {
         (e: unknown) => ctx.fail(e),
       );
     },
+    /** True once saved; a refusal is shown in the banner. */
     async updateSettings(patch: SettingsPatch): Promise<boolean> {
-      try {
-        const before = ctx.get().settings;
-        const settings = await api.invoke('settings:update', patch);
-        ctx.set((s) => settingsUpdated(s, before, settings));
-        return true;
-      } catch (e) {
-        ctx.fail(e);
-        return false;
-      }
+      const before = ctx.get().settings;
+      const settings = await attempt(ctx, () => api.invoke('settings:update', patch));
+      if (settings) ctx.set((s) => settingsUpdated(s, before, settings));
+      return settings !== undefined;
     },
     async setApiKey(key: string | null): Promise<boolean> {
-      try {
-        const settings = await api.invoke('settings:setApiKey', { key });
-        ctx.set((s) => apiKeySet(s, settings));
-        return true;
-      } catch (e) {
-        ctx.fail(e);
-        return false;
-      }
+      const settings = await attempt(ctx, () => api.invoke('settings:setApiKey', { key }));
+      if (settings) ctx.set((s) => apiKeySet(s, settings));
+      return settings !== undefined;
     },
     resetParams(): void {
       const settings = ctx.get().settings;

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../../../shared/errors';
 import { DONE_ROW_MS } from '../../../../renderer/state/job-tracking';
 import { createEditorStore, type EditorStore } from '../../../../renderer/state/store';
-import { fakeApi, fakeCanvas, fakeMedia, layer, project, settle, status } from './fake-api';
+import { fakeApi, fakeCanvas, fakeMedia, layer, project, settings, settle, status } from './fake-api';
 
 let bridge: ReturnType<typeof fakeApi>;
 let media: ReturnType<typeof fakeMedia>;
@@ -204,5 +204,26 @@ describe('menu commands', () => {
     });
     bridge.emit('app:command', { command: 'settings' });
     expect(store.getState().dialog).toBe('settings');
+  });
+});
+
+describe('settings', () => {
+  it('a refused save answers false and shows why; a saved key clears the error about the key', async () => {
+    await opened();
+    bridge.answers['settings:setApiKey'] = () => {
+      throw new AppError(
+        'read-only',
+        'Maskroom could not save the key; check the settings folder, then try again.',
+      );
+    };
+    expect(await store.setApiKey('k')).toBe(false);
+    expect(store.getState().error?.code).toBe('read-only');
+    store.showError({ code: 'no-api-key', title: 'No API key', message: 'Add a key.', fix: 'settings' });
+    bridge.answers['settings:setApiKey'] = () => settings({ apiKeySet: true });
+    expect(await store.setApiKey('k')).toBe(true);
+    expect(store.getState().error).toBeNull();
+    bridge.answers['settings:update'] = (patch) => settings({ feather: patch.feather ?? 2 });
+    expect(await store.updateSettings({ feather: 30 })).toBe(true);
+    expect(store.getState()).toMatchObject({ feather: 30, settings: { feather: 30 } });
   });
 });
