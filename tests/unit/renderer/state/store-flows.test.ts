@@ -222,6 +222,11 @@ describe('settings', () => {
     bridge.answers['settings:setApiKey'] = () => settings({ apiKeySet: true });
     expect(await store.setApiKey('k')).toBe(true);
     expect(store.getState().error).toBeNull();
+    bridge.answers['settings:update'] = () => {
+      throw new AppError('disk-full', 'The disk is full; free some space, then try again.');
+    };
+    expect(await store.updateSettings({ feather: 30 })).toBe(false);
+    expect(store.getState().feather).toBe(2);
     bridge.answers['settings:update'] = (patch) => settings({ feather: patch.feather ?? 2 });
     expect(await store.updateSettings({ feather: 30 })).toBe(true);
     expect(store.getState()).toMatchObject({ feather: 30, settings: { feather: 30 } });
