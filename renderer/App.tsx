@@ -1,8 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { AppCommand } from '../shared/contract';
 import { useEditor, useStore } from './state/react';
 import type { EditorStore } from './state/store';
-import { matchShortcut, type ShortcutAction } from './state/shortcuts';
+import { matchShortcut, performCommand, repeats, type ShortcutAction } from './state/shortcuts';
 import { TopBar } from './components/TopBar';
 import { Toolbar } from './components/Toolbar';
 import { CanvasPane } from './components/CanvasPane';
@@ -74,50 +73,9 @@ function isTextTarget(t: EventTarget | null): boolean {
   );
 }
 
-/** The keys that do what a menu command does, and that command (the store carries both out alike). */
-const shortcutCommands: Partial<Record<ShortcutAction, AppCommand['command']>> = {
-  brush: 'brush',
-  eraser: 'eraser',
-  'toggle-overlay': 'toggle-overlay',
-  invert: 'invert-mask',
-  undo: 'undo',
-  redo: 'redo',
-  fit: 'fit',
-  'actual-size': 'actual-size',
-  run: 'run-edit',
-  help: 'help',
-};
-
 function perform(store: EditorStore, action: ShortcutAction): void {
-  const s = store.getState();
-  if (s.dialog && action !== 'close') return;
-  const command = shortcutCommands[action];
-  if (command) {
-    store.onCommand({ command });
-    return;
-  }
-  switch (action) {
-    case 'size-down':
-    case 'size-up':
-      store.stepBrushSize(action === 'size-up' ? 1 : -1);
-      break;
-    case 'hardness-down':
-    case 'hardness-up':
-      store.stepHardness(action === 'hardness-up' ? 1 : -1);
-      break;
-    case 'previous-variation':
-      store.cycleVariation(-1);
-      break;
-    case 'next-variation':
-      store.cycleVariation(1);
-      break;
-    case 'close':
-      if (s.dialog) store.openDialog(null);
-      else if (s.compare !== 'off') store.setCompare('off');
-      else if (s.viewing) store.viewLayer(null);
-      else if (s.error) store.dismissError();
-      break;
-  }
+  if (store.getState().dialog && action !== 'close') return;
+  performCommand(store, action);
 }
 
 function installKeyboard(store: EditorStore): () => void {
@@ -135,7 +93,7 @@ function installKeyboard(store: EditorStore): () => void {
     const action = matchShortcut(e, isTextTarget(e.target));
     if (!action) return;
     e.preventDefault();
-    if (e.repeat && (action === 'run' || action === 'invert' || action === 'help')) return;
+    if (e.repeat && !repeats(action)) return;
     perform(store, action);
   };
   const up = (e: KeyboardEvent) => {

@@ -7,7 +7,10 @@
  * IPC, a framed binary body over the web host (shared/wire.ts). Never as data URLs.
  */
 import { z } from 'zod';
+import { menuCommandIds } from './commands';
 import { errorCodes } from './errors';
+import { EXPORT_FORMAT_IDS } from './formats';
+import { limits } from './limits';
 
 export const Bytes = z.instanceof(Uint8Array, { message: 'expected binary data (Uint8Array)' });
 
@@ -29,13 +32,22 @@ export const apiSizes = ['1024x1024', '1536x1024', '1024x1536'] as const;
 export const ApiSize = z.enum(apiSizes);
 export type ApiSize = z.infer<typeof ApiSize>;
 
-/** The service's parameters (docs/edit-service.md). `size: 'auto'` means Maskroom picks the best-fitting API size. */
+/**
+ * The service's parameters (docs/edit-service.md). `size: 'auto'` means Maskroom picks the best-fitting API size.
+ * The option lists and defaults are declared only here: the UI's fields, the CLI's checks and its help read
+ * them from this schema (shared/edit-params.ts).
+ */
 export const EditParams = z.object({
   size: z.enum(['auto', ...apiSizes]).default('auto'),
   quality: z.enum(['low', 'medium', 'high', 'auto']).default('high'),
   background: z.enum(['opaque', 'transparent']).default('opaque'),
   outputFormat: z.enum(['png', 'jpeg', 'webp']).default('png'),
-  outputCompression: z.number().int().min(0).max(100).default(95),
+  outputCompression: z
+    .number()
+    .int()
+    .min(limits.outputCompression.min)
+    .max(limits.outputCompression.max)
+    .default(95),
   moderation: z.enum(['auto', 'low']).default('auto'),
 });
 export type EditParams = z.output<typeof EditParams>;
@@ -143,9 +155,9 @@ export const Settings = z.object({
   storageBase: z.string().url(),
   transport: z.enum(['upload', 'inline']),
   mode: z.enum(['async', 'sync']),
-  timeoutSeconds: z.number().int().min(10).max(3600),
+  timeoutSeconds: z.number().int().min(limits.timeoutSeconds.min).max(limits.timeoutSeconds.max),
   defaults: EditParams,
-  feather: z.number().min(0).max(200),
+  feather: z.number().min(limits.feather.min).max(limits.feather.max),
   colorMatch: z.boolean(),
   libraryDir: z.string(),
 });
@@ -173,7 +185,8 @@ export const RenderedImage = z.object({
 });
 export type RenderedImage = z.infer<typeof RenderedImage>;
 
-export const ExportFormat = z.enum(['jpeg', 'png', 'tiff', 'webp']);
+/** The formats the image exports as: the export rows of shared/formats.ts. */
+export const ExportFormat = z.enum(EXPORT_FORMAT_IDS);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
 const empty = z.object({}).strict();
@@ -208,12 +221,12 @@ export const calls = {
   'edit:run': call(
     z.object({
       projectId: Id,
-      prompt: z.string().trim().min(1, 'describe the change in the prompt').max(32000),
+      prompt: z.string().trim().min(1, 'describe the change in the prompt').max(limits.prompt.max),
       params: EditParams,
-      feather: z.number().min(0).max(200).optional(),
+      feather: z.number().min(limits.feather.min).max(limits.feather.max).optional(),
       mask: MaskPayload,
-      references: z.array(Bytes).max(15).default([]),
-      variations: z.number().int().min(1).max(4).default(1),
+      references: z.array(Bytes).max(limits.references.max).default([]),
+      variations: z.number().int().min(limits.variations.min).max(limits.variations.max).default(1),
     }),
     z.object({ groupId: Id, jobIds: z.array(Id) }),
   ),
@@ -230,36 +243,39 @@ export const calls = {
     z.object({
       projectId: Id,
       format: ExportFormat,
-      quality: z.number().int().min(1).max(100).optional(),
+      quality: z.number().int().min(limits.exportQuality.min).max(limits.exportQuality.max).optional(),
       /** Export the stack up to this layer instead of the current image. */
       layerId: Id.optional(),
     }),
     z.object({ fileName: z.string(), mime: z.string(), data: Bytes }),
+  ),
+  /**
+   * Save back: write the current image into the photo file the project was made from (main knows the
+   * path; the renderer never names it). Without the needed yes it writes nothing and answers what to ask:
+   * 'confirm-first' (the project's first save back) or 'changed-on-disk' (the file changed since opened).
+   */
+  'export:saveBack': call(
+    z.object({
+      projectId: Id,
+      /** The user agreed to replace the file (asked once per project). */
+      confirmed: z.boolean().default(false),
+      /** The user agreed to replace a file that changed on disk since it was opened. */
+      overwriteChanged: z.boolean().default(false),
+    }),
+    z.discriminatedUnion('status', [
+      z.object({ status: z.literal('saved'), fileName: z.string(), format: ExportFormat }),
+      z.object({ status: z.enum(['confirm-first', 'changed-on-disk']), fileName: z.string() }),
+    ]),
   ),
 } as const;
 
 /**
  * What the native menu (or the OS: a file opened with Maskroom, a second launch) asks the renderer to do.
  * Electron only; the web host never sends it. 'open-project' carries the project main just created or chose.
- * The editor's own keys stay with the renderer: the menu shows them but does not capture them.
+ * The editor's own keys stay with the renderer: the menu shows them but does not capture them. The editor's
+ * commands are the ones the command table (shared/commands.ts) places in the native menu.
  */
-export const appCommands = [
-  'open-project',
-  'undo',
-  'redo',
-  'brush',
-  'eraser',
-  'invert-mask',
-  'clear-mask',
-  'toggle-overlay',
-  'fit',
-  'actual-size',
-  'run-edit',
-  'cancel-edit',
-  'compare',
-  'settings',
-  'help',
-] as const;
+export const appCommands = ['open-project', ...menuCommandIds] as const;
 export const AppCommand = z.object({ command: z.enum(appCommands), projectId: Id.optional() });
 export type AppCommand = z.infer<typeof AppCommand>;
 

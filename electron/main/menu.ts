@@ -5,9 +5,10 @@
  * own keys, so typing "b" in the prompt still types a "b".
  */
 import type { MenuItemConstructorOptions } from 'electron';
-import type { AppCommand } from '../../shared/contract';
+import { spec, toAccelerator, type MenuCommandId } from '../../shared/commands';
 
-export type EditorCommand = Exclude<AppCommand['command'], 'open-project'>;
+/** The editor commands the menu sends to the window (the command table's commands with a menu place). */
+export type EditorCommand = MenuCommandId;
 
 export interface MenuActions {
   openPhoto(): void;
@@ -29,37 +30,17 @@ export interface MenuModel {
   actions: MenuActions;
 }
 
-/** The editor's shortcuts, as Electron accelerators (CmdOrCtrl = ⌘ on macOS, Ctrl elsewhere). */
-export const editorShortcuts: {
-  command: EditorCommand;
-  label: string;
-  accelerator?: string;
-  menuKey?: true;
-}[] = [
-  { command: 'undo', label: 'Undo Stroke', accelerator: 'CmdOrCtrl+Z' },
-  { command: 'redo', label: 'Redo Stroke', accelerator: 'Shift+CmdOrCtrl+Z' },
-  { command: 'brush', label: 'Brush', accelerator: 'B' },
-  { command: 'eraser', label: 'Eraser', accelerator: 'E' },
-  { command: 'invert-mask', label: 'Invert Mask', accelerator: 'I' },
-  { command: 'clear-mask', label: 'Clear Mask' },
-  { command: 'toggle-overlay', label: 'Show or Hide Mask Overlay', accelerator: 'X' },
-  { command: 'fit', label: 'Fit to Window', accelerator: 'CmdOrCtrl+0' },
-  { command: 'actual-size', label: 'Actual Pixels', accelerator: 'CmdOrCtrl+1' },
-  { command: 'compare', label: 'Compare with Original' },
-  { command: 'run-edit', label: 'Run Edit', accelerator: 'CmdOrCtrl+Enter' },
-  { command: 'cancel-edit', label: 'Cancel Edit' },
-  { command: 'help', label: 'Keyboard Shortcuts', accelerator: '?' },
-  // The renderer has no key for Settings: this one the menu captures.
-  { command: 'settings', label: 'Settings…', accelerator: 'CmdOrCtrl+,', menuKey: true },
-];
-
-function editorItem(m: MenuModel, command: EditorCommand): MenuItemConstructorOptions {
-  const s = editorShortcuts.find((e) => e.command === command);
-  if (!s) throw new Error(`no menu entry for ${command}`);
+/**
+ * A menu item for an editor command, from the command table: its label, and its first key binding as the
+ * accelerator (shown; captured only where the table says the menu owns the key).
+ */
+export function editorItem(m: MenuModel, command: EditorCommand): MenuItemConstructorOptions {
+  const s = spec(command);
+  const key = s.keys[0];
   return {
     id: `editor:${command}`,
     label: s.label,
-    ...(s.accelerator ? { accelerator: s.accelerator, registerAccelerator: s.menuKey === true } : {}),
+    ...(key ? { accelerator: toAccelerator(key), registerAccelerator: s.menuCapturesKey !== undefined } : {}),
     click: () => m.actions.command(command),
   };
 }

@@ -2,12 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
 import { appCommands } from '../../../shared/contract';
-import {
-  buildMenuTemplate,
-  editorShortcuts,
-  flattenMenu,
-  type MenuActions,
-} from '../../../electron/main/menu';
+import { menuCommandIds } from '../../../shared/commands';
+import { buildMenuTemplate, flattenMenu, type MenuActions } from '../../../electron/main/menu';
 
 function model(over: Partial<Parameters<typeof buildMenuTemplate>[0]> = {}) {
   const done: string[] = [];
@@ -61,11 +57,11 @@ describe('menu', () => {
 
   it('sends editor items to the renderer as commands of the contract', () => {
     const m = model();
-    for (const s of editorShortcuts) {
-      expect(appCommands).toContain(s.command);
-      m.click(`editor:${s.command}`);
+    for (const c of menuCommandIds) {
+      expect(appCommands).toContain(c);
+      m.click(`editor:${c}`);
     }
-    expect(m.done).toEqual(editorShortcuts.map((s) => `command:${s.command}`));
+    expect(m.done).toEqual(menuCommandIds.map((c) => `command:${c}`));
   });
 
   it('runs file actions in main; Export only with a project open', () => {

@@ -67,13 +67,100 @@ describe('shortcuts', () => {
     expect(matchShortcut(press('B'), true)).toBeNull();
     expect(matchShortcut(press('X'), true)).toBeNull();
     expect(matchShortcut(press(isMac ? '⌘+Z' : 'Ctrl+Z'), true)).toBeNull();
-    expect(matchShortcut(press(isMac ? '⌘+Enter' : 'Ctrl+Enter'), true)).toBe('run');
+    expect(matchShortcut(press(isMac ? '⌘+Enter' : 'Ctrl+Enter'), true)).toBe('run-edit');
     expect(matchShortcut(press('Esc'), true)).toBe('close');
   });
 
   it('ignores keys with Alt or an unlisted letter', () => {
     expect(matchShortcut({ ...press('B'), altKey: true }, false)).toBeNull();
     expect(matchShortcut(press('Q'), false)).toBeNull();
+  });
+});
+
+/** The key handler as it was before the command table, with its action names: the oracle for the one now. */
+function previousMatch(e: KeyLike, inText: boolean): string | null {
+  const primary = isMac ? e.metaKey : e.ctrlKey || e.metaKey;
+  const key = e.key;
+  if (primary && !e.altKey) {
+    if (key === 'Enter') return 'run';
+    if (inText) return null;
+    if (key.toLowerCase() === 'z') return e.shiftKey ? 'redo' : 'undo';
+    if (key.toLowerCase() === 'y' && !isMac) return 'redo';
+    if (key === '0' || e.code === 'Digit0') return 'fit';
+    if (key === '1' || e.code === 'Digit1') return 'actual-size';
+    return null;
+  }
+  if (key === 'Escape') return 'close';
+  if (inText || e.ctrlKey || e.metaKey || e.altKey) return null;
+  if (key === '[' || key === '{' || e.code === 'BracketLeft')
+    return e.shiftKey ? 'hardness-down' : 'size-down';
+  if (key === ']' || key === '}' || e.code === 'BracketRight') return e.shiftKey ? 'hardness-up' : 'size-up';
+  const plain: Record<string, string> = {
+    b: 'brush',
+    e: 'eraser',
+    x: 'toggle-overlay',
+    i: 'invert',
+    '?': 'help',
+    arrowleft: 'previous-variation',
+    arrowright: 'next-variation',
+  };
+  return plain[key.toLowerCase()] ?? null;
+}
+const renamed: Record<string, string> = { run: 'run-edit', invert: 'invert-mask' };
+
+describe('the key handler over every key press', () => {
+  it('means what it meant before the command table, for every key, code and modifier combination', () => {
+    // Each key with the physical key a US layout sends it from (or none), and keys of other layouts on the
+    // physical keys the handler also reads (German ü on [, French & and à on 1 and 0).
+    const usCodes: Record<string, string> = {
+      '[': 'BracketLeft',
+      '{': 'BracketLeft',
+      ']': 'BracketRight',
+      '}': 'BracketRight',
+      '0': 'Digit0',
+      ')': 'Digit0',
+      '1': 'Digit1',
+      '!': 'Digit1',
+      '?': 'Slash',
+      '/': 'Slash',
+    };
+    const usCode = (k: string) => (/^[a-z]$/i.test(k) ? `Key${k.toUpperCase()}` : usCodes[k]);
+    const keys = [
+      ...'abBeiIxyYzZq012)![]{}?/,\\'.split(''),
+      ...['Enter', 'Escape', 'ArrowLeft', 'ArrowRight', 'ArrowUp', 'Tab', ' '],
+    ];
+    const presses: [string, string | undefined][] = [
+      ...keys.flatMap((k): [string, string | undefined][] => [
+        [k, undefined],
+        [k, usCode(k)],
+      ]),
+      ['ü', 'BracketLeft'],
+      ['Ü', 'BracketLeft'],
+      ['+', 'BracketRight'],
+      ['*', 'BracketRight'],
+      ['&', 'Digit1'],
+      ['à', 'Digit0'],
+      ['0', 'Numpad0'],
+    ];
+    let n = 0;
+    for (const [key, code] of presses)
+      for (let bits = 0; bits < 32; bits++) {
+        const e: KeyLike = {
+          key,
+          code,
+          ctrlKey: (bits & 1) !== 0,
+          metaKey: (bits & 2) !== 0,
+          shiftKey: (bits & 4) !== 0,
+          altKey: (bits & 8) !== 0,
+        };
+        const inText = (bits & 16) !== 0;
+        const before = previousMatch(e, inText);
+        expect(matchShortcut(e, inText), JSON.stringify({ e, inText })).toBe(
+          before === null ? null : (renamed[before] ?? before),
+        );
+        n++;
+      }
+    expect(n).toBe(presses.length * 32);
   });
 });
 
