@@ -31,7 +31,7 @@ import { calls, type CallName, type WireResult } from '../../shared/contract';
 import type { ErrorCode } from '../../shared/errors';
 import { WEB_CSP } from '../../shared/csp';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_RENDERER_DIR = path.join(repoRoot, 'dist', 'renderer');
 const COOKIE = 'maskroom_token';
 const MB = 1024 * 1024;
