@@ -285,6 +285,17 @@ export class ProjectSession {
     return this.flatten(stack);
   }
 
+  /**
+   * Lets go of the decoded photo and the flattened image (they are decoded again when next needed): a batch
+   * calls it while an edit waits on the service, so waiting photos hold no pixels.
+   */
+  forgetDecoded(): void {
+    this.flat = null;
+    this.original = null;
+    this.disk = null;
+    this.diskKey = undefined;
+  }
+
   async close(): Promise<void> {
     this.flat = null;
     this.disk = null;

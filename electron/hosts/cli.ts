@@ -30,6 +30,8 @@ import {
   type PipelineDeps,
 } from '../core/pipeline';
 import { SettingsService, MemorySecretStore, type Env } from '../core/settings';
+import type { RateLimiter } from '../core/edit-api/limiter';
+import { BATCH_COMMAND_HELP, BATCH_HELP, cmdBatch } from './cli-batch';
 
 export const HELP = `Maskroom ${version}: region-targeted photo retouching from the command line.
 
@@ -38,6 +40,7 @@ Usage:
   maskroom history --project DIR [--json]
   maskroom export  --project DIR --out FILE [--quality 1-100] [--skip-damaged] [--json]
   maskroom resume  --project DIR [--json]
+${BATCH_HELP}
   maskroom --help | --version
 
 Commands:
@@ -50,6 +53,7 @@ Commands:
             Reads only. Refuses while a visible layer is damaged, unless --skip-damaged.
   resume    Finishes edits left in flight by a crash, a fault or an interruption, without paying again: from
             the result saved in the project when it arrived, else from the service (it keeps results 1 hour).
+${BATCH_COMMAND_HELP}
 
 Options:
   --project DIR             The project folder (created by edit --image when it holds no project yet).
@@ -145,6 +149,14 @@ const invalid = (message: string) => new AppError('invalid-input', message);
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   try {
+    // batch has options of its own (electron/hosts/cli-batch.ts).
+    if (argv[0] === 'batch')
+      return await cmdBatch(
+        argv.slice(1),
+        { ...io, isTTY: Boolean(process.stderr.isTTY) },
+        io.env ?? process.env,
+        { pipelineDeps: (limiter) => pipelineDeps(io.env ?? process.env, { limiter }) },
+      );
     let parsed: ReturnType<typeof parse>;
     try {
       parsed = parse(argv);
@@ -277,7 +289,7 @@ function settingsFor(env: Env): SettingsService {
 
 function pipelineDeps(
   env: Env,
-  over: { mode?: 'async' | 'sync'; timeoutSeconds?: number } = {},
+  over: { mode?: 'async' | 'sync'; timeoutSeconds?: number; limiter?: RateLimiter } = {},
 ): PipelineDeps {
   const settings = settingsFor(env);
   const s = settings.get();
@@ -299,7 +311,10 @@ function pipelineDeps(
   }
   const guard = hostGuard(settings, env);
   return {
-    api: createEditApi(config, { trustDownload: guard.trustDownload }),
+    api: createEditApi(config, {
+      trustDownload: guard.trustDownload,
+      ...(over.limiter ? { limiter: over.limiter } : {}),
+    }),
     transport: config.transport,
     mode: config.mode,
   };

@@ -21,6 +21,7 @@ import {
   type HttpResponse,
   type ProxySettings,
 } from './http';
+import type { RateLimiter } from './limiter';
 import { buildBody, sniffMime, validateInput, type ImageMime } from './params';
 import {
   MODEL,
@@ -53,6 +54,8 @@ export interface ClientDeps {
    * (called when the download is over, whatever happened). The key is never sent to that host.
    */
   trustDownload?: (url: string) => () => void;
+  /** One limiter shared by the clients of a batch: a 429 to any of them slows all (see limiter.ts). */
+  limiter?: RateLimiter;
 }
 
 const MAX_CACHED_UPLOADS = 64;
@@ -150,6 +153,7 @@ export class SegmindClient implements EditApi {
   private readonly uploads = new Map<string, Promise<string>>();
   private readonly keyOrigins: Set<string>;
   private readonly trustDownload: ((url: string) => () => void) | undefined;
+  private readonly limiter: RateLimiter | undefined;
 
   constructor(config: EditApiConfig, deps: ClientDeps = {}) {
     this.cfg = {
@@ -169,6 +173,7 @@ export class SegmindClient implements EditApi {
       });
     this.random = deps.random ?? Math.random;
     this.trustDownload = deps.trustDownload;
+    this.limiter = deps.limiter;
     this.keyOrigins = new Set([originOf(this.cfg.apiBase), originOf(this.cfg.storageBase)]);
   }
 
@@ -497,6 +502,7 @@ export class SegmindClient implements EditApi {
       abortError: run.abortError,
       requestId: () => run.requestId,
       onResponse: run.onResponse,
+      ...(this.limiter ? { limiter: this.limiter } : {}),
     };
     return httpCall({ ...call, headers }, env);
   }

@@ -9,6 +9,7 @@
  *   or a 504 from a gateway leave the outcome unknown: 'outcome-unknown', never retried.
  */
 import { setTimeout as sleepTimer } from 'node:timers/promises';
+import type { RateLimiter } from './limiter';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { isAppError, type AppError } from '../../../shared/errors';
 import { EditApiError, editErrors } from './errors';
@@ -87,6 +88,8 @@ export interface HttpEnv {
   /** The service's request id once it accepted the edit: errors after that never say "try again". */
   requestId: () => string | null;
   onResponse: (res: HttpResponse) => void;
+  /** Shared by several clients (a batch): a 429 holds every request of every client, not just this one. */
+  limiter?: RateLimiter;
 }
 
 /** A Retry-After beyond this ends the retries at once: the user is better told to come back later. */
@@ -159,6 +162,13 @@ export async function httpCall(call: HttpCall, env: HttpEnv): Promise<HttpRespon
   const host = hostOf(call.url);
   for (let attempt = 1; ; attempt++) {
     if (env.signal.aborted) throw env.abortError();
+    if (env.limiter) {
+      try {
+        await env.limiter.ready(env.signal);
+      } catch {
+        throw env.abortError();
+      }
+    }
     let res: HttpResponse;
     try {
       const r = await request(call.url, {
@@ -221,9 +231,12 @@ export async function httpCall(call: HttpCall, env: HttpEnv): Promise<HttpRespon
     const ambiguous = call.endpoint === 'submit' && res.status === 504;
     if (RETRY_STATUSES.has(res.status) && !ambiguous && attempt <= env.maxRetries) {
       const hinted = res.status === 429 ? rateLimitWaitMs(res.headers) : null;
+      const wait = hinted ?? backoffMs(attempt, env);
+      // Every client sharing the limiter slows down, not only this one (the next pass waits in ready()).
+      if (res.status === 429) env.limiter?.hold(wait);
       // A hinted wait longer than we are prepared to wait ends the retries now.
       if (hinted !== null && hinted > MAX_RETRY_AFTER_MS) return res;
-      await pause(hinted ?? backoffMs(attempt, env), env);
+      if (res.status !== 429 || !env.limiter) await pause(wait, env);
       continue;
     }
     return res;

@@ -11,4 +11,5 @@ export {
   type EditBody,
 } from './params';
 export { createDispatcher, parseRetryAfter, backoffMs, type ProxySettings } from './http';
+export { SharedRateLimiter, type RateLimiter } from './limiter';
 export * from './types';

@@ -1,0 +1,411 @@
+/**
+ * One edit across a set of photos (docs/cli.md, "batch"; docs/user-guide.md, "Apply to other photos").
+ *
+ * Each photo gets its own project under DIR/.maskroom/<photo file name>/ and goes through the same pipeline as
+ * a single edit (runEdit / resumeJob: its request id and its downloaded result are journaled in the project),
+ * then its full-resolution result is exported to DIR/<photo file name> in the photo's own format.
+ *
+ *  - never paid twice: a photo's job id is in the batch journal before it is sent and its request id the
+ *    moment the service accepts it; a run after a kill or crash finishes accepted jobs from the project's
+ *    journal (resumeJob) and submits only photos the service never accepted.
+ *  - one rate limiter: every worker's client shares one limiter, so a 429 slows the whole batch.
+ *  - bounded memory: the heavy steps (decoding, planning, compositing, exporting) run in at most `heavySlots`
+ *    workers at once (default 1); a worker waiting on the service holds no decoded pixels.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { ExportFormat, JobState } from '../../../shared/contract';
+import { AppError, environmentError, isAppError, toWireError } from '../../../shared/errors';
+import type { EditApi, EditCallOptions, EditInput } from '../edit-api/types';
+import type { RateLimiter } from '../edit-api/limiter';
+import { writeFileAtomic } from '../fs-atomic';
+import { exportImage, loadPhoto, setPhotoCacheLimit, type Mask } from '../imaging';
+import {
+  ProjectSession,
+  collectSentence,
+  isCollectableError,
+  resumeJob,
+  runEdit,
+  type PipelineDeps,
+} from '../pipeline';
+import { ProjectStore, newId, type StoredLayer } from '../project';
+import type { BatchJournal} from './journal';
+import { BATCH_DIR, type BatchRow, type BatchSpec } from './journal';
+import { fitMask } from './masks';
+import { Semaphore } from './semaphore';
+
+export const MAX_CONCURRENCY = 16;
+export const DEFAULT_CONCURRENCY = 4;
+/** How often one photo is tried again when the service rate-limited it before accepting it. */
+const RATE_LIMIT_ATTEMPTS = 6;
+/** What the batch waits after a 429 whose answer named no time. */
+const RATE_LIMIT_FALLBACK_MS = 2000;
+
+export const PHOTO_EXTENSIONS = new Set([
+  '.jpg',
+  '.jpeg',
+  '.png',
+  '.tif',
+  '.tiff',
+  '.webp',
+  '.avif',
+  '.gif',
+  '.heic',
+  '.heif',
+]);
+
+const EXPORTABLE: Record<string, ExportFormat> = {
+  jpeg: 'jpeg',
+  jpg: 'jpeg',
+  png: 'png',
+  tiff: 'tiff',
+  tif: 'tiff',
+  webp: 'webp',
+};
+
+export type BatchEvent = 'start' | 'accepted' | 'done' | 'failed';
+
+export interface BatchDeps {
+  pipeline: PipelineDeps;
+  /** The limiter the pipeline's client was built with: the batch also waits on it before retrying. */
+  limiter: RateLimiter;
+  signal?: AbortSignal;
+  /** How many workers may decode and composite at once (default 1). */
+  heavySlots?: number;
+  onRow?: (row: BatchRow, event: BatchEvent) => void;
+  /** The sentence that ends a "collect it" message, e.g. "run `maskroom batch --resume --out D` to collect it". */
+  collectHow: string;
+  /** References' bytes (read once by the host). */
+  references?: Uint8Array[];
+}
+
+export interface BatchSummary {
+  rows: BatchRow[];
+  done: number;
+  failed: number;
+  /** Photos not finished because the run was interrupted (they are kept for --resume). */
+  unfinished: number;
+  /** Sum of what the service reported for this batch's edits (null when it reported nothing). */
+  cost: number | null;
+}
+
+/** The photo files of a folder (not recursive, hidden files left out), sorted by name. */
+export async function listPhotos(folder: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(folder);
+  } catch (e) {
+    throw new AppError(
+      'not-found',
+      `The folder ${folder} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); check --images.`,
+    );
+  }
+  const photos = names
+    .filter((n) => !n.startsWith('.') && PHOTO_EXTENSIONS.has(path.extname(n).toLowerCase()))
+    .sort()
+    .map((n) => path.join(folder, n));
+  if (photos.length === 0)
+    throw new AppError(
+      'invalid-input',
+      `The folder ${folder} holds no photos (JPEG, PNG, TIFF, WebP, AVIF, GIF); check --images.`,
+    );
+  return photos;
+}
+
+/** `photo.jpg` -> `photo`: the name a per-photo mask is looked up by. */
+export function stemOf(file: string): string {
+  return path.basename(file, path.extname(file));
+}
+
+/** The file a photo's result is written to: the photo's name in --out, in a format Maskroom can write. */
+export function resultPath(outDir: string, image: string): string {
+  const ext = path.extname(image).slice(1).toLowerCase();
+  const base = path.basename(image);
+  return path.join(outDir, EXPORTABLE[ext] ? base : `${stemOf(image)}.png`);
+}
+
+function exportFormatOf(out: string): ExportFormat {
+  return EXPORTABLE[path.extname(out).slice(1).toLowerCase()] ?? 'png';
+}
+
+/** The rows of a new batch, checked: unique names, results never written over the photos themselves. */
+export function planRows(outDir: string, spec: BatchSpec, images: string[]): BatchRow[] {
+  const seen = new Map<string, string>();
+  return images.map((image) => {
+    const name = path.basename(image);
+    const other = seen.get(name.toLowerCase());
+    if (other)
+      throw new AppError(
+        'invalid-input',
+        `Two photos are named ${name} (${other} and ${image}); rename one, since results are written by name into --out.`,
+      );
+    seen.set(name.toLowerCase(), image);
+    const out = resultPath(outDir, image);
+    if (path.resolve(out) === path.resolve(image))
+      throw new AppError(
+        'invalid-input',
+        `The result of ${name} would overwrite the photo itself; choose an --out folder other than the photos' folder.`,
+      );
+    const mask = spec.mask.kind === 'one' ? spec.mask.file : path.join(spec.mask.dir, `${stemOf(image)}.png`);
+    return {
+      name,
+      image,
+      mask,
+      project: path.join(outDir, BATCH_DIR, name),
+      out,
+      jobId: newId('j'),
+      layerId: newId('l'),
+      status: 'pending',
+      requestId: null,
+      cost: null,
+      error: null,
+      code: null,
+    };
+  });
+}
+
+/** Cost per edit as the service reported it for this batch's finished photos so far; null when unknown. */
+export function knownCostPerEdit(rows: BatchRow[]): number | null {
+  const costs = rows.map((r) => r.cost).filter((c): c is number => typeof c === 'number');
+  if (costs.length === 0) return null;
+  return costs.reduce((a, b) => a + b, 0) / costs.length;
+}
+
+/** Photos that still need work: everything not done whose result is on disk. */
+export async function rowsToRun(rows: BatchRow[]): Promise<BatchRow[]> {
+  const out: BatchRow[] = [];
+  for (const r of rows) {
+    if (r.status === 'done' && (await exists(r.out))) continue;
+    out.push(r);
+  }
+  return out;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readFileAs(file: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await fs.readFile(file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new AppError(
+      'not-found',
+      code === 'ENOENT'
+        ? `The ${what} ${file} does not exist; add it or leave that photo out.`
+        : `The ${what} ${file} cannot be read (${code ?? 'error'}); check its permissions.`,
+    );
+  }
+}
+
+/** Runs (or continues) a batch until every photo is done or failed, or the signal aborts. */
+export async function runBatch(journal: BatchJournal, deps: BatchDeps): Promise<BatchSummary> {
+  const spec = journal.spec;
+  const todo = await rowsToRun(journal.rows);
+  const heavy = new Semaphore(deps.heavySlots ?? 1);
+  // A few decoded photos at most: the batch reads each photo once, a large cache would only hold memory.
+  setPhotoCacheLimit(160 * 2 ** 20);
+  const maskCache = new Map<string, Promise<Uint8Array>>();
+  const maskBytes = (file: string) => {
+    // The shared mask is read once; per-photo masks are read when their photo is worked on.
+    if (spec.mask.kind !== 'one') return readFileAs(file, 'mask');
+    let p = maskCache.get(file);
+    if (!p) {
+      p = readFileAs(file, 'mask');
+      maskCache.set(file, p);
+    }
+    return p;
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length && !deps.signal?.aborted) {
+      const row = todo[next++]!;
+      await processPhoto(row, journal, deps, heavy, maskBytes);
+    }
+  };
+  const n = Math.max(1, Math.min(spec.concurrency, MAX_CONCURRENCY, todo.length));
+  await Promise.all(Array.from({ length: n }, worker));
+  await journal.save();
+  const rows = journal.rows;
+  const costs = rows.map((r) => r.cost).filter((c): c is number => typeof c === 'number');
+  return {
+    rows,
+    done: rows.filter((r) => r.status === 'done').length,
+    failed: rows.filter((r) => r.status === 'failed').length,
+    unfinished: rows.filter((r) => r.status === 'pending' || r.status === 'accepted').length,
+    cost: costs.length ? Math.round(costs.reduce((a, b) => a + b, 0) * 1e6) / 1e6 : null,
+  };
+}
+
+/**
+ * The edit client as one worker sees it: while the call waits on the service the worker gives up its heavy
+ * slot and its decoded pixels; it takes the slot back before the result is composited.
+ */
+function gated(api: EditApi, heavy: Semaphore, session: ProjectSession): EditApi {
+  const around = async <T>(work: () => Promise<T>): Promise<T> => {
+    session.forgetDecoded();
+    heavy.release();
+    try {
+      return await work();
+    } finally {
+      await heavy.acquire();
+    }
+  };
+  return {
+    edit: (input: EditInput, o?: EditCallOptions) => around(() => api.edit(input, o)),
+    resume: (id: string, o?: EditCallOptions) => around(() => api.resume(id, o)),
+  };
+}
+
+async function openOrCreateProject(row: BatchRow): Promise<ProjectStore> {
+  if (await ProjectStore.isProject(row.project)) return ProjectStore.open(row.project);
+  const bytes = await readFileAs(row.image, 'photo');
+  // The whole photo decodes before anything is created: a broken file leaves no project behind.
+  const info = await loadPhoto(bytes);
+  return ProjectStore.create(row.project, {
+    photo: bytes,
+    name: row.name,
+    width: info.width,
+    height: info.height,
+    format: info.format,
+  });
+}
+
+async function processPhoto(
+  row: BatchRow,
+  journal: BatchJournal,
+  deps: BatchDeps,
+  heavy: Semaphore,
+  maskBytes: (file: string) => Promise<Uint8Array>,
+): Promise<void> {
+  const spec = journal.spec;
+  journal.update(row.name, { error: null, code: null });
+  deps.onRow?.(row, 'start');
+  await heavy.acquire();
+  try {
+    const store = await openOrCreateProject(row);
+    const session = new ProjectSession(store);
+    try {
+      const api = gated(deps.pipeline.api, heavy, session);
+      const pipeline: PipelineDeps = { ...deps.pipeline, api };
+      const onState = (_s: JobState, info: { requestId?: string }) => {
+        if (info.requestId && row.requestId !== info.requestId) {
+          journal.update(row.name, { status: 'accepted', requestId: info.requestId });
+          void journal.save().catch(() => undefined);
+          deps.onRow?.(row, 'accepted');
+        }
+      };
+      let layer: StoredLayer;
+      if (store.hasLayer(row.layerId)) {
+        layer = store.layer(row.layerId);
+      } else {
+        const pending = (await store.pendingJobs()).find((j) => j.jobId === row.jobId);
+        if (pending && (pending.requestId || pending.result)) {
+          layer = await resumeJob(session, pending, pipeline, { onState, signal: deps.signal });
+        } else {
+          if (pending) await store.removeJob(pending.jobId);
+          const mask = await fitMask(await maskBytes(row.mask), store.width, store.height, {
+            photo: row.name,
+            mask: row.mask,
+            perPhotoHint:
+              spec.mask.kind === 'one'
+                ? `give it a mask of its own with --masks FOLDER holding ${stemOf(row.image)}.png`
+                : `save ${path.basename(row.mask)} at the photo's size or shape`,
+          });
+          layer = await submit(session, row, spec, mask, pipeline, deps, onState);
+        }
+      }
+      const out = await exportResult(session, row);
+      journal.update(row.name, {
+        status: 'done',
+        out,
+        requestId: layer.requestId ?? row.requestId,
+        cost: layer.cost ?? null,
+        error: null,
+        code: null,
+      });
+      await journal.save();
+      deps.onRow?.(row, 'done');
+    } finally {
+      await session.close();
+    }
+  } catch (e) {
+    const interrupted = deps.signal?.aborted === true;
+    const message = isCollectableError(e) ? collectSentence(e, deps.collectHow) : toWireError(e).message;
+    const code = isAppError(e) ? e.code : toWireError(e).code;
+    // An interrupted photo the service accepted stays "accepted": the next run collects it.
+    const status = interrupted && row.status === 'accepted' ? 'accepted' : interrupted ? 'pending' : 'failed';
+    journal.update(row.name, {
+      status,
+      error: interrupted ? null : message,
+      code: interrupted ? null : code,
+    });
+    await journal.save().catch(() => undefined);
+    if (!interrupted) deps.onRow?.(row, 'failed');
+  } finally {
+    heavy.release();
+  }
+}
+
+/** runEdit, tried again (after the shared wait) while the service rate-limits it before accepting it. */
+async function submit(
+  session: ProjectSession,
+  row: BatchRow,
+  spec: BatchSpec,
+  mask: Mask,
+  pipeline: PipelineDeps,
+  deps: BatchDeps,
+  onState: (s: JobState, info: { requestId?: string }) => void,
+): Promise<StoredLayer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runEdit(
+        session,
+        {
+          prompt: spec.prompt,
+          params: spec.params,
+          feather: spec.feather,
+          colorMatch: spec.colorMatch,
+          mask,
+          references: deps.references ?? [],
+          jobId: row.jobId,
+          layerId: row.layerId,
+          signal: deps.signal,
+        },
+        pipeline,
+        { onState },
+      );
+    } catch (e) {
+      // Before acceptance nothing is paid: a rate-limited photo waits its turn and is sent again.
+      const limited = isAppError(e) && e.code === 'rate-limited' && !isCollectableError(e);
+      if (!limited || attempt >= RATE_LIMIT_ATTEMPTS || deps.signal?.aborted) throw e;
+      const hold = (e as { retryAfterMs?: number | null }).retryAfterMs;
+      deps.limiter.hold(typeof hold === 'number' ? hold : RATE_LIMIT_FALLBACK_MS);
+      await deps.limiter.ready(deps.signal);
+    }
+  }
+}
+
+async function exportResult(session: ProjectSession, row: BatchRow): Promise<string> {
+  const image = await session.current();
+  const format = exportFormatOf(row.out);
+  const data = await exportImage(image, { format });
+  try {
+    await fs.mkdir(path.dirname(row.out), { recursive: true });
+    await writeFileAtomic(row.out, data);
+  } catch (e) {
+    throw (
+      environmentError(e, `Writing ${row.out}`, {
+        where: path.dirname(row.out),
+        needBytes: data.byteLength,
+        next: 'free some space there, then run the batch again with --resume (the edit is kept in its project)',
+      }) ?? e
+    );
+  }
+  session.forgetDecoded();
+  return row.out;
+}
