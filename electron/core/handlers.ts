@@ -36,5 +36,6 @@ export function createHandlers(d: HandlerDeps): HandlerTable {
     'layer:delete': (req) => w.deleteLayer(req),
     'layer:choose': (req) => w.chooseLayer(req),
     'export:image': (req) => w.exportImage(req),
+    'export:saveBack': (req) => w.saveBack(req),
   };
 }

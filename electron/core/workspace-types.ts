@@ -24,6 +24,13 @@ export interface WorkspaceApi {
   deleteLayer(req: CallRequestParsed<'layer:delete'>): Promise<CallResponse<'layer:delete'>>;
   chooseLayer(req: CallRequestParsed<'layer:choose'>): Promise<CallResponse<'layer:choose'>>;
   exportImage(req: CallRequestParsed<'export:image'>): Promise<CallResponse<'export:image'>>;
+  /** Writes the current image into the photo file the project was made from (see core/save-back.ts). */
+  saveBack(req: CallRequestParsed<'export:saveBack'>): Promise<CallResponse<'export:saveBack'>>;
+  /**
+   * Records the file a just-created project's photo came from (main and hosts only: the renderer never
+   * names a path). Best effort: without the record, save back is unavailable for that project.
+   */
+  recordSource(projectId: string, file: string): Promise<void>;
   /** Finish jobs, release locks. */
   dispose(): Promise<void>;
 }

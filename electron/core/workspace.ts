@@ -32,6 +32,9 @@ import { ProjectStore, readManifest, newId, type JournalEntry } from './project'
 import { CLOSING, ProjectSession, resumeJob, runEdit, type PipelineDeps } from './pipeline';
 import type { SettingsService } from './settings';
 import type { WorkspaceApi, WorkspaceEvents } from './workspace-types';
+import { extensionOf, mimeOf } from '../../shared/formats';
+import { checkSaveBack, recordSource, saveBack } from './save-back';
+import { exportLayeredPsd } from './export-layered';
 
 export interface WorkspaceOptions {
   settings: SettingsService;
@@ -52,14 +55,6 @@ interface Job {
   started: number;
   done: Promise<void>;
 }
-
-const MIME: Record<string, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  tiff: 'image/tiff',
-  webp: 'image/webp',
-};
-const EXT: Record<string, string> = { jpeg: 'jpg', png: 'png', tiff: 'tif', webp: 'webp' };
 
 export function editApiConfigFrom(settings: SettingsService): EditApiConfig {
   const s = settings.get();
@@ -388,20 +383,55 @@ class Workspace implements WorkspaceApi {
         `Layer ${bad.position} ("${bad.layer.prompt}") cannot be exported because ${bad.reason}; put the file back (for example, let the cloud folder finish syncing), or hide that layer to export without it.`,
       );
     }
-    const photo: Photo = req.layerId ? await session.upTo(req.layerId) : await session.current();
-    const data = asBytes(
-      await exportImage(photo, { format: req.format, ...(req.quality ? { quality: req.quality } : {}) }),
-    );
+    let data: Uint8Array<ArrayBuffer>;
+    if (req.format === 'psd') {
+      // Layered: the original, one layer per visible edit with its mask, the flattened composite.
+      data = asBytes((await exportLayeredPsd(session, req.layerId ? { upTo: req.layerId } : {})).data);
+    } else {
+      const photo: Photo = req.layerId ? await session.upTo(req.layerId) : await session.current();
+      data = asBytes(
+        await exportImage(photo, { format: req.format, ...(req.quality ? { quality: req.quality } : {}) }),
+      );
+    }
     const base =
       session.store.name
         .replace(/\.[A-Za-z0-9]{1,5}$/, '')
         .replace(/[^\w .-]+/g, '_')
         .trim() || 'maskroom';
     return {
-      fileName: `${base}-edited.${EXT[req.format]}`,
-      mime: MIME[req.format] ?? 'application/octet-stream',
+      fileName: `${base}-edited.${extensionOf(req.format)}`,
+      mime: mimeOf(req.format),
       data,
     };
+  }
+
+  async saveBack(req: Req<'export:saveBack'>): Promise<CallResponse<'export:saveBack'>> {
+    const session = await this.session(req.projectId);
+    const dir = session.store.dir;
+    const check = await checkSaveBack(dir);
+    if (check.status === 'changed-on-disk' && !req.overwriteChanged)
+      return { status: 'changed-on-disk', fileName: path.basename(check.source.path) };
+    // A changed file the user agreed to replace needs no second, first-time question.
+    if (check.status === 'confirm-first' && !req.confirmed)
+      return { status: 'confirm-first', fileName: path.basename(check.source.path) };
+    const [bad] = session.damagedVisible();
+    if (bad) {
+      throw new AppError(
+        'damaged-layer',
+        `Layer ${bad.position} ("${bad.layer.prompt}") cannot be saved back because ${bad.reason}; put the file back (for example, let the cloud folder finish syncing), or hide that layer to save back without it.`,
+      );
+    }
+    const saved = await saveBack(dir, await session.current(), {
+      confirmed: req.confirmed || req.overwriteChanged,
+      overwriteChanged: req.overwriteChanged,
+    });
+    return { status: 'saved', fileName: path.basename(saved.file), format: saved.format };
+  }
+
+  async recordSource(projectId: string, file: string): Promise<void> {
+    const session = await this.session(projectId);
+    const format = (await session.originalPhoto()).format;
+    await recordSource(session.store.dir, file, format).catch(() => undefined);
   }
 
   async dispose(): Promise<void> {

@@ -32,6 +32,11 @@ import {
 import { SettingsService, MemorySecretStore, type Env } from '../core/settings';
 import type { RateLimiter } from '../core/edit-api/limiter';
 import { BATCH_COMMAND_HELP, BATCH_HELP, cmdBatch } from './cli-batch';
+import { exportExtensions as extensionList, exportFormatOfName, openLabels } from '../../shared/formats';
+import { recordSource, saveBack } from '../core/save-back';
+import { exportLayeredPsd } from '../core/export-layered';
+
+const exportExtensions = extensionList();
 
 export const HELP = `Maskroom ${version}: region-targeted photo retouching from the command line.
 
@@ -39,6 +44,7 @@ Usage:
   maskroom edit    --project DIR [--image PHOTO] --mask MASK --prompt TEXT [options]
   maskroom history --project DIR [--json]
   maskroom export  --project DIR --out FILE [--quality 1-100] [--skip-damaged] [--json]
+  maskroom export  --project DIR --in-place [--force] [--skip-damaged] [--json]
   maskroom resume  --project DIR [--json]
 ${BATCH_HELP}
   maskroom --help | --version
@@ -49,15 +55,18 @@ Commands:
   history   Lists the project's layers, oldest first (a layer whose files are missing is marked damaged),
             and any edit left in flight. Reads only: works on a read-only project.
   export    Writes the current image (the original with the visible layers applied) to FILE, keeping the
-            original's colour profile and EXIF. The format follows the extension: .jpg .jpeg .png .tif .tiff .webp
-            Reads only. Refuses while a visible layer is damaged, unless --skip-damaged.
+            original's colour profile and EXIF. The format follows the extension: ${exportExtensions}
+            .psd is layered: the original, then one layer per visible edit with its mask (8 bits per channel).
+            --in-place saves back into the photo the project was made from (same format, depth, profile
+            and EXIF; the project keeps its own copy of the original). Refuses while a visible layer is
+            damaged, unless --skip-damaged.
   resume    Finishes edits left in flight by a crash, a fault or an interruption, without paying again: from
             the result saved in the project when it arrived, else from the service (it keeps results 1 hour).
 ${BATCH_COMMAND_HELP}
 
 Options:
   --project DIR             The project folder (created by edit --image when it holds no project yet).
-  --image PHOTO             The photo to start a new project from (JPEG, PNG, TIFF, WebP, HEIF...).
+  --image PHOTO             The photo to start a new project from (${openLabels()}).
   --mask MASK               An image of the photo's size: white marks the area to change (luminance
                             0-255, soft edges allowed).
   --prompt TEXT             What should happen inside the mask.
@@ -73,6 +82,8 @@ Options:
   --mode MODE               async (default: journaled, resumable) | sync.
   --timeout SECONDS         Give up waiting for the service after this long (default 600).
   --out FILE                export: where to write the image.
+  --in-place                export: write into the photo the project was made from instead of --out.
+  --force                   export --in-place: overwrite that photo even though it changed on disk.
   --skip-damaged            export: leave out visible layers whose files are missing or damaged.
   --json                    Print one JSON object on stdout instead of text.
   -h, --help                Show this help.
@@ -116,6 +127,8 @@ const options = {
   mode: { type: 'string' },
   timeout: { type: 'string' },
   out: { type: 'string' },
+  'in-place': { type: 'boolean' },
+  force: { type: 'boolean' },
   'skip-damaged': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
@@ -397,13 +410,16 @@ async function openOrCreate(dir: string, image: string | undefined): Promise<Pro
     () => false,
   );
   try {
-    return await ProjectStore.create(dir, {
+    const store = await ProjectStore.create(dir, {
       photo: bytes,
       name: path.basename(image),
       width: info.width,
       height: info.height,
       format: info.format,
     });
+    // Where the photo came from, for export --in-place; without the record, save back is just unavailable.
+    await recordSource(dir, image, info.format).catch(() => undefined);
+    return store;
   } catch (e) {
     if (!existed) await fs.rmdir(dir).catch(() => undefined);
     throw e;
@@ -555,23 +571,19 @@ async function cmdHistory(v: Values, io: CliIo): Promise<number> {
   }
 }
 
-const FORMATS: Record<string, ExportFormat> = {
-  '.jpg': 'jpeg',
-  '.jpeg': 'jpeg',
-  '.png': 'png',
-  '.tif': 'tiff',
-  '.tiff': 'tiff',
-  '.webp': 'webp',
-};
-
 async function cmdExport(v: Values, io: CliIo): Promise<number> {
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
-  const out = path.resolve(need(v.out, '--out', 'FILE (.jpg, .png, .tif or .webp)'));
-  const format = FORMATS[path.extname(out).toLowerCase()];
-  if (!format)
+  const inPlace = Boolean(v['in-place']);
+  if (inPlace && v.out)
     throw invalid(
-      `Cannot tell the format of ${path.basename(out)}; end --out with .jpg, .png, .tif or .webp.`,
+      'Pass either --out FILE or --in-place, not both; --in-place writes into the original photo.',
     );
+  if (v.force && !inPlace)
+    throw invalid('--force only applies to export --in-place; drop it or add --in-place.');
+  let out = inPlace ? '' : path.resolve(need(v.out, '--out', `FILE (${exportExtensions})`));
+  let format: ExportFormat | null = inPlace ? null : exportFormatOfName(out);
+  if (!inPlace && !format)
+    throw invalid(`Cannot tell the format of ${path.basename(out)}; end --out with ${exportExtensions}.`);
   const quality = intIn(v.quality, '--quality', 1, 100);
   const store = await openForReading(dir);
   const session = new ProjectSession(store);
@@ -585,28 +597,45 @@ async function cmdExport(v: Values, io: CliIo): Promise<number> {
       );
     }
     const image = await session.current();
-    const data = await exportImage(image, { format, ...(quality ? { quality } : {}) });
-    try {
-      await fs.mkdir(path.dirname(out), { recursive: true });
-      await writeFileAtomic(out, data);
-    } catch (e) {
-      throw (
-        environmentError(e, `Writing ${out}`, {
-          where: path.dirname(out),
-          needBytes: data.byteLength,
-          next: 'free some space there or choose another --out, then export again (the project is unchanged)',
-        }) ?? e
-      );
+    const warnings: string[] = [];
+    let bytes: number;
+    if (inPlace) {
+      // The CLI's --in-place is the user's confirmation; a file changed on disk still needs --force.
+      const saved = await saveBack(dir, image, { confirmed: true, overwriteChanged: Boolean(v.force) });
+      out = saved.file;
+      format = saved.format;
+      bytes = saved.bytes;
+    } else {
+      let data: Uint8Array;
+      if (format === 'psd') {
+        const psd = await exportLayeredPsd(session);
+        data = psd.data;
+        warnings.push(...psd.warnings);
+      } else data = await exportImage(image, { format: format!, ...(quality ? { quality } : {}) });
+      bytes = data.byteLength;
+      try {
+        await fs.mkdir(path.dirname(out), { recursive: true });
+        await writeFileAtomic(out, data);
+      } catch (e) {
+        throw (
+          environmentError(e, `Writing ${out}`, {
+            where: path.dirname(out),
+            needBytes: data.byteLength,
+            next: 'free some space there or choose another --out, then export again (the project is unchanged)',
+          }) ?? e
+        );
+      }
     }
+    for (const w of warnings) io.err(`maskroom: warning: ${w}\n`);
     const shown = session.usableVisible().length;
     const skipped = damaged.map((d) => d.layer.id);
     if (v.json)
       io.out(
-        `${JSON.stringify({ out, format, width: image.width, height: image.height, bytes: data.byteLength, visibleLayers: shown, skippedDamaged: skipped })}\n`,
+        `${JSON.stringify({ out, format, inPlace, width: image.width, height: image.height, bytes, visibleLayers: shown, skippedDamaged: skipped, warnings })}\n`,
       );
     else
       io.out(
-        `Exported ${image.width}x${image.height} ${format} with ${shown} visible layer${shown === 1 ? '' : 's'} to ${out}${skipped.length ? ` (left out damaged: ${skipped.join(', ')})` : ''}.\n`,
+        `${inPlace ? 'Saved back' : 'Exported'} ${image.width}x${image.height} ${format} with ${shown} visible layer${shown === 1 ? '' : 's'} ${inPlace ? 'into' : 'to'} ${out}${skipped.length ? ` (left out damaged: ${skipped.join(', ')})` : ''}.\n`,
       );
     return 0;
   } finally {

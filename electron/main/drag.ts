@@ -10,6 +10,7 @@ import { promises as fsp } from 'node:fs';
 import type { Item as DragItem } from 'electron';
 import { calls, type WireResult } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
+import { extensionOf, type ExportFormatId } from '../../shared/formats';
 import type { HandlerTable } from '../core/handlers';
 import { dispatch } from '../core/dispatch';
 import { isInside } from './protocol';
@@ -18,11 +19,9 @@ export const DragRequest = calls['export:image'].request
   .pick({ projectId: true, format: true, layerId: true })
   .strict();
 
-const extensions = { jpeg: 'jpg', png: 'png', tiff: 'tif', webp: 'webp' } as const;
-
 /** A file name safe on every OS, with the right extension for the format. */
-export function safeFileName(name: string, format: keyof typeof extensions): string {
-  const ext = extensions[format];
+export function safeFileName(name: string, format: ExportFormatId): string {
+  const ext = extensionOf(format);
   const base = path
     .basename(name.replace(/\\/g, '/'))
     .replace(/\.[^.]*$/, '')

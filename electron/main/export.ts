@@ -5,21 +5,14 @@ import type { HandlerTable } from '../core/handlers';
 import { dispatch } from '../core/dispatch';
 import { writeFileAtomic } from '../core/fs-atomic';
 import { safeFileName } from './drag';
+import { FORMATS, exportFormatOfName } from '../../shared/formats';
 
-export const exportFilters: { name: string; extensions: string[] }[] = [
-  { name: 'JPEG', extensions: ['jpg', 'jpeg'] },
-  { name: 'PNG', extensions: ['png'] },
-  { name: 'TIFF', extensions: ['tif', 'tiff'] },
-  { name: 'WebP', extensions: ['webp'] },
-];
+export const exportFilters: { name: string; extensions: string[] }[] = FORMATS.filter((f) => f.exports).map(
+  (f) => ({ name: f.id === 'psd' ? 'PSD (layered)' : f.label, extensions: [...f.extensions] }),
+);
 
 export function exportFormatFromPath(file: string): ExportFormat | null {
-  const ext = path.extname(file).slice(1).toLowerCase();
-  if (ext === 'jpg' || ext === 'jpeg') return 'jpeg';
-  if (ext === 'png') return 'png';
-  if (ext === 'tif' || ext === 'tiff') return 'tiff';
-  if (ext === 'webp') return 'webp';
-  return null;
+  return exportFormatOfName(path.basename(file));
 }
 
 export const SaveAsRequest = calls['export:image'].request.strict();
@@ -49,8 +42,12 @@ export async function saveAs(deps: SaveAsDeps, request: unknown): Promise<WireRe
   }
   const req = parsed.data;
   const list = await dispatch(deps.table, 'projects:list', {});
-  const name = list.ok ? (list.value as ProjectSummary[]).find((p) => p.id === req.projectId)?.name : undefined;
-  const chosen = await deps.chooseFile(path.join(deps.defaultDir, safeFileName(name ?? 'maskroom-export', req.format)));
+  const name = list.ok
+    ? (list.value as ProjectSummary[]).find((p) => p.id === req.projectId)?.name
+    : undefined;
+  const chosen = await deps.chooseFile(
+    path.join(deps.defaultDir, safeFileName(name ?? 'maskroom-export', req.format)),
+  );
   if (!chosen) return { ok: true, value: { saved: false } };
   const typed = exportFormatFromPath(chosen);
   const format = typed ?? req.format;

@@ -197,6 +197,8 @@ async function start(): Promise<void> {
       });
       if (!res.ok) return await showError(win, res.error);
       const projectId = (res.value as { id: string }).id;
+      // Where the photo came from, so Save back can write into it (Lightroom's Edit In, Open With).
+      await core.workspace.recordSource(projectId, photo.path);
       app.addRecentDocument(photo.path);
       shellState.touchRecent(projectId);
       openProjects.set(win.webContents.id, projectId);

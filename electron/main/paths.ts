@@ -6,24 +6,15 @@
 import path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { AppError } from '../../shared/errors';
+import { OPEN_EXTENSIONS, openLabels } from '../../shared/formats';
 
-/** The photo types Maskroom opens (and registers as a file association in electron-builder.yml). */
-export const PHOTO_EXTENSIONS = [
-  'jpg',
-  'jpeg',
-  'png',
-  'tif',
-  'tiff',
-  'webp',
-  'heic',
-  'heif',
-  'avif',
-] as const;
+/** The photo types Maskroom opens: the open rows of shared/formats.ts. */
+export const PHOTO_EXTENSIONS: readonly string[] = OPEN_EXTENSIONS;
 export const MAX_PHOTO_BYTES = 1024 * 1024 * 1024;
 
 export function isPhotoName(p: string): boolean {
   const ext = path.extname(p).slice(1).toLowerCase();
-  return (PHOTO_EXTENSIONS as readonly string[]).includes(ext);
+  return PHOTO_EXTENSIONS.includes(ext);
 }
 
 /**
@@ -74,7 +65,7 @@ export async function checkPhotoPath(p: unknown, fs: PathFs = nodeFs): Promise<C
   if (!isPhotoName(p)) {
     throw new AppError(
       'unsupported-image',
-      `"${path.basename(p)}" is not a photo Maskroom opens; open a JPEG, PNG, TIFF, WebP, HEIC or AVIF file instead.`,
+      `"${path.basename(p)}" is not a photo Maskroom opens; open a ${openLabels()} file instead.`,
     );
   }
   let real: string;

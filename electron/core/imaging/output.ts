@@ -7,6 +7,7 @@ import type { Rect } from '../../../shared/contract';
 import { normaliseExif } from './exif';
 import { encodePng, iccpChunk, pngChunk } from './png';
 import { encodeTiff } from './tiff';
+import { encodePsd } from './export-psd';
 import type { ExportOptions, Patch, Photo, PreviewFormat, ThumbnailOptions } from './types';
 import { SHARP_TIMEOUT_SECONDS, bufToU8, extract8, fromProfileToSrgb } from './util';
 
@@ -32,6 +33,8 @@ export async function exportImage(image: Photo, opts: ExportOptions): Promise<Ui
   if (opts.format === 'png') return taggedPng(image, 6);
   // sharp writes TIFF at 8 bit only and no EXIF: our writer keeps 16 bit, the profile and the EXIF tags.
   if (opts.format === 'tiff') return encodeTiff(image);
+  // A PSD of one image is the flat image as its only layer; the layered one is core/export-layered.ts.
+  if (opts.format === 'psd') return encodePsd(image, [], image).data;
   const q = Math.min(100, Math.max(1, Math.round(opts.quality ?? 92)));
   // Pixels stay in the photo's profile (ignoreIcc: no conversion) and that profile is attached again.
   let s = sharp(taggedPng(image, 1), { limitInputPixels: false, ignoreIcc: true })

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { minimatch } from 'minimatch';
 import { createRequire } from 'node:module';
 import { PHOTO_EXTENSIONS } from '../../../electron/main/paths';
+import { fileAssociations } from '../../../shared/formats';
 
 // js-yaml ships no types; electron-builder itself reads the file with it.
 const yaml = createRequire(import.meta.url)('js-yaml') as { load(text: string): unknown };
@@ -61,10 +62,12 @@ describe('electron-builder.yml', () => {
     });
   });
 
-  it('associates exactly the photo types main opens', () => {
+  it('associates exactly the rows of the format table that name an association, all of which main opens', () => {
+    expect(config.fileAssociations).toEqual(fileAssociations());
     const exts = config.fileAssociations.flatMap((a) => (Array.isArray(a.ext) ? a.ext : [a.ext]));
-    expect([...exts].sort()).toEqual([...PHOTO_EXTENSIONS].sort());
+    for (const e of exts) expect(PHOTO_EXTENSIONS).toContain(e);
     for (const a of config.fileAssociations) expect(a.mimeType).toMatch(/^image\//);
+    expect(exts).not.toContain('heic');
   });
 
   it('packages main, preload and renderer, and keeps every module main loads', () => {

@@ -1,0 +1,194 @@
+/**
+ * Save back ("Edit in Maskroom"): a photo handed over by another editor (Lightroom Classic's Edit In,
+ * Capture One's Open With, a double-click) is written back into the file it came from, in the same format,
+ * bit depth, ICC profile and EXIF, while the project keeps its own untouched copy of the original.
+ *
+ * The project records where its photo came from in source.json (path, size, mtime, SHA-256, format, and
+ * whether a save back has been confirmed). A save back:
+ * - asks once per project before the first overwrite (the app's dialog; the CLI's --in-place is the ask);
+ * - never overwrites a file that changed on disk since it was opened or last saved back without a second,
+ *   explicit yes (the app asks; the CLI wants --force);
+ * - writes atomically (beside the file, fsync, rename), then records the file as it now is.
+ * See docs/user-guide.md (Save back) and docs/project-format.md.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { AppError, environmentError } from '../../shared/errors';
+import { formatById, type ExportFormatId } from '../../shared/formats';
+import { writeFileAtomic } from './fs-atomic';
+import { exportImage, type Photo } from './imaging';
+
+export const SOURCE_FILE = 'source.json';
+
+export const SourceRecord = z.object({
+  /** Absolute path of the file the project was made from (and is saved back into). */
+  path: z.string().min(1),
+  bytes: z.number().int().nonnegative(),
+  mtimeMs: z.number(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The file's format (sharp's name: jpeg, png, tiff, webp). */
+  format: z.string(),
+  /** The user has agreed to overwrite this file (asked once per project). */
+  confirmed: z.boolean(),
+  savedBackAt: z.string().nullable(),
+});
+export type SourceRecord = z.infer<typeof SourceRecord>;
+
+function hash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function describe(file: string, format: string, prev?: SourceRecord): Promise<SourceRecord> {
+  const [bytes, st] = await Promise.all([fs.readFile(file), fs.stat(file)]);
+  return {
+    path: file,
+    bytes: st.size,
+    mtimeMs: st.mtimeMs,
+    sha256: hash(bytes),
+    format,
+    confirmed: prev?.confirmed ?? false,
+    savedBackAt: prev?.savedBackAt ?? null,
+  };
+}
+
+async function writeRecord(projectDir: string, rec: SourceRecord): Promise<void> {
+  await writeFileAtomic(path.join(projectDir, SOURCE_FILE), `${JSON.stringify(rec, null, 2)}\n`);
+}
+
+/** Records, at creation, where the project's photo came from. `format` is the decoded photo's format. */
+export async function recordSource(projectDir: string, file: string, format: string): Promise<SourceRecord> {
+  const rec = await describe(path.resolve(file), format.toLowerCase());
+  await writeRecord(projectDir, rec);
+  return rec;
+}
+
+/** The project's source record, or null when it was not made from a file (or the record is unreadable). */
+export async function readSource(projectDir: string): Promise<SourceRecord | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(projectDir, SOURCE_FILE), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const r = SourceRecord.safeParse(JSON.parse(text));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether the file is no longer what the record says: gone, or other bytes. Same size and mtime counts as
+ * unchanged; otherwise the bytes are hashed (a touched but identical file is unchanged).
+ */
+export async function sourceChanged(rec: SourceRecord): Promise<boolean> {
+  let st: { size: number; mtimeMs: number };
+  try {
+    st = await fs.stat(rec.path);
+  } catch {
+    return true;
+  }
+  if (st.size === rec.bytes && st.mtimeMs === rec.mtimeMs) return false;
+  try {
+    return hash(await fs.readFile(rec.path)) !== rec.sha256;
+  } catch {
+    return true;
+  }
+}
+
+export type SaveBackCheck =
+  | { status: 'no-source' }
+  | { status: 'ready'; source: SourceRecord }
+  | { status: 'confirm-first'; source: SourceRecord }
+  | { status: 'changed-on-disk'; source: SourceRecord };
+
+/** What a save back would meet now, before anything is written. */
+export async function checkSaveBack(projectDir: string): Promise<SaveBackCheck> {
+  const source = await readSource(projectDir);
+  if (!source) return { status: 'no-source' };
+  if (await sourceChanged(source)) return { status: 'changed-on-disk', source };
+  if (!source.confirmed) return { status: 'confirm-first', source };
+  return { status: 'ready', source };
+}
+
+export interface SaveBackOptions {
+  /** The user agreed to overwrite the file (the first save back of a project). */
+  confirmed: boolean;
+  /** The user agreed to overwrite a file that changed on disk since it was opened. */
+  overwriteChanged: boolean;
+  now?: () => Date;
+}
+
+export interface SaveBackResult {
+  file: string;
+  format: ExportFormatId;
+  bytes: number;
+}
+
+/** The export format that writes a file of this (sharp) format again, or null when none does. */
+export function saveBackFormat(format: string): ExportFormatId | null {
+  const f = formatById(format === 'jpg' ? 'jpeg' : format);
+  return f && f.savesBack ? (f.id as ExportFormatId) : null;
+}
+
+/**
+ * Writes `image` into the project's source file. Throws an AppError (one sentence) when there is no source,
+ * its format cannot be written again, it needs the first confirmation, or it changed on disk.
+ */
+export async function saveBack(
+  projectDir: string,
+  image: Photo,
+  opts: SaveBackOptions,
+): Promise<SaveBackResult> {
+  const check = await checkSaveBack(projectDir);
+  if (check.status === 'no-source') {
+    throw new AppError(
+      'invalid-input',
+      'This project was not opened from a photo file, so there is nothing to save back into; use Export to write the image instead.',
+    );
+  }
+  const { source } = check;
+  const name = path.basename(source.path);
+  const format = saveBackFormat(source.format);
+  if (!format) {
+    throw new AppError(
+      'unsupported',
+      `Maskroom cannot write ${source.format.toUpperCase()} files, so it cannot save back into ${name}; use Export to write a TIFF or JPEG instead.`,
+    );
+  }
+  if (check.status === 'changed-on-disk' && !opts.overwriteChanged) {
+    throw new AppError(
+      'invalid-input',
+      `${name} changed on disk since Maskroom opened it, so it was not overwritten; save back again with --force to replace it, or use Export to write a new file.`,
+    );
+  }
+  if (check.status === 'confirm-first' && !opts.confirmed) {
+    throw new AppError(
+      'invalid-input',
+      `Saving back replaces ${name} with the edited image; confirm it once to go on.`,
+    );
+  }
+  // Save back is the original's own kind of file: the highest JPEG/WebP quality short of lossless.
+  const data = await exportImage(image, {
+    format,
+    ...(format === 'jpeg' || format === 'webp' ? { quality: 95 } : {}),
+  });
+  try {
+    await writeFileAtomic(source.path, data);
+  } catch (e) {
+    throw (
+      environmentError(e, `Saving back into ${source.path}`, {
+        where: path.dirname(source.path),
+        needBytes: data.byteLength,
+        next: 'free some space there or use Export to write the image elsewhere (the project is unchanged)',
+      }) ?? e
+    );
+  }
+  const now = (opts.now ?? (() => new Date()))().toISOString();
+  const after = await describe(source.path, source.format, { ...source, confirmed: true, savedBackAt: now });
+  await writeRecord(projectDir, after);
+  return { file: source.path, format, bytes: data.byteLength };
+}
