@@ -1,0 +1,172 @@
+/**
+ * The layered PSD, read back by ImageMagick (an independent reader): one image per layer plus the composite,
+ * at the right sizes and places, named after the prompts, 8 bits, the original's ICC profile, and the
+ * composite equal to the flat image. ag-psd's own reader checks what ImageMagick does not report (the
+ * layer masks and unicode names).
+ */
+import { describe, expect, it } from 'vitest';
+import { initializeCanvas, readPsd } from 'ag-psd';
+import { applyPatches, loadPhoto, type Patch, type Photo } from '../../../../electron/core/imaging';
+import { encodePsd, PSD_MAX_SIDE } from '../../../../electron/core/imaging/export-psd';
+import { extract8 } from '../../../../electron/core/imaging/util';
+import { isAppError } from '../../../../shared/errors';
+import { photoBytes } from './helpers';
+import { magickCompositeRgb, magickIcc, magickLayers, psdFile } from './psd-reader';
+
+type ImageDataLike = ReturnType<NonNullable<Parameters<typeof initializeCanvas>[1]>>;
+// ag-psd's reader allocates pixel buffers through a canvas hook even for raw image data; Node has no canvas.
+initializeCanvas(
+  () => {
+    throw new Error('no canvas in Node: read with useImageData');
+  },
+  (width, height) =>
+    ({ width, height, data: new Uint8ClampedArray(width * height * 4) }) as unknown as ImageDataLike,
+);
+
+/** mulberry32: a small seeded generator, so a failing case can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomPhoto(r: () => number, depth: 8 | 16, icc: Uint8Array | null): Photo {
+  const width = 1 + Math.floor(r() * 180);
+  const height = 1 + Math.floor(r() * 140);
+  const n = width * height * 3;
+  const max = depth === 8 ? 255 : 65535;
+  const pixels = depth === 8 ? new Uint8Array(n) : new Uint16Array(n);
+  for (let i = 0; i < n; i++) pixels[i] = Math.floor(r() * (max + 1));
+  return { width, height, channels: 3, depth, pixels, icc, exif: null, format: 'png' };
+}
+
+function randomPatch(r: () => number, photo: Photo): Patch {
+  const x = Math.floor(r() * photo.width);
+  const y = Math.floor(r() * photo.height);
+  const width = 1 + Math.floor(r() * (photo.width - x));
+  const height = 1 + Math.floor(r() * (photo.height - y));
+  const max = photo.depth === 8 ? 255 : 65535;
+  const n = width * height * 4;
+  const rgba = photo.depth === 8 ? new Uint8Array(n) : new Uint16Array(n);
+  for (let i = 0; i < n; i++) rgba[i] = Math.floor(r() * (max + 1));
+  return { rect: { x, y, width, height }, depth: photo.depth, rgba };
+}
+
+const alpha8 = (p: Patch, i: number) =>
+  p.depth === 8 ? p.rgba[i * 4 + 3]! : extract8Sample(p.rgba[i * 4 + 3]!);
+function extract8Sample(v: number): number {
+  return ((v * 255 + 32767) / 65535) | 0;
+}
+
+describe('layered PSD export', () => {
+  it('holds the original and one placed, named, masked layer per edit, the profile and the flat composite (random photos)', async () => {
+    const icc = (await loadPhoto(photoBytes('rocket.jpg'))).icc;
+    expect(icc).not.toBeNull();
+    const r = rng(16);
+    for (let round = 0; round < 10; round++) {
+      const depth: 8 | 16 = round % 3 === 2 ? 16 : 8;
+      const base = randomPhoto(r, depth, round % 2 === 0 ? icc : null);
+      const patches = Array.from({ length: Math.floor(r() * 4) }, () => randomPatch(r, base));
+      const names = patches.map((_, i) => `edit ${round}-${i} make the sky blue`);
+      const composite = applyPatches(base, patches);
+      const { data, warnings } = encodePsd(
+        base,
+        patches.map((patch, i) => ({ name: names[i]!, patch })),
+        composite,
+      );
+      const file = psdFile(data);
+      const seen = magickLayers(file);
+      const what = `round ${round}: ${base.width}x${base.height} ${depth}-bit, ${patches.length} edits`;
+      // The composite, the background (the original) and one image per edit.
+      expect(seen, what).toHaveLength(patches.length + 2);
+      expect(seen[0], what).toMatchObject({ width: base.width, height: base.height, depth: 8 });
+      expect(seen[1], what).toMatchObject({
+        width: base.width,
+        height: base.height,
+        x: 0,
+        y: 0,
+        label: 'Original',
+      });
+      patches.forEach((p, i) =>
+        expect(seen[i + 2], what).toMatchObject({
+          width: p.rect.width,
+          height: p.rect.height,
+          x: p.rect.x,
+          y: p.rect.y,
+          label: names[i],
+          depth: 8,
+        }),
+      );
+      const flat = extract8(composite, { x: 0, y: 0, width: base.width, height: base.height }, 3);
+      expect(Buffer.from(magickCompositeRgb(file)).equals(Buffer.from(flat)), what).toBe(true);
+      const profile = magickIcc(file);
+      if (base.icc) expect(Buffer.from(profile).equals(Buffer.from(base.icc)), what).toBe(true);
+      else expect(profile.byteLength, what).toBe(0);
+      expect(warnings.length > 0, what).toBe(depth === 16);
+
+      // The masks, by ag-psd's reader: each layer opaque, its mask the patch's feathered alpha.
+      const back = readPsd(data, { useImageData: true });
+      const layers = back.children ?? [];
+      expect(layers.map((l) => l.name)).toEqual(['Original', ...names]);
+      patches.forEach((p, i) => {
+        const l = layers[i + 1]!;
+        const m = l.mask!.imageData!;
+        const n = p.rect.width * p.rect.height;
+        for (let k = 0; k < n; k += Math.max(1, Math.floor(n / 97))) {
+          expect(m.data[k * 4], `${what}, layer ${i} mask pixel ${k}`).toBe(alpha8(p, k));
+          expect(l.imageData!.data[k * 4 + 3]).toBe(255);
+        }
+      });
+    }
+  });
+
+  it('puts the mask in the layer alpha instead when asked, and keeps unicode prompts as names', () => {
+    const r = rng(7);
+    const base = randomPhoto(r, 8, null);
+    const patch = randomPatch(r, base);
+    const name = 'café ☕ remove the sign';
+    const { data } = encodePsd(base, [{ name, patch }], applyPatches(base, [patch]), { maskAs: 'alpha' });
+    const back = readPsd(data, { useImageData: true });
+    const l = back.children![1]!;
+    expect(l.name).toBe(name);
+    expect(l.mask).toBeUndefined();
+    const n = patch.rect.width * patch.rect.height;
+    for (let k = 0; k < n; k++) expect(l.imageData!.data[k * 4 + 3]).toBe(patch.rgba[k * 4 + 3]);
+    expect(magickLayers(psdFile(data))).toHaveLength(3);
+  });
+
+  it('refuses, in one sentence, an image past the PSD size limit or the 2 GB file limit', () => {
+    const huge = (width: number, height: number): Photo => ({
+      width,
+      height,
+      channels: 3,
+      depth: 8,
+      pixels: new Uint8Array(3),
+      icc: null,
+      exif: null,
+      format: 'png',
+    });
+    for (const [w, h] of [
+      [PSD_MAX_SIDE + 1, 10],
+      [10, PSD_MAX_SIDE + 1],
+      [30_000, 30_000],
+    ] as const) {
+      let err: unknown;
+      try {
+        encodePsd(huge(w, h), [], huge(w, h));
+      } catch (e) {
+        err = e;
+      }
+      expect(isAppError(err), `${w}x${h}`).toBe(true);
+      const message = (err as Error).message;
+      expect(message).toContain(`${w}x${h}`);
+      expect(message).toMatch(/TIFF instead\.$/);
+      expect(message.split('; ')).toHaveLength(2);
+    }
+  });
+});
