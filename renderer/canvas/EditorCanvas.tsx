@@ -8,6 +8,7 @@ import { CanvasManager, type Tool } from './canvas-manager';
 import { maskActions, type MaskActions, type MaskInfo } from './mask-actions';
 import { debugRequested, installDebugHook } from './debug';
 import type { EditorImageInput } from './image-source';
+import type { SelectMode } from './select/combine';
 import type { View } from './view';
 
 export interface EditorCanvasProps {
@@ -20,6 +21,12 @@ export interface EditorCanvasProps {
   /** Split compare: the original left of this fraction of the stage width (0..1), the current image right; null = off. */
   split?: number | null;
   tool: Tool;
+  /** Selection tools: the mode without a modifier key (default add). */
+  selectMode?: SelectMode;
+  /** Magic wand: 0..255 (default 32). */
+  wandTolerance?: number;
+  /** Magic wand: the connected region (default) or the colour across the photo. */
+  wandContiguous?: boolean;
   /** Brush diameter in photo pixels. */
   brushSize: number;
   /** 0..100: 0 = soft edge over the whole radius, 100 = hard. */
@@ -47,7 +54,7 @@ export interface EditorCanvasHandle extends MaskActions {
   isMaskEmpty(): boolean;
 }
 
-export type { MaskInfo, Tool };
+export type { MaskInfo, SelectMode, Tool };
 
 export const EditorCanvas = forwardRef<EditorCanvasHandle, EditorCanvasProps>(
   function EditorCanvas(props, ref) {
@@ -60,6 +67,7 @@ export const EditorCanvas = forwardRef<EditorCanvasHandle, EditorCanvasProps>(
     });
 
     const { image, original, showOriginal = false, split = null, tool, brushSize, hardness } = props;
+    const { selectMode = 'add', wandTolerance = 32, wandContiguous = true } = props;
     const { overlayVisible = true, overlayColor = '#ff3040', overlayOpacity = 0.5, debug } = props;
 
     useEffect(() => {
@@ -81,6 +89,11 @@ export const EditorCanvas = forwardRef<EditorCanvasHandle, EditorCanvasProps>(
     useEffect(() => mgr.current?.setOriginal(original ?? null), [original, debug]);
     useEffect(() => mgr.current?.setCompare(showOriginal, split), [showOriginal, split, debug]);
     useEffect(() => mgr.current?.setBrush(tool, brushSize, hardness), [tool, brushSize, hardness, debug]);
+    useEffect(
+      () =>
+        mgr.current?.setSelection({ mode: selectMode, tolerance: wandTolerance, contiguous: wandContiguous }),
+      [selectMode, wandTolerance, wandContiguous, debug],
+    );
     useEffect(
       () => mgr.current?.setOverlay(overlayVisible, overlayColor, overlayOpacity),
       [overlayVisible, overlayColor, overlayOpacity, debug],

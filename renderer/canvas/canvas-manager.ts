@@ -6,6 +6,8 @@
  * - photo (modules/photo.ts): the photo layer and compare (original alone or split);
  * - mask overlay (modules/mask-overlay.ts): the tinted mask, written dirty rectangle by dirty rectangle;
  * - brush cursor (modules/brush-cursor.ts): the brush outline;
+ * - marquee, lasso, wand (modules/marquee.ts, lasso.ts, wand.ts): the selection tools, each writing its
+ *   selection into the mask as one undo step (select/);
  * - stroke input (modules/stroke-input.ts): brush and eraser strokes into the engine;
  * - history compaction (modules/history-compaction.ts): packs undo history when idle.
  *
@@ -20,9 +22,20 @@ import { MaskEngine } from './mask/engine';
 import { FrameTimings } from './frame-timings';
 import { routePointerEvents } from './pointer-routing';
 import { normaliseImage, type EditorImageInput } from './image-source';
-import { styledDiv, type BrushSettings, type CanvasContext, type CanvasModule, type Tool } from './module';
+import {
+  styledDiv,
+  type BrushSettings,
+  type CanvasContext,
+  type CanvasModule,
+  type SelectionSettings,
+  type Tool,
+} from './module';
+import type { EditorImage } from './image-source';
 import { BrushCursorModule } from './modules/brush-cursor';
 import { HistoryCompactionModule } from './modules/history-compaction';
+import { LassoModule } from './modules/lasso';
+import { MarqueeModule } from './modules/marquee';
+import { WandModule } from './modules/wand';
 import { MaskOverlayModule } from './modules/mask-overlay';
 import { PhotoModule } from './modules/photo';
 import { StrokeInputModule } from './modules/stroke-input';
@@ -42,6 +55,7 @@ export class CanvasManager implements CanvasContext {
   view: View = { scale: 1, x: 0, y: 0 };
   size: Size = { width: 0, height: 0 };
   readonly brush: BrushSettings = { tool: 'brush', size: 80, hardness: 70 };
+  readonly selection: SelectionSettings = { mode: 'add', tolerance: 32, contiguous: true };
   readonly pointer = { x: 0, y: 0, inside: false };
   /** Frames drawn (for tests and benchmarks). */
   frames = 0;
@@ -79,9 +93,23 @@ export class CanvasManager implements CanvasContext {
     this.photo = new PhotoModule(this);
     this.overlay = new MaskOverlayModule(this);
     this.cursor = new BrushCursorModule(this);
+    // The selection tools before the stroke input: each takes the pointer only for its own tools.
+    const marquee = new MarqueeModule(this);
+    const lasso = new LassoModule(this);
+    const wand = new WandModule(this);
     const stroke = new StrokeInputModule(this);
     const compaction = new HistoryCompactionModule(this, () => this.busy());
-    this.modules = [this.viewInput, this.photo, this.overlay, this.cursor, stroke, compaction];
+    this.modules = [
+      this.viewInput,
+      this.photo,
+      this.overlay,
+      this.cursor,
+      marquee,
+      lasso,
+      wand,
+      stroke,
+      compaction,
+    ];
     for (const m of this.modules) if (m.layer) this.stage.add(m.layer);
     for (const m of this.modules) m.attach?.();
 
@@ -104,6 +132,10 @@ export class CanvasManager implements CanvasContext {
   // ---- the context the modules share --------------------------------------------------------------------
 
   get photoSize(): Size | null {
+    return this.photo.spec;
+  }
+
+  get photoImage(): EditorImage | null {
     return this.photo.spec;
   }
 
@@ -188,7 +220,13 @@ export class CanvasManager implements CanvasContext {
       size: Math.max(1, size),
       hardness: Math.min(100, Math.max(0, hardness)),
     });
-    this.cursor.inputChanged();
+    this.inputChanged();
+  }
+
+  /** The selection tools' mode, and the wand's tolerance (0..255) and contiguity. */
+  setSelection(s: Partial<SelectionSettings>): void {
+    Object.assign(this.selection, s);
+    this.selection.tolerance = Math.min(255, Math.max(0, Math.round(this.selection.tolerance)));
   }
 
   setOverlay(visible: boolean, color: string, opacity: number): void {

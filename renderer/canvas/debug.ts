@@ -7,6 +7,7 @@
 import type { CanvasManager } from './canvas-manager';
 import { maskActions, type MaskActions } from './mask-actions';
 import type { MaskStats, StrokeParams } from './mask/engine';
+import { takeSelectionTimings, type SelectionTiming } from './select/timing';
 import type { View } from './view';
 
 export interface CanvasDebugStats extends MaskStats {
@@ -34,6 +35,8 @@ export interface CanvasDebugApi extends MaskActions {
   maskBytes(): Uint8Array | null;
   /** Time spent (ms) in the canvas's own frame work and in input handling, per frame, since the last call. */
   takeTimings(): { frame: number[]; input: number[] };
+  /** Each selection since the last call: its tool and the milliseconds from release to the mask written. */
+  takeSelectionTimings(): SelectionTiming[];
 }
 
 declare global {
@@ -88,6 +91,7 @@ export function installDebugHook(m: CanvasManager): () => void {
     ...maskActions(() => m.engine),
     maskBytes: () => m.engine?.toBytes() ?? null,
     takeTimings: () => m.takeTimings(),
+    takeSelectionTimings,
   };
   window.__maskroomCanvas = api;
   return () => {

@@ -5,8 +5,11 @@ export {
   type EditorCanvasHandle,
   type EditorCanvasProps,
   type MaskInfo,
+  type SelectMode,
   type Tool,
 } from './EditorCanvas';
+export { isSelectTool, selectTools, type SelectTool } from './module';
+export { selectModes } from './select/combine';
 export {
   MaskEngine,
   type BrushMode,

@@ -8,10 +8,32 @@
  * module, so a new tool is one more module in the list.
  */
 import type Konva from 'konva';
+import type { EditorImage } from './image-source';
 import type { MaskEngine } from './mask/engine';
+import type { SelectMode } from './select/combine';
 import type { Size, View } from './view';
 
-export type Tool = 'brush' | 'eraser';
+/** The painting tools. */
+export type PaintTool = 'brush' | 'eraser';
+/** The selection tools: each writes its selection into the mask in the current mode (select/combine.ts). */
+export type SelectTool = 'rect' | 'ellipse' | 'lasso' | 'polygon' | 'wand' | 'object';
+export type Tool = PaintTool | SelectTool;
+
+export const selectTools: readonly SelectTool[] = ['rect', 'ellipse', 'lasso', 'polygon', 'wand', 'object'];
+
+export function isSelectTool(t: Tool): t is SelectTool {
+  return (selectTools as readonly string[]).includes(t);
+}
+
+/** What the selection tools share, set from the tool options bar. */
+export interface SelectionSettings {
+  /** The mode without a modifier key (Shift adds, Alt subtracts, Shift+Alt intersects). */
+  mode: SelectMode;
+  /** Magic wand: 0..255, the largest difference over R, G and B from the sampled colour. */
+  tolerance: number;
+  /** Magic wand: the connected region (true) or the colour across the whole photo (false). */
+  contiguous: boolean;
+}
 
 export interface Point {
   x: number;
@@ -74,6 +96,9 @@ export interface CanvasContext {
   /** The photo's size, or null without a photo. */
   readonly photoSize: Size | null;
   readonly brush: BrushSettings;
+  readonly selection: SelectionSettings;
+  /** The photo as shown (the image the wand samples), or null. */
+  readonly photoImage: EditorImage | null;
   /** The pointer's last stage position and whether it is over the stage. */
   readonly pointer: Point & { inside: boolean };
   /** The original is shown in place of the photo (hold-to-compare): no painting, no overlay. */

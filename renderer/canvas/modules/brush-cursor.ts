@@ -3,7 +3,7 @@
  * costs no canvas work), dashed for the eraser, with a dashed inner ring for the full-strength core of a
  * soft brush. Hidden off the stage, without a photo, while navigating and while the original is held.
  */
-import { styledDiv, type CanvasContext, type CanvasModule, type FrameInfo } from '../module';
+import { isSelectTool, styledDiv, type CanvasContext, type CanvasModule, type FrameInfo } from '../module';
 
 export class BrushCursorModule implements CanvasModule {
   readonly name = 'brush-cursor';
@@ -50,7 +50,7 @@ export class BrushCursorModule implements CanvasModule {
   private update(): void {
     const { ctx, outline, core } = this;
     const { pointer, brush } = ctx;
-    if (!pointer.inside || !ctx.engine || ctx.navigating || ctx.showingOriginal) {
+    if (!pointer.inside || !ctx.engine || ctx.navigating || ctx.showingOriginal || isSelectTool(brush.tool)) {
       outline.style.display = 'none';
       return;
     }

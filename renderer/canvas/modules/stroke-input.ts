@@ -4,7 +4,7 @@
  * commits the stroke as one undo step, a cancelled pointer or a second finger drops it. A pen's pressure
  * scales the size; mice and touch paint at full size. Nothing here reaches React while painting.
  */
-import type { CanvasContext, CanvasModule, Point } from '../module';
+import { isSelectTool, type CanvasContext, type CanvasModule, type Point } from '../module';
 import { screenToPhoto } from '../view';
 import { capture } from './view-input';
 
@@ -22,6 +22,7 @@ export class StrokeInputModule implements CanvasModule {
     const { ctx } = this;
     const engine = ctx.engine;
     if (e.button !== 0 || !engine || this.pointerId !== null || ctx.showingOriginal) return false;
+    if (isSelectTool(ctx.brush.tool)) return false; // a selection module owns the pointer
     capture(ctx.container, e.pointerId);
     this.pointerId = e.pointerId;
     engine.beginStroke({

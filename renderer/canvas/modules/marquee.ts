@@ -1,0 +1,134 @@
+/**
+ * Rectangle and ellipse marquee: drag a box (Shift: a square, so a circle for the ellipse); the ellipse is
+ * inscribed in the box. Release writes the shape, rasterised in photo pixels, into the mask in the mode of
+ * the modifiers held when the drag began (select/combine.ts) as one undo step. Marching ants show the shape
+ * while dragging.
+ */
+import type { CanvasContext, CanvasModule, FrameInfo, Point, SelectTool } from '../module';
+import { applySelection, modeFor, type SelectMode } from '../select/combine';
+import { dragBox, rasterEllipse, rasterRect } from '../select/raster';
+import { recordSelection } from '../select/timing';
+import { screenToPhoto } from '../view';
+import { SelectionOutline } from './selection-outline';
+import { capture } from './view-input';
+
+interface Drag {
+  pointerId: number;
+  tool: 'rect' | 'ellipse';
+  a: Point;
+  b: Point;
+  square: boolean;
+  mode: SelectMode;
+}
+
+/** Whether a selection module may start a gesture for `tools` on this pointer-down. */
+export function mayStartSelection(
+  ctx: CanvasContext,
+  e: PointerEvent,
+  tools: readonly SelectTool[],
+): boolean {
+  return (
+    e.button === 0 &&
+    !!ctx.engine &&
+    !ctx.showingOriginal &&
+    !ctx.navigating &&
+    (tools as readonly string[]).includes(ctx.brush.tool)
+  );
+}
+
+export class MarqueeModule implements CanvasModule {
+  readonly name = 'marquee';
+  private drag: Drag | null = null;
+  private readonly outline = new SelectionOutline('marquee-outline');
+
+  constructor(private readonly ctx: CanvasContext) {}
+
+  attach(): void {
+    this.ctx.container.append(this.outline.element);
+  }
+
+  busy(): boolean {
+    return this.drag !== null;
+  }
+
+  pointerDown(e: PointerEvent, p: Point): boolean {
+    const { ctx } = this;
+    if (this.drag || !mayStartSelection(ctx, e, ['rect', 'ellipse'])) return false;
+    capture(ctx.container, e.pointerId);
+    const a = screenToPhoto(ctx.view, p.x, p.y);
+    this.drag = {
+      pointerId: e.pointerId,
+      tool: ctx.brush.tool as 'rect' | 'ellipse',
+      a,
+      b: a,
+      square: e.shiftKey,
+      mode: modeFor(e, ctx.selection.mode),
+    };
+    this.show();
+    return true;
+  }
+
+  pointerMove(e: PointerEvent, p: Point): boolean {
+    const d = this.drag;
+    if (!d || d.pointerId !== e.pointerId) return false;
+    d.b = screenToPhoto(this.ctx.view, p.x, p.y);
+    d.square = e.shiftKey;
+    this.show();
+    return true;
+  }
+
+  pointerUp(e: PointerEvent): void {
+    const d = this.drag;
+    const engine = this.ctx.engine;
+    if (!d || d.pointerId !== e.pointerId) return;
+    this.drop();
+    if (!engine) return;
+    const t0 = performance.now();
+    const box = dragBox(d.a, d.b, d.square);
+    if (box.width < 1 || box.height < 1) return; // a click, not a drag
+    const sel = d.tool === 'rect' ? rasterRect(box, engine) : rasterEllipse(box, engine);
+    if (!sel && d.mode !== 'intersect') return;
+    applySelection(engine, engine, sel, d.mode);
+    recordSelection(d.tool, performance.now() - t0);
+    this.ctx.requestFrame();
+  }
+
+  pointerCancel(e: PointerEvent): void {
+    if (this.drag?.pointerId === e.pointerId) this.drop();
+  }
+
+  inputChanged(): void {
+    // Shift pressed or released mid-drag changes the constraint at once.
+    const d = this.drag;
+    if (d && this.ctx.brush.tool !== d.tool) this.drop();
+  }
+
+  draw({ viewChanged }: FrameInfo): void {
+    if (viewChanged && this.outline.visible) this.outline.redraw(this.ctx.view);
+  }
+
+  interrupt(): void {
+    this.drop();
+  }
+
+  engineChanged(): void {
+    this.drop();
+  }
+
+  destroy(): void {
+    this.drop();
+    this.outline.element.remove();
+  }
+
+  private show(): void {
+    const d = this.drag;
+    if (!d) return;
+    const box = dragBox(d.a, d.b, d.square);
+    this.outline.set({ kind: d.tool, ...box }, this.ctx.view);
+  }
+
+  private drop(): void {
+    this.drag = null;
+    this.outline.set(null, this.ctx.view);
+  }
+}

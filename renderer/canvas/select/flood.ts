@@ -1,0 +1,113 @@
+/**
+ * The magic wand and colour range on a typed array: pixels whose colour is within `tolerance` of the sampled
+ * one (the largest difference over R, G and B, 0..255), either the 4-connected region around the seed
+ * (a scanline flood fill, each pixel tested once) or every such pixel in the photo (colour range).
+ */
+import type { Selection } from './raster';
+
+export interface RgbaImage {
+  width: number;
+  height: number;
+  /** width·height·4 bytes, RGBA, row-major. */
+  data: Uint8Array | Uint8ClampedArray;
+}
+
+export interface WandOptions {
+  /** 0..255: 0 takes only the exact colour, 255 everything. */
+  tolerance: number;
+  /** true: the connected region around the seed; false: every matching pixel (select colour range). */
+  contiguous: boolean;
+}
+
+/** The selection of the colours like the pixel at (sx, sy); null when the seed is outside the photo. */
+export function wandSelect(img: RgbaImage, sx: number, sy: number, opts: WandOptions): Selection | null {
+  const { width: W, height: H } = img;
+  const x = Math.floor(sx);
+  const y = Math.floor(sy);
+  if (x < 0 || y < 0 || x >= W || y >= H) return null;
+  const px = new Uint32Array(img.data.buffer, img.data.byteOffset, W * H);
+  const seed = px[y * W + x]!;
+  const t = Math.max(0, Math.min(255, Math.round(opts.tolerance)));
+  const sr = seed & 255;
+  const sg = (seed >>> 8) & 255;
+  const sb = (seed >>> 16) & 255;
+  // Bit tests per channel: |c − s| ≤ t for R, G and B (the byte order of RGBA in a little-endian Uint32).
+  const match = (v: number): boolean => {
+    const r = (v & 255) - sr;
+    const g = ((v >>> 8) & 255) - sg;
+    const b = ((v >>> 16) & 255) - sb;
+    return r <= t && r >= -t && g <= t && g >= -t && b <= t && b >= -t;
+  };
+  const out = new Uint8Array(W * H);
+  let minX = W;
+  let minY = H;
+  let maxX = -1;
+  let maxY = -1;
+  if (!opts.contiguous) {
+    for (let j = 0; j < H; j++) {
+      const o = j * W;
+      let rowAny = false;
+      for (let i = 0; i < W; i++) {
+        if (match(px[o + i]!)) {
+          out[o + i] = 255;
+          if (i < minX) minX = i;
+          if (i > maxX) maxX = i;
+          rowAny = true;
+        }
+      }
+      if (rowAny) {
+        if (j < minY) minY = j;
+        maxY = j;
+      }
+    }
+  } else {
+    // Span fill: pop a seed, extend it left and right, then look for seeds in the rows above and below.
+    // `out` marks taken pixels; a pixel is tested at most a few times.
+    const stack = new Int32Array(Math.max(1024, 2 * (W + H)));
+    let stackArr = stack;
+    let sp = 0;
+    const push = (i: number) => {
+      if (sp === stackArr.length) {
+        const bigger = new Int32Array(stackArr.length * 2);
+        bigger.set(stackArr);
+        stackArr = bigger;
+      }
+      stackArr[sp++] = i;
+    };
+    push(y * W + x);
+    while (sp > 0) {
+      const i = stackArr[--sp]!;
+      if (out[i]) continue;
+      const row = (i / W) | 0;
+      const o = row * W;
+      let l = i;
+      while (l > o && !out[l - 1] && match(px[l - 1]!)) l--;
+      let r = i;
+      while (r < o + W - 1 && !out[r + 1] && match(px[r + 1]!)) r++;
+      out.fill(255, l, r + 1);
+      if (l - o < minX) minX = l - o;
+      if (r - o > maxX) maxX = r - o;
+      if (row < minY) minY = row;
+      if (row > maxY) maxY = row;
+      for (const nrow of [row - 1, row + 1]) {
+        if (nrow < 0 || nrow >= H) continue;
+        const d = (nrow - row) * W;
+        let inSpan = false;
+        for (let k = l; k <= r; k++) {
+          const q = k + d;
+          const ok = !out[q] && match(px[q]!);
+          if (ok && !inSpan) push(q);
+          inSpan = ok;
+        }
+      }
+    }
+  }
+  if (maxX < 0) return null;
+  const rect = { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 };
+  const data = new Uint8Array(rect.width * rect.height);
+  for (let j = 0; j < rect.height; j++) {
+    const o = (rect.y + j) * W + rect.x;
+    data.set(out.subarray(o, o + rect.width), j * rect.width);
+  }
+  return { rect, data };
+}
