@@ -12,6 +12,8 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 30_000,
+          // The CLI tests run the compiled CLI: built once per run into a private folder.
+          globalSetup: ['tests/support/cli-bundle-setup.ts'],
         },
       },
       {

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { inject } from 'vitest';
 import type { FakeSegmind } from '../../../fake-segmind/server';
 import { ellipseMaskPng, fixturesDir } from '../../../support/fixtures';
 
@@ -28,10 +29,29 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-/** Runs `node bin/maskroom.mjs ...args` as a child process, bounded in time. */
+/**
+ * The compiled CLI this run tests: built once per run by tests/support/cli-bundle-setup.ts (the unit
+ * project's globalSetup), so a stale or missing dist/cli in the checkout does not matter.
+ */
+export function cliBundle(): string {
+  const dir = inject('cliBundle');
+  if (!dir)
+    throw new Error('No compiled CLI: run the CLI tests with the unit project (vitest --project unit).');
+  return dir;
+}
+
+/**
+ * Runs `node bin/maskroom.mjs ...args` as a child process, bounded in time. The bin runs this run's compiled
+ * CLI (MASKROOM_CLI_BUNDLE), as `maskroom` runs dist/cli in a built checkout.
+ */
 export function runCli(args: string[], o: RunOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, ...o.env };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      MASKROOM_CLI: undefined,
+      MASKROOM_CLI_BUNDLE: cliBundle(),
+      ...o.env,
+    };
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: repoRoot,
       env,
