@@ -189,6 +189,41 @@ export type RenderedImage = z.infer<typeof RenderedImage>;
 export const ExportFormat = z.enum(EXPORT_FORMAT_IDS);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
+/** One photo of a batch (the same edit across a set of photos: docs/user-guide.md, "Apply to other photos"). */
+export const BatchItemStatus = z.enum(['queued', 'running', 'accepted', 'done', 'failed', 'cancelled']);
+export type BatchItemStatus = z.infer<typeof BatchItemStatus>;
+export const BatchItem = z.object({
+  itemId: Id,
+  name: z.string(),
+  status: BatchItemStatus,
+  /** The photo's own project in the library (open it with project:open once the item is done). */
+  projectId: Id,
+  requestId: z.string().nullable(),
+  /** What the service reported the edit cost (USD), or null. */
+  cost: z.number().nullable(),
+  error: z.string().nullable(),
+  /** Kept in the library (the default); a result not kept is removed with its project. */
+  kept: z.boolean(),
+});
+export type BatchItem = z.infer<typeof BatchItem>;
+export const BatchState = z.object({
+  batchId: Id,
+  prompt: z.string(),
+  total: z.number().int(),
+  done: z.number().int(),
+  failed: z.number().int(),
+  running: z.number().int(),
+  /** True once no photo is queued or running (all done, failed or cancelled). */
+  finished: z.boolean(),
+  /** Sum of the costs the service reported so far, or null when it reported none. */
+  cost: z.number().nullable(),
+  /** Cost per edit as the service reported it so far (this batch, else the library's layers), or null. */
+  costPerEdit: z.number().nullable(),
+  startedAt: z.string(),
+  items: z.array(BatchItem),
+});
+export type BatchState = z.infer<typeof BatchState>;
+
 const empty = z.object({}).strict();
 const ok = z.object({ ok: z.literal(true) });
 
@@ -267,6 +302,30 @@ export const calls = {
       z.object({ status: z.enum(['confirm-first', 'changed-on-disk']), fileName: z.string() }),
     ]),
   ),
+  /**
+   * Apply the edit to other photos: each photo becomes its own project in the library, edited with the same
+   * prompt and parameters and either `mask` (one for all, scaled when the shape matches) or its own `mask`.
+   */
+  'batch:start': call(
+    z.object({
+      prompt: z.string().trim().min(1, 'describe the change in the prompt').max(limits.prompt.max),
+      params: EditParams,
+      feather: z.number().min(limits.feather.min).max(limits.feather.max).optional(),
+      mask: MaskPayload.optional(),
+      photos: z
+        .array(z.object({ name: z.string().min(1).max(255), photo: Bytes, mask: Bytes.optional() }))
+        .min(1)
+        .max(500),
+      concurrency: z.number().int().min(1).max(16).default(4),
+    }),
+    BatchState,
+  ),
+  /** Stops sending photos; accepted edits are still collected (they are paid for). */
+  'batch:cancel': call(z.object({ batchId: Id }), BatchState),
+  /** Runs the failed and cancelled photos again (accepted ones are collected, never sent twice). */
+  'batch:retryFailed': call(z.object({ batchId: Id }), BatchState),
+  /** Keep a result in the library, or remove it with its project (keep: false). */
+  'batch:keep': call(z.object({ batchId: Id, itemId: Id, keep: z.boolean() }), BatchState),
 } as const;
 
 /**
@@ -284,6 +343,7 @@ export const events = {
   'job:progress': JobStatus,
   'project:changed': ProjectState,
   'credits:changed': z.object({ remaining: z.number() }),
+  'batch:progress': BatchState,
 } as const;
 
 export type Calls = typeof calls;

@@ -5,16 +5,11 @@
  */
 import { createHandlers, type HandlerTable } from './handlers';
 import { EventBus } from './events';
-import {
-  SettingsService,
-  type Env,
-  type PrefsStore,
-  type SecretStore,
-  type SettingsHooks,
-} from './settings';
+import { SettingsService, type Env, type PrefsStore, type SecretStore, type SettingsHooks } from './settings';
 import { createWorkspace } from './workspace';
 import type { WorkspaceApi } from './workspace-types';
 import { version } from './version';
+import { BatchService } from './batch';
 
 export interface AppCoreOptions {
   host: 'electron' | 'web';
@@ -39,6 +34,16 @@ export function createAppCore(o: AppCoreOptions): AppCore {
   const events = new EventBus();
   const settings = new SettingsService(o.prefs, o.secrets, o.env ?? process.env, o.settingsHooks);
   const workspace = createWorkspace({ settings, events, trustDownload: o.trustDownload });
-  const handlers = createHandlers({ version, host: o.host, settings, workspace });
-  return { handlers, events, settings, workspace, dispose: () => workspace.dispose() };
+  const batch = new BatchService({ settings, events, trustDownload: o.trustDownload });
+  const handlers = createHandlers({ version, host: o.host, settings, workspace, batch });
+  return {
+    handlers,
+    events,
+    settings,
+    workspace,
+    dispose: async () => {
+      await batch.dispose();
+      await workspace.dispose();
+    },
+  };
 }

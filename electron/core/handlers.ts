@@ -5,12 +5,16 @@
 import type { CallName, CallRequestParsed, CallResponse } from '../../shared/contract';
 import type { SettingsService } from './settings';
 import type { WorkspaceApi } from './workspace-types';
+import type { BatchApi } from './batch';
+import { AppError } from '../../shared/errors';
 
 export interface HandlerDeps {
   version: string;
   host: 'electron' | 'web';
   settings: SettingsService;
   workspace: WorkspaceApi;
+  /** The app's batches ("Apply to other photos…"); a host without them answers that they are unavailable. */
+  batch?: BatchApi;
 }
 
 export type Handler<K extends CallName> = (req: CallRequestParsed<K>) => Promise<CallResponse<K>>;
@@ -18,6 +22,14 @@ export type HandlerTable = { [K in CallName]: Handler<K> };
 
 export function createHandlers(d: HandlerDeps): HandlerTable {
   const w = d.workspace;
+  const batch = (): BatchApi => {
+    if (!d.batch)
+      throw new AppError(
+        'unsupported',
+        'Batches are not available here; run them with maskroom batch instead.',
+      );
+    return d.batch;
+  };
   return {
     'app:info': async () => ({ version: d.version, host: d.host, platform: process.platform }),
     'settings:get': async () => d.settings.get(),
@@ -37,5 +49,9 @@ export function createHandlers(d: HandlerDeps): HandlerTable {
     'layer:choose': (req) => w.chooseLayer(req),
     'export:image': (req) => w.exportImage(req),
     'export:saveBack': (req) => w.saveBack(req),
+    'batch:start': (req) => batch().start(req),
+    'batch:cancel': (req) => batch().cancel(req),
+    'batch:retryFailed': (req) => batch().retryFailed(req),
+    'batch:keep': (req) => batch().keep(req),
   };
 }

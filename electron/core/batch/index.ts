@@ -17,3 +17,4 @@ export {
 export { BatchJournal, BatchSpec, BatchRow, batchFile, BATCH_DIR, BATCH_FILE } from './journal';
 export { fitMask, sameShape, maskSize, MASK_ASPECT_TOLERANCE } from './masks';
 export { Semaphore } from './semaphore';
+export { BatchService, type BatchApi, type BatchServiceOptions } from './service';

@@ -29,7 +29,7 @@ import {
   type PipelineDeps,
 } from '../pipeline';
 import { ProjectStore, newId, type StoredLayer } from '../project';
-import type { BatchJournal} from './journal';
+import type { BatchJournal } from './journal';
 import { BATCH_DIR, type BatchRow, type BatchSpec } from './journal';
 import { fitMask } from './masks';
 import { Semaphore } from './semaphore';
@@ -77,6 +77,12 @@ export interface BatchDeps {
   collectHow: string;
   /** References' bytes (read once by the host). */
   references?: Uint8Array[];
+  /** Write each result to its row's `out` (default true; the app keeps results as projects only). */
+  exportResults?: boolean;
+  /** Projects are library projects: their id is their folder's name (default false). */
+  libraryIds?: boolean;
+  /** Asked before each photo is started: true stops sending new photos (those started still finish). */
+  shouldStop?: () => boolean;
 }
 
 export interface BatchSummary {
@@ -171,11 +177,11 @@ export function knownCostPerEdit(rows: BatchRow[]): number | null {
   return costs.reduce((a, b) => a + b, 0) / costs.length;
 }
 
-/** Photos that still need work: everything not done whose result is on disk. */
-export async function rowsToRun(rows: BatchRow[]): Promise<BatchRow[]> {
+/** Photos that still need work: all but those done (with their result on disk, when results are written). */
+export async function rowsToRun(rows: BatchRow[], resultsWritten = true): Promise<BatchRow[]> {
   const out: BatchRow[] = [];
   for (const r of rows) {
-    if (r.status === 'done' && (await exists(r.out))) continue;
+    if (r.status === 'done' && (!resultsWritten || (await exists(r.out)))) continue;
     out.push(r);
   }
   return out;
@@ -205,7 +211,7 @@ async function readFileAs(file: string, what: string): Promise<Uint8Array> {
 /** Runs (or continues) a batch until every photo is done or failed, or the signal aborts. */
 export async function runBatch(journal: BatchJournal, deps: BatchDeps): Promise<BatchSummary> {
   const spec = journal.spec;
-  const todo = await rowsToRun(journal.rows);
+  const todo = await rowsToRun(journal.rows, deps.exportResults !== false);
   const heavy = new Semaphore(deps.heavySlots ?? 1);
   // A few decoded photos at most: the batch reads each photo once, a large cache would only hold memory.
   setPhotoCacheLimit(160 * 2 ** 20);
@@ -222,7 +228,7 @@ export async function runBatch(journal: BatchJournal, deps: BatchDeps): Promise<
   };
   let next = 0;
   const worker = async () => {
-    while (next < todo.length && !deps.signal?.aborted) {
+    while (next < todo.length && !deps.signal?.aborted && !deps.shouldStop?.()) {
       const row = todo[next++]!;
       await processPhoto(row, journal, deps, heavy, maskBytes);
     }
@@ -261,7 +267,7 @@ function gated(api: EditApi, heavy: Semaphore, session: ProjectSession): EditApi
   };
 }
 
-async function openOrCreateProject(row: BatchRow): Promise<ProjectStore> {
+async function openOrCreateProject(row: BatchRow, libraryId: boolean): Promise<ProjectStore> {
   if (await ProjectStore.isProject(row.project)) return ProjectStore.open(row.project);
   const bytes = await readFileAs(row.image, 'photo');
   // The whole photo decodes before anything is created: a broken file leaves no project behind.
@@ -269,6 +275,7 @@ async function openOrCreateProject(row: BatchRow): Promise<ProjectStore> {
   return ProjectStore.create(row.project, {
     photo: bytes,
     name: row.name,
+    ...(libraryId ? { id: path.basename(row.project) } : {}),
     width: info.width,
     height: info.height,
     format: info.format,
@@ -287,7 +294,7 @@ async function processPhoto(
   deps.onRow?.(row, 'start');
   await heavy.acquire();
   try {
-    const store = await openOrCreateProject(row);
+    const store = await openOrCreateProject(row, deps.libraryIds === true);
     const session = new ProjectSession(store);
     try {
       const api = gated(deps.pipeline.api, heavy, session);
@@ -319,7 +326,7 @@ async function processPhoto(
           layer = await submit(session, row, spec, mask, pipeline, deps, onState);
         }
       }
-      const out = await exportResult(session, row);
+      const out = deps.exportResults === false ? row.out : await exportResult(session, row);
       journal.update(row.name, {
         status: 'done',
         out,
