@@ -203,6 +203,16 @@ export const commands = {
     noMenu: 'dialogs close with Esc or their own button; a menu item would have nothing to close',
     inText: true,
   },
+  'save-back': {
+    label: 'Save Back',
+    help: 'Save back into the photo it came from (Edit In, Open With)',
+    keys: ['Mod+S'],
+    menu: null,
+    noMenu: 'a top-bar button beside Export; the File menu is main\'s (Export As… is Shift+Ctrl/⌘+S)',
+    inText: true,
+    noRepeat: true,
+    tooltip: 'Save back into the original photo file',
+  },
   settings: {
     label: 'Settings…',
     keys: ['Mod+,'],
@@ -272,10 +282,16 @@ export function displayKey(binding: string, mac: boolean): string {
   return [...(c.shift ? ['Shift'] : []), ...(c.mod ? [mac ? '⌘' : 'Ctrl'] : []), key].join('+');
 }
 
+/** A command's first key as people read it, or null when it has none. */
+export function shownKey(id: CommandId, mac: boolean): string | null {
+  const first = spec(id).keys[0];
+  return first === undefined ? null : displayKey(first, mac);
+}
+
 /** A tool bar button's title and accessible name: "Brush (B): paint the area to change". */
 export function tooltip(id: CommandId, mac: boolean, title?: string): string {
   const s = spec(id);
-  const first = s.keys[0];
+  const key = shownKey(id, mac);
   const detail = s.tooltipDetail ? `: ${s.tooltipDetail}` : '';
-  return `${title ?? s.tooltip ?? s.label}${first ? ` (${displayKey(first, mac)})` : ''}${detail}`;
+  return `${title ?? s.tooltip ?? s.label}${key ? ` (${key})` : ''}${detail}`;
 }

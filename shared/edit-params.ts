@@ -19,8 +19,6 @@ export interface EditParamField {
   /** The CLI option (without the dashes) and the word for its value in the help. */
   flag: string;
   metavar: string;
-  /** What the CLI help says after the options, before the default. */
-  note?: string;
 }
 
 /** In the order the window shows them and the CLI help lists them. */

@@ -11,7 +11,9 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { EditParams, type ExportFormat, type JobState } from '../../shared/contract';
+import { Settings, type ExportFormat, type JobState } from '../../shared/contract';
+import { limits } from '../../shared/limits';
+import { editParamsFromFlags, intIn, numIn, oneOf, paramHelp } from './cli-params';
 import { AppError, environmentError, toWireError, type ErrorCode } from '../../shared/errors';
 import { version } from '../core/version';
 import { writeFileAtomic } from '../core/fs-atomic';
@@ -38,12 +40,14 @@ import { exportLayeredPsd } from '../core/export-layered';
 
 const exportExtensions = extensionList();
 
+const exportQualityRange = `${limits.exportQuality.min}-${limits.exportQuality.max}`;
+
 export const HELP = `Maskroom ${version}: region-targeted photo retouching from the command line.
 
 Usage:
   maskroom edit    --project DIR [--image PHOTO] --mask MASK --prompt TEXT [options]
   maskroom history --project DIR [--json]
-  maskroom export  --project DIR --out FILE [--quality 1-100] [--skip-damaged] [--json]
+  maskroom export  --project DIR --out FILE [--quality ${exportQualityRange}] [--skip-damaged] [--json]
   maskroom export  --project DIR --in-place [--force] [--skip-damaged] [--json]
   maskroom resume  --project DIR [--json]
 ${BATCH_HELP}
@@ -70,14 +74,14 @@ Options:
   --mask MASK               An image of the photo's size: white marks the area to change (luminance
                             0-255, soft edges allowed).
   --prompt TEXT             What should happen inside the mask.
-  --size SIZE               auto | 1024x1024 | 1536x1024 | 1024x1536 (default auto: the best fit for the region).
-  --quality Q               edit: low | medium | high | auto (default high).
-                            export: 1-100 for .jpg/.webp (default 92).
-  --background B            opaque | transparent (default opaque).
-  --output-format F         png | jpeg | webp: the format the service answers in (default png).
-  --output-compression N    0-100 (default 95).
-  --moderation M            auto | low (default auto).
-  --reference IMAGE         A reference image for the model; repeat for more (at most 15).
+${paramHelp('size')}
+${paramHelp('quality')}
+                            export: ${exportQualityRange} for .jpg/.webp (default 92).
+${paramHelp('background')}
+${paramHelp('outputFormat')}
+${paramHelp('outputCompression')}
+${paramHelp('moderation')}
+  --reference IMAGE         A reference image for the model; repeat for more (at most ${limits.references.max}).
   --feather PX              Soft edge of the blend, in photo pixels (default 4).
   --mode MODE               async (default: journaled, resumable) | sync.
   --timeout SECONDS         Give up waiting for the service after this long (default 600).
@@ -254,29 +258,6 @@ function need(v: string | undefined, flag: string, what: string): string {
   return v;
 }
 
-function intIn(v: string | undefined, flag: string, lo: number, hi: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < lo || n > hi)
-    throw invalid(`${flag} must be a whole number from ${lo} to ${hi}, not "${v}".`);
-  return n;
-}
-
-function numIn(v: string | undefined, flag: string, lo: number, hi: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < lo || n > hi)
-    throw invalid(`${flag} must be a number from ${lo} to ${hi}, not "${v}".`);
-  return n;
-}
-
-function oneOf<T extends string>(v: string | undefined, flag: string, allowed: readonly T[]): T | undefined {
-  if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v))
-    throw invalid(`${flag} must be one of ${allowed.join(', ')}, not "${v}".`);
-  return v as T;
-}
-
 async function readInput(file: string, what: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await fs.readFile(file));
@@ -436,24 +417,13 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   const maskFile = need(v.mask, '--mask', 'MASK (an image of the photo size, white = change)');
   const prompt = need(v.prompt, '--prompt', '"what should happen in the masked area"').trim();
   if (!prompt) throw invalid('--prompt is empty; describe the change, e.g. --prompt "a red scarf".');
-  const parsed = EditParams.safeParse({
-    size: oneOf(v.size, '--size', ['auto', '1024x1024', '1536x1024', '1024x1536'] as const),
-    quality: oneOf(v.quality, '--quality', ['low', 'medium', 'high', 'auto'] as const),
-    background: oneOf(v.background, '--background', ['opaque', 'transparent'] as const),
-    outputFormat: oneOf(v['output-format'], '--output-format', ['png', 'jpeg', 'webp'] as const),
-    outputCompression: intIn(v['output-compression'], '--output-compression', 0, 100),
-    moderation: oneOf(v.moderation, '--moderation', ['auto', 'low'] as const),
-  });
-  if (!parsed.success)
-    throw invalid(
-      `Invalid edit parameters (${parsed.error.issues[0]?.message ?? 'unknown'}); see maskroom --help.`,
-    );
-  const params = parsed.data;
-  const feather = numIn(v.feather, '--feather', 0, 200);
-  const mode = oneOf(v.mode, '--mode', ['async', 'sync'] as const);
-  const timeoutSeconds = intIn(v.timeout, '--timeout', 10, 3600);
+  const params = editParamsFromFlags(v);
+  const feather = numIn(v.feather, '--feather', limits.feather.min, limits.feather.max);
+  const mode = oneOf(v.mode, '--mode', Settings.shape.mode.options);
+  const timeoutSeconds = intIn(v.timeout, '--timeout', limits.timeoutSeconds.min, limits.timeoutSeconds.max);
   const refs = v.reference ?? [];
-  if (refs.length > 15) throw invalid('At most 15 --reference images can be sent; leave some out.');
+  if (refs.length > limits.references.max)
+    throw invalid(`At most ${limits.references.max} --reference images can be sent; leave some out.`);
   // Everything that can be checked before touching the project or the network is checked first.
   const deps = pipelineDeps(env, {
     ...(mode ? { mode } : {}),
@@ -584,7 +554,7 @@ async function cmdExport(v: Values, io: CliIo): Promise<number> {
   let format: ExportFormat | null = inPlace ? null : exportFormatOfName(out);
   if (!inPlace && !format)
     throw invalid(`Cannot tell the format of ${path.basename(out)}; end --out with ${exportExtensions}.`);
-  const quality = intIn(v.quality, '--quality', 1, 100);
+  const quality = intIn(v.quality, '--quality', limits.exportQuality.min, limits.exportQuality.max);
   const store = await openForReading(dir);
   const session = new ProjectSession(store);
   try {

@@ -1,4 +1,4 @@
-/** The keyboard shortcuts, from the same table the key handler uses. */
+/** The keyboard shortcuts, from the command table the key handler and the menu use (shared/commands.ts). */
 import { holdShortcuts, shortcuts } from '../state/shortcuts';
 import { useStore } from '../state/react';
 import { Dialog } from './Dialog';
@@ -9,7 +9,7 @@ export function HelpOverlay() {
     <Dialog title="Keyboard shortcuts" testid="help-overlay" onClose={() => store.openDialog(null)}>
       <table className="shortcut-table">
         <tbody>
-          {[...shortcuts.map((s) => ({ keys: s.keys, label: s.label })), ...holdShortcuts].map((s) => (
+          {[...shortcuts, ...holdShortcuts].map((s) => (
             <tr key={s.keys}>
               <td>
                 <kbd>{s.keys}</kbd>

@@ -1,12 +1,14 @@
 /** The edit: prompt, variations, reference tray, the "Advanced" parameters, run and cancel, the job list. */
 import { useState } from 'react';
-import { apiSizes, type EditParams } from '../../shared/contract';
+import type { EditParams } from '../../shared/contract';
+import { tooltip } from '../../shared/commands';
+import { limits, range } from '../../shared/limits';
 import { isActive } from '../state/model';
 import { useEditor, useStore } from '../state/react';
 import { isMac } from '../state/shortcuts';
 import { Icon } from './Icon';
 import { JobList } from './JobList';
-import { ParamSelect } from './ParamSelect';
+import { EditParamsFields } from './EditParamsFields';
 
 export function PromptPanel() {
   const store = useStore();
@@ -24,7 +26,7 @@ export function PromptPanel() {
       ? 'Paint over the part to change first'
       : !prompt.trim()
         ? 'Describe the change first'
-        : `Run the edit (${isMac ? '⌘' : 'Ctrl+'}Enter)`;
+        : tooltip('run-edit', isMac);
 
   return (
     <section className="panel prompt-panel" aria-label="Edit" data-testid="prompt-panel">
@@ -41,7 +43,7 @@ export function PromptPanel() {
       <div className="row variations-row">
         <span className="field-label">Variations</span>
         <div className="segmented" role="radiogroup" aria-label="Variations">
-          {[1, 2, 3, 4].map((n) => (
+          {range(limits.variations).map((n) => (
             <button
               key={n}
               role="radio"
@@ -145,7 +147,6 @@ function Advanced() {
   const params = useEditor((s) => s.params);
   const feather = useEditor((s) => s.feather);
   const settings = useEditor((s) => s.settings);
-  const set = (p: Partial<EditParams>) => store.setParams(p);
   const changed =
     settings !== null &&
     (feather !== settings.feather ||
@@ -159,72 +160,13 @@ function Advanced() {
         </span>
       </summary>
       <div className="param-grid">
-        <ParamSelect
-          label="Size"
-          value={params.size}
-          options={['auto', ...apiSizes]}
-          onChange={(v) => set({ size: v })}
-          testid="param-size"
+        <EditParamsFields
+          params={params}
+          feather={feather}
+          onParams={(p) => store.setParams(p)}
+          onFeather={(n) => store.setFeather(n)}
+          testidPrefix="param"
         />
-        <ParamSelect
-          label="Quality"
-          value={params.quality}
-          options={['low', 'medium', 'high', 'auto'] as const}
-          onChange={(v) => set({ quality: v })}
-          testid="param-quality"
-        />
-        <ParamSelect
-          label="Background"
-          value={params.background}
-          options={['opaque', 'transparent'] as const}
-          onChange={(v) => set({ background: v })}
-          testid="param-background"
-        />
-        <ParamSelect
-          label="Format"
-          value={params.outputFormat}
-          options={['png', 'jpeg', 'webp'] as const}
-          onChange={(v) => set({ outputFormat: v })}
-          testid="param-format"
-        />
-        <label className="param">
-          <span>Compression</span>
-          <input
-            type="number"
-            min={0}
-            max={100}
-            value={params.outputCompression}
-            data-testid="param-compression"
-            disabled={params.outputFormat === 'png'}
-            title={
-              params.outputFormat === 'png'
-                ? 'PNG is lossless: compression applies to JPEG and WebP'
-                : '0–100'
-            }
-            onChange={(e) =>
-              set({ outputCompression: clampInt(e.target.value, 0, 100, params.outputCompression) })
-            }
-          />
-        </label>
-        <ParamSelect
-          label="Moderation"
-          value={params.moderation}
-          options={['auto', 'low'] as const}
-          onChange={(v) => set({ moderation: v })}
-          testid="param-moderation"
-        />
-        <label className="param">
-          <span>Feather px</span>
-          <input
-            type="number"
-            min={0}
-            max={200}
-            value={feather}
-            data-testid="param-feather"
-            title="How softly the result blends into the photo at the mask's edge"
-            onChange={(e) => store.setFeather(clampInt(e.target.value, 0, 200, feather))}
-          />
-        </label>
         <div className="param">
           <span>&nbsp;</span>
           <button
@@ -239,9 +181,4 @@ function Advanced() {
       </div>
     </details>
   );
-}
-
-function clampInt(raw: string, min: number, max: number, fallback: number): number {
-  const n = Math.round(Number(raw));
-  return Number.isFinite(n) && raw.trim() !== '' ? Math.max(min, Math.min(max, n)) : fallback;
 }

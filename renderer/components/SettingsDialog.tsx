@@ -3,11 +3,13 @@
  * field starts empty and says so; saving sends the key to main and forgets it here.
  */
 import { useState } from 'react';
-import { apiSizes, type EditParams, type Settings, type SettingsPatch } from '../../shared/contract';
+import { Settings, type SettingsPatch } from '../../shared/contract';
+import { limits } from '../../shared/limits';
 import { useEditor, useStore } from '../state/react';
 import { Dialog } from './Dialog';
 import { Icon } from './Icon';
-import { ParamSelect } from './ParamSelect';
+import { clampInt, EditParamsFields } from './EditParamsFields';
+import { Field, ParamSelect } from './ParamSelect';
 
 const storageWords: Record<Settings['keyStorage'], string> = {
   encrypted: 'A key is set, stored encrypted by your operating system.',
@@ -15,6 +17,16 @@ const storageWords: Record<Settings['keyStorage'], string> = {
   environment: 'A key is set by the SEGMIND_API_KEY environment variable.',
   memory: 'A key is set for this session only.',
   none: 'No key is set: edits cannot run until you add one.',
+};
+
+const transportWords: Record<Settings['transport'], string> = {
+  upload: 'Upload first (recommended)',
+  inline: 'Inline in the request',
+};
+
+const modeWords: Record<Settings['mode'], string> = {
+  async: 'Queue and poll (recommended)',
+  sync: 'Wait for the answer',
 };
 
 export function SettingsDialog() {
@@ -107,7 +119,6 @@ function PrefsForm({ settings }: { settings: Settings }) {
     setDraft((d) => ({ ...d, ...p }));
     setStatus(null);
   };
-  const setDefault = (p: Partial<EditParams>) => set({ defaults: { ...draft.defaults, ...p } });
 
   return (
     <form
@@ -120,116 +131,60 @@ function PrefsForm({ settings }: { settings: Settings }) {
       <section className="settings-section">
         <h2>Edit service</h2>
         <div className="settings-grid">
-          <label className="param">
-            <span>API address</span>
+          <Field label="API address">
             <input
               type="url"
               value={draft.apiBase}
               onChange={(e) => set({ apiBase: e.target.value })}
               data-testid="setting-api-base"
             />
-          </label>
-          <label className="param">
-            <span>Upload address</span>
+          </Field>
+          <Field label="Upload address">
             <input
               type="url"
               value={draft.storageBase}
               onChange={(e) => set({ storageBase: e.target.value })}
               data-testid="setting-storage-base"
             />
-          </label>
-          <label className="param">
-            <span>Send images</span>
-            <select
-              value={draft.transport}
-              onChange={(e) => set({ transport: e.target.value as Settings['transport'] })}
-              data-testid="setting-transport"
-            >
-              <option value="upload">Upload first (recommended)</option>
-              <option value="inline">Inline in the request</option>
-            </select>
-          </label>
-          <label className="param">
-            <span>Request mode</span>
-            <select value={draft.mode} onChange={(e) => set({ mode: e.target.value as Settings['mode'] })}>
-              <option value="async">Queue and poll (recommended)</option>
-              <option value="sync">Wait for the answer</option>
-            </select>
-          </label>
-          <label className="param">
-            <span>Timeout (s)</span>
+          </Field>
+          <ParamSelect
+            label="Send images"
+            value={draft.transport}
+            options={Settings.shape.transport.options}
+            optionLabels={transportWords}
+            onChange={(transport) => set({ transport })}
+            testid="setting-transport"
+          />
+          <ParamSelect
+            label="Request mode"
+            value={draft.mode}
+            options={Settings.shape.mode.options}
+            optionLabels={modeWords}
+            onChange={(mode) => set({ mode })}
+          />
+          <Field label="Timeout (s)">
             <input
               type="number"
-              min={10}
-              max={3600}
+              min={limits.timeoutSeconds.min}
+              max={limits.timeoutSeconds.max}
               value={draft.timeoutSeconds}
               onChange={(e) =>
-                set({
-                  timeoutSeconds: Math.max(10, Math.min(3600, Math.round(Number(e.target.value) || 10))),
-                })
+                set({ timeoutSeconds: clampInt(e.target.value, limits.timeoutSeconds, draft.timeoutSeconds) })
               }
             />
-          </label>
+          </Field>
         </div>
       </section>
       <section className="settings-section">
         <h2>Default edit parameters</h2>
         <div className="settings-grid three">
-          <ParamSelect
-            label="Size"
-            value={draft.defaults.size}
-            options={['auto', ...apiSizes]}
-            onChange={(v) => setDefault({ size: v })}
+          <EditParamsFields
+            params={draft.defaults}
+            feather={draft.feather}
+            onParams={(p) => set({ defaults: { ...draft.defaults, ...p } })}
+            onFeather={(feather) => set({ feather })}
+            testidPrefix="setting"
           />
-          <ParamSelect
-            label="Quality"
-            value={draft.defaults.quality}
-            options={['low', 'medium', 'high', 'auto'] as const}
-            onChange={(v) => setDefault({ quality: v })}
-          />
-          <ParamSelect
-            label="Background"
-            value={draft.defaults.background}
-            options={['opaque', 'transparent'] as const}
-            onChange={(v) => setDefault({ background: v })}
-          />
-          <ParamSelect
-            label="Format"
-            value={draft.defaults.outputFormat}
-            options={['png', 'jpeg', 'webp'] as const}
-            onChange={(v) => setDefault({ outputFormat: v })}
-          />
-          <label className="param">
-            <span>Compression</span>
-            <input
-              type="number"
-              min={0}
-              max={100}
-              value={draft.defaults.outputCompression}
-              onChange={(e) =>
-                setDefault({
-                  outputCompression: Math.max(0, Math.min(100, Math.round(Number(e.target.value) || 0))),
-                })
-              }
-            />
-          </label>
-          <ParamSelect
-            label="Moderation"
-            value={draft.defaults.moderation}
-            options={['auto', 'low'] as const}
-            onChange={(v) => setDefault({ moderation: v })}
-          />
-          <label className="param">
-            <span>Feather (px)</span>
-            <input
-              type="number"
-              min={0}
-              max={200}
-              value={draft.feather}
-              data-testid="setting-feather"
-              onChange={(e) => set({ feather: Math.max(0, Math.min(200, Number(e.target.value) || 0)) })}
-            />
-          </label>
           <label className="param checkbox">
             <input
               type="checkbox"
@@ -242,8 +197,7 @@ function PrefsForm({ settings }: { settings: Settings }) {
       </section>
       <section className="settings-section">
         <h2>Library</h2>
-        <label className="param">
-          <span>Projects folder</span>
+        <Field label="Projects folder">
           <input
             type="text"
             value={draft.libraryDir}
@@ -251,7 +205,7 @@ function PrefsForm({ settings }: { settings: Settings }) {
             data-testid="setting-library"
             spellCheck={false}
           />
-        </label>
+        </Field>
       </section>
       <div className="row end">
         {status && <span className="ok">{status}</span>}

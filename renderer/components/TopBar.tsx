@@ -1,7 +1,9 @@
 /** The top bar: open (file or recent project), compare, drag-out, export, help and settings. */
 import { useEffect, useState } from 'react';
 import { useEditor, useStore } from '../state/react';
-import { Icon } from './Icon';
+import { tooltip } from '../../shared/commands';
+import { isMac, performCommand } from '../state/shortcuts';
+import { Icon, type IconName } from './Icon';
 import { RecentProject } from './RecentProject';
 
 export function TopBar() {
@@ -81,16 +83,15 @@ export function TopBar() {
         </span>
       )}
       <div className="spacer" />
-      <button
-        data-testid="compare"
-        className={`button${compare === 'split' ? ' active' : ''}`}
+      <TopButton
+        testid="compare"
+        icon="compare"
+        text="Compare"
         disabled={!project}
-        aria-pressed={compare === 'split'}
-        onClick={() => store.setCompare(compare === 'split' ? 'off' : 'split')}
+        pressed={compare === 'split'}
+        onClick={() => performCommand(store, 'compare')}
         title="Before/after split view (hold \ to see the original)"
-      >
-        <Icon name="compare" /> Compare
-      </button>
+      />
       <button
         className="button drag-out"
         data-testid="drag-out"
@@ -105,31 +106,52 @@ export function TopBar() {
       >
         <Icon name="grip" /> Drag out
       </button>
-      <button
-        data-testid="export"
-        className="button"
+      <TopButton
+        testid="export"
+        icon="download"
+        text="Export"
         disabled={!project}
         onClick={() => store.openDialog('export')}
         title="Export the current image at full resolution"
-      >
-        <Icon name="download" /> Export
-      </button>
-      <button
-        className="button icon-only"
-        data-testid="help"
-        onClick={() => store.openDialog('help')}
-        title="Keyboard shortcuts (?)"
-      >
-        <Icon name="keyboard" />
-      </button>
-      <button
-        data-testid="settings"
-        className="button icon-only"
-        onClick={() => store.openDialog('settings')}
+      />
+      <TopButton
+        testid="help"
+        icon="keyboard"
+        onClick={() => performCommand(store, 'help')}
+        title={tooltip('help', isMac)}
+      />
+      <TopButton
+        testid="settings"
+        icon="settings"
+        onClick={() => performCommand(store, 'settings')}
         title="Settings"
-      >
-        <Icon name="settings" />
-      </button>
+      />
     </header>
+  );
+}
+
+/** A top bar button: an icon with words, or an icon alone (then its title is its name). */
+function TopButton(p: {
+  testid: string;
+  icon: IconName;
+  text?: string;
+  title: string;
+  disabled?: boolean;
+  pressed?: boolean;
+  onClick: () => void;
+}) {
+  const cls = `button${p.text ? '' : ' icon-only'}${p.pressed ? ' active' : ''}`;
+  return (
+    <button
+      data-testid={p.testid}
+      className={cls}
+      disabled={p.disabled}
+      aria-pressed={p.pressed}
+      onClick={p.onClick}
+      title={p.title}
+    >
+      <Icon name={p.icon} />
+      {p.text ? ` ${p.text}` : null}
+    </button>
   );
 }
