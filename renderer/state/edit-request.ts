@@ -5,6 +5,7 @@
  * Rule kept here: a failed edit keeps the mask, prompt and parameters (nothing here clears them).
  */
 import type { EditParams } from '../../shared/contract';
+import { limits } from '../../shared/limits';
 import type { Ctx } from './core';
 import { localError, type ShownError } from './errors';
 import { collectableJobs, isCollectable } from './jobs';
@@ -21,7 +22,7 @@ import {
 import type { CanvasPort } from './ports';
 
 /** The most reference images the service takes. */
-export const MAX_REFERENCES = 15;
+export const MAX_REFERENCES = limits.references.max;
 
 // ---- transitions ---------------------------------------------------------------------------------
 
@@ -29,8 +30,12 @@ export const promptSet = (prompt: string): Patch => ({ prompt });
 export const paramsSet = (s: EditorState, patch: Partial<EditParams>): Patch => ({
   params: { ...s.params, ...patch },
 });
-export const featherSet = (feather: number): Patch => ({ feather: Math.max(0, Math.min(200, feather)) });
-export const variationsSet = (n: number): Patch => ({ variations: clampRound(n, 1, 4) });
+export const featherSet = (feather: number): Patch => ({
+  feather: Math.max(limits.feather.min, Math.min(limits.feather.max, feather)),
+});
+export const variationsSet = (n: number): Patch => ({
+  variations: clampRound(n, limits.variations.min, limits.variations.max),
+});
 
 /** The request the Run button sends, or the one sentence saying what is missing. */
 export function runRequest(s: EditorState, canvas: CanvasPort | null): RunRequest | ShownError {
@@ -174,7 +179,7 @@ export function createEditRequestActions(ctx: Ctx, deps: { collectGroup(groupId:
       }
       const room = MAX_REFERENCES - ctx.get().references.length;
       if (photos.length > room) {
-        const words = 'The service takes at most 15 reference images; remove some before adding more.';
+        const words = `The service takes at most ${MAX_REFERENCES} reference images; remove some before adding more.`;
         ctx.showError(localError('invalid-input', words));
       }
       const added: Reference[] = [];

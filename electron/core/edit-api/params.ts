@@ -5,6 +5,7 @@
 import sharp from 'sharp';
 import type { z } from 'zod';
 import { ApiSize, EditParams } from '../../../shared/contract';
+import { limits } from '../../../shared/limits';
 import { editErrors } from './errors';
 import type { EditInput } from './types';
 
@@ -12,8 +13,8 @@ import type { EditInput } from './types';
 export const DEFAULT_PARAMS = { ...EditParams.parse({}), size: 'auto' as const };
 
 /** gpt-image accepts at most 16 input images: the photo plus 15 references. */
-export const MAX_REFERENCES = 15;
-export const MAX_PROMPT_CHARS = 32_000;
+export const MAX_REFERENCES = limits.references.max;
+export const MAX_PROMPT_CHARS = limits.prompt.max;
 
 const ClientParams = EditParams.extend({ size: ApiSize });
 export type ClientParams = z.output<typeof ClientParams>;
