@@ -6,7 +6,7 @@
  * - photo (modules/photo.ts): the photo layer and compare (original alone or split);
  * - mask overlay (modules/mask-overlay.ts): the tinted mask, written dirty rectangle by dirty rectangle;
  * - brush cursor (modules/brush-cursor.ts): the brush outline;
- * - marquee, lasso, wand (modules/marquee.ts, lasso.ts, wand.ts): the selection tools, each writing its
+ * - marquee, lasso, wand, object select (modules/marquee.ts, lasso.ts, wand.ts, object-select.ts): the selection tools, each writing its
  *   selection into the mask as one undo step (select/);
  * - stroke input (modules/stroke-input.ts): brush and eraser strokes into the engine;
  * - history compaction (modules/history-compaction.ts): packs undo history when idle.
@@ -35,6 +35,7 @@ import { BrushCursorModule } from './modules/brush-cursor';
 import { HistoryCompactionModule } from './modules/history-compaction';
 import { LassoModule } from './modules/lasso';
 import { MarqueeModule } from './modules/marquee';
+import { ObjectSelectModule } from './modules/object-select';
 import { WandModule } from './modules/wand';
 import { MaskOverlayModule } from './modules/mask-overlay';
 import { PhotoModule } from './modules/photo';
@@ -97,6 +98,7 @@ export class CanvasManager implements CanvasContext {
     const marquee = new MarqueeModule(this);
     const lasso = new LassoModule(this);
     const wand = new WandModule(this);
+    const objectSelect = new ObjectSelectModule(this);
     const stroke = new StrokeInputModule(this);
     const compaction = new HistoryCompactionModule(this, () => this.busy());
     this.modules = [
@@ -107,6 +109,7 @@ export class CanvasManager implements CanvasContext {
       marquee,
       lasso,
       wand,
+      objectSelect,
       stroke,
       compaction,
     ];

@@ -101,10 +101,10 @@ export function fitGmm(rgb: Float32Array, idx: Int32Array, k = 5, maxSamples = 2
     const sum = new Float64Array(kk * 4);
     for (let i = 0; i < n; i++) {
       const c = label[i]!;
-      sum[c * 4] += pts[i * 3]!;
-      sum[c * 4 + 1] += pts[i * 3 + 1]!;
-      sum[c * 4 + 2] += pts[i * 3 + 2]!;
-      sum[c * 4 + 3] += 1;
+      sum[c * 4] = sum[c * 4]! + pts[i * 3]!;
+      sum[c * 4 + 1] = sum[c * 4 + 1]! + pts[i * 3 + 1]!;
+      sum[c * 4 + 2] = sum[c * 4 + 2]! + pts[i * 3 + 2]!;
+      sum[c * 4 + 3] = sum[c * 4 + 3]! + 1;
     }
     for (let c = 0; c < kk; c++) {
       const m = sum[c * 4 + 3]!;
@@ -119,16 +119,16 @@ export function fitGmm(rgb: Float32Array, idx: Int32Array, k = 5, maxSamples = 2
     const r = pts[i * 3]!;
     const g = pts[i * 3 + 1]!;
     const b = pts[i * 3 + 2]!;
-    acc[o] += 1;
-    acc[o + 1] += r;
-    acc[o + 2] += g;
-    acc[o + 3] += b;
-    acc[o + 4] += r * r;
-    acc[o + 5] += r * g;
-    acc[o + 6] += r * b;
-    acc[o + 7] += g * g;
-    acc[o + 8] += g * b;
-    acc[o + 9] += b * b;
+    acc[o] = acc[o]! + 1;
+    acc[o + 1] = acc[o + 1]! + r;
+    acc[o + 2] = acc[o + 2]! + g;
+    acc[o + 3] = acc[o + 3]! + b;
+    acc[o + 4] = acc[o + 4]! + r * r;
+    acc[o + 5] = acc[o + 5]! + r * g;
+    acc[o + 6] = acc[o + 6]! + r * b;
+    acc[o + 7] = acc[o + 7]! + g * g;
+    acc[o + 8] = acc[o + 8]! + g * b;
+    acc[o + 9] = acc[o + 9]! + b * b;
   }
   const components: Gaussian[] = [];
   for (let c = 0; c < kk; c++) {

@@ -235,17 +235,17 @@ export function downscale(
     let j = y * W * 4;
     for (let x = 0; x < W; x++, j += 4) {
       const d = dy + xmap[x]!;
-      out[d * 3] += data[j]!;
-      out[d * 3 + 1] += data[j + 1]!;
-      out[d * 3 + 2] += data[j + 2]!;
-      cnt[d] += 1;
+      out[d * 3] = out[d * 3]! + data[j]!;
+      out[d * 3 + 1] = out[d * 3 + 1]! + data[j + 1]!;
+      out[d * 3 + 2] = out[d * 3 + 2]! + data[j + 2]!;
+      cnt[d] = cnt[d]! + 1;
     }
   }
   for (let i = 0; i < w * h; i++) {
     const c = cnt[i]! || 1;
-    out[i * 3] /= c;
-    out[i * 3 + 1] /= c;
-    out[i * 3 + 2] /= c;
+    out[i * 3] = out[i * 3]! / c;
+    out[i * 3 + 1] = out[i * 3 + 1]! / c;
+    out[i * 3 + 2] = out[i * 3 + 2]! / c;
   }
   return out;
 }
@@ -327,8 +327,8 @@ function solve(
     const alpha = rz / pq;
     let rzNext = 0;
     for (let i = 0; i < N; i++) {
-      x[i] += alpha * p[i]!;
-      r[i] -= alpha * q[i]!;
+      x[i] = x[i]! + alpha * p[i]!;
+      r[i] = r[i]! - alpha * q[i]!;
       z[i] = r[i]! / diag[i]!;
       rzNext += r[i]! * z[i]!;
     }
