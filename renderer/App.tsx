@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useEditor, useStore } from './state/react';
 import type { EditorStore } from './state/store';
 import { matchShortcut, performCommand, repeats, type ShortcutAction } from './state/shortcuts';
@@ -13,12 +13,14 @@ import { HelpOverlay } from './components/HelpOverlay';
 import { ExportDialog } from './components/ExportDialog';
 import { ConfirmRerunDialog } from './components/ConfirmRerunDialog';
 import { Icon } from './components/Icon';
+import { BatchOpenButton, BatchPanel } from './components/BatchPanel';
 
 /** The editor's frame: tool bar, canvas, prompt panel, history panel, status bar. */
 export function App() {
   const store = useStore();
   const dialog = useEditor((s) => s.dialog);
   const [dropping, setDropping] = useState(false);
+  const batchOpen = useSyncExternalStore(store.subscribeBatch, () => store.batchState().open);
 
   useEffect(() => store.start(), [store]);
   useEffect(() => installKeyboard(store), [store]);
@@ -47,6 +49,7 @@ export function App() {
       <CanvasPane />
       <aside className="sidebar">
         <PromptPanel />
+        <BatchOpenButton />
         <HistoryPanel />
       </aside>
       <StatusBar />
@@ -60,6 +63,7 @@ export function App() {
       {dialog === 'help' && <HelpOverlay />}
       {dialog === 'export' && <ExportDialog />}
       {dialog === 'confirm-rerun' && <ConfirmRerunDialog />}
+      {batchOpen && <BatchPanel />}
     </div>
   );
 }

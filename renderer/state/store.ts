@@ -7,6 +7,7 @@
  */
 import type { AppCommand, MaskroomApi } from '../../shared/contract';
 import { createCore } from './core';
+import { createBatchActions } from './batch';
 import { createEditRequestActions } from './edit-request';
 import { createJobActions } from './job-tracking';
 import { createLayerActions } from './layers';
@@ -24,6 +25,7 @@ export function createEditorStore(api: MaskroomApi, media: Media) {
   const edit = createEditRequestActions(ctx, { collectGroup: jobs.collectGroup });
   const { load, ...settings } = createSettingsActions(ctx);
   const tools = createToolViewActions(ctx);
+  const batch = createBatchActions(ctx, { openProject: project.openProject });
   let unsubscribers: Array<() => void> | null = null;
 
   /** What the native menu (Electron) asks for: the same actions as the buttons and keys. */
@@ -73,6 +75,7 @@ export function createEditorStore(api: MaskroomApi, media: Media) {
       api.on('job:progress', (j) => onJob(j, true)),
       api.on('project:changed', onProjectChanged),
       api.on('app:command', onCommand),
+      batch.startBatchEvents(),
     ];
     load();
     void project.refreshRecent();
@@ -93,6 +96,7 @@ export function createEditorStore(api: MaskroomApi, media: Media) {
     ...jobs,
     ...layers,
     ...edit,
+    ...batch,
   };
 }
 
