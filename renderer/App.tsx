@@ -11,6 +11,7 @@ import { StatusBar } from './components/StatusBar';
 import { SettingsDialog } from './components/SettingsDialog';
 import { HelpOverlay } from './components/HelpOverlay';
 import { ExportDialog } from './components/ExportDialog';
+import { SaveBackDialog } from './components/SaveBackDialog';
 import { ConfirmRerunDialog } from './components/ConfirmRerunDialog';
 import { Icon } from './components/Icon';
 import { BatchOpenButton, BatchPanel } from './components/BatchPanel';
@@ -64,6 +65,7 @@ export function App() {
       {dialog === 'export' && <ExportDialog />}
       {dialog === 'confirm-rerun' && <ConfirmRerunDialog />}
       {batchOpen && <BatchPanel />}
+      {dialog === 'save-back' && <SaveBackDialog />}
     </div>
   );
 }

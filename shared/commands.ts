@@ -208,7 +208,7 @@ export const commands = {
     help: 'Save back into the photo it came from (Edit In, Open With)',
     keys: ['Mod+S'],
     menu: null,
-    noMenu: 'a top-bar button beside Export; the File menu is main\'s (Export As… is Shift+Ctrl/⌘+S)',
+    noMenu: "a top-bar button beside Export; the File menu is main's (Export As… is Shift+Ctrl/⌘+S)",
     inText: true,
     noRepeat: true,
     tooltip: 'Save back into the original photo file',

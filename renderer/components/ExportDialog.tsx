@@ -1,17 +1,21 @@
 /** Export the current image (or the image after a layer) at full resolution, in the chosen format. */
 import { useState } from 'react';
 import type { ExportFormat } from '../../shared/contract';
+import { EXPORT_FORMAT_IDS, formatById, type ExportFormatId } from '../../shared/formats';
 import { useEditor, useStore } from '../state/react';
 import { Dialog } from './Dialog';
 import { Icon } from './Icon';
 import { isMac } from '../state/shortcuts';
 
-const formats: { id: ExportFormat; label: string; note: string }[] = [
-  { id: 'jpeg', label: 'JPEG', note: 'Smallest; for sharing and print labs' },
-  { id: 'png', label: 'PNG', note: 'Lossless, 8 bits' },
-  { id: 'tiff', label: 'TIFF', note: 'Lossless, for further editing' },
-  { id: 'webp', label: 'WebP', note: 'Small; for the web' },
-];
+/** What each export format is for; the list itself is the export rows of shared/formats.ts. */
+const notes: Record<ExportFormatId, string> = {
+  jpeg: 'Smallest; for sharing and print labs',
+  png: 'Lossless, keeps 16 bits',
+  tiff: 'Lossless, keeps 16 bits; for further editing',
+  webp: 'Small; for the web',
+  psd: 'Layered for Photoshop, Affinity, GIMP: the original plus one masked layer per edit (8 bits)',
+};
+const formats = EXPORT_FORMAT_IDS.map((id) => ({ id, label: formatById(id)!.label, note: notes[id] }));
 
 export function ExportDialog() {
   const store = useStore();

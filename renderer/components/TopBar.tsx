@@ -5,6 +5,7 @@ import { tooltip } from '../../shared/commands';
 import { isMac, performCommand } from '../state/shortcuts';
 import { Icon, type IconName } from './Icon';
 import { RecentProject } from './RecentProject';
+import { OPEN_ACCEPT } from '../../shared/formats';
 
 export function TopBar() {
   const store = useStore();
@@ -12,6 +13,7 @@ export function TopBar() {
   const recent = useEditor((s) => s.recent);
   const opening = useEditor((s) => s.opening);
   const compare = useEditor((s) => s.compare);
+  const savedBack = useEditor((s) => s.savedBack);
   const [recentOpen, setRecentOpen] = useState(false);
   useEffect(() => {
     if (!recentOpen) return;
@@ -31,7 +33,7 @@ export function TopBar() {
         <input
           data-testid="open-image"
           type="file"
-          accept="image/*,.heic,.heif,.tif,.tiff"
+          accept={OPEN_ACCEPT}
           hidden
           onChange={(e) => {
             const f = e.target.files?.[0];
@@ -113,6 +115,18 @@ export function TopBar() {
         disabled={!project}
         onClick={() => store.openDialog('export')}
         title="Export the current image at full resolution"
+      />
+      <TopButton
+        testid="save-back"
+        icon="download"
+        text="Save back"
+        disabled={!project}
+        onClick={() => performCommand(store, 'save-back')}
+        title={
+          savedBack
+            ? `${tooltip('save-back', isMac)}; last saved into ${savedBack}`
+            : tooltip('save-back', isMac)
+        }
       />
       <TopButton
         testid="help"

@@ -5,6 +5,8 @@
 import type { EditParams, JobStatus, ProjectState, ProjectSummary, Settings } from '../../shared/contract';
 import { EditParams as EditParamsSchema, isActiveJobState } from '../../shared/contract';
 import type { ShownError } from './errors';
+import type { SaveBackQuestion } from './save-back';
+import { formatOfName } from '../../shared/formats';
 import type { CanvasImage, MaskInfo, Tool } from './ports';
 
 export type { CanvasImage, MaskInfo, Tool } from './ports';
@@ -46,7 +48,7 @@ export interface RunRequest {
   variations: number;
 }
 
-export type Dialog = null | 'settings' | 'help' | 'export' | 'confirm-rerun';
+export type Dialog = null | 'settings' | 'help' | 'export' | 'confirm-rerun' | 'save-back';
 
 export interface EditorState {
   // settings.ts: the host, the preferences and the account
@@ -99,6 +101,9 @@ export interface EditorState {
   jobs: TrackedJob[];
   // layers.ts: variation groups the user has settled on
   kept: Record<string, true>;
+  // save-back.ts: the question a save back waits on, and the file last saved back into
+  saveBack: SaveBackQuestion | null;
+  savedBack: string | null;
 }
 
 /** A change to the state: what a transition returns, merged over the state by the store. */
@@ -143,13 +148,13 @@ export function initialState(): EditorState {
     confirmRerun: null,
     jobs: [],
     kept: {},
+    saveBack: null,
+    savedBack: null,
   };
 }
 
-const PHOTO_EXT = /\.(jpe?g|png|tiff?|webp|heic|heif|avif|gif|bmp)$/i;
-
 export function isPhotoFile(file: { name: string; type: string }): boolean {
-  return file.type.startsWith('image/') || PHOTO_EXT.test(file.name);
+  return file.type.startsWith('image/') || formatOfName(file.name)?.opens === true;
 }
 
 /** A number rounded and held within [min, max]. */

@@ -5,6 +5,7 @@
  * Rule kept here: a failed open keeps the current photo and mask (only the error is shown).
  */
 import type { ExportFormat, JobStatus, Layer, ProjectState, RenderTarget } from '../../shared/contract';
+import { openLabels } from '../../shared/formats';
 import { attempt, type Ctx } from './core';
 import { localError } from './errors';
 import { layerKey, newLayers } from './jobs';
@@ -227,7 +228,7 @@ export function createProjectActions(ctx: Ctx, deps: { onJob(j: JobStatus, annou
     openRecent: openProject,
     async openFile(file: PickedFile): Promise<void> {
       if (!isPhotoFile(file)) {
-        const words = `“${file.name}” is not a photo; open a JPEG, PNG, TIFF, WebP or AVIF file.`;
+        const words = `“${file.name}” is not a photo; open a ${openLabels()} file.`;
         ctx.showError(localError('unsupported-image', words));
         return;
       }

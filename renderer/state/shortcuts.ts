@@ -102,6 +102,9 @@ export function performCommand(store: EditorStore, action: ShortcutAction): void
       return store.cycleVariation(-1);
     case 'next-variation':
       return store.cycleVariation(1);
+    case 'save-back':
+      if (s.project) void store.saveBack();
+      return;
     case 'close':
       if (s.dialog) store.openDialog(null);
       else if (s.compare !== 'off') store.setCompare('off');

@@ -14,6 +14,7 @@ import { createLayerActions } from './layers';
 import type { EditorState } from './model';
 import type { Media } from './ports';
 import { createProjectActions } from './project';
+import { createSaveBackActions } from './save-back';
 import { createSettingsActions } from './settings';
 import { createToolViewActions } from './tools-view';
 
@@ -26,6 +27,7 @@ export function createEditorStore(api: MaskroomApi, media: Media) {
   const { load, ...settings } = createSettingsActions(ctx);
   const tools = createToolViewActions(ctx);
   const batch = createBatchActions(ctx, { openProject: project.openProject });
+  const saveBack = createSaveBackActions(ctx);
   let unsubscribers: Array<() => void> | null = null;
 
   /** What the native menu (Electron) asks for: the same actions as the buttons and keys. */
@@ -97,6 +99,7 @@ export function createEditorStore(api: MaskroomApi, media: Media) {
     ...layers,
     ...edit,
     ...batch,
+    ...saveBack,
   };
 }
 
