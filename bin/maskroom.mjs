@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `maskroom` command. It runs the compiled CLI (dist/cli/cli.js, built by `npm install`'s prepare step
+// The `maskroom` command. It runs the compiled CLI (dist/cli/cli.mjs, built by `npm install`'s prepare step
 // or `npm run build`) while that bundle matches the sources it was built from, and otherwise the TypeScript
 // sources (electron/hosts/cli.ts) through tsx, so a checkout works before any build and never runs a stale
 // bundle. Where there are no sources (an installed app), the bundle is used as it is.
@@ -36,10 +36,10 @@ function staleReason() {
 
 async function load() {
   const bundle = process.env.MASKROOM_CLI_BUNDLE;
-  if (bundle) return import(pathToFileURL(`${bundle}/cli.js`).href);
+  if (bundle) return import(pathToFileURL(`${bundle}/cli.mjs`).href);
   if (process.env.MASKROOM_CLI !== 'tsx') {
     const reason = staleReason();
-    if (reason === null) return import('../dist/cli/cli.js');
+    if (reason === null) return import('../dist/cli/cli.mjs');
     if (process.env.MASKROOM_DEBUG) process.stderr.write(`maskroom: running the sources: ${reason}\n`);
   }
   const { register } = await import('tsx/esm/api');

@@ -1,8 +1,11 @@
 /**
  * The CLI bundle: electron/hosts/cli.ts compiled by Vite's SSR build into an ESM bundle in dist/cli/, so
- * `maskroom` starts without transpiling TypeScript. The package's dependencies stay external (sharp is native;
- * all of them are in node_modules beside the bundle). Modules the CLI imports lazily (`await import()`) become
- * chunks of their own, loaded only by the commands that need them.
+ * `maskroom` starts without transpiling TypeScript. The JavaScript dependencies (zod, undici, tldts, ag-psd,
+ * cli-progress) are bundled in; only sharp, which is native, stays external. So the bundle needs nothing from
+ * node_modules but sharp: it runs from an installed app's app.asar.unpacked, where sharp is and the rest of
+ * node_modules (inside the asar, which plain Node cannot read) is not, and it starts faster than loading each
+ * package's files. Modules the CLI imports lazily (`await import()`) become chunks of their own, loaded only
+ * by the commands that need them.
  *
  * dist/cli/manifest.json lists every source file that went into the bundle with its size and mtime;
  * bin/maskroom.mjs runs the bundle only while all of them are unchanged (docs/cli.md, "How the CLI starts").
@@ -10,13 +13,13 @@
  */
 import { build, type Plugin } from 'vite';
 import { builtinModules } from 'node:module';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const cliOutDir = path.join(root, 'dist/cli');
-export const cliEntryName = 'cli.js';
+export const cliEntryName = 'cli.mjs';
 
 export interface CliManifest {
   entry: string;
@@ -54,24 +57,17 @@ function manifestPlugin(outDir: string): Plugin {
 
 /**
  * Builds the CLI into `outDir` (default dist/cli). The unit tests build their own copy under
- * node_modules/.cache so that edits made to the sources during a run cannot change what they test; the
- * bundle's bare imports resolve from the repository's node_modules either way.
+ * node_modules/.cache so that edits made to the sources during a run cannot change what they test; its one
+ * bare import, sharp, resolves from the repository's node_modules either way.
  */
 export async function buildCli(outDir = cliOutDir): Promise<void> {
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-    dependencies: Record<string, string>;
-  };
-  const deps = Object.keys(pkg.dependencies).map((d) => d.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-  const external = [
-    ...builtinModules,
-    ...builtinModules.map((m) => `node:${m}`),
-    new RegExp(`^(${deps.join('|')})(/.*)?$`),
-  ];
   await build({
     configFile: false,
     root,
     logLevel: 'warn',
     plugins: [manifestPlugin(outDir)],
+    // Every JavaScript dependency is bundled: only sharp (native) is loaded from node_modules.
+    ssr: { noExternal: true },
     build: {
       ssr: true,
       target: 'node20',
@@ -81,8 +77,8 @@ export async function buildCli(outDir = cliOutDir): Promise<void> {
       rollupOptions: {
         input: { cli: 'electron/hosts/cli.ts' },
         preserveEntrySignatures: 'exports-only',
-        output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
-        external,
+        output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
+        external: [...builtinModules, ...builtinModules.map((m) => `node:${m}`), /^sharp(\/.*)?$/],
       },
     },
   });
