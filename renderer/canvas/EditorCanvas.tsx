@@ -9,6 +9,7 @@ import { maskActions, type MaskActions, type MaskInfo } from './mask-actions';
 import { debugRequested, installDebugHook } from './debug';
 import type { EditorImageInput } from './image-source';
 import type { SelectMode } from './select/combine';
+import { maskToPng, readMaskFile } from './select/mask-io';
 import type { View } from './view';
 
 export interface EditorCanvasProps {
@@ -27,6 +28,8 @@ export interface EditorCanvasProps {
   wandTolerance?: number;
   /** Magic wand: the connected region (default) or the colour across the photo. */
   wandContiguous?: boolean;
+  /** Feather preview: the overlay shows the blend weight of an edit feathered by this many pixels; null = off. */
+  featherPreview?: number | null;
   /** Brush diameter in photo pixels. */
   brushSize: number;
   /** 0..100: 0 = soft edge over the whole radius, 100 = hard. */
@@ -52,6 +55,10 @@ export interface EditorCanvasHandle extends MaskActions {
   /** The mask at the photo's full size, one byte per pixel, row-major (255 = change); null without a photo. */
   getMaskBytes(): Uint8Array<ArrayBuffer> | null;
   isMaskEmpty(): boolean;
+  /** Replaces the mask by a mask file (alpha where present, else luminance; the photo's size), one undo step. */
+  loadMaskFile(file: Blob): Promise<void>;
+  /** The mask as a greyscale PNG (white = change); null without a photo. */
+  maskPng(): Promise<Blob | null>;
 }
 
 export type { MaskInfo, SelectMode, Tool };
@@ -67,7 +74,7 @@ export const EditorCanvas = forwardRef<EditorCanvasHandle, EditorCanvasProps>(
     });
 
     const { image, original, showOriginal = false, split = null, tool, brushSize, hardness } = props;
-    const { selectMode = 'add', wandTolerance = 32, wandContiguous = true } = props;
+    const { selectMode = 'add', wandTolerance = 32, wandContiguous = true, featherPreview = null } = props;
     const { overlayVisible = true, overlayColor = '#ff3040', overlayOpacity = 0.5, debug } = props;
 
     useEffect(() => {
@@ -94,6 +101,7 @@ export const EditorCanvas = forwardRef<EditorCanvasHandle, EditorCanvasProps>(
         mgr.current?.setSelection({ mode: selectMode, tolerance: wandTolerance, contiguous: wandContiguous }),
       [selectMode, wandTolerance, wandContiguous, debug],
     );
+    useEffect(() => mgr.current?.setFeatherPreview(featherPreview), [featherPreview, debug]);
     useEffect(
       () => mgr.current?.setOverlay(overlayVisible, overlayColor, overlayOpacity),
       [overlayVisible, overlayColor, overlayOpacity, debug],
@@ -107,6 +115,16 @@ export const EditorCanvas = forwardRef<EditorCanvasHandle, EditorCanvasProps>(
         actualSize: () => mgr.current?.actualSize(),
         getMaskBytes: () => (mgr.current?.engine?.toBytes() as Uint8Array<ArrayBuffer> | undefined) ?? null,
         isMaskEmpty: () => mgr.current?.engine?.isEmpty() ?? true,
+        loadMaskFile: async (file) => {
+          const e = mgr.current?.engine;
+          if (!e) return;
+          const data = await readMaskFile(file, e.width, e.height);
+          if (mgr.current?.engine === e) e.load(data);
+        },
+        maskPng: async () => {
+          const e = mgr.current?.engine;
+          return e ? maskToPng(e.toBytes(), e.width, e.height) : null;
+        },
       }),
       [],
     );

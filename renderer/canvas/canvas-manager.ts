@@ -37,6 +37,7 @@ import { LassoModule } from './modules/lasso';
 import { MarqueeModule } from './modules/marquee';
 import { ObjectSelectModule } from './modules/object-select';
 import { WandModule } from './modules/wand';
+import { featherWeight, tilesOf } from './select/feather';
 import { MaskOverlayModule } from './modules/mask-overlay';
 import { PhotoModule } from './modules/photo';
 import { StrokeInputModule } from './modules/stroke-input';
@@ -79,6 +80,8 @@ export class CanvasManager implements CanvasContext {
   private fitPending = true;
   private destroyed = false;
   private maskUnsub: (() => void) | null = null;
+  /** The feather radius while the overlay previews the blend weight, else null. */
+  private featherPreview: number | null = null;
 
   constructor(container: HTMLDivElement, opts: ManagerOptions = {}) {
     this.container = container;
@@ -232,6 +235,20 @@ export class CanvasManager implements CanvasContext {
     this.selection.tolerance = Math.min(255, Math.max(0, Math.round(this.selection.tolerance)));
   }
 
+  /** Shows the overlay as the edit will blend it (feathered by `radius` px), or the painted mask (null). */
+  setFeatherPreview(radius: number | null): void {
+    if (radius === this.featherPreview) return;
+    this.featherPreview = radius;
+    this.refreshPreview();
+  }
+
+  private refreshPreview(): void {
+    const e = this.engine;
+    const r = this.featherPreview;
+    if (r === null || !e) return this.overlay.setPreview(null);
+    this.overlay.setPreview(tilesOf(featherWeight(e.toBytes(), e.width, e.height, r), e.width, e.height));
+  }
+
   setOverlay(visible: boolean, color: string, opacity: number): void {
     this.overlay.setOverlay(visible, color, opacity);
   }
@@ -308,11 +325,13 @@ export class CanvasManager implements CanvasContext {
     if (engine) {
       this.maskUnsub = engine.onChange(() => {
         this.requestFrame();
+        if (this.featherPreview !== null) this.refreshPreview();
         for (const m of this.modules) m.maskChanged?.();
         this.opts.onMaskChange?.(this.maskInfo());
       });
     }
     for (const m of this.modules) m.engineChanged?.(engine);
+    this.refreshPreview();
     this.opts.onMaskChange?.(this.maskInfo());
   }
 

@@ -8,6 +8,10 @@ import { useEditor, useStore } from '../state/react';
 import { ErrorBanner } from './ErrorBanner';
 import { Icon } from './Icon';
 import { RecentProject } from './RecentProject';
+import { ToolOptions } from './ToolOptions';
+
+/** CSS pixels: the tool options bar along the top of the canvas area (styles.css .tool-options). */
+const TOOL_OPTIONS_HEIGHT = 41;
 
 export function CanvasPane() {
   const store = useStore();
@@ -17,6 +21,10 @@ export function CanvasPane() {
   const tool = useEditor((s) => s.tool);
   const brushSize = useEditor((s) => s.brushSize);
   const hardness = useEditor((s) => s.hardness);
+  const selectMode = useEditor((s) => s.selectMode);
+  const wandTolerance = useEditor((s) => s.wandTolerance);
+  const wandContiguous = useEditor((s) => s.wandContiguous);
+  const featherPreview = useEditor((s) => (s.featherPreview ? s.feather : null));
   const overlayVisible = useEditor((s) => s.overlayVisible);
   const compare = useEditor((s) => s.compare);
   const split = useEditor((s) => s.split);
@@ -32,6 +40,7 @@ export function CanvasPane() {
         ref={attach}
         testId="stage"
         className="stage-box"
+        style={project ? { top: TOOL_OPTIONS_HEIGHT } : undefined}
         image={image?.spec ?? null}
         original={original?.spec ?? null}
         showOriginal={hold && original !== null}
@@ -39,11 +48,16 @@ export function CanvasPane() {
         tool={tool}
         brushSize={brushSize}
         hardness={hardness}
+        selectMode={selectMode}
+        wandTolerance={wandTolerance}
+        wandContiguous={wandContiguous}
+        featherPreview={featherPreview}
         overlayVisible={overlayVisible && compare === 'off'}
         overlayColor="#ff3040"
         overlayOpacity={0.45}
         onMaskChange={onMaskChange}
       />
+      <ToolOptions />
       {!project && <EmptyState />}
       <CompareOverlay />
       <div className="canvas-overlays">

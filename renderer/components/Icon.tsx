@@ -38,6 +38,11 @@ import image from '../../assets/icons/image.svg?raw';
 import rerun from '../../assets/icons/repeat.svg?raw';
 import grow from '../../assets/icons/circle-plus.svg?raw';
 import shrink from '../../assets/icons/circle-minus.svg?raw';
+import selectRect from '../../assets/icons/select-rect.svg?raw';
+import selectEllipse from '../../assets/icons/select-ellipse.svg?raw';
+import selectLasso from '../../assets/icons/select-lasso.svg?raw';
+import selectPolygon from '../../assets/icons/select-polygon.svg?raw';
+import selectWand from '../../assets/icons/select-wand.svg?raw';
 
 const icons = {
   brush,
@@ -79,6 +84,11 @@ const icons = {
   rerun,
   grow,
   shrink,
+  selectRect,
+  selectEllipse,
+  selectLasso,
+  selectPolygon,
+  selectWand,
 } as const;
 
 export type IconName = keyof typeof icons;

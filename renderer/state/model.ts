@@ -7,9 +7,9 @@ import { EditParams as EditParamsSchema, isActiveJobState } from '../../shared/c
 import type { ShownError } from './errors';
 import type { SaveBackQuestion } from './save-back';
 import { formatOfName } from '../../shared/formats';
-import type { CanvasImage, MaskInfo, Tool } from './ports';
+import type { CanvasImage, MaskInfo, SelectMode, Tool } from './ports';
 
-export type { CanvasImage, MaskInfo, Tool } from './ports';
+export type { CanvasImage, MaskInfo, SelectMode, Tool } from './ports';
 
 export interface LoadedImage {
   key: string;
@@ -78,6 +78,12 @@ export interface EditorState {
   tool: Tool;
   brushSize: number;
   hardness: number;
+  /** Selection tools: the mode without a modifier, the wand's tolerance (0..255) and contiguity. */
+  selectMode: SelectMode;
+  wandTolerance: number;
+  wandContiguous: boolean;
+  /** The overlay shows the feathered blend weight instead of the painted mask. */
+  featherPreview: boolean;
   overlayVisible: boolean;
   mask: MaskInfo;
   compare: 'off' | 'split';
@@ -130,6 +136,10 @@ export function initialState(): EditorState {
     tool: 'brush',
     brushSize: 80,
     hardness: 70,
+    selectMode: 'add',
+    wandTolerance: 32,
+    wandContiguous: true,
+    featherPreview: false,
     overlayVisible: true,
     mask: emptyMask,
     compare: 'off',

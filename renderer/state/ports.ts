@@ -22,7 +22,9 @@ export interface CanvasImage {
   loadFull?: () => Promise<Drawable>;
 }
 
-export type Tool = 'brush' | 'eraser';
+export type Tool = 'brush' | 'eraser' | 'rect' | 'ellipse' | 'lasso' | 'polygon' | 'wand' | 'object';
+/** How a selection tool meets the mask without a modifier key (Shift adds, Alt subtracts, both intersect). */
+export type SelectMode = 'add' | 'subtract' | 'intersect';
 
 export interface MaskInfo {
   empty: boolean;
@@ -43,6 +45,10 @@ export interface CanvasPort {
   /** The mask at the photo's full size, one byte per pixel (255 = change); null without a photo. */
   getMaskBytes(): Uint8Array<ArrayBuffer> | null;
   isMaskEmpty(): boolean;
+  /** Replaces the mask by a mask file of the photo's size, one undo step; rejects with an AppError. */
+  loadMaskFile(file: Blob): Promise<void>;
+  /** The mask as a greyscale PNG; null without a photo. */
+  maskPng(): Promise<Blob | null>;
 }
 
 /** Decoding and object URLs: the browser's in the renderer, scripted in tests. */

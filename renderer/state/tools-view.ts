@@ -4,7 +4,15 @@
  */
 import type { Ctx } from './core';
 import { nextBrushSize, nextHardness } from './shortcuts';
-import { clampRound, type Dialog, type EditorState, type MaskInfo, type Patch, type Tool } from './model';
+import {
+  clampRound,
+  type Dialog,
+  type EditorState,
+  type MaskInfo,
+  type Patch,
+  type SelectMode,
+  type Tool,
+} from './model';
 
 export type MaskAction = 'undo' | 'redo' | 'invert' | 'clear' | 'grow' | 'shrink' | 'fit' | 'actualSize';
 
@@ -18,6 +26,20 @@ export const brushSizeStepped = (s: EditorState, dir: 1 | -1): Patch => ({
 export const hardnessStepped = (s: EditorState, dir: 1 | -1): Patch => ({
   hardness: nextHardness(s.hardness, dir),
 });
+export const wandToleranceSet = (n: number): Patch => ({ wandTolerance: clampRound(n, 0, 255) });
+
+/** The tools one key cycles through (M: the marquees, L: the lassos). */
+export const toolGroups = {
+  marquee: ['rect', 'ellipse'],
+  lasso: ['lasso', 'polygon'],
+} as const satisfies Record<string, readonly Tool[]>;
+
+/** A cycling key: the group's first tool, or the next one when a tool of the group is already chosen. */
+export function toolCycled(s: EditorState, group: readonly Tool[]): Patch {
+  const i = group.indexOf(s.tool);
+  return { tool: group[(i + 1) % group.length]! };
+}
+
 export const splitSet = (split: number): Patch => ({ split: Math.max(0, Math.min(1, split)) });
 
 /** The canvas reported a mask change; what it leaves out is kept (emptiness asked of the canvas). */
@@ -56,6 +78,29 @@ export function createToolViewActions(ctx: Ctx) {
       else c[action]();
     },
     setTool: (tool: Tool) => ctx.set({ tool }),
+    cycleTool: (group: keyof typeof toolGroups) => ctx.set((s) => toolCycled(s, toolGroups[group])),
+    setSelectMode: (selectMode: SelectMode) => ctx.set({ selectMode }),
+    setWandTolerance: (n: number) => ctx.set(wandToleranceSet(n)),
+    setWandContiguous: (wandContiguous: boolean) => ctx.set({ wandContiguous }),
+    toggleFeatherPreview: () => ctx.set((s) => ({ featherPreview: !s.featherPreview })),
+    /** Replaces the mask by a mask file (one undo step); a refusal is shown in the banner. */
+    async importMask(file: Blob): Promise<void> {
+      const c = ctx.canvas();
+      if (!c || !ctx.get().project) return;
+      try {
+        await c.loadMaskFile(file);
+      } catch (e) {
+        ctx.fail(e);
+      }
+    },
+    /** The mask as a PNG and a file name for it, or null without a photo. */
+    async exportMask(): Promise<{ blob: Blob; name: string } | null> {
+      const c = ctx.canvas();
+      const project = ctx.get().project;
+      if (!c || !project) return null;
+      const blob = await c.maskPng();
+      return blob ? { blob, name: `${project.name.replace(/\.[^.]*$/, '') || 'photo'}-mask.png` } : null;
+    },
     setBrushSize: (n: number) => ctx.set(brushSizeSet(n)),
     stepBrushSize: (dir: 1 | -1) => ctx.set((s) => brushSizeStepped(s, dir)),
     setHardness: (n: number) => ctx.set(hardnessSet(n)),

@@ -5,7 +5,7 @@
  * Hidden while the overlay is switched off or the original is held.
  */
 import Konva from 'konva';
-import type { MaskEngine } from '../mask/engine';
+import type { MaskTiles } from '../mask/tiles';
 import type { CanvasContext, CanvasModule, FrameInfo } from '../module';
 import { overlayLut, renderOverlayRect } from '../overlay';
 import { intersectRect, type Rect, type View } from '../view';
@@ -19,6 +19,8 @@ export class MaskOverlayModule implements CanvasModule {
   private pixels: Uint32Array | null = null;
   /** The whole viewport needs recomputing at the next frame. */
   private full = true;
+  /** Shown instead of the mask while set (the feather preview). */
+  private preview: MaskTiles | null = null;
 
   constructor(private readonly ctx: CanvasContext) {}
 
@@ -45,6 +47,13 @@ export class MaskOverlayModule implements CanvasModule {
 
   engineChanged(): void {
     this.full = true;
+  }
+
+  /** Shows these tiles instead of the mask (the feathered blend weight), or the mask again with null. */
+  setPreview(tiles: MaskTiles | null): void {
+    this.preview = tiles;
+    this.full = true;
+    this.ctx.requestFrame();
   }
 
   draw({ viewChanged }: FrameInfo): void {
@@ -79,7 +88,7 @@ export class MaskOverlayModule implements CanvasModule {
     const dv: View = { scale: view.scale * k, x: view.x * k, y: view.y * k };
     const rect = photoRect ? intersectRect(whole, screenBox(photoRect, dv)) : whole;
     if (!rect) return;
-    const engine: MaskEngine | null = this.ctx.engine;
+    const engine: MaskTiles | null = this.preview ?? this.ctx.engine;
     if (engine) renderOverlayRect(engine, dv, this.pixels!, canvas.width, rect, this.lut);
     else this.pixels!.fill(0);
     c2d.putImageData(this.data, 0, 0, rect.x, rect.y, rect.width, rect.height);

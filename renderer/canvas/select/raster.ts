@@ -4,7 +4,11 @@
  * a shape when its centre (x + 0.5, y + 0.5) does, so a rectangle with integer corners is exactly its pixels
  * whatever the zoom it was dragged at.
  */
-import type { Point } from '../module';
+/** A point in photo pixels. */
+export interface Point {
+  x: number;
+  y: number;
+}
 import type { Rect, Size } from '../view';
 
 /** A selection: `data` holds rect.width·rect.height bytes, row-major, 255 = selected. */

@@ -171,6 +171,8 @@ export function fakeCanvas(mask: Uint8Array<ArrayBuffer> | null = new Uint8Array
     actualSize: record('actualSize'),
     getMaskBytes: () => mask,
     isMaskEmpty: () => mask === null || mask.every((b) => b === 0),
+    loadMaskFile: async (file) => void actions.push(`loadMaskFile ${file.size}`),
+    maskPng: async () => (mask ? new Blob([mask], { type: 'image/png' }) : null),
   };
   return canvas;
 }
