@@ -1,13 +1,15 @@
 /**
  * Bringing the model's result back: decode, sRGB -> the photo's profile, undo the uniform scale and the
- * padding, match colour to the ring around the mask, and express the blend as a Patch whose alpha is the
- * feathered, slightly dilated edit mask. Where that alpha is 0 the photo is untouched (see applyPatches).
+ * padding, correct its colour with a smooth field that meets the photo along the whole blend boundary
+ * (seamless.ts), and express the blend as a Patch whose alpha is the feathered, slightly dilated edit mask.
+ * Where that alpha is 0 the photo is untouched (see applyPatches).
  */
 import sharp from 'sharp';
 import { AppError } from '../../../shared/errors';
 import { cropMask, featherMask, growMask, maskBounds } from './mask';
 import type { Rect } from '../../../shared/contract';
 import { apiDims, cropInApi } from './region';
+import { samplePositions, seamField, type SeamField } from './seamless';
 import type { CompositeOptions, Mask, Patch, Photo, RegionPlan } from './types';
 import { SHARP_TIMEOUT_SECONDS, bufToU8, fromSrgbToProfile, invalid } from './util';
 
@@ -67,7 +69,10 @@ function extractRaw(src: Uint8Array, width: number, ch: number, r: Rect): Uint8A
   return out;
 }
 
-/** Per-channel mean/sd of photo vs result over the ring just outside the blend area -> gain/offset. */
+/**
+ * The single global correction (colour method 'global'): per-channel mean/sd of photo vs result over the
+ * ring just outside the blend area -> gain/offset. Kept to measure the seamless field against.
+ */
 export function colourTransfer(
   base: Photo,
   res: Uint8Array,
@@ -157,30 +162,63 @@ export async function compositeResult(
   const sub = cropMask(mask, crop);
   const weight = feather > 0 ? featherMask(growMask(sub, Math.ceil(feather)), feather) : sub;
 
-  let gain = [1, 1, 1];
-  let offset = [0, 0, 0];
-  if (opts.colorMatch) {
-    const ringWidth = Math.max(8, Math.round(Math.max(crop.width, crop.height) * 0.03));
-    ({ gain, offset } = colourTransfer(base, res, plan, weight, ringWidth));
-  }
-
   const wb = maskBounds(weight);
   if (!wb) throw invalid('Paint over the area to change first.');
+
+  let gain = [1, 1, 1];
+  let offset = [0, 0, 0];
+  let field: SeamField | null = null;
+  if (opts.colorMatch && opts.colorMethod === 'global') {
+    const ringWidth = Math.max(8, Math.round(Math.max(crop.width, crop.height) * 0.03));
+    ({ gain, offset } = colourTransfer(base, res, plan, weight, ringWidth));
+  } else if (opts.colorMatch) {
+    field = seamField(base, res, crop, weight, wb);
+  }
+
   const rect = { x: crop.x + wb.x, y: crop.y + wb.y, width: wb.width, height: wb.height };
   const depth = base.depth;
   const n = rect.width * rect.height * 4;
   const rgba = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
   const max = depth === 16 ? 65535 : 255;
   const unit = depth === 16 ? 257 : 1;
+  // Bilinear sampling of the field: positions per column once, per row in the loop.
+  const cols = field ? samplePositions(wb.x, wb.width, field.x0, field.cell, field.gw) : null;
+  const rows = field ? samplePositions(wb.y, wb.height, field.y0, field.cell, field.gh) : null;
+  const off = [0, 0, 0];
   let o = 0;
   for (let y = wb.y; y < wb.y + wb.height; y++) {
+    const ry = y - wb.y;
     for (let x = wb.x; x < wb.x + wb.width; x++, o += 4) {
       const i = y * crop.width + x;
       const a = weight.data[i]!;
       if (a === 0) continue; // stays 0,0,0,0
-      for (let c = 0; c < 3; c++) {
-        const v = Math.round((gain[c]! * res[i * 3 + c]! + offset[c]!) * unit);
-        rgba[o + c] = v < 0 ? 0 : v > max ? max : v;
+      if (field && cols && rows) {
+        const gw = field.gw;
+        const cx = cols.lo[x - wb.x]!;
+        const tx = cols.t[x - wb.x]!;
+        const cy = rows.lo[ry]!;
+        const ty = rows.t[ry]!;
+        const cx1 = cx + (gw > 1 ? 1 : 0);
+        const cy1 = cy + (field.gh > 1 ? 1 : 0);
+        const v = field.values;
+        const p00 = (cy * gw + cx) * 3;
+        const p10 = (cy * gw + cx1) * 3;
+        const p01 = (cy1 * gw + cx) * 3;
+        const p11 = (cy1 * gw + cx1) * 3;
+        for (let c = 0; c < 3; c++) {
+          const top = v[p00 + c]! + tx * (v[p10 + c]! - v[p00 + c]!);
+          const bot = v[p01 + c]! + tx * (v[p11 + c]! - v[p01 + c]!);
+          off[c] = top + ty * (bot - top);
+        }
+        for (let c = 0; c < 3; c++) {
+          const val = Math.round((res[i * 3 + c]! + off[c]!) * unit);
+          rgba[o + c] = val < 0 ? 0 : val > max ? max : val;
+        }
+      } else {
+        for (let c = 0; c < 3; c++) {
+          const val = Math.round((gain[c]! * res[i * 3 + c]! + offset[c]!) * unit);
+          rgba[o + c] = val < 0 ? 0 : val > max ? max : val;
+        }
       }
       rgba[o + 3] = a * unit;
     }

@@ -64,7 +64,14 @@ export interface Patch {
 
 export interface CompositeOptions {
   feather: number;
+  /** Correct the result's colours to meet the photo; false = the raw result. */
   colorMatch: boolean;
+  /**
+   * How colours are corrected: 'seamless' (default) a smooth field meeting the photo along the whole blend
+   * boundary; 'global' one gain and offset per channel from a ring around the blend area (kept to measure
+   * the seamless field against).
+   */
+  colorMethod?: 'seamless' | 'global';
 }
 
 export interface ExportOptions {

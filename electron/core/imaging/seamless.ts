@@ -1,0 +1,316 @@
+/**
+ * Seamless colour correction of the model's result: a smooth per-channel offset field that makes the result
+ * meet the photo along the whole boundary of the blend area (a membrane, i.e. a Laplace solve with the
+ * photo-minus-result difference as boundary values).
+ *
+ * The model re-renders the whole frame, so its answer drifts from the photo in exposure and white balance,
+ * and not uniformly (ramps, vignettes). Where the photo is kept (blend weight 0) the difference photo - result
+ * is known; inside the blend area it is interpolated as smoothly as possible (harmonic: a linear ramp is
+ * reproduced exactly). The field is solved on a coarse grid of cells (each cell's value is the mean
+ * difference over its kept pixels, which also removes the texture and noise the two images do not share) and
+ * upsampled bilinearly, so it holds only low frequencies: the result's own edges and texture pass unchanged.
+ */
+import type { Rect } from '../../../shared/contract';
+import type { Mask, Photo } from './types';
+
+/** The correction: `offset(x, y, c)` in 8-bit units, bilinear over the grid, for crop-relative pixels. */
+export interface SeamField {
+  /** Cell size in crop pixels. */
+  cell: number;
+  /** Grid origin (crop-relative) and size in cells. */
+  x0: number;
+  y0: number;
+  gw: number;
+  gh: number;
+  /** gw*gh*3 offsets, row-major, interleaved channels. */
+  values: Float32Array;
+}
+
+/** Coarse-grid cell size: at least 4 px, and at most about 192 cells along the longer side of the area. */
+export function fieldCell(width: number, height: number): number {
+  return Math.max(4, Math.ceil(Math.max(width, height) / 192));
+}
+
+/**
+ * Solves the membrane on the grid: cells with `fixed[i]` keep their values; the others satisfy the discrete
+ * Laplace equation (mean of their 4 neighbours; grid borders are reflecting). Cascadic multigrid: the problem
+ * is coarsened 2x2 until small, solved there, and each finer level starts from the coarser answer and is
+ * relaxed with a bounded number of SOR sweeps.
+ */
+export function solveMembrane(
+  values: Float32Array,
+  fixed: Uint8Array,
+  gw: number,
+  gh: number,
+  channels: number,
+): void {
+  if (gw * gh <= 64 || (gw <= 2 && gh <= 2)) {
+    relax(values, fixed, gw, gh, channels, 400);
+    return;
+  }
+  const cw = Math.ceil(gw / 2);
+  const ch = Math.ceil(gh / 2);
+  const cv = new Float32Array(cw * ch * channels);
+  const cf = new Uint8Array(cw * ch);
+  const cnt = new Uint16Array(cw * ch);
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      const i = y * gw + x;
+      if (!fixed[i]) continue;
+      const j = (y >> 1) * cw + (x >> 1);
+      cf[j] = 1;
+      cnt[j]!++;
+      for (let c = 0; c < channels; c++) cv[j * channels + c]! += values[i * channels + c]!;
+    }
+  }
+  for (let j = 0; j < cw * ch; j++) {
+    if (cnt[j]! > 0) for (let c = 0; c < channels; c++) cv[j * channels + c]! /= cnt[j]!;
+  }
+  solveMembrane(cv, cf, cw, ch, channels);
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      const i = y * gw + x;
+      if (fixed[i]) continue;
+      const j = (y >> 1) * cw + (x >> 1);
+      for (let c = 0; c < channels; c++) values[i * channels + c] = cv[j * channels + c]!;
+    }
+  }
+  relax(values, fixed, gw, gh, channels, 40);
+}
+
+/** Red-black SOR sweeps of the Laplace equation over the free cells. */
+function relax(
+  v: Float32Array,
+  fixed: Uint8Array,
+  gw: number,
+  gh: number,
+  channels: number,
+  sweeps: number,
+): void {
+  const omega = 1.7;
+  for (let s = 0; s < sweeps; s++) {
+    for (let colour = 0; colour < 2; colour++) {
+      for (let y = 0; y < gh; y++) {
+        for (let x = (y + colour) & 1; x < gw; x += 2) {
+          const i = y * gw + x;
+          if (fixed[i]) continue;
+          const l = x > 0 ? i - 1 : i + (gw > 1 ? 1 : 0);
+          const r = x < gw - 1 ? i + 1 : i - (gw > 1 ? 1 : 0);
+          const u = y > 0 ? i - gw : i + (gh > 1 ? gw : 0);
+          const d = y < gh - 1 ? i + gw : i - (gh > 1 ? gw : 0);
+          for (let c = 0; c < channels; c++) {
+            const k = i * channels + c;
+            const avg =
+              (v[l * channels + c]! + v[r * channels + c]! + v[u * channels + c]! + v[d * channels + c]!) / 4;
+            v[k] = v[k]! + omega * (avg - v[k]!);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The offset field for `res` (the result at the crop's size, 8-bit RGB in the photo's profile) over `box`
+ * (crop-relative: the blend area's bounding box). Null when no kept pixel lies near the blend area (nothing
+ * to match against, e.g. a mask over the whole photo).
+ */
+export function seamField(
+  base: Photo,
+  res: Uint8Array,
+  crop: Rect,
+  weight: Mask,
+  box: Rect,
+): SeamField | null {
+  const cell = fieldCell(box.width, box.height);
+  // Two cells of kept photo around the blend area are enough: the membrane inside depends only on the
+  // cells that border it.
+  const m = 2 * cell;
+  const x0 = Math.max(0, box.x - m);
+  const y0 = Math.max(0, box.y - m);
+  const x1 = Math.min(crop.width, box.x + box.width + m);
+  const y1 = Math.min(crop.height, box.y + box.height + m);
+  const gw = Math.ceil((x1 - x0) / cell);
+  const gh = Math.ceil((y1 - y0) / cell);
+  const sums = new Float64Array(gw * gh * 3);
+  const counts = new Uint32Array(gw * gh);
+  const k = base.depth === 16 ? 1 / 257 : 1;
+  const bc = base.channels;
+  for (let y = y0; y < y1; y++) {
+    const gy = ((y - y0) / cell) | 0;
+    let p = ((crop.y + y) * base.width + crop.x + x0) * bc;
+    for (let x = x0; x < x1; x++, p += bc) {
+      const i = y * crop.width + x;
+      if (weight.data[i] !== 0) continue;
+      const g = gy * gw + (((x - x0) / cell) | 0);
+      counts[g]!++;
+      sums[g * 3]! += base.pixels[p]! * k - res[i * 3]!;
+      sums[g * 3 + 1]! += base.pixels[p + 1]! * k - res[i * 3 + 1]!;
+      sums[g * 3 + 2]! += base.pixels[p + 2]! * k - res[i * 3 + 2]!;
+    }
+  }
+  const values = new Float32Array(gw * gh * 3);
+  const fixed = new Uint8Array(gw * gh);
+  // A cell is known when a quarter of it is kept photo: enough pixels for a stable mean.
+  const need = Math.max(1, (cell * cell) >> 2);
+  let known = 0;
+  for (let g = 0; g < gw * gh; g++) {
+    if (counts[g]! < need) continue;
+    fixed[g] = 1;
+    known++;
+    for (let c = 0; c < 3; c++) values[g * 3 + c] = sums[g * 3 + c]! / counts[g]!;
+  }
+  if (known === 0) return null;
+  // The smooth part first: a quadratic per channel fitted to the known cells reproduces ramps and vignettes
+  // inside the area exactly; the membrane then interpolates only what the quadratic leaves, so the field
+  // still meets every known cell. The residual is median-filtered before (it is flat where the drift is
+  // smooth, so the median only removes outliers and does not bend the drift's curvature).
+  const poly = known >= 24 ? fitQuadratic(values, fixed, gw, gh) : null;
+  if (poly) addQuadratic(values, gw, gh, poly, -1);
+  medianKnown(values, fixed, gw, gh);
+  solveMembrane(values, fixed, gw, gh, 3);
+  if (poly) addQuadratic(values, gw, gh, poly, 1);
+  return { cell, x0, y0, gw, gh, values };
+}
+
+/**
+ * Each known cell's value becomes the median over the known cells of its 3x3 neighbourhood, per channel: a
+ * single cell whose mean is pulled by a star, a specular highlight or a hard edge the two images resample
+ * differently is not carried into the field.
+ */
+function medianKnown(values: Float32Array, fixed: Uint8Array, gw: number, gh: number): void {
+  const src = values.slice();
+  const buf = new Float32Array(9);
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      const i = y * gw + x;
+      if (!fixed[i]) continue;
+      for (let c = 0; c < 3; c++) {
+        let n = 0;
+        for (let dy = -1; dy <= 1; dy++) {
+          const yy = y + dy;
+          if (yy < 0 || yy >= gh) continue;
+          for (let dx = -1; dx <= 1; dx++) {
+            const xx = x + dx;
+            if (xx < 0 || xx >= gw || !fixed[yy * gw + xx]) continue;
+            buf[n++] = src[(yy * gw + xx) * 3 + c]!;
+          }
+        }
+        const v = buf.subarray(0, n).sort();
+        values[i * 3 + c] = n & 1 ? v[n >> 1]! : (v[n / 2 - 1]! + v[n / 2]!) / 2;
+      }
+    }
+  }
+}
+
+/** The quadratic basis at grid cell (x, y), coordinates scaled to [-1, 1] over the grid. */
+function basis(x: number, y: number, gw: number, gh: number, out: Float64Array): void {
+  const u = gw > 1 ? (2 * x) / (gw - 1) - 1 : 0;
+  const v = gh > 1 ? (2 * y) / (gh - 1) - 1 : 0;
+  out[0] = 1;
+  out[1] = u;
+  out[2] = v;
+  out[3] = u * u;
+  out[4] = u * v;
+  out[5] = v * v;
+}
+
+/**
+ * Least-squares quadratic (6 coefficients per channel) over the fixed cells, with a small ridge so a thin or
+ * one-sided set of known cells (a mask at the photo's edge) cannot produce a wild fit. Null when singular.
+ */
+export function fitQuadratic(
+  values: Float32Array,
+  fixed: Uint8Array,
+  gw: number,
+  gh: number,
+): Float64Array | null {
+  const N = 6;
+  const A = new Float64Array(N * N);
+  const B = new Float64Array(N * 3);
+  const b = new Float64Array(N);
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      const i = y * gw + x;
+      if (!fixed[i]) continue;
+      basis(x, y, gw, gh, b);
+      for (let r = 0; r < N; r++) {
+        for (let c = 0; c < N; c++) A[r * N + c]! += b[r]! * b[c]!;
+        for (let ch = 0; ch < 3; ch++) B[r * 3 + ch]! += b[r]! * values[i * 3 + ch]!;
+      }
+    }
+  }
+  let trace = 0;
+  for (let r = 0; r < N; r++) trace += A[r * N + r]!;
+  for (let r = 0; r < N; r++) A[r * N + r]! += 1e-7 * trace;
+  // Gaussian elimination with partial pivoting on [A | B].
+  for (let k = 0; k < N; k++) {
+    let piv = k;
+    for (let r = k + 1; r < N; r++) if (Math.abs(A[r * N + k]!) > Math.abs(A[piv * N + k]!)) piv = r;
+    if (Math.abs(A[piv * N + k]!) < 1e-12) return null;
+    if (piv !== k) {
+      for (let c = 0; c < N; c++) [A[k * N + c], A[piv * N + c]] = [A[piv * N + c]!, A[k * N + c]!];
+      for (let ch = 0; ch < 3; ch++) [B[k * 3 + ch], B[piv * 3 + ch]] = [B[piv * 3 + ch]!, B[k * 3 + ch]!];
+    }
+    for (let r = k + 1; r < N; r++) {
+      const f = A[r * N + k]! / A[k * N + k]!;
+      for (let c = k; c < N; c++) A[r * N + c]! -= f * A[k * N + c]!;
+      for (let ch = 0; ch < 3; ch++) B[r * 3 + ch]! -= f * B[k * 3 + ch]!;
+    }
+  }
+  const coef = new Float64Array(N * 3);
+  for (let k = N - 1; k >= 0; k--) {
+    for (let ch = 0; ch < 3; ch++) {
+      let s = B[k * 3 + ch]!;
+      for (let c = k + 1; c < N; c++) s -= A[k * N + c]! * coef[c * 3 + ch]!;
+      coef[k * 3 + ch] = s / A[k * N + k]!;
+    }
+  }
+  return coef;
+}
+
+/** values += sign * quadratic, over every cell. */
+function addQuadratic(values: Float32Array, gw: number, gh: number, coef: Float64Array, sign: number): void {
+  const b = new Float64Array(6);
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      basis(x, y, gw, gh, b);
+      const i = y * gw + x;
+      for (let ch = 0; ch < 3; ch++) {
+        let q = 0;
+        for (let k = 0; k < 6; k++) q += b[k]! * coef[k * 3 + ch]!;
+        values[i * 3 + ch]! += sign * q;
+      }
+    }
+  }
+}
+
+/**
+ * Per-column (or per-row) bilinear sampling positions of the field for crop coordinates [from, from + n):
+ * the lower cell index and the weight of the upper one, cell centres at (i + 0.5) * cell.
+ */
+export function samplePositions(
+  from: number,
+  n: number,
+  origin: number,
+  cell: number,
+  cells: number,
+): { lo: Int32Array; t: Float32Array } {
+  const lo = new Int32Array(n);
+  const t = new Float32Array(n);
+  for (let j = 0; j < n; j++) {
+    const u = (from + j - origin + 0.5) / cell - 0.5;
+    if (u <= 0 || cells === 1) {
+      lo[j] = 0;
+      t[j] = 0;
+    } else if (u >= cells - 1) {
+      lo[j] = cells - 2;
+      t[j] = 1;
+    } else {
+      const f = Math.floor(u);
+      lo[j] = f;
+      t[j] = u - f;
+    }
+  }
+  return { lo, t };
+}

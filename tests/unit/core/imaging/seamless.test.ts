@@ -1,0 +1,208 @@
+/**
+ * The seamless colour correction, measured: synthetic drifts (uniform, ramps, a vignette, a white-balance
+ * ramp) of up to ±25 levels on a gradient sky and on real textured photos; the seam ΔE is the shared measure
+ * of seam-measure.ts (also used by bench/seam.bench.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  applyPatches,
+  buildApiInputs,
+  compositeResult,
+  loadPhoto,
+  planRegion,
+  type Mask,
+  type Patch,
+  type Photo,
+} from '../../../../electron/core/imaging';
+import { fitQuadratic, solveMembrane } from '../../../../electron/core/imaging/seamless';
+import { photoBytes } from './helpers';
+import {
+  drifts,
+  driftModel,
+  ellipseMask,
+  gradientSky,
+  highFrequencyEnergy,
+  seamDeltaE,
+  type Drift,
+} from './seam-measure';
+
+/** mulberry32: a small seeded generator, so a failing case can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function edit(photo: Photo, mask: Mask, drift: Drift, colorMatch = true) {
+  const plan = planRegion(mask, photo);
+  const inputs = await buildApiInputs(photo, mask, plan);
+  const result = await driftModel(inputs.image, drift);
+  const patch = await compositeResult(photo, result, mask, plan, { feather: 4, colorMatch });
+  return { plan, inputs, patch, out: applyPatches(photo, [patch]) };
+}
+
+/** Samples that differ between a and b where the patch's alpha is 0 or outside it. */
+function changedOutside(a: Photo, b: Photo, patch: Patch): number {
+  let n = 0;
+  const r = patch.rect;
+  for (let y = 0; y < a.height; y++) {
+    for (let x = 0; x < a.width; x++) {
+      const inside = x >= r.x && y >= r.y && x < r.x + r.width && y < r.y + r.height;
+      if (inside && patch.rgba[((y - r.y) * r.width + (x - r.x)) * 4 + 3] !== 0) continue;
+      const i = (y * a.width + x) * a.channels;
+      for (let c = 0; c < a.channels; c++) if (a.pixels[i + c] !== b.pixels[i + c]) n++;
+    }
+  }
+  return n;
+}
+
+describe('seamless colour correction on a gradient sky (1000x700 ellipse on 3000x2000)', () => {
+  const photo = gradientSky(3000, 2000);
+  const mask = ellipseMask(3000, 2000, 1500, 1000, 500, 350);
+
+  // At 12 levels the white-balance ramp's largest error is one 8-bit level of green over a patch of sky
+  // (the result's own rounding, three times: sent, drifted, sent back), which is 1.1 ΔE in this blue.
+  for (const [a, maxDe] of [
+    [25, 1.0],
+    [-25, 1.0],
+    [12, 1.2],
+  ] as const) {
+    it(`every drift of ${a} levels leaves a seam of mean ΔE <= 0.5 and max <= ${maxDe}`, async () => {
+      for (const [name, drift] of Object.entries(drifts(a))) {
+        const { out, patch } = await edit(photo, mask, drift);
+        const s = seamDeltaE(photo, out, mask);
+        expect(s.samples, name).toBeGreaterThan(1000);
+        expect(s.mean, `${name} mean`).toBeLessThanOrEqual(0.5);
+        expect(s.max, `${name} max`).toBeLessThanOrEqual(maxDe);
+        expect(changedOutside(photo, out, patch), name).toBe(0);
+      }
+    });
+  }
+
+  it('with colour matching off the result comes back raw: the drift shows as a seam', async () => {
+    const { out } = await edit(photo, mask, drifts(25)['left-right ramp']!, false);
+    const s = seamDeltaE(photo, out, mask);
+    expect(s.mean).toBeGreaterThan(2);
+    const u = await edit(photo, mask, drifts(12).uniform!, false);
+    expect(seamDeltaE(photo, u.out, mask).mean).toBeGreaterThan(3);
+  });
+
+  it('16-bit photos get the same correction, without dropping to 8-bit steps outside the result', async () => {
+    const sky16 = gradientSky(1500, 1000, 16);
+    const m = ellipseMask(1500, 1000, 750, 500, 250, 175);
+    for (const [name, drift] of Object.entries(drifts(25))) {
+      const { out, patch } = await edit(sky16, m, drift);
+      expect(patch.depth).toBe(16);
+      const s = seamDeltaE(sky16, out, m);
+      expect(s.mean, `${name} mean`).toBeLessThanOrEqual(0.5);
+      expect(s.max, `${name} max`).toBeLessThanOrEqual(1.0);
+      expect(changedOutside(sky16, out, patch), name).toBe(0);
+    }
+  });
+});
+
+describe('seamless colour correction on real photos', () => {
+  // The photos' range is brought into 30..226 first, so ±25 levels never clip: where a drift clips, what
+  // was lost cannot be corrected by anything. The reference is the raw round trip of the undrifted
+  // result (the photo resampled through the API size), so the seam measured is what the drift adds.
+  // Limits per photo: [mean, max]. The star field reaches 1.3 at a few samples (stars resample differently
+  // at the edge); rocket.jpg is Adobe RGB, where a drift added in sRGB is no longer a pure offset, so the
+  // offset field (which works in the photo's profile) leaves up to 0.6 mean, 1.5 max (see docs/imaging.md).
+  const cases: [string, number, number][] = [
+    ['astronaut.png', 0.5, 1.0],
+    ['chelsea.png', 0.5, 1.0],
+    ['coffee.png', 0.5, 1.0],
+    ['hubble_deep_field.jpg', 0.5, 1.3],
+    ['rocket.jpg', 0.6, 1.5],
+  ];
+  it.each(cases)(
+    '%s: seam mean ΔE <= %f, max <= %f for every drift of ±25; texture inside kept within 5%',
+    async (name, maxMean, maxDe) => {
+      const src = await loadPhoto(photoBytes(name));
+      const photo: Photo = { ...src, pixels: src.pixels.map((v) => 30 + Math.round((v * 196) / 255)) };
+      const W = photo.width;
+      const H = photo.height;
+      const mask = ellipseMask(W, H, W * 0.5, H * 0.5, W * 0.2, H * 0.18);
+      const ref = (await edit(photo, mask, () => [0, 0, 0], false)).out;
+      const inside = (x: number, y: number) =>
+        Math.hypot((x - W * 0.5) / (W * 0.2 - 6), (y - H * 0.5) / (H * 0.18 - 6)) < 1;
+      for (const a of [25, -25]) {
+        for (const [dn, drift] of Object.entries(drifts(a))) {
+          const raw = (await edit(photo, mask, drift, false)).out;
+          const { out, patch } = await edit(photo, mask, drift);
+          const s = seamDeltaE(ref, out, mask);
+          expect(s.mean, `${dn} ${a} mean`).toBeLessThanOrEqual(maxMean);
+          expect(s.max, `${dn} ${a} max`).toBeLessThanOrEqual(maxDe);
+          const hf = highFrequencyEnergy(out, inside) / highFrequencyEnergy(raw, inside);
+          expect(Math.abs(hf - 1), `${dn} ${a} texture`).toBeLessThanOrEqual(0.05);
+          expect(changedOutside(photo, out, patch)).toBe(0);
+        }
+      }
+    },
+  );
+});
+
+describe('the membrane and the quadratic', () => {
+  it('reproduces any linear field from scattered fixed cells (random grids, seeded)', () => {
+    const r = rng(17);
+    for (let t = 0; t < 40; t++) {
+      const gw = 2 + Math.floor(r() * 120);
+      const gh = 2 + Math.floor(r() * 120);
+      const [a, b, c] = [r() * 40 - 20, r() * 0.5 - 0.25, r() * 0.5 - 0.25];
+      const fixed = new Uint8Array(gw * gh);
+      const values = new Float32Array(gw * gh);
+      // A ring of fixed cells around a random box, like the kept photo around a mask.
+      const x0 = Math.floor(r() * (gw / 2));
+      const y0 = Math.floor(r() * (gh / 2));
+      const x1 = x0 + Math.floor(r() * (gw - x0));
+      const y1 = y0 + Math.floor(r() * (gh - y0));
+      for (let y = 0; y < gh; y++) {
+        for (let x = 0; x < gw; x++) {
+          const inBox = x > x0 && x < x1 && y > y0 && y < y1;
+          if (!inBox) {
+            fixed[y * gw + x] = 1;
+            values[y * gw + x] = a + b * x + c * y;
+          }
+        }
+      }
+      solveMembrane(values, fixed, gw, gh, 1);
+      let worst = 0;
+      for (let y = 0; y < gh; y++)
+        for (let x = 0; x < gw; x++)
+          worst = Math.max(worst, Math.abs(values[y * gw + x]! - (a + b * x + c * y)));
+      expect(worst, `${gw}x${gh} box ${x0},${y0}-${x1},${y1}`).toBeLessThan(0.05);
+    }
+  });
+
+  it('fits a quadratic exactly from a ring of known cells (random, seeded)', () => {
+    const r = rng(5);
+    for (let t = 0; t < 30; t++) {
+      const gw = 8 + Math.floor(r() * 100);
+      const gh = 8 + Math.floor(r() * 100);
+      const k = Array.from({ length: 6 }, () => r() * 20 - 10);
+      const q = (x: number, y: number) => {
+        const u = (2 * x) / (gw - 1) - 1;
+        const v = (2 * y) / (gh - 1) - 1;
+        return k[0]! + k[1]! * u + k[2]! * v + k[3]! * u * u + k[4]! * u * v + k[5]! * v * v;
+      };
+      const fixed = new Uint8Array(gw * gh);
+      const values = new Float32Array(gw * gh * 3);
+      for (let y = 0; y < gh; y++) {
+        for (let x = 0; x < gw; x++) {
+          if (x > 2 && x < gw - 3 && y > 2 && y < gh - 3) continue;
+          fixed[y * gw + x] = 1;
+          for (let c = 0; c < 3; c++) values[(y * gw + x) * 3 + c] = q(x, y) * (c + 1);
+        }
+      }
+      const coef = fitQuadratic(values, fixed, gw, gh)!;
+      expect(coef).not.toBeNull();
+      for (let i = 0; i < 6; i++)
+        for (let c = 0; c < 3; c++) expect(coef[i * 3 + c]!).toBeCloseTo(k[i]! * (c + 1), 1);
+    }
+  });
+});
