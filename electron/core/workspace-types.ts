@@ -31,6 +31,11 @@ export interface WorkspaceApi {
    * names a path). Best effort: without the record, save back is unavailable for that project.
    */
   recordSource(projectId: string, file: string): Promise<void>;
+  /**
+   * The project made from this file whose record still matches it (unchanged since it was opened or last
+   * saved back), or null: opening the file again ("Edit In" once more) reopens that project and its history.
+   */
+  projectForSource(file: string): Promise<string | null>;
   /** Finish jobs, release locks. */
   dispose(): Promise<void>;
 }

@@ -33,7 +33,7 @@ import { CLOSING, ProjectSession, resumeJob, runEdit, type PipelineDeps } from '
 import type { SettingsService } from './settings';
 import type { WorkspaceApi, WorkspaceEvents } from './workspace-types';
 import { extensionOf, mimeOf } from '../../shared/formats';
-import { checkSaveBack, recordSource, saveBack } from './save-back';
+import { checkSaveBack, readSource, recordSource, saveBack, sourceChanged } from './save-back';
 import { exportLayeredPsd } from './export-layered';
 
 export interface WorkspaceOptions {
@@ -426,6 +426,16 @@ class Workspace implements WorkspaceApi {
       overwriteChanged: req.overwriteChanged,
     });
     return { status: 'saved', fileName: path.basename(saved.file), format: saved.format };
+  }
+
+  async projectForSource(file: string): Promise<string | null> {
+    const target = path.resolve(file);
+    // Newest first: the project the user worked on last wins when several came from the same file.
+    for (const p of await this.listProjects()) {
+      const rec = await readSource(this.dirOf(p.id));
+      if (rec && rec.path === target && !(await sourceChanged(rec))) return p.id;
+    }
+    return null;
   }
 
   async recordSource(projectId: string, file: string): Promise<void> {

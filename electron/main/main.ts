@@ -190,15 +190,19 @@ async function start(): Promise<void> {
     const win = focusedWindow() ?? (await createWindow());
     try {
       const photo = await checkPhotoPath(p);
-      const bytes = await fsp.readFile(photo.path);
-      const res = await dispatch(core.handlers, 'project:create', {
-        name: photo.name,
-        photo: new Uint8Array(bytes),
-      });
-      if (!res.ok) return await showError(win, res.error);
-      const projectId = (res.value as { id: string }).id;
-      // Where the photo came from, so Save back can write into it (Lightroom's Edit In, Open With).
-      await core.workspace.recordSource(projectId, photo.path);
+      // The same file again (Edit In once more, after a Save back): its project, with its history.
+      let projectId = await core.workspace.projectForSource(photo.path);
+      if (!projectId) {
+        const bytes = await fsp.readFile(photo.path);
+        const res = await dispatch(core.handlers, 'project:create', {
+          name: photo.name,
+          photo: new Uint8Array(bytes),
+        });
+        if (!res.ok) return await showError(win, res.error);
+        projectId = (res.value as { id: string }).id;
+        // Where the photo came from, so Save back can write into it (Lightroom's Edit In, Open With).
+        await core.workspace.recordSource(projectId, photo.path);
+      }
       app.addRecentDocument(photo.path);
       shellState.touchRecent(projectId);
       openProjects.set(win.webContents.id, projectId);

@@ -185,6 +185,25 @@ describe('save back', () => {
     await ws.dispose();
   }, 120_000);
 
+  it('finds the project of a file opened again while the file is as it left it, and no other', async () => {
+    const { root, ws } = await setup();
+    const file = path.join(root, 'IMG_7.png');
+    await fs.writeFile(file, await fixture('coffee.png'));
+    expect(await ws.projectForSource(file)).toBeNull();
+    const a = await ws.createProject({ name: 'IMG_7.png', photo: await fixture('coffee.png') });
+    await ws.recordSource(a.id, file);
+    const other = await ws.createProject({ name: 'other.png', photo: await fixture('coffee.png') });
+    expect(await ws.projectForSource(file)).toBe(a.id);
+    expect(await ws.projectForSource(path.join(root, 'elsewhere.png'))).toBeNull();
+    await ws.saveBack({ projectId: a.id, confirmed: true, overwriteChanged: false });
+    expect(await ws.projectForSource(file)).toBe(a.id);
+    // Changed by another program: opening it again starts from that file, not from the old project.
+    await fs.writeFile(file, await fixture('chelsea.png'));
+    expect(await ws.projectForSource(file)).toBeNull();
+    expect(other.id).not.toBe(a.id);
+    await ws.dispose();
+  });
+
   it('says in one sentence that a project made without a file has nothing to save back into', async () => {
     const { ws } = await setup();
     const created = await ws.createProject({ name: 'dropped.png', photo: await fixture('coffee.png') });
