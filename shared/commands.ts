@@ -57,6 +57,60 @@ export const commands = {
     tooltip: 'Eraser',
     tooltipDetail: 'remove from the mask',
   },
+  'rect-marquee': {
+    label: 'Rectangle Marquee',
+    keys: [],
+    noKey: 'M chooses the marquees in turn (the marquee command)',
+    menu: 'Mask',
+    tooltip: 'Rectangle marquee',
+    tooltipDetail: 'drag a box, Shift for a square; M switches the marquees',
+  },
+  'ellipse-marquee': {
+    label: 'Ellipse Marquee',
+    keys: [],
+    noKey: 'M chooses the marquees in turn (the marquee command)',
+    menu: 'Mask',
+    tooltip: 'Ellipse marquee',
+    tooltipDetail: 'drag a box, Shift for a circle; M switches the marquees',
+  },
+  marquee: {
+    label: 'Marquee',
+    help: 'Rectangle marquee; again for the ellipse',
+    keys: ['M'],
+    menu: null,
+    noMenu: 'the Mask menu lists each marquee',
+  },
+  'lasso-freehand': {
+    label: 'Lasso',
+    keys: [],
+    noKey: 'L chooses the lassos in turn (the lasso command)',
+    menu: 'Mask',
+    tooltip: 'Lasso',
+    tooltipDetail: 'drag around the area, release to close; L switches the lassos',
+  },
+  'polygon-lasso': {
+    label: 'Polygon Lasso',
+    keys: [],
+    noKey: 'L chooses the lassos in turn (the lasso command)',
+    menu: 'Mask',
+    tooltip: 'Polygon lasso',
+    tooltipDetail: 'click the corners, double-click or Enter closes; L switches the lassos',
+  },
+  lasso: {
+    label: 'Lasso Tools',
+    help: 'Lasso; again for the polygon lasso',
+    keys: ['L'],
+    menu: null,
+    noMenu: 'the Mask menu lists each lasso',
+  },
+  'magic-wand': {
+    label: 'Magic Wand',
+    help: 'Magic wand (select a colour)',
+    keys: ['W'],
+    menu: 'Mask',
+    tooltip: 'Magic wand',
+    tooltipDetail: 'click a colour; Contiguous off selects it everywhere',
+  },
   'size-down': {
     label: 'Smaller Brush',
     help: 'Smaller brush',
@@ -234,7 +288,12 @@ export const menuCommandIds = commandIds.filter(
 );
 
 /** Entries for the help overlay that are not commands: a key held down. */
-export const heldKeys = [{ key: '\\', help: 'See the original while held' }] as const;
+export const heldKeys = [
+  { key: '\\', help: 'See the original while held' },
+  { key: 'Shift', help: 'Selection tools: add to the mask (the default)' },
+  { key: 'Alt', help: 'Selection tools: subtract from the mask (Option on macOS)' },
+  { key: 'Shift+Alt', help: 'Selection tools: keep only where the mask and the selection meet' },
+] as const;
 
 export function spec(id: CommandId): CommandSpec {
   return commands[id];

@@ -108,6 +108,11 @@ export function buildMenuTemplate(m: MenuModel): MenuItemConstructorOptions[] {
     submenu: [
       editorItem(m, 'brush'),
       editorItem(m, 'eraser'),
+      editorItem(m, 'rect-marquee'),
+      editorItem(m, 'ellipse-marquee'),
+      editorItem(m, 'lasso-freehand'),
+      editorItem(m, 'polygon-lasso'),
+      editorItem(m, 'magic-wand'),
       { type: 'separator' },
       editorItem(m, 'invert-mask'),
       editorItem(m, 'clear-mask'),

@@ -1,5 +1,5 @@
 /**
- * The tool column: brush and eraser, size and hardness, mask actions, overlay and zoom. Each button is a
+ * The tool column: brush and eraser, the selection tools, size and hardness, mask actions, overlay and zoom. Each button is a
  * command of the table (shared/commands.ts): its title and accessible name come from there ("Brush (B)"),
  * and a click does what the command's key and menu item do (performCommand).
  */
@@ -30,6 +30,21 @@ const noMask = (s: ToolState) => s.project === null || s.mask.empty;
 const tools: ToolDef[] = [
   { command: 'brush', testid: 'tool-brush', icon: 'brush', active: (s) => s.tool === 'brush' },
   { command: 'eraser', testid: 'tool-eraser', icon: 'eraser', active: (s) => s.tool === 'eraser' },
+  { command: 'rect-marquee', testid: 'tool-rect', icon: 'selectRect', active: (s) => s.tool === 'rect' },
+  {
+    command: 'ellipse-marquee',
+    testid: 'tool-ellipse',
+    icon: 'selectEllipse',
+    active: (s) => s.tool === 'ellipse',
+  },
+  { command: 'lasso-freehand', testid: 'tool-lasso', icon: 'selectLasso', active: (s) => s.tool === 'lasso' },
+  {
+    command: 'polygon-lasso',
+    testid: 'tool-polygon',
+    icon: 'selectPolygon',
+    active: (s) => s.tool === 'polygon',
+  },
+  { command: 'magic-wand', testid: 'tool-wand', icon: 'selectWand', active: (s) => s.tool === 'wand' },
 ];
 
 const maskTools: ToolDef[] = [

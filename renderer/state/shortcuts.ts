@@ -98,6 +98,10 @@ export function performCommand(store: EditorStore, action: ShortcutAction): void
       return store.maskAction('grow', limits.maskStepPx);
     case 'shrink-mask':
       return store.maskAction('shrink', limits.maskStepPx);
+    case 'marquee':
+      return store.cycleTool('marquee');
+    case 'lasso':
+      return store.cycleTool('lasso');
     case 'previous-variation':
       return store.cycleVariation(-1);
     case 'next-variation':

@@ -52,6 +52,16 @@ export function createEditorStore(api: MaskroomApi, media: Media) {
       case 'brush':
       case 'eraser':
         return tools.setTool(c.command);
+      case 'rect-marquee':
+        return tools.setTool('rect');
+      case 'ellipse-marquee':
+        return tools.setTool('ellipse');
+      case 'lasso-freehand':
+        return tools.setTool('lasso');
+      case 'polygon-lasso':
+        return tools.setTool('polygon');
+      case 'magic-wand':
+        return tools.setTool('wand');
       case 'toggle-overlay':
         return tools.toggleOverlay();
       case 'run-edit':
