@@ -268,7 +268,7 @@ describe('maskroom CLI end to end (fake Segmind)', () => {
       [
         ['export', '--project', dir, '--out', path.join(work, 'out.bmp')],
         {},
-        /\.jpg, \.png, \.tif or \.webp/,
+        /\.jpg, \.jpeg, \.png, \.tif, \.tiff, \.webp or \.psd\./,
       ],
       [['frobnicate'], {}, /Unknown command/],
       [['history', '--project', dir, '--nope'], {}, /Unknown option --nope/],
