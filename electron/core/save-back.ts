@@ -176,8 +176,10 @@ export async function saveBack(
     format,
     ...(format === 'jpeg' || format === 'webp' ? { quality: 95 } : {}),
   });
+  // The file keeps its permissions (the new one replaces it by rename, so it would get the default mode).
+  const mode = (await fs.stat(source.path).catch(() => null))?.mode;
   try {
-    await writeFileAtomic(source.path, data);
+    await writeFileAtomic(source.path, data, mode === undefined ? {} : { mode: mode & 0o777 });
   } catch (e) {
     throw (
       environmentError(e, `Saving back into ${source.path}`, {

@@ -122,7 +122,9 @@ describe('save back', () => {
       );
       expect(sha(new Uint8Array(await fs.readFile(o.file)))).toBe(sha(before));
 
+      await fs.chmod(o.file, 0o640);
       const saved = await ws.saveBack({ projectId: created.id, confirmed: true, overwriteChanged: false });
+      expect((await fs.stat(o.file)).mode & 0o777, 'the file keeps its permissions').toBe(0o640);
       expect(saved).toMatchObject({ status: 'saved', fileName: path.basename(o.file) });
       const after = new Uint8Array(await fs.readFile(o.file));
       const meta = await sharp(after).metadata();
