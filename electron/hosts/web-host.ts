@@ -49,6 +49,8 @@ export const BODY_BUDGET: Readonly<Record<CallName, number>> = Object.fromEntrie
 Object.assign(BODY_BUDGET, {
   'project:create': DEFAULT_LIMITS.maxFileBytes + MB,
   'edit:run': DEFAULT_LIMITS.maxPixels + MAX_REFERENCES * 50 * MB + MB,
+  // The photos of a batch travel in one call (with a raw mask): up to 1 GiB, within the total budget.
+  'batch:start': 1024 * MB,
 } satisfies Partial<Record<CallName, number>>);
 
 export interface BodyLimits {

@@ -20,11 +20,20 @@ const money = (usd: number) => `$${usd < 1 ? usd.toFixed(3).replace(/0$/, '') : 
 
 const STATUS_WORDS: Record<BatchItem['status'], string> = {
   queued: 'Waiting',
-  running: 'Sending',
+  running: 'Preparing',
   accepted: 'Editing',
   done: 'Done',
   failed: 'Failed',
   cancelled: 'Not sent',
+};
+
+const AFTER_WORDS: Record<BatchItem['status'], string> = {
+  queued: 'waiting its turn',
+  running: 'preparing and sending…',
+  accepted: 'the model is editing…',
+  done: '',
+  failed: 'no result',
+  cancelled: 'not sent',
 };
 
 /** The button that opens the panel, beside the edit it applies. */
@@ -83,7 +92,14 @@ export function BatchPanel() {
     item: BatchItem | null;
     mask: string | null;
   }> = b
-    ? b.items.map((i) => ({ key: i.itemId, name: i.name, url: null, item: i, mask: null }))
+    ? b.items.map((i) => ({
+        key: i.itemId,
+        name: i.name,
+        // Until main's thumbnails arrive, the photo as it was added.
+        url: s.photos.find((p) => p.name === i.name)?.url ?? null,
+        item: i,
+        mask: null,
+      }))
     : s.photos.map((p) => ({ key: p.key, name: p.name, url: p.url, item: null, mask: p.maskName }));
   const running = b !== null && !b.finished;
   const anyFailed = b !== null && b.items.some((i) => i.status === 'failed' || i.status === 'cancelled');
@@ -245,8 +261,8 @@ function BatchCard(p: {
         {i ? (
           <>
             <figure>
-              {p.thumbs?.before ? (
-                <img src={p.thumbs.before} alt={`${p.name} before`} />
+              {(p.thumbs?.before ?? p.url) ? (
+                <img src={p.thumbs?.before ?? p.url ?? ''} alt={`${p.name} before`} />
               ) : (
                 <div className="ph" />
               )}
@@ -256,7 +272,7 @@ function BatchCard(p: {
               {p.thumbs?.after ? (
                 <img src={p.thumbs.after} alt={`${p.name} after`} />
               ) : (
-                <div className="ph" />
+                <div className="ph">{AFTER_WORDS[i.status]}</div>
               )}
               <figcaption>After</figcaption>
             </figure>

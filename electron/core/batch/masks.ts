@@ -35,8 +35,9 @@ export function sameShape(m: MaskSize, p: MaskSize): boolean {
 }
 
 /**
- * The mask for one photo of the batch. `photoName` and `maskName` are only for the message; `perPhotoHint`
- * says how to give the photo a mask of its own.
+ * The mask for one photo of the batch. `names` are only for the messages: `photo` the photo's name, `mask`
+ * the mask as a noun phrase ("The mask shots/sign.png", "The current mask"), `perPhotoHint` how to give the
+ * photo a mask of its own.
  */
 export async function fitMask(
   bytes: Uint8Array,
@@ -48,13 +49,13 @@ export async function fitMask(
   if (!size)
     throw new AppError(
       'unsupported-image',
-      `The mask ${names.mask} could not be read; save it as a PNG (white marks the area to change).`,
+      `${names.mask} could not be read as an image; save it as a PNG (white marks the area to change).`,
     );
   if (size.width === width && size.height === height) return maskFromFile(bytes, width, height);
   if (!sameShape(size, { width, height }))
     throw new AppError(
       'invalid-input',
-      `The mask ${names.mask} is ${size.width}x${size.height} but ${names.photo} is ${width}x${height}, another shape; ${names.perPhotoHint}.`,
+      `${names.mask} is ${size.width}x${size.height} but ${names.photo} is ${width}x${height}, another shape; ${names.perPhotoHint}.`,
     );
   // The mask at its own size (same luminance rule as every mask), then scaled as one grey channel.
   const own = await maskFromFile(bytes, size.width, size.height);

@@ -33,9 +33,9 @@ import type { BatchJournal } from './journal';
 import { BATCH_DIR, type BatchRow, type BatchSpec } from './journal';
 import { fitMask } from './masks';
 import { Semaphore } from './semaphore';
+import { MAX_CONCURRENCY } from './limits';
 
-export const MAX_CONCURRENCY = 16;
-export const DEFAULT_CONCURRENCY = 4;
+export { MAX_CONCURRENCY, DEFAULT_CONCURRENCY } from './limits';
 /** How often one photo is tried again when the service rate-limited it before accepting it. */
 const RATE_LIMIT_ATTEMPTS = 6;
 /** What the batch waits after a 429 whose answer named no time. */
@@ -83,6 +83,8 @@ export interface BatchDeps {
   libraryIds?: boolean;
   /** Asked before each photo is started: true stops sending new photos (those started still finish). */
   shouldStop?: () => boolean;
+  /** How messages name a photo's mask and how to give it its own (default: the mask's file, CLI options). */
+  maskWords?: (row: BatchRow) => { mask: string; perPhotoHint: string };
 }
 
 export interface BatchSummary {
@@ -315,13 +317,16 @@ async function processPhoto(
           layer = await resumeJob(session, pending, pipeline, { onState, signal: deps.signal });
         } else {
           if (pending) await store.removeJob(pending.jobId);
-          const mask = await fitMask(await maskBytes(row.mask), store.width, store.height, {
-            photo: row.name,
-            mask: row.mask,
+          const words = deps.maskWords?.(row) ?? {
+            mask: `The mask ${row.mask}`,
             perPhotoHint:
               spec.mask.kind === 'one'
                 ? `give it a mask of its own with --masks FOLDER holding ${stemOf(row.image)}.png`
                 : `save ${path.basename(row.mask)} at the photo's size or shape`,
+          };
+          const mask = await fitMask(await maskBytes(row.mask), store.width, store.height, {
+            photo: row.name,
+            ...words,
           });
           layer = await submit(session, row, spec, mask, pipeline, deps, onState);
         }

@@ -211,6 +211,13 @@ export class BatchService implements BatchApi {
       exportResults: false,
       libraryIds: true,
       collectHow: 'choose Retry failed in the batch panel to collect it',
+      maskWords: () =>
+        b.journal.spec.mask.kind === 'one'
+          ? {
+              mask: 'The current mask',
+              perPhotoHint: 'give that photo a mask of its own (A mask file for each photo) in a new batch',
+            }
+          : { mask: 'Its mask', perPhotoHint: "choose a mask of the photo's size or shape in a new batch" },
       onRow: (row, e) => {
         if (e === 'start') b.started.add(row.name);
         if (e === 'done' || e === 'failed') b.started.delete(row.name);

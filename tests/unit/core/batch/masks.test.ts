@@ -24,7 +24,7 @@ async function rectMask(w: number, h: number, fx: number, fy: number, fw: number
   );
 }
 
-const names = { photo: 'p.jpg', mask: 'm.png', perPhotoHint: 'give it its own' };
+const names = { photo: 'p.jpg', mask: 'The mask m.png', perPhotoHint: 'give it its own' };
 
 /** A small deterministic generator (no flaky seeds). */
 function rng(seed: number) {
