@@ -3,12 +3,13 @@
  *   ?mode=test   — EditorCanvas over a synthetic photo; window.__canvasPage.set(props) changes its props.
  *   ?mode=engine — the same, for the benchmark: inject N earlier strokes, then time a continuous stroke.
  *   ?mode=naive  — the react-konva baseline (one Line per stroke) under the same stroke.
- * Common parameters: w, h (photo size, default 6000x4000); photo=flat for a uniform grey photo. The debug hook (window.__maskroomCanvas) is on.
+ * Common parameters: w, h (photo size, default 6000x4000); photo=flat for a uniform grey photo, photo=object&seed=N for object select's scene (object-scene.ts). The debug hook (window.__maskroomCanvas) is on.
  */
 import { StrictMode, createRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { EditorCanvas, type EditorCanvasHandle, type EditorCanvasProps } from '../EditorCanvas';
 import { NaiveCanvas, type NaiveHandle } from './naive';
+import { makeScenePhoto } from './object-scene';
 import { makeTestPhoto, strokePoints } from './photo';
 
 type PageProps = Omit<EditorCanvasProps, 'image' | 'original'> & { withOriginal?: boolean };
@@ -53,7 +54,9 @@ const nextFrame = () => new Promise<number>((r) => requestAnimationFrame(r));
 async function main(): Promise<void> {
   const root = createRoot(document.getElementById('root')!);
   const [photo, original] = await Promise.all([
-    makeTestPhoto(W, H, params.get('photo') === 'flat' ? 'flat' : 'current'),
+    params.get('photo') === 'object'
+      ? makeScenePhoto(W, H, Number(params.get('seed') ?? 1))
+      : makeTestPhoto(W, H, params.get('photo') === 'flat' ? 'flat' : 'current'),
     makeTestPhoto(W, H, 'original'),
   ]);
   const editorRef = createRef<EditorCanvasHandle>();

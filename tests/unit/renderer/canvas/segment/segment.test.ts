@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cropAround, segmentObject } from '../../../../../renderer/canvas/segment/segment';
-import { iou, makeScene, rng } from './synthetic';
+import { iou, makeScene, rng } from '../../../../../renderer/canvas/dev/object-scene';
 
 function cropOf(
   s: ReturnType<typeof makeScene>,

@@ -1,5 +1,5 @@
 /**
- * Synthetic photos for object select: a coloured object (a wobbly blob, its true shape known) on a
+ * Synthetic photos for object select (its unit tests, e2e test and benchmark; photo=object on the test page): a coloured object (a wobbly blob, its true shape known) on a
  * background of a colour gradient with stripes and noise, from a seeded generator.
  */
 export interface Scene {
@@ -100,4 +100,10 @@ export function iou(
     }
   }
   return uni ? inter / uni : 1;
+}
+
+/** The scene as an ImageBitmap (the test page's photo=object). */
+export async function makeScenePhoto(width: number, height: number, seed: number): Promise<ImageBitmap> {
+  const s = makeScene(width, height, seed);
+  return createImageBitmap(new ImageData(s.data as Uint8ClampedArray<ArrayBuffer>, width, height));
 }
