@@ -12,7 +12,9 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { EditParams } from '../../shared/contract';
+import sharp from 'sharp';
+import { limits } from '../../shared/limits';
+import { editParamsFromFlags, intIn, numIn } from './cli-params';
 import { AppError } from '../../shared/errors';
 import { SharedRateLimiter, type RateLimiter } from '../core/edit-api/limiter';
 import type { PipelineDeps } from '../core/pipeline';
@@ -45,14 +47,7 @@ export interface BatchHost {
   pipelineDeps: (limiter: RateLimiter) => PipelineDeps;
 }
 
-export const BATCH_HELP = `  maskroom batch   --out DIR (--images FOLDER | --image PHOTO ...) --prompt TEXT
-                   (--mask MASK | --masks FOLDER) [--concurrency N] [edit options] [--json]
-  maskroom batch   --resume --out DIR [--json]`;
-
-export const BATCH_COMMAND_HELP = `  batch     Applies one edit to many photos, ${DEFAULT_CONCURRENCY} at a time (--concurrency 1-${MAX_CONCURRENCY}): each gets its own project in
-            DIR/.maskroom/ and its full-resolution result DIR/<photo name> in its own format. --mask is
-            used for every photo (scaled when the shape matches); --masks FOLDER pairs FOLDER/<name>.png.
-            --resume (or the same command again) collects accepted edits and never pays for a photo twice.`;
+export { BATCH_HELP, BATCH_COMMAND_HELP } from './cli-batch-help';
 
 const options = {
   out: { type: 'string' },
@@ -77,29 +72,6 @@ const options = {
 } as const;
 
 const invalid = (message: string) => new AppError('invalid-input', message);
-
-function intIn(v: string | undefined, flag: string, lo: number, hi: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < lo || n > hi)
-    throw invalid(`${flag} must be a whole number from ${lo} to ${hi}, not "${v}".`);
-  return n;
-}
-
-function numIn(v: string | undefined, flag: string, lo: number, hi: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < lo || n > hi)
-    throw invalid(`${flag} must be a number from ${lo} to ${hi}, not "${v}".`);
-  return n;
-}
-
-function oneOf<T extends string>(v: string | undefined, flag: string, allowed: readonly T[]): T | undefined {
-  if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v))
-    throw invalid(`${flag} must be one of ${allowed.join(', ')}, not "${v}".`);
-  return v as T;
-}
 
 function parse(argv: string[]) {
   // A negative number after a string option is its value, not an option ("--feather -1").
@@ -146,20 +118,10 @@ async function specFrom(v: Values): Promise<{ spec: BatchSpec; images: string[] 
     throw invalid(
       'No mask given; pass --mask MASK (used for every photo) or --masks FOLDER (FOLDER/<photo name>.png).',
     );
-  const parsed = EditParams.safeParse({
-    size: oneOf(v.size, '--size', ['auto', '1024x1024', '1536x1024', '1024x1536'] as const),
-    quality: oneOf(v.quality, '--quality', ['low', 'medium', 'high', 'auto'] as const),
-    background: oneOf(v.background, '--background', ['opaque', 'transparent'] as const),
-    outputFormat: oneOf(v['output-format'], '--output-format', ['png', 'jpeg', 'webp'] as const),
-    outputCompression: intIn(v['output-compression'], '--output-compression', 0, 100),
-    moderation: oneOf(v.moderation, '--moderation', ['auto', 'low'] as const),
-  });
-  if (!parsed.success)
-    throw invalid(
-      `Invalid edit parameters (${parsed.error.issues[0]?.message ?? 'unknown'}); see maskroom --help.`,
-    );
+  const params = editParamsFromFlags(v);
   const refs = (v.reference ?? []).map((r) => path.resolve(r));
-  if (refs.length > 15) throw invalid('At most 15 --reference images can be sent; leave some out.');
+  if (refs.length > limits.references.max)
+    throw invalid(`At most ${limits.references.max} --reference images can be sent; leave some out.`);
   const images = v.images
     ? await listPhotos(path.resolve(v.images))
     : (v.image ?? []).map((i) => path.resolve(i));
@@ -171,8 +133,8 @@ async function specFrom(v: Values): Promise<{ spec: BatchSpec; images: string[] 
   return {
     spec: {
       prompt,
-      params: parsed.data,
-      feather: numIn(v.feather, '--feather', 0, 200) ?? 4,
+      params,
+      feather: numIn(v.feather, '--feather', limits.feather.min, limits.feather.max) ?? 4,
       colorMatch: true,
       references: refs,
       mask: v.mask
@@ -310,6 +272,8 @@ export async function cmdBatch(argv: string[], io: BatchIo, env: Env, host: Batc
       }
     }
   }
+  // Each photo is read once: libvips' operation cache would only hold memory (this process runs one batch).
+  sharp.cache(false);
   const limiter = new SharedRateLimiter();
   const todo = await rowsToRun(journal.rows);
   const json = Boolean(v.json);

@@ -1,5 +1,5 @@
 /**
- * A rate limiter shared by every edit client of one batch (docs/edit-service.md, "Rate limits"): when the
+ * A rate limiter shared by every edit client of one batch (docs/edit-service.md, "Network"): when the
  * service answers 429 to any request, every request of every worker waits until the time the service asked
  * for (Retry-After or x-rate-limit-reset-at-utc) instead of each worker retrying on its own schedule.
  *
