@@ -161,7 +161,7 @@ function progress(io: BatchIo, total: number, json: boolean) {
     bar = new cliProgress.SingleBar(
       {
         format:
-          ' {bar} {value}/{total} done | {running} running | {failed} failed | {duration_formatted} elapsed | about {eta_formatted} left',
+          ' {bar} {done}/{total} done | {running} running | {failed} failed | {duration_formatted} elapsed | about {eta_formatted} left',
         hideCursor: true,
         etaBuffer: 8,
         stream: process.stderr,
@@ -281,6 +281,8 @@ export async function cmdBatch(argv: string[], io: BatchIo, env: Env, host: Batc
   const references = await Promise.all(
     journal.spec.references.map(async (r) => new Uint8Array(await fs.readFile(r))),
   );
+  // The key and the service are checked before anything is announced.
+  const pipeline = todo.length > 0 ? host.pipelineDeps(limiter) : null;
   // Cost up front: how many edits, and what the service reported per edit so far.
   const per = knownCostPerEdit(journal.rows);
   const toSubmit = todo.filter((r) => r.status !== 'accepted').length;
@@ -294,7 +296,6 @@ export async function cmdBatch(argv: string[], io: BatchIo, env: Env, host: Batc
       `maskroom: ${todo.length} photo${todo.length === 1 ? '' : 's'} to do: ${toSubmit} new edit${toSubmit === 1 ? '' : 's'}${accepted ? ` and ${accepted} already paid for (collected, not sent again)` : ''}${priced}.\n`,
     );
   }
-  const pipeline = todo.length > 0 ? host.pipelineDeps(limiter) : null;
   const stop = interruptible();
   const bar = progress(io, todo.length, json);
   let summary: BatchSummary;
