@@ -25,6 +25,8 @@ export interface CliManifest {
   entry: string;
   /** Repository-relative source paths (forward slashes) with what they were when the bundle was built. */
   sources: Array<{ path: string; size: number; mtimeMs: number }>;
+  /** Each output file (entry and lazily loaded chunks) with the modules in it, repository-relative. */
+  chunks: Record<string, string[]>;
 }
 
 /** Collects the repository files (not node_modules) that went into the bundle's chunks. */
@@ -33,23 +35,28 @@ function manifestPlugin(outDir: string): Plugin {
     name: 'maskroom-cli-manifest',
     writeBundle(_options, bundle) {
       const ids = new Set<string>();
+      const chunks: Record<string, string[]> = {};
+      const rel = (file: string) => path.relative(root, file).split(path.sep).join('/');
       for (const item of Object.values(bundle)) {
         if (item.type !== 'chunk') continue;
+        const modules: string[] = [];
         for (const id of item.moduleIds) {
           const file = id.split('?')[0]!;
-          if (!path.isAbsolute(file) || file.includes(`${path.sep}node_modules${path.sep}`)) continue;
-          ids.add(file);
+          if (!path.isAbsolute(file)) continue;
+          modules.push(rel(file));
+          if (!file.includes(`${path.sep}node_modules${path.sep}`)) ids.add(file);
         }
+        chunks[item.fileName] = modules;
       }
       const sources = [...ids].sort().map((file) => {
         const st = statSync(file);
         return {
-          path: path.relative(root, file).split(path.sep).join('/'),
+          path: rel(file),
           size: st.size,
           mtimeMs: st.mtimeMs,
         };
       });
-      const manifest: CliManifest = { entry: cliEntryName, sources };
+      const manifest: CliManifest = { entry: cliEntryName, sources, chunks };
       writeFileSync(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
     },
   };

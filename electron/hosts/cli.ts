@@ -17,28 +17,60 @@ import { editParamsFromFlags, intIn, numIn, oneOf, paramHelp } from './cli-param
 import { AppError, environmentError, toWireError, type ErrorCode } from '../../shared/errors';
 import { version } from '../core/version';
 import { writeFileAtomic } from '../core/fs-atomic';
-import { createEditApi } from '../core/edit-api';
 import { installHostGuard, type HostGuard } from '../core/network-guard';
 import type { EditApiConfig } from '../core/edit-api/types';
-import { exportImage, loadPhoto, maskFromFile } from '../core/imaging';
-import { ProjectStore, toContractLayer, type StoredLayer, type JournalEntry } from '../core/project';
-import {
-  CLOSING,
-  ProjectSession,
-  collectSentence,
-  isCollectableError,
-  resumeJob,
-  runEdit,
-  type PipelineDeps,
-} from '../core/pipeline';
+import type { ProjectStore, StoredLayer, JournalEntry } from '../core/project';
+import type { PipelineDeps } from '../core/pipeline';
 import { SettingsService, MemorySecretStore, type Env } from '../core/settings';
 import type { RateLimiter } from '../core/edit-api/limiter';
-import { BATCH_COMMAND_HELP, BATCH_HELP, cmdBatch } from './cli-batch';
+import { BATCH_COMMAND_HELP, BATCH_HELP } from './cli-batch-help';
 import { exportExtensions as extensionList, exportFormatOfName, openLabels } from '../../shared/formats';
-import { recordSource, saveBack } from '../core/save-back';
-import { exportLayeredPsd } from '../core/export-layered';
+// Only the types of the heavy modules are imported here; the modules themselves are loaded by loadCore.
+import type * as EditApiModule from '../core/edit-api';
+import type * as ImagingModule from '../core/imaging';
+import type * as ProjectModule from '../core/project';
+import type * as PipelineModule from '../core/pipeline';
+import type * as SaveBackModule from '../core/save-back';
+import type * as ExportLayeredModule from '../core/export-layered';
 
 const exportExtensions = extensionList();
+
+/**
+ * The heavy modules: the imaging core, the pipeline, the project store, save-back and the PSD writer (all on
+ * sharp, a native library) and the edit client (undici). A command loads them when it starts (`await
+ * import`), so --version and --help load none of them and start fast (docs/cli.md, "How the CLI starts").
+ */
+interface Core {
+  editApi: typeof EditApiModule;
+  imaging: typeof ImagingModule;
+  project: typeof ProjectModule;
+  pipeline: typeof PipelineModule;
+  saveBack: typeof SaveBackModule;
+  exportLayered: typeof ExportLayeredModule;
+}
+
+let core: Core | undefined;
+
+async function loadCore(): Promise<Core> {
+  if (!core) {
+    const [editApi, imaging, project, pipeline, saveBack, exportLayered] = await Promise.all([
+      import('../core/edit-api'),
+      import('../core/imaging'),
+      import('../core/project'),
+      import('../core/pipeline'),
+      import('../core/save-back'),
+      import('../core/export-layered'),
+    ]);
+    core = { editApi, imaging, project, pipeline, saveBack, exportLayered };
+  }
+  return core;
+}
+
+/** The heavy modules, for code that runs only inside a command (main loads them before any command runs). */
+function loaded(): Core {
+  if (!core) throw new Error('The CLI core is used before loadCore().');
+  return core;
+}
 
 const exportQualityRange = `${limits.exportQuality.min}-${limits.exportQuality.max}`;
 
@@ -167,13 +199,16 @@ const invalid = (message: string) => new AppError('invalid-input', message);
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   try {
     // batch has options of its own (electron/hosts/cli-batch.ts).
-    if (argv[0] === 'batch')
+    if (argv[0] === 'batch') {
+      await loadCore();
+      const { cmdBatch } = await import('./cli-batch');
       return await cmdBatch(
         argv.slice(1),
         { ...io, isTTY: Boolean(process.stderr.isTTY) },
         io.env ?? process.env,
         { pipelineDeps: (limiter) => pipelineDeps(io.env ?? process.env, { limiter }) },
       );
+    }
     let parsed: ReturnType<typeof parse>;
     try {
       parsed = parse(argv);
@@ -195,6 +230,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         `Unexpected argument "${positionals[1]}"; put text with spaces in quotes, e.g. --prompt "a red hat".`,
       );
     const env = io.env ?? process.env;
+    if (['edit', 'history', 'export', 'resume'].includes(command ?? '')) await loadCore();
     switch (command) {
       case 'edit':
         return await cmdEdit(values, io, env);
@@ -221,8 +257,9 @@ let currentProject = 'DIR';
  * SEGMIND_API_KEY, not from Settings (the CLI has none).
  */
 export function cliMessage(e: unknown, dir = currentProject): string {
-  if (isCollectableError(e))
-    return collectSentence(e, `run \`maskroom resume --project ${dir}\` to collect it`);
+  // Before a command has loaded the pipeline, no error can be one of its collectable ones.
+  if (core?.pipeline.isCollectableError(e))
+    return core.pipeline.collectSentence(e, `run \`maskroom resume --project ${dir}\` to collect it`);
   const w = toWireError(e);
   const byCode: Partial<Record<ErrorCode, string>> = {
     'no-api-key': 'No Segmind API key is set; export SEGMIND_API_KEY=<your key> and run the command again.',
@@ -305,7 +342,7 @@ function pipelineDeps(
   }
   const guard = hostGuard(settings, env);
   return {
-    api: createEditApi(config, {
+    api: loaded().editApi.createEditApi(config, {
       trustDownload: guard.trustDownload,
       ...(over.limiter ? { limiter: over.limiter } : {}),
     }),
@@ -351,7 +388,7 @@ function progressPrinter(
 /** Aborts the wait on Ctrl-C / SIGTERM with reason 'closing': the journal entry stays for `maskroom resume`. */
 function interruptible(): { signal: AbortSignal; dispose: () => void } {
   const c = new AbortController();
-  const stop = () => c.abort(CLOSING);
+  const stop = () => c.abort(loaded().pipeline.CLOSING);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return {
@@ -364,6 +401,9 @@ function interruptible(): { signal: AbortSignal; dispose: () => void } {
 }
 
 async function openOrCreate(dir: string, image: string | undefined): Promise<ProjectStore> {
+  const { ProjectStore } = loaded().project;
+  const { loadPhoto } = loaded().imaging;
+  const { recordSource } = loaded().saveBack;
   if (await ProjectStore.isProject(dir)) {
     const store = await ProjectStore.open(dir);
     if (image) {
@@ -408,10 +448,12 @@ async function openOrCreate(dir: string, image: string | undefined): Promise<Pro
 }
 
 function layerJson(l: StoredLayer, damaged: string | null = null) {
-  return { ...toContractLayer(l, damaged), sent: l.sent, colorMatch: l.colorMatch };
+  return { ...loaded().project.toContractLayer(l, damaged), sent: l.sent, colorMatch: l.colorMatch };
 }
 
 async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
+  const { ProjectSession, runEdit } = loaded().pipeline;
+  const { maskFromFile } = loaded().imaging;
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
   currentProject = dir;
   const maskFile = need(v.mask, '--mask', 'MASK (an image of the photo size, white = change)');
@@ -485,7 +527,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
  * edits the project and on a read-only disk.
  */
 function openForReading(dir: string): Promise<ProjectStore> {
-  return ProjectStore.open(dir, {
+  return loaded().project.ProjectStore.open(dir, {
     readOnly: true,
     readOnlyReason: 'history and export only read the project; use edit or resume to change it.',
   });
@@ -542,6 +584,10 @@ async function cmdHistory(v: Values, io: CliIo): Promise<number> {
 }
 
 async function cmdExport(v: Values, io: CliIo): Promise<number> {
+  const { ProjectSession } = loaded().pipeline;
+  const { exportImage } = loaded().imaging;
+  const { saveBack } = loaded().saveBack;
+  const { exportLayeredPsd } = loaded().exportLayered;
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
   const inPlace = Boolean(v['in-place']);
   if (inPlace && v.out)
@@ -614,6 +660,8 @@ async function cmdExport(v: Values, io: CliIo): Promise<number> {
 }
 
 async function cmdResume(v: Values, io: CliIo, env: Env): Promise<number> {
+  const { ProjectStore } = loaded().project;
+  const { ProjectSession, resumeJob } = loaded().pipeline;
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
   currentProject = dir;
   const store = await ProjectStore.open(dir);
