@@ -19,15 +19,37 @@ const storageWords: Record<Settings['keyStorage'], string> = {
   none: 'No key is set: edits cannot run until you add one.',
 };
 
-const transportWords: Record<Settings['transport'], string> = {
-  upload: 'Upload first (recommended)',
-  inline: 'Inline in the request',
-};
+/** The service's two addresses. */
+const addressFields = [
+  { key: 'apiBase', label: 'API address', testid: 'setting-api-base' },
+  { key: 'storageBase', label: 'Upload address', testid: 'setting-storage-base' },
+] as const;
 
-const modeWords: Record<Settings['mode'], string> = {
-  async: 'Queue and poll (recommended)',
-  sync: 'Wait for the answer',
-};
+/** How images travel and how the answer is awaited, in words; the values come from the Settings schema. */
+const serviceChoices: {
+  key: 'transport' | 'mode';
+  label: string;
+  words: Record<string, string>;
+  testid?: string;
+}[] = [
+  {
+    key: 'transport',
+    label: 'Send images',
+    words: { upload: 'Upload first (recommended)', inline: 'Inline in the request' } satisfies Record<
+      Settings['transport'],
+      string
+    >,
+    testid: 'setting-transport',
+  },
+  {
+    key: 'mode',
+    label: 'Request mode',
+    words: { async: 'Queue and poll (recommended)', sync: 'Wait for the answer' } satisfies Record<
+      Settings['mode'],
+      string
+    >,
+  },
+];
 
 export function SettingsDialog() {
   const store = useStore();
@@ -131,37 +153,27 @@ function PrefsForm({ settings }: { settings: Settings }) {
       <section className="settings-section">
         <h2>Edit service</h2>
         <div className="settings-grid">
-          <Field label="API address">
-            <input
-              type="url"
-              value={draft.apiBase}
-              onChange={(e) => set({ apiBase: e.target.value })}
-              data-testid="setting-api-base"
+          {addressFields.map((f) => (
+            <Field key={f.key} label={f.label}>
+              <input
+                type="url"
+                value={draft[f.key]}
+                onChange={(e) => set({ [f.key]: e.target.value })}
+                data-testid={f.testid}
+              />
+            </Field>
+          ))}
+          {serviceChoices.map((c) => (
+            <ParamSelect
+              key={c.key}
+              label={c.label}
+              value={draft[c.key]}
+              options={Settings.shape[c.key].options}
+              optionLabels={c.words}
+              onChange={(v) => set({ [c.key]: v })}
+              {...(c.testid ? { testid: c.testid } : {})}
             />
-          </Field>
-          <Field label="Upload address">
-            <input
-              type="url"
-              value={draft.storageBase}
-              onChange={(e) => set({ storageBase: e.target.value })}
-              data-testid="setting-storage-base"
-            />
-          </Field>
-          <ParamSelect
-            label="Send images"
-            value={draft.transport}
-            options={Settings.shape.transport.options}
-            optionLabels={transportWords}
-            onChange={(transport) => set({ transport })}
-            testid="setting-transport"
-          />
-          <ParamSelect
-            label="Request mode"
-            value={draft.mode}
-            options={Settings.shape.mode.options}
-            optionLabels={modeWords}
-            onChange={(mode) => set({ mode })}
-          />
+          ))}
           <Field label="Timeout (s)">
             <input
               type="number"
