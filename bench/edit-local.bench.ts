@@ -1,0 +1,213 @@
+/**
+ * Maskroom's own work per edit, beside what it cannot avoid. The service takes tens of seconds per edit;
+ * everything done locally should be small beside it.
+ *  - CLI: a whole `maskroom edit` on a generated 24 MP (6000x4000) JPEG against the fake service with a model
+ *    latency, as a child process. Local work = wall − the service's latency − the process start (the median
+ *    `maskroom --version` of the same run). Both a first edit (creating the project from the photo) and a
+ *    second edit in that project. Baseline in the same run: one decode of that JPEG to raw pixels.
+ *    Goal: local work at most 4x the decode. (The 50 ms status poll can add up to 50 ms of waiting.)
+ *  - In process: "edit requested -> API inputs" and "result -> patch + thumbnail", with their naive
+ *    baselines: measured by bench/imaging.bench.ts, which this runs and whose rows it reports (goal 150 ms).
+ * Usage: npx tsx bench/edit-local.bench.ts [--quick] [--profile]
+ *   --profile writes a V8 CPU profile of one CLI edit to bench/results/profiles/ (open it in Chrome DevTools).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { startFakeSegmind, type FakeSegmind } from '../tests/fake-segmind/server';
+import { ellipseMaskPng, fixturesDir } from '../tests/support/fixtures';
+import { buildCli, cliOutDir } from '../scripts/build-cli';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const bin = path.join(root, 'bin/maskroom.mjs');
+const quick = process.argv.includes('--quick');
+const profile = process.argv.includes('--profile');
+const runs = quick ? 3 : 5;
+const W = 6000;
+const H = 4000;
+const LATENCY_MS = quick ? 1000 : 2000;
+const LOCAL_GOAL = 4;
+const STAGE_GOAL_MS = 150;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+// The bundle just built, pinned: sources edited while the bench runs must not send a run through tsx.
+const cliEnv = (fake: FakeSegmind): Record<string, string | undefined> => ({
+  ...process.env,
+  MASKROOM_CLI: undefined,
+  MASKROOM_CLI_BUNDLE: cliOutDir,
+  SEGMIND_API_BASE: fake.apiBase,
+  SEGMIND_STORAGE_BASE: fake.storageBase,
+  SEGMIND_API_KEY: fake.apiKey,
+  MASKROOM_POLL_INTERVAL_MS: '50',
+  MASKROOM_PROGRESS: undefined,
+});
+
+/** Wall time of `node [nodeArgs] bin ...args` in ms (async: the fake service runs in this process). */
+function timeCli(args: string[], env: Record<string, string | undefined>, nodeArgs: string[] = []) {
+  return new Promise<number>((resolve, reject) => {
+    const t = performance.now();
+    const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(performance.now() - t);
+      else reject(new Error(`maskroom ${args[0]} failed (${code}): ${err}`));
+    });
+  });
+}
+
+async function main() {
+  await buildCli();
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-edit-bench-'));
+  const fake = await startFakeSegmind({ latencyMs: LATENCY_MS });
+  try {
+    const photo = path.join(work, 'photo.jpg');
+    const jpeg = await sharp(readFileSync(path.join(fixturesDir(), 'coffee.png')))
+      .resize(W, H, { fit: 'fill' })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    await fs.writeFile(photo, jpeg);
+    const mask = path.join(work, 'mask.png');
+    await fs.writeFile(mask, await ellipseMaskPng(W, H, 3600, 1500, 400, 400)); // an 800 px object
+    const env = cliEnv(fake);
+    const editArgs = (dir: string, withImage: boolean) => [
+      'edit',
+      '--project',
+      dir,
+      ...(withImage ? ['--image', photo] : []),
+      '--mask',
+      mask,
+      '--prompt',
+      'a red balloon',
+      '--json',
+    ];
+
+    sharp.cache(false); // every decode really decodes
+    const rows = {
+      start: [] as number[],
+      first: [] as number[],
+      second: [] as number[],
+      decode: [] as number[],
+    };
+    await timeCli(['--version'], env); // warm-up (file cache)
+    for (let i = 0; i < runs; i++) {
+      rows.start.push(await timeCli(['--version'], env));
+      const t = performance.now();
+      await sharp(jpeg).raw().toBuffer();
+      rows.decode.push(performance.now() - t);
+      const dir = path.join(work, `p${i}`);
+      rows.first.push(await timeCli(editArgs(dir, true), env));
+      rows.second.push(await timeCli(editArgs(dir, false), env));
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+    let profileDir: string | null = null;
+    if (profile) {
+      profileDir = path.join(here, 'results/profiles');
+      mkdirSync(profileDir, { recursive: true });
+      await timeCli(editArgs(path.join(work, 'profiled'), true), env, [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        profileDir,
+      ]);
+    }
+
+    const med = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)])) as Record<
+      keyof typeof rows,
+      number
+    >;
+    const local = (wall: number) => wall - LATENCY_MS - med.start;
+    const r1 = (x: number) => +x.toFixed(1);
+    const cliTable = [
+      { what: `one ${W}x${H} JPEG decode (baseline)`, ms: r1(med.decode), ratio: 1, goal: '' },
+      { what: 'maskroom --version (process start)', ms: r1(med.start), ratio: '', goal: '' },
+      { what: 'edit, new project: wall', ms: r1(med.first), ratio: '', goal: '' },
+      {
+        what: 'edit, new project: local work',
+        ms: r1(local(med.first)),
+        ratio: +(local(med.first) / med.decode).toFixed(2),
+        goal: `<= ${LOCAL_GOAL}`,
+      },
+      { what: 'edit, existing project: wall', ms: r1(med.second), ratio: '', goal: '' },
+      {
+        what: 'edit, existing project: local work',
+        ms: r1(local(med.second)),
+        ratio: +(local(med.second) / med.decode).toFixed(2),
+        goal: `<= ${LOCAL_GOAL}`,
+      },
+    ];
+    console.log(
+      `edit-local bench: CLI edit of a ${W}x${H} JPEG, service latency ${LATENCY_MS} ms, ${runs} runs, medians`,
+    );
+    console.log('local work = wall − service latency − process start; ratio = local work / one decode');
+    console.table(cliTable);
+
+    // The two in-process stages: bench/imaging.bench.ts measures them beside their naive baselines.
+    const img = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(here, 'imaging.bench.ts'), ...(quick ? ['--quick'] : [])],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 600_000,
+      },
+    );
+    if (img.status !== 0) throw new Error(`bench/imaging.bench.ts failed: ${img.stderr}`);
+    const imaging = JSON.parse(readFileSync(path.join(here, 'results/imaging.json'), 'utf8')) as {
+      table: Array<{ stage: string; ours_ms: number; naive_ms: number; ratio: number }>;
+    };
+    const stages = imaging.table.map((s) => ({
+      ...s,
+      goal_ms: STAGE_GOAL_MS,
+      met: s.ours_ms <= STAGE_GOAL_MS,
+    }));
+    console.log('in-process stages (from bench/imaging.bench.ts; ratio = ours / naive)');
+    console.table(stages);
+    if (profileDir) console.log(`CPU profile of one CLI edit written to ${path.relative(root, profileDir)}/`);
+
+    mkdirSync(path.join(here, 'results'), { recursive: true });
+    writeFileSync(
+      path.join(here, 'results/edit-local.json'),
+      `${JSON.stringify(
+        {
+          image: `${W}x${H}`,
+          runs,
+          quick,
+          latencyMs: LATENCY_MS,
+          medians_ms: med,
+          localWork_ms: { newProject: local(med.first), existingProject: local(med.second) },
+          ratio: {
+            newProject: local(med.first) / med.decode,
+            existingProject: local(med.second) / med.decode,
+          },
+          goal: LOCAL_GOAL,
+          cli: cliTable,
+          stages,
+          stageGoal_ms: STAGE_GOAL_MS,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } finally {
+    await fake.close();
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
