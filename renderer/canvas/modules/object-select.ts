@@ -121,6 +121,10 @@ export class ObjectSelectModule implements CanvasModule {
 
   inputChanged(): void {
     if (this.drag && this.ctx.brush.tool !== 'object') this.dropDrag();
+    // Read the photo's pixels ahead as soon as the tool is chosen (once per image, shared with the wand), so
+    // the first box does not wait for a 24 MP read.
+    const img = this.ctx.photoImage;
+    if (img && this.ctx.brush.tool === 'object') void photoPixels(img).catch(() => undefined);
   }
 
   draw({ viewChanged }: FrameInfo): void {
