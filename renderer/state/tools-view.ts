@@ -2,6 +2,7 @@
  * The brush and the mask canvas, compare and hold-to-see-the-original, dialogs and the error banner: what
  * changes only in the window (nothing here calls the bridge).
  */
+import { limits } from '../../shared/limits';
 import type { Ctx } from './core';
 import { nextBrushSize, nextHardness } from './shortcuts';
 import {
@@ -18,8 +19,12 @@ export type MaskAction = 'undo' | 'redo' | 'invert' | 'clear' | 'grow' | 'shrink
 
 // ---- transitions ---------------------------------------------------------------------------------
 
-export const brushSizeSet = (n: number): Patch => ({ brushSize: clampRound(n, 1, 1000) });
-export const hardnessSet = (n: number): Patch => ({ hardness: clampRound(n, 0, 100) });
+export const brushSizeSet = (n: number): Patch => ({
+  brushSize: clampRound(n, limits.brushSize.min, limits.brushSize.max),
+});
+export const hardnessSet = (n: number): Patch => ({
+  hardness: clampRound(n, limits.hardness.min, limits.hardness.max),
+});
 export const brushSizeStepped = (s: EditorState, dir: 1 | -1): Patch => ({
   brushSize: nextBrushSize(s.brushSize, dir),
 });
@@ -71,7 +76,7 @@ export function createToolViewActions(ctx: Ctx) {
       const c = ctx.canvas();
       ctx.set((s) => maskChangedTo(s, change, c ? c.isMaskEmpty() : true));
     },
-    maskAction(action: MaskAction, px = 8): void {
+    maskAction(action: MaskAction, px: number = limits.maskStepPx): void {
       const c = ctx.canvas();
       if (!c || !ctx.get().project) return;
       if (action === 'grow' || action === 'shrink') c[action](px);
