@@ -8,6 +8,7 @@ export {
   resultPath,
   stemOf,
   MAX_CONCURRENCY,
+  HEAVY_PIXELS,
   DEFAULT_CONCURRENCY,
   PHOTO_EXTENSIONS,
   type BatchDeps,

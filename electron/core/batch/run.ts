@@ -9,11 +9,13 @@
  *    moment the service accepts it; a run after a kill or crash finishes accepted jobs from the project's
  *    journal (resumeJob) and submits only photos the service never accepted.
  *  - one rate limiter: every worker's client shares one limiter, so a 429 slows the whole batch.
- *  - bounded memory: the heavy steps (decoding, planning, compositing, exporting) run in at most `heavySlots`
- *    workers at once (default 1); a worker waiting on the service holds no decoded pixels.
+ *  - bounded memory: the heavy steps (decoding, planning, compositing, exporting) of all workers together
+ *    hold at most `heavyPixels` photo pixels at once (default 24 MP: one 24 MP photo, or many small ones);
+ *    a worker waiting on the service holds no decoded pixels.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import type { ExportFormat, JobState } from '../../../shared/contract';
 import { AppError, environmentError, isAppError, toWireError } from '../../../shared/errors';
 import type { EditApi, EditCallOptions, EditInput } from '../edit-api/types';
@@ -36,6 +38,8 @@ import { Semaphore } from './semaphore';
 import { MAX_CONCURRENCY } from './limits';
 
 export { MAX_CONCURRENCY, DEFAULT_CONCURRENCY } from './limits';
+/** Pixels decoded at once across a batch's workers: one 24 MP photo, or several smaller ones. */
+export const HEAVY_PIXELS = 24_000_000;
 /** How often one photo is tried again when the service rate-limited it before accepting it. */
 const RATE_LIMIT_ATTEMPTS = 6;
 /** What the batch waits after a 429 whose answer named no time. */
@@ -70,8 +74,8 @@ export interface BatchDeps {
   /** The limiter the pipeline's client was built with: the batch also waits on it before retrying. */
   limiter: RateLimiter;
   signal?: AbortSignal;
-  /** How many workers may decode and composite at once (default 1). */
-  heavySlots?: number;
+  /** Photo pixels all workers together may decode and composite at once (default HEAVY_PIXELS). */
+  heavyPixels?: number;
   onRow?: (row: BatchRow, event: BatchEvent) => void;
   /** The sentence that ends a "collect it" message, e.g. "run `maskroom batch --resume --out D` to collect it". */
   collectHow: string;
@@ -214,7 +218,7 @@ async function readFileAs(file: string, what: string): Promise<Uint8Array> {
 export async function runBatch(journal: BatchJournal, deps: BatchDeps): Promise<BatchSummary> {
   const spec = journal.spec;
   const todo = await rowsToRun(journal.rows, deps.exportResults !== false);
-  const heavy = new Semaphore(deps.heavySlots ?? 1);
+  const heavy = new Semaphore(deps.heavyPixels ?? HEAVY_PIXELS);
   // A few decoded photos at most: the batch reads each photo once, a large cache would only hold memory.
   setPhotoCacheLimit(160 * 2 ** 20);
   const maskCache = new Map<string, Promise<Uint8Array>>();
@@ -253,14 +257,14 @@ export async function runBatch(journal: BatchJournal, deps: BatchDeps): Promise<
  * The edit client as one worker sees it: while the call waits on the service the worker gives up its heavy
  * slot and its decoded pixels; it takes the slot back before the result is composited.
  */
-function gated(api: EditApi, heavy: Semaphore, session: ProjectSession): EditApi {
+function gated(api: EditApi, heavy: Semaphore, weight: number, session: ProjectSession): EditApi {
   const around = async <T>(work: () => Promise<T>): Promise<T> => {
     session.forgetDecoded();
-    heavy.release();
+    heavy.release(weight);
     try {
       return await work();
     } finally {
-      await heavy.acquire();
+      await heavy.acquire(weight);
     }
   };
   return {
@@ -294,12 +298,15 @@ async function processPhoto(
   const spec = journal.spec;
   journal.update(row.name, { error: null, code: null });
   deps.onRow?.(row, 'start');
-  await heavy.acquire();
+  // The photo weighs its pixel count, read from its header (an unreadable file weighs the whole capacity
+  // and fails when it is decoded).
+  const weight = await pixelsOf(row.image).catch(() => heavy.capacity);
+  await heavy.acquire(weight);
   try {
     const store = await openOrCreateProject(row, deps.libraryIds === true);
     const session = new ProjectSession(store);
     try {
-      const api = gated(deps.pipeline.api, heavy, session);
+      const api = gated(deps.pipeline.api, heavy, weight, session);
       const pipeline: PipelineDeps = { ...deps.pipeline, api };
       const onState = (_s: JobState, info: { requestId?: string }) => {
         if (info.requestId && row.requestId !== info.requestId) {
@@ -359,8 +366,13 @@ async function processPhoto(
     await journal.save().catch(() => undefined);
     if (!interrupted) deps.onRow?.(row, 'failed');
   } finally {
-    heavy.release();
+    heavy.release(weight);
   }
+}
+
+async function pixelsOf(file: string): Promise<number> {
+  const m = await sharp(file, { limitInputPixels: false }).metadata();
+  return (m.width ?? 0) * (m.height ?? 0) || Number.POSITIVE_INFINITY;
 }
 
 /** runEdit, tried again (after the shared wait) while the service rate-limits it before accepting it. */
