@@ -63,7 +63,7 @@ export function ToolOptions() {
       </span>
       {selecting && (
         <Group>
-          <div className="segmented" role="radiogroup" aria-label="Selection mode">
+          <div className="mode-switch" role="radiogroup" aria-label="Selection mode">
             {modes.map((m) => (
               <button
                 key={m.mode}
@@ -124,10 +124,11 @@ export function ToolOptions() {
           className={`button small${featherPreview ? ' active' : ''}`}
           data-testid="feather-preview"
           aria-pressed={featherPreview}
-          title={`Show the mask as it will be blended, with the edit's feather (${feather} px)`}
+          title={`Feather preview: show the mask as the edit will blend it, feathered by ${feather} px`}
+          aria-label="Feather preview"
           onClick={() => store.toggleFeatherPreview()}
         >
-          Feather preview
+          Feather
         </button>
         <label
           className="button small"
