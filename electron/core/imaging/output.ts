@@ -8,6 +8,7 @@ import { normaliseExif } from './exif';
 import { encodePng, iccpChunk, pngChunk } from './png';
 import { encodeTiff } from './tiff';
 import { encodePsd } from './export-psd';
+import { exportFlat } from './export-flat';
 import type { ExportOptions, Patch, Photo, PreviewFormat, ThumbnailOptions } from './types';
 import { SHARP_TIMEOUT_SECONDS, bufToU8, extract8, fromProfileToSrgb } from './util';
 
@@ -36,24 +37,8 @@ export async function exportImage(image: Photo, opts: ExportOptions): Promise<Ui
   // A PSD of one image is the flat image as its only layer; the layered one is core/export-layered.ts.
   if (opts.format === 'psd') return encodePsd(image, [], image).data;
   const q = Math.min(100, Math.max(1, Math.round(opts.quality ?? 92)));
-  // Pixels stay in the photo's profile (ignoreIcc: no conversion) and that profile is attached again.
-  let s = sharp(taggedPng(image, 1), { limitInputPixels: false, ignoreIcc: true })
-    .timeout({ seconds: SHARP_TIMEOUT_SECONDS * 2 })
-    .keepIccProfile()
-    .keepExif();
-  switch (opts.format) {
-    case 'jpeg':
-      if (image.depth === 16) s = s.toColourspace('srgb');
-      s = s
-        .flatten({ background: '#ffffff' })
-        .jpeg({ quality: q, chromaSubsampling: q >= 90 ? '4:4:4' : '4:2:0', mozjpeg: false });
-      break;
-    case 'webp':
-      if (image.depth === 16) s = s.toColourspace('srgb');
-      s = s.webp({ quality: q, lossless: q === 100, effort: 4 });
-      break;
-  }
-  return bufToU8(await s.toBuffer());
+  // Pixels stay in the photo's profile (no conversion) and that profile is attached again.
+  return exportFlat(image, opts.format, q);
 }
 
 function fit(w: number, h: number, max: number): { width: number; height: number } {
