@@ -14,6 +14,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The folder holding this run's compiled CLI (cli.mjs); bin/maskroom.mjs runs it via MASKROOM_CLI_BUNDLE. */
     cliBundle: string;
+    /** Why the CLI did not compile ('' when it did): only the tests that run the CLI fail with it. */
+    cliBundleError: string;
   }
 }
 
@@ -22,7 +24,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const parent = path.join(root, 'node_modules/.cache/maskroom-cli');
   await fs.mkdir(parent, { recursive: true });
   const dir = await fs.mkdtemp(path.join(parent, 'run-'));
-  await buildCli(dir);
+  let error = '';
+  try {
+    await buildCli(dir);
+  } catch (e) {
+    // A source that does not compile fails the CLI tests with the reason, not the whole unit run.
+    error = e instanceof Error ? e.message : String(e);
+  }
   project.provide('cliBundle', dir);
+  project.provide('cliBundleError', error);
   return () => fs.rm(dir, { recursive: true, force: true });
 }

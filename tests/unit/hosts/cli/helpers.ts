@@ -37,6 +37,8 @@ export function cliBundle(): string {
   const dir = inject('cliBundle');
   if (!dir)
     throw new Error('No compiled CLI: run the CLI tests with the unit project (vitest --project unit).');
+  const error = inject('cliBundleError');
+  if (error) throw new Error(`The CLI did not compile for this run: ${error}`);
   return dir;
 }
 
