@@ -121,6 +121,11 @@ export const Layer = z.object({
   cost: z.number().nullable(),
   /** Why this layer's files cannot be read (missing or damaged), or null when it is whole. */
   damaged: z.string().nullable(),
+  /**
+   * At what scale the layer's pixels were generated: API pixels per photo pixel, capped at 1 (1 = the
+   * photo's own resolution); null when not known.
+   */
+  generatedScale: z.number().positive().max(1).nullable(),
   timings: z.record(z.string(), z.number()),
 });
 export type Layer = z.infer<typeof Layer>;

@@ -47,6 +47,7 @@ import { applyPatchInPlace } from './imaging/patch';
 import { crashPoint } from './project/crash';
 import type { ProjectStore } from './project';
 import { newId, type JournalEntry, type StoredLayer } from './project';
+import { generatedScale } from '../../shared/region-scale';
 
 export interface SessionOptions {
   limits?: Partial<ImagingLimits>;
@@ -712,6 +713,8 @@ async function finish(
       timings: result.timings,
       creditsLeft: result.creditsLeft,
       cost: result.cost ?? null,
+      // API pixels per photo pixel, capped at 1: what the history shows as the edit's resolution.
+      generatedScale: generatedScale(job.sent.plan.scale),
       groupId: job.groupId,
     },
     { patch: patchPng, mask: maskPng, thumb, thumbExt: 'webp' },

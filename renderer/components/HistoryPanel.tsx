@@ -9,6 +9,7 @@
 import { Fragment, useState } from 'react';
 import type { Layer } from '../../shared/contract';
 import { cycle, formatTime, groupLayers, type HistoryEntry } from '../state/history';
+import { resolutionNote } from '../../shared/region-scale';
 import { damagedText, formatCost } from '../state/jobs';
 import { useEditor, useStore } from '../state/react';
 import { Icon } from './Icon';
@@ -57,6 +58,7 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
   const selected = entry.layers.some((l) => l.id === viewing);
   const isGroup = entry.layers.length > 1;
   const damaged = damagedText(layer);
+  const resolution = resolutionNote(layer.generatedScale);
 
   return (
     <li
@@ -109,6 +111,18 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
                   title="What the service charged for this edit"
                 >
                   {formatCost(layer.cost)}
+                </span>
+              </>
+            )}
+            {resolution && (
+              <>
+                {' · '}
+                <span
+                  className="history-resolution"
+                  data-testid="layer-resolution"
+                  title="The model works at a fixed size: a large region comes back with less detail than the photo"
+                >
+                  {resolution}
                 </span>
               </>
             )}

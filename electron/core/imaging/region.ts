@@ -3,35 +3,16 @@
  * The frame (crop + padding) has exactly the API size's aspect, so the scale is uniform by construction.
  */
 import type { ApiSize, Rect } from '../../../shared/contract';
+import { API_SIZES, bestApiSize, regionFrame } from '../../../shared/region-scale';
 import { maskBounds } from './mask';
 import type { Mask, PlanOptions, RegionPlan } from './types';
 import { invalid } from './util';
 
-/** Each API size as (width, height) and its smallest integer aspect units. */
-const SIZES: Record<ApiSize, { w: number; h: number; uw: number; uh: number }> = {
-  '1024x1024': { w: 1024, h: 1024, uw: 1, uh: 1 },
-  '1536x1024': { w: 1536, h: 1024, uw: 3, uh: 2 },
-  '1024x1536': { w: 1024, h: 1536, uw: 2, uh: 3 },
-};
+export { bestApiSize };
 
 export function apiDims(size: ApiSize): { width: number; height: number } {
-  const s = SIZES[size];
+  const s = API_SIZES[size];
   return { width: s.w, height: s.h };
-}
-
-/** The API size whose aspect is closest (in log ratio) to w:h. */
-export function bestApiSize(w: number, h: number): ApiSize {
-  const a = Math.log(w / h);
-  let best: ApiSize = '1024x1024';
-  let bestD = Infinity;
-  for (const k of Object.keys(SIZES) as ApiSize[]) {
-    const d = Math.abs(a - Math.log(SIZES[k].w / SIZES[k].h));
-    if (d < bestD - 1e-9) {
-      bestD = d;
-      best = k;
-    }
-  }
-  return best;
 }
 
 /** Places a span of length `len` centred on [a0, a1) inside [0, total); when len > total, the whole axis + padding. */
@@ -65,20 +46,9 @@ export function planRegion(
   }
   const b = maskBounds(mask);
   if (!b) throw invalid('Paint over the area to change first.');
-  const margin = Math.max(0, Math.round(opts.margin ?? Math.max(64, Math.max(b.width, b.height) / 3)));
-  // The wanted region: the box plus context, clipped to the photo.
-  const x0 = Math.max(0, b.x - margin);
-  const y0 = Math.max(0, b.y - margin);
-  const x1 = Math.min(photo.width, b.x + b.width + margin);
-  const y1 = Math.min(photo.height, b.y + b.height + margin);
-  const rw = x1 - x0;
-  const rh = y1 - y0;
-  const size: ApiSize = opts.size && opts.size !== 'auto' ? opts.size : bestApiSize(rw, rh);
-  const s = SIZES[size];
-  // Smallest frame of exactly the API aspect (integer units) holding the region.
-  const n = Math.max(Math.ceil(rw / s.uw), Math.ceil(rh / s.uh), 1);
-  const fw = n * s.uw;
-  const fh = n * s.uh;
+  // The region, API size and frame: the rule shared with the renderer (shared/region-scale.ts).
+  const { x0, y0, x1, y1, apiSize: size, frameWidth: fw, frameHeight: fh } = regionFrame(b, photo, opts);
+  const s = API_SIZES[size];
   const px = place(x0, x1, fw, photo.width);
   const py = place(y0, y1, fh, photo.height);
   const crop: Rect = { x: px.start, y: py.start, width: px.size, height: py.size };

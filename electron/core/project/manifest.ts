@@ -56,6 +56,11 @@ export const StoredLayer = z.object({
   creditsLeft: z.number().nullable(),
   /** What the service reported the edit cost (USD), or null. Absent in older manifests: read as null. */
   cost: z.number().nullable().default(null),
+  /**
+   * API pixels per photo pixel the layer was generated at, capped at 1. Absent in older manifests: read as
+   * null, and then taken from `sent.plan.scale` by the same rule.
+   */
+  generatedScale: z.number().positive().max(1).nullable().default(null),
   visible: z.boolean(),
   /** Variations of one edit share a group; null for a single edit. */
   groupId: Id.nullable(),

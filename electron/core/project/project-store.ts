@@ -26,6 +26,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { EditParams, Id, type Layer, type ProjectState } from '../../../shared/contract';
 import { AppError, environmentError } from '../../../shared/errors';
+import { generatedScale } from '../../../shared/region-scale';
 import { sweepTempFiles, writeFileAtomic } from '../fs-atomic';
 import { crashPoint, crashWritingTemp, type CrashPoint } from './crash';
 import { acquireLock, type ProjectLock } from './lock';
@@ -115,6 +116,8 @@ export interface NewLayer {
   creditsLeft: number | null;
   /** What the service reported the edit cost, when it did. */
   cost?: number | null;
+  /** The scale the pixels were generated at (capped at 1); default: from `sent.plan.scale`. */
+  generatedScale?: number | null;
   groupId: string | null;
   /** Default: visible, unless another layer of the same group is visible (one variation shown at a time). */
   visible?: boolean;
@@ -235,6 +238,7 @@ export function toContractLayer(l: StoredLayer, damaged: string | null = null): 
     creditsLeft: l.creditsLeft,
     cost: l.cost ?? null,
     damaged,
+    generatedScale: l.generatedScale ?? generatedScale(l.sent.plan.scale),
     timings: l.timings,
   };
 }
@@ -566,6 +570,7 @@ export class ProjectStore {
           timings: meta.timings,
           creditsLeft: meta.creditsLeft,
           cost: meta.cost ?? null,
+          generatedScale: meta.generatedScale ?? generatedScale(meta.sent.plan.scale),
           groupId: meta.groupId,
           visible:
             meta.visible ??

@@ -43,6 +43,7 @@ export function layer(id: string, cost: number | null = null, extra: Partial<Lay
     creditsLeft: null,
     cost,
     damaged: null,
+    generatedScale: null,
     timings: {},
     ...extra,
   };

@@ -19,6 +19,7 @@ function layer(id: string, groupId: string | null, visible = true): Layer {
     creditsLeft: null,
     cost: null,
     damaged: null,
+    generatedScale: null,
     timings: {},
   };
 }
