@@ -111,6 +111,14 @@ export const commands = {
     tooltip: 'Magic wand',
     tooltipDetail: 'click a colour; Contiguous off selects it everywhere',
   },
+  'object-select': {
+    label: 'Object Select',
+    help: 'Object select (drag a loose box around a subject)',
+    keys: ['Shift+W'],
+    menu: 'Mask',
+    tooltip: 'Object select',
+    tooltipDetail: 'drag a loose box around a subject; Esc cancels while it works',
+  },
   'size-down': {
     label: 'Smaller Brush',
     help: 'Smaller brush',

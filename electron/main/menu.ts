@@ -113,6 +113,7 @@ export function buildMenuTemplate(m: MenuModel): MenuItemConstructorOptions[] {
       editorItem(m, 'lasso-freehand'),
       editorItem(m, 'polygon-lasso'),
       editorItem(m, 'magic-wand'),
+      editorItem(m, 'object-select'),
       { type: 'separator' },
       editorItem(m, 'invert-mask'),
       editorItem(m, 'clear-mask'),

@@ -43,6 +43,7 @@ import selectEllipse from '../../assets/icons/select-ellipse.svg?raw';
 import selectLasso from '../../assets/icons/select-lasso.svg?raw';
 import selectPolygon from '../../assets/icons/select-polygon.svg?raw';
 import selectWand from '../../assets/icons/select-wand.svg?raw';
+import selectObject from '../../assets/icons/select-object.svg?raw';
 
 const icons = {
   brush,
@@ -89,6 +90,7 @@ const icons = {
   selectLasso,
   selectPolygon,
   selectWand,
+  selectObject,
 } as const;
 
 export type IconName = keyof typeof icons;

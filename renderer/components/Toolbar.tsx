@@ -45,6 +45,12 @@ const tools: ToolDef[] = [
     active: (s) => s.tool === 'polygon',
   },
   { command: 'magic-wand', testid: 'tool-wand', icon: 'selectWand', active: (s) => s.tool === 'wand' },
+  {
+    command: 'object-select',
+    testid: 'tool-object',
+    icon: 'selectObject',
+    active: (s) => s.tool === 'object',
+  },
 ];
 
 const maskTools: ToolDef[] = [

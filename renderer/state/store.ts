@@ -62,6 +62,8 @@ export function createEditorStore(api: MaskroomApi, media: Media) {
         return tools.setTool('polygon');
       case 'magic-wand':
         return tools.setTool('wand');
+      case 'object-select':
+        return tools.setTool('object');
       case 'toggle-overlay':
         return tools.toggleOverlay();
       case 'run-edit':
