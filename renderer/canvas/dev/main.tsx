@@ -9,7 +9,7 @@ import { StrictMode, createRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { EditorCanvas, type EditorCanvasHandle, type EditorCanvasProps } from '../EditorCanvas';
 import { NaiveCanvas, type NaiveHandle } from './naive';
-import { makeScenePhoto } from './object-scene';
+import { makeScenePhoto } from './object-photo';
 import { makeTestPhoto, strokePoints } from './photo';
 
 type PageProps = Omit<EditorCanvasProps, 'image' | 'original'> & { withOriginal?: boolean };

@@ -101,9 +101,3 @@ export function iou(
   }
   return uni ? inter / uni : 1;
 }
-
-/** The scene as an ImageBitmap (the test page's photo=object). */
-export async function makeScenePhoto(width: number, height: number, seed: number): Promise<ImageBitmap> {
-  const s = makeScene(width, height, seed);
-  return createImageBitmap(new ImageData(s.data as Uint8ClampedArray<ArrayBuffer>, width, height));
-}
