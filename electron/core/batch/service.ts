@@ -244,11 +244,15 @@ export class BatchService implements BatchApi {
 
   async retryFailed(req: Req<'batch:retryFailed'>): Promise<BatchState> {
     const b = this.get(req.batchId);
-    if (b.run)
-      throw new AppError(
-        'invalid-input',
-        'The batch is still running; wait for it to finish, then retry the failed photos.',
-      );
+    if (b.run) {
+      // Every photo may be settled while the run is still winding down (its last report is out): wait for it.
+      if (!this.state(b).finished)
+        throw new AppError(
+          'invalid-input',
+          'The batch is still running; wait for it to finish, then retry the failed photos.',
+        );
+      await b.run;
+    }
     this.launch(b, this.api());
     return this.emit(b);
   }
