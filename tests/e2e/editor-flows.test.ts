@@ -59,8 +59,8 @@ describe('editor flows', () => {
     await page.waitForFunction(() =>
       /key is set/i.test(document.querySelector('[data-testid=api-key-state]')?.textContent ?? ''),
     );
-    // Write-only: the field is emptied and nothing on the page holds the key.
-    await expect(key.inputValue()).resolves.toBe('');
+    // Write-only: the field is emptied (on the render after the saved state) and nothing on the page holds the key.
+    await expect.poll(() => key.inputValue(), { timeout: 5_000 }).toBe('');
     expect(await page.content()).not.toContain(fake.apiKey);
     await shot('02-settings-key-set');
     await page.keyboard.press('Escape');
