@@ -50,7 +50,7 @@ describe('Semaphore', () => {
     expect(order).toEqual([]); // 4 free: not enough for big, and small may not jump the queue
     sem.release(6);
     await big;
-    await tick();
+    await small;
     expect(order).toEqual(['big', 'small']);
   });
 });
