@@ -110,7 +110,7 @@ export function withWebpMetadata(
 ): Buffer {
   if (!icc && !exif) return webp;
   const chunks: Array<{ id: string; data: Buffer }> = [];
-  for (let o = 12; o + 8 <= webp.length; ) {
+  for (let o = 12; o + 8 <= webp.length;) {
     const id = webp.toString('latin1', o, o + 4);
     const len = webp.readUInt32LE(o + 4);
     chunks.push({ id, data: webp.subarray(o + 8, o + 8 + len) });
@@ -144,13 +144,34 @@ export function withWebpMetadata(
   return Buffer.concat([riff, ...body]);
 }
 
+/**
+ * Optimised Huffman tables need libjpeg to hold every DCT coefficient of the image before writing (about
+ * 13 bytes per pixel at 4:4:4, 7 at 4:2:0, measured): above this budget the JPEG is written with the
+ * standard tables instead, which streams (a few percent larger; the pixels are the same).
+ */
+const OPTIMISE_CODING_BUDGET = 384 * 1024 * 1024;
+
+export function optimiseJpegCoding(width: number, height: number, subsampled: boolean): boolean {
+  return width * height * (subsampled ? 7 : 13) <= OPTIMISE_CODING_BUDGET;
+}
+
 /** The photo as a JPEG (alpha flattened onto white) or WebP, quality 1..100, profile and EXIF attached. */
-export async function exportFlat(photo: Photo, format: 'jpeg' | 'webp', quality: number): Promise<Uint8Array> {
+export async function exportFlat(
+  photo: Photo,
+  format: 'jpeg' | 'webp',
+  quality: number,
+): Promise<Uint8Array> {
   const exif = photo.exif ? normaliseExif(photo.exif) : null;
   if (format === 'jpeg') {
+    const subsampled = quality < 90;
     const s = input(photo, true)
       .flatten({ background: '#ffffff' })
-      .jpeg({ quality, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0', mozjpeg: false });
+      .jpeg({
+        quality,
+        chromaSubsampling: subsampled ? '4:2:0' : '4:4:4',
+        optimiseCoding: optimiseJpegCoding(photo.width, photo.height, subsampled),
+        mozjpeg: false,
+      });
     return bufToU8(withJpegMetadata(await s.toBuffer(), photo.icc, exif));
   }
   const s = input(photo, false).webp({ quality, lossless: quality === 100, effort: 4 });

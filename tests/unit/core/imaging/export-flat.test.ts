@@ -15,7 +15,13 @@ async function referenceExport(image: Photo, format: 'jpeg' | 'webp', quality: n
   const exif = image.exif ? normaliseExif(image.exif) : null;
   if (exif) chunks.push(pngChunk('eXIf', exif));
   const png = encodePng(
-    { width: image.width, height: image.height, channels: image.channels, depth: image.depth, pixels: image.pixels },
+    {
+      width: image.width,
+      height: image.height,
+      channels: image.channels,
+      depth: image.depth,
+      pixels: image.pixels,
+    },
     { level: 1, chunks },
   );
   let s = sharp(png, { limitInputPixels: false, ignoreIcc: true }).keepIccProfile().keepExif();
@@ -59,7 +65,12 @@ function randomPhoto(r: () => number, depth: 8 | 16, channels: 3 | 4): Photo {
 function randomPatch(r: () => number, p: Photo): Patch {
   const w = 1 + Math.floor(r() * p.width);
   const h = 1 + Math.floor(r() * p.height);
-  const rect = { x: Math.floor(r() * (p.width - w + 1)), y: Math.floor(r() * (p.height - h + 1)), width: w, height: h };
+  const rect = {
+    x: Math.floor(r() * (p.width - w + 1)),
+    y: Math.floor(r() * (p.height - h + 1)),
+    width: w,
+    height: h,
+  };
   const max = p.depth === 16 ? 65535 : 255;
   const rgba = p.depth === 16 ? new Uint16Array(w * h * 4) : new Uint8Array(w * h * 4);
   for (let i = 0; i < rgba.length; i++) rgba[i] = Math.floor(r() * (max + 1));
