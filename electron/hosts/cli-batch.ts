@@ -83,6 +83,12 @@ function parse(argv: string[]) {
     if (opt?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
       args.push(`${a}=${next}`);
       i++;
+    } else if (a === '--image') {
+      // "--image shots/*.jpg": every word up to the next option is a photo.
+      args.push(a);
+      if (next !== undefined) args.push(next);
+      i++;
+      while (i + 1 < argv.length && !argv[i + 1]!.startsWith('-')) args.push('--image', argv[++i]!);
     } else args.push(a);
   }
   try {

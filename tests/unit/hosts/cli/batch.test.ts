@@ -262,6 +262,44 @@ describe('maskroom batch', () => {
     expect(fake.submitted.length).toBe(2);
   }, 90_000);
 
+  it("takes --image PHOTO ... as a list (a shell glob); results in each photo's own format", async () => {
+    const pngs = await photos(2);
+    const jpgs = await photos(1, 160, 120, 'jpg');
+    const twin = await photos(1);
+    const out = path.join(work, 'out-list');
+    const args = (...images: string[]) => [
+      'batch',
+      '--out',
+      out,
+      '--image',
+      ...images,
+      '--mask',
+      path.join(work, 'mask.png'),
+      '--prompt',
+      'a hat',
+      '--quality',
+      'low',
+      '--json',
+    ];
+    // Two photos of one name from two folders: refused before anything is sent.
+    const dup = await runCli(args(path.join(pngs, 'shot-0.png'), path.join(twin, 'shot-0.png')), {
+      env: envFor(fake),
+    });
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(/^maskroom: Two photos are named shot-0\.png/);
+    expect(fake.submitted.length).toBe(0);
+    const ok = await runCli(
+      args(path.join(pngs, 'shot-0.png'), path.join(pngs, 'shot-1.png'), path.join(jpgs, 'shot-0.jpg')),
+      { env: envFor(fake) },
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    const json = JSON.parse(ok.stdout) as Out;
+    expect(json.rows.map((x) => path.basename(x.out!))).toEqual(['shot-0.png', 'shot-1.png', 'shot-0.jpg']);
+    expect((await sharp(path.join(out, 'shot-0.jpg')).metadata()).format).toBe('jpeg');
+    expect((await sharp(path.join(out, 'shot-1.png')).metadata()).format).toBe('png');
+    expect(fake.submitted.length).toBe(3);
+  }, 60_000);
+
   it('refuses a second batch with another prompt in the same --out, and --resume without a batch', async () => {
     const images = await photos(1);
     const out = path.join(work, 'out-refuse');
