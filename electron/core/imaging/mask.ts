@@ -6,6 +6,7 @@
 import sharp from 'sharp';
 import type { MaskPayload, Rect } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
+import { dilateDisc, erodeDisc } from '../../../shared/mask-morphology';
 import type { Mask } from './types';
 import { SHARP_TIMEOUT_SECONDS, invalid } from './util';
 
@@ -120,33 +121,10 @@ function expand(r: Rect, by: number, w: number, h: number): Rect {
 }
 
 /**
- * Running max (or min) over a window of 2r+1 along one line (van Herk/Gil-Werman). `line` holds the values
- * with r samples of padding on each side already filled in; the result goes to out[0..n).
+ * Round structuring element (shared/mask-morphology.ts, the same code the canvas grows and shrinks with):
+ * grow (max) or shrink (min) by r pixels. Outside the photo is ignored, so a mask touching the border does
+ * not pull away from it. Only the mask's box widened by r is worked on: beyond it the mask is 0 and stays so.
  */
-function runExtreme(
-  line: Uint8Array,
-  n: number,
-  r: number,
-  isMax: boolean,
-  g: Uint8Array,
-  hh: Uint8Array,
-  out: Uint8Array,
-): void {
-  const k = 2 * r + 1;
-  const len = n + 2 * r;
-  const pick = isMax ? (a: number, b: number) => (a > b ? a : b) : (a: number, b: number) => (a < b ? a : b);
-  for (let s = 0; s < len; s += k) {
-    const e = Math.min(s + k, len);
-    g[s] = line[s]!;
-    for (let i = s + 1; i < e; i++) g[i] = pick(g[i - 1]!, line[i]!);
-    hh[e - 1] = line[e - 1]!;
-    for (let i = e - 2; i >= s; i--) hh[i] = pick(hh[i + 1]!, line[i]!);
-  }
-  for (let x = 0; x < n; x++) out[x] = pick(hh[x]!, g[x + k - 1]!);
-}
-
-/** Square structuring element: grow (max) or shrink (min) by r pixels. Outside the photo counts as "keep" for
- * grow and as "same as the edge" for shrink, so a mask touching the border does not pull away from it. */
 function morph(mask: Mask, r: number, isMax: boolean): Mask {
   const { width: W, height: H } = mask;
   r = Math.round(r);
@@ -154,34 +132,15 @@ function morph(mask: Mask, r: number, isMax: boolean): Mask {
   if (r <= 0) return { width: W, height: H, data: out };
   const b = maskBounds(mask);
   if (!b) return { width: W, height: H, data: out };
-  const rect = isMax ? expand(b, r, W, H) : b;
-  const maxLen = Math.max(rect.width, rect.height) + 2 * r;
-  const line = new Uint8Array(maxLen);
-  const g = new Uint8Array(maxLen);
-  const hh = new Uint8Array(maxLen);
-  const res = new Uint8Array(maxLen);
-  const tmp = new Uint8Array(rect.width * rect.height);
-  const edge = isMax ? 0 : 255;
-  // Horizontal pass: mask -> tmp.
+  const rect = expand(b, r, W, H);
+  const sub = new Uint8Array(rect.width * rect.height);
   for (let y = 0; y < rect.height; y++) {
-    const row = (rect.y + y) * W;
-    for (let i = 0; i < rect.width + 2 * r; i++) {
-      const x = rect.x - r + i;
-      line[i] = x < 0 || x >= W ? edge : mask.data[row + x]!;
-    }
-    runExtreme(line, rect.width, r, isMax, g, hh, res);
-    tmp.set(res.subarray(0, rect.width), y * rect.width);
+    const s = (rect.y + y) * W + rect.x;
+    sub.set(mask.data.subarray(s, s + rect.width), y * rect.width);
   }
-  // Vertical pass: tmp -> out. Rows outside rect hold the pass-1 value of a zero area (0) inside the photo.
-  for (let x = 0; x < rect.width; x++) {
-    for (let i = 0; i < rect.height + 2 * r; i++) {
-      const yy = rect.y - r + i;
-      if (yy < 0 || yy >= H) line[i] = edge;
-      else if (yy < rect.y || yy >= rect.y + rect.height) line[i] = 0;
-      else line[i] = tmp[(yy - rect.y) * rect.width + x]!;
-    }
-    runExtreme(line, rect.height, r, isMax, g, hh, res);
-    for (let y = 0; y < rect.height; y++) out[(rect.y + y) * W + rect.x + x] = res[y]!;
+  (isMax ? dilateDisc : erodeDisc)(sub, rect.width, rect.height, r);
+  for (let y = 0; y < rect.height; y++) {
+    out.set(sub.subarray(y * rect.width, (y + 1) * rect.width), (rect.y + y) * W + rect.x);
   }
   return { width: W, height: H, data: out };
 }

@@ -1,21 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { dilate, erode, octagonParts } from '../../../../../renderer/canvas/mask/morphology';
+import { dilate, erode } from '../../../../../renderer/canvas/mask/morphology';
 
 function rng(seed: number) {
   return () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
 }
 
-/** Brute-force dilation by the same octagon (Minkowski sum of the parts), to check the fast passes. */
+/** Brute-force dilation by the same disc (dx² + dy² <= r² + r), to check the fast passes. */
 function bruteDilate(src: Uint8Array, w: number, h: number, r: number): Uint8Array {
-  const { square: a, diamond: b } = octagonParts(r);
   const offs: [number, number][] = [];
-  for (let dy = -(a + b); dy <= a + b; dy++) {
-    for (let dx = -(a + b); dx <= a + b; dx++) {
-      // In the octagon if it is within the square a expanded by a diamond of b.
-      const ex = Math.max(0, Math.abs(dx) - a);
-      const ey = Math.max(0, Math.abs(dy) - a);
-      if (ex + ey <= b) offs.push([dx, dy]);
-    }
+  for (let dy = -r; dy <= r; dy++) {
+    for (let dx = -r; dx <= r; dx++) if (dx * dx + dy * dy <= r * r + r) offs.push([dx, dy]);
   }
   const out = new Uint8Array(src.length);
   for (let y = 0; y < h; y++)
@@ -32,7 +26,7 @@ function bruteDilate(src: Uint8Array, w: number, h: number, r: number): Uint8Arr
 }
 
 describe('morphology', () => {
-  it('matches a brute-force octagon dilation and its dual erosion', () => {
+  it('matches a brute-force disc dilation and its dual erosion', () => {
     const r = rng(9);
     const w = 47;
     const h = 39;
@@ -58,7 +52,7 @@ describe('morphology', () => {
     }
   });
 
-  it('grows a single pixel into a near-round octagon of the given radius', () => {
+  it('grows a single pixel into a disc of the given radius', () => {
     const w = 101;
     const buf = new Uint8Array(w * w);
     buf[50 * w + 50] = 255;

@@ -1,0 +1,96 @@
+/**
+ * Grow and shrink are round, and the same in the imaging core (growMask/shrinkMask, which work on the
+ * mask's box widened by r) and on the canvas (dilate/erode on the buffer the canvas holds).
+ */
+import { describe, expect, it } from 'vitest';
+import { growMask, shrinkMask, type Mask } from '../../../../electron/core/imaging';
+import { dilate, erode } from '../../../../renderer/canvas/mask/morphology';
+import { discMask, rectMask } from './helpers';
+
+/** mulberry32: a small seeded generator, so a failing case can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Brute force over the disc dx² + dy² <= r² + r, outside the photo ignored. */
+function brute(m: Mask, r: number, isMax: boolean): Uint8Array {
+  const { width: W, height: H, data } = m;
+  const out = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      let v = isMax ? 0 : 255;
+      for (let dy = -r; dy <= r; dy++) {
+        for (let dx = -r; dx <= r; dx++) {
+          if (dx * dx + dy * dy > r * r + r) continue;
+          const X = x + dx;
+          const Y = y + dy;
+          if (X < 0 || Y < 0 || X >= W || Y >= H) continue;
+          const s = data[Y * W + X]!;
+          v = isMax ? Math.max(v, s) : Math.min(v, s);
+        }
+      }
+      out[y * W + x] = v;
+    }
+  }
+  return out;
+}
+
+function randomMask(r: () => number): Mask {
+  const W = 8 + Math.floor(r() * 90);
+  const H = 8 + Math.floor(r() * 90);
+  const kind = Math.floor(r() * 3);
+  if (kind === 0) return discMask(W, H, r() * W, r() * H, 2 + r() * 20, Math.floor(r() * 6));
+  if (kind === 1) {
+    const x = Math.floor(r() * W);
+    const y = Math.floor(r() * H);
+    return rectMask(W, H, x, y, 1 + Math.floor(r() * (W - x - 1)), 1 + Math.floor(r() * (H - y - 1)));
+  }
+  // Scattered soft dots, some on the border.
+  const data = new Uint8Array(W * H);
+  for (let i = 0; i < 12; i++)
+    data[Math.floor(r() * H) * W + Math.floor(r() * W)] = 1 + Math.floor(r() * 255);
+  return { width: W, height: H, data };
+}
+
+describe('grow and shrink: round, and the same in the core and on the canvas', () => {
+  it('agree with each other and with a brute-force disc on random masks (seeded)', () => {
+    const r = rng(4);
+    for (let t = 0; t < 60; t++) {
+      const m = randomMask(r);
+      const radius = 1 + Math.floor(r() * 12);
+      const grown = growMask(m, radius).data;
+      const canvasGrown = m.data.slice();
+      dilate(canvasGrown, m.width, m.height, radius);
+      const shrunk = shrinkMask(m, radius).data;
+      const canvasShrunk = m.data.slice();
+      erode(canvasShrunk, m.width, m.height, radius);
+      const what = `case ${t}: ${m.width}x${m.height} r=${radius}`;
+      expect(Buffer.from(grown).equals(Buffer.from(canvasGrown)), `grow ${what}`).toBe(true);
+      expect(Buffer.from(shrunk).equals(Buffer.from(canvasShrunk)), `shrink ${what}`).toBe(true);
+      expect(Buffer.from(grown).equals(Buffer.from(brute(m, radius, true))), `grow disc ${what}`).toBe(true);
+      expect(Buffer.from(shrunk).equals(Buffer.from(brute(m, radius, false))), `shrink disc ${what}`).toBe(
+        true,
+      );
+    }
+  });
+
+  it('a single pixel grows into a disc, not a square: the corner of the square stays empty', () => {
+    const m: Mask = { width: 61, height: 61, data: new Uint8Array(61 * 61) };
+    m.data[30 * 61 + 30] = 255;
+    const g = growMask(m, 20).data;
+    expect(g[30 * 61 + 50]).toBe(255);
+    expect(g[30 * 61 + 51]).toBe(0);
+    expect(g[(30 + 15) * 61 + 30 + 15]).toBe(0); // a square (or the old 15,15 corner) would be set here
+    expect(g[(30 + 14) * 61 + 30 + 14]).toBe(255);
+    let n = 0;
+    for (const v of g) if (v) n++;
+    expect(Math.abs(n - Math.PI * 20.5 * 20.5) / (Math.PI * 20.5 * 20.5)).toBeLessThan(0.03);
+  });
+});
