@@ -179,7 +179,13 @@ export class MaskEngine extends MaskTiles {
       const before = this.tiles[index] ?? null;
       const next = before ? before.slice() : new Uint8Array(T * T);
       this.copyRows(index, next, r, data, false);
-      this.recordTile(changes, index, before, next);
+      const after = allZero(next) ? null : next;
+      if (sameTile(before, after)) return;
+      // Raw: the replaced tile itself (nothing writes to it any more) and a copy of the new one, packed later
+      // by compact(), so a region as large as the photo is written without packing a tile on the spot.
+      changes.push({ index, before, after: after ? after.slice() : null, raw: true });
+      this.tiles[index] = after;
+      this.markTileDirty(index);
     });
     this.commit(changes);
   }

@@ -62,6 +62,15 @@ export function combineInto(cur: Uint8Array, region: Rect, sel: Selection | null
   }
   if (!sel) return;
   const { rect, data } = sel;
+  if (
+    sel.binary &&
+    rect.width === region.width &&
+    rect.height === region.height &&
+    data.length === cur.length
+  ) {
+    combineBinary(cur, data, mode);
+    return;
+  }
   for (let y = 0; y < rect.height; y++) {
     const o = (rect.y - region.y + y) * region.width + rect.x - region.x;
     const so = y * rect.width;
@@ -77,6 +86,22 @@ export function combineInto(cur: Uint8Array, region: Rect, sel: Selection | null
       }
     }
   }
+}
+
+/**
+ * Add and subtract over the same rectangle with a 0/255 selection: max(c, s) = c | s and
+ * min(c, 255 − s) = c & ~s, four bytes at a time.
+ */
+function combineBinary(cur: Uint8Array, sel: Uint8Array, mode: 'add' | 'subtract'): void {
+  const n = cur.length;
+  const words = cur.byteOffset % 4 === 0 && sel.byteOffset % 4 === 0 ? n >> 2 : 0;
+  if (words) {
+    const c = new Uint32Array(cur.buffer, cur.byteOffset, words);
+    const s = new Uint32Array(sel.buffer, sel.byteOffset, words);
+    if (mode === 'add') for (let i = 0; i < words; i++) c[i] = c[i]! | s[i]!;
+    else for (let i = 0; i < words; i++) c[i] = c[i]! & ~s[i]!;
+  }
+  for (let i = words << 2; i < n; i++) cur[i] = mode === 'add' ? cur[i]! | sel[i]! : cur[i]! & ~sel[i]! & 255;
 }
 
 /** The engine calls a selection needs (MaskEngine has them). */

@@ -28,16 +28,11 @@ export function wandSelect(img: RgbaImage, sx: number, sy: number, opts: WandOpt
   const px = new Uint32Array(img.data.buffer, img.data.byteOffset, W * H);
   const seed = px[y * W + x]!;
   const t = Math.max(0, Math.min(255, Math.round(opts.tolerance)));
-  const sr = seed & 255;
-  const sg = (seed >>> 8) & 255;
-  const sb = (seed >>> 16) & 255;
-  // Bit tests per channel: |c − s| ≤ t for R, G and B (the byte order of RGBA in a little-endian Uint32).
-  const match = (v: number): boolean => {
-    const r = (v & 255) - sr;
-    const g = ((v >>> 8) & 255) - sg;
-    const b = ((v >>> 16) & 255) - sb;
-    return r <= t && r >= -t && g <= t && g >= -t && b <= t && b >= -t;
-  };
+  // Per channel, which values are within the tolerance of the seed's: three table lookups per pixel.
+  const okR = near(seed & 255, t);
+  const okG = near((seed >>> 8) & 255, t);
+  const okB = near((seed >>> 16) & 255, t);
+  const match = (v: number): number => okR[v & 255]! & okG[(v >>> 8) & 255]! & okB[(v >>> 16) & 255]!;
   const out = new Uint8Array(W * H);
   let minX = W;
   let minY = H;
@@ -95,7 +90,7 @@ export function wandSelect(img: RgbaImage, sx: number, sy: number, opts: WandOpt
         let inSpan = false;
         for (let k = l; k <= r; k++) {
           const q = k + d;
-          const ok = !out[q] && match(px[q]!);
+          const ok = !out[q] && match(px[q]!) === 1;
           if (ok && !inSpan) push(q);
           inSpan = ok;
         }
@@ -109,5 +104,12 @@ export function wandSelect(img: RgbaImage, sx: number, sy: number, opts: WandOpt
     const o = (rect.y + j) * W + rect.x;
     data.set(out.subarray(o, o + rect.width), j * rect.width);
   }
-  return { rect, data };
+  return { rect, data, binary: true };
+}
+
+/** 1 for the byte values within `t` of `c`, else 0. */
+function near(c: number, t: number): Uint8Array {
+  const ok = new Uint8Array(256);
+  ok.fill(1, Math.max(0, c - t), Math.min(255, c + t) + 1);
+  return ok;
 }

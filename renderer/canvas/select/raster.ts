@@ -15,6 +15,8 @@ import type { Rect, Size } from '../view';
 export interface Selection {
   rect: Rect;
   data: Uint8Array;
+  /** Every value is 0 or 255 (the shapes here and the wand): the modes become bitwise and word-wide. */
+  binary?: boolean;
 }
 
 /** The box spanned by two drag points, corners rounded to whole photo pixels; `square` makes it a square. */
@@ -45,7 +47,7 @@ export function clipToPhoto(r: Rect, photo: Size): Rect | null {
 export function rasterRect(box: Rect, photo: Size): Selection | null {
   const rect = clipToPhoto(box, photo);
   if (!rect) return null;
-  return { rect, data: new Uint8Array(rect.width * rect.height).fill(255) };
+  return { rect, data: new Uint8Array(rect.width * rect.height).fill(255), binary: true };
 }
 
 /** The ellipse inscribed in `box` (a circle when the box is square). */
@@ -67,7 +69,7 @@ export function rasterEllipse(box: Rect, photo: Size): Selection | null {
     const xb = Math.min(rect.x + rect.width, Math.floor(cx + half - 0.5) + 1);
     if (xb > xa) data.fill(255, j * rect.width + xa - rect.x, j * rect.width + xb - rect.x);
   }
-  return { rect, data };
+  return { rect, data, binary: true };
 }
 
 /** The polygon through `pts` (closed, even-odd), clipped to the photo; null when it covers no pixel centre. */
@@ -106,5 +108,5 @@ export function rasterPolygon(pts: readonly Point[], photo: Size): Selection | n
       if (xb > xa) data.fill(255, j * rect.width + xa - rect.x, j * rect.width + xb - rect.x);
     }
   }
-  return { rect, data };
+  return { rect, data, binary: true };
 }

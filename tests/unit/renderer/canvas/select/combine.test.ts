@@ -50,13 +50,16 @@ describe('selection modes', () => {
         width: 1 + Math.floor(rand() * (w - x)),
         height: 1 + Math.floor(rand() * (h - y)),
       };
+      // Half the rounds a 0/255 selection marked binary (the word-wide path), half grey levels.
+      const binary = round % 2 === 1;
       const sel: Selection = {
         rect,
         data: new Uint8Array(rect.width * rect.height).map(() =>
-          rand() < 0.7 ? 255 : Math.floor(rand() * 256),
+          binary ? (rand() < 0.6 ? 255 : 0) : rand() < 0.7 ? 255 : Math.floor(rand() * 256),
         ),
+        binary,
       };
-      const mode = modes[round % 3]!;
+      const mode = modes[Math.floor(round / 2) % 3]!;
       const depth = e.undoDepth;
       applySelection(e, e, sel, mode);
       const want = expected(start, w, sel, mode);
