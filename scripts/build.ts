@@ -4,10 +4,8 @@
  * CLI (seconds: what `npm install`'s prepare step and the unit tests' setup run). With `--cli --no-fail`
  * a failed CLI build is a warning: bin/maskroom.mjs then runs the TypeScript through tsx.
  */
-import { build } from 'vite';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { buildCli } from './build-cli';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const onlyRenderer = process.argv.includes('--renderer');
@@ -17,6 +15,8 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 
 if (onlyCli) {
   try {
+    // Imported here, so that even a missing Vite (an install without dev dependencies) is only a warning.
+    const { buildCli } = await import('./build-cli');
     await buildCli();
     console.log('Built the CLI into dist/cli.');
   } catch (e) {
@@ -29,6 +29,8 @@ if (onlyCli) {
   process.exit(0);
 }
 
+const { build } = await import('vite');
+const { buildCli } = await import('./build-cli');
 await build({ configFile: `${root}/vite.config.ts`, ...quiet });
 
 if (!onlyRenderer) {
