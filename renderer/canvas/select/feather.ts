@@ -1,9 +1,10 @@
 /**
  * The feather preview: the blend weight the edit will use, computed the way the compositor does it
- * (docs/imaging.md): the mask grown by ⌈feather⌉ pixels with a square, then softened by three box blurs of
+ * (docs/imaging.md): the mask grown by ⌈feather⌉ pixels with a disc (the shared grow), then softened by three box blurs of
  * radius round(feather / 2), the photo's border repeating its edge. The renderer may not import the
  * compositor (the layer rule), so the same steps are written here; a unit test holds the two equal.
  */
+import { dilateDisc } from '../../../shared/mask-morphology';
 import { MaskTiles } from '../mask/tiles';
 import type { Rect } from '../view';
 
@@ -41,49 +42,20 @@ function expand(r: Rect, by: number, W: number, H: number): Rect {
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
-/** Running max over 2r+1 (van Herk/Gil-Werman): `line` has r samples of padding each side; out[0..n). */
-function runMax(line: Uint8Array, n: number, r: number, g: Uint8Array, h: Uint8Array, out: Uint8Array): void {
-  const k = 2 * r + 1;
-  const len = n + 2 * r;
-  for (let s = 0; s < len; s += k) {
-    const e = Math.min(s + k, len);
-    g[s] = line[s]!;
-    for (let i = s + 1; i < e; i++) g[i] = g[i - 1]! > line[i]! ? g[i - 1]! : line[i]!;
-    h[e - 1] = line[e - 1]!;
-    for (let i = e - 2; i >= s; i--) h[i] = h[i + 1]! > line[i]! ? h[i + 1]! : line[i]!;
-  }
-  for (let x = 0; x < n; x++) out[x] = h[x]! > g[x + k - 1]! ? h[x]! : g[x + k - 1]!;
-}
-
-/** Grey dilation by a (2r+1)² square, outside the photo counting as 0. */
-function growSquare(mask: Uint8Array, W: number, H: number, r: number): Uint8Array {
+/** Grey dilation by a disc of radius r (shared/mask-morphology.ts, as the compositor grows), on the box only. */
+function growDisc(mask: Uint8Array, W: number, H: number, r: number): Uint8Array {
   const out = mask.slice();
   const b = bounds(mask, W, H);
   if (r <= 0 || !b) return out;
   const rect = expand(b, r, W, H);
-  const maxLen = Math.max(rect.width, rect.height) + 2 * r;
-  const line = new Uint8Array(maxLen);
-  const g = new Uint8Array(maxLen);
-  const h = new Uint8Array(maxLen);
-  const res = new Uint8Array(maxLen);
-  const tmp = new Uint8Array(rect.width * rect.height);
+  const sub = new Uint8Array(rect.width * rect.height);
   for (let y = 0; y < rect.height; y++) {
-    const row = (rect.y + y) * W;
-    for (let i = 0; i < rect.width + 2 * r; i++) {
-      const x = rect.x - r + i;
-      line[i] = x < 0 || x >= W ? 0 : mask[row + x]!;
-    }
-    runMax(line, rect.width, r, g, h, res);
-    tmp.set(res.subarray(0, rect.width), y * rect.width);
+    const s = (rect.y + y) * W + rect.x;
+    sub.set(mask.subarray(s, s + rect.width), y * rect.width);
   }
-  for (let x = 0; x < rect.width; x++) {
-    for (let i = 0; i < rect.height + 2 * r; i++) {
-      const yy = rect.y - r + i;
-      line[i] = yy < rect.y || yy >= rect.y + rect.height ? 0 : tmp[(yy - rect.y) * rect.width + x]!;
-    }
-    runMax(line, rect.height, r, g, h, res);
-    for (let y = 0; y < rect.height; y++) out[(rect.y + y) * W + rect.x + x] = res[y]!;
-  }
+  dilateDisc(sub, rect.width, rect.height, r);
+  for (let y = 0; y < rect.height; y++)
+    out.set(sub.subarray(y * rect.width, (y + 1) * rect.width), (rect.y + y) * W + rect.x);
   return out;
 }
 
@@ -142,7 +114,7 @@ function blur3(mask: Uint8Array, W: number, H: number, radius: number): Uint8Arr
 export function featherWeight(mask: Uint8Array, W: number, H: number, feather: number): Uint8Array {
   const r = Math.max(0, feather);
   if (r <= 0) return mask.slice();
-  return blur3(growSquare(mask, W, H, Math.ceil(r)), W, H, r);
+  return blur3(growDisc(mask, W, H, Math.ceil(r)), W, H, r);
 }
 
 /** Bytes of a whole photo (W·H) as tiles the overlay can draw (all-zero tiles left out). */
