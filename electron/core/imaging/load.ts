@@ -96,8 +96,25 @@ export function setHeicDecodable(fn: () => boolean): void {
   heicProbe = fn;
 }
 
+let srgbIcc: Promise<Uint8Array | null> | null = null;
+
+/** The sRGB ICC profile libvips ships, read once: the profile of a photo converted to sRGB on open. */
+function srgbProfile(): Promise<Uint8Array | null> {
+  srgbIcc ??= sharp({ create: { width: 1, height: 1, channels: 3, background: '#000000' } })
+    .withIccProfile('srgb')
+    .png()
+    .toBuffer()
+    .then((b) => sharp(b).metadata())
+    .then((m) => (m.icc ? new Uint8Array(m.icc) : null))
+    .catch(() => null);
+  return srgbIcc;
+}
+
 async function decode(bytes: Uint8Array, info: PhotoInfo, l: ImagingLimits): Promise<Photo> {
   const cmykOrGrey = info.space === 'cmyk' || info.space === 'b-w' || info.space === 'grey16';
+  // A CMYK photo's pixels become sRGB: it carries the sRGB profile from then on, so its exports are tagged
+  // sRGB (an untagged file would leave the colours to each viewer's guess).
+  const convertedIcc = info.space === 'cmyk' ? await srgbProfile() : null;
   // RGB pixels are kept in their own profile (ignoreIcc stops sharp converting them to sRGB); grey and CMYK
   // are converted to sRGB through their profile, since an RGB image cannot carry a grey or CMYK profile.
   const keepProfile = !cmykOrGrey;
@@ -143,7 +160,7 @@ async function decode(bytes: Uint8Array, info: PhotoInfo, l: ImagingLimits): Pro
       channels,
       depth,
       pixels,
-      icc: keepProfile && meta.icc ? new Uint8Array(meta.icc) : null,
+      icc: keepProfile && meta.icc ? new Uint8Array(meta.icc) : convertedIcc,
       exif: meta.exif ? new Uint8Array(meta.exif) : info.format === 'tiff' ? exifFromTiffFile(bytes) : null,
       format: info.format,
     };
