@@ -14,6 +14,9 @@ import { tempDir } from '../support/temp';
 import type { CanvasDebugApi } from '../../renderer/canvas/debug';
 import type { CanvasPage } from '../../renderer/canvas/dev/main';
 import { iou, makeScene, type Scene } from '../../renderer/canvas/dev/object-scene';
+import sharp from 'sharp';
+import path from 'node:path';
+import { startEditor, type EditorSession } from './support/editor';
 
 declare global {
   interface Window {
@@ -154,5 +157,57 @@ describe('object select', () => {
       timeout: 30_000,
     });
     expect(await nonZero(page)).toBeLessThan(again * 0.02);
+  }, 90_000);
+});
+
+describe('object select in the editor', () => {
+  let editor: EditorSession;
+  const photoDir = tempDir();
+
+  beforeAll(async () => {
+    editor = await startEditor({
+      latencyMs: 100,
+      credits: 50,
+      withApiKey: true,
+      shotPrefix: 'object-select',
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await editor?.close();
+    photoDir.cleanup();
+  });
+
+  it('Shift+W chooses it (tool-object), a loose box selects the subject, undo removes it', async () => {
+    const { page } = editor;
+    const s = makeScene(1800, 1200, 77);
+    const file = path.join(photoDir.dir, 'scene.png');
+    await sharp(Buffer.from(s.data), { raw: { width: s.width, height: s.height, channels: 4 } })
+      .png()
+      .toFile(file);
+    await page.getByTestId('open-image').setInputFiles(file);
+    await page.waitForFunction(() => window.__maskroomCanvas?.ready() === true, null, { timeout: 30_000 });
+    await page.locator('body').click({ position: { x: 2, y: 2 } });
+    await page.keyboard.press('Shift+W');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="tool-object"]')?.getAttribute('aria-pressed') === 'true',
+      null,
+      { timeout: 5_000 },
+    );
+    const { bbox } = s;
+    const mx = bbox.width * 0.1;
+    const my = bbox.height * 0.1;
+    await dragBox(page, [bbox.x - mx, bbox.y - my], [bbox.x + bbox.width + mx, bbox.y + bbox.height + my]);
+    await waitIdle(page);
+    await page.waitForFunction(() => (window.__maskroomCanvas!.stats()?.nonZero ?? 0) > 0, null, {
+      timeout: 30_000,
+    });
+    await editor.shot('app');
+    const mask = await maskBytes(page);
+    expect(iou(s, mask, { x: 0, y: 0, width: s.width, height: s.height })).toBeGreaterThanOrEqual(0.9);
+    await page.getByTestId('undo').click();
+    await page.waitForFunction(() => window.__maskroomCanvas!.stats()?.nonZero === 0, null, {
+      timeout: 5_000,
+    });
   }, 90_000);
 });
