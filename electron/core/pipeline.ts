@@ -19,6 +19,7 @@
  * ProjectSession is one open project in memory: the store plus the decoded original and a cache of the
  * current flattened image, so a second edit neither re-decodes the photo nor re-applies every layer.
  */
+import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { EditParams, JobState, Rect } from '../../shared/contract';
@@ -37,6 +38,7 @@ import {
   makeThumbnail,
   maskFromFile,
   planRegion,
+  renderPreview,
   type ImagingLimits,
   type Mask,
   type Patch,
@@ -46,13 +48,30 @@ import {
 import { applyPatchInPlace } from './imaging/patch';
 import { crashPoint } from './project/crash';
 import type { ProjectStore } from './project';
-import { newId, type JournalEntry, type StoredLayer } from './project';
+import { CACHE_DIR, newId, type JournalEntry, type StoredLayer } from './project';
+import { PreviewCache, previewKey } from './project/preview-cache';
 import { generatedScale } from '../../shared/region-scale';
 
 export interface SessionOptions {
   limits?: Partial<ImagingLimits>;
   /** Keep the flattened image on disk (cache/current.bin) once at least this many layers are visible. Default 8. */
   diskCacheMinLayers?: number;
+  /**
+   * Rewrite cache/current.bin only once the stack has grown this many layers past the one it holds (a
+   * prefix of the stack is applied from in a moment), so an edit rarely pays for a full-frame write. Default 8.
+   */
+  diskCacheRefreshLayers?: number;
+}
+
+/** What a preview shows: the original, the current image, or the image right after a layer. */
+export type PreviewTarget = { kind: 'original' } | { kind: 'current' } | { kind: 'layer'; layerId: string };
+
+export interface RenderedPreview {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  /** Whether it came from cache/ (no pixel of the photo was decoded). */
+  cached: boolean;
 }
 
 const deflate = promisify(zlib.deflate);
@@ -131,11 +150,70 @@ export class ProjectSession {
   /** The stack the on-disk cache holds (undefined: not read yet). */
   private diskKey: string[] | null | undefined = undefined;
   private disk: Promise<{ key: string[]; photo: Photo } | null> | null = null;
+  private readonly previews: PreviewCache;
+  /** Preview files being written; close() waits for them. */
+  private readonly writes = new Set<Promise<void>>();
+  /** The full-frame edit mask encoded once, for every variation that shares it. */
+  private readonly maskPngs = new WeakMap<Mask, Promise<Uint8Array>>();
 
   constructor(
     readonly store: ProjectStore,
     private readonly opts: SessionOptions = {},
-  ) {}
+  ) {
+    this.previews = new PreviewCache(path.join(store.dir, CACHE_DIR), () => !store.readOnly);
+  }
+
+  /** The edit mask as PNG, encoded once per mask (the variations of one edit share theirs). */
+  maskPng(mask: Mask): Promise<Uint8Array> {
+    let p = this.maskPngs.get(mask);
+    if (!p) {
+      p = encodeMaskPng(mask);
+      this.maskPngs.set(mask, p);
+      p.catch(() => this.maskPngs.delete(mask));
+    }
+    return p;
+  }
+
+  /**
+   * A screen-sized preview (sRGB JPEG, longest side maxSize) of a target. It is kept in cache/ by the stack
+   * it shows, so reopening a deep project, or going back to a state the history shows, reads one small file
+   * instead of decoding the original and applying every layer; full resolution is decoded only when asked
+   * for (zoom, export, an edit).
+   */
+  async preview(target: PreviewTarget, maxSize: number): Promise<RenderedPreview> {
+    const stack =
+      target.kind === 'original'
+        ? []
+        : target.kind === 'current'
+          ? this.usableVisible()
+          : this.stackUpTo(target.layerId);
+    const key = previewKey(
+      stack.map((l) => l.id),
+      maxSize,
+    );
+    const k = Math.min(1, maxSize / Math.max(this.store.width, this.store.height));
+    const width = Math.max(1, Math.round(this.store.width * k));
+    const height = Math.max(1, Math.round(this.store.height * k));
+    const hit = await this.previews.get(key);
+    if (hit) return { data: hit, width, height, cached: true };
+    const photo =
+      target.kind === 'original'
+        ? await this.originalPhoto()
+        : target.kind === 'current'
+          ? await this.current()
+          : await this.flatten(stack);
+    const data = await renderPreview(photo, maxSize);
+    // Written behind the answer: the preview is on screen before its file is on disk.
+    const w = this.previews.put(key, data).catch(() => undefined);
+    this.writes.add(w);
+    void w.then(() => this.writes.delete(w));
+    return { data, width, height, cached: false };
+  }
+
+  /** Waits for preview files still being written (tests, close). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.writes]);
+  }
 
   /** The original photo, decoded once per session. */
   originalPhoto(): Promise<Photo> {
@@ -247,6 +325,11 @@ export class ProjectSession {
     if (this.store.readOnly || visible.length < (this.opts.diskCacheMinLayers ?? 8)) return false;
     if (this.diskKey === undefined) await this.diskCache();
     if (this.diskKey && sameIds(this.diskKey, visible)) return false;
+    // A prefix a few layers short is nearly as good: rewriting the full frame after every edit is not.
+    const refresh = this.opts.diskCacheRefreshLayers ?? 8;
+    if (this.diskKey && this.diskKey.length > 0 && isPrefix(this.diskKey, visible)) {
+      if (visible.length - this.diskKey.length < refresh) return false;
+    }
     const photo = await this.current();
     if (
       !sameIds(
@@ -277,13 +360,14 @@ export class ProjectSession {
 
   /** The image right after this layer: the visible stack before it, plus the layer itself. */
   async upTo(layerId: string): Promise<Photo> {
+    return this.flatten(this.stackUpTo(layerId));
+  }
+
+  private stackUpTo(layerId: string): StoredLayer[] {
     const layers = this.store.layers();
     const idx = layers.findIndex((l) => l.id === layerId);
     if (idx < 0) this.store.layer(layerId); // throws not-found
-    const stack = layers
-      .slice(0, idx + 1)
-      .filter((l, i) => i === idx || (l.visible && !this.store.damaged(l.id)));
-    return this.flatten(stack);
+    return layers.slice(0, idx + 1).filter((l, i) => i === idx || (l.visible && !this.store.damaged(l.id)));
   }
 
   /**
@@ -298,6 +382,7 @@ export class ProjectSession {
   }
 
   async close(): Promise<void> {
+    await this.settled();
     this.flat = null;
     this.disk = null;
     this.original = null;
@@ -516,7 +601,7 @@ export async function runEdit(
         colorMatch: job.colorMatch,
         model: MODEL,
       },
-      await encodeMaskPng(job.mask),
+      await session.maskPng(job.mask),
     );
     journaled = true;
     crashPoint('after-journal');

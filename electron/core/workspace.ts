@@ -214,20 +214,19 @@ class Workspace implements WorkspaceApi {
         height: meta.height ?? 1,
       };
     }
+    if (req.maxSize) {
+      // A screen-sized preview, from cache/ when this state was shown before: no full decode on open.
+      const p = await session.preview(t, req.maxSize);
+      return { data: asBytes(p.data), mime: 'image/jpeg', width: p.width, height: p.height };
+    }
     const photo =
       t.kind === 'original'
         ? await session.originalPhoto()
         : t.kind === 'layer'
           ? await session.upTo(t.layerId)
           : await session.current();
-    const data = asBytes(await renderPreview(photo, req.maxSize));
-    const k = req.maxSize ? Math.min(1, req.maxSize / Math.max(photo.width, photo.height)) : 1;
-    return {
-      data,
-      mime: 'image/jpeg',
-      width: Math.max(1, Math.round(photo.width * k)),
-      height: Math.max(1, Math.round(photo.height * k)),
-    };
+    const data = asBytes(await renderPreview(photo));
+    return { data, mime: 'image/jpeg', width: photo.width, height: photo.height };
   }
 
   async runEdit(req: Req<'edit:run'>): Promise<CallResponse<'edit:run'>> {
