@@ -57,7 +57,17 @@ export function wandSelect(img: RgbaImage, sx: number, sy: number, opts: WandOpt
     }
   } else {
     // Span fill: pop a seed, extend it left and right, then look for seeds in the rows above and below.
-    // `out` marks taken pixels; a pixel is tested at most a few times.
+    // `out` is 255 for taken pixels and remembers each colour test (1 = matches, 2 = does not), so a pixel's
+    // colour is looked up once.
+    const eligible = (q: number): boolean => {
+      const v = out[q]!;
+      if (v === 0) {
+        const m = match(px[q]!);
+        out[q] = m ? 1 : 2;
+        return m === 1;
+      }
+      return v === 1;
+    };
     const stack = new Int32Array(Math.max(1024, 2 * (W + H)));
     let stackArr = stack;
     let sp = 0;
@@ -72,13 +82,13 @@ export function wandSelect(img: RgbaImage, sx: number, sy: number, opts: WandOpt
     push(y * W + x);
     while (sp > 0) {
       const i = stackArr[--sp]!;
-      if (out[i]) continue;
+      if (out[i] === 255) continue;
       const row = (i / W) | 0;
       const o = row * W;
       let l = i;
-      while (l > o && !out[l - 1] && match(px[l - 1]!)) l--;
+      while (l > o && eligible(l - 1)) l--;
       let r = i;
-      while (r < o + W - 1 && !out[r + 1] && match(px[r + 1]!)) r++;
+      while (r < o + W - 1 && eligible(r + 1)) r++;
       out.fill(255, l, r + 1);
       if (l - o < minX) minX = l - o;
       if (r - o > maxX) maxX = r - o;
@@ -90,7 +100,7 @@ export function wandSelect(img: RgbaImage, sx: number, sy: number, opts: WandOpt
         let inSpan = false;
         for (let k = l; k <= r; k++) {
           const q = k + d;
-          const ok = !out[q] && match(px[q]!) === 1;
+          const ok = eligible(q);
           if (ok && !inSpan) push(q);
           inSpan = ok;
         }
@@ -104,6 +114,8 @@ export function wandSelect(img: RgbaImage, sx: number, sy: number, opts: WandOpt
     const o = (rect.y + j) * W + rect.x;
     data.set(out.subarray(o, o + rect.width), j * rect.width);
   }
+  // Drop the remembered colour tests (1, 2): only taken pixels (255) are selected.
+  if (opts.contiguous) for (let i = 0; i < data.length; i++) if (data[i] !== 255) data[i] = 0;
   return { rect, data, binary: true };
 }
 
