@@ -1,0 +1,155 @@
+/**
+ * Seam benchmark: today's global colour match (one gain and offset per channel from a ring) beside the
+ * seamless field, in the same run, on the same inputs.
+ *  - seam: a 3000x2000 gradient sky, a 1000x700 elliptical mask, a "model" that returns the frame with a
+ *    drift added (no new content), so every bit of colour jump at the edge is error. Seam ΔE as in
+ *    tests/unit/core/imaging/seam-measure.ts (mean and max over the boundary).
+ *  - time: result bytes -> patch on a 6000x4000 (24 MP) sky with a 2000x1400 mask; medians of off, global
+ *    and seamless.
+ * Writes before/after crops of the edge to $TMPDIR/maskroom-seam-bench/.
+ * Usage: npx tsx bench/seam.bench.ts [--quick]
+ */
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import {
+  applyPatches,
+  buildApiInputs,
+  compositeResult,
+  planRegion,
+  type Mask,
+  type Photo,
+} from '../electron/core/imaging';
+import { cropMask, featherMask, growMask, maskBounds } from '../electron/core/imaging/mask';
+import { seamField } from '../electron/core/imaging/seamless';
+import {
+  drifts,
+  driftModel,
+  ellipseMask,
+  gradientSky,
+  seamDeltaE,
+  type Drift,
+} from '../tests/unit/core/imaging/seam-measure';
+
+const quick = process.argv.includes('--quick');
+const reps = quick ? 3 : 7;
+const outDir = path.join(os.tmpdir(), 'maskroom-seam-bench');
+mkdirSync(outDir, { recursive: true });
+
+type Method = 'off' | 'global' | 'seamless';
+const methods: Method[] = ['off', 'global', 'seamless'];
+const opts = (m: Method) => ({
+  feather: 4,
+  colorMatch: m !== 'off',
+  colorMethod: m === 'global' ? ('global' as const) : ('seamless' as const),
+});
+
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function crop(p: Photo, x: number, y: number, w: number, h: number, file: string): Promise<void> {
+  const data = new Uint8Array(w * h * 3);
+  for (let j = 0; j < h; j++)
+    for (let i = 0; i < w; i++)
+      for (let c = 0; c < 3; c++)
+        data[(j * w + i) * 3 + c] = p.pixels[((y + j) * p.width + x + i) * p.channels + c]!;
+  // Contrast stretched x4 around each channel's mean so a seam of a few levels is visible.
+  for (let c = 0; c < 3; c++) {
+    let mean = 0;
+    for (let i = c; i < data.length; i += 3) mean += data[i]!;
+    mean /= data.length / 3;
+    for (let i = c; i < data.length; i += 3)
+      data[i] = Math.max(0, Math.min(255, Math.round(128 + 4 * (data[i]! - mean))));
+  }
+  await sharp(data, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(path.join(outDir, file));
+}
+
+async function seamTable(): Promise<void> {
+  const photo = gradientSky(3000, 2000);
+  const mask = ellipseMask(3000, 2000, 1500, 1000, 500, 350);
+  const plan = planRegion(mask, photo);
+  const inputs = await buildApiInputs(photo, mask, plan);
+  const rows: [string, Drift][] = [
+    ['uniform +12', drifts(12).uniform!],
+    ['left-right ramp ±15', drifts(15)['left-right ramp']!],
+    ['diagonal ramp ±20', drifts(20)['diagonal ramp']!],
+  ];
+  for (const [name, d] of Object.entries(drifts(25))) rows.push([`${name} ±25`, d]);
+  console.log('\nSeam ΔE (mean / max), 1000x700 ellipse on a 3000x2000 gradient sky:');
+  console.log('| drift | off | today (global) | seamless |');
+  console.log('|---|---|---|---|');
+  for (const [name, drift] of rows) {
+    const result = await driftModel(inputs.image, drift);
+    const cells: string[] = [];
+    for (const m of methods) {
+      const patch = await compositeResult(photo, result, mask, plan, opts(m));
+      const out = applyPatches(photo, [patch]);
+      const s = seamDeltaE(photo, out, mask);
+      cells.push(`${s.mean.toFixed(2)} / ${s.max.toFixed(2)}`);
+      if (name.startsWith('left-right')) {
+        // The ellipse's left edge (x = 1000), where the ramp's drift is largest.
+        await crop(out, 940, 940, 120, 120, `edge-${m}.png`);
+      }
+    }
+    console.log(`| ${name} | ${cells.join(' | ')} |`);
+  }
+  console.log(`(crops of the left edge, contrast x4: ${outDir}/edge-{off,global,seamless}.png)`);
+}
+
+async function timing(): Promise<void> {
+  const photo = gradientSky(6000, 4000);
+  const mask: Mask = ellipseMask(6000, 4000, 3000, 2000, 1000, 700);
+  const plan = planRegion(mask, photo);
+  const inputs = await buildApiInputs(photo, mask, plan);
+  const result = await driftModel(inputs.image, drifts(25)['diagonal ramp']!);
+  const times: Record<Method, number[]> = { off: [], global: [], seamless: [] };
+  // CPU time beside wall time: on a shared machine the wall clock mostly measures the other processes.
+  const cpu: Record<Method, number[]> = { off: [], global: [], seamless: [] };
+  for (let r = 0; r < reps; r++) {
+    for (const m of methods) {
+      const t = performance.now();
+      const u = process.cpuUsage();
+      await compositeResult(photo, result, mask, plan, opts(m));
+      times[m].push(performance.now() - t);
+      cpu[m].push(cpuMs(u));
+    }
+  }
+  // The field alone (what seamless adds to the composite loop), on the same crop.
+  const { crop } = plan;
+  const weight = featherMask(growMask(cropMask(mask, crop), 4), 4);
+  const box = maskBounds(weight)!;
+  const res = new Uint8Array(crop.width * crop.height * 3);
+  for (let y = 0; y < crop.height; y++)
+    for (let x = 0; x < crop.width; x++)
+      for (let c = 0; c < 3; c++)
+        res[(y * crop.width + x) * 3 + c] = Math.min(
+          255,
+          photo.pixels[((crop.y + y) * photo.width + crop.x + x) * 3 + c]! + 9,
+        );
+  const field: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const u = process.cpuUsage();
+    seamField(photo, res, crop, weight, box);
+    field.push(cpuMs(u));
+  }
+  console.log(
+    `\nResult -> patch, 24 MP photo, 2000x1400 mask (crop ${plan.crop.width}x${plan.crop.height}), median of ${reps}:`,
+  );
+  for (const m of methods)
+    console.log(
+      `  ${m.padEnd(8)} ${median(times[m]).toFixed(0)} ms wall, ${median(cpu[m]).toFixed(0)} ms CPU`,
+    );
+  console.log(`  the seamless field alone: ${median(field).toFixed(0)} ms CPU`);
+  console.log(
+    `  seamless - global: ${(median(cpu.seamless) - median(cpu.global)).toFixed(0)} ms CPU; seamless - off: ${(median(cpu.seamless) - median(cpu.off)).toFixed(0)} ms CPU`,
+  );
+}
+
+await seamTable();
+await timing();
