@@ -3,10 +3,12 @@
  *   npx tsx bench/history.bench.ts [--quick] [--layers N] [--runs N]   (or: npm run bench -- history)
  *
  * Measured (each open in a fresh child process, so decode caches are cold and peak memory is the process's):
- *   - open: ProjectStore.open (lock, validate, sweep) + the current image flattened (original decoded, every
- *     visible patch decoded and applied): what the app does before it can show the photo.
+ *   - open + flatten: ProjectStore.open (lock, validate, sweep) + the current image flattened (original
+ *     decoded, every visible patch decoded and applied): what zoom, export or an edit needs on a cold open.
  *   - open with the flattened cache: the same, when cache/current.bin (written by the app on close and by the
- *     CLI after an edit once 8+ layers are visible) holds the visible stack: no patch is decoded.
+ *     CLI once the stack is 8 layers past the one it holds) holds the visible stack: no patch is decoded.
+ *   - open, ready to view: ProjectStore.open + the screen-sized preview of the current image read from
+ *     cache/ (what the app shows on open once that state was shown before): nothing is decoded.
  *   - history only: ProjectStore.open without flattening (what `maskroom history` does).
  *   - disk per layer: patch + mask + thumbnail files of each layer.
  * Baseline, measured in the same run: storing a full-frame PNG per layer (the current image after each
@@ -44,6 +46,8 @@ const RUNS = num('--runs', quick ? 3 : 5);
 const FULLFRAME_SAMPLES = quick ? 2 : 3;
 const W = 6000;
 const H = 4000;
+/** The renderer's preview size on a 1920x1080 screen (media-dom previewSize). */
+const PREVIEW_SIZE = 1920;
 
 // ---- child modes: one measurement in a fresh process, printed as JSON ----
 if (argv[0] === '--child') {
@@ -60,6 +64,14 @@ if (argv[0] === '--child') {
     const store = await ProjectStore.open(dir!);
     const session = new ProjectSession(store);
     check = Number(await session.persistCache());
+    await session.close();
+  } else if (mode === 'view') {
+    // What the app does on open now: the screen-sized preview of the current image (from cache/ once it
+    // was shown), without decoding the original or any patch.
+    const store = await ProjectStore.open(dir!);
+    const session = new ProjectSession(store);
+    const p = await session.preview({ kind: 'current' }, PREVIEW_SIZE);
+    check = p.cached ? 1 : 0;
     await session.close();
   } else if (mode === 'history') {
     const store = await ProjectStore.open(dir!);
@@ -114,7 +126,7 @@ function makePatch(photo: Photo, rand: () => number): Patch {
   return { rect: { x, y, width: w, height: h }, depth: 8, rgba };
 }
 
-function child(mode: string, dir: string, file = ''): { ms: number; maxRssMB: number } {
+function child(mode: string, dir: string, file = ''): { ms: number; maxRssMB: number; check: number } {
   const r = spawnSync(
     process.execPath,
     ['--import', 'tsx', import.meta.filename, '--child', mode, dir, file],
@@ -125,7 +137,7 @@ function child(mode: string, dir: string, file = ''): { ms: number; maxRssMB: nu
     },
   );
   if (r.status !== 0) throw new Error(`child ${mode} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as { ms: number; maxRssMB: number };
+  return JSON.parse(r.stdout) as { ms: number; maxRssMB: number; check: number };
 }
 
 async function main(): Promise<void> {
@@ -245,6 +257,14 @@ async function main(): Promise<void> {
     cached.push(child('open', dir));
     base2.push(child('baseline', dir, topFile));
   }
+  // Ready to view: the first view renders the preview (from the flattened cache) and keeps it in cache/.
+  const firstView = child('view', dir);
+  const view: Sample[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const v = child('view', dir);
+    if (v.check !== 1) throw new Error('the preview was not read from cache/');
+    view.push(v);
+  }
 
   const med = (xs: Sample[], k: keyof Sample) => median(xs.map((x) => x[k]));
   const baseMs = med([...base, ...base2], 'ms');
@@ -255,6 +275,9 @@ async function main(): Promise<void> {
     cachedOpenMs: med(cached, 'ms'),
     cachedOpenPeakMB: med(cached, 'maxRssMB'),
     historyOnlyMs: med(hist, 'ms'),
+    viewMs: med(view, 'ms'),
+    viewPeakMB: med(view, 'maxRssMB'),
+    firstViewMs: firstView.ms,
     baselineOpenMs: baseMs,
     baselinePeakMB: basePeak,
     diskPerLayerKB: median(perLayerBytes) / 1024,
@@ -265,6 +288,7 @@ async function main(): Promise<void> {
     openPeakMemory: rows.openPeakMB / basePeak,
     cachedOpenTime: rows.cachedOpenMs / baseMs,
     cachedOpenPeakMemory: rows.cachedOpenPeakMB / basePeak,
+    viewTime: rows.viewMs / baseMs,
     diskPerLayer: rows.diskPerLayerKB / rows.baselineDiskPerLayerKB,
   };
   const totalLayerMB = perLayerBytes.reduce((a, b) => a + b, 0) / 2 ** 20;
@@ -274,6 +298,8 @@ async function main(): Promise<void> {
     ['open + flattened cache, ms', rows.cachedOpenMs, baseMs, ratios.cachedOpenTime],
     ['  peak RSS, MB', rows.cachedOpenPeakMB, basePeak, ratios.cachedOpenPeakMemory],
     ['disk per layer, KB', rows.diskPerLayerKB, rows.baselineDiskPerLayerKB, ratios.diskPerLayer],
+    ['open, ready to view, ms', rows.viewMs, baseMs, rows.viewMs / baseMs],
+    ['  peak RSS, MB', rows.viewPeakMB, basePeak, rows.viewPeakMB / basePeak],
     ['history only (no pixels), ms', rows.historyOnlyMs, null, null],
   ];
   console.log('');
@@ -307,7 +333,7 @@ async function main(): Promise<void> {
       manifestKB: manifestBytes / 1024,
       flattenedCacheMB: cacheBytes / 2 ** 20,
     },
-    samples: { open, cached, baseline: [...base, ...base2], history: hist },
+    samples: { open, cached, view, firstView, baseline: [...base, ...base2], history: hist },
   };
   mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true });
   writeFileSync(
