@@ -219,8 +219,9 @@ export async function runBatch(journal: BatchJournal, deps: BatchDeps): Promise<
   const spec = journal.spec;
   const todo = await rowsToRun(journal.rows, deps.exportResults !== false);
   const heavy = new Semaphore(deps.heavyPixels ?? HEAVY_PIXELS);
-  // A few decoded photos at most: the batch reads each photo once, a large cache would only hold memory.
-  setPhotoCacheLimit(160 * 2 ** 20);
+  // One decoded 24 MP photo at most (the decode that checks a new photo, reused by its session): the batch
+  // reads each photo once, a larger cache would only hold memory.
+  setPhotoCacheLimit(80 * 2 ** 20);
   const maskCache = new Map<string, Promise<Uint8Array>>();
   const maskBytes = (file: string) => {
     // The shared mask is read once; per-photo masks are read when their photo is worked on.
