@@ -136,23 +136,30 @@ export function seamField(
   const counts = new Uint32Array(gw * gh);
   const k = base.depth === 16 ? 1 / 257 : 1;
   const bc = base.channels;
-  for (let y = y0; y < y1; y++) {
-    const gy = ((y - y0) / cell) | 0;
+  // Large cells are sampled on every other row and column: still at least 16 samples per cell.
+  const step = cell >= 8 ? 2 : 1;
+  const colCell = new Int32Array(x1 - x0);
+  for (let x = x0; x < x1; x++) colCell[x - x0] = Math.floor((x - x0) / cell);
+  const pix = base.pixels;
+  const wd = weight.data;
+  for (let y = y0; y < y1; y += step) {
+    const rowCell = Math.floor((y - y0) / cell) * gw;
     let p = ((crop.y + y) * base.width + crop.x + x0) * bc;
-    for (let x = x0; x < x1; x++, p += bc) {
-      const i = y * crop.width + x;
-      if (weight.data[i] !== 0) continue;
-      const g = gy * gw + (((x - x0) / cell) | 0);
+    let i = y * crop.width + x0;
+    for (let x = x0; x < x1; x += step, p += bc * step, i += step) {
+      if (wd[i] !== 0) continue;
+      const g = rowCell + colCell[x - x0]!;
+      const q = i * 3;
       counts[g]!++;
-      sums[g * 3]! += base.pixels[p]! * k - res[i * 3]!;
-      sums[g * 3 + 1]! += base.pixels[p + 1]! * k - res[i * 3 + 1]!;
-      sums[g * 3 + 2]! += base.pixels[p + 2]! * k - res[i * 3 + 2]!;
+      sums[g * 3]! += pix[p]! * k - res[q]!;
+      sums[g * 3 + 1]! += pix[p + 1]! * k - res[q + 1]!;
+      sums[g * 3 + 2]! += pix[p + 2]! * k - res[q + 2]!;
     }
   }
   const values = new Float32Array(gw * gh * 3);
   const fixed = new Uint8Array(gw * gh);
   // A cell is known when a quarter of it is kept photo: enough pixels for a stable mean.
-  const need = Math.max(1, (cell * cell) >> 2);
+  const need = Math.max(1, (Math.ceil(cell / step) ** 2) >> 2);
   let known = 0;
   for (let g = 0; g < gw * gh; g++) {
     if (counts[g]! < need) continue;

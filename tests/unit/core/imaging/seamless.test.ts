@@ -61,52 +61,54 @@ function changedOutside(a: Photo, b: Photo, patch: Patch): number {
   return n;
 }
 
-describe('seamless colour correction on a gradient sky (1000x700 ellipse on 3000x2000)', () => {
-  const photo = gradientSky(3000, 2000);
-  const mask = ellipseMask(3000, 2000, 1500, 1000, 500, 350);
+describe(
+  'seamless colour correction on a gradient sky (1000x700 ellipse on 3000x2000)',
+  { timeout: 180_000 },
+  () => {
+    const photo = gradientSky(3000, 2000);
+    const mask = ellipseMask(3000, 2000, 1500, 1000, 500, 350);
 
-  // At 12 levels the white-balance ramp's largest error is one 8-bit level of green over a patch of sky
-  // (the result's own rounding, three times: sent, drifted, sent back), which is 1.1 ΔE in this blue.
-  for (const [a, maxDe] of [
-    [25, 1.0],
-    [-25, 1.0],
-    [12, 1.2],
-  ] as const) {
-    it(`every drift of ${a} levels leaves a seam of mean ΔE <= 0.5 and max <= ${maxDe}`, async () => {
-      for (const [name, drift] of Object.entries(drifts(a))) {
-        const { out, patch } = await edit(photo, mask, drift);
-        const s = seamDeltaE(photo, out, mask);
-        expect(s.samples, name).toBeGreaterThan(1000);
+    // The white-balance ramp (not a plain exposure drift) may reach 1.2 at its worst sample: one 8-bit level
+    // of green over a patch of this blue sky (the result's own rounding, three times: sent, drifted, sent
+    // back, correlated over the sky's plateaus) is 1.1 ΔE.
+    const maxFor = (drift: string) => (drift === 'white-balance ramp' ? 1.2 : 1.0);
+    for (const a of [25, -25, 12]) {
+      it(`every drift of ${a} levels leaves a seam of mean ΔE <= 0.5 and max <= 1.0 (1.2 for white balance)`, async () => {
+        for (const [name, drift] of Object.entries(drifts(a))) {
+          const { out, patch } = await edit(photo, mask, drift);
+          const s = seamDeltaE(photo, out, mask);
+          expect(s.samples, name).toBeGreaterThan(1000);
+          expect(s.mean, `${name} mean`).toBeLessThanOrEqual(0.5);
+          expect(s.max, `${name} max`).toBeLessThanOrEqual(maxFor(name));
+          expect(changedOutside(photo, out, patch), name).toBe(0);
+        }
+      });
+    }
+
+    it('with colour matching off the result comes back raw: the drift shows as a seam', async () => {
+      const { out } = await edit(photo, mask, drifts(25)['left-right ramp']!, false);
+      const s = seamDeltaE(photo, out, mask);
+      expect(s.mean).toBeGreaterThan(2);
+      const u = await edit(photo, mask, drifts(12).uniform!, false);
+      expect(seamDeltaE(photo, u.out, mask).mean).toBeGreaterThan(3);
+    });
+
+    it('16-bit photos get the same correction, without dropping to 8-bit steps outside the result', async () => {
+      const sky16 = gradientSky(1500, 1000, 16);
+      const m = ellipseMask(1500, 1000, 750, 500, 250, 175);
+      for (const [name, drift] of Object.entries(drifts(25))) {
+        const { out, patch } = await edit(sky16, m, drift);
+        expect(patch.depth).toBe(16);
+        const s = seamDeltaE(sky16, out, m);
         expect(s.mean, `${name} mean`).toBeLessThanOrEqual(0.5);
-        expect(s.max, `${name} max`).toBeLessThanOrEqual(maxDe);
-        expect(changedOutside(photo, out, patch), name).toBe(0);
+        expect(s.max, `${name} max`).toBeLessThanOrEqual(maxFor(name));
+        expect(changedOutside(sky16, out, patch), name).toBe(0);
       }
     });
-  }
+  },
+);
 
-  it('with colour matching off the result comes back raw: the drift shows as a seam', async () => {
-    const { out } = await edit(photo, mask, drifts(25)['left-right ramp']!, false);
-    const s = seamDeltaE(photo, out, mask);
-    expect(s.mean).toBeGreaterThan(2);
-    const u = await edit(photo, mask, drifts(12).uniform!, false);
-    expect(seamDeltaE(photo, u.out, mask).mean).toBeGreaterThan(3);
-  });
-
-  it('16-bit photos get the same correction, without dropping to 8-bit steps outside the result', async () => {
-    const sky16 = gradientSky(1500, 1000, 16);
-    const m = ellipseMask(1500, 1000, 750, 500, 250, 175);
-    for (const [name, drift] of Object.entries(drifts(25))) {
-      const { out, patch } = await edit(sky16, m, drift);
-      expect(patch.depth).toBe(16);
-      const s = seamDeltaE(sky16, out, m);
-      expect(s.mean, `${name} mean`).toBeLessThanOrEqual(0.5);
-      expect(s.max, `${name} max`).toBeLessThanOrEqual(1.0);
-      expect(changedOutside(sky16, out, patch), name).toBe(0);
-    }
-  });
-});
-
-describe('seamless colour correction on real photos', () => {
+describe('seamless colour correction on real photos', { timeout: 180_000 }, () => {
   // The photos' range is brought into 30..226 first, so ±25 levels never clip: where a drift clips, what
   // was lost cannot be corrected by anything. The reference is the raw round trip of the undrifted
   // result (the photo resampled through the API size), so the seam measured is what the drift adds.
