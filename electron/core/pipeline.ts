@@ -61,6 +61,8 @@ export interface SessionOptions {
    * prefix of the stack is applied from in a moment), so an edit rarely pays for a full-frame write. Default 8.
    */
   diskCacheRefreshLayers?: number;
+  /** Told how many of the layers being applied are applied, after each batch (0 first): long flattens show it. */
+  onFlattenProgress?: (applied: number, total: number) => void;
 }
 
 /** What a preview shows: the original, the current image, or the image right after a layer. */
@@ -283,6 +285,8 @@ export class ProjectSession {
     const BATCH = 8;
     let img = base;
     let next = layers.length > 0 ? this.patches(layers.slice(0, BATCH)) : null;
+    const progress = this.opts.onFlattenProgress;
+    if (progress && layers.length > 0) progress(0, layers.length);
     for (let i = 0; i < layers.length; i += BATCH) {
       const batch = await next!;
       next = i + BATCH < layers.length ? this.patches(layers.slice(i + BATCH, i + 2 * BATCH)) : null;
@@ -290,6 +294,7 @@ export class ProjectSession {
       // image), then in place: a 24 MP copy per batch would cost more than the patches themselves.
       if (img === base) img = applyPatches(base, batch);
       else for (const p of batch) applyPatchInPlace(img, p);
+      progress?.(Math.min(layers.length, i + BATCH), layers.length);
     }
     return img;
   }

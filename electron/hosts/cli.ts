@@ -237,7 +237,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       case 'history':
         return await cmdHistory(values, io);
       case 'export':
-        return await cmdExport(values, io);
+        return await cmdExport(values, io, env);
       case 'resume':
         return await cmdResume(values, io, env);
       default:
@@ -382,6 +382,15 @@ function progressPrinter(
     last = state;
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     io.err(`progress ${state} ${secs}s${info.requestId ? ` request ${info.requestId}` : ''}\n`);
+  };
+}
+
+/** Progress lines of a long step (flattening, encoding) in the same form as an edit's. */
+function stepPrinter(io: CliIo, env: Env, json: boolean): (step: string) => void {
+  const show = env.MASKROOM_PROGRESS === '1' || (!json && process.stderr.isTTY);
+  const started = Date.now();
+  return (step) => {
+    if (show) io.err(`progress ${step} ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
   };
 }
 
@@ -583,7 +592,7 @@ async function cmdHistory(v: Values, io: CliIo): Promise<number> {
   }
 }
 
-async function cmdExport(v: Values, io: CliIo): Promise<number> {
+async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
   const { ProjectSession } = loaded().pipeline;
   const { exportImage } = loaded().imaging;
   const { saveBack } = loaded().saveBack;
@@ -602,7 +611,10 @@ async function cmdExport(v: Values, io: CliIo): Promise<number> {
     throw invalid(`Cannot tell the format of ${path.basename(out)}; end --out with ${exportExtensions}.`);
   const quality = intIn(v.quality, '--quality', limits.exportQuality.min, limits.exportQuality.max);
   const store = await openForReading(dir);
-  const session = new ProjectSession(store);
+  const progress = stepPrinter(io, env, Boolean(v.json));
+  const session = new ProjectSession(store, {
+    onFlattenProgress: (applied, total) => progress(`flattening ${applied}/${total} layers`),
+  });
   try {
     const damaged = session.damagedVisible();
     const [bad] = damaged;
@@ -627,7 +639,11 @@ async function cmdExport(v: Values, io: CliIo): Promise<number> {
         const psd = await exportLayeredPsd(session);
         data = psd.data;
         warnings.push(...psd.warnings);
-      } else data = await exportImage(image, { format: format!, ...(quality ? { quality } : {}) });
+      } else {
+        progress(`encoding ${format}`);
+        data = await exportImage(image, { format: format!, ...(quality ? { quality } : {}) });
+      }
+      progress('writing');
       bytes = data.byteLength;
       try {
         await fs.mkdir(path.dirname(out), { recursive: true });

@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { EditParams } from '../../../../shared/contract';
+import { ProjectStore } from '../../../../electron/core/project';
+import { ProjectSession, runEdit } from '../../../../electron/core/pipeline';
+import { loadPhoto, maskFromFile } from '../../../../electron/core/imaging';
+import { fakeApi } from '../../core/pipeline/fake-api';
+import { ellipseMask, fixture } from '../../core/pipeline/fixtures';
+import { runCli, tempDir } from './helpers';
+
+/** A project of `n` layers made in-process (the fake API's results), closed so the CLI can open it. */
+async function project(n: number): Promise<string> {
+  const dir = path.join(await tempDir('maskroom-cli-progress-'), 'p');
+  const bytes = await fixture('chelsea.png');
+  const photo = await loadPhoto(bytes);
+  const store = await ProjectStore.create(dir, {
+    photo: bytes,
+    name: 'cat',
+    width: photo.width,
+    height: photo.height,
+    format: photo.format,
+  });
+  const session = new ProjectSession(store);
+  const params = EditParams.parse({ quality: 'low' });
+  for (let i = 0; i < n; i++) {
+    const mask = await maskFromFile(
+      await ellipseMask(photo.width, photo.height, 80 + i * 25, 120, 40, 30),
+      photo.width,
+      photo.height,
+    );
+    await runEdit(
+      session,
+      { prompt: `edit ${i}`, params, feather: 2, colorMatch: true, mask, references: [] },
+      { api: fakeApi().api, transport: 'upload', mode: 'async' },
+    );
+  }
+  await session.close();
+  return dir;
+}
+
+describe('maskroom export progress', () => {
+  it('prints flattening, encoding and writing steps with MASKROOM_PROGRESS=1, and none otherwise off a terminal', async () => {
+    const n = 11;
+    const dir = await project(n);
+    const out = path.join(path.dirname(dir), 'out.jpg');
+    const run = await runCli(['export', '--project', dir, '--out', out], { env: { MASKROOM_PROGRESS: '1' } });
+    expect(run.code, run.stderr).toBe(0);
+    const steps = run.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('progress '))
+      .map((l) => l.replace(/^progress (.*) \d+\.\ds$/, '$1'));
+    // Layers are applied in batches: the count starts at 0, only grows, and ends at all of them.
+    const counts = steps.filter((s) => s.startsWith('flattening')).map((s) => Number(/(\d+)\//.exec(s)![1]));
+    expect(counts[0]).toBe(0);
+    expect(counts.at(-1)).toBe(n);
+    expect(counts.length).toBeGreaterThan(2);
+    expect([...counts].sort((a, b) => a - b)).toEqual(counts);
+    expect(steps.filter((s) => s.startsWith('flattening')).every((s) => s.endsWith(`/${n} layers`))).toBe(
+      true,
+    );
+    expect(steps.slice(-2)).toEqual(['encoding jpeg', 'writing']);
+    expect((await sharp(await fs.readFile(out)).metadata()).format).toBe('jpeg');
+
+    const quiet = await runCli(['export', '--project', dir, '--out', out]);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).not.toMatch(/^progress /m);
+  }, 90_000);
+});
