@@ -75,7 +75,8 @@ export async function renderPreview(
   format: PreviewFormat = 'jpeg',
 ): Promise<Uint8Array> {
   const full: Rect = { x: 0, y: 0, width: image.width, height: image.height };
-  const raw = extract8(image, full, image.channels);
+  // sharp only reads the samples: an 8-bit photo is handed over as it is, not copied first.
+  const raw = image.depth === 8 ? (image.pixels as Uint8Array) : extract8(image, full, image.channels);
   const s = await toSrgbScaled(
     raw,
     image.width,
