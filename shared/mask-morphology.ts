@@ -4,10 +4,11 @@
  * One implementation for the imaging core (electron/core/imaging/mask.ts) and the canvas
  * (renderer/canvas/mask/morphology.ts), so the mask that is sent is grown exactly as the one on screen.
  *
- * The disc is a stack of horizontal runs: for each row offset dy the run's half-width is w(dy), and the
- * result is the max over dy of a running max of half-width w(dy) along row y + dy (van Herk / Gil–Werman,
- * O(1) per pixel per run). Cost: about 3·(2r + 1) operations per pixel of the rows that hold any mask (rows
- * of zeros are skipped), so it grows with the radius. Pixels outside the buffer are
+ * The disc is a stack of horizontal runs: for each row offset ±d the run's half-width is w(d), and the
+ * result is the max over d of a running max of half-width w(d) along row y ± d. Each source row's running
+ * max is widened one pixel at a time (a 3-tap max) from 0 to r, and merged into the two output rows at ±d
+ * when it reaches w(d). Cost: about 5·r operations per pixel of the rows that hold any mask (rows of zeros
+ * are skipped), so it grows with the radius. Pixels outside the buffer are
  * ignored (each window is cut at the border), so shrinking does not eat a mask from the photo's edge.
  */
 
@@ -16,76 +17,47 @@ export function discHalfWidth(r: number, dy: number): number {
   return Math.floor(Math.sqrt(r * r + r - dy * dy));
 }
 
-/** Running max of half-width k over src[0..n) into out[0..n); windows cut at the ends. */
-function runMax(
-  src: Uint8Array,
-  n: number,
-  k: number,
-  pad: Uint8Array,
-  g: Uint8Array,
-  h: Uint8Array,
-  out: Uint8Array,
-): void {
-  if (k <= 0) {
-    out.set(src.subarray(0, n));
-    return;
-  }
-  const win = 2 * k + 1;
-  const m = n + 2 * k;
-  pad.fill(0, 0, k);
-  pad.set(src.subarray(0, n), k);
-  pad.fill(0, k + n, m);
-  for (let i = 0; i < m; i++) {
-    const v = pad[i]!;
-    if (i % win === 0) g[i] = v;
-    else {
-      const p = g[i - 1]!;
-      g[i] = p > v ? p : v;
-    }
-  }
-  for (let i = m - 1; i >= 0; i--) {
-    const v = pad[i]!;
-    if (i === m - 1 || (i + 1) % win === 0) h[i] = v;
-    else {
-      const p = h[i + 1]!;
-      h[i] = p > v ? p : v;
-    }
-  }
-  for (let j = 0; j < n; j++) {
-    const a = h[j]!;
-    const b = g[j + 2 * k]!;
-    out[j] = a > b ? a : b;
-  }
-}
-
 /** Grey-level dilation by the disc of radius r, in place on a w x h buffer. */
 export function dilateDisc(buf: Uint8Array, w: number, h: number, r: number): void {
   r = Math.floor(r);
   if (r <= 0 || w === 0 || h === 0) return;
   const src = buf.slice();
-  const len = w + 2 * r;
-  const pad = new Uint8Array(len);
-  const g = new Uint8Array(len);
-  const hh = new Uint8Array(len);
-  const run = new Uint8Array(w);
-  const acc = new Uint8Array(w);
-  const widths = Array.from({ length: 2 * r + 1 }, (_, i) => discHalfWidth(r, i - r));
-  // Rows that are all 0 add nothing to a max: most of a mask's box usually is.
-  const empty = new Uint8Array(h);
-  for (let y = 0; y < h; y++) {
+  buf.fill(0);
+  // widths[d]: the run's half-width at row offset ±d, largest at d = 0.
+  const widths = Array.from({ length: r + 1 }, (_, d) => discHalfWidth(r, d));
+  let a = new Uint8Array(w);
+  let b = new Uint8Array(w);
+  for (let yy = 0; yy < h; yy++) {
+    const row = src.subarray(yy * w, yy * w + w);
     let any = 0;
-    for (let x = y * w, e = x + w; x < e && !any; x++) any = src[x]!;
-    empty[y] = any ? 0 : 1;
-  }
-  for (let y = 0; y < h; y++) {
-    acc.fill(0);
-    for (let dy = -r; dy <= r; dy++) {
-      const yy = y + dy;
-      if (yy < 0 || yy >= h || empty[yy]) continue;
-      runMax(src.subarray(yy * w, yy * w + w), w, widths[dy + r]!, pad, g, hh, run);
-      for (let x = 0; x < w; x++) if (run[x]! > acc[x]!) acc[x] = run[x]!;
+    for (let x = 0; x < w && !any; x++) any = row[x]!;
+    if (!any) continue; // a row of zeros adds nothing to a max (most of a mask's box usually is)
+    // a = the row's running max of half-width `cur`, widened one step at a time:
+    // H(c+1)(x) = max(H(c)(x-1), H(c)(x), H(c)(x+1)), outside the buffer ignored.
+    a.set(row);
+    let cur = 0;
+    for (let d = r; d >= 0; d--) {
+      while (cur < widths[d]!) {
+        if (w === 1) break;
+        b[0] = a[0]! > a[1]! ? a[0]! : a[1]!;
+        for (let x = 1; x < w - 1; x++) {
+          const l = a[x - 1]!;
+          const c = a[x]!;
+          const rr = a[x + 1]!;
+          const m = l > c ? l : c;
+          b[x] = m > rr ? m : rr;
+        }
+        b[w - 1] = a[w - 1]! > a[w - 2]! ? a[w - 1]! : a[w - 2]!;
+        [a, b] = [b, a];
+        cur++;
+      }
+      // This source row reaches output rows yy - d and yy + d with the run of half-width widths[d].
+      for (const y of d === 0 ? [yy] : [yy - d, yy + d]) {
+        if (y < 0 || y >= h) continue;
+        const o = y * w;
+        for (let x = 0; x < w; x++) if (a[x]! > buf[o + x]!) buf[o + x] = a[x]!;
+      }
     }
-    buf.set(acc, y * w);
   }
 }
 
