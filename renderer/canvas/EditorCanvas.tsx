@@ -41,6 +41,8 @@ export interface EditorCanvasProps {
   overlayOpacity?: number;
   onMaskChange?: (info: MaskInfo) => void;
   onViewChange?: (view: View) => void;
+  /** A tool failed (an AppError whose message says what to do). */
+  onError?: (e: unknown) => void;
   className?: string;
   style?: CSSProperties;
   testId?: string;
@@ -68,9 +70,17 @@ export const EditorCanvas = forwardRef<EditorCanvasHandle, EditorCanvasProps>(
     const box = useRef<HTMLDivElement>(null);
     const mgr = useRef<CanvasManager | null>(null);
     // Callbacks change identity every render; the manager calls through this ref.
-    const cb = useRef({ onMaskChange: props.onMaskChange, onViewChange: props.onViewChange });
+    const cb = useRef({
+      onMaskChange: props.onMaskChange,
+      onViewChange: props.onViewChange,
+      onError: props.onError,
+    });
     useEffect(() => {
-      cb.current = { onMaskChange: props.onMaskChange, onViewChange: props.onViewChange };
+      cb.current = {
+        onMaskChange: props.onMaskChange,
+        onViewChange: props.onViewChange,
+        onError: props.onError,
+      };
     });
 
     const { image, original, showOriginal = false, split = null, tool, brushSize, hardness } = props;
@@ -81,6 +91,7 @@ export const EditorCanvas = forwardRef<EditorCanvasHandle, EditorCanvasProps>(
       const m = new CanvasManager(box.current!, {
         onMaskChange: (i) => cb.current.onMaskChange?.(i),
         onViewChange: (v) => cb.current.onViewChange?.(v),
+        onError: (e) => cb.current.onError?.(e),
       });
       mgr.current = m;
       const unhook = debug || debugRequested() ? installDebugHook(m) : () => undefined;

@@ -49,6 +49,8 @@ export type { Tool } from './module';
 export interface ManagerOptions {
   onMaskChange?: (info: MaskInfo) => void;
   onViewChange?: (view: View) => void;
+  /** A tool failed in a way the user should hear of (an AppError with a one-sentence message). */
+  onError?: (e: unknown) => void;
 }
 
 export class CanvasManager implements CanvasContext {
@@ -180,6 +182,10 @@ export class CanvasManager implements CanvasContext {
 
   interrupt(): void {
     for (const m of this.modules) m.interrupt?.();
+  }
+
+  reportError(e: unknown): void {
+    this.opts.onError?.(e);
   }
 
   addInputTime(ms: number): void {

@@ -117,6 +117,8 @@ export interface CanvasContext {
   interrupt(): void;
   /** Milliseconds of input handling to count in this frame's timings. */
   addInputTime(ms: number): void;
+  /** A tool could not do what was asked (e.g. the photo's pixels could not be read): shown to the user. */
+  reportError(e: unknown): void;
   /** Adds an event listener removed when the canvas is destroyed. */
   listen<K extends keyof HTMLElementEventMap>(
     target: HTMLElement | Window,

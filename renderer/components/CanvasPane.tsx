@@ -31,6 +31,7 @@ export function CanvasPane() {
   const hold = useEditor((s) => s.holdOriginal);
   const attach = useCallback((h: EditorCanvasHandle | null) => store.attachCanvas(h), [store]);
   const onMaskChange = useCallback((info: MaskInfo) => store.maskChanged(info), [store]);
+  const onCanvasError = useCallback((e: unknown) => store.fail(e), [store]);
 
   return (
     <main className="canvas-area" aria-label="Photo">
@@ -56,6 +57,7 @@ export function CanvasPane() {
         overlayColor="#ff3040"
         overlayOpacity={0.45}
         onMaskChange={onMaskChange}
+        onError={onCanvasError}
       />
       <ToolOptions />
       {!project && <EmptyState />}

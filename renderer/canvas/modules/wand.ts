@@ -50,7 +50,9 @@ export class WandModule implements CanvasModule {
         recordSelection(opts.contiguous ? 'wand' : 'colour-range', performance.now() - t0);
         ctx.requestFrame();
       })
-      .catch(() => undefined)
+      .catch((e: unknown) => {
+        if (!this.destroyed) ctx.reportError(e);
+      })
       .finally(() => this.pending--);
     return true;
   }
