@@ -584,9 +584,9 @@ export async function runEdit(
         `The mask is ${job.mask.width}x${job.mask.height} but the photo is ${store.width}x${store.height}; paint the mask on this photo again.`,
       );
     }
-    const base = await session.current();
-    const plan = planRegion(job.mask, base, { size: job.params.size });
-    const inputs = await buildApiInputs(base, job.mask, plan);
+    // The current image is used only here: once this returns it is out of scope, so an edit waiting on the
+    // service holds no decoded pixels (a batch has several waiting at once).
+    const { plan, inputs } = await prepareInputs(session, job);
     throwIfAborted(job.signal);
     await store.addJob(
       {
@@ -679,6 +679,16 @@ export async function runEdit(
     }
     throw collectable(normaliseAbort(e, job.signal), requestId, jobId, saved);
   }
+}
+
+/** Plans the region around the mask and builds the API inputs from the current image. */
+async function prepareInputs(
+  session: ProjectSession,
+  job: EditJob,
+): Promise<{ plan: ReturnType<typeof planRegion>; inputs: Awaited<ReturnType<typeof buildApiInputs>> }> {
+  const base = await session.current();
+  const plan = planRegion(job.mask, base, { size: job.params.size });
+  return { plan, inputs: await buildApiInputs(base, job.mask, plan) };
 }
 
 /** Finishes a journaled job whose request id the service returned (after a crash or a lost connection). */
