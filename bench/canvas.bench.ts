@@ -1,9 +1,9 @@
 /**
  * Mask-painting benchmark in headless Debian Chromium (software rendering, no GPU), on a 24 MP (6000x4000)
- * photo: a continuous stroke painted after 300 and after 2000 earlier strokes of 200 points each, timed as the
- * interval between animation frames (requestAnimationFrame timestamps) while painting — which includes the
- * rasterisation and compositing, not just the JavaScript. Beside it, in the same run, the naive react-konva
- * baseline: one <Line> per stroke, the stroke in progress in React state.
+ * and a 100 MP (12000x8400) photo, each after 300 and after 2000 earlier strokes of 200 points: a continuous
+ * stroke, timed as the interval between animation frames (requestAnimationFrame timestamps) while painting —
+ * which includes the rasterisation and compositing, not just the JavaScript. Beside it, in the same run, the
+ * naive react-konva baseline: one <Line> per stroke, the stroke in progress in React state.
  *
  * The stroke is driven from inside the page: two pointermove events per animation frame (120 Hz input), so
  * every frame has painting to do; a short warm-up stroke comes first. The engine paints with a 150 px soft brush,
@@ -30,7 +30,14 @@ declare global {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const quick = process.argv.includes('--quick');
-const STROKE_COUNTS = [300, 2000];
+/** Photo sizes and earlier strokes: 24 MP and 100 MP, each after 300 and after 2000 strokes. */
+const CASES = [
+  { width: 6000, height: 4000, strokes: 300 },
+  { width: 6000, height: 4000, strokes: 2000 },
+  { width: 12000, height: 8400, strokes: 300 },
+  { width: 12000, height: 8400, strokes: 2000 },
+];
+const photoName = (c: { width: number; height: number }) => `${c.width}x${c.height}`;
 const POINTS = 200;
 const FRAMES = quick ? 90 : 240;
 const MAX_MS = quick ? 5_000 : 12_000;
@@ -47,6 +54,7 @@ const median = (xs: number[]) => quantile(xs, 0.5);
 
 interface Row {
   impl: 'engine' | 'naive';
+  photo: string;
   strokes: number;
   frames: number;
   medianMs: number;
@@ -78,10 +86,13 @@ const browser = await openBrowser({ width: 1280, height: 800 });
 const rows: Row[] = [];
 try {
   await browser.page.goto(host.url); // session cookie for the page's scripts
-  for (const strokes of STROKE_COUNTS) {
+  for (const c of CASES) {
+    const { strokes } = c;
     for (const impl of ['engine', 'naive'] as const) {
       const page = await browser.context.newPage();
-      await page.goto(`http://127.0.0.1:${host.port}/canvas/dev/bench.html?mode=${impl}&w=6000&h=4000`);
+      await page.goto(
+        `http://127.0.0.1:${host.port}/canvas/dev/bench.html?mode=${impl}&w=${c.width}&h=${c.height}`,
+      );
       await page.waitForFunction(() => window.__canvasPage?.ready === true, null, { timeout: 120_000 });
       const setupMs = await page.evaluate(
         ([n, p]) => window.__canvasPage!.inject(n!, p!, 30),
@@ -100,6 +111,7 @@ try {
       );
       const row: Row = {
         impl,
+        photo: photoName(c),
         strokes,
         frames: run.frames,
         medianMs: median(run.intervals),
@@ -126,7 +138,7 @@ try {
       }
       rows.push(row);
       console.log(
-        `  ${impl} after ${strokes} strokes: median ${row.medianMs.toFixed(1)} ms, p95 ${row.p95Ms.toFixed(1)} ms over ${row.frames} frames`,
+        `  ${impl} ${photoName(c)} after ${strokes} strokes: median ${row.medianMs.toFixed(1)} ms, p95 ${row.p95Ms.toFixed(1)} ms over ${row.frames} frames`,
       );
       await page.close();
     }
@@ -139,20 +151,24 @@ try {
 
 const f = (x: number | undefined, d = 1) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
 console.log(
-  `\nCanvas: frame interval while painting on a 24 MP photo (headless Chromium, software; idle frame ≈ ${f(median(rows.map((r) => r.idleMedianMs)))} ms)`,
+  `\nCanvas: frame interval while painting on a 24 MP and a 100 MP photo (headless Chromium, software; idle frame ≈ ${f(median(rows.map((r) => r.idleMedianMs)))} ms)`,
 );
 console.log(
-  'strokes  impl     frames  median ms  p95 ms  max ms  release ms  fps(median)  idle p95  draw ms  input ms',
+  'photo        strokes  impl     frames  median ms  p95 ms  max ms  release ms  fps(median)  idle p95  draw ms  input ms',
 );
 for (const r of rows) {
   console.log(
-    `${String(r.strokes).padEnd(8)} ${r.impl.padEnd(8)} ${String(r.frames).padStart(6)} ${f(r.medianMs).padStart(10)} ${f(r.p95Ms).padStart(7)} ${f(r.maxMs).padStart(7)} ${f(r.releaseMs).padStart(11)} ${f(r.fps).padStart(12)} ${f(r.idleP95Ms).padStart(9)} ${f(r.drawMs, 2).padStart(8)} ${f(r.inputMs, 2).padStart(9)}`,
+    `${r.photo.padEnd(12)} ${String(r.strokes).padEnd(8)} ${r.impl.padEnd(8)} ${String(r.frames).padStart(6)} ${f(r.medianMs).padStart(10)} ${f(r.p95Ms).padStart(7)} ${f(r.maxMs).padStart(7)} ${f(r.releaseMs).padStart(11)} ${f(r.fps).padStart(12)} ${f(r.idleP95Ms).padStart(9)} ${f(r.drawMs, 2).padStart(8)} ${f(r.inputMs, 2).padStart(9)}`,
   );
 }
-const ratios = STROKE_COUNTS.map((n) => {
-  const e = rows.find((r) => r.impl === 'engine' && r.strokes === n)!;
-  const b = rows.find((r) => r.impl === 'naive' && r.strokes === n)!;
+const ratios = CASES.map((c) => {
+  const n = c.strokes;
+  const at = (impl: Row['impl']) =>
+    rows.find((r) => r.impl === impl && r.strokes === n && r.photo === photoName(c))!;
+  const e = at('engine');
+  const b = at('naive');
   return {
+    photo: photoName(c),
     strokes: n,
     medianRatio: b.medianMs / e.medianMs,
     p95Ratio: b.p95Ms / e.p95Ms,
@@ -162,14 +178,21 @@ const ratios = STROKE_COUNTS.map((n) => {
 console.log('\nratio naive / engine (higher = engine faster)');
 for (const r of ratios)
   console.log(
-    `  ${r.strokes} strokes: median x${f(r.medianRatio)}, p95 x${f(r.p95Ratio)}; engine p95 within one 60 Hz frame: ${r.engineAt60fps ? 'yes' : 'NO'}`,
+    `  ${r.photo}, ${r.strokes} strokes: median x${f(r.medianRatio)}, p95 x${f(r.p95Ratio)}; engine p95 within one 60 Hz frame: ${r.engineAt60fps ? 'yes' : 'NO'}`,
   );
 
 mkdirSync(path.join(here, 'results'), { recursive: true });
 writeFileSync(
   path.join(here, 'results', 'canvas.json'),
   JSON.stringify(
-    { quick, photo: '6000x4000', pointsPerStroke: POINTS, rows, ratios, at: new Date().toISOString() },
+    {
+      quick,
+      photos: CASES.map(photoName),
+      pointsPerStroke: POINTS,
+      rows,
+      ratios,
+      at: new Date().toISOString(),
+    },
     null,
     2,
   ),
