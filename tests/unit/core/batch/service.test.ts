@@ -30,7 +30,7 @@ beforeEach(() => {
   fake.submitted.length = 0;
 });
 
-async function png(w: number, h: number, grey: number): Promise<Uint8Array> {
+async function png(w: number, h: number, grey: number): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(
     await sharp({ create: { width: w, height: h, channels: 3, background: { r: grey, g: grey, b: grey } } })
       .png()
