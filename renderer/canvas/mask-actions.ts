@@ -3,11 +3,14 @@
  * (each one undoable step, or a step through the history). Without a photo there is no mask and they do nothing.
  */
 import type { MaskEngine } from './mask/engine';
+import type { Rect } from './view';
 
 export interface MaskInfo {
   empty: boolean;
   canUndo: boolean;
   canRedo: boolean;
+  /** The bounding box of the painted pixels in photo pixels, or null when the mask is empty. */
+  bounds: Rect | null;
 }
 
 /** The mask actions the app's handle and the debug hook share; without a photo they do nothing. */
@@ -32,7 +35,8 @@ export function maskActions(engine: () => MaskEngine | null): MaskActions {
   };
 }
 
-/** The mask's state for the UI (empty, and whether undo and redo have a step). */
+/** The mask's state for the UI (empty, its painted box, and whether undo and redo have a step). */
 export function maskInfo(e: MaskEngine | null): MaskInfo {
-  return { empty: !e || e.isEmpty(), canUndo: !!e?.canUndo, canRedo: !!e?.canRedo };
+  const bounds = e ? e.bounds() : null;
+  return { empty: bounds === null, canUndo: !!e?.canUndo, canRedo: !!e?.canRedo, bounds };
 }

@@ -117,7 +117,7 @@ export type Patch = Partial<EditorState>;
 
 export const isActive = (j: Pick<JobStatus, 'state'>) => isActiveJobState(j.state);
 
-export const emptyMask: MaskInfo = { empty: true, canUndo: false, canRedo: false };
+export const emptyMask: MaskInfo = { empty: true, canUndo: false, canRedo: false, bounds: null };
 
 export function initialState(): EditorState {
   return {

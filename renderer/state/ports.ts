@@ -4,6 +4,7 @@
  * plain Node (the unit tests pass scripted fakes); the renderer passes the real canvas handle and
  * `domMedia()` (media-dom.ts).
  */
+import type { Rect } from '../../shared/contract';
 
 /**
  * Filled in by media-dom.ts with the canvas's drawable image types (HTMLImageElement, ImageBitmap...). Left
@@ -30,6 +31,8 @@ export interface MaskInfo {
   empty: boolean;
   canUndo: boolean;
   canRedo: boolean;
+  /** The bounding box of the painted pixels in photo pixels, or null when the mask is empty. */
+  bounds: Rect | null;
 }
 
 /** What the state asks of the mask canvas (the canvas's handle has more; this is all the store uses). */

@@ -47,17 +47,22 @@ export function toolCycled(s: EditorState, group: readonly Tool[]): Patch {
 
 export const splitSet = (split: number): Patch => ({ split: Math.max(0, Math.min(1, split)) });
 
-/** The canvas reported a mask change; what it leaves out is kept (emptiness asked of the canvas). */
+/**
+ * The canvas reported a mask change; what it leaves out is kept (emptiness asked of the canvas; the painted
+ * box is kept unless the mask became empty, when there is none).
+ */
 export function maskChangedTo(
   s: EditorState,
   change: Partial<MaskInfo> | undefined,
   emptyNow: boolean,
 ): Patch {
+  const empty = change?.empty ?? emptyNow;
   return {
     mask: {
-      empty: change?.empty ?? emptyNow,
+      empty,
       canUndo: change?.canUndo ?? s.mask.canUndo,
       canRedo: change?.canRedo ?? s.mask.canRedo,
+      bounds: empty ? null : change?.bounds !== undefined ? change.bounds : s.mask.bounds,
     },
   };
 }

@@ -113,7 +113,7 @@ describe('mask canvas on a 6000x4000 photo', () => {
     });
     expect(bytes).toEqual({ length: 24_000_000, centre: 255, below: 0, isU8: true });
     const events = await page.evaluate(() => window.__canvasPage!.maskEvents.slice(-1));
-    expect(events).toEqual([{ empty: false, canUndo: true, canRedo: false }]);
+    expect(events).toEqual([{ empty: false, canUndo: true, canRedo: false, bounds: s.bbox }]);
     await page.screenshot({ path: `${OUT}/canvas-paint.png` });
   });
 
@@ -127,6 +127,7 @@ describe('mask canvas on a 6000x4000 photo', () => {
       empty: true,
       canUndo: false,
       canRedo: true,
+      bounds: null,
     });
     await page.evaluate(() => window.__canvasPage!.handle()!.redo());
     await settle(page);

@@ -25,7 +25,7 @@ export interface CanvasPage {
   mode: string;
   width: number;
   height: number;
-  maskEvents: { empty: boolean; canUndo: boolean; canRedo: boolean }[];
+  maskEvents: Parameters<NonNullable<EditorCanvasProps['onMaskChange']>>[0][];
   handle: () => EditorCanvasHandle | null;
   set(p: Partial<PageProps>): void;
   /** Earlier strokes: n strokes of `points` points (engine: painted through the engine; naive: Lines). */

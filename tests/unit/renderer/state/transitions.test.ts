@@ -239,11 +239,13 @@ describe('settings, dialogs, the mask and variations', () => {
   it('any dialog but the re-run question drops a pending re-run; a mask change keeps what it leaves out', () => {
     expect(dialogOpened('confirm-rerun')).toEqual({ dialog: 'confirm-rerun' });
     expect(dialogOpened(null)).toEqual({ dialog: null, confirmRerun: null });
-    const s = { ...initialState(), mask: { empty: false, canUndo: true, canRedo: true } };
+    const bounds = { x: 3, y: 4, width: 5, height: 6 };
+    const s = { ...initialState(), mask: { empty: false, canUndo: true, canRedo: true, bounds } };
     expect(maskChangedTo(s, { canRedo: false }, true).mask).toEqual({
       empty: true,
       canUndo: true,
       canRedo: false,
+      bounds: null,
     });
     expect(maskChangedTo(s, undefined, false).mask).toEqual(s.mask);
   });
