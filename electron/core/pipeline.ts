@@ -196,7 +196,9 @@ export class ProjectSession {
     const k = Math.min(1, maxSize / Math.max(this.store.width, this.store.height));
     const width = Math.max(1, Math.round(this.store.width * k));
     const height = Math.max(1, Math.round(this.store.height * k));
-    const hit = await this.previews.get(key);
+    // A layer whose files are gone is said so (as rendering it from its files would), not shown from cache.
+    const usable = target.kind !== 'layer' || !this.store.damaged(target.layerId);
+    const hit = usable ? await this.previews.get(key) : null;
     if (hit) return { data: hit, width, height, cached: true };
     const photo =
       target.kind === 'original'

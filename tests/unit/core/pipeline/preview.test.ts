@@ -121,6 +121,18 @@ describe('screen-sized previews in cache/', () => {
     await o.session.close();
   });
 
+  it('a history state whose layer file went missing says so instead of showing its cached preview', async () => {
+    const { dir, session, layers } = await deepProject(2);
+    await session.preview({ kind: 'layer', layerId: layers[0]!.id }, 128);
+    await session.close();
+    await fs.rm(path.join(dir, 'layers', layers[0]!.files.patch));
+    const o = await reopen(dir);
+    await expect(o.session.preview({ kind: 'layer', layerId: layers[0]!.id }, 128)).rejects.toMatchObject({
+      code: 'damaged-layer',
+    });
+    await o.session.close();
+  });
+
   it('a preview file cut short is rendered again', async () => {
     const { dir, session } = await deepProject(1);
     const p = await session.preview({ kind: 'current' }, 128);
