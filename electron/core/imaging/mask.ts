@@ -167,7 +167,8 @@ export function featherMask(mask: Mask, radius: number): Mask {
   const rect = expand(b, 3 * br + 1, W, H);
   const rw = rect.width;
   const rh = rect.height;
-  const f = new Float32Array(rw * rh);
+  let f = new Float32Array(rw * rh);
+  let g = new Float32Array(rw * rh);
   for (let y = 0; y < rh; y++) {
     const row = (rect.y + y) * W + rect.x;
     for (let x = 0; x < rw; x++) f[y * rw + x] = mask.data[row + x]!;
@@ -176,52 +177,60 @@ export function featherMask(mask: Mask, radius: number): Mask {
   const src = new Float32Array(maxLen + 2 * br + 2);
   const dst = new Float32Array(maxLen);
   const k = 2 * br + 1;
-  // One box pass over a line of n values read by get(i) / written by set(i, v). Beyond the photo: edge value.
-  const pass = (
-    n: number,
-    startInPhoto: number,
-    photoLen: number,
-    get: (i: number) => number,
-    set: (i: number, v: number) => void,
-  ) => {
-    for (let i = -br; i < n + br; i++) {
-      const p = startInPhoto + i; // position along the photo line
-      let v: number;
-      if (p < 0) v = startInPhoto === 0 ? get(0) : 0;
-      else if (p >= photoLen) v = startInPhoto + n === photoLen ? get(n - 1) : 0;
-      else if (i < 0 || i >= n)
-        v = 0; // inside the photo but outside the working rect: the mask is 0 there
-      else v = get(i);
-      src[i + br] = v;
-    }
+  // One box pass over the line of n values f[base + i * step], in place. Beyond the photo: the edge value;
+  // inside the photo but outside the working rect the mask is 0. Plain indexed loops (no per-pixel
+  // callbacks): the same float32 values summed in the same order, so the result is unchanged.
+  const pass = (n: number, startInPhoto: number, photoLen: number, base: number, step: number) => {
+    const first = startInPhoto === 0 ? f[base]! : 0;
+    const last = startInPhoto + n === photoLen ? f[base + (n - 1) * step]! : 0;
+    for (let i = -br; i < 0; i++) src[i + br] = startInPhoto + i < 0 ? first : 0;
+    for (let i = 0, j = base; i < n; i++, j += step) src[i + br] = f[j]!;
+    for (let i = n; i < n + br; i++) src[i + br] = startInPhoto + i >= photoLen ? last : 0;
     let s = 0;
     for (let i = 0; i < k; i++) s += src[i]!;
     for (let i = 0; i < n; i++) {
       dst[i] = s / k;
       s += src[i + k]! - src[i]!;
     }
-    for (let i = 0; i < n; i++) set(i, dst[i]!);
+    for (let i = 0, j = base; i < n; i++, j += step) f[j] = dst[i]!;
+  };
+  // The vertical pass runs over all columns at once, row by row (cache-friendly), reading f and writing g:
+  // per column the same sums in the same order as pass() would make (colSum holds each column's running
+  // sum as a double, as pass's `s` is). Rows beyond the rect: the edge row at the photo's edge, else 0.
+  const colSum = new Float64Array(rw);
+  const zeroRow = new Float32Array(rw);
+  const topEdge = rect.y === 0;
+  const bottomEdge = rect.y + rh === H;
+  const rowAt = (j: number): Float32Array =>
+    j < 0
+      ? topEdge
+        ? f.subarray(0, rw)
+        : zeroRow
+      : j >= rh
+        ? bottomEdge
+          ? f.subarray((rh - 1) * rw, rh * rw)
+          : zeroRow
+        : f.subarray(j * rw, (j + 1) * rw);
+  const columnPass = () => {
+    colSum.fill(0);
+    for (let i = 0; i < k; i++) {
+      const r = rowAt(i - br);
+      for (let x = 0; x < rw; x++) colSum[x] += r[x]!;
+    }
+    for (let i = 0; i < rh; i++) {
+      const add = rowAt(i + k - br);
+      const sub = rowAt(i - br);
+      const o = i * rw;
+      for (let x = 0; x < rw; x++) {
+        g[o + x] = colSum[x]! / k;
+        colSum[x] += add[x]! - sub[x]!;
+      }
+    }
+    [f, g] = [g, f];
   };
   for (let it = 0; it < 3; it++) {
-    for (let y = 0; y < rh; y++) {
-      const o = y * rw;
-      pass(
-        rw,
-        rect.x,
-        W,
-        (i) => f[o + i]!,
-        (i, v) => (f[o + i] = v),
-      );
-    }
-    for (let x = 0; x < rw; x++) {
-      pass(
-        rh,
-        rect.y,
-        H,
-        (i) => f[i * rw + x]!,
-        (i, v) => (f[i * rw + x] = v),
-      );
-    }
+    for (let y = 0; y < rh; y++) pass(rw, rect.x, W, y * rw, 1);
+    columnPass();
   }
   for (let y = 0; y < rh; y++) {
     const row = (rect.y + y) * W + rect.x;
