@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { EditParams } from '../../shared/contract';
 import { tooltip } from '../../shared/commands';
 import { limits, range } from '../../shared/limits';
+import { resolutionWarning } from '../state/edit-request';
 import { isActive } from '../state/model';
 import { useEditor, useStore } from '../state/react';
 import { isMac } from '../state/shortcuts';
@@ -18,6 +19,7 @@ export function PromptPanel() {
   const variations = useEditor((s) => s.variations);
   const jobs = useEditor((s) => s.jobs);
   const lastRun = useEditor((s) => s.lastRun);
+  const lowResolution = useEditor(resolutionWarning);
   const running = jobs.some(isActive);
   const ready = hasPhoto && !maskEmpty && prompt.trim().length > 0;
   const why = !hasPhoto
@@ -58,6 +60,11 @@ export function PromptPanel() {
         </div>
       </div>
       <Advanced />
+      {lowResolution && (
+        <p className="warn" role="status" data-testid="resolution-warning">
+          <Icon name="alert" size={14} /> {lowResolution}
+        </p>
+      )}
       <div className="row run-row">
         <button
           data-testid="run-edit"

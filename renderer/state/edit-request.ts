@@ -6,6 +6,7 @@
  */
 import type { EditParams } from '../../shared/contract';
 import { limits } from '../../shared/limits';
+import { lowResolutionWarning, regionFrame } from '../../shared/region-scale';
 import type { Ctx } from './core';
 import { localError, type ShownError } from './errors';
 import { collectableJobs, isCollectable } from './jobs';
@@ -58,6 +59,18 @@ export function runRequest(s: EditorState, canvas: CanvasPort | null): RunReques
     references: s.references.map((r) => r.bytes),
     variations: s.variations,
   };
+}
+
+/**
+ * The warning before a run whose region would come back below half the photo's resolution, or null: the
+ * region the core would plan for the current mask's box with the size chosen in Advanced (the rule of
+ * shared/region-scale.ts, default context margin), as the prompt panel shows it.
+ */
+export function resolutionWarning(s: EditorState): string | null {
+  const b = s.mask.bounds;
+  if (!s.project || s.mask.empty || !b) return null;
+  const frame = regionFrame(b, { width: s.project.width, height: s.project.height }, { size: s.params.size });
+  return lowResolutionWarning(frame.scale);
 }
 
 /**
