@@ -18,18 +18,7 @@ import {
 } from '../../../../electron/core/imaging';
 import { apiDims, cropInApi } from '../../../../electron/core/imaging/region';
 import type { RegionPlan } from '../../../../electron/core/imaging/types';
-
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as prng } from '../../../support/prng';
 
 type MaskKind = 'box' | 'ellipse' | 'pixel' | 'edges' | 'border' | 'whole';
 const KINDS: MaskKind[] = ['box', 'ellipse', 'pixel', 'edges', 'border', 'whole'];

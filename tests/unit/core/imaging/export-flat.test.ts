@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { applyPatches, exportImage, type Patch, type Photo } from '../../../../electron/core/imaging';
 import { normaliseExif } from '../../../../electron/core/imaging/exif';
 import { encodePng, iccpChunk, pngChunk } from '../../../../electron/core/imaging/png';
+import { xorshift as rng } from '../../../support/prng';
 
 /**
  * The whole-frame export Maskroom used before JPEG/WebP were encoded from the pixels directly: a tagged PNG
@@ -32,17 +33,6 @@ async function referenceExport(image: Photo, format: 'jpeg' | 'webp', quality: n
       .jpeg({ quality, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0', mozjpeg: false });
   else s = s.webp({ quality, lossless: quality === 100, effort: 4 });
   return s.toBuffer();
-}
-
-/** A small deterministic generator, so a failure names a seed that reproduces it. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
 }
 
 /** Smooth content plus noise (JPEG of pure noise would hide nothing, but photos are mostly smooth). */

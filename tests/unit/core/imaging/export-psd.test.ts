@@ -12,6 +12,7 @@ import { extract8 } from '../../../../electron/core/imaging/util';
 import { isAppError } from '../../../../shared/errors';
 import { photoBytes } from './helpers';
 import { magickCompositeRgb, magickIcc, magickLayers, psdFile } from './psd-reader';
+import { rng } from '../../../support/prng';
 
 type ImageDataLike = ReturnType<NonNullable<Parameters<typeof initializeCanvas>[1]>>;
 // ag-psd's reader allocates pixel buffers through a canvas hook even for raw image data; Node has no canvas.
@@ -22,18 +23,6 @@ initializeCanvas(
   (width, height) =>
     ({ width, height, data: new Uint8ClampedArray(width * height * 4) }) as unknown as ImageDataLike,
 );
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomPhoto(r: () => number, depth: 8 | 16, icc: Uint8Array | null): Photo {
   const width = 1 + Math.floor(r() * 180);

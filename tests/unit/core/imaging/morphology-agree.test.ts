@@ -6,18 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { growMask, shrinkMask, type Mask } from '../../../../electron/core/imaging';
 import { dilate, erode } from '../../../../renderer/canvas/mask/morphology';
 import { discMask, rectMask } from './helpers';
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../../support/prng';
 
 /** Brute force over the disc dx² + dy² <= r² + r, outside the photo ignored. */
 function brute(m: Mask, r: number, isMax: boolean): Uint8Array {

@@ -25,18 +25,7 @@ import {
   seamDeltaE,
   type Drift,
 } from './seam-measure';
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../../support/prng';
 
 async function edit(photo: Photo, mask: Mask, drift: Drift, colorMatch = true) {
   const plan = planRegion(mask, photo);

@@ -11,6 +11,7 @@ import { exifForTiff } from '../../../../electron/core/imaging/exif';
 import { encodeTiff } from '../../../../electron/core/imaging/tiff';
 import { photoBytes } from './helpers';
 import { buildExif, plain, readTiff, type ReadTiff, type Spec } from './tiff-helpers';
+import { rng } from '../../../support/prng';
 
 /** Every field type, inline (≤ 4 bytes) and out of line. */
 const ALL_TYPES: Spec[] = [
@@ -79,17 +80,6 @@ async function expectValidTiff(tif: Uint8Array, photo: Photo): Promise<ReadTiff>
   expect([info.width, info.height, info.channels]).toEqual([photo.width, photo.height, photo.channels]);
   expect(Buffer.from(data).equals(bytesOf(photo.pixels))).toBe(true);
   return readTiff(tif);
-}
-
-/** A deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------------

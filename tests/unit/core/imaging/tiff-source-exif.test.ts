@@ -16,6 +16,7 @@ import {
 import { EXIF_BLOCK_MAX, exifFromTiffFile } from '../../../../electron/core/imaging/tiff';
 import { photoBytes } from './helpers';
 import { buildTiffFile, plain, readTiff, type Spec } from './tiff-helpers';
+import { rng } from '../../../support/prng';
 
 const MAKE = 0x010f;
 const MODEL = 0x0110;
@@ -273,13 +274,7 @@ describe('TIFF sources keep their EXIF', () => {
   });
 
   it('never throws on random corruption of the metadata; the file still loads with the same pixels (fuzz, seeded)', async () => {
-    let seed = 7;
-    const rand = () => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const rand = rng(7);
     const t0 = Date.now();
     for (const le of [true, false]) {
       const good = buildTiffFile(le, TINY_W, TINY_H, TINY, TAGS);

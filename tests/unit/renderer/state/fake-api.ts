@@ -178,15 +178,5 @@ export function fakeCanvas(mask: Uint8Array<ArrayBuffer> | null = new Uint8Array
   return canvas;
 }
 
-/** A small seeded generator, so every property run is the same and a failure can be replayed. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+/** The seeded generator of every property run, so a failure can be replayed. */
+export { pick, rng } from '../../../support/prng';
