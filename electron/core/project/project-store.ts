@@ -721,7 +721,7 @@ export class ProjectStore {
     const entry = await this.readJob(jobId);
     const ext = (/^image\/(png|jpeg|webp)$/.exec(result.mime)?.[1] ?? 'bin').replace('jpeg', 'jpg');
     const file = `${jobId}.result.${ext}`;
-    const what = `Saving the result of request ${result.requestId ?? entry.requestId ?? '(sync)'}`;
+    const what = "Saving the edit's result";
     try {
       await writeAtomic(path.join(this.dir, JOURNAL_DIR, file), result.image);
     } catch (e) {
