@@ -7,7 +7,7 @@
 import sharp from 'sharp';
 import type { Rect } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
-import { encodePng, readPngText, textChunk } from './png';
+import { encodePngAsync, readPngText, textChunk } from './png';
 import type { Mask, Patch, Photo } from './types';
 import { bufToU16, bufToU8 } from './util';
 
@@ -60,9 +60,11 @@ export function applyPatchInPlace(img: Photo, patch: Patch): void {
 
 export async function encodePatch(patch: Patch): Promise<Uint8Array> {
   const { x, y, width, height } = patch.rect;
-  return encodePng(
+  // Level 3: on photo content about 7% larger than level 6 and three times faster to deflate; the
+  // deflate runs on the thread pool.
+  return encodePngAsync(
     { width, height, channels: 4, depth: patch.depth, pixels: patch.rgba },
-    { level: 6, chunks: [textChunk(RECT_KEY, `${x},${y},${width},${height}`)] },
+    { level: 3, chunks: [textChunk(RECT_KEY, `${x},${y},${width},${height}`)] },
   );
 }
 
@@ -103,8 +105,10 @@ export async function decodePatch(bytes: Uint8Array, rect?: Rect): Promise<Patch
 
 /** The edit mask as a greyscale PNG (white = change), e.g. to keep it with a layer. */
 export async function encodeMaskPng(mask: Mask): Promise<Uint8Array> {
-  return encodePng(
+  // Unfiltered at level 3: a mask's runs of 0 and 255 deflate well without the Sub filter, and a 24 MP frame
+  // encodes in a few tens of ms (off the main thread) instead of a few hundred.
+  return encodePngAsync(
     { width: mask.width, height: mask.height, channels: 1, depth: 8, pixels: mask.data },
-    { level: 6 },
+    { level: 3, filter: 'none' },
   );
 }

@@ -4,6 +4,7 @@
  * ourselves makes the layer format and the tagged intermediates exact by construction.
  */
 import zlib from 'node:zlib';
+import { promisify } from 'node:util';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -55,32 +56,50 @@ export interface PngInput {
   pixels: Uint8Array | Uint16Array;
 }
 
-/** Encodes raw interleaved samples as PNG (filter Sub on every row), with extra chunks before IDAT. */
-export function encodePng(img: PngInput, opts: { level?: number; chunks?: Uint8Array[] } = {}): Uint8Array {
+export type PngFilter = 'sub' | 'none';
+
+/**
+ * The IDAT payload before compression: each row prefixed by its filter type. 'sub' (each byte minus the one a
+ * pixel to its left) suits photos; 'none' suits masks, whose long runs deflate as well unfiltered.
+ * 16-bit samples are written big-endian.
+ */
+function filteredRows(img: PngInput, filter: PngFilter): Uint8Array {
   const { width, height, channels, depth, pixels } = img;
   const bpp = channels * (depth / 8);
   const stride = width * bpp;
   const raw = new Uint8Array((stride + 1) * height);
-  const row = new Uint8Array(stride);
+  const n = width * channels;
+  const row = depth === 16 ? new Uint8Array(stride) : null;
   for (let y = 0; y < height; y++) {
-    // Row bytes, big-endian for 16 bit.
-    if (depth === 8) {
-      row.set((pixels as Uint8Array).subarray(y * width * channels, (y + 1) * width * channels));
-    } else {
+    let src: Uint8Array;
+    if (row) {
       const p = pixels as Uint16Array;
-      const base = y * width * channels;
-      for (let i = 0, n = width * channels; i < n; i++) {
+      const base = y * n;
+      for (let i = 0; i < n; i++) {
         const v = p[base + i]!;
         row[2 * i] = v >>> 8;
         row[2 * i + 1] = v & 0xff;
       }
+      src = row;
+    } else {
+      src = (pixels as Uint8Array).subarray(y * n, (y + 1) * n);
     }
-    const o = y * (stride + 1);
-    raw[o] = 1; // Sub
-    for (let i = 0; i < bpp && i < stride; i++) raw[o + 1 + i] = row[i]!;
-    for (let i = bpp; i < stride; i++) raw[o + 1 + i] = (row[i]! - row[i - bpp]!) & 0xff;
+    const o = y * (stride + 1) + 1;
+    if (filter === 'none') {
+      raw[o - 1] = 0;
+      raw.set(src, o);
+      continue;
+    }
+    raw[o - 1] = 1; // Sub
+    const head = Math.min(bpp, stride);
+    for (let i = 0; i < head; i++) raw[o + i] = src[i]!;
+    for (let i = bpp; i < stride; i++) raw[o + i] = (src[i]! - src[i - bpp]!) & 0xff;
   }
-  const idat = zlib.deflateSync(raw, { level: opts.level ?? 6 });
+  return raw;
+}
+
+function assemblePng(img: PngInput, idat: Uint8Array, chunks: Uint8Array[]): Uint8Array {
+  const { width, height, channels, depth } = img;
   const ihdr = new Uint8Array(13);
   const dv = new DataView(ihdr.buffer);
   dv.setUint32(0, width);
@@ -94,7 +113,7 @@ export function encodePng(img: PngInput, opts: { level?: number; chunks?: Uint8A
   const parts = [
     sig,
     pngChunk('IHDR', ihdr),
-    ...(opts.chunks ?? []),
+    ...chunks,
     pngChunk('IDAT', idat),
     pngChunk('IEND', new Uint8Array(0)),
   ];
@@ -106,6 +125,34 @@ export function encodePng(img: PngInput, opts: { level?: number; chunks?: Uint8A
     off += p.length;
   }
   return out;
+}
+
+export interface PngOptions {
+  /** zlib level, 0-9 (default 6). */
+  level?: number;
+  /** Chunks to place before IDAT (iCCP, tEXt...). */
+  chunks?: Uint8Array[];
+  /** Row filter (default 'sub'). */
+  filter?: PngFilter;
+}
+
+/** Encodes raw interleaved samples as PNG, with extra chunks before IDAT. Deflates on the calling thread. */
+export function encodePng(img: PngInput, opts: PngOptions = {}): Uint8Array {
+  const raw = filteredRows(img, opts.filter ?? 'sub');
+  const idat = zlib.deflateSync(raw, { level: opts.level ?? 6 });
+  return assemblePng(img, idat, opts.chunks ?? []);
+}
+
+const deflateAsync = promisify(zlib.deflate);
+
+/**
+ * The same file as encodePng with the same options, but the deflate (most of the time) runs on libuv's
+ * thread pool, so the main thread only filters the rows.
+ */
+export async function encodePngAsync(img: PngInput, opts: PngOptions = {}): Promise<Uint8Array> {
+  const raw = filteredRows(img, opts.filter ?? 'sub');
+  const idat = await deflateAsync(raw, { level: opts.level ?? 6 });
+  return assemblePng(img, new Uint8Array(idat.buffer, idat.byteOffset, idat.byteLength), opts.chunks ?? []);
 }
 
 /** Reads the tEXt chunks of a PNG (keyword -> text). */
