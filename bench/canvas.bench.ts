@@ -10,26 +10,14 @@
  * the baseline with 30 px lines (less work for the baseline).
  * Usage: npx tsx bench/canvas.bench.ts [--quick]   (MASKROOM_SKIP_RENDERER_BUILD=1 to reuse dist/renderer)
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startWebHost } from '../electron/hosts/web-host';
 import { openBrowser } from '../tests/support/browser';
 import { tempDir } from '../tests/support/temp';
-import type { CanvasPage, StrokeRun } from '../renderer/canvas/dev/main';
-import type { CanvasDebugApi } from '../renderer/canvas/debug';
+import type { StrokeRun } from '../renderer/canvas/dev/main';
+import { buildRenderer, here, quick, root } from './support';
 
-declare global {
-  interface Window {
-    __canvasPage?: CanvasPage;
-    __maskroomCanvas?: CanvasDebugApi;
-  }
-}
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
-const quick = process.argv.includes('--quick');
 /** Photo sizes and earlier strokes: 24 MP and 100 MP, each after 300 and after 2000 strokes. */
 const CASES = [
   { width: 6000, height: 4000, strokes: 300 },
@@ -72,13 +60,7 @@ interface Row {
   inputMs?: number;
 }
 
-if (process.env.MASKROOM_SKIP_RENDERER_BUILD !== '1') {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', '--renderer'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (r.status !== 0) throw new Error('Building the renderer failed (see above).');
-}
+buildRenderer();
 
 const lib = tempDir();
 const host = await startWebHost({ libraryDir: lib.dir, env: { MASKROOM_LIBRARY: lib.dir } });

@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { SegmindClient, type EditInput } from '../electron/core/edit-api';
 import { startFakeSegmind, type FakeSegmind } from '../tests/fake-segmind/server';
+import { median } from './support';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : process.argv.includes('--quick') ? 15 : 60;
@@ -93,12 +94,6 @@ async function viaFetch(fake: FakeSegmind, input: EditInput): Promise<void> {
   const result = (await (await fetch(sub.response_url, { headers })).json()) as { output: string };
   const img = await (await fetch(result.output)).arrayBuffer();
   if (img.byteLength === 0) throw new Error('empty output');
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 const fake = await startFakeSegmind({ latencyMs: 0, credits: 1e9 });

@@ -15,16 +15,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { startFakeSegmind, type FakeSegmind } from '../tests/fake-segmind/server';
 import { ellipseMaskPng, fixturesDir } from '../tests/support/fixtures';
 import { buildCli, cliOutDir } from '../scripts/build-cli';
+import { here, median, quick, root } from './support';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
 const bin = path.join(root, 'bin/maskroom.mjs');
-const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
 const runs = quick ? 3 : 5;
 const W = 6000;
@@ -32,12 +29,6 @@ const H = 4000;
 const LATENCY_MS = quick ? 1000 : 2000;
 const LOCAL_GOAL = 4;
 const STAGE_GOAL_MS = 150;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 // The bundle just built, pinned: sources edited while the bench runs must not send a run through tsx.
 const cliEnv = (fake: FakeSegmind): Record<string, string | undefined> => ({

@@ -21,44 +21,18 @@ import {
   type Patch,
   type Photo,
 } from '../electron/core/imaging';
-import { normaliseExif } from '../electron/core/imaging/exif';
-import { encodePng, iccpChunk, pngChunk } from '../electron/core/imaging/png';
+import { taggedPng } from '../tests/unit/core/imaging/helpers';
+import { median, quick, time } from './support';
 
-const quick = process.argv.includes('--quick');
 const RUNS = quick ? 3 : 5;
 const W = 6000;
 const H = 4000;
 const BIG = quick ? { width: 7700, height: 5200 } : { width: 12000, height: 8400 };
 const CHILD = path.resolve(import.meta.dirname, '../tests/unit/core/imaging/export-memory-child.ts');
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-}
-
 /** The export as it was before it encoded from the pixels: tagged PNG -> sharp -> JPEG. */
 async function previousJpeg(image: Photo, quality: number): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  if (image.icc) chunks.push(iccpChunk(image.icc));
-  const exif = image.exif ? normaliseExif(image.exif) : null;
-  if (exif) chunks.push(pngChunk('eXIf', exif));
-  const png = encodePng(
-    {
-      width: image.width,
-      height: image.height,
-      channels: image.channels,
-      depth: image.depth,
-      pixels: image.pixels,
-    },
-    { level: 1, chunks },
-  );
+  const png = taggedPng(image);
   return sharp(png, { limitInputPixels: false, ignoreIcc: true })
     .keepIccProfile()
     .keepExif()

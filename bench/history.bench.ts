@@ -34,6 +34,7 @@ import {
   type Patch,
   type Photo,
 } from '../electron/core/imaging';
+import { median } from './support';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -85,12 +86,6 @@ if (argv[0] === '--child') {
   const ms = performance.now() - t0;
   process.stdout.write(JSON.stringify({ ms, maxRssMB: process.resourceUsage().maxRSS / 1024, check }));
   process.exit(0);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function rng(seed: number) {

@@ -9,7 +9,6 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import {
   applyPatches,
@@ -21,24 +20,11 @@ import {
   type Mask,
   type Photo,
 } from '../electron/core/imaging';
+import { here, median, quick, time } from './support';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const quick = process.argv.includes('--quick');
 const runs = quick ? 3 : 7;
 const W = 6000;
 const H = 4000;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-}
 
 function disc(cx: number, cy: number, r: number): Mask {
   const data = new Uint8Array(W * H);

@@ -9,45 +9,21 @@
  * through the engine and drawn (flush), timed in the page.
  * Usage: npx tsx bench/object-select.bench.ts [--quick]   (MASKROOM_SKIP_RENDERER_BUILD=1 to reuse dist/renderer)
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startWebHost } from '../electron/hosts/web-host';
 import { openBrowser } from '../tests/support/browser';
 import { tempDir } from '../tests/support/temp';
-import type { CanvasPage } from '../renderer/canvas/dev/main';
-import type { CanvasDebugApi } from '../renderer/canvas/debug';
 import { makeScene } from '../renderer/canvas/dev/object-scene';
+import { buildRenderer, here, median, quick } from './support';
 
-declare global {
-  interface Window {
-    __canvasPage?: CanvasPage;
-    __maskroomCanvas?: CanvasDebugApi;
-  }
-}
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
-const quick = process.argv.includes('--quick');
 const RUNS = quick ? 3 : 7;
 const W = 6000;
 const H = 4000;
 const SEED = 4242;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN;
-};
-
-if (process.env.MASKROOM_SKIP_RENDERER_BUILD !== '1') {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', '--renderer'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (r.status !== 0) throw new Error('Building the renderer failed (see above).');
-}
+buildRenderer();
 
 const { bbox } = makeScene(W, H, SEED);
 const mx = bbox.width * 0.12;

@@ -8,21 +8,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildCli, cliOutDir, type CliManifest } from '../scripts/build-cli';
+import { here, median, quick, root } from './support';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
 const bin = path.join(root, 'bin/maskroom.mjs');
-const quick = process.argv.includes('--quick');
 const runs = quick ? 5 : 15;
 const GOAL = 2.5;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Wall time of one `node ...args` process, in ms; it must succeed. */
 function timeProcess(args: string[], env: Record<string, string | undefined> = {}): number {

@@ -1,8 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { applyPatches, exportImage, type Patch, type Photo } from '../../../../electron/core/imaging';
-import { normaliseExif } from '../../../../electron/core/imaging/exif';
-import { encodePng, iccpChunk, pngChunk } from '../../../../electron/core/imaging/png';
+import { taggedPng } from './helpers';
 import { xorshift as rng } from '../../../support/prng';
 
 /**
@@ -11,20 +10,7 @@ import { xorshift as rng } from '../../../support/prng';
  * must match pixel for pixel.
  */
 async function referenceExport(image: Photo, format: 'jpeg' | 'webp', quality: number): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  if (image.icc) chunks.push(iccpChunk(image.icc));
-  const exif = image.exif ? normaliseExif(image.exif) : null;
-  if (exif) chunks.push(pngChunk('eXIf', exif));
-  const png = encodePng(
-    {
-      width: image.width,
-      height: image.height,
-      channels: image.channels,
-      depth: image.depth,
-      pixels: image.pixels,
-    },
-    { level: 1, chunks },
-  );
+  const png = taggedPng(image);
   let s = sharp(png, { limitInputPixels: false, ignoreIcc: true }).keepIccProfile().keepExif();
   if (image.depth === 16) s = s.toColourspace('srgb');
   if (format === 'jpeg')

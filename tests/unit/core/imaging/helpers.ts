@@ -4,6 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { Mask, Photo } from '../../../../electron/core/imaging';
+import { normaliseExif } from '../../../../electron/core/imaging/exif';
+import { encodePng, iccpChunk, pngChunk } from '../../../../electron/core/imaging/png';
 
 export const PHOTOS = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -85,4 +87,26 @@ export async function largeJpeg(width: number, height: number, quality = 90): Pr
     .jpeg({ quality })
     .toBuffer();
   return new Uint8Array(base);
+}
+
+/**
+ * The photo as a PNG tagged with its ICC profile and EXIF (level 1): the intermediate of the whole-frame export
+ * before JPEG/WebP were encoded from the pixels, kept as the reference the export test and bench compare with.
+ */
+export function taggedPng(image: Photo): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  if (image.icc) chunks.push(iccpChunk(image.icc));
+  const exif = image.exif ? normaliseExif(image.exif) : null;
+  if (exif) chunks.push(pngChunk('eXIf', exif));
+  const png = encodePng(
+    {
+      width: image.width,
+      height: image.height,
+      channels: image.channels,
+      depth: image.depth,
+      pixels: image.pixels,
+    },
+    { level: 1, chunks },
+  );
+  return png;
 }
