@@ -15,6 +15,7 @@ import cliProgress from 'cli-progress';
 import sharp from 'sharp';
 import { limits } from '../../shared/limits';
 import { editParamsFromFlags, intIn, numIn } from './cli-params';
+import { editOptions, interruptible } from './cli-args';
 import { AppError } from '../../shared/errors';
 import { SharedRateLimiter, type RateLimiter } from '../core/edit-api/limiter';
 import type { PipelineDeps } from '../core/pipeline';
@@ -58,16 +59,7 @@ const options = {
   prompt: { type: 'string' },
   concurrency: { type: 'string' },
   resume: { type: 'boolean' },
-  size: { type: 'string' },
-  quality: { type: 'string' },
-  background: { type: 'string' },
-  'output-format': { type: 'string' },
-  'output-compression': { type: 'string' },
-  moderation: { type: 'string' },
-  reference: { type: 'string', multiple: true },
-  feather: { type: 'string' },
-  mode: { type: 'string' },
-  timeout: { type: 'string' },
+  ...editOptions,
   json: { type: 'boolean' },
 } as const;
 
@@ -203,21 +195,6 @@ function progress(io: BatchIo, total: number, json: boolean) {
   };
 }
 
-/** Aborts on Ctrl-C / SIGTERM with reason 'closing': accepted edits stay journaled for --resume. */
-function interruptible(): { signal: AbortSignal; dispose: () => void } {
-  const c = new AbortController();
-  const stop = () => c.abort(CLOSING);
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return {
-    signal: c.signal,
-    dispose: () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    },
-  };
-}
-
 function rowJson(r: BatchRow) {
   return {
     image: r.image,
@@ -302,7 +279,7 @@ export async function cmdBatch(argv: string[], io: BatchIo, env: Env, host: Batc
       `maskroom: ${todo.length} photo${todo.length === 1 ? '' : 's'} to do: ${toSubmit} new edit${toSubmit === 1 ? '' : 's'}${accepted ? ` and ${accepted} already paid for (collected, not sent again)` : ''}${priced}.\n`,
     );
   }
-  const stop = interruptible();
+  const stop = interruptible(CLOSING);
   const bar = progress(io, todo.length, json);
   let summary: BatchSummary;
   try {

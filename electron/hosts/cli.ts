@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { Settings, type ExportFormat, type JobState } from '../../shared/contract';
 import { limits } from '../../shared/limits';
 import { editParamsFromFlags, intIn, numIn, oneOf, paramHelp } from './cli-params';
+import { editOptions, interruptible } from './cli-args';
 import { AppError, environmentError, toWireError, type ErrorCode } from '../../shared/errors';
 import { version } from '../core/version';
 import { writeFileAtomic } from '../core/fs-atomic';
@@ -152,16 +153,7 @@ const options = {
   image: { type: 'string' },
   mask: { type: 'string' },
   prompt: { type: 'string' },
-  size: { type: 'string' },
-  quality: { type: 'string' },
-  background: { type: 'string' },
-  'output-format': { type: 'string' },
-  'output-compression': { type: 'string' },
-  moderation: { type: 'string' },
-  reference: { type: 'string', multiple: true },
-  feather: { type: 'string' },
-  mode: { type: 'string' },
-  timeout: { type: 'string' },
+  ...editOptions,
   out: { type: 'string' },
   'in-place': { type: 'boolean' },
   force: { type: 'boolean' },
@@ -394,21 +386,6 @@ function stepPrinter(io: CliIo, env: Env, json: boolean): (step: string) => void
   };
 }
 
-/** Aborts the wait on Ctrl-C / SIGTERM with reason 'closing': the journal entry stays for `maskroom resume`. */
-function interruptible(): { signal: AbortSignal; dispose: () => void } {
-  const c = new AbortController();
-  const stop = () => c.abort(loaded().pipeline.CLOSING);
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return {
-    signal: c.signal,
-    dispose: () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    },
-  };
-}
-
 async function openOrCreate(dir: string, image: string | undefined): Promise<ProjectStore> {
   const { ProjectStore } = loaded().project;
   const { loadPhoto } = loaded().imaging;
@@ -486,7 +463,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
 
   const store = await openOrCreate(dir, v.image);
   const session = new ProjectSession(store);
-  const stop = interruptible();
+  const stop = interruptible(loaded().pipeline.CLOSING);
   try {
     const mask = await maskFromFile(maskBytes, store.width, store.height);
     const layer = await runEdit(
@@ -682,7 +659,7 @@ async function cmdResume(v: Values, io: CliIo, env: Env): Promise<number> {
   currentProject = dir;
   const store = await ProjectStore.open(dir);
   const session = new ProjectSession(store);
-  const stop = interruptible();
+  const stop = interruptible(loaded().pipeline.CLOSING);
   try {
     const pending = await store.pendingJobs();
     const abandoned = store.report.abandonedJobs;
