@@ -8,7 +8,8 @@
  * result is the max over d of a running max of half-width w(d) along row y ± d. Each source row's running
  * max is widened one pixel at a time (a 3-tap max) from 0 to r, and merged into the two output rows at ±d
  * when it reaches w(d). Cost: about 5·r operations per pixel of the rows that hold any mask (rows of zeros
- * are skipped), so it grows with the radius. Pixels outside the buffer are
+ * are skipped), so it grows with the radius. A buffer of only two levels (the usual 0/255 mask) takes an
+ * exact Euclidean distance transform instead, O(pixels) for any radius, same result. Pixels outside the buffer are
  * ignored (each window is cut at the border), so shrinking does not eat a mask from the photo's edge.
  */
 
@@ -17,10 +18,103 @@ export function discHalfWidth(r: number, dy: number): number {
   return Math.floor(Math.sqrt(r * r + r - dy * dy));
 }
 
+/**
+ * The two levels of a buffer that holds at most two distinct values ([lo, hi], lo === hi when it is
+ * constant), or null when it holds more.
+ */
+function twoLevels(buf: Uint8Array): [number, number] | null {
+  const a = buf[0]!;
+  let b = a;
+  for (let i = 1; i < buf.length; i++) {
+    const v = buf[i]!;
+    if (v === a || v === b) continue;
+    if (a !== b) return null;
+    b = v;
+  }
+  return a < b ? [a, b] : [b, a];
+}
+
+/**
+ * Dilation of a two-level buffer (lo, hi): a pixel becomes hi when some hi pixel lies within the disc,
+ * i.e. its squared Euclidean distance to the nearest hi pixel is <= r² + r. That distance comes from a
+ * two-pass distance transform (Felzenszwalb-Huttenlocher): per column the distance to the nearest hi pixel,
+ * then per row the lower envelope of the parabolas (x - x')² + g(x')². Only columns within r of a hi pixel
+ * enter the envelope (the others are beyond the disc), so every value is a small exact integer and the
+ * result is exactly the disc's max. O(w·h) whatever the radius.
+ */
+function dilateTwoLevel(buf: Uint8Array, w: number, h: number, r: number, lo: number, hi: number): void {
+  const far = r + 1; // "no hi pixel within r rows"
+  const limit = r * r + r;
+  // g: vertical distance to the nearest hi pixel in the same column, capped at far.
+  const g = new Int32Array(w * h);
+  const last = new Int32Array(w).fill(-far);
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      if (buf[o + x] === hi) last[x] = y;
+      const d = y - last[x]!;
+      g[o + x] = d < far ? d : far;
+    }
+  }
+  const next = new Int32Array(w).fill(h - 1 + far);
+  for (let y = h - 1; y >= 0; y--) {
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      if (buf[o + x] === hi) next[x] = y;
+      const d = next[x]! - y;
+      if (d < g[o + x]!) g[o + x] = d;
+    }
+  }
+  const v = new Int32Array(w); // the envelope's sites (columns)
+  const z = new Float64Array(w + 1); // where each site's parabola starts being the lowest
+  const f = new Float64Array(w); // g² of the row
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    let k = -1;
+    for (let q = 0; q < w; q++) {
+      const gq = g[o + q]!;
+      if (gq >= far) continue;
+      f[q] = gq * gq;
+      if (k < 0) {
+        k = 0;
+        v[0] = q;
+        z[0] = -Infinity;
+        z[1] = Infinity;
+        continue;
+      }
+      let s = (f[q]! + q * q - (f[v[k]!]! + v[k]! * v[k]!)) / (2 * (q - v[k]!));
+      while (s <= z[k]!) {
+        k--;
+        s = (f[q]! + q * q - (f[v[k]!]! + v[k]! * v[k]!)) / (2 * (q - v[k]!));
+      }
+      k++;
+      v[k] = q;
+      z[k] = s;
+      z[k + 1] = Infinity;
+    }
+    if (k < 0) {
+      buf.fill(lo, o, o + w);
+      continue;
+    }
+    k = 0;
+    for (let x = 0; x < w; x++) {
+      while (z[k + 1]! < x) k++;
+      const dx = x - v[k]!;
+      buf[o + x] = dx * dx + f[v[k]!]! <= limit ? hi : lo;
+    }
+  }
+}
+
 /** Grey-level dilation by the disc of radius r, in place on a w x h buffer. */
 export function dilateDisc(buf: Uint8Array, w: number, h: number, r: number): void {
   r = Math.floor(r);
   if (r <= 0 || w === 0 || h === 0) return;
+  // Masks are mostly two-level (0 and 255): those take the distance transform, O(pixels) for any radius.
+  const levels = twoLevels(buf);
+  if (levels) {
+    if (levels[0] !== levels[1]) dilateTwoLevel(buf, w, h, r, levels[0], levels[1]);
+    return;
+  }
   const src = buf.slice();
   buf.fill(0);
   // widths[d]: the run's half-width at row offset ±d, largest at d = 0.

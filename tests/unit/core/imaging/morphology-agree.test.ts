@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { growMask, shrinkMask, type Mask } from '../../../../electron/core/imaging';
 import { dilate, erode } from '../../../../renderer/canvas/mask/morphology';
+import { dilateDisc, erodeDisc } from '../../../../shared/mask-morphology';
 import { discMask, rectMask } from './helpers';
 import { rng } from '../../../support/prng';
 
@@ -67,6 +68,36 @@ describe('grow and shrink: round, and the same in the core and on the canvas', (
       expect(Buffer.from(shrunk).equals(Buffer.from(brute(m, radius, false))), `shrink disc ${what}`).toBe(
         true,
       );
+    }
+  });
+
+  it('two-level masks (any two levels, the distance-transform path) grow and shrink exactly as the brute-force disc', () => {
+    const r = rng(17);
+    for (let t = 0; t < 80; t++) {
+      const W = 1 + Math.floor(r() * 70);
+      const H = 1 + Math.floor(r() * 70);
+      const lo = r() < 0.5 ? 0 : Math.floor(r() * 128);
+      const hi = r() < 0.5 ? 255 : 128 + Math.floor(r() * 128);
+      const data = new Uint8Array(W * H).fill(lo);
+      // Scattered pixels and a few boxes, some on the border; sometimes no hi pixel at all.
+      const density = r() < 0.1 ? 0 : r() * 0.05;
+      for (let i = 0; i < data.length; i++) if (r() < density) data[i] = hi;
+      for (let b = Math.floor(r() * 3); b > 0; b--) {
+        const x0 = Math.floor(r() * W);
+        const y0 = Math.floor(r() * H);
+        const x1 = Math.min(W, x0 + 1 + Math.floor(r() * 20));
+        for (let y = y0; y < Math.min(H, y0 + 1 + Math.floor(r() * 20)); y++)
+          data.fill(hi, y * W + x0, y * W + x1);
+      }
+      const m: Mask = { width: W, height: H, data };
+      const radius = 1 + Math.floor(r() * 20);
+      const what = `case ${t}: ${W}x${H} levels ${lo}/${hi} r=${radius}`;
+      const grown = data.slice();
+      dilateDisc(grown, W, H, radius);
+      const shrunk = data.slice();
+      erodeDisc(shrunk, W, H, radius);
+      expect(Buffer.from(grown).equals(Buffer.from(brute(m, radius, true))), `grow ${what}`).toBe(true);
+      expect(Buffer.from(shrunk).equals(Buffer.from(brute(m, radius, false))), `shrink ${what}`).toBe(true);
     }
   });
 
