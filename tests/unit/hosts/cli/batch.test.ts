@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
-import { envFor, runCli, tempDir, writeEllipseMask } from './helpers';
+import { envFor, runCli, tempDir, writeEllipseMask, cliArgs } from './helpers';
 
 let fake: FakeSegmind;
 let work: string;
@@ -69,35 +69,29 @@ beforeEach(() => {
   fake.submitted.length = 0;
 });
 
+/** `maskroom batch` of the photos in `images` into `out`: mask.png for all, prompt "a hat", low quality. */
+const hatBatch = (out: string, images: string, flags: Parameters<typeof cliArgs>[1] = {}) =>
+  cliArgs('batch', {
+    out,
+    images,
+    mask: path.join(work, 'mask.png'),
+    prompt: 'a hat',
+    quality: 'low',
+    ...flags,
+  });
+
 describe('maskroom batch', () => {
   it('after a kill -9 mid-batch, --resume gives every result with exactly one submit per photo', async () => {
     const images = await photos(6);
     const out = path.join(work, 'out-kill');
     fake.configure({ latencyMs: 1500 });
     let accepted = 0;
-    const first = await runCli(
-      [
-        'batch',
-        '--out',
-        out,
-        '--images',
-        images,
-        '--mask',
-        path.join(work, 'mask.png'),
-        '--prompt',
-        'a hat',
-        '--quality',
-        'low',
-        '--concurrency',
-        '3',
-      ],
-      {
-        env: envFor(fake),
-        onStderrLine: (line, kill) => {
-          if (/ accepted /.test(line) && ++accepted === 2) kill();
-        },
+    const first = await runCli(hatBatch(out, images, { concurrency: '3' }), {
+      env: envFor(fake),
+      onStderrLine: (line, kill) => {
+        if (/ accepted /.test(line) && ++accepted === 2) kill();
       },
-    );
+    });
     expect(first.signal).toBe('SIGKILL');
     const beforeResume = fake.submitted.length;
     expect(beforeResume).toBeGreaterThanOrEqual(2);
@@ -139,25 +133,10 @@ describe('maskroom batch', () => {
         retryAfter: '0.2',
       })),
     );
-    const r = await runCli(
-      [
-        'batch',
-        '--out',
-        out,
-        '--images',
-        images,
-        '--mask',
-        path.join(work, 'mask.png'),
-        '--prompt',
-        'a hat',
-        '--quality',
-        'low',
-        '--concurrency',
-        '3',
-        '--json',
-      ],
-      { env: envFor(fake), timeoutMs: 80_000 },
-    );
+    const r = await runCli(hatBatch(out, images, { concurrency: '3', json: true }), {
+      env: envFor(fake),
+      timeoutMs: 80_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as Out).done).toBe(6);
     const submits = fake.requests.filter((q) => q.endpoint === 'submit');
@@ -171,23 +150,7 @@ describe('maskroom batch', () => {
     const good = await fs.readFile(path.join(images, 'shot-1.jpg'));
     await fs.writeFile(path.join(images, 'shot-1.jpg'), good.subarray(0, 200));
     const out = path.join(work, 'out-bad');
-    const r = await runCli(
-      [
-        'batch',
-        '--out',
-        out,
-        '--images',
-        images,
-        '--mask',
-        path.join(work, 'mask.png'),
-        '--prompt',
-        'a hat',
-        '--quality',
-        'low',
-        '--json',
-      ],
-      { env: envFor(fake) },
-    );
+    const r = await runCli(hatBatch(out, images, { json: true }), { env: envFor(fake) });
     expect(r.code).toBe(1);
     const lines = r.stderr
       .trim()
@@ -227,20 +190,14 @@ describe('maskroom batch', () => {
     await writeEllipseMask(path.join(masks, 'bottom.png'), 120, 160, 60, 140, 15, 12);
     const out = path.join(work, 'out-masks');
     const r = await runCli(
-      [
-        'batch',
-        '--out',
+      cliArgs('batch', {
         out,
-        '--images',
         images,
-        '--masks',
         masks,
-        '--prompt',
-        'a hat',
-        '--quality',
-        'low',
-        '--json',
-      ],
+        prompt: 'a hat',
+        quality: 'low',
+        json: true,
+      }),
       { env: envFor(fake) },
     );
     expect(r.code).toBe(1);
@@ -303,35 +260,10 @@ describe('maskroom batch', () => {
   it('refuses a second batch with another prompt in the same --out, and --resume without a batch', async () => {
     const images = await photos(1);
     const out = path.join(work, 'out-refuse');
-    const a = await runCli(
-      [
-        'batch',
-        '--out',
-        out,
-        '--images',
-        images,
-        '--mask',
-        path.join(work, 'mask.png'),
-        '--prompt',
-        'a hat',
-        '--quality',
-        'low',
-      ],
-      { env: envFor(fake) },
-    );
+    const a = await runCli(hatBatch(out, images), { env: envFor(fake) });
     expect(a.code, a.stderr).toBe(0);
     const b = await runCli(
-      [
-        'batch',
-        '--out',
-        out,
-        '--images',
-        images,
-        '--mask',
-        path.join(work, 'mask.png'),
-        '--prompt',
-        'a scarf',
-      ],
+      cliArgs('batch', { out, images, mask: path.join(work, 'mask.png'), prompt: 'a scarf' }),
       { env: envFor(fake) },
     );
     expect(b.code).toBe(1);

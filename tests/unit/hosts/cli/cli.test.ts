@@ -14,6 +14,7 @@ import {
   tempDir,
   writeEllipseMask,
   type CliRun,
+  cliArgs,
 } from './helpers';
 
 let fake: FakeSegmind;
@@ -35,19 +36,13 @@ afterAll(async () => {
 /** `maskroom edit` that creates a project at `dir` from PHOTO: one low-quality edit inside mask A. */
 function createProject(dir: string, env: Record<string, string>): Promise<CliRun> {
   return runCli(
-    [
-      'edit',
-      '--project',
-      dir,
-      '--image',
-      PHOTO,
-      '--mask',
-      path.join(work, 'mask-a.png'),
-      '--prompt',
-      'x',
-      '--quality',
-      'low',
-    ],
+    cliArgs('edit', {
+      project: dir,
+      image: PHOTO,
+      mask: path.join(work, 'mask-a.png'),
+      prompt: 'x',
+      quality: 'low',
+    }),
     { env },
   );
 }
@@ -73,22 +68,15 @@ describe('maskroom CLI end to end (fake Segmind)', () => {
     const dir = path.join(work, 'proj');
     const env = envFor(fake);
     const e1 = await runCli(
-      [
-        'edit',
-        '--project',
-        dir,
-        '--image',
-        PHOTO,
-        '--mask',
-        path.join(work, 'mask-a.png'),
-        '--prompt',
-        'a red balloon',
-        '--quality',
-        'low',
-        '--feather',
-        '6',
-        '--json',
-      ],
+      cliArgs('edit', {
+        project: dir,
+        image: PHOTO,
+        mask: path.join(work, 'mask-a.png'),
+        prompt: 'a red balloon',
+        quality: 'low',
+        feather: '6',
+        json: true,
+      }),
       { env },
     );
     expect(e1.stderr).toBe('');
@@ -96,33 +84,20 @@ describe('maskroom CLI end to end (fake Segmind)', () => {
     const out1 = JSON.parse(e1.stdout) as { layer: { id: string; requestId: string } };
     expect(out1.layer.requestId).toBeTruthy();
     const e2 = await runCli(
-      [
-        'edit',
-        '--project',
-        dir,
-        '--mask',
-        path.join(work, 'mask-b.png'),
-        '--prompt',
-        'a green moon',
-        '--size',
-        '1536x1024',
-        '--quality',
-        'medium',
-        '--background',
-        'opaque',
-        '--output-format',
-        'webp',
-        '--output-compression',
-        '80',
-        '--moderation',
-        'low',
-        '--feather',
-        '3',
-        '--mode',
-        'async',
-        '--timeout',
-        '60',
-      ],
+      cliArgs('edit', {
+        project: dir,
+        mask: path.join(work, 'mask-b.png'),
+        prompt: 'a green moon',
+        size: '1536x1024',
+        quality: 'medium',
+        background: 'opaque',
+        'output-format': 'webp',
+        'output-compression': '80',
+        moderation: 'low',
+        feather: '3',
+        mode: 'async',
+        timeout: '60',
+      }),
       { env },
     );
     expect(e2.code).toBe(0);

@@ -20,7 +20,7 @@ import {
   CRASH_POINTS,
   type CrashPoint,
 } from '../../../../electron/core/project';
-import { envFor, fixturePath, runCli, tempDir, writeEllipseMask, type CliRun } from './helpers';
+import { chelseaWork, cliArgs, envFor, runCli, type CliRun } from './helpers';
 import { snapshotTree } from '../../core/project/tmpfs';
 
 let fake: FakeSegmind;
@@ -29,27 +29,7 @@ let template: string;
 
 beforeAll(async () => {
   fake = await startFakeSegmind({ latencyMs: 0 });
-  work = await tempDir('maskroom-crash-');
-  await writeEllipseMask(path.join(work, 'mask-a.png'), 451, 300, 120, 100, 50, 40);
-  await writeEllipseMask(path.join(work, 'mask-b.png'), 451, 300, 320, 200, 60, 50);
-  template = path.join(work, 'template');
-  const r = await runCli(
-    [
-      'edit',
-      '--project',
-      template,
-      '--image',
-      fixturePath('chelsea.png'),
-      '--mask',
-      path.join(work, 'mask-a.png'),
-      '--prompt',
-      'first',
-      '--quality',
-      'low',
-    ],
-    { env: envFor(fake) },
-  );
-  expect(r.code, r.stderr).toBe(0);
+  ({ work, template } = await chelseaWork('maskroom-crash-', fake));
 }, 60_000);
 
 afterAll(async () => {
@@ -95,17 +75,7 @@ async function crashRun(
   onLine?: (line: string, kill: () => void) => void,
 ): Promise<CliRun> {
   return runCli(
-    [
-      'edit',
-      '--project',
-      dir,
-      '--mask',
-      path.join(work, 'mask-b.png'),
-      '--prompt',
-      'second',
-      '--quality',
-      'low',
-    ],
+    cliArgs('edit', { project: dir, mask: path.join(work, 'mask-b.png'), prompt: 'second', quality: 'low' }),
     {
       env: { ...envFor(fake), MASKROOM_PROGRESS: '1', ...env },
       ...(onLine ? { onStderrLine: onLine } : {}),

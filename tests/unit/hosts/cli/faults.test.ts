@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { startFakeSegmind, type FakeSegmind, type Fault } from '../../../fake-segmind/server';
 import { LAYERS_DIR, MANIFEST_FILE } from '../../../../electron/core/project';
-import { envFor, fixturePath, runCli, tempDir, writeEllipseMask, type CliRun } from './helpers';
+import { chelseaWork, cliArgs, envFor, fixturePath, runCli, type CliRun } from './helpers';
 import { mountTmpfs, snapshotTree, type Tmpfs } from '../../core/project/tmpfs';
 
 let fake: FakeSegmind;
@@ -20,12 +20,7 @@ const PHOTO = fixturePath('chelsea.png');
 
 beforeAll(async () => {
   fake = await startFakeSegmind({ latencyMs: 0 });
-  work = await tempDir('maskroom-faults-');
-  await writeEllipseMask(path.join(work, 'mask-a.png'), 451, 300, 120, 100, 50, 40);
-  await writeEllipseMask(path.join(work, 'mask-b.png'), 451, 300, 320, 200, 60, 50);
-  template = path.join(work, 'template');
-  const r = await edit(template, 'first', ['--image', PHOTO, '--mask', path.join(work, 'mask-a.png')]);
-  expect(r.code, r.stderr).toBe(0);
+  ({ work, template } = await chelseaWork('maskroom-faults-', fake));
 }, 60_000);
 
 afterAll(async () => {
@@ -180,17 +175,14 @@ describe('CLI wording', () => {
   }, 60_000);
 
   it.each([['-1'], ['-5'], ['101']])('--output-compression %s says the real range', async (value) => {
-    const r = await runCli([
-      'edit',
-      '--project',
-      path.join(work, 'nope'),
-      '--mask',
-      'm.png',
-      '--prompt',
-      'p',
-      '--output-compression',
-      value,
-    ]);
+    const r = await runCli(
+      cliArgs('edit', {
+        project: path.join(work, 'nope'),
+        mask: 'm.png',
+        prompt: 'p',
+        'output-compression': value,
+      }),
+    );
     const line = oneLineError(r);
     expect(line).toContain('--output-compression must be a whole number from 0 to 100');
     expect(line).toContain(`"${value}"`);

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import type { FakeSegmind } from '../../../fake-segmind/server';
 import { ellipseMaskPng, fixturesDir } from '../../../support/fixtures';
 
@@ -84,6 +84,22 @@ export function runCli(args: string[], o: RunOptions = {}): Promise<CliRun> {
   });
 }
 
+/**
+ * The words of `maskroom <command> --flag value ...`, flags in the order given: `true` is a bare flag
+ * (`--json`), an array repeats the flag once per value.
+ */
+export function cliArgs(
+  command: string | readonly string[],
+  flags: Readonly<Record<string, string | true | readonly string[]>> = {},
+): string[] {
+  const words = typeof command === 'string' ? [command] : [...command];
+  for (const [name, v] of Object.entries(flags)) {
+    if (v === true) words.push(`--${name}`);
+    else for (const x of typeof v === 'string' ? [v] : v) words.push(`--${name}`, x);
+  }
+  return words;
+}
+
 export function envFor(fake: FakeSegmind, extra: Record<string, string> = {}): Record<string, string> {
   return {
     SEGMIND_API_BASE: fake.apiBase,
@@ -130,4 +146,30 @@ export function dilate(m: { width: number; height: number; data: Uint8Array }, r
       for (let dy = Math.max(0, y - radius); dy <= Math.min(h - 1, y + radius); dy++) out[dy * w + x] = 1;
     }
   return out;
+}
+
+/**
+ * A work folder for the chelsea.png (451x300) runs: mask-a.png and mask-b.png, two ellipses apart, and
+ * `template`, a project made from chelsea.png by one low-quality edit "first" inside mask A.
+ */
+export async function chelseaWork(
+  prefix: string,
+  fake: FakeSegmind,
+): Promise<{ work: string; template: string }> {
+  const work = await tempDir(prefix);
+  await writeEllipseMask(path.join(work, 'mask-a.png'), 451, 300, 120, 100, 50, 40);
+  await writeEllipseMask(path.join(work, 'mask-b.png'), 451, 300, 320, 200, 60, 50);
+  const template = path.join(work, 'template');
+  const r = await runCli(
+    cliArgs('edit', {
+      project: template,
+      image: fixturePath('chelsea.png'),
+      mask: path.join(work, 'mask-a.png'),
+      prompt: 'first',
+      quality: 'low',
+    }),
+    { env: envFor(fake) },
+  );
+  expect(r.code, r.stderr).toBe(0);
+  return { work, template };
 }

@@ -11,7 +11,7 @@ import {
   type FakeSegmind,
   type OutputShape,
 } from '../../../fake-segmind/server';
-import { envFor, fixturePath, runCli, tempDir, writeEllipseMask, type CliRun } from './helpers';
+import { envFor, fixturePath, runCli, tempDir, writeEllipseMask, type CliRun, cliArgs } from './helpers';
 
 let fake: FakeSegmind;
 let work: string;
@@ -42,20 +42,7 @@ beforeEach(() => {
 async function edit(env: Record<string, string> = {}): Promise<{ run: CliRun; dir: string }> {
   const dir = path.join(work, `p${++n}`);
   const run = await runCli(
-    [
-      'edit',
-      '--project',
-      dir,
-      '--image',
-      PHOTO,
-      '--mask',
-      mask,
-      '--prompt',
-      'x',
-      '--quality',
-      'low',
-      '--json',
-    ],
+    cliArgs('edit', { project: dir, image: PHOTO, mask: mask, prompt: 'x', quality: 'low', json: true }),
     { env: envFor(fake, env) },
   );
   return { run, dir };
