@@ -1,33 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { EditParams } from '../../../../shared/contract';
 import { AppError } from '../../../../shared/errors';
 import { ProjectStore, JOURNAL_DIR } from '../../../../electron/core/project';
 import { ProjectSession, isCollectableError, runEdit, resumeJob } from '../../../../electron/core/pipeline';
-import { loadPhoto, maskFromFile, photoCacheStats, type Mask } from '../../../../electron/core/imaging';
+import { photoCacheStats, type Mask } from '../../../../electron/core/imaging';
 import type { EditApi } from '../../../../electron/core/edit-api/types';
-import { ellipseMask, fixture } from './fixtures';
+import { catProject, ellipseOn } from './fixtures';
 import { fakeApi } from './fake-api';
 
 async function setup() {
-  const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-pipe-')), 'p');
-  const photoBytes = await fixture('chelsea.png');
-  const photo = await loadPhoto(photoBytes);
-  const store = await ProjectStore.create(dir, {
-    photo: photoBytes,
-    name: 'cat',
-    width: photo.width,
-    height: photo.height,
-    format: photo.format,
-  });
-  const session = new ProjectSession(store);
-  const mask = await maskFromFile(
-    await ellipseMask(photo.width, photo.height, 200, 150, 60, 40),
-    photo.width,
-    photo.height,
-  );
+  const { dir, store, session, photo } = await catProject('maskroom-pipe-');
+  const mask = await ellipseOn(photo, 200, 150, 60, 40);
   return { dir, store, session, photo, mask };
 }
 

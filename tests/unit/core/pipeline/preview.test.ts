@@ -1,18 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { EditParams } from '../../../../shared/contract';
 import { ProjectStore } from '../../../../electron/core/project';
 import { ProjectSession, runEdit } from '../../../../electron/core/pipeline';
-import {
-  loadPhoto,
-  maskFromFile,
-  photoCacheStats,
-  renderPreview,
-  type Mask,
-} from '../../../../electron/core/imaging';
-import { ellipseMask, fixture } from './fixtures';
+import { maskFromFile, photoCacheStats, renderPreview, type Mask } from '../../../../electron/core/imaging';
+import { catProject, ellipseMask, ellipseOn } from './fixtures';
 import { fakeApi } from './fake-api';
 
 const params = EditParams.parse({ quality: 'low' });
@@ -28,26 +21,12 @@ const deps = () => ({ api: fakeApi().api, transport: 'upload' as const, mode: 'a
 
 /** A project of `n` layers, each an edit inside its own ellipse. */
 async function deepProject(n: number) {
-  const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-preview-')), 'p');
-  const photoBytes = await fixture('chelsea.png');
-  const photo = await loadPhoto(photoBytes);
-  const store = await ProjectStore.create(dir, {
-    photo: photoBytes,
-    name: 'cat',
-    width: photo.width,
-    height: photo.height,
-    format: photo.format,
-  });
-  const session = new ProjectSession(store);
+  const { dir, store, session, photo } = await catProject('maskroom-preview-');
   const layers = [];
   for (let i = 0; i < n; i++) {
     const cx = 60 + ((i * 37) % (photo.width - 120));
     const cy = 50 + ((i * 23) % (photo.height - 100));
-    const mask = await maskFromFile(
-      await ellipseMask(photo.width, photo.height, cx, cy, 40, 30),
-      photo.width,
-      photo.height,
-    );
+    const mask = await ellipseOn(photo, cx, cy, 40, 30);
     layers.push(await runEdit(session, job(`edit ${i}`, mask), deps()));
   }
   return { dir, store, session, layers, photo };

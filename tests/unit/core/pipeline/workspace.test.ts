@@ -1,52 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import os from 'node:os';
-import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
-import type { EventName, JobStatus, ProjectState } from '../../../../shared/contract';
+import type { ProjectState } from '../../../../shared/contract';
 import { EditParams } from '../../../../shared/contract';
-import { SettingsService, JsonFilePrefsStore, MemorySecretStore } from '../../../../electron/core/settings';
-import { createWorkspace } from '../../../../electron/core/workspace';
+import type { WorkspaceApi } from '../../../../electron/core/workspace-types';
 import type { EditApi } from '../../../../electron/core/edit-api/types';
 import { ellipseMask, fixture } from './fixtures';
+import { workspaceHarness } from './workspace-harness';
 import { fakeApi } from './fake-api';
 
-async function setup(api: EditApi) {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-ws-'));
-  const settings = new SettingsService(
-    new JsonFilePrefsStore(path.join(root, 'prefs.json')),
-    new MemorySecretStore('k'),
-    {
-      MASKROOM_LIBRARY: path.join(root, 'lib'),
-    },
-  );
-  const events: Array<{ event: EventName; payload: unknown }> = [];
-  const waiters: Array<() => void> = [];
-  const ws = createWorkspace({
-    settings,
-    events: {
-      emit: (event, payload) => {
-        events.push({ event, payload });
-        waiters.forEach((w) => w());
-      },
-    },
-    editApiFactory: () => api,
+const setup = (api: EditApi) => workspaceHarness(api);
+
+/** One edit of the cat photo (chelsea.png, 451x300) inside an ellipse near its top, default parameters. */
+const catEdit = async (ws: WorkspaceApi, projectId: string, prompt: string) =>
+  ws.runEdit({
+    projectId,
+    prompt,
+    params: EditParams.parse({}),
+    mask: { kind: 'png', data: await ellipseMask(451, 300, 200, 100, 50, 40) },
+    references: [],
+    variations: 1,
   });
-  const until = (pred: () => boolean) =>
-    new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('timed out waiting for events')), 20_000);
-      const check = () => {
-        if (pred()) {
-          clearTimeout(t);
-          resolve();
-        }
-      };
-      waiters.push(check);
-      check();
-    });
-  const progress = () => events.filter((e) => e.event === 'job:progress').map((e) => e.payload as JobStatus);
-  return { root, settings, ws, events, until, progress };
-}
 
 describe('workspace', () => {
   it('creates a project, runs variations as one group, chooses, renders and exports', async () => {
@@ -104,18 +78,14 @@ describe('workspace', () => {
 
   it('resumes a journaled edit when the project is opened', async () => {
     const failing = fakeApi({
-      failAfterId: new (await import('../../../../shared/errors')).AppError('offline', 'Offline; resume later.'),
+      failAfterId: new (await import('../../../../shared/errors')).AppError(
+        'offline',
+        'Offline; resume later.',
+      ),
     });
     const first = await setup(failing.api);
     const created = await first.ws.createProject({ name: 'cat', photo: await fixture('chelsea.png') });
-    await first.ws.runEdit({
-      projectId: created.id,
-      prompt: 'a hat',
-      params: EditParams.parse({}),
-      mask: { kind: 'png', data: await ellipseMask(451, 300, 200, 100, 50, 40) },
-      references: [],
-      variations: 1,
-    });
+    await catEdit(first.ws, created.id, 'a hat');
     await first.until(() => first.progress().some((p) => p.state === 'failed'));
     await first.ws.dispose();
 
@@ -138,14 +108,7 @@ describe('workspace', () => {
     const failing = fakeApi({ failAfterId: new AppError('offline', 'Offline; resume later.') });
     const first = await setup(failing.api);
     const created = await first.ws.createProject({ name: 'cat', photo: await fixture('chelsea.png') });
-    const { jobIds } = await first.ws.runEdit({
-      projectId: created.id,
-      prompt: 'a hat',
-      params: EditParams.parse({}),
-      mask: { kind: 'png', data: await ellipseMask(451, 300, 200, 100, 50, 40) },
-      references: [],
-      variations: 1,
-    });
+    const { jobIds } = await catEdit(first.ws, created.id, 'a hat');
     await first.until(() => first.progress().some((p) => p.state === 'failed'));
     const failedRun = first.progress().find((p) => p.state === 'failed')!;
     expect(failedRun.error?.collect).toEqual({ requestId: 'req1' });
@@ -182,14 +145,7 @@ describe('workspace', () => {
     const failing = fakeApi({ failAfterId: new AppError('server-error', 'Server error; try again.') });
     const { ws, until, progress, events } = await setup(failing.api);
     const created = await ws.createProject({ name: 'cat', photo: await fixture('chelsea.png') });
-    const { jobIds } = await ws.runEdit({
-      projectId: created.id,
-      prompt: 'a scarf',
-      params: EditParams.parse({}),
-      mask: { kind: 'png', data: await ellipseMask(451, 300, 200, 100, 50, 40) },
-      references: [],
-      variations: 1,
-    });
+    const { jobIds } = await catEdit(ws, created.id, 'a scarf');
     await until(() => progress().some((p) => p.state === 'failed'));
     // The same workspace, the service now answering: collect without reopening.
     (failing as unknown as { api: { resume: unknown } }).api.resume = fakeApi().api.resume;

@@ -6,60 +6,28 @@
  * workspace: its composite equals the flat export.
  */
 import { describe, expect, it } from 'vitest';
-import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
-import type { EventName, JobStatus } from '../../../../shared/contract';
 import { EditParams } from '../../../../shared/contract';
-import { SettingsService, JsonFilePrefsStore, MemorySecretStore } from '../../../../electron/core/settings';
-import { createWorkspace } from '../../../../electron/core/workspace';
 import { exportImage, loadPhoto } from '../../../../electron/core/imaging';
 import { encodeTiff } from '../../../../electron/core/imaging/tiff';
 import { readSource, SOURCE_FILE } from '../../../../electron/core/save-back';
 import { readManifest } from '../../../../electron/core/project';
 import { fakeApi } from '../pipeline/fake-api';
 import { ellipseMask, fixture } from '../pipeline/fixtures';
+import { editInTurn, workspaceHarness } from '../pipeline/workspace-harness';
 import { magickCompositeRgb, magickLayers, psdFile } from '../imaging/psd-reader';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 async function setup() {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-saveback-'));
-  const settings = new SettingsService(
-    new JsonFilePrefsStore(path.join(root, 'prefs.json')),
-    new MemorySecretStore('k'),
-    { MASKROOM_LIBRARY: path.join(root, 'lib') },
-  );
-  const events: Array<{ event: EventName; payload: unknown }> = [];
-  const waiters: Array<() => void> = [];
-  const { api } = fakeApi({ colour: [20, 200, 30] });
-  const ws = createWorkspace({
-    settings,
-    events: {
-      emit: (event, payload) => {
-        events.push({ event, payload });
-        waiters.forEach((w) => w());
-      },
-    },
-    editApiFactory: () => api,
+  const harness = await workspaceHarness(fakeApi({ colour: [20, 200, 30] }).api, {
+    prefix: 'maskroom-saveback-',
   });
-  const until = (pred: () => boolean) =>
-    new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('timed out waiting for the edit')), 20_000);
-      const check = () => {
-        if (pred()) {
-          clearTimeout(t);
-          resolve();
-        }
-      };
-      waiters.push(check);
-      check();
-    });
-  const done = () =>
-    events.filter((e) => e.event === 'job:progress' && (e.payload as JobStatus).state === 'done').length;
-  return { root, ws, until, done };
+  const done = () => harness.progress().filter((p) => p.state === 'done').length;
+  return { ...harness, done, harness };
 }
 
 /** The photos: a JPEG with ICC and EXIF, a 16-bit TIFF and a PNG carrying that profile and EXIF. */
@@ -218,20 +186,11 @@ describe('save back', () => {
   });
 
   it('exports a layered PSD whose composite is the flat export', async () => {
-    const { ws, until, done } = await setup();
+    const { ws, harness } = await setup();
     const created = await ws.createProject({ name: 'coffee.png', photo: await fixture('coffee.png') });
-    for (const [i, prompt] of ['latte art', 'a spoon'].entries()) {
-      const mask = { kind: 'png' as const, data: await ellipseMask(600, 400, 150 + i * 300, 200, 80, 50) };
-      await ws.runEdit({
-        projectId: created.id,
-        prompt,
-        params: EditParams.parse({}),
-        mask,
-        references: [],
-        variations: 1,
-      });
-      await until(() => done() === i + 1);
-    }
+    await editInTurn(harness, created.id, ['latte art', 'a spoon'], (i) =>
+      ellipseMask(600, 400, 150 + i * 300, 200, 80, 50),
+    );
     const psd = await ws.exportImage({ projectId: created.id, format: 'psd' });
     expect(psd).toMatchObject({ fileName: 'coffee-edited.psd', mime: 'image/vnd.adobe.photoshop' });
     const flat = await ws.exportImage({ projectId: created.id, format: 'png' });

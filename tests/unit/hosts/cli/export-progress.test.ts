@@ -3,33 +3,17 @@ import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { EditParams } from '../../../../shared/contract';
-import { ProjectStore } from '../../../../electron/core/project';
-import { ProjectSession, runEdit } from '../../../../electron/core/pipeline';
-import { loadPhoto, maskFromFile } from '../../../../electron/core/imaging';
+import { runEdit } from '../../../../electron/core/pipeline';
 import { fakeApi } from '../../core/pipeline/fake-api';
-import { ellipseMask, fixture } from '../../core/pipeline/fixtures';
-import { runCli, tempDir } from './helpers';
+import { catProject, ellipseOn } from '../../core/pipeline/fixtures';
+import { runCli } from './helpers';
 
 /** A project of `n` layers made in-process (the fake API's results), closed so the CLI can open it. */
 async function project(n: number): Promise<string> {
-  const dir = path.join(await tempDir('maskroom-cli-progress-'), 'p');
-  const bytes = await fixture('chelsea.png');
-  const photo = await loadPhoto(bytes);
-  const store = await ProjectStore.create(dir, {
-    photo: bytes,
-    name: 'cat',
-    width: photo.width,
-    height: photo.height,
-    format: photo.format,
-  });
-  const session = new ProjectSession(store);
+  const { dir, session, photo } = await catProject('maskroom-cli-progress-');
   const params = EditParams.parse({ quality: 'low' });
   for (let i = 0; i < n; i++) {
-    const mask = await maskFromFile(
-      await ellipseMask(photo.width, photo.height, 80 + i * 25, 120, 40, 30),
-      photo.width,
-      photo.height,
-    );
+    const mask = await ellipseOn(photo, 80 + i * 25, 120, 40, 30);
     await runEdit(
       session,
       { prompt: `edit ${i}`, params, feather: 2, colorMatch: true, mask, references: [] },

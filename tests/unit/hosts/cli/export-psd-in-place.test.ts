@@ -9,64 +9,27 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
-import type { EventName, JobStatus } from '../../../../shared/contract';
-import { EditParams } from '../../../../shared/contract';
-import { SettingsService, JsonFilePrefsStore, MemorySecretStore } from '../../../../electron/core/settings';
-import { createWorkspace } from '../../../../electron/core/workspace';
 import { loadPhoto } from '../../../../electron/core/imaging';
 import { main } from '../../../../electron/hosts/cli';
 import { fakeApi } from '../../core/pipeline/fake-api';
 import { ellipseMask, fixture } from '../../core/pipeline/fixtures';
+import { editInTurn, workspaceHarness } from '../../core/pipeline/workspace-harness';
 import { magickCompositeRgb, magickLayers } from '../../core/imaging/psd-reader';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** A project of rocket.jpg (Adobe RGB) with two edits, made from `file`; returns its folder. */
 async function project(root: string, file: string): Promise<string> {
-  const settings = new SettingsService(
-    new JsonFilePrefsStore(path.join(root, 'prefs.json')),
-    new MemorySecretStore('k'),
-    { MASKROOM_LIBRARY: path.join(root, 'lib') },
-  );
-  let done = 0;
-  const waiters: Array<() => void> = [];
-  const ws = createWorkspace({
-    settings,
-    events: {
-      emit: (event: EventName, payload: unknown) => {
-        if (event === 'job:progress' && (payload as JobStatus).state === 'done') done++;
-        waiters.forEach((w) => w());
-      },
-    },
-    editApiFactory: () => fakeApi({ colour: [240, 200, 20] }).api,
-  });
+  const h = await workspaceHarness(fakeApi({ colour: [240, 200, 20] }).api, { root });
+  const { ws } = h;
   const created = await ws.createProject({
     name: path.basename(file),
     photo: new Uint8Array(await fs.readFile(file)),
   });
   await ws.recordSource(created.id, file);
-  for (const [i, prompt] of ['a yellow moon', 'remove the tower'].entries()) {
-    const mask = { kind: 'png' as const, data: await ellipseMask(640, 427, 160 + i * 300, 200, 70, 60) };
-    await ws.runEdit({
-      projectId: created.id,
-      prompt,
-      params: EditParams.parse({}),
-      mask,
-      references: [],
-      variations: 1,
-    });
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('the edit did not finish')), 20_000);
-      const check = () => {
-        if (done === i + 1) {
-          clearTimeout(t);
-          resolve();
-        }
-      };
-      waiters.push(check);
-      check();
-    });
-  }
+  await editInTurn(h, created.id, ['a yellow moon', 'remove the tower'], (i) =>
+    ellipseMask(640, 427, 160 + i * 300, 200, 70, 60),
+  );
   await ws.dispose();
   return path.join(root, 'lib', created.id);
 }

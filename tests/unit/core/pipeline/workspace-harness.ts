@@ -1,0 +1,74 @@
+/**
+ * A workspace over a fresh temporary library and a given edit service, recording the events it emits:
+ * `until(pred)` waits (at most 20 s) for the events to satisfy pred, `progress()` lists the job statuses.
+ * The library is in `root` (a fresh temporary folder unless given).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { EditParams, type EventName, type JobStatus } from '../../../../shared/contract';
+import { SettingsService, JsonFilePrefsStore, MemorySecretStore } from '../../../../electron/core/settings';
+import { createWorkspace } from '../../../../electron/core/workspace';
+import type { EditApi } from '../../../../electron/core/edit-api/types';
+
+export async function workspaceHarness(api: EditApi, o: { prefix?: string; root?: string } = {}) {
+  const root = o.root ?? (await fs.mkdtemp(path.join(os.tmpdir(), o.prefix ?? 'maskroom-ws-')));
+  const settings = new SettingsService(
+    new JsonFilePrefsStore(path.join(root, 'prefs.json')),
+    new MemorySecretStore('k'),
+    { MASKROOM_LIBRARY: path.join(root, 'lib') },
+  );
+  const events: Array<{ event: EventName; payload: unknown }> = [];
+  const waiters: Array<() => void> = [];
+  const ws = createWorkspace({
+    settings,
+    events: {
+      emit: (event, payload) => {
+        events.push({ event, payload });
+        waiters.forEach((w) => w());
+      },
+    },
+    editApiFactory: () => api,
+  });
+  const until = (pred: () => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('timed out waiting for events')), 20_000);
+      const check = () => {
+        if (pred()) {
+          clearTimeout(t);
+          resolve();
+        }
+      };
+      waiters.push(check);
+      check();
+    });
+  const progress = () => events.filter((e) => e.event === 'job:progress').map((e) => e.payload as JobStatus);
+  return { root, settings, ws, events, until, progress };
+}
+
+export type WorkspaceHarness = Awaited<ReturnType<typeof workspaceHarness>>;
+
+/**
+ * One edit per prompt (default parameters, one variation), each waited for before the next: the i-th inside
+ * the mask PNG `mask(i)`.
+ */
+export async function editInTurn(
+  h: WorkspaceHarness,
+  projectId: string,
+  prompts: readonly string[],
+  mask: (i: number) => Promise<Uint8Array<ArrayBuffer>>,
+): Promise<void> {
+  const done = () => h.progress().filter((p) => p.state === 'done').length;
+  const before = done();
+  for (const [i, prompt] of prompts.entries()) {
+    await h.ws.runEdit({
+      projectId,
+      prompt,
+      params: EditParams.parse({}),
+      mask: { kind: 'png', data: await mask(i) },
+      references: [],
+      variations: 1,
+    });
+    await h.until(() => done() === before + i + 1);
+  }
+}
