@@ -3,35 +3,14 @@
  * (every test has its own bound, well under the file's timeout).
  */
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SegmindClient } from '../../../../electron/core/edit-api';
+import { describe, expect, it } from 'vitest';
 import { createEditApi, EditApiError } from '../../../../electron/core/edit-api';
 import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
-import { baseInput, clientFor, failure, recorder, startProxy, testImage, testMask } from './helpers';
+import { baseInput, clientSuite, failure, recorder, startProxy, testImage, testMask } from './helpers';
 
 let fake: FakeSegmind;
-let clients: SegmindClient[] = [];
-const client = (...a: Parameters<typeof clientFor>) => {
-  const c = clientFor(...a);
-  clients.push(c);
-  return c;
-};
 
-beforeAll(async () => {
-  fake = await startFakeSegmind({ credits: 500 });
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => {
-  fake.setFault(null);
-  fake.clearLog();
-  fake.configure({ latencyMs: 0, outputAsArray: false, retentionMs: 3_600_000 });
-});
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-});
+const client = clientSuite((f) => (fake = f), { latencyMs: 0, outputAsArray: false, retentionMs: 3_600_000 });
 
 async function pixelsDiffer(a: Uint8Array, b: Uint8Array): Promise<number> {
   const [x, y] = await Promise.all([
@@ -177,7 +156,7 @@ describe('happy paths', () => {
       mode: 'async',
       pollIntervalMs: 20,
     });
-    clients.push(api as SegmindClient);
+    client.track(api);
     const res = await api.edit(await baseInput());
     expect(res.mime).toBe('image/png');
   });

@@ -9,7 +9,8 @@ import {
   type EditInput,
   type EditProgress,
 } from '../../../../electron/core/edit-api';
-import type { FakeSegmind } from '../../../fake-segmind/server';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
 
 /** A photo-like test image: gradients and a pattern, so shifts and tints are visible everywhere. */
 export async function testImage(
@@ -163,4 +164,44 @@ export async function startProxy(): Promise<{ url: string; seen: string[]; close
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/**
+ * The hooks of a file of client tests: one fake service for the file (500 credits), handed to `use`; before
+ * each test no fault, an empty log and `settings`; after each, every client made by the returned function
+ * (clientFor's arguments) or handed to its `track` closed.
+ */
+export function clientSuite(
+  use: (fake: FakeSegmind) => void,
+  settings: Parameters<FakeSegmind['configure']>[0],
+): ((...a: Parameters<typeof clientFor>) => SegmindClient) & {
+  track: (c: { close(): Promise<void> }) => void;
+} {
+  let fake: FakeSegmind;
+  let clients: Array<{ close(): Promise<void> }> = [];
+  beforeAll(async () => {
+    fake = await startFakeSegmind({ credits: 500 });
+    use(fake);
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+  beforeEach(() => {
+    fake.setFault(null);
+    fake.clearLog();
+    fake.configure(settings);
+  });
+  afterEach(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    clients = [];
+  });
+  const track = (c: { close(): Promise<void> }) => void clients.push(c);
+  return Object.assign(
+    (...a: Parameters<typeof clientFor>) => {
+      const c = clientFor(...a);
+      track(c);
+      return c;
+    },
+    { track },
+  );
 }

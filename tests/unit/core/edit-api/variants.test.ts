@@ -6,8 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SegmindClient } from '../../../../electron/core/edit-api';
+import { describe, expect, it } from 'vitest';
 import { MAX_RETRY_AFTER_MS } from '../../../../electron/core/edit-api/http';
 import {
   startFakeSegmind,
@@ -15,40 +14,20 @@ import {
   type FakeSegmind,
   type OutputShape,
 } from '../../../fake-segmind/server';
-import { baseInput, clientFor, failure, recorder } from './helpers';
+import { baseInput, clientSuite, failure, recorder } from './helpers';
 
 let fake: FakeSegmind;
-let clients: SegmindClient[] = [];
-const client = (...a: Parameters<typeof clientFor>) => {
-  const c = clientFor(...a);
-  clients.push(c);
-  return c;
-};
 /** A dispatcher that trusts the fake's https output host (as NODE_EXTRA_CA_CERTS would). */
 const tlsAgent = () => new Agent({ connect: { ca: readFileSync(TEST_TLS_CERT_PATH) } });
 
-beforeAll(async () => {
-  fake = await startFakeSegmind({ credits: 500 });
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => {
-  fake.setFault(null);
-  fake.clearLog();
-  fake.configure({
-    latencyMs: 0,
-    outputAsArray: false,
-    outputShape: 'url',
-    outputHost: 'same',
-    uploadKey: 'file_urls',
-    v1AsJson: false,
-    costUsd: 0.24,
-  });
-});
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
+const client = clientSuite((f) => (fake = f), {
+  latencyMs: 0,
+  outputAsArray: false,
+  outputShape: 'url',
+  outputHost: 'same',
+  uploadKey: 'file_urls',
+  v1AsJson: false,
+  costUsd: 0.24,
 });
 
 const NO_RETRY_ADVICE = /try again|run the edit again/i;
