@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { SegmindClient, type EditInput } from '../electron/core/edit-api';
+import { EditParams } from '../shared/contract';
 import { startFakeSegmind, type FakeSegmind } from '../tests/fake-segmind/server';
 import { median } from './support';
 
@@ -33,14 +34,7 @@ async function inputs(): Promise<EditInput> {
     image: new Uint8Array(image),
     mask: new Uint8Array(mask),
     references: [],
-    params: {
-      size: '1024x1024',
-      quality: 'high',
-      background: 'opaque',
-      outputFormat: 'png',
-      outputCompression: 95,
-      moderation: 'auto',
-    },
+    params: EditParams.parse({ size: '1024x1024' }),
   };
 }
 
@@ -77,12 +71,12 @@ async function viaFetch(fake: FakeSegmind, input: EditInput): Promise<void> {
         prompt: input.prompt,
         image_urls: [up.file_urls[0]],
         mask: up.file_urls[1],
-        size: '1024x1024',
-        quality: 'high',
-        background: 'opaque',
-        output_compression: 95,
-        output_format: 'png',
-        moderation: 'auto',
+        size: input.params.size,
+        quality: input.params.quality,
+        background: input.params.background,
+        output_compression: input.params.outputCompression,
+        output_format: input.params.outputFormat,
+        moderation: input.params.moderation,
       }),
     })
   ).json()) as { status_url: string; response_url: string };

@@ -16,23 +16,30 @@ import { FakeSession, FakeWebContents } from './fakes';
 const logs: string[] = [];
 const log = (m: string) => void logs.push(m);
 
+/**
+ * The isolation the renderer must have, written here apart from the code: the flags that must be on and
+ * those that must be off.
+ */
+const MUST_BE_ON = ['contextIsolation', 'sandbox', 'webSecurity'];
+const MUST_BE_OFF = [
+  'nodeIntegration',
+  'nodeIntegrationInWorker',
+  'nodeIntegrationInSubFrames',
+  'allowRunningInsecureContent',
+  'experimentalFeatures',
+  'webviewTag',
+  'spellcheck',
+];
+const isolation = Object.fromEntries([
+  ...MUST_BE_ON.map((k) => [k, true]),
+  ...MUST_BE_OFF.map((k) => [k, false]),
+]);
+
 describe('window options', () => {
   it('isolates the renderer: context isolation, sandbox, no Node, web security, no webviews', () => {
     const o = windowOptions({ preloadPath: '/app/dist/electron/preload.cjs' });
     const w = o.webPreferences ?? {};
-    expect(w).toMatchObject({
-      preload: '/app/dist/electron/preload.cjs',
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      experimentalFeatures: false,
-      webviewTag: false,
-      spellcheck: false,
-    });
+    expect(w).toMatchObject({ preload: '/app/dist/electron/preload.cjs', ...isolation });
     expect(w).not.toHaveProperty('enableBlinkFeatures');
     expect(o.show).toBe(false);
     expect(secureWebPreferences('/app/dist/electron/preload.cjs')).toEqual(w);

@@ -12,7 +12,7 @@ import {
   type BatchPhoto,
   type BatchUiState,
 } from '../../../../renderer/state/batch';
-import type { BatchState } from '../../../../shared/contract';
+import { EditParams, type BatchState } from '../../../../shared/contract';
 
 const photo = (name: string, key = name): BatchPhoto => ({
   key,
@@ -28,14 +28,7 @@ const withEdit = (s: Partial<BatchUiState> = {}): BatchUiState => ({
   ...initialBatchState(),
   edit: {
     prompt: 'a white wall',
-    params: {
-      size: 'auto',
-      quality: 'high',
-      background: 'opaque',
-      outputFormat: 'png',
-      outputCompression: 95,
-      moderation: 'auto',
-    },
+    params: EditParams.parse({}),
     feather: 4,
   },
   ...s,
