@@ -12,15 +12,25 @@ import { EditParams } from '../../../../shared/contract';
 import { PHOTO, fakeFiles, fakeLayer, tempDir } from './helpers';
 import { mountTmpfs, snapshotTree, type Tmpfs } from './tmpfs';
 
+/** The creation fields of a test project: PHOTO, a 40x30 JPEG. */
+const meta = (name = 'Test') => ({ photo: PHOTO, name, width: 40, height: 30, format: 'jpeg' as const });
+
+/** A journal entry for layer `layerId`: prompt "p", default parameters. */
+const fakeJob = (jobId: string, layerId: string) => ({
+  jobId,
+  layerId,
+  groupId: null,
+  prompt: 'p',
+  params: EditParams.parse({}),
+  sent: fakeLayer('x').sent,
+  feather: 4,
+  colorMatch: true,
+  model: 'gpt-image-1.5-edit',
+});
+
 async function newProject() {
   const dir = path.join(await tempDir(), 'proj');
-  const store = await ProjectStore.create(dir, {
-    photo: PHOTO,
-    name: 'Test',
-    width: 40,
-    height: 30,
-    format: 'jpeg',
-  });
+  const store = await ProjectStore.create(dir, meta());
   return { dir, store };
 }
 
@@ -289,19 +299,10 @@ describe('recovery on open', () => {
 
   it('keeps resumable journal entries, drops abandoned and completed ones', async () => {
     const { dir, store } = await newProject();
-    const base = {
-      groupId: null,
-      prompt: 'p',
-      params: EditParams.parse({}),
-      sent: fakeLayer('x').sent,
-      feather: 4,
-      colorMatch: true,
-      model: 'gpt-image-1.5-edit',
-    };
-    await store.addJob({ ...base, jobId: 'jnoreq', layerId: 'lnoreq' }, new Uint8Array([1]));
-    await store.addJob({ ...base, jobId: 'jwait', layerId: 'lwait' }, new Uint8Array([2]));
+    await store.addJob(fakeJob('jnoreq', 'lnoreq'), new Uint8Array([1]));
+    await store.addJob(fakeJob('jwait', 'lwait'), new Uint8Array([2]));
     await store.setJobRequestId('jwait', 'req-wait');
-    await store.addJob({ ...base, jobId: 'jdone', layerId: 'ldone' }, new Uint8Array([3]));
+    await store.addJob(fakeJob('jdone', 'ldone'), new Uint8Array([3]));
     await store.setJobRequestId('jdone', 'req-done');
     await store.appendLayer(fakeLayer('done', { id: 'ldone' }), fakeFiles('d'));
     await store.close();
@@ -350,20 +351,7 @@ describe('read-only opening', () => {
   it('writes and deletes nothing, not even debris a writer would sweep', async () => {
     const { dir, store } = await newProject();
     await store.appendLayer(fakeLayer('a'), fakeFiles('a'));
-    await store.addJob(
-      {
-        jobId: 'jnoreq',
-        layerId: 'lnoreq',
-        groupId: null,
-        prompt: 'p',
-        params: EditParams.parse({}),
-        sent: fakeLayer('x').sent,
-        feather: 4,
-        colorMatch: true,
-        model: 'gpt-image-1.5-edit',
-      },
-      new Uint8Array([1]),
-    );
+    await store.addJob(fakeJob('jnoreq', 'lnoreq'), new Uint8Array([1]));
     await store.close();
     await fs.writeFile(path.join(dir, `${MANIFEST_FILE}.tmp-1`), 'half');
     await fs.writeFile(path.join(dir, LAYERS_DIR, 'lorphan.patch.png'), 'orphan');
@@ -396,17 +384,8 @@ describe('cost and saved results', () => {
 
   it('saves a result beside its journal entry, keeps both on reopen (even without a request id), and removes both', async () => {
     const { dir, store } = await newProject();
-    const base = {
-      groupId: null,
-      prompt: 'p',
-      params: EditParams.parse({}),
-      sent: fakeLayer('x').sent,
-      feather: 4,
-      colorMatch: true,
-      model: 'gpt-image-1.5-edit',
-    };
     const image = new Uint8Array(Array.from({ length: 300 }, (_, i) => (i * 7) % 256));
-    await store.addJob({ ...base, jobId: 'jasync', layerId: 'lasync' }, new Uint8Array([1]));
+    await store.addJob(fakeJob('jasync', 'lasync'), new Uint8Array([1]));
     await store.setJobRequestId('jasync', 'req-a');
     await store.saveJobResult('jasync', {
       image,
@@ -416,7 +395,7 @@ describe('cost and saved results', () => {
       cost: 0.05,
       timings: { total: 3 },
     });
-    await store.addJob({ ...base, jobId: 'jsync', layerId: 'lsync' }, new Uint8Array([2]));
+    await store.addJob(fakeJob('jsync', 'lsync'), new Uint8Array([2]));
     await store.saveJobResult('jsync', {
       image: image.slice(0, 10),
       mime: 'image/jpeg',
@@ -467,13 +446,7 @@ describe('a full or read-only disk (real tmpfs)', () => {
   it('a full disk: a failed layer write says so in plain words and leaves the project as it was', async (ctx) => {
     if (!fsys) return ctx.skip(skip);
     const dir = path.join(fsys.dir, 'full');
-    const store = await ProjectStore.create(dir, {
-      photo: PHOTO,
-      name: 'T',
-      width: 40,
-      height: 30,
-      format: 'jpeg',
-    });
+    const store = await ProjectStore.create(dir, meta('T'));
     await store.appendLayer(fakeLayer('a'), fakeFiles('a'));
     const before = store.snapshot();
     await fsys.fill();
@@ -505,13 +478,9 @@ describe('a full or read-only disk (real tmpfs)', () => {
     await fs.mkdir(dir);
     await fsys.fill(16 * 1024);
     try {
-      const err = await ProjectStore.create(dir, {
-        photo: new Uint8Array(256 * 1024),
-        name: 'T',
-        width: 40,
-        height: 30,
-        format: 'jpeg',
-      }).catch((e: unknown) => e);
+      const err = await ProjectStore.create(dir, { ...meta('T'), photo: new Uint8Array(256 * 1024) }).catch(
+        (e: unknown) => e,
+      );
       expect(err).toMatchObject({ code: 'disk-full' });
       expect(await fs.readdir(dir)).toEqual([]);
     } finally {
@@ -522,13 +491,7 @@ describe('a full or read-only disk (real tmpfs)', () => {
   it('a read-only disk: read-only opening works, opening for changes says why in plain words', async (ctx) => {
     if (!fsys) return ctx.skip(skip);
     const dir = path.join(fsys.dir, 'ro');
-    const store = await ProjectStore.create(dir, {
-      photo: PHOTO,
-      name: 'T',
-      width: 40,
-      height: 30,
-      format: 'jpeg',
-    });
+    const store = await ProjectStore.create(dir, meta('T'));
     await store.appendLayer(fakeLayer('a'), fakeFiles('a'));
     await store.close();
     fsys.setReadOnly(true);

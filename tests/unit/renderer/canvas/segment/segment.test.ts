@@ -19,6 +19,21 @@ function cropOf(
   return { crop, data };
 }
 
+/** segmentObject on the crop around `box` (the box given in the crop's coordinates), as the tool runs it. */
+function segmentInBox(
+  s: ReturnType<typeof makeScene>,
+  box: { x: number; y: number; width: number; height: number },
+) {
+  const { crop, data } = cropOf(s, box);
+  const mask = segmentObject({
+    width: crop.width,
+    height: crop.height,
+    data,
+    box: { x: box.x - crop.x, y: box.y - crop.y, width: box.width, height: box.height },
+  });
+  return { crop, mask };
+}
+
 describe('segmentObject', () => {
   it('finds the object inside a loose box (IoU ≥ 0.9) on random scenes', () => {
     const r = rng(20261201);
@@ -34,13 +49,7 @@ describe('segmentObject', () => {
         width: s.bbox.width + l + rt,
         height: s.bbox.height + top + bt,
       };
-      const { crop, data } = cropOf(s, box);
-      const mask = segmentObject({
-        width: crop.width,
-        height: crop.height,
-        data,
-        box: { x: box.x - crop.x, y: box.y - crop.y, width: box.width, height: box.height },
-      });
+      const { crop, mask } = segmentInBox(s, box);
       expect(mask).not.toBeNull();
       expect(iou(s, mask!, crop), `scene ${w}x${h}`).toBeGreaterThanOrEqual(0.9);
       // Nothing outside the box is ever selected.
@@ -59,13 +68,7 @@ describe('segmentObject', () => {
   it('the box alone is not the answer: background inside the box stays out', () => {
     const s = makeScene(400, 300, 99);
     const box = { x: s.bbox.x - 40, y: s.bbox.y - 30, width: s.bbox.width + 80, height: s.bbox.height + 60 };
-    const { crop, data } = cropOf(s, box);
-    const mask = segmentObject({
-      width: crop.width,
-      height: crop.height,
-      data,
-      box: { x: box.x - crop.x, y: box.y - crop.y, width: box.width, height: box.height },
-    })!;
+    const mask = segmentInBox(s, box).mask!;
     let on = 0;
     for (const v of mask) if (v) on++;
     let truth = 0;
