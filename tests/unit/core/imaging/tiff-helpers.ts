@@ -3,6 +3,7 @@
  * a TIFF file or an EXIF block ("Exif\0\0" optional), values decoded to JS values, both byte orders. It also
  * checks the structure (sorted tags, values inside the file, sub-IFDs terminated) and throws when it is bad.
  */
+import sharp from 'sharp';
 import { expect } from 'vitest';
 
 export type Value = string | number[];
@@ -197,4 +198,42 @@ export function buildTiffFile(
   out.set(head);
   out.set(pixels, head.length);
   return out;
+}
+
+type ExifTags = Record<string, string>;
+
+/**
+ * A JPEG with camera EXIF (orientation 6, Display P3) from raw RGB, made by sharp: make, model, copyright,
+ * artist, dates, exposure and a GPS latitude, plus the tags in `more`.
+ */
+export async function cameraJpeg(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  more: { IFD0?: ExifTags; IFD2?: ExifTags; IFD3?: ExifTags } = {},
+): Promise<Uint8Array> {
+  return new Uint8Array(
+    await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .withIccProfile('p3')
+      .withMetadata({ orientation: 6 })
+      .withExif({
+        IFD0: {
+          Make: 'Acme',
+          Model: 'Lens-o-matic 9',
+          Copyright: 'Maskroom test',
+          Artist: 'Ann Example',
+          DateTime: '2024:05:06 07:08:10',
+          ...more.IFD0,
+        },
+        IFD2: {
+          DateTimeOriginal: '2024:05:06 07:08:09',
+          ExposureTime: '1/250',
+          FNumber: '28/10',
+          ...more.IFD2,
+        },
+        IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2406/100', ...more.IFD3 },
+      })
+      .jpeg({ quality: 95 })
+      .toBuffer(),
+  );
 }

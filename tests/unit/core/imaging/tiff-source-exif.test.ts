@@ -15,7 +15,7 @@ import {
 } from '../../../../electron/core/imaging/exif';
 import { EXIF_BLOCK_MAX, exifFromTiffFile } from '../../../../electron/core/imaging/tiff';
 import { photoBytes } from './helpers';
-import { buildTiffFile, plain, readTiff, type Spec } from './tiff-helpers';
+import { buildTiffFile, cameraJpeg as cameraJpegOf, plain, readTiff, type Spec } from './tiff-helpers';
 import { rng } from '../../../support/prng';
 
 const MAKE = 0x010f;
@@ -35,27 +35,10 @@ function bytesOf(a: Uint8Array | Uint16Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
-/** A JPEG with camera EXIF (orientation 6, Display P3), made by sharp. */
+/** A 240x160 JPEG with camera EXIF (orientation 6, Display P3), made by sharp. */
 async function cameraJpeg(): Promise<Uint8Array> {
   const rgb = await sharp(photoBytes('coffee.png')).removeAlpha().resize(240, 160).raw().toBuffer();
-  return new Uint8Array(
-    await sharp(rgb, { raw: { width: 240, height: 160, channels: 3 } })
-      .withIccProfile('p3')
-      .withMetadata({ orientation: 6 })
-      .withExif({
-        IFD0: {
-          Make: 'Acme',
-          Model: 'Lens-o-matic 9',
-          Copyright: 'Maskroom test',
-          Artist: 'Ann Example',
-          DateTime: '2024:05:06 07:08:10',
-        },
-        IFD2: { DateTimeOriginal: '2024:05:06 07:08:09', ExposureTime: '1/250', FNumber: '28/10' },
-        IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2406/100' },
-      })
-      .jpeg({ quality: 95 })
-      .toBuffer(),
-  );
+  return cameraJpegOf(new Uint8Array(rgb), 240, 160);
 }
 
 /** The pixels of a file as sharp decodes them (no colour conversion), at the photo's depth. */
