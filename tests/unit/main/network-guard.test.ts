@@ -5,7 +5,6 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request as undiciRequest } from 'undici';
 import {
   DownloadGrants,
@@ -18,31 +17,11 @@ import {
 } from '../../../electron/core/network-guard';
 import { startFakeSegmind, type FakeSegmind } from '../../fake-segmind/server';
 import { baseInput, clientFor } from '../core/edit-api/helpers';
+import { recordingServer, type RecordingServer } from '../../support/recording-server';
 
-interface Stranger {
-  base: string;
-  hits: string[];
-  close(): Promise<void>;
-}
+type Stranger = RecordingServer;
 
-async function stranger(): Promise<Stranger> {
-  const hits: string[] = [];
-  const server = http.createServer((req, res) => {
-    hits.push(`${req.method} ${req.url}`);
-    res.end('leaked');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    hits,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
+const stranger = (): Promise<Stranger> => recordingServer((res) => res.end('leaked'));
 
 let fake: FakeSegmind;
 let other: Stranger;

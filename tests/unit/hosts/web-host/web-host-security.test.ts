@@ -16,6 +16,7 @@ import { decodeWire, encodeWire, WIRE_CONTENT_TYPE } from '../../../../shared/wi
 import type { JobStatus, ProjectState, WireResult } from '../../../../shared/contract';
 import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
 import { tempDir } from '../../../support/temp';
+import { recordingServer, type RecordingServer } from '../../../support/recording-server';
 
 /** A minimal built renderer: the index, the bridge entry, an asset, its source map and a second page. */
 function fakeRenderer(dir: string): string {
@@ -35,26 +36,11 @@ function fakeRenderer(dir: string): string {
 }
 
 /** A loopback server that must never be reached: it records every request and answers with an image. */
-async function internalAdmin(): Promise<{ base: string; hits: string[]; close(): Promise<void> }> {
+async function internalAdmin(): Promise<RecordingServer> {
   const png = await sharp({ create: { width: 1024, height: 1024, channels: 3, background: '#f00' } })
     .png()
     .toBuffer();
-  const hits: string[] = [];
-  const server = http.createServer((req, res) => {
-    hits.push(`${req.method} ${req.url}`);
-    res.writeHead(200, { 'content-type': 'image/png' }).end(png);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    hits,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return recordingServer((res) => res.writeHead(200, { 'content-type': 'image/png' }).end(png));
 }
 
 /**
