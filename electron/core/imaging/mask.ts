@@ -215,7 +215,7 @@ export function featherMask(mask: Mask, radius: number): Mask {
     colSum.fill(0);
     for (let i = 0; i < k; i++) {
       const r = rowAt(i - br);
-      for (let x = 0; x < rw; x++) colSum[x] += r[x]!;
+      for (let x = 0; x < rw; x++) colSum[x] = colSum[x]! + r[x]!;
     }
     for (let i = 0; i < rh; i++) {
       const add = rowAt(i + k - br);
@@ -223,7 +223,7 @@ export function featherMask(mask: Mask, radius: number): Mask {
       const o = i * rw;
       for (let x = 0; x < rw; x++) {
         g[o + x] = colSum[x]! / k;
-        colSum[x] += add[x]! - sub[x]!;
+        colSum[x] = colSum[x]! + (add[x]! - sub[x]!);
       }
     }
     [f, g] = [g, f];
