@@ -3,13 +3,15 @@
  * placed at its rectangle and its feathered mask as the layer mask, named after its prompt, with the
  * original's ICC profile and the flattened image as the composite (what readers without layers show).
  *
- * Written with ag-psd (maintained, pure JavaScript, no canvas needed when given raw pixels). Its limits are
- * ours: it writes 8 bits per channel only, so a 16-bit original becomes an 8-bit PSD (with a warning), and
- * it has no ICC resource, so the profile is spliced into the image-resources section here. Documents past
- * the PSD format's 30,000 pixels a side, or whose data would pass 2 GB, are refused (PSB is not written).
+ * The depth follows the original: an 8-bit original is written with ag-psd (maintained, pure JavaScript, no
+ * canvas needed when given raw pixels; it has no ICC resource, so the profile is spliced into the
+ * image-resources section here), a 16-bit one by export-psd16.ts (ag-psd writes 8 bits only). Documents
+ * past the PSD format's 30,000 pixels a side, or whose data would pass 2 GB, are refused (PSB is not
+ * written).
  */
 import { writePsdUint8Array, type Layer as PsdLayer, type Psd } from 'ag-psd';
 import { AppError } from '../../../shared/errors';
+import { encodePsd16, ICC_PROFILE_RESOURCE } from './export-psd16';
 import type { Patch, Photo } from './types';
 import { extract8, to8 } from './util';
 
@@ -34,7 +36,7 @@ export interface PsdOptions {
 
 export interface PsdResult {
   data: Uint8Array;
-  /** One sentence per thing the file could not keep (today: 16 bits per channel). */
+  /** One sentence per thing the file could not keep (none today: 8 and 16 bits are both kept). */
   warnings: string[];
 }
 
@@ -47,7 +49,7 @@ function rgba8(photo: Photo): Uint8ClampedArray {
 function estimateBytes(base: Photo, edits: PsdEdit[]): number {
   let n = base.width * base.height * 4 * 2;
   for (const e of edits) n += e.patch.rect.width * e.patch.rect.height * 5;
-  return n;
+  return n * (base.depth === 16 ? 2 : 1);
 }
 
 function editLayer(e: PsdEdit, maskAs: 'mask' | 'alpha'): PsdLayer {
@@ -117,8 +119,6 @@ export function addImageResource(psd: Uint8Array, id: number, data: Uint8Array):
   return out;
 }
 
-const ICC_PROFILE_RESOURCE = 1039;
-
 /**
  * The layered PSD of `base` (the original) with `edits` (bottom to top) and `composite` (the flattened
  * image, the same size as base).
@@ -138,6 +138,7 @@ export function encodePsd(base: Photo, edits: PsdEdit[], composite: Photo, opts:
     );
   }
   const maskAs = opts.maskAs ?? 'mask';
+  if (base.depth === 16) return { data: encodePsd16(base, edits, composite, maskAs), warnings: [] };
   const psd: Psd = {
     width,
     height,
@@ -159,11 +160,5 @@ export function encodePsd(base: Photo, edits: PsdEdit[], composite: Photo, opts:
   };
   let data = writePsdUint8Array(psd, { generateThumbnail: false, noBackground: base.channels === 4 });
   if (base.icc) data = addImageResource(data, ICC_PROFILE_RESOURCE, base.icc);
-  const warnings =
-    base.depth === 16
-      ? [
-          'The PSD is 8 bits per channel because the PSD writer Maskroom uses cannot write 16 bits; export a TIFF to keep all 16 bits.',
-        ]
-      : [];
-  return { data, warnings };
+  return { data, warnings: [] };
 }

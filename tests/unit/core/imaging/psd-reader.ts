@@ -71,3 +71,25 @@ export function magickIcc(file: string): Uint8Array {
     return new Uint8Array(0);
   }
 }
+
+/**
+ * One image of the file (0 the composite, then the layers bottom to top) as ImageMagick decodes it at 16
+ * bits: 'rgb', 'rgba' or 'alpha' samples, interleaved. ImageMagick applies a layer's mask to its alpha.
+ */
+export function magick16(
+  file: string,
+  index: number,
+  map: 'rgb' | 'rgba' | 'alpha',
+  opts: { unblend?: boolean } = {},
+): Uint16Array {
+  // A transparent composite is stored blended over white; ImageMagick takes the white out unless told not to.
+  const defines = opts.unblend === false ? ['-define', 'psd:alpha-unblend=off'] : [];
+  const args =
+    map === 'alpha'
+      ? [...defines, `${file}[${index}]`, '-alpha', 'extract', '-depth', '16', '-endian', 'MSB', 'gray:-']
+      : [...defines, `${file}[${index}]`, '-depth', '16', '-endian', 'MSB', `${map}:-`];
+  const raw = run('convert', args);
+  const out = new Uint16Array(raw.byteLength / 2);
+  for (let i = 0; i < out.length; i++) out[i] = raw.readUInt16BE(i * 2);
+  return out;
+}
