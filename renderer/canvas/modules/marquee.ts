@@ -4,7 +4,8 @@
  * the modifiers held when the drag began (select/combine.ts) as one undo step. Marching ants show the shape
  * while dragging.
  */
-import type { CanvasContext, CanvasModule, FrameInfo, Point, SelectTool } from '../module';
+import type { CanvasContext, CanvasModule, Point, SelectTool } from '../module';
+import { BoxDragModule, type BoxDrag } from '../select/box-drag';
 import { applySelection, modeFor, type SelectMode } from '../select/combine';
 import { dragBox, rasterEllipse, rasterRect } from '../select/raster';
 import { recordSelection } from '../select/timing';
@@ -12,11 +13,8 @@ import { screenToPhoto } from '../view';
 import { SelectionOutline } from './selection-outline';
 import { capture } from './view-input';
 
-interface Drag {
-  pointerId: number;
+interface Drag extends BoxDrag {
   tool: 'rect' | 'ellipse';
-  a: Point;
-  b: Point;
   square: boolean;
   mode: SelectMode;
 }
@@ -36,12 +34,9 @@ export function mayStartSelection(
   );
 }
 
-export class MarqueeModule implements CanvasModule {
+export class MarqueeModule extends BoxDragModule<Drag> implements CanvasModule {
   readonly name = 'marquee';
-  private drag: Drag | null = null;
-  private readonly outline = new SelectionOutline('marquee-outline');
-
-  constructor(private readonly ctx: CanvasContext) {}
+  protected readonly outline = new SelectionOutline('marquee-outline');
 
   attach(): void {
     this.ctx.container.append(this.outline.element);
@@ -68,20 +63,15 @@ export class MarqueeModule implements CanvasModule {
     return true;
   }
 
-  pointerMove(e: PointerEvent, p: Point): boolean {
-    const d = this.drag;
-    if (!d || d.pointerId !== e.pointerId) return false;
-    d.b = screenToPhoto(this.ctx.view, p.x, p.y);
+  protected override moved(d: Drag, e: PointerEvent): void {
     d.square = e.shiftKey;
-    this.show();
-    return true;
   }
 
   pointerUp(e: PointerEvent): void {
     const d = this.drag;
     const engine = this.ctx.engine;
     if (!d || d.pointerId !== e.pointerId) return;
-    this.drop();
+    this.dropDrag();
     if (!engine) return;
     const t0 = performance.now();
     const box = dragBox(d.a, d.b, d.square);
@@ -93,41 +83,29 @@ export class MarqueeModule implements CanvasModule {
     this.ctx.requestFrame();
   }
 
-  pointerCancel(e: PointerEvent): void {
-    if (this.drag?.pointerId === e.pointerId) this.drop();
-  }
-
   inputChanged(): void {
     // Shift pressed or released mid-drag changes the constraint at once.
     const d = this.drag;
-    if (d && this.ctx.brush.tool !== d.tool) this.drop();
-  }
-
-  draw({ viewChanged }: FrameInfo): void {
-    if (viewChanged && this.outline.visible) this.outline.redraw(this.ctx.view);
-  }
-
-  interrupt(): void {
-    this.drop();
+    if (d && this.ctx.brush.tool !== d.tool) this.dropDrag();
   }
 
   engineChanged(): void {
-    this.drop();
+    this.dropDrag();
   }
 
   destroy(): void {
-    this.drop();
+    this.dropDrag();
     this.outline.element.remove();
   }
 
-  private show(): void {
+  protected show(): void {
     const d = this.drag;
     if (!d) return;
     const box = dragBox(d.a, d.b, d.square);
     this.outline.set({ kind: d.tool, ...box }, this.ctx.view);
   }
 
-  private drop(): void {
+  protected dropDrag(): void {
     this.drag = null;
     this.outline.set(null, this.ctx.view);
   }

@@ -5,7 +5,8 @@
  * shows a busy cursor and a note; Esc cancels (the worker is terminated and nothing is written). A new
  * photo, another tool's gesture or a second drag also drops the work in progress.
  */
-import type { CanvasContext, CanvasModule, FrameInfo, Point } from '../module';
+import type { CanvasContext, CanvasModule, Point } from '../module';
+import { BoxDragModule, type BoxDrag } from '../select/box-drag';
 import { styledDiv } from '../module';
 import type { MaskEngine } from '../mask/engine';
 import { applySelection, modeFor, type SelectMode } from '../select/combine';
@@ -20,10 +21,7 @@ import { mayStartSelection } from './marquee';
 import { SelectionOutline } from './selection-outline';
 import { capture } from './view-input';
 
-interface Drag {
-  pointerId: number;
-  a: Point;
-  b: Point;
+interface Drag extends BoxDrag {
   mode: SelectMode;
 }
 
@@ -37,17 +35,17 @@ export function cropPixels(img: RgbaImage, r: Box): Uint8ClampedArray<ArrayBuffe
   return out;
 }
 
-export class ObjectSelectModule implements CanvasModule {
+export class ObjectSelectModule extends BoxDragModule<Drag> implements CanvasModule {
   readonly name = 'object-select';
-  private drag: Drag | null = null;
-  private readonly outline = new SelectionOutline('object-outline');
+  protected readonly outline = new SelectionOutline('object-outline');
   private readonly client = new SegmentClient();
   private readonly note: HTMLDivElement;
   /** The work in progress (reading the photo, then the worker): its number, so a stale answer is dropped. */
   private job = 0;
   private working = false;
 
-  constructor(private readonly ctx: CanvasContext) {
+  constructor(ctx: CanvasContext) {
+    super(ctx);
     this.note = styledDiv({
       position: 'absolute',
       inset: '0',
@@ -93,14 +91,6 @@ export class ObjectSelectModule implements CanvasModule {
     return true;
   }
 
-  pointerMove(e: PointerEvent, p: Point): boolean {
-    const d = this.drag;
-    if (!d || d.pointerId !== e.pointerId) return false;
-    d.b = screenToPhoto(this.ctx.view, p.x, p.y);
-    this.show();
-    return true;
-  }
-
   pointerUp(e: PointerEvent): void {
     const d = this.drag;
     if (!d || d.pointerId !== e.pointerId) return;
@@ -115,24 +105,12 @@ export class ObjectSelectModule implements CanvasModule {
     void this.select(engine, box, d.mode);
   }
 
-  pointerCancel(e: PointerEvent): void {
-    if (this.drag?.pointerId === e.pointerId) this.dropDrag();
-  }
-
   inputChanged(): void {
     if (this.drag && this.ctx.brush.tool !== 'object') this.dropDrag();
     // Read the photo's pixels ahead as soon as the tool is chosen (once per image, shared with the wand), so
     // the first box does not wait for a 24 MP read.
     const img = this.ctx.photoImage;
     if (img && this.ctx.brush.tool === 'object') void photoPixels(img).catch(() => undefined);
-  }
-
-  draw({ viewChanged }: FrameInfo): void {
-    if (viewChanged && this.outline.visible) this.outline.redraw(this.ctx.view);
-  }
-
-  interrupt(): void {
-    this.dropDrag();
   }
 
   engineChanged(): void {
@@ -205,12 +183,12 @@ export class ObjectSelectModule implements CanvasModule {
     }
   }
 
-  private show(): void {
+  protected show(): void {
     const d = this.drag;
     if (d) this.outline.set({ kind: 'rect', ...dragBox(d.a, d.b, false) }, this.ctx.view);
   }
 
-  private dropDrag(): void {
+  protected dropDrag(): void {
     this.drag = null;
     if (!this.working) this.outline.set(null, this.ctx.view);
   }
