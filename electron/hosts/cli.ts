@@ -93,7 +93,7 @@ Commands:
             and any edit left in flight. Reads only: works on a read-only project.
   export    Writes the current image (the original with the visible layers applied) to FILE, keeping the
             original's colour profile and EXIF. The format follows the extension: ${exportExtensions}
-            .psd is layered: the original, then one layer per visible edit with its mask (8 bits per channel).
+            .psd is layered: the original, then one layer per visible edit with its mask, at the original's depth.
             --in-place saves back into the photo the project was made from (same format, depth, profile
             and EXIF; the project keeps its own copy of the original). Refuses while a visible layer is
             damaged, unless --skip-damaged.

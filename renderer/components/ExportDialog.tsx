@@ -13,7 +13,7 @@ const notes: Record<ExportFormatId, string> = {
   png: 'Lossless, keeps 16 bits',
   tiff: 'Lossless, keeps 16 bits; for further editing',
   webp: 'Small; for the web',
-  psd: 'Layered for Photoshop, Affinity, GIMP: the original plus one masked layer per edit (8 bits)',
+  psd: 'Layered for Photoshop, Affinity, GIMP: the original plus one masked layer per edit, 8 or 16 bits as the original',
 };
 const formats = EXPORT_FORMAT_IDS.map((id) => ({ id, label: formatById(id)!.label, note: notes[id] }));
 
