@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import type { FakeSegmind } from '../fake-segmind/server';
-import { startEditor, waitForHistory, type EditorSession } from './support/editor';
+import { paintStroke, startEditor, waitForHistory, type EditorSession } from './support/editor';
 
 const PHOTO = '../shared/fixtures/photos/coffee.png';
 const REFERENCE = '../shared/fixtures/photos/chelsea.png';
@@ -18,17 +18,6 @@ let editor: EditorSession;
 let fake: FakeSegmind;
 let page: Page;
 const shot = (name: string) => editor.shot(name);
-
-async function paintStroke(): Promise<void> {
-  const box = await page.getByTestId('stage').boundingBox();
-  if (!box) throw new Error('no stage');
-  const cx = box.x + box.width / 2;
-  const cy = box.y + box.height / 2;
-  await page.mouse.move(cx - 60, cy);
-  await page.mouse.down();
-  for (let i = 1; i <= 8; i++) await page.mouse.move(cx - 60 + i * 15, cy + i * 3);
-  await page.mouse.up();
-}
 
 beforeAll(async () => {
   // No API key: the user has to give one in Settings.
@@ -42,7 +31,7 @@ describe('editor flows', () => {
   it('without a key: says so, takes the key write-only in Settings, then the same edit succeeds', async () => {
     await page.getByTestId('open-image').setInputFiles(PHOTO);
     await page.waitForFunction(() => window.__maskroomCanvas?.ready() === true, null, { timeout: 20_000 });
-    await paintStroke();
+    await paintStroke(page);
     await page.getByTestId('prompt').fill('a silver spoon');
     await page.getByTestId('run-edit').click();
     await page.waitForSelector('[data-testid=error][data-code=no-api-key]', { timeout: 15_000 });
