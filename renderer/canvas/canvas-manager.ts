@@ -1,15 +1,7 @@
 /**
  * The canvas manager (DOM + Konva, no React), a composition root: it owns the Konva stage, the view
- * transform, the mask engine and the frame loop, and creates the modules that do the work (module.ts):
- *
- * - view input (modules/view-input.ts): wheel and pinch zoom, Space/middle-button pan, the CSS cursor;
- * - photo (modules/photo.ts): the photo layer and compare (original alone or split);
- * - mask overlay (modules/mask-overlay.ts): the tinted mask, written dirty rectangle by dirty rectangle;
- * - brush cursor (modules/brush-cursor.ts): the brush outline;
- * - marquee, lasso, wand, object select (modules/marquee.ts, lasso.ts, wand.ts, object-select.ts): the selection tools, each writing its
- *   selection into the mask as one undo step (select/);
- * - stroke input (modules/stroke-input.ts): brush and eraser strokes into the engine;
- * - history compaction (modules/history-compaction.ts): packs undo history when idle.
+ * transform, the mask engine and the frame loop, and creates the modules that do the work (module.ts), in
+ * the fixed order of module-stack.ts, which lists what each does.
  *
  * Layers, bottom to top: photo, mask overlay; then the DOM parts (split line, brush outline). Pointer events
  * go through the modules in order (view input first, so a pan or pinch takes the pointer before any tool).
@@ -31,17 +23,10 @@ import {
   type Tool,
 } from './module';
 import type { EditorImage } from './image-source';
-import { BrushCursorModule } from './modules/brush-cursor';
-import { HistoryCompactionModule } from './modules/history-compaction';
-import { LassoModule } from './modules/lasso';
-import { MarqueeModule } from './modules/marquee';
-import { ObjectSelectModule } from './modules/object-select';
-import { WandModule } from './modules/wand';
-import { featherWeight, tilesOf } from './select/feather';
-import { MaskOverlayModule } from './modules/mask-overlay';
-import { PhotoModule } from './modules/photo';
-import { StrokeInputModule } from './modules/stroke-input';
-import { ViewInputModule } from './modules/view-input';
+import { createModules } from './module-stack';
+import type { MaskOverlayModule } from './modules/mask-overlay';
+import type { PhotoModule } from './modules/photo';
+import type { ViewInputModule } from './modules/view-input';
 import { actualSizeView, fitView, screenToPhoto, type Size, type View } from './view';
 
 export type { Tool } from './module';
@@ -73,7 +58,6 @@ export class CanvasManager implements CanvasContext {
   private readonly viewInput: ViewInputModule;
   private readonly photo: PhotoModule;
   private readonly overlay: MaskOverlayModule;
-  private readonly cursor: BrushCursorModule;
   /** Every module, in the order they draw and see pointer events. */
   private readonly modules: readonly CanvasModule[];
 
@@ -82,8 +66,6 @@ export class CanvasManager implements CanvasContext {
   private fitPending = true;
   private destroyed = false;
   private maskUnsub: (() => void) | null = null;
-  /** The feather radius while the overlay previews the blend weight, else null. */
-  private featherPreview: number | null = null;
 
   constructor(container: HTMLDivElement, opts: ManagerOptions = {}) {
     this.container = container;
@@ -95,29 +77,11 @@ export class CanvasManager implements CanvasContext {
     this.size = { width: Math.max(1, container.clientWidth), height: Math.max(1, container.clientHeight) };
     this.stage = new Konva.Stage({ container: this.stageHost, ...this.size, listening: false });
 
-    this.viewInput = new ViewInputModule(this);
-    this.photo = new PhotoModule(this);
-    this.overlay = new MaskOverlayModule(this);
-    this.cursor = new BrushCursorModule(this);
-    // The selection tools before the stroke input: each takes the pointer only for its own tools.
-    const marquee = new MarqueeModule(this);
-    const lasso = new LassoModule(this);
-    const wand = new WandModule(this);
-    const objectSelect = new ObjectSelectModule(this);
-    const stroke = new StrokeInputModule(this);
-    const compaction = new HistoryCompactionModule(this, () => this.busy());
-    this.modules = [
-      this.viewInput,
-      this.photo,
-      this.overlay,
-      this.cursor,
-      marquee,
-      lasso,
-      wand,
-      objectSelect,
-      stroke,
-      compaction,
-    ];
+    const stack = createModules(this, () => this.busy());
+    this.viewInput = stack.viewInput;
+    this.photo = stack.photo;
+    this.overlay = stack.overlay;
+    this.modules = stack.all;
     for (const m of this.modules) if (m.layer) this.stage.add(m.layer);
     for (const m of this.modules) m.attach?.();
 
@@ -243,16 +207,7 @@ export class CanvasManager implements CanvasContext {
 
   /** Shows the overlay as the edit will blend it (feathered by `radius` px), or the painted mask (null). */
   setFeatherPreview(radius: number | null): void {
-    if (radius === this.featherPreview) return;
-    this.featherPreview = radius;
-    this.refreshPreview();
-  }
-
-  private refreshPreview(): void {
-    const e = this.engine;
-    const r = this.featherPreview;
-    if (r === null || !e) return this.overlay.setPreview(null);
-    this.overlay.setPreview(tilesOf(featherWeight(e.toBytes(), e.width, e.height, r), e.width, e.height));
+    this.overlay.setFeatherPreview(radius);
   }
 
   setOverlay(visible: boolean, color: string, opacity: number): void {
@@ -331,13 +286,11 @@ export class CanvasManager implements CanvasContext {
     if (engine) {
       this.maskUnsub = engine.onChange(() => {
         this.requestFrame();
-        if (this.featherPreview !== null) this.refreshPreview();
         for (const m of this.modules) m.maskChanged?.();
         this.opts.onMaskChange?.(this.maskInfo());
       });
     }
     for (const m of this.modules) m.engineChanged?.(engine);
-    this.refreshPreview();
     this.opts.onMaskChange?.(this.maskInfo());
   }
 

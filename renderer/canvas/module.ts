@@ -1,11 +1,11 @@
 /**
  * The one lifecycle every canvas module has, and what the manager shares with them.
  *
- * The manager (canvas-manager.ts) creates its modules in a fixed order and then drives them through this
- * interface only: attach once, draw on each animation frame, pointer events in order, and destroy. Every
- * hook but destroy is optional. A module reaches the rest of the canvas through the CanvasContext it was
- * constructed with (the view, the mask engine, the brush settings, frame requests), never through another
- * module, so a new tool is one more module in the list.
+ * The manager (canvas-manager.ts) creates its modules in a fixed order (module-stack.ts) and then drives them
+ * through this interface only: attach once, draw on each animation frame, pointer events in order, and
+ * destroy. Every hook but destroy is optional. A module reaches the rest of the canvas through the
+ * CanvasContext it was constructed with (the view, the mask engine, the brush settings, frame requests), never
+ * through another module, so a new tool is one more module in the list.
  */
 import type Konva from 'konva';
 import type { EditorImage } from './image-source';

@@ -11,7 +11,8 @@
 import { MaskHistory, type TileChange } from './history';
 import { dilate, erode } from './morphology';
 import { StrokeRaster, type StrokeParams } from './stroke';
-import { MaskTiles, allZero, sameTile } from './tiles';
+import { allZero, sameTile } from './tile-bytes';
+import { MaskTiles } from './tiles';
 import type { Rect } from '../view';
 
 export type { BrushMode, StrokeParams } from './stroke';

@@ -5,7 +5,9 @@
  * stays 0. Everything that writes the mask (strokes, actions, history) goes through the tiles and marks what
  * it changed dirty, for the display.
  */
+import { paintedBounds } from './bounds';
 import { packBits, unpackBits } from './packbits';
+import { allZero } from './tile-bytes';
 import { unionRect, type Rect } from '../view';
 
 /** A tile as the history keeps it: null = all zero, 1 byte = uniformly that value, else PackBits. */
@@ -109,44 +111,10 @@ export class MaskTiles {
 
   /**
    * The bounding box of the non-zero pixels, or null when the mask is empty, without reading every pixel:
-   * the non-empty tiles give the extent in tiles, and only the tiles on that extent's four sides are read
-   * (each from its outer side inwards, stopping at the first painted row or column).
+   * only the outer sides of the non-empty tiles' extent are read (bounds.ts).
    */
   bounds(): Rect | null {
-    const T = this.tileSize;
-    let tx0 = Infinity;
-    let ty0 = Infinity;
-    let tx1 = -1;
-    let ty1 = -1;
-    const full: number[] = [];
-    for (let i = 0; i < this.tiles.length; i++) {
-      const t = this.tiles[i];
-      if (!t || allZero(t)) continue;
-      full.push(i);
-      const tx = i % this.tilesX;
-      const ty = (i - tx) / this.tilesX;
-      if (tx < tx0) tx0 = tx;
-      if (tx > tx1) tx1 = tx;
-      if (ty < ty0) ty0 = ty;
-      if (ty > ty1) ty1 = ty;
-    }
-    if (tx1 < 0) return null;
-    let x0 = Infinity;
-    let y0 = Infinity;
-    let x1 = -1;
-    let y1 = -1;
-    for (const i of full) {
-      const tx = i % this.tilesX;
-      const ty = (i - tx) / this.tilesX;
-      if (tx !== tx0 && tx !== tx1 && ty !== ty0 && ty !== ty1) continue;
-      const t = this.tiles[i]!;
-      const r = this.tileRect(i);
-      if (tx === tx0) x0 = Math.min(x0, r.x + edgeColumn(t, T, r.width, r.height, 1));
-      if (tx === tx1) x1 = Math.max(x1, r.x + edgeColumn(t, T, r.width, r.height, -1));
-      if (ty === ty0) y0 = Math.min(y0, r.y + edgeRow(t, T, r.width, r.height, 1));
-      if (ty === ty1) y1 = Math.max(y1, r.y + edgeRow(t, T, r.width, r.height, -1));
-    }
-    return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+    return paintedBounds(this);
   }
 
   /** Every tile of the photo, row by row, with the part of the photo it covers. */
@@ -257,73 +225,4 @@ export class MaskTiles {
   markTileDirty(index: number): void {
     this.markDirty(this.tileRect(index));
   }
-}
-
-/**
- * The first (dir 1, from the top) or last (dir -1, from the bottom) row of a non-empty tile with a non-zero
- * value in its first w columns (of h rows; T = the tile's row length).
- */
-function edgeRow(t: Uint8Array, T: number, w: number, h: number, dir: 1 | -1): number {
-  for (let k = 0; k < h; k++) {
-    const y = dir === 1 ? k : h - 1 - k;
-    const row = y * T;
-    for (let x = 0; x < w; x++) if (t[row + x] !== 0) return y;
-  }
-  return dir === 1 ? h - 1 : 0;
-}
-
-/**
- * The leftmost (dir 1) or rightmost (dir -1) column of a non-empty tile with a non-zero value in its first h
- * rows: each row is read from that side only up to the best column found so far.
- */
-function edgeColumn(t: Uint8Array, T: number, w: number, h: number, dir: 1 | -1): number {
-  let best = dir === 1 ? w : -1;
-  for (let y = 0; y < h; y++) {
-    const row = y * T;
-    if (dir === 1) {
-      for (let x = 0; x < best; x++) {
-        if (t[row + x] !== 0) {
-          best = x;
-          break;
-        }
-      }
-      if (best === 0) break;
-    } else {
-      for (let x = w - 1; x > best; x--) {
-        if (t[row + x] !== 0) {
-          best = x;
-          break;
-        }
-      }
-      if (best === w - 1) break;
-    }
-  }
-  return best;
-}
-
-/** Whether a buffer is all zero (4 bytes at a time where the buffer allows it). */
-export function allZero(t: Uint8Array): boolean {
-  if (t.byteOffset % 4 === 0 && t.length % 4 === 0) {
-    const w = new Uint32Array(t.buffer, t.byteOffset, t.length / 4);
-    for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
-    return true;
-  }
-  for (let i = 0; i < t.length; i++) if (t[i] !== 0) return false;
-  return true;
-}
-
-/** Whether two tiles hold the same values (null = all zero). */
-export function sameTile(a: Uint8Array | null, b: Uint8Array | null): boolean {
-  if (a === b) return true;
-  if (!a) return allZero(b!);
-  if (!b) return allZero(a);
-  if (a.length !== b.length) return false;
-  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 && a.length % 4 === 0) {
-    const x = new Uint32Array(a.buffer, a.byteOffset, a.length / 4);
-    const y = new Uint32Array(b.buffer, b.byteOffset, b.length / 4);
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-    return true;
-  }
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

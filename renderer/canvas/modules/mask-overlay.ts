@@ -2,12 +2,14 @@
  * The mask overlay: a Konva layer whose canvas is written directly, dirty rectangle by dirty rectangle, with
  * putImageData from the screen-space overlay (overlay.ts); Konva never clears or redraws it. A frame costs in
  * proportion to what changed on screen; a new view, size, engine or colour recomputes the whole viewport.
- * Hidden while the overlay is switched off or the original is held.
+ * Hidden while the overlay is switched off or the original is held. While the feather preview is on it shows
+ * the blend weight the edit will use (select/feather.ts) instead of the mask, recomputed after each change.
  */
 import Konva from 'konva';
 import type { MaskTiles } from '../mask/tiles';
 import type { CanvasContext, CanvasModule, FrameInfo } from '../module';
 import { overlayLut, renderOverlayRect } from '../overlay';
+import { featherWeight, tilesOf } from '../select/feather';
 import { intersectRect, type Rect, type View } from '../view';
 
 export class MaskOverlayModule implements CanvasModule {
@@ -21,6 +23,8 @@ export class MaskOverlayModule implements CanvasModule {
   private full = true;
   /** Shown instead of the mask while set (the feather preview). */
   private preview: MaskTiles | null = null;
+  /** The feather radius while the overlay previews the blend weight, else null. */
+  private featherRadius: number | null = null;
 
   constructor(private readonly ctx: CanvasContext) {}
 
@@ -47,11 +51,26 @@ export class MaskOverlayModule implements CanvasModule {
 
   engineChanged(): void {
     this.full = true;
+    this.refreshPreview();
   }
 
-  /** Shows these tiles instead of the mask (the feathered blend weight), or the mask again with null. */
-  setPreview(tiles: MaskTiles | null): void {
-    this.preview = tiles;
+  maskChanged(): void {
+    if (this.featherRadius !== null) this.refreshPreview();
+  }
+
+  /** Shows the overlay as the edit will blend it (feathered by `radius` px), or the painted mask (null). */
+  setFeatherPreview(radius: number | null): void {
+    if (radius === this.featherRadius) return;
+    this.featherRadius = radius;
+    this.refreshPreview();
+  }
+
+  /** Recomputes the feathered blend weight shown instead of the mask, or shows the mask again. */
+  private refreshPreview(): void {
+    const e = this.ctx.engine;
+    const r = this.featherRadius;
+    this.preview =
+      r === null || !e ? null : tilesOf(featherWeight(e.toBytes(), e.width, e.height, r), e.width, e.height);
     this.full = true;
     this.ctx.requestFrame();
   }
