@@ -11,6 +11,7 @@ import type { EditorImageInput } from './image-source';
 import type { SelectMode } from './select/combine';
 import { maskToPng, readMaskFile } from './select/mask-io';
 import type { View } from './view';
+import type { CanvasPort } from '../state/ports';
 
 export interface EditorCanvasProps {
   /** The photo (an image, bitmap or canvas at full resolution, or an EditorImage with a preview/loader). */
@@ -50,18 +51,12 @@ export interface EditorCanvasProps {
   debug?: boolean;
 }
 
-/** Undo, redo, invert, grow, shrink and clear (MaskActions), fit and 100%, and the mask for the edit. */
-export interface EditorCanvasHandle extends MaskActions {
-  fit(): void;
-  actualSize(): void;
-  /** The mask at the photo's full size, one byte per pixel, row-major (255 = change); null without a photo. */
-  getMaskBytes(): Uint8Array<ArrayBuffer> | null;
-  isMaskEmpty(): boolean;
-  /** Replaces the mask by a mask file (alpha where present, else luminance; the photo's size), one undo step. */
-  loadMaskFile(file: Blob): Promise<void>;
-  /** The mask as a greyscale PNG (white = change); null without a photo. */
-  maskPng(): Promise<Blob | null>;
-}
+/**
+ * Undo, redo, invert, grow, shrink and clear (MaskActions), fit and 100%, and the mask for the edit: the
+ * state's CanvasPort (state/ports.ts, where the rest is described), with undo and redo saying whether they did
+ * anything.
+ */
+export interface EditorCanvasHandle extends MaskActions, Omit<CanvasPort, keyof MaskActions> {}
 
 export type { MaskInfo, SelectMode, Tool };
 

@@ -45,12 +45,15 @@ export interface CanvasPort {
   clear(): void;
   fit(): void;
   actualSize(): void;
-  /** The mask at the photo's full size, one byte per pixel (255 = change); null without a photo. */
+  /** The mask at the photo's full size, one byte per pixel, row-major (255 = change); null without a photo. */
   getMaskBytes(): Uint8Array<ArrayBuffer> | null;
   isMaskEmpty(): boolean;
-  /** Replaces the mask by a mask file of the photo's size, one undo step; rejects with an AppError. */
+  /**
+   * Replaces the mask by a mask file of the photo's size (alpha where present, else luminance), one undo
+   * step; rejects with an AppError.
+   */
   loadMaskFile(file: Blob): Promise<void>;
-  /** The mask as a greyscale PNG; null without a photo. */
+  /** The mask as a greyscale PNG (white = change); null without a photo. */
   maskPng(): Promise<Blob | null>;
 }
 
