@@ -5,7 +5,7 @@
  * layer masks and unicode names).
  */
 import { describe, expect, it } from 'vitest';
-import { initializeCanvas, readPsd } from 'ag-psd';
+import { readPsd } from './ag-psd-node';
 import { applyPatches, loadPhoto, type Patch, type Photo } from '../../../../electron/core/imaging';
 import { encodePsd, PSD_MAX_SIDE } from '../../../../electron/core/imaging/export-psd';
 import { extract8 } from '../../../../electron/core/imaging/util';
@@ -13,16 +13,6 @@ import { isAppError } from '../../../../shared/errors';
 import { photoBytes } from './helpers';
 import { magick16, magickCompositeRgb, magickIcc, magickLayers, psdFile } from './psd-reader';
 import { rng } from '../../../support/prng';
-
-type ImageDataLike = ReturnType<NonNullable<Parameters<typeof initializeCanvas>[1]>>;
-// ag-psd's reader allocates pixel buffers through a canvas hook even for raw image data; Node has no canvas.
-initializeCanvas(
-  () => {
-    throw new Error('no canvas in Node: read with useImageData');
-  },
-  (width, height) =>
-    ({ width, height, data: new Uint8ClampedArray(width * height * 4) }) as unknown as ImageDataLike,
-);
 
 function randomPhoto(r: () => number, depth: 8 | 16, icc: Uint8Array | null): Photo {
   const width = 1 + Math.floor(r() * 180);

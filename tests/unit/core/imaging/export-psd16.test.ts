@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { initializeCanvas, readPsd } from 'ag-psd';
+import { readPsd } from './ag-psd-node';
 import {
   applyPatches,
   exportImage,
@@ -19,16 +19,6 @@ import { encodePsd } from '../../../../electron/core/imaging/export-psd';
 import { photoBytes } from './helpers';
 import { magick16, magickIcc, magickLayers, psdFile } from './psd-reader';
 import { rng } from '../../../support/prng';
-
-type ImageDataLike = ReturnType<NonNullable<Parameters<typeof initializeCanvas>[1]>>;
-// ag-psd's reader allocates pixel buffers through a canvas hook even for raw image data; Node has no canvas.
-initializeCanvas(
-  () => {
-    throw new Error('no canvas in Node: read with useImageData');
-  },
-  (width, height) =>
-    ({ width, height, data: new Uint8ClampedArray(width * height * 4) }) as unknown as ImageDataLike,
-);
 
 /** A random 16-bit TIFF, RGB or RGBA, decoded the way the app decodes an original. */
 async function tiffOriginal(r: () => number, channels: 3 | 4): Promise<Photo> {
