@@ -4,7 +4,7 @@
  * contiguity (off = select colour range), the feather preview, and importing or exporting the mask as a
  * file. Another selection tool (object select) gets the same mode switch by being a selection tool.
  */
-import type { ReactNode } from 'react';
+import type { ChangeEvent, ReactNode } from 'react';
 import { useEditor, useStore } from '../state/react';
 import type { SelectMode, Tool } from '../state/model';
 import { isMac } from '../state/shortcuts';
@@ -55,6 +55,13 @@ export function ToolOptions() {
   const hasPhoto = useEditor((s) => s.project !== null);
   if (!hasPhoto) return null;
   const selecting = selectionTools.includes(tool);
+  // The slider and the number box of the wand's tolerance: the same range, value and change.
+  const toleranceInput = {
+    min: 0,
+    max: 255,
+    value: tolerance,
+    onChange: (e: ChangeEvent<HTMLInputElement>) => store.setWandTolerance(Number(e.target.value)),
+  };
 
   return (
     <div className="tool-options" role="toolbar" aria-label="Tool options" data-testid="tool-options">
@@ -84,23 +91,13 @@ export function ToolOptions() {
         <Group>
           <label className="opt" title="How far a colour may be from the clicked one (0–255)">
             Tolerance
-            <input
-              type="range"
-              min={0}
-              max={255}
-              value={tolerance}
-              aria-label="Tolerance slider"
-              onChange={(e) => store.setWandTolerance(Number(e.target.value))}
-            />
+            <input type="range" aria-label="Tolerance slider" {...toleranceInput} />
             <input
               className="num"
               data-testid="wand-tolerance"
               type="number"
-              min={0}
-              max={255}
-              value={tolerance}
               aria-label="Tolerance"
-              onChange={(e) => store.setWandTolerance(Number(e.target.value))}
+              {...toleranceInput}
             />
           </label>
           <label
