@@ -1,17 +1,29 @@
 /**
- * Bringing the model's result back: decode, sRGB -> the photo's profile, undo the uniform scale and the
- * padding, correct its colour with a smooth field that meets the photo along the whole blend boundary
- * (seamless.ts), and express the blend as a Patch whose alpha is the feathered, slightly dilated edit mask.
- * Where that alpha is 0 the photo is untouched (see applyPatches).
+ * Bringing the model's result back: decode, correct its colour with a smooth field that meets the photo
+ * along the whole blend boundary (seamless.ts), sRGB -> the photo's profile, undo the uniform scale and the
+ * padding, and express the blend as a Patch whose alpha is the feathered, slightly dilated edit mask. Where
+ * that alpha is 0 the photo is untouched (see applyPatches).
+ *
+ * The field is computed where the drift is what the model did: for a photo with an ICC profile, in sRGB at
+ * the API resolution, against the very image that was sent (a drift added in sRGB is not an offset in
+ * another profile, e.g. Adobe RGB); for an untagged (sRGB) photo the two spaces are the same, so it is
+ * computed and added after the scale back, at the photo's resolution and depth.
  */
 import sharp from 'sharp';
 import { AppError } from '../../../shared/errors';
 import { cropMask, featherMask, growMask, maskBounds } from './mask';
 import type { Rect } from '../../../shared/contract';
 import { apiDims, cropInApi } from './region';
-import { samplePositions, seamField, type SeamField } from './seamless';
+import { fieldMargin, samplePositions, seamField, type SeamField } from './seamless';
 import type { CompositeOptions, Mask, Patch, Photo, RegionPlan } from './types';
-import { SHARP_TIMEOUT_SECONDS, bufToU8, fromSrgbToProfile, invalid } from './util';
+import {
+  SHARP_TIMEOUT_SECONDS,
+  bufToU8,
+  extract8,
+  fromProfileToSrgb,
+  fromSrgbToProfile,
+  invalid,
+} from './util';
 
 const badResult = (detail: string, cause?: unknown) =>
   new AppError('bad-response', `The edit service returned ${detail}; run the edit again.`, { cause });
@@ -126,6 +138,170 @@ export function colourTransfer(
   return { gain, offset, samples: n };
 }
 
+/**
+ * The photo's crop as it was sent (buildApiInputs' steps: 8 bit, scaled to its place `dst` in the API
+ * image, to sRGB), over `area` only (dst-relative), as raw 8-bit RGB.
+ */
+async function sentImage(base: Photo, plan: RegionPlan, dst: Rect, area: Rect): Promise<Uint8Array> {
+  const { crop } = plan;
+  // An 8-bit RGB photo is handed to sharp as it is and cropped there (the same pixels as extract8 gives,
+  // without copying the crop in JS first); other layouts go through extract8's 8-bit RGB copy. The
+  // resize is computed for `area` alone (libvips works on demand), with the same pixels as the whole.
+  const direct = base.depth === 8 && base.channels === 3;
+  const src = direct
+    ? sharp(base.pixels, { raw: { width: base.width, height: base.height, channels: 3 } }).extract({
+        left: crop.x,
+        top: crop.y,
+        width: crop.width,
+        height: crop.height,
+      })
+    : sharp(extract8(base, crop, 3), { raw: { width: crop.width, height: crop.height, channels: 3 } });
+  const scaled = await src
+    .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
+    .resize(dst.width, dst.height, { fit: 'fill', kernel: plan.scale < 1 ? 'lanczos3' : 'mitchell' })
+    .raw()
+    .toBuffer();
+  const part = extractRaw(bufToU8(scaled), dst.width, 3, area);
+  const out = await fromProfileToSrgb(part, area.width, area.height, 3, base.icc)
+    .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
+    .raw()
+    .toBuffer();
+  if (out.length !== area.width * area.height * 3) {
+    throw new Error(`sent image rebuilt as ${out.length} bytes, not ${area.width}x${area.height}`);
+  }
+  return bufToU8(out);
+}
+
+/**
+ * The blend weight at the API resolution over `area` (dst-relative; `weight` is the crop's, which dst
+ * covers): the weight at each API pixel's centre, grown by 2 API pixels so that no API pixel counted as
+ * kept has the blend area inside its resampling kernel.
+ */
+function weightInApi(weight: Mask, dst: Rect, area: Rect): Mask {
+  const sx = weight.width / dst.width;
+  const sy = weight.height / dst.height;
+  const data = new Uint8Array(area.width * area.height);
+  const col = new Int32Array(area.width);
+  for (let x = 0; x < area.width; x++) {
+    col[x] = Math.min(weight.width - 1, Math.floor((area.x + x + 0.5) * sx));
+  }
+  for (let y = 0; y < area.height; y++) {
+    const row = Math.min(weight.height - 1, Math.floor((area.y + y + 0.5) * sy)) * weight.width;
+    const o = y * area.width;
+    for (let x = 0; x < area.width; x++) data[o + x] = weight.data[row + col[x]!]! > 0 ? 255 : 0;
+  }
+  return growMask({ width: area.width, height: area.height, data }, 2);
+}
+
+/** 4x4 ordered-dither thresholds in (-0.5, 0.5): rounding a smooth offset leaves no banding. */
+const BAYER = new Float32Array(
+  [0, 8, 2, 10, 12, 4, 14, 6, 3, 11, 1, 9, 15, 7, 13, 5].map((v) => (v + 0.5) / 16 - 0.5),
+);
+
+/**
+ * The seamless field in the result's own space: photo (as sent) minus result, in sRGB at the API
+ * resolution, where a drift is exactly what the model did; added to the result there, before it is
+ * converted into the photo's profile and scaled back (a drift added in sRGB is not an offset in another
+ * profile). `inCrop` is the result's dst.width x dst.height part (8-bit sRGB); returns it corrected (a
+ * copy), or `inCrop` itself when there is nothing to match against. Only the blend box and the field's
+ * margin are worked on. The sum is rounded with an ordered dither: rounding `integer + smooth offset` to
+ * 8 bits would otherwise leave steps along the offset's contours (the error depends only on the offset),
+ * where dithered it is noise that the scale back and any local average remove.
+ */
+async function correctInSrgb(
+  base: Photo,
+  inCrop: Uint8Array,
+  plan: RegionPlan,
+  dst: Rect,
+  weight: Mask,
+  wb: Rect,
+): Promise<Uint8Array> {
+  const sx = dst.width / weight.width;
+  const sy = dst.height / weight.height;
+  // The blend box at the API resolution (3 px of slack for the grow and the rounding), then the field's
+  // margin around it: the area everything below works on.
+  const bx0 = Math.max(0, Math.floor(wb.x * sx) - 3);
+  const by0 = Math.max(0, Math.floor(wb.y * sy) - 3);
+  const bx1 = Math.min(dst.width, Math.ceil((wb.x + wb.width) * sx) + 3);
+  const by1 = Math.min(dst.height, Math.ceil((wb.y + wb.height) * sy) + 3);
+  const m = fieldMargin({ x: bx0, y: by0, width: bx1 - bx0, height: by1 - by0 }) + 1;
+  const ax = Math.max(0, bx0 - m);
+  const ay = Math.max(0, by0 - m);
+  const area: Rect = {
+    x: ax,
+    y: ay,
+    width: Math.min(dst.width, bx1 + m) - ax,
+    height: Math.min(dst.height, by1 + m) - ay,
+  };
+  const w = weightInApi(weight, dst, area);
+  const box = maskBounds(w);
+  if (!box) return inCrop;
+  const res = extractRaw(inCrop, dst.width, 3, area);
+  const whole: Rect = { x: 0, y: 0, width: area.width, height: area.height };
+  const sent: Photo = {
+    width: area.width,
+    height: area.height,
+    channels: 3,
+    depth: 8,
+    pixels: await sentImage(base, plan, dst, area),
+    icc: null,
+    exif: null,
+    format: 'raw',
+  };
+  const field = seamField(sent, res, whole, w, box);
+  if (!field) return inCrop;
+  // Corrected over the whole field (the box and its margin), so the scale back, whose kernel reaches a few
+  // API pixels, never mixes corrected and uncorrected pixels inside the blend area.
+  const x1 = Math.min(area.width, field.x0 + field.gw * field.cell);
+  const y1 = Math.min(area.height, field.y0 + field.gh * field.cell);
+  const out = inCrop.slice();
+  const cols = samplePositions(field.x0, x1 - field.x0, field.x0, field.cell, field.gw);
+  const rows = samplePositions(field.y0, y1 - field.y0, field.y0, field.cell, field.gh);
+  const off = [0, 0, 0];
+  for (let y = field.y0; y < y1; y++) {
+    const ay = area.y + y;
+    for (let x = field.x0; x < x1; x++) {
+      fieldAt(field, cols, rows, x - field.x0, y - field.y0, off);
+      const ax = area.x + x;
+      const d = BAYER[(ay & 3) * 4 + (ax & 3)]!;
+      const i = (ay * dst.width + ax) * 3;
+      for (let c = 0; c < 3; c++) {
+        const v = Math.round(inCrop[i + c]! + off[c]! + d);
+        out[i + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+      }
+    }
+  }
+  return out;
+}
+
+/** The field's bilinear value at column index `ix` of `cols` and row index `iy` of `rows`, into `off`. */
+function fieldAt(
+  field: SeamField,
+  cols: { lo: Int32Array; t: Float32Array },
+  rows: { lo: Int32Array; t: Float32Array },
+  ix: number,
+  iy: number,
+  off: number[],
+): void {
+  const gw = field.gw;
+  const cx = cols.lo[ix]!;
+  const tx = cols.t[ix]!;
+  const cy = rows.lo[iy]!;
+  const ty = rows.t[iy]!;
+  const cx1 = cx + (gw > 1 ? 1 : 0);
+  const cy1 = cy + (field.gh > 1 ? 1 : 0);
+  const v = field.values;
+  const p00 = (cy * gw + cx) * 3;
+  const p10 = (cy * gw + cx1) * 3;
+  const p01 = (cy1 * gw + cx) * 3;
+  const p11 = (cy1 * gw + cx1) * 3;
+  for (let c = 0; c < 3; c++) {
+    const top = v[p00 + c]! + tx * (v[p10 + c]! - v[p00 + c]!);
+    const bot = v[p01 + c]! + tx * (v[p11 + c]! - v[p01 + c]!);
+    off[c] = top + ty * (bot - top);
+  }
+}
+
 export async function compositeResult(
   base: Photo,
   result: Uint8Array,
@@ -145,7 +321,19 @@ export async function compositeResult(
   const dst = cropInApi(plan);
 
   const srgb = await decodeResult(result, plan);
-  const inCrop = extractRaw(srgb, api.width, 3, dst);
+  let inCrop = extractRaw(srgb, api.width, 3, dst);
+
+  // Blend weight: the edit mask grown by the feather radius, then feathered, inside the crop only.
+  const feather = Math.max(0, opts.feather);
+  const sub = cropMask(mask, crop);
+  const weight = feather > 0 ? featherMask(growMask(sub, Math.ceil(feather)), feather) : sub;
+
+  const wb = maskBounds(weight);
+  if (!wb) throw invalid('Paint over the area to change first.');
+
+  const seamless = opts.colorMatch && opts.colorMethod !== 'global';
+  if (seamless) inCrop = await correctInSrgb(base, inCrop, plan, dst, weight, wb);
+
   const inProfile = await fromSrgbToProfile(inCrop, dst.width, dst.height, 3, base.icc);
   const resBuf = await sharp(inProfile, { raw: { width: dst.width, height: dst.height, channels: 3 } })
     .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
@@ -157,22 +345,11 @@ export async function compositeResult(
   }
   const res = bufToU8(resBuf);
 
-  // Blend weight: the edit mask grown by the feather radius, then feathered, inside the crop only.
-  const feather = Math.max(0, opts.feather);
-  const sub = cropMask(mask, crop);
-  const weight = feather > 0 ? featherMask(growMask(sub, Math.ceil(feather)), feather) : sub;
-
-  const wb = maskBounds(weight);
-  if (!wb) throw invalid('Paint over the area to change first.');
-
   let gain = [1, 1, 1];
   let offset = [0, 0, 0];
-  let field: SeamField | null = null;
   if (opts.colorMatch && opts.colorMethod === 'global') {
     const ringWidth = Math.max(8, Math.round(Math.max(crop.width, crop.height) * 0.03));
     ({ gain, offset } = colourTransfer(base, res, plan, weight, ringWidth));
-  } else if (opts.colorMatch) {
-    field = seamField(base, res, crop, weight, wb);
   }
 
   const rect = { x: crop.x + wb.x, y: crop.y + wb.y, width: wb.width, height: wb.height };
@@ -181,44 +358,15 @@ export async function compositeResult(
   const rgba = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
   const max = depth === 16 ? 65535 : 255;
   const unit = depth === 16 ? 257 : 1;
-  // Bilinear sampling of the field: positions per column once, per row in the loop.
-  const cols = field ? samplePositions(wb.x, wb.width, field.x0, field.cell, field.gw) : null;
-  const rows = field ? samplePositions(wb.y, wb.height, field.y0, field.cell, field.gh) : null;
-  const off = [0, 0, 0];
   let o = 0;
   for (let y = wb.y; y < wb.y + wb.height; y++) {
-    const ry = y - wb.y;
     for (let x = wb.x; x < wb.x + wb.width; x++, o += 4) {
       const i = y * crop.width + x;
       const a = weight.data[i]!;
       if (a === 0) continue; // stays 0,0,0,0
-      if (field && cols && rows) {
-        const gw = field.gw;
-        const cx = cols.lo[x - wb.x]!;
-        const tx = cols.t[x - wb.x]!;
-        const cy = rows.lo[ry]!;
-        const ty = rows.t[ry]!;
-        const cx1 = cx + (gw > 1 ? 1 : 0);
-        const cy1 = cy + (field.gh > 1 ? 1 : 0);
-        const v = field.values;
-        const p00 = (cy * gw + cx) * 3;
-        const p10 = (cy * gw + cx1) * 3;
-        const p01 = (cy1 * gw + cx) * 3;
-        const p11 = (cy1 * gw + cx1) * 3;
-        for (let c = 0; c < 3; c++) {
-          const top = v[p00 + c]! + tx * (v[p10 + c]! - v[p00 + c]!);
-          const bot = v[p01 + c]! + tx * (v[p11 + c]! - v[p01 + c]!);
-          off[c] = top + ty * (bot - top);
-        }
-        for (let c = 0; c < 3; c++) {
-          const val = Math.round((res[i * 3 + c]! + off[c]!) * unit);
-          rgba[o + c] = val < 0 ? 0 : val > max ? max : val;
-        }
-      } else {
-        for (let c = 0; c < 3; c++) {
-          const val = Math.round((gain[c]! * res[i * 3 + c]! + offset[c]!) * unit);
-          rgba[o + c] = val < 0 ? 0 : val > max ? max : val;
-        }
+      for (let c = 0; c < 3; c++) {
+        const val = Math.round((gain[c]! * res[i * 3 + c]! + offset[c]!) * unit);
+        rgba[o + c] = val < 0 ? 0 : val > max ? max : val;
       }
       rgba[o + 3] = a * unit;
     }

@@ -32,6 +32,14 @@ export function fieldCell(width: number, height: number): number {
 }
 
 /**
+ * How far around the blend area's box the field reaches, in pixels. Two cells of kept photo are enough: the
+ * membrane inside depends only on the cells that border it.
+ */
+export function fieldMargin(box: Rect): number {
+  return 2 * fieldCell(box.width, box.height);
+}
+
+/**
  * Solves the membrane on the grid: cells with `fixed[i]` keep their values; the others satisfy the discrete
  * Laplace equation (mean of their 4 neighbours; grid borders are reflecting). Cascadic multigrid: the problem
  * is coarsened 2x2 until small, solved there, and each finer level starts from the coarser answer and is
@@ -111,8 +119,9 @@ function relax(
 }
 
 /**
- * The offset field for `res` (the result at the crop's size, 8-bit RGB in the photo's profile) over `box`
- * (crop-relative: the blend area's bounding box). Null when no kept pixel lies near the blend area (nothing
+ * The offset field for `res` (the result at the crop's size, 8-bit RGB in the same space as `base`) over
+ * `box` (crop-relative: the blend area's bounding box). compositeResult calls it in sRGB at the API
+ * resolution, with `base` the image that was sent. Null when no kept pixel lies near the blend area (nothing
  * to match against, e.g. a mask over the whole photo).
  */
 export function seamField(
@@ -123,9 +132,7 @@ export function seamField(
   box: Rect,
 ): SeamField | null {
   const cell = fieldCell(box.width, box.height);
-  // Two cells of kept photo around the blend area are enough: the membrane inside depends only on the
-  // cells that border it.
-  const m = 2 * cell;
+  const m = fieldMargin(box);
   const x0 = Math.max(0, box.x - m);
   const y0 = Math.max(0, box.y - m);
   const x1 = Math.min(crop.width, box.x + box.width + m);

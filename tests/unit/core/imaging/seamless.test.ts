@@ -57,18 +57,14 @@ describe(
     const photo = gradientSky(3000, 2000);
     const mask = ellipseMask(3000, 2000, 1500, 1000, 500, 350);
 
-    // The white-balance ramp (not a plain exposure drift) may reach 1.2 at its worst sample: one 8-bit level
-    // of green over a patch of this blue sky (the result's own rounding, three times: sent, drifted, sent
-    // back, correlated over the sky's plateaus) is 1.1 ΔE.
-    const maxFor = (drift: string) => (drift === 'white-balance ramp' ? 1.2 : 1.0);
     for (const a of [25, -25, 12]) {
-      it(`every drift of ${a} levels leaves a seam of mean ΔE <= 0.5 and max <= 1.0 (1.2 for white balance)`, async () => {
+      it(`every drift of ${a} levels leaves a seam of mean ΔE <= 0.5 and max <= 1.0`, async () => {
         for (const [name, drift] of Object.entries(drifts(a))) {
           const { out, patch } = await edit(photo, mask, drift);
           const s = seamDeltaE(photo, out, mask);
           expect(s.samples, name).toBeGreaterThan(1000);
           expect(s.mean, `${name} mean`).toBeLessThanOrEqual(0.5);
-          expect(s.max, `${name} max`).toBeLessThanOrEqual(maxFor(name));
+          expect(s.max, `${name} max`).toBeLessThanOrEqual(1.0);
           expect(changedOutside(photo, out, patch), name).toBe(0);
         }
       });
@@ -90,7 +86,7 @@ describe(
         expect(patch.depth).toBe(16);
         const s = seamDeltaE(sky16, out, m);
         expect(s.mean, `${name} mean`).toBeLessThanOrEqual(0.5);
-        expect(s.max, `${name} max`).toBeLessThanOrEqual(maxFor(name));
+        expect(s.max, `${name} max`).toBeLessThanOrEqual(1.0);
         expect(changedOutside(sky16, out, patch), name).toBe(0);
       }
     });
@@ -101,15 +97,14 @@ describe('seamless colour correction on real photos', { timeout: 180_000 }, () =
   // The photos' range is brought into 30..226 first, so ±25 levels never clip: where a drift clips, what
   // was lost cannot be corrected by anything. The reference is the raw round trip of the undrifted
   // result (the photo resampled through the API size), so the seam measured is what the drift adds.
-  // Limits per photo: [mean, max]. The star field reaches 1.3 at a few samples (stars resample differently
-  // at the edge); rocket.jpg is Adobe RGB, where a drift added in sRGB is no longer a pure offset, so the
-  // offset field (which works in the photo's profile) leaves up to 0.6 mean, 1.5 max (see docs/imaging.md).
+  // Limits per photo: [mean, max]. rocket.jpg is Adobe RGB: the drift is added in sRGB, where the field is
+  // computed, and is not an offset in the photo's own profile. hubble_deep_field.jpg has stars on the edge.
   const cases: [string, number, number][] = [
     ['astronaut.png', 0.5, 1.0],
     ['chelsea.png', 0.5, 1.0],
     ['coffee.png', 0.5, 1.0],
-    ['hubble_deep_field.jpg', 0.5, 1.3],
-    ['rocket.jpg', 0.6, 1.5],
+    ['hubble_deep_field.jpg', 0.5, 1.0],
+    ['rocket.jpg', 0.5, 1.0],
   ];
   it.each(cases)(
     '%s: seam mean ΔE <= %f, max <= %f for every drift of ±25; texture inside kept within 5%',
@@ -136,6 +131,61 @@ describe('seamless colour correction on real photos', { timeout: 180_000 }, () =
       }
     },
   );
+});
+
+describe('the field is computed against the image that was sent', { timeout: 180_000 }, () => {
+  // A model that changes nothing returns the sent image: photo minus result is 0 wherever it is measured,
+  // so the corrected result must be the raw one, sample for sample. This holds only if the field compares
+  // the result with exactly the pixels that were sent (same crop, scale, kernel, 8-bit step and profile
+  // conversion) and the dithered rounding of a zero offset changes nothing.
+  it('an identity model comes back the same with and without the field (random photos, seeded)', async () => {
+    const adobe = (await loadPhoto(photoBytes('rocket.jpg'))).icc;
+    expect(adobe).not.toBeNull();
+    const r = rng(29);
+    for (let t = 0; t < 12; t++) {
+      const width = 40 + Math.floor(r() * 900);
+      const height = 40 + Math.floor(r() * 900);
+      const depth = r() < 0.4 ? 16 : 8;
+      const channels = r() < 0.25 ? 4 : 3;
+      const unit = depth === 16 ? 257 : 1;
+      const n = width * height * channels;
+      const pixels = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+      // A smooth gradient plus seeded noise: texture on both sides of the edge.
+      for (let i = 0; i < n; i++) {
+        const c = i % channels;
+        const x = Math.floor(i / channels) % width;
+        const base = c === 3 ? 255 : 40 + (((x * (c + 1) * 97) / width) % 160);
+        pixels[i] = Math.round((c === 3 ? 255 : base + r() * 40) * unit);
+      }
+      const photo: Photo = {
+        width,
+        height,
+        channels,
+        depth,
+        pixels,
+        icc: r() < 0.5 ? adobe : null,
+        exif: null,
+        format: 'raw',
+      };
+      const mask = ellipseMask(
+        width,
+        height,
+        width * (0.3 + r() * 0.4),
+        height * (0.3 + r() * 0.4),
+        Math.max(4, width * (0.05 + r() * 0.2)),
+        Math.max(4, height * (0.05 + r() * 0.2)),
+      );
+      const plan = planRegion(mask, photo);
+      const inputs = await buildApiInputs(photo, mask, plan);
+      const raw = await compositeResult(photo, inputs.image, mask, plan, { feather: 4, colorMatch: false });
+      const fixed = await compositeResult(photo, inputs.image, mask, plan, { feather: 4, colorMatch: true });
+      const label = `${width}x${height} ${depth} bit, ${channels} ch, ${photo.icc ? 'Adobe RGB' : 'untagged'}`;
+      expect(fixed.rect, label).toEqual(raw.rect);
+      let differ = 0;
+      for (let i = 0; i < raw.rgba.length; i++) if (raw.rgba[i] !== fixed.rgba[i]) differ++;
+      expect(differ, label).toBe(0);
+    }
+  });
 });
 
 describe('the membrane and the quadratic', () => {
