@@ -34,7 +34,7 @@ async function inputs(): Promise<EditInput> {
     image: new Uint8Array(image),
     mask: new Uint8Array(mask),
     references: [],
-    params: EditParams.parse({ size: '1024x1024' }),
+    params: { ...EditParams.parse({}), size: '1024x1024' },
   };
 }
 
