@@ -6,7 +6,7 @@
 import sharp from 'sharp';
 import type { MaskPayload, Rect } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
-import { dilateDisc, erodeDisc } from '../../../shared/mask-morphology';
+import { morphDisc, paintedBox, softEdge } from '../../../shared/mask-feather';
 import type { Mask } from './types';
 import { SHARP_TIMEOUT_SECONDS, invalid } from './util';
 
@@ -77,33 +77,7 @@ export async function maskFromFile(bytes: Uint8Array, width: number, height: num
 
 /** Bounding box of the non-zero pixels, or null when the mask is empty. */
 export function maskBounds(mask: Mask): Rect | null {
-  const { width, height, data } = mask;
-  let y0 = -1;
-  let y1 = -1;
-  let x0 = width;
-  let x1 = -1;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    let first = -1;
-    for (let x = 0; x < width; x++) {
-      if (data[row + x] !== 0) {
-        first = x;
-        break;
-      }
-    }
-    if (first < 0) continue;
-    if (y0 < 0) y0 = y;
-    y1 = y;
-    if (first < x0) x0 = first;
-    for (let x = width - 1; x > x1; x--) {
-      if (data[row + x] !== 0) {
-        x1 = x;
-        break;
-      }
-    }
-  }
-  if (y0 < 0) return null;
-  return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+  return paintedBox(mask.data, mask.width, mask.height);
 }
 
 export function invertMask(mask: Mask): Mask {
@@ -112,37 +86,13 @@ export function invertMask(mask: Mask): Mask {
   return { width: mask.width, height: mask.height, data };
 }
 
-function expand(r: Rect, by: number, w: number, h: number): Rect {
-  const x0 = Math.max(0, r.x - by);
-  const y0 = Math.max(0, r.y - by);
-  const x1 = Math.min(w, r.x + r.width + by);
-  const y1 = Math.min(h, r.y + r.height + by);
-  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
-}
-
-/**
- * Round structuring element (shared/mask-morphology.ts, the same code the canvas grows and shrinks with):
- * grow (max) or shrink (min) by r pixels. Outside the photo is ignored, so a mask touching the border does
- * not pull away from it. Only the mask's box widened by r is worked on: beyond it the mask is 0 and stays so.
- */
+/** Round grow (max) or shrink (min) by r pixels: shared/mask-feather.ts, the canvas's own code too. */
 function morph(mask: Mask, r: number, isMax: boolean): Mask {
-  const { width: W, height: H } = mask;
-  r = Math.round(r);
-  const out = new Uint8Array(mask.data);
-  if (r <= 0) return { width: W, height: H, data: out };
-  const b = maskBounds(mask);
-  if (!b) return { width: W, height: H, data: out };
-  const rect = expand(b, r, W, H);
-  const sub = new Uint8Array(rect.width * rect.height);
-  for (let y = 0; y < rect.height; y++) {
-    const s = (rect.y + y) * W + rect.x;
-    sub.set(mask.data.subarray(s, s + rect.width), y * rect.width);
-  }
-  (isMax ? dilateDisc : erodeDisc)(sub, rect.width, rect.height, r);
-  for (let y = 0; y < rect.height; y++) {
-    out.set(sub.subarray(y * rect.width, (y + 1) * rect.width), (rect.y + y) * W + rect.x);
-  }
-  return { width: W, height: H, data: out };
+  return {
+    width: mask.width,
+    height: mask.height,
+    data: morphDisc(mask.data, mask.width, mask.height, r, isMax),
+  };
 }
 
 export function growMask(mask: Mask, radius: number): Mask {
@@ -155,91 +105,14 @@ export function shrinkMask(mask: Mask, radius: number): Mask {
 
 /**
  * Soft edge: three box blurs (≈ Gaussian, sigma ≈ radius/2, reach ≈ 1.5 x radius each side). Outside the photo
- * repeats the edge. Values that round to 0 stay exactly 0.
+ * repeats the edge. Values that round to 0 stay exactly 0. (shared/mask-feather.ts: the canvas previews with it.)
  */
 export function featherMask(mask: Mask, radius: number): Mask {
-  const { width: W, height: H } = mask;
-  const out = new Uint8Array(mask.data);
-  const br = Math.max(0, Math.round(radius / 2));
-  if (br === 0) return { width: W, height: H, data: out };
-  const b = maskBounds(mask);
-  if (!b) return { width: W, height: H, data: out };
-  const rect = expand(b, 3 * br + 1, W, H);
-  const rw = rect.width;
-  const rh = rect.height;
-  let f = new Float32Array(rw * rh);
-  let g = new Float32Array(rw * rh);
-  for (let y = 0; y < rh; y++) {
-    const row = (rect.y + y) * W + rect.x;
-    for (let x = 0; x < rw; x++) f[y * rw + x] = mask.data[row + x]!;
-  }
-  const maxLen = Math.max(rw, rh);
-  const src = new Float32Array(maxLen + 2 * br + 2);
-  const dst = new Float32Array(maxLen);
-  const k = 2 * br + 1;
-  // One box pass over the line of n values f[base + i * step], in place. Beyond the photo: the edge value;
-  // inside the photo but outside the working rect the mask is 0. Plain indexed loops (no per-pixel
-  // callbacks): the same float32 values summed in the same order, so the result is unchanged.
-  const pass = (n: number, startInPhoto: number, photoLen: number, base: number, step: number) => {
-    const first = startInPhoto === 0 ? f[base]! : 0;
-    const last = startInPhoto + n === photoLen ? f[base + (n - 1) * step]! : 0;
-    for (let i = -br; i < 0; i++) src[i + br] = startInPhoto + i < 0 ? first : 0;
-    for (let i = 0, j = base; i < n; i++, j += step) src[i + br] = f[j]!;
-    for (let i = n; i < n + br; i++) src[i + br] = startInPhoto + i >= photoLen ? last : 0;
-    let s = 0;
-    for (let i = 0; i < k; i++) s += src[i]!;
-    for (let i = 0; i < n; i++) {
-      dst[i] = s / k;
-      s += src[i + k]! - src[i]!;
-    }
-    for (let i = 0, j = base; i < n; i++, j += step) f[j] = dst[i]!;
+  return {
+    width: mask.width,
+    height: mask.height,
+    data: softEdge(mask.data, mask.width, mask.height, radius),
   };
-  // The vertical pass runs over all columns at once, row by row (cache-friendly), reading f and writing g:
-  // per column the same sums in the same order as pass() would make (colSum holds each column's running
-  // sum as a double, as pass's `s` is). Rows beyond the rect: the edge row at the photo's edge, else 0.
-  const colSum = new Float64Array(rw);
-  const zeroRow = new Float32Array(rw);
-  const topEdge = rect.y === 0;
-  const bottomEdge = rect.y + rh === H;
-  const rowAt = (j: number): Float32Array =>
-    j < 0
-      ? topEdge
-        ? f.subarray(0, rw)
-        : zeroRow
-      : j >= rh
-        ? bottomEdge
-          ? f.subarray((rh - 1) * rw, rh * rw)
-          : zeroRow
-        : f.subarray(j * rw, (j + 1) * rw);
-  const columnPass = () => {
-    colSum.fill(0);
-    for (let i = 0; i < k; i++) {
-      const r = rowAt(i - br);
-      for (let x = 0; x < rw; x++) colSum[x] = colSum[x]! + r[x]!;
-    }
-    for (let i = 0; i < rh; i++) {
-      const add = rowAt(i + k - br);
-      const sub = rowAt(i - br);
-      const o = i * rw;
-      for (let x = 0; x < rw; x++) {
-        g[o + x] = colSum[x]! / k;
-        colSum[x] = colSum[x]! + (add[x]! - sub[x]!);
-      }
-    }
-    [f, g] = [g, f];
-  };
-  for (let it = 0; it < 3; it++) {
-    for (let y = 0; y < rh; y++) pass(rw, rect.x, W, y * rw, 1);
-    columnPass();
-  }
-  for (let y = 0; y < rh; y++) {
-    const row = (rect.y + y) * W + rect.x;
-    for (let x = 0; x < rw; x++) {
-      const v = Math.round(f[y * rw + x]!);
-      out[row + x] = v <= 0 ? 0 : v >= 255 ? 255 : v;
-    }
-  }
-  return { width: W, height: H, data: out };
 }
 
 /** A sub-rectangle of a mask as its own mask. */
