@@ -9,6 +9,7 @@ import {
 } from '../../../electron/core/settings';
 import type { WorkspaceApi } from '../../../electron/core/workspace-types';
 import { AppError } from '../../../shared/errors';
+import { EditParams } from '../../../shared/contract';
 
 class MemPrefs implements PrefsStore {
   value: unknown = undefined;
@@ -99,14 +100,7 @@ describe('dispatch', () => {
       prompt: 'a red scarf',
       variations: 1,
       references: [],
-      params: {
-        size: 'auto',
-        quality: 'high',
-        background: 'opaque',
-        outputFormat: 'png',
-        outputCompression: 95,
-        moderation: 'auto',
-      },
+      params: EditParams.parse({}),
     });
   });
 });
