@@ -4,8 +4,9 @@
  *  - seam: a 3000x2000 gradient sky, a 1000x700 elliptical mask, a "model" that returns the frame with a
  *    drift added (no new content), so every bit of colour jump at the edge is error. Seam ΔE as in
  *    tests/unit/core/imaging/seam-measure.ts (mean and max over the boundary).
- *  - time: result bytes -> patch on a 6000x4000 (24 MP) sky with a 2000x1400 mask; medians of off, global
- *    and seamless.
+ *  - the same on rocket.jpg (Adobe RGB), against the raw round trip of the undrifted result.
+ *  - time: result bytes -> patch on a 6000x4000 (24 MP) sky with a 2000x1400 mask, untagged and tagged
+ *    Adobe RGB; CPU-time medians of off, global and seamless.
  * Writes before/after crops of the edge to $TMPDIR/maskroom-seam-bench/.
  * Usage: npx tsx bench/seam.bench.ts [--quick]
  */
@@ -17,12 +18,11 @@ import {
   applyPatches,
   buildApiInputs,
   compositeResult,
+  loadPhoto,
   planRegion,
   type Mask,
   type Photo,
 } from '../electron/core/imaging';
-import { cropMask, featherMask, growMask, maskBounds } from '../electron/core/imaging/mask';
-import { seamField } from '../electron/core/imaging/seamless';
 import {
   drifts,
   driftModel,
@@ -31,6 +31,7 @@ import {
   seamDeltaE,
   type Drift,
 } from '../tests/unit/core/imaging/seam-measure';
+import { photoBytes } from '../tests/unit/core/imaging/helpers';
 
 const quick = process.argv.includes('--quick');
 const reps = quick ? 3 : 7;
@@ -102,8 +103,9 @@ async function seamTable(): Promise<void> {
   console.log(`(crops of the left edge, contrast x4: ${outDir}/edge-{off,global,seamless}.png)`);
 }
 
-async function timing(): Promise<void> {
-  const photo = gradientSky(6000, 4000);
+/** Result -> patch CPU time for off, global and seamless on a 24 MP sky, untagged or in `icc`'s profile. */
+async function timing(label: string, icc: Uint8Array | null): Promise<void> {
+  const photo: Photo = { ...gradientSky(6000, 4000), icc };
   const mask: Mask = ellipseMask(6000, 4000, 3000, 2000, 1000, 700);
   const plan = planRegion(mask, photo);
   const inputs = await buildApiInputs(photo, mask, plan);
@@ -120,36 +122,49 @@ async function timing(): Promise<void> {
       cpu[m].push(cpuMs(u));
     }
   }
-  // The field alone (what seamless adds to the composite loop), on the same crop.
-  const { crop } = plan;
-  const weight = featherMask(growMask(cropMask(mask, crop), 4), 4);
-  const box = maskBounds(weight)!;
-  const res = new Uint8Array(crop.width * crop.height * 3);
-  for (let y = 0; y < crop.height; y++)
-    for (let x = 0; x < crop.width; x++)
-      for (let c = 0; c < 3; c++)
-        res[(y * crop.width + x) * 3 + c] = Math.min(
-          255,
-          photo.pixels[((crop.y + y) * photo.width + crop.x + x) * 3 + c]! + 9,
-        );
-  const field: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const u = process.cpuUsage();
-    seamField(photo, res, crop, weight, box);
-    field.push(cpuMs(u));
-  }
   console.log(
-    `\nResult -> patch, 24 MP photo, 2000x1400 mask (crop ${plan.crop.width}x${plan.crop.height}), median of ${reps}:`,
+    `\nResult -> patch, 24 MP photo (${label}), 2000x1400 mask (crop ${plan.crop.width}x${plan.crop.height}), median of ${reps}:`,
   );
   for (const m of methods)
     console.log(
       `  ${m.padEnd(8)} ${median(times[m]).toFixed(0)} ms wall, ${median(cpu[m]).toFixed(0)} ms CPU`,
     );
-  console.log(`  the seamless field alone: ${median(field).toFixed(0)} ms CPU`);
   console.log(
-    `  seamless - global: ${(median(cpu.seamless) - median(cpu.global)).toFixed(0)} ms CPU; seamless - off: ${(median(cpu.seamless) - median(cpu.off)).toFixed(0)} ms CPU`,
+    `  seamless - off: ${(median(cpu.seamless) - median(cpu.off)).toFixed(0)} ms CPU (median of the per-run differences: ${median(cpu.seamless.map((v, i) => v - cpu.off[i]!)).toFixed(0)} ms)`,
   );
 }
 
+/** The same seam table on the Adobe RGB fixture photo (range brought into 30..226 as in the unit test). */
+async function rocketTable(): Promise<void> {
+  const src = await loadPhoto(photoBytes('rocket.jpg'));
+  const photo: Photo = { ...src, pixels: src.pixels.map((v) => 30 + Math.round((v * 196) / 255)) };
+  const W = photo.width;
+  const H = photo.height;
+  const mask = ellipseMask(W, H, W * 0.5, H * 0.5, W * 0.2, H * 0.18);
+  const plan = planRegion(mask, photo);
+  const inputs = await buildApiInputs(photo, mask, plan);
+  const ref = applyPatches(photo, [
+    await compositeResult(photo, await driftModel(inputs.image, () => [0, 0, 0]), mask, plan, opts('off')),
+  ]);
+  console.log('\nSeam ΔE (mean / max), rocket.jpg (Adobe RGB), against the raw round trip:');
+  console.log('| drift | off | today (global) | seamless |');
+  console.log('|---|---|---|---|');
+  for (const a of [25, -25]) {
+    for (const [name, drift] of Object.entries(drifts(a))) {
+      const result = await driftModel(inputs.image, drift);
+      const cells: string[] = [];
+      for (const m of methods) {
+        const out = applyPatches(photo, [await compositeResult(photo, result, mask, plan, opts(m))]);
+        const s = seamDeltaE(ref, out, mask);
+        cells.push(`${s.mean.toFixed(2)} / ${s.max.toFixed(2)}`);
+      }
+      console.log(`| ${name} ${a > 0 ? '+' : ''}${a} | ${cells.join(' | ')} |`);
+    }
+  }
+}
+
 await seamTable();
-await timing();
+await rocketTable();
+const adobe = (await loadPhoto(photoBytes('rocket.jpg'))).icc;
+await timing('untagged', null);
+await timing('Adobe RGB', adobe);

@@ -145,8 +145,9 @@ export function colourTransfer(
 async function sentImage(base: Photo, plan: RegionPlan, dst: Rect, area: Rect): Promise<Uint8Array> {
   const { crop } = plan;
   // An 8-bit RGB photo is handed to sharp as it is and cropped there (the same pixels as extract8 gives,
-  // without copying the crop in JS first); other layouts go through extract8's 8-bit RGB copy. The
-  // resize is computed for `area` alone (libvips works on demand), with the same pixels as the whole.
+  // without copying the crop in JS first); other layouts go through extract8's 8-bit RGB copy. The whole
+  // crop is resized and `area` taken out afterwards: sharp's extract after a resize does not always give
+  // the pixels of the whole resize (seen on upscales), and the field needs exactly the sent pixels.
   const direct = base.depth === 8 && base.channels === 3;
   const src = direct
     ? sharp(base.pixels, { raw: { width: base.width, height: base.height, channels: 3 } }).extract({

@@ -107,7 +107,7 @@ describe('seamless colour correction on real photos', { timeout: 180_000 }, () =
     ['rocket.jpg', 0.5, 1.0],
   ];
   it.each(cases)(
-    '%s: seam mean ΔE <= %f, max <= %f for every drift of ±25; texture inside kept within 5%',
+    '%s: seam mean ΔE <= %f, max <= %f for every drift of ±25; texture inside kept within 5% (1% of the undrifted)',
     async (name, maxMean, maxDe) => {
       const src = await loadPhoto(photoBytes(name));
       const photo: Photo = { ...src, pixels: src.pixels.map((v) => 30 + Math.round((v * 196) / 255)) };
@@ -126,6 +126,13 @@ describe('seamless colour correction on real photos', { timeout: 180_000 }, () =
           expect(s.max, `${dn} ${a} max`).toBeLessThanOrEqual(maxDe);
           const hf = highFrequencyEnergy(out, inside) / highFrequencyEnergy(raw, inside);
           expect(Math.abs(hf - 1), `${dn} ${a} texture`).toBeLessThanOrEqual(0.05);
+          // Against the undrifted round trip the texture is the model's own, to within 1 %: in Adobe RGB a
+          // drift added in sRGB also changes the contrast (up to 4.5 % of this energy on rocket.jpg), and
+          // the field, working where the drift was added, takes that out with the drift.
+          const own = highFrequencyEnergy(out, inside) / highFrequencyEnergy(ref, inside);
+          expect(Math.abs(own - 1), `${dn} ${a} texture against the undrifted result`).toBeLessThanOrEqual(
+            0.01,
+          );
           expect(changedOutside(photo, out, patch)).toBe(0);
         }
       }
