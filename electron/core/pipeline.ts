@@ -29,6 +29,7 @@ import type { EditApi, EditProgress, EditResult } from './edit-api/types';
 import { MODEL } from './edit-api/types';
 import {
   applyPatches,
+  assertMaskFits,
   buildApiInputs,
   compositeResult,
   decodePatch,
@@ -580,12 +581,7 @@ export async function runEdit(
   let saved = false;
   cb.onState?.('preparing', {});
   try {
-    if (job.mask.width !== store.width || job.mask.height !== store.height) {
-      throw new AppError(
-        'invalid-input',
-        `The mask is ${job.mask.width}x${job.mask.height} but the photo is ${store.width}x${store.height}; paint the mask on this photo again.`,
-      );
-    }
+    assertMaskFits(job.mask, store);
     // The current image is used only here: once this returns it is out of scope, so an edit waiting on the
     // service holds no decoded pixels (a batch has several waiting at once).
     const { plan, inputs } = await prepareInputs(session, job);

@@ -10,8 +10,9 @@
 import sharp from 'sharp';
 import type { Rect } from '../../../shared/contract';
 import { apiDims, cropInApi } from './region';
+import { assertMaskFits } from './mask';
 import type { ApiInputs, Mask, Photo, RegionPlan } from './types';
-import { SHARP_TIMEOUT_SECONDS, bufToU8, extract8, fromProfileToSrgb, invalid } from './util';
+import { SHARP_TIMEOUT_SECONDS, bufToU8, extract8, fromProfileToSrgb } from './util';
 
 /**
  * Copies `src` (rect.width x rect.height, `ch` channels) into a width x height image at rect.x, rect.y and
@@ -90,11 +91,7 @@ export function paintedAt(mask: Mask, crop: Rect, dw: number, dh: number): Uint8
 }
 
 export async function buildApiInputs(base: Photo, mask: Mask, plan: RegionPlan): Promise<ApiInputs> {
-  if (mask.width !== base.width || mask.height !== base.height) {
-    throw invalid(
-      `The mask is ${mask.width}x${mask.height} but the photo is ${base.width}x${base.height}; paint the mask on this photo again.`,
-    );
-  }
+  assertMaskFits(mask, base);
   const { crop } = plan;
   const api = apiDims(plan.apiSize);
   const dst = cropInApi(plan);

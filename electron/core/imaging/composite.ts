@@ -11,7 +11,7 @@
  */
 import sharp from 'sharp';
 import { AppError } from '../../../shared/errors';
-import { cropMask, featherMask, growMask, maskBounds } from './mask';
+import { assertMaskFits, cropMask, featherMask, growMask, maskBounds } from './mask';
 import type { Rect } from '../../../shared/contract';
 import { apiDims, cropInApi } from './region';
 import { fieldMargin, samplePositions, seamField, type SeamField } from './seamless';
@@ -310,11 +310,7 @@ export async function compositeResult(
   plan: RegionPlan,
   opts: CompositeOptions,
 ): Promise<Patch> {
-  if (mask.width !== base.width || mask.height !== base.height) {
-    throw invalid(
-      `The mask is ${mask.width}x${mask.height} but the photo is ${base.width}x${base.height}; paint the mask on this photo again.`,
-    );
-  }
+  assertMaskFits(mask, base);
   const { crop } = plan;
   const api = apiDims(plan.apiSize);
   // The inverse of buildApiInputs: the crop's rectangle in the API image, padding cut away, scaled back

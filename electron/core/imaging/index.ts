@@ -28,6 +28,7 @@ export {
   featherMask,
   maskBounds,
   emptyMask,
+  assertMaskFits,
 } from './mask';
 export { planRegion } from './region';
 export { buildApiInputs } from './api-inputs';

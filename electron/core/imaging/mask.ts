@@ -13,6 +13,12 @@ import { SHARP_TIMEOUT_SECONDS, invalid } from './util';
 const sizeMismatch = (w: number, h: number, pw: number, ph: number) =>
   invalid(`The mask is ${w}x${h} but the photo is ${pw}x${ph}; paint the mask on this photo again.`);
 
+/** Throws the one-sentence error when a mask is not of the photo's size (every step that pairs them checks). */
+export function assertMaskFits(mask: Mask, photo: { width: number; height: number }): void {
+  if (mask.width !== photo.width || mask.height !== photo.height)
+    throw sizeMismatch(mask.width, mask.height, photo.width, photo.height);
+}
+
 export function emptyMask(width: number, height: number): Mask {
   return { width, height, data: new Uint8Array(width * height) };
 }

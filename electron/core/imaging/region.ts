@@ -4,7 +4,7 @@
  */
 import type { ApiSize, Rect } from '../../../shared/contract';
 import { API_SIZES, bestApiSize, regionFrame } from '../../../shared/region-scale';
-import { maskBounds } from './mask';
+import { assertMaskFits, maskBounds } from './mask';
 import type { Mask, PlanOptions, RegionPlan } from './types';
 import { invalid } from './util';
 
@@ -39,11 +39,7 @@ export function planRegion(
   photo: { width: number; height: number },
   opts: PlanOptions = {},
 ): RegionPlan {
-  if (mask.width !== photo.width || mask.height !== photo.height) {
-    throw invalid(
-      `The mask is ${mask.width}x${mask.height} but the photo is ${photo.width}x${photo.height}; paint the mask on this photo again.`,
-    );
-  }
+  assertMaskFits(mask, photo);
   const b = maskBounds(mask);
   if (!b) throw invalid('Paint over the area to change first.');
   // The region, API size and frame: the rule shared with the renderer (shared/region-scale.ts).
