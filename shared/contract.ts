@@ -343,12 +343,37 @@ export const appCommands = ['open-project', ...menuCommandIds] as const;
 export const AppCommand = z.object({ command: z.enum(appCommands), projectId: Id.optional() });
 export type AppCommand = z.infer<typeof AppCommand>;
 
+/**
+ * Long work the photographer waits on (opening a deep project, rendering it, exporting, saving back) reports
+ * its progress as 'task:progress' events: every event of one task carries its `taskId`; `done` of `total`
+ * steps (steps differ per task: a layer applied, the file encoded, the file written), the `stage` it is in and
+ * a one-line `label` for the screen. A task's last event has status 'done' or 'failed' (main always sends it,
+ * also when the call fails): the renderer stops showing the task then. At most about ten events a second
+ * per task, besides the first, a change of stage and the last.
+ */
+export const taskKinds = ['open', 'render', 'export', 'save-back'] as const;
+export const taskStages = ['read', 'flatten', 'encode', 'write'] as const;
+export const TaskProgress = z.object({
+  taskId: Id,
+  projectId: Id,
+  task: z.enum(taskKinds),
+  stage: z.enum(taskStages),
+  status: z.enum(['running', 'done', 'failed']),
+  done: z.number().int().nonnegative(),
+  total: z.number().int().positive(),
+  label: z.string(),
+});
+export type TaskProgress = z.infer<typeof TaskProgress>;
+export type TaskKind = (typeof taskKinds)[number];
+export type TaskStage = (typeof taskStages)[number];
+
 export const events = {
   'app:command': AppCommand,
   'job:progress': JobStatus,
   'project:changed': ProjectState,
   'credits:changed': z.object({ remaining: z.number() }),
   'batch:progress': BatchState,
+  'task:progress': TaskProgress,
 } as const;
 
 export type Calls = typeof calls;

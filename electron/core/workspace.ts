@@ -11,6 +11,9 @@
  * - A project on a read-only disk or folder opens read-only: it can be viewed and exported, not changed.
  * - A new project is made only from a photo that decodes: a damaged photo leaves nothing in the library.
  * - Closing or disposing aborts the waits with reason 'closing': their journal entries stay, for next time.
+ * - Long work reports 'task:progress' (task-progress.ts): the first image of an opened project that has to
+ *   apply its layers ('open'; later ones 'render'), export ('export': read, flatten, encode, write) and save
+ *   back ('save-back'); every task ends with a 'done' or 'failed' event.
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
@@ -23,6 +26,7 @@ import type {
   ProjectState,
   ProjectSummary,
   RenderedImage,
+  TaskKind,
 } from '../../shared/contract';
 import { AppError, isAppError, toWireError } from '../../shared/errors';
 import type { EditApi, EditApiConfig } from './edit-api/types';
@@ -32,9 +36,10 @@ import { ProjectStore, readManifest, newId, type JournalEntry } from './project'
 import { CLOSING, ProjectSession, resumeJob, runEdit, type PipelineDeps } from './pipeline';
 import type { SettingsService } from './settings';
 import type { WorkspaceApi, WorkspaceEvents } from './workspace-types';
-import { extensionOf, mimeOf } from '../../shared/formats';
+import { extensionOf, formatById, mimeOf } from '../../shared/formats';
 import { checkSaveBack, readSource, recordSource, saveBack, sourceChanged } from './save-back';
 import { exportLayeredPsd } from './export-layered';
+import { TaskReporter, flattenProgress, flattening, type FlattenListener } from './task-progress';
 
 export interface WorkspaceOptions {
   settings: SettingsService;
@@ -77,6 +82,8 @@ class Workspace implements WorkspaceApi {
   private readonly jobs = new Map<string, Job>();
   private readonly now: () => number;
   private readonly factory: (config: EditApiConfig) => EditApi;
+  /** Sessions that have rendered an image: their first render is reported as the 'open' task. */
+  private readonly shown = new WeakSet<ProjectSession>();
 
   constructor(private readonly o: WorkspaceOptions) {
     this.now = o.now ?? (() => Date.now());
@@ -162,7 +169,7 @@ class Workspace implements WorkspaceApi {
       await fs.rmdir(this.dirOf(id)).catch(() => undefined);
       throw e;
     }
-    const session = new ProjectSession(store);
+    const session = newSession(store);
     this.sessions.set(id, Promise.resolve(session));
     return this.stateOf(session);
   }
@@ -170,7 +177,7 @@ class Workspace implements WorkspaceApi {
   async openProject(req: Req<'project:open'>): Promise<ProjectState> {
     let p = this.sessions.get(req.projectId);
     if (!p) {
-      p = openStore(this.dirOf(req.projectId)).then((store) => new ProjectSession(store));
+      p = openStore(this.dirOf(req.projectId)).then(newSession);
       this.sessions.set(req.projectId, p);
       p.catch(() => this.sessions.delete(req.projectId));
       const session = await p;
@@ -214,19 +221,81 @@ class Workspace implements WorkspaceApi {
         height: meta.height ?? 1,
       };
     }
-    if (req.maxSize) {
-      // A screen-sized preview, from cache/ when this state was shown before: no full decode on open.
-      const p = await session.preview(t, req.maxSize);
-      return { data: asBytes(p.data), mime: 'image/jpeg', width: p.width, height: p.height };
+    // Shown as a task only once it applies layers (a preview from cache/ is quick and says nothing).
+    const kind: TaskKind = this.shown.has(session) ? 'render' : 'open';
+    const task = this.task(session, kind, 1, { silentUntilStep: true });
+    const onFlatten: FlattenListener = (applied, total) => {
+      task.setTotal(total + 1);
+      if (applied < total) task.step('flatten', applied, appliedLabel(applied, total));
+      else task.step('encode', total, 'Drawing the image');
+    };
+    const image = await this.asTask(task, onFlatten, async (): Promise<RenderedImage> => {
+      if (req.maxSize) {
+        // A screen-sized preview, from cache/ when this state was shown before: no full decode on open.
+        const p = await session.preview(t, req.maxSize);
+        return { data: asBytes(p.data), mime: 'image/jpeg', width: p.width, height: p.height };
+      }
+      const photo =
+        t.kind === 'original'
+          ? await session.originalPhoto()
+          : t.kind === 'layer'
+            ? await session.upTo(t.layerId)
+            : await session.current();
+      const data = asBytes(await renderPreview(photo));
+      return { data, mime: 'image/jpeg', width: photo.width, height: photo.height };
+    });
+    this.shown.add(session);
+    return image;
+  }
+
+  private task(
+    session: ProjectSession,
+    task: TaskKind,
+    total: number,
+    o: { silentUntilStep?: boolean } = {},
+  ): TaskReporter {
+    return new TaskReporter({
+      taskId: newId('t'),
+      projectId: session.store.id,
+      task,
+      total,
+      emit: (p) => this.o.events.emit('task:progress', p),
+      now: this.now,
+      ...o,
+    });
+  }
+
+  /**
+   * Runs work as a task: the flattens it starts report to `onFlatten`, and its last event ('done', or
+   * 'failed' when the work throws) always goes out.
+   */
+  private async asTask<T>(
+    task: TaskReporter,
+    onFlatten: FlattenListener,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      const value = await flattening.run(onFlatten, work);
+      task.finish('done', 'Done');
+      return value;
+    } catch (e) {
+      task.finish('failed', 'Stopped');
+      throw e;
     }
-    const photo =
-      t.kind === 'original'
-        ? await session.originalPhoto()
-        : t.kind === 'layer'
-          ? await session.upTo(t.layerId)
-          : await session.current();
-    const data = asBytes(await renderPreview(photo));
-    return { data, mime: 'image/jpeg', width: photo.width, height: photo.height };
+  }
+
+  /**
+   * The steps of an export or save back over `layers` layers: reading (1), applying each layer (a prefix
+   * the session already holds counts as applied at once), then the stages after the flatten. Returns the
+   * flatten listener and the step number the flatten ends at.
+   */
+  private flattenSteps(task: TaskReporter, layers: number, after?: { stage: 'encode'; label: string }) {
+    const onFlatten: FlattenListener = (applied, total) => {
+      const done = 1 + Math.max(0, layers - total) + applied;
+      if (applied < total || !after) task.step('flatten', done, appliedLabel(applied, total));
+      else task.step(after.stage, done, after.label);
+    };
+    return { onFlatten, flattened: 1 + layers };
   }
 
   async runEdit(req: Req<'edit:run'>): Promise<CallResponse<'edit:run'>> {
@@ -382,26 +451,41 @@ class Workspace implements WorkspaceApi {
         `Layer ${bad.position} ("${bad.layer.prompt}") cannot be exported because ${bad.reason}; put the file back (for example, let the cloud folder finish syncing), or hide that layer to export without it.`,
       );
     }
-    let data: Uint8Array<ArrayBuffer>;
-    if (req.format === 'psd') {
-      // Layered: the original, one layer per visible edit with its mask, the flattened composite.
-      data = asBytes((await exportLayeredPsd(session, req.layerId ? { upTo: req.layerId } : {})).data);
-    } else {
-      const photo: Photo = req.layerId ? await session.upTo(req.layerId) : await session.current();
-      data = asBytes(
-        await exportImage(photo, { format: req.format, ...(req.quality ? { quality: req.quality } : {}) }),
-      );
-    }
     const base =
       session.store.name
         .replace(/\.[A-Za-z0-9]{1,5}$/, '')
         .replace(/[^\w .-]+/g, '_')
         .trim() || 'maskroom';
-    return {
-      fileName: `${base}-edited.${extensionOf(req.format)}`,
-      mime: mimeOf(req.format),
-      data,
-    };
+    const fileName = `${base}-edited.${extensionOf(req.format)}`;
+    // Steps: read, one per layer to apply, encode, write (handing the file to the host, which writes it).
+    const layers = req.layerId ? stackSize(session, req.layerId) : session.usableVisible().length;
+    const task = this.task(session, 'export', layers + 3);
+    const psd = req.format === 'psd';
+    const encodeLabel = psd
+      ? 'Encoding the layered PSD'
+      : `Encoding the ${formatById(req.format)?.label ?? req.format}`;
+    // The layered PSD flattens inside its encoder: the end of the flatten is the start of the encode.
+    const { onFlatten, flattened } = this.flattenSteps(
+      task,
+      layers,
+      psd ? { stage: 'encode', label: encodeLabel } : undefined,
+    );
+    return this.asTask(task, onFlatten, async () => {
+      task.step('read', 0, 'Reading the photo and its layers');
+      let data: Uint8Array<ArrayBuffer>;
+      if (psd) {
+        // Layered: the original, one layer per visible edit with its mask, the flattened composite.
+        data = asBytes((await exportLayeredPsd(session, req.layerId ? { upTo: req.layerId } : {})).data);
+      } else {
+        const photo: Photo = req.layerId ? await session.upTo(req.layerId) : await session.current();
+        task.step('encode', flattened, encodeLabel);
+        data = asBytes(
+          await exportImage(photo, { format: req.format, ...(req.quality ? { quality: req.quality } : {}) }),
+        );
+      }
+      task.step('write', flattened + 1, `Writing ${fileName}`);
+      return { fileName, mime: mimeOf(req.format), data };
+    });
   }
 
   async saveBack(req: Req<'export:saveBack'>): Promise<CallResponse<'export:saveBack'>> {
@@ -420,9 +504,19 @@ class Workspace implements WorkspaceApi {
         `Layer ${bad.position} ("${bad.layer.prompt}") cannot be saved back because ${bad.reason}; put the file back (for example, let the cloud folder finish syncing), or hide that layer to save back without it.`,
       );
     }
-    const saved = await saveBack(dir, await session.current(), {
-      confirmed: req.confirmed || req.overwriteChanged,
-      overwriteChanged: req.overwriteChanged,
+    // Steps: read, one per layer to apply, then encoding and writing into the file as one.
+    const layers = session.usableVisible().length;
+    const task = this.task(session, 'save-back', layers + 2);
+    const { onFlatten, flattened } = this.flattenSteps(task, layers);
+    const fileName = 'source' in check ? path.basename(check.source.path) : 'the photo';
+    const saved = await this.asTask(task, onFlatten, async () => {
+      task.step('read', 0, 'Reading the photo and its layers');
+      const image = await session.current();
+      task.step('write', flattened, `Saving into ${fileName}`);
+      return saveBack(dir, image, {
+        confirmed: req.confirmed || req.overwriteChanged,
+        overwriteChanged: req.overwriteChanged,
+      });
     });
     return { status: 'saved', fileName: path.basename(saved.file), format: saved.format };
   }
@@ -476,6 +570,23 @@ async function openStore(dir: string): Promise<ProjectStore> {
     }
     throw e;
   }
+}
+
+/** A session whose flattens report to the task that started them (task-progress.ts). */
+function newSession(store: ProjectStore): ProjectSession {
+  return new ProjectSession(store, { onFlattenProgress: flattenProgress });
+}
+
+/** How many layers the image right after this layer applies (ProjectSession.upTo's stack); 0 if unknown. */
+function stackSize(session: ProjectSession, layerId: string): number {
+  const all = session.store.layers();
+  const at = all.findIndex((l) => l.id === layerId);
+  return all.slice(0, at + 1).filter((l, i) => i === at || (l.visible && !session.store.damaged(l.id)))
+    .length;
+}
+
+function appliedLabel(applied: number, total: number): string {
+  return `Applying the layers: ${applied} of ${total}`;
 }
 
 /** The contract's byte fields want an ArrayBuffer-backed array; copy only when it is not. */
