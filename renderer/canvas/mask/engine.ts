@@ -12,6 +12,8 @@ import { MaskHistory, type TileChange } from './history';
 import { dilate, erode } from './morphology';
 import { StrokeRaster, type StrokeParams } from './stroke';
 import { allZero, sameTile } from './tile-bytes';
+import { combineSpans } from './span-write';
+import type { SpanMode, Spans } from './spans';
 import { MaskTiles } from './tiles';
 import type { Rect } from '../view';
 
@@ -84,8 +86,8 @@ export class MaskEngine extends MaskTiles {
     for (const [index, before] of orig) {
       const now = this.normalise(index);
       if (sameTile(before, now)) continue;
-      // Raw copies now (a memcpy per tile), packed later by compact() so release never stalls a frame.
-      changes.push({ index, before, after: now ? now.slice() : null, raw: true });
+      // The tiles themselves (never written again, tiles.ts), packed later by compact(): release copies nothing.
+      changes.push({ index, before, after: now, raw: true });
     }
     return this.commit(changes);
   }
@@ -181,14 +183,32 @@ export class MaskEngine extends MaskTiles {
       const next = before ? before.slice() : new Uint8Array(T * T);
       this.copyRows(index, next, r, data, false);
       const after = allZero(next) ? null : next;
-      if (sameTile(before, after)) return;
-      // Raw: the replaced tile itself (nothing writes to it any more) and a copy of the new one, packed later
-      // by compact(), so a region as large as the photo is written without packing a tile on the spot.
-      changes.push({ index, before, after: after ? after.slice() : null, raw: true });
-      this.tiles[index] = after;
-      this.markTileDirty(index);
+      // Raw: the replaced and the new tile themselves (never written again), packed later by compact(), so
+      // a region as large as the photo is written without packing a tile on the spot.
+      this.putTile(changes, index, after);
     });
     this.commit(changes);
+  }
+
+  /**
+   * Combines a 0/255 selection given as row spans into the mask (add, subtract, or intersect over the whole
+   * photo) as one undoable step, tile by tile without a region buffer (span-write.ts). Returns whether it
+   * changed anything.
+   */
+  writeSpans(spans: Spans, mode: SpanMode): boolean {
+    this.endStroke();
+    const changes: TileChange[] = [];
+    combineSpans(this, spans, mode, (index, after) => this.putTile(changes, index, after));
+    return this.commit(changes);
+  }
+
+  /** Puts a new tile in, recording the change (raw: by reference) unless it holds what is there. */
+  private putTile(changes: TileChange[], index: number, after: Uint8Array | null): void {
+    const before = this.tiles[index] ?? null;
+    if (sameTile(before, after)) return;
+    changes.push({ index, before, after, raw: true });
+    this.tiles[index] = after;
+    this.markTileDirty(index);
   }
 
   private morph(r: number, op: (buf: Uint8Array, w: number, h: number, r: number) => void): void {

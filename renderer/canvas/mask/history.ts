@@ -1,9 +1,10 @@
 /**
  * Undo and redo of the mask, pure TS: a stack of steps, each the before/after of the tiles it touched.
  * Bounded by a step count and a byte budget (the oldest steps go first, the newest always stays). Strokes
- * commit raw tile copies (a memcpy, so a release never stalls a frame); compact() packs them later in small
- * slices.
+ * and region writes commit raw tiles: the mask's own buffers, by reference (tiles are never written in
+ * place, tiles.ts), so a commit copies nothing; compact() packs them later in small slices.
  */
+import { storedBytes } from './tile-bytes';
 import type { Packed } from './tiles';
 
 export interface TileChange {
@@ -107,5 +108,5 @@ function move(from: Step[], to: Step[]): TileChange[] | null {
 }
 
 function changeBytes(c: TileChange): number {
-  return (c.before?.length ?? 0) + (c.after?.length ?? 0) + 32;
+  return storedBytes(c.before) + storedBytes(c.after) + 32;
 }

@@ -1,7 +1,7 @@
 /**
  * The stroke in progress, pure TS. It keeps its own coverage buffer per tile (the max of its segments'
- * coverage, so a soft stroke does not build up where its moves overlap) and a copy of each tile as it was
- * before the stroke; the visible mask is always before ⊕ coverage. Each move is rasterised as one capsule (a
+ * coverage, so a soft stroke does not build up where its moves overlap) and each tile as it was before the
+ * stroke (the stroke paints into a copy); the visible mask is always before ⊕ coverage. Each move is rasterised as one capsule (a
  * segment with round ends, its radius interpolated for pressure) with a smoothstep soft edge, so a pixel is
  * visited once per move rather than once per overlapping dab; pixels the stroke already covers fully are
  * skipped. Committing (one undo step) is the engine's work: finish() hands it the tiles as they were.
@@ -129,8 +129,9 @@ export class StrokeRaster {
       if (!s.orig.has(index)) {
         const cur = m.tiles[index] ?? null;
         if (erase && !cur) return; // nothing to erase here
-        s.orig.set(index, cur ? cur.slice() : null);
-        if (!cur) m.tiles[index] = new Uint8Array(T * T);
+        // The tile as it was stays untouched (the history and other tiles may share it): paint a copy.
+        s.orig.set(index, cur);
+        m.tiles[index] = cur ? cur.slice() : new Uint8Array(T * T);
       }
       const live = m.tiles[index];
       if (!live) return;

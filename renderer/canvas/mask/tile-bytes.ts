@@ -28,3 +28,21 @@ export function sameTile(a: Uint8Array | null, b: Uint8Array | null): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** Tiles shared by every tile index that holds the same constant content (see MaskTiles.fullTile). */
+const constantTiles = new WeakSet<Uint8Array>();
+
+/** Marks a buffer as a shared constant tile: it is never written and counts one byte in the history. */
+export function markConstant(t: Uint8Array): Uint8Array {
+  constantTiles.add(t);
+  return t;
+}
+
+export function isConstant(t: Uint8Array): boolean {
+  return constantTiles.has(t);
+}
+
+/** Bytes a tile costs the history: none for null, one for a shared constant tile, else its length. */
+export function storedBytes(t: Uint8Array | null): number {
+  return !t ? 0 : constantTiles.has(t) ? 1 : t.length;
+}

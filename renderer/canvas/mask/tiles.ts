@@ -4,10 +4,15 @@
  * dirty rectangle. Tiles at the right and bottom edges are full-size buffers whose part beyond the photo
  * stays 0. Everything that writes the mask (strokes, actions, history) goes through the tiles and marks what
  * it changed dirty, for the display.
+ *
+ * A tile buffer is never written in place once a change is committed: a stroke paints into a copy it makes
+ * when it first touches a tile, and every other change puts new buffers in. So the undo history keeps the
+ * replaced and the new tiles by reference (no copy on commit), and every tile fully selected shares one
+ * all-255 buffer (fullTile).
  */
 import { paintedBounds } from './bounds';
 import { packBits, unpackBits } from './packbits';
-import { allZero } from './tile-bytes';
+import { allZero, isConstant, markConstant } from './tile-bytes';
 import { unionRect, type Rect } from '../view';
 
 /** A tile as the history keeps it: null = all zero, 1 byte = uniformly that value, else PackBits. */
@@ -33,6 +38,8 @@ export class MaskTiles {
   /** An all-zero tile, read in place of a missing one. */
   readonly zeroTile: Uint8Array;
   private dirty: Rect | null = null;
+  /** The shared all-255 tiles, one per shape of the photo part (inner, right edge, bottom edge, corner). */
+  private readonly full = new Map<number, Uint8Array>();
 
   constructor(width: number, height: number, tileSize = 256) {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
@@ -64,6 +71,21 @@ export class MaskTiles {
     const x = (index % this.tilesX) * T;
     const y = Math.floor(index / this.tilesX) * T;
     return { x, y, width: Math.min(T, this.width - x), height: Math.min(T, this.height - y) };
+  }
+
+  /** The shared, never written tile that is 255 over tile `index`'s photo part (0 beyond the photo edge). */
+  fullTile(index: number): Uint8Array {
+    const { width: w, height: h } = this.tileRect(index);
+    const key = w * (this.tileSize + 1) + h;
+    let t = this.full.get(key);
+    if (!t) {
+      const T = this.tileSize;
+      t = new Uint8Array(T * T);
+      if (w === T) t.fill(255, 0, h * T);
+      else for (let y = 0; y < h; y++) t.fill(255, y * T, y * T + w);
+      this.full.set(key, markConstant(t));
+    }
+    return t;
   }
 
   getPixel(x: number, y: number): number {
@@ -186,6 +208,7 @@ export class MaskTiles {
   /** A tile in the history's form; a tile uniform over its photo part (after invert or a big brush) is one byte. */
   pack(index: number, t: Uint8Array | null): Packed {
     if (!t || allZero(t)) return null;
+    if (isConstant(t)) return new Uint8Array([t[0]!]);
     const T = this.tileSize;
     const { width: w, height: h } = this.tileRect(index);
     const v = t[0]!;
@@ -196,10 +219,13 @@ export class MaskTiles {
     return new Uint8Array([v]);
   }
 
-  /** Puts a tile back from the history (`raw`: a plain copy, not yet packed) and marks it dirty. */
+  /**
+   * Puts a tile back from the history (`raw`: the tile itself, not yet packed; shared, since tiles are
+   * never written in place) and marks it dirty.
+   */
   restore(index: number, packed: Packed, raw = false): void {
     const T = this.tileSize;
-    if (raw) this.tiles[index] = packed ? packed.slice() : null;
+    if (raw) this.tiles[index] = packed;
     else if (!packed) this.tiles[index] = null;
     else if (packed.length === 1) {
       // Uniform: fill the photo part only, so the tile's padding beyond the photo edge stays 0.
@@ -208,7 +234,7 @@ export class MaskTiles {
       if (w === T) t.fill(packed[0]!, 0, h * T);
       else for (let y = 0; y < h; y++) t.fill(packed[0]!, y * T, y * T + w);
       this.tiles[index] = t;
-    } else this.tiles[index] = unpackBits(packed, this.tiles[index] ?? new Uint8Array(T * T));
+    } else this.tiles[index] = unpackBits(packed, new Uint8Array(T * T));
     this.markTileDirty(index);
   }
 

@@ -4,6 +4,7 @@
  * photo). Shift adds, Alt (Option) subtracts, Shift+Alt intersects; without a modifier the options bar's
  * mode applies.
  */
+import { noSpans, type Spans } from '../mask/spans';
 import type { Rect, Size } from '../view';
 import type { Selection } from './raster';
 
@@ -108,9 +109,15 @@ function combineBinary(cur: Uint8Array, sel: Uint8Array, mode: 'add' | 'subtract
 export interface RegionStore {
   readRegion(r: Rect): Uint8Array;
   writeRegion(r: Rect, data: Uint8Array): void;
+  /** A span selection combined tile by tile, without a region buffer (MaskEngine.writeSpans). */
+  writeSpans?(spans: Spans, mode: SelectMode): boolean;
 }
 
-/** Applies a selection to the mask as one undo step; false when there was nothing to change. */
+/**
+ * Applies a selection to the mask as one undo step; false when there was nothing to change. A selection
+ * with spans goes straight into the tiles (MaskEngine.writeSpans), grey levels through readRegion, combine,
+ * writeRegion.
+ */
 export function applySelection(
   store: RegionStore,
   photo: Size,
@@ -119,6 +126,11 @@ export function applySelection(
 ): boolean {
   const region = regionFor(sel, mode, photo);
   if (!region) return false;
+  if (store.writeSpans && (sel?.spans || !sel)) {
+    // Shapes and the wand (and intersect with nothing): no buffer the size of the region is made.
+    store.writeSpans(sel?.spans ?? noSpans, mode);
+    return true;
+  }
   const cur = store.readRegion(region);
   combineInto(cur, region, sel, mode);
   store.writeRegion(region, cur);

@@ -1,9 +1,13 @@
 /**
  * The magic wand and colour range on a typed array: pixels whose colour is within `tolerance` of the sampled
- * one (the largest difference over R, G and B, 0..255), either the 4-connected region around the seed
- * (a scanline flood fill, each pixel tested once) or every such pixel in the photo (colour range).
+ * one (the largest difference over R, G and B, 0..255), either the 4-connected region around the seed or
+ * every such pixel in the photo (colour range). One pass over the photo finds each row's runs of matching
+ * pixels (a pixel is read once, as one 32-bit word); colour range takes every run, the wand the runs
+ * connected to the seed's (a search over runs: two runs in neighbouring rows touch when they share a
+ * column). Either way the result is spans (mask/spans.ts), never a photo-sized buffer.
  */
-import type { Selection } from './raster';
+import { SpanBuilder, type Spans } from '../mask/spans';
+import { SpanSelection, type Selection } from './raster';
 
 export interface RgbaImage {
   width: number;
@@ -26,97 +30,111 @@ export function wandSelect(img: RgbaImage, sx: number, sy: number, opts: WandOpt
   const y = Math.floor(sy);
   if (x < 0 || y < 0 || x >= W || y >= H) return null;
   const px = new Uint32Array(img.data.buffer, img.data.byteOffset, W * H);
-  const seed = px[y * W + x]!;
-  const t = Math.max(0, Math.min(255, Math.round(opts.tolerance)));
-  // Per channel, which values are within the tolerance of the seed's: three table lookups per pixel.
+  const runs = matchingRuns(px, W, H, px[y * W + x]!, Math.max(0, Math.min(255, Math.round(opts.tolerance))));
+  return selectionOf(runs, W, opts.contiguous ? connected(runs, x, y) : null);
+}
+
+/** Every row's runs of matching pixels, as spans over the whole photo. */
+export function matchingRuns(px: Uint32Array, W: number, H: number, seed: number, t: number): Spans {
+  // Per channel, which values are within the tolerance of the seed's: three table lookups per pixel, or
+  // none for the seed's own colour (a flat area).
   const okR = near(seed & 255, t);
   const okG = near((seed >>> 8) & 255, t);
   const okB = near((seed >>> 16) & 255, t);
-  const match = (v: number): number => okR[v & 255]! & okG[(v >>> 8) & 255]! & okB[(v >>> 16) & 255]!;
-  const out = new Uint8Array(W * H);
+  const start = new Int32Array(H + 1);
+  let xs = new Int32Array(Math.max(1024, 4 * H));
+  let n = 0;
+  for (let j = 0; j < H; j++) {
+    start[j] = n;
+    const o = j * W;
+    let i = 0;
+    while (i < W) {
+      let v = px[o + i]!;
+      if (v !== seed && !(okR[v & 255]! & okG[(v >>> 8) & 255]! & okB[(v >>> 16) & 255]!)) {
+        i++;
+        continue;
+      }
+      const a = i++;
+      for (; i < W; i++) {
+        v = px[o + i]!;
+        if (v !== seed && !(okR[v & 255]! & okG[(v >>> 8) & 255]! & okB[(v >>> 16) & 255]!)) break;
+      }
+      if (n + 2 > xs.length) {
+        const bigger = new Int32Array(xs.length * 2);
+        bigger.set(xs);
+        xs = bigger;
+      }
+      xs[n++] = a;
+      xs[n++] = i;
+    }
+  }
+  start[H] = n;
+  return { y: 0, rows: H, start, xs: xs.subarray(0, n) };
+}
+
+/** Which runs (1 = taken) are 4-connected to the run holding pixel (x, y), which must match. */
+function connected(r: Spans, x: number, y: number): Uint8Array {
+  const { start, xs } = r;
+  const count = xs.length >> 1;
+  const rowOf = new Int32Array(count);
+  for (let j = 0; j < r.rows; j++) rowOf.fill(j, start[j]! >> 1, start[j + 1]! >> 1);
+  const taken = new Uint8Array(count);
+  const stack = new Int32Array(count);
+  let sp = 0;
+  let seed = start[y]! >> 1;
+  while (xs[2 * seed + 1]! <= x) seed++;
+  taken[seed] = 1;
+  stack[sp++] = seed;
+  while (sp > 0) {
+    const k = stack[--sp]!;
+    const row = rowOf[k]!;
+    const a = xs[2 * k]!;
+    const b = xs[2 * k + 1]!;
+    for (let nrow = row - 1; nrow <= row + 1; nrow += 2) {
+      if (nrow < 0 || nrow >= r.rows) continue;
+      // The first run of that row ending right of a, then every run starting left of b.
+      let lo = start[nrow]! >> 1;
+      let hi = start[nrow + 1]! >> 1;
+      const end = hi;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (xs[2 * mid + 1]! > a) hi = mid;
+        else lo = mid + 1;
+      }
+      for (let q = lo; q < end && xs[2 * q]! < b; q++) {
+        if (taken[q]) continue;
+        taken[q] = 1;
+        stack[sp++] = q;
+      }
+    }
+  }
+  return taken;
+}
+
+/** The runs taken (all of them when `taken` is null) as a selection over their tight bounding box. */
+function selectionOf(r: Spans, W: number, taken: Uint8Array | null): Selection | null {
+  const { start, xs } = r;
   let minX = W;
-  let minY = H;
   let maxX = -1;
+  let minY = -1;
   let maxY = -1;
-  if (!opts.contiguous) {
-    for (let j = 0; j < H; j++) {
-      const o = j * W;
-      let rowAny = false;
-      for (let i = 0; i < W; i++) {
-        if (match(px[o + i]!)) {
-          out[o + i] = 255;
-          if (i < minX) minX = i;
-          if (i > maxX) maxX = i;
-          rowAny = true;
-        }
-      }
-      if (rowAny) {
-        if (j < minY) minY = j;
-        maxY = j;
-      }
-    }
-  } else {
-    // Span fill: pop a seed, extend it left and right, then look for seeds in the rows above and below.
-    // `out` is 255 for taken pixels and remembers each colour test (1 = matches, 2 = does not), so a pixel's
-    // colour is looked up once.
-    const eligible = (q: number): boolean => {
-      const v = out[q]!;
-      if (v === 0) {
-        const m = match(px[q]!);
-        out[q] = m ? 1 : 2;
-        return m === 1;
-      }
-      return v === 1;
-    };
-    const stack = new Int32Array(Math.max(1024, 2 * (W + H)));
-    let stackArr = stack;
-    let sp = 0;
-    const push = (i: number) => {
-      if (sp === stackArr.length) {
-        const bigger = new Int32Array(stackArr.length * 2);
-        bigger.set(stackArr);
-        stackArr = bigger;
-      }
-      stackArr[sp++] = i;
-    };
-    push(y * W + x);
-    while (sp > 0) {
-      const i = stackArr[--sp]!;
-      if (out[i] === 255) continue;
-      const row = (i / W) | 0;
-      const o = row * W;
-      let l = i;
-      while (l > o && eligible(l - 1)) l--;
-      let r = i;
-      while (r < o + W - 1 && eligible(r + 1)) r++;
-      out.fill(255, l, r + 1);
-      if (l - o < minX) minX = l - o;
-      if (r - o > maxX) maxX = r - o;
-      if (row < minY) minY = row;
-      if (row > maxY) maxY = row;
-      for (const nrow of [row - 1, row + 1]) {
-        if (nrow < 0 || nrow >= H) continue;
-        const d = (nrow - row) * W;
-        let inSpan = false;
-        for (let k = l; k <= r; k++) {
-          const q = k + d;
-          const ok = eligible(q);
-          if (ok && !inSpan) push(q);
-          inSpan = ok;
-        }
-      }
+  for (let j = 0; j < r.rows; j++) {
+    for (let k = start[j]!; k < start[j + 1]!; k += 2) {
+      if (taken && !taken[k >> 1]) continue;
+      if (xs[k]! < minX) minX = xs[k]!;
+      if (xs[k + 1]! > maxX) maxX = xs[k + 1]!;
+      if (minY < 0) minY = j;
+      maxY = j;
     }
   }
-  if (maxX < 0) return null;
-  const rect = { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 };
-  const data = new Uint8Array(rect.width * rect.height);
-  for (let j = 0; j < rect.height; j++) {
-    const o = (rect.y + j) * W + rect.x;
-    data.set(out.subarray(o, o + rect.width), j * rect.width);
+  if (maxY < 0) return null;
+  const rows = maxY - minY + 1;
+  const b = new SpanBuilder(minY, rows);
+  for (let j = 0; j < rows; j++) {
+    for (let k = start[minY + j]!; k < start[minY + j + 1]!; k += 2)
+      if (!taken || taken[k >> 1]) b.add(j, xs[k]!, xs[k + 1]!);
   }
-  // Drop the remembered colour tests (1, 2): only taken pixels (255) are selected.
-  if (opts.contiguous) for (let i = 0; i < data.length; i++) if (data[i] !== 255) data[i] = 0;
-  return { rect, data, binary: true };
+  return new SpanSelection({ x: minX, y: minY, width: maxX - minX, height: rows }, b.done());
 }
 
 /** 1 for the byte values within `t` of `c`, else 0. */

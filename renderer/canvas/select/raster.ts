@@ -1,15 +1,18 @@
 /**
  * Selection shapes rasterised in photo space: a rectangle, an ellipse inscribed in a box and a polygon
- * (even-odd), each as bytes (0 or 255) over its bounding rectangle clipped to the photo. A pixel belongs to
+ * (even-odd), each a 0/255 selection over its bounding rectangle clipped to the photo. A pixel belongs to
  * a shape when its centre (x + 0.5, y + 0.5) does, so a rectangle with integer corners is exactly its pixels
- * whatever the zoom it was dragged at.
+ * whatever the zoom it was dragged at. The shapes are held as spans (a few per row, mask/spans.ts), so
+ * neither rasterising nor writing them touches a buffer the size of their area.
  */
+import { SpanBuilder, spanBytes, type Spans } from '../mask/spans';
+import type { Rect, Size } from '../view';
+
 /** A point in photo pixels. */
 export interface Point {
   x: number;
   y: number;
 }
-import type { Rect, Size } from '../view';
 
 /** A selection: `data` holds rect.width·rect.height bytes, row-major, 255 = selected. */
 export interface Selection {
@@ -17,6 +20,27 @@ export interface Selection {
   data: Uint8Array;
   /** Every value is 0 or 255 (the shapes here and the wand): the modes become bitwise and word-wide. */
   binary?: boolean;
+  /** The selected pixels as row spans inside rect (the shapes and the wand): written without `data`. */
+  spans?: Spans;
+}
+
+/** Bytes already made for a span selection (kept off the object, so equal selections compare equal). */
+const madeBytes = new WeakMap<SpanSelection, Uint8Array>();
+
+/** A 0/255 selection held as spans; its bytes are made only when asked for (tests, a mask file). */
+export class SpanSelection implements Selection {
+  readonly binary = true;
+
+  constructor(
+    readonly rect: Rect,
+    readonly spans: Spans,
+  ) {}
+
+  get data(): Uint8Array {
+    let d = madeBytes.get(this);
+    if (!d) madeBytes.set(this, (d = spanBytes(this.spans, this.rect)));
+    return d;
+  }
 }
 
 /** The box spanned by two drag points, corners rounded to whole photo pixels; `square` makes it a square. */
@@ -47,7 +71,9 @@ export function clipToPhoto(r: Rect, photo: Size): Rect | null {
 export function rasterRect(box: Rect, photo: Size): Selection | null {
   const rect = clipToPhoto(box, photo);
   if (!rect) return null;
-  return { rect, data: new Uint8Array(rect.width * rect.height).fill(255), binary: true };
+  const b = new SpanBuilder(rect.y, rect.height, 2 * rect.height);
+  for (let j = 0; j < rect.height; j++) b.add(j, rect.x, rect.x + rect.width);
+  return new SpanSelection(rect, b.done());
 }
 
 /** The ellipse inscribed in `box` (a circle when the box is square). */
@@ -58,7 +84,7 @@ export function rasterEllipse(box: Rect, photo: Size): Selection | null {
   const ry = box.height / 2;
   const cx = box.x + rx;
   const cy = box.y + ry;
-  const data = new Uint8Array(rect.width * rect.height);
+  const spans = new SpanBuilder(rect.y, rect.height);
   for (let j = 0; j < rect.height; j++) {
     const v = (rect.y + j + 0.5 - cy) / ry;
     const q = 1 - v * v;
@@ -67,9 +93,9 @@ export function rasterEllipse(box: Rect, photo: Size): Selection | null {
     const half = rx * Math.sqrt(q);
     const xa = Math.max(rect.x, Math.ceil(cx - half - 0.5));
     const xb = Math.min(rect.x + rect.width, Math.floor(cx + half - 0.5) + 1);
-    if (xb > xa) data.fill(255, j * rect.width + xa - rect.x, j * rect.width + xb - rect.x);
+    if (xb > xa) spans.add(j, xa, xb);
   }
-  return { rect, data, binary: true };
+  return new SpanSelection(rect, spans.done());
 }
 
 /** The polygon through `pts` (closed, even-odd), clipped to the photo; null when it covers no pixel centre. */
@@ -89,7 +115,7 @@ export function rasterPolygon(pts: readonly Point[], photo: Size): Selection | n
   if (!rect) return null;
   const n = pts.length;
   const xs = new Float64Array(n);
-  const data = new Uint8Array(rect.width * rect.height);
+  const spans = new SpanBuilder(rect.y, rect.height);
   for (let j = 0; j < rect.height; j++) {
     const yc = rect.y + j + 0.5;
     let k = 0;
@@ -105,8 +131,8 @@ export function rasterPolygon(pts: readonly Point[], photo: Size): Selection | n
       // Centres x + 0.5 in [row[i], row[i+1]).
       const xa = Math.max(rect.x, Math.ceil(row[i]! - 0.5));
       const xb = Math.min(rect.x + rect.width, Math.ceil(row[i + 1]! - 0.5));
-      if (xb > xa) data.fill(255, j * rect.width + xa - rect.x, j * rect.width + xb - rect.x);
+      if (xb > xa) spans.add(j, xa, xb);
     }
   }
-  return { rect, data, binary: true };
+  return new SpanSelection(rect, spans.done());
 }
