@@ -14,7 +14,13 @@ import { AppError } from '../../../shared/errors';
 import { assertMaskFits, cropMask, featherMask, growMask, maskBounds } from './mask';
 import type { Rect } from '../../../shared/contract';
 import { apiDims, cropInApi } from './region';
-import { fieldMargin, samplePositions, seamField, type SeamField } from './seamless';
+import {
+  fieldMargin,
+  samplePositions,
+  seamFieldFrom,
+  seamSampling,
+  type SeamSampling,
+} from './seamless';
 import type { CompositeOptions, Mask, Patch, Photo, RegionPlan } from './types';
 import {
   SHARP_TIMEOUT_SECONDS,
@@ -199,28 +205,28 @@ const BAYER = new Float32Array(
   [0, 8, 2, 10, 12, 4, 14, 6, 3, 11, 1, 9, 15, 7, 13, 5].map((v) => (v + 0.5) / 16 - 0.5),
 );
 
+/** The seamless field's side that the sent image and the weight fix: made before the result arrives. */
+interface SeamPrep {
+  /** The area everything works on (dst-relative): the blend box at the API resolution plus the margin. */
+  area: Rect;
+  sampling: SeamSampling;
+}
+
 /**
- * The seamless field in the result's own space: photo (as sent) minus result, in sRGB at the API
- * resolution, where a drift is exactly what the model did; added to the result there, before it is
- * converted into the photo's profile and scaled back (a drift added in sRGB is not an offset in another
- * profile). `inCrop` is the result's dst.width x dst.height part (8-bit sRGB); returns it corrected (a
- * copy), or `inCrop` itself when there is nothing to match against. Only the blend box and the field's
- * margin are worked on. The sum is rounded with an ordered dither: rounding `integer + smooth offset` to
- * 8 bits would otherwise leave steps along the offset's contours (the error depends only on the offset),
- * where dithered it is noise that the scale back and any local average remove.
+ * Everything of the seamless field that does not depend on the result: the area (the blend box at the API
+ * resolution, 3 px of slack for the grow and the rounding, plus the field's margin), the kept API pixels,
+ * the image as it was sent over that area and its per-cell sums. Null when there is nothing to match
+ * against (no kept pixel near the blend area).
  */
-async function correctInSrgb(
+async function prepareSeam(
   base: Photo,
-  inCrop: Uint8Array,
   plan: RegionPlan,
   dst: Rect,
   weight: Mask,
   wb: Rect,
-): Promise<Uint8Array> {
+): Promise<SeamPrep | null> {
   const sx = dst.width / weight.width;
   const sy = dst.height / weight.height;
-  // The blend box at the API resolution (3 px of slack for the grow and the rounding), then the field's
-  // margin around it: the area everything below works on.
   const bx0 = Math.max(0, Math.floor(wb.x * sx) - 3);
   const by0 = Math.max(0, Math.floor(wb.y * sy) - 3);
   const bx1 = Math.min(dst.width, Math.ceil((wb.x + wb.width) * sx) + 3);
@@ -236,9 +242,7 @@ async function correctInSrgb(
   };
   const w = weightInApi(weight, dst, area);
   const box = maskBounds(w);
-  if (!box) return inCrop;
-  const res = extractRaw(inCrop, dst.width, 3, area);
-  const whole: Rect = { x: 0, y: 0, width: area.width, height: area.height };
+  if (!box) return null;
   const sent: Photo = {
     width: area.width,
     height: area.height,
@@ -249,7 +253,24 @@ async function correctInSrgb(
     exif: null,
     format: 'raw',
   };
-  const field = seamField(sent, res, whole, w, box);
+  const sampling = seamSampling(sent, { x: 0, y: 0, width: area.width, height: area.height }, w, box);
+  return sampling.known > 0 ? { area, sampling } : null;
+}
+
+/**
+ * The seamless field in the result's own space: photo (as sent) minus result, in sRGB at the API
+ * resolution, where a drift is exactly what the model did; added to the result there, before it is
+ * converted into the photo's profile and scaled back (a drift added in sRGB is not an offset in another
+ * profile). `inCrop` is the result's dst.width x dst.height part (8-bit sRGB); returns it corrected (a
+ * copy), or `inCrop` itself when there is nothing to match against. Only the blend box and the field's
+ * margin are worked on. The sum is rounded with an ordered dither: rounding `integer + smooth offset` to
+ * 8 bits would otherwise leave steps along the offset's contours (the error depends only on the offset),
+ * where dithered it is noise that the scale back and any local average remove.
+ */
+function correctInSrgb(inCrop: Uint8Array, dst: Rect, seam: SeamPrep): Uint8Array {
+  const { area } = seam;
+  const res = extractRaw(inCrop, dst.width, 3, area);
+  const field = seamFieldFrom(seam.sampling, res);
   if (!field) return inCrop;
   // Corrected over the whole field (the box and its margin), so the scale back, whose kernel reaches a few
   // API pixels, never mixes corrected and uncorrected pixels inside the blend area.
@@ -258,80 +279,132 @@ async function correctInSrgb(
   const out = inCrop.slice();
   const cols = samplePositions(field.x0, x1 - field.x0, field.x0, field.cell, field.gw);
   const rows = samplePositions(field.y0, y1 - field.y0, field.y0, field.cell, field.gh);
-  const off = [0, 0, 0];
+  const n = x1 - field.x0;
+  // The field's bilinear value is top + ty·(bottom - top), where top and bottom (the interpolations along
+  // x in the two grid rows) change only with the grid row: computed once per grid row, as doubles, the
+  // same arithmetic as a per-pixel lookup.
+  const top = new Float64Array(n * 3);
+  const bot = new Float64Array(n * 3);
+  const v = field.values;
+  const gw = field.gw;
+  let lastCy = -1;
   for (let y = field.y0; y < y1; y++) {
+    const iy = y - field.y0;
+    const cy = rows.lo[iy]!;
+    const ty = rows.t[iy]!;
+    if (cy !== lastCy) {
+      lastCy = cy;
+      const cy1 = cy + (field.gh > 1 ? 1 : 0);
+      for (let ix = 0; ix < n; ix++) {
+        const cx = cols.lo[ix]!;
+        const tx = cols.t[ix]!;
+        const cx1 = cx + (gw > 1 ? 1 : 0);
+        const p00 = (cy * gw + cx) * 3;
+        const p10 = (cy * gw + cx1) * 3;
+        const p01 = (cy1 * gw + cx) * 3;
+        const p11 = (cy1 * gw + cx1) * 3;
+        for (let c = 0; c < 3; c++) {
+          top[ix * 3 + c] = v[p00 + c]! + tx * (v[p10 + c]! - v[p00 + c]!);
+          bot[ix * 3 + c] = v[p01 + c]! + tx * (v[p11 + c]! - v[p01 + c]!);
+        }
+      }
+    }
     const ay = area.y + y;
-    for (let x = field.x0; x < x1; x++) {
-      fieldAt(field, cols, rows, x - field.x0, y - field.y0, off);
-      const ax = area.x + x;
-      const d = BAYER[(ay & 3) * 4 + (ax & 3)]!;
-      const i = (ay * dst.width + ax) * 3;
+    const dither = (ay & 3) * 4;
+    let i = (ay * dst.width + area.x + field.x0) * 3;
+    for (let ix = 0, j = 0; ix < n; ix++, j += 3, i += 3) {
+      const d = BAYER[dither + ((area.x + field.x0 + ix) & 3)]!;
       for (let c = 0; c < 3; c++) {
-        const v = Math.round(inCrop[i + c]! + off[c]! + d);
-        out[i + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+        const t = top[j + c]!;
+        const val = Math.round(inCrop[i + c]! + (t + ty * (bot[j + c]! - t)) + d);
+        out[i + c] = val < 0 ? 0 : val > 255 ? 255 : val;
       }
     }
   }
   return out;
 }
 
-/** The field's bilinear value at column index `ix` of `cols` and row index `iy` of `rows`, into `off`. */
-function fieldAt(
-  field: SeamField,
-  cols: { lo: Int32Array; t: Float32Array },
-  rows: { lo: Int32Array; t: Float32Array },
-  ix: number,
-  iy: number,
-  off: number[],
-): void {
-  const gw = field.gw;
-  const cx = cols.lo[ix]!;
-  const tx = cols.t[ix]!;
-  const cy = rows.lo[iy]!;
-  const ty = rows.t[iy]!;
-  const cx1 = cx + (gw > 1 ? 1 : 0);
-  const cy1 = cy + (field.gh > 1 ? 1 : 0);
-  const v = field.values;
-  const p00 = (cy * gw + cx) * 3;
-  const p10 = (cy * gw + cx1) * 3;
-  const p01 = (cy1 * gw + cx) * 3;
-  const p11 = (cy1 * gw + cx1) * 3;
-  for (let c = 0; c < 3; c++) {
-    const top = v[p00 + c]! + tx * (v[p10 + c]! - v[p00 + c]!);
-    const bot = v[p01 + c]! + tx * (v[p11 + c]! - v[p01 + c]!);
-    off[c] = top + ty * (bot - top);
-  }
+/**
+ * What compositing needs that does not depend on the result's pixels, made from the photo and the mask
+ * while the service works: the blend weight over its bounding box, and the seamless field's sent image,
+ * kept pixels and per-cell sums. Only region-sized buffers: the photo itself is not held.
+ */
+export interface CompositePrep {
+  plan: RegionPlan;
+  feather: number;
+  colorMatch: boolean;
+  colorMethod: 'seamless' | 'global';
+  depth: 8 | 16;
+  icc: Uint8Array | null;
+  /** The blend weight's bounding box (crop-relative) and the weight over it (wb.width x wb.height). */
+  wb: Rect;
+  weight: Uint8Array;
+  /** Where the patch lands in the photo: wb moved into photo coordinates. */
+  rect: Rect;
+  seam: SeamPrep | null;
+  /** Colour method 'global' only: the crop's weight and pixels for the ring statistics. */
+  global: { weight: Mask; crop: Photo } | null;
 }
 
-export async function compositeResult(
+/** The blend weight, the seamless field's result-independent side, all from the photo and the mask. */
+export async function prepareComposite(
   base: Photo,
-  result: Uint8Array,
   mask: Mask,
   plan: RegionPlan,
   opts: CompositeOptions,
-): Promise<Patch> {
+): Promise<CompositePrep> {
   assertMaskFits(mask, base);
+  const { crop } = plan;
+  const dst = cropInApi(plan);
+  // Blend weight: the edit mask grown by the feather radius, then feathered, inside the crop only.
+  const feather = Math.max(0, opts.feather);
+  const sub = cropMask(mask, crop);
+  const weight = feather > 0 ? featherMask(growMask(sub, Math.ceil(feather)), feather) : sub;
+  const wb = maskBounds(weight);
+  if (!wb) throw invalid('Paint over the area to change first.');
+  const colorMethod = opts.colorMethod ?? 'seamless';
+  const seamless = opts.colorMatch && colorMethod !== 'global';
+  const global = opts.colorMatch && colorMethod === 'global';
+  return {
+    plan,
+    feather: opts.feather,
+    colorMatch: opts.colorMatch,
+    colorMethod,
+    depth: base.depth,
+    icc: base.icc,
+    wb,
+    weight: cropMask(weight, wb).data,
+    rect: { x: crop.x + wb.x, y: crop.y + wb.y, width: wb.width, height: wb.height },
+    seam: seamless ? await prepareSeam(base, plan, dst, weight, wb) : null,
+    global: global ? { weight, crop: cropPhoto(base, crop) } : null,
+  };
+}
+
+/** A rectangle of a photo as its own photo, at its depth and channels. */
+function cropPhoto(p: Photo, r: Rect): Photo {
+  const n = r.width * r.height * p.channels;
+  const pixels = p.depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+  const row = r.width * p.channels;
+  for (let y = 0; y < r.height; y++) {
+    const s = ((r.y + y) * p.width + r.x) * p.channels;
+    pixels.set(p.pixels.subarray(s, s + row), y * row);
+  }
+  return { ...p, width: r.width, height: r.height, pixels };
+}
+
+/** The patch from a prepared composite and the result: what is left to do once the result is here. */
+export async function compositePrepared(prep: CompositePrep, result: Uint8Array): Promise<Patch> {
+  const { plan, wb, weight } = prep;
   const { crop } = plan;
   const api = apiDims(plan.apiSize);
   // The inverse of buildApiInputs: the crop's rectangle in the API image, padding cut away, scaled back
   // to the crop exactly.
   const dst = cropInApi(plan);
-
   const srgb = await decodeResult(result, plan);
   let inCrop = extractRaw(srgb, api.width, 3, dst);
+  if (prep.seam) inCrop = correctInSrgb(inCrop, dst, prep.seam);
 
-  // Blend weight: the edit mask grown by the feather radius, then feathered, inside the crop only.
-  const feather = Math.max(0, opts.feather);
-  const sub = cropMask(mask, crop);
-  const weight = feather > 0 ? featherMask(growMask(sub, Math.ceil(feather)), feather) : sub;
-
-  const wb = maskBounds(weight);
-  if (!wb) throw invalid('Paint over the area to change first.');
-
-  const seamless = opts.colorMatch && opts.colorMethod !== 'global';
-  if (seamless) inCrop = await correctInSrgb(base, inCrop, plan, dst, weight, wb);
-
-  const inProfile = await fromSrgbToProfile(inCrop, dst.width, dst.height, 3, base.icc);
+  const inProfile = await fromSrgbToProfile(inCrop, dst.width, dst.height, 3, prep.icc);
   const resBuf = await sharp(inProfile, { raw: { width: dst.width, height: dst.height, channels: 3 } })
     .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
     .resize(crop.width, crop.height, { fit: 'fill', kernel: plan.scale > 1 ? 'lanczos3' : 'mitchell' })
@@ -342,31 +415,52 @@ export async function compositeResult(
   }
   const res = bufToU8(resBuf);
 
-  let gain = [1, 1, 1];
-  let offset = [0, 0, 0];
-  if (opts.colorMatch && opts.colorMethod === 'global') {
-    const ringWidth = Math.max(8, Math.round(Math.max(crop.width, crop.height) * 0.03));
-    ({ gain, offset } = colourTransfer(base, res, plan, weight, ringWidth));
-  }
-
-  const rect = { x: crop.x + wb.x, y: crop.y + wb.y, width: wb.width, height: wb.height };
-  const depth = base.depth;
-  const n = rect.width * rect.height * 4;
+  const depth = prep.depth;
+  const n = wb.width * wb.height * 4;
   const rgba = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
-  const max = depth === 16 ? 65535 : 255;
-  const unit = depth === 16 ? 257 : 1;
-  let o = 0;
-  for (let y = wb.y; y < wb.y + wb.height; y++) {
-    for (let x = wb.x; x < wb.x + wb.width; x++, o += 4) {
-      const i = y * crop.width + x;
-      const a = weight.data[i]!;
-      if (a === 0) continue; // stays 0,0,0,0
-      for (let c = 0; c < 3; c++) {
-        const val = Math.round((gain[c]! * res[i * 3 + c]! + offset[c]!) * unit);
-        rgba[o + c] = val < 0 ? 0 : val > max ? max : val;
+  if (prep.global) {
+    const ringWidth = Math.max(8, Math.round(Math.max(crop.width, crop.height) * 0.03));
+    const at0: RegionPlan = { ...plan, crop: { x: 0, y: 0, width: crop.width, height: crop.height } };
+    const { gain, offset } = colourTransfer(prep.global.crop, res, at0, prep.global.weight, ringWidth);
+    const max = depth === 16 ? 65535 : 255;
+    const unit = depth === 16 ? 257 : 1;
+    for (let y = 0, o = 0, a = 0; y < wb.height; y++) {
+      for (let x = 0; x < wb.width; x++, o += 4, a++) {
+        const wv = weight[a]!;
+        if (wv === 0) continue; // stays 0,0,0,0
+        const i = ((wb.y + y) * crop.width + wb.x + x) * 3;
+        for (let c = 0; c < 3; c++) {
+          const val = Math.round((gain[c]! * res[i + c]! + offset[c]!) * unit);
+          rgba[o + c] = val < 0 ? 0 : val > max ? max : val;
+        }
+        rgba[o + 3] = wv * unit;
       }
-      rgba[o + 3] = a * unit;
+    }
+  } else {
+    // The result's own samples (no gain or offset): copied, times 257 at 16 bit.
+    const unit = depth === 16 ? 257 : 1;
+    for (let y = 0, o = 0, a = 0; y < wb.height; y++) {
+      let i = ((wb.y + y) * crop.width + wb.x) * 3;
+      for (let x = 0; x < wb.width; x++, o += 4, a++, i += 3) {
+        const wv = weight[a]!;
+        if (wv === 0) continue; // stays 0,0,0,0
+        rgba[o] = res[i]! * unit;
+        rgba[o + 1] = res[i + 1]! * unit;
+        rgba[o + 2] = res[i + 2]! * unit;
+        rgba[o + 3] = wv * unit;
+      }
     }
   }
-  return { rect, depth, rgba };
+  return { rect: { ...prep.rect }, depth, rgba };
+}
+
+/** The patch for `result` over `base`: prepareComposite then compositePrepared. */
+export async function compositeResult(
+  base: Photo,
+  result: Uint8Array,
+  mask: Mask,
+  plan: RegionPlan,
+  opts: CompositeOptions,
+): Promise<Patch> {
+  return compositePrepared(await prepareComposite(base, mask, plan, opts), result);
 }

@@ -119,6 +119,136 @@ function relax(
 }
 
 /**
+ * The part of the field that depends only on `base` and the weight, not on the result: the grid, which
+ * sampled pixels are kept photo (as runs along the sampled rows), the photo's sum and count per cell, and
+ * which cells are known. compositeResult makes it while the service works (the sent image is known then).
+ */
+export interface SeamSampling {
+  cell: number;
+  x0: number;
+  y0: number;
+  gw: number;
+  gh: number;
+  /** Width of the image the samples index (the crop's; res must be that wide). */
+  width: number;
+  /** Kept samples: triples (row, first x, end x), every `step`-th pixel of [first, end) on that row. */
+  runs: Int32Array;
+  step: number;
+  /** Grid column of each sampled x, from x0. */
+  colCell: Int32Array;
+  /** Per cell: the photo's sum over its kept samples (3 channels) and their count. */
+  baseSums: Float64Array;
+  counts: Uint32Array;
+  /** Known cells (a quarter of the cell kept), and how many. */
+  fixed: Uint8Array;
+  known: number;
+}
+
+/**
+ * The sampling of seamField for `base` (8-bit RGB, the crop's pixels: sums of its integer samples are
+ * exact, so splitting photo - result into two sums gives the very values of the fused sum) over `box`.
+ */
+export function seamSampling(base: Photo, crop: Rect, weight: Mask, box: Rect): SeamSampling {
+  const cell = fieldCell(box.width, box.height);
+  const m = fieldMargin(box);
+  const x0 = Math.max(0, box.x - m);
+  const y0 = Math.max(0, box.y - m);
+  const x1 = Math.min(crop.width, box.x + box.width + m);
+  const y1 = Math.min(crop.height, box.y + box.height + m);
+  const gw = Math.ceil((x1 - x0) / cell);
+  const gh = Math.ceil((y1 - y0) / cell);
+  const baseSums = new Float64Array(gw * gh * 3);
+  const counts = new Uint32Array(gw * gh);
+  const k = base.depth === 16 ? 1 / 257 : 1;
+  const bc = base.channels;
+  // Large cells are sampled on every other row and column: still at least 16 samples per cell.
+  const step = cell >= 8 ? 2 : 1;
+  const colCell = new Int32Array(x1 - x0);
+  for (let x = x0; x < x1; x++) colCell[x - x0] = Math.floor((x - x0) / cell);
+  const pix = base.pixels;
+  const wd = weight.data;
+  const runs: number[] = [];
+  for (let y = y0; y < y1; y += step) {
+    const rowCell = Math.floor((y - y0) / cell) * gw;
+    let p = ((crop.y + y) * base.width + crop.x + x0) * bc;
+    let i = y * crop.width + x0;
+    let open = -1;
+    for (let x = x0; x < x1; x += step, p += bc * step, i += step) {
+      if (wd[i] !== 0) {
+        if (open >= 0) runs.push(y, open, x);
+        open = -1;
+        continue;
+      }
+      if (open < 0) open = x;
+      const g = rowCell + colCell[x - x0]!;
+      counts[g]!++;
+      baseSums[g * 3]! += pix[p]! * k;
+      baseSums[g * 3 + 1]! += pix[p + 1]! * k;
+      baseSums[g * 3 + 2]! += pix[p + 2]! * k;
+    }
+    if (open >= 0) runs.push(y, open, x1);
+  }
+  const fixed = new Uint8Array(gw * gh);
+  // A cell is known when a quarter of it is kept photo: enough pixels for a stable mean.
+  const need = Math.max(1, (Math.ceil(cell / step) ** 2) >> 2);
+  let known = 0;
+  for (let g = 0; g < gw * gh; g++) {
+    if (counts[g]! < need) continue;
+    fixed[g] = 1;
+    known++;
+  }
+  return {
+    cell,
+    x0,
+    y0,
+    gw,
+    gh,
+    width: crop.width,
+    runs: Int32Array.from(runs),
+    step,
+    colCell,
+    baseSums,
+    counts,
+    fixed,
+    known,
+  };
+}
+
+/** The field from a sampling and the result (8-bit RGB, `s.width` wide, same pixels as the sampled base). */
+export function seamFieldFrom(s: SeamSampling, res: Uint8Array): SeamField | null {
+  const { cell, x0, y0, gw, gh, runs, step, colCell, baseSums, counts, fixed, known } = s;
+  if (known === 0) return null;
+  const resSums = new Float64Array(gw * gh * 3);
+  for (let r = 0; r < runs.length; r += 3) {
+    const y = runs[r]!;
+    const rowCell = Math.floor((y - y0) / cell) * gw;
+    const end = runs[r + 2]!;
+    let q = (y * s.width + runs[r + 1]!) * 3;
+    for (let x = runs[r + 1]!; x < end; x += step, q += 3 * step) {
+      const g = (rowCell + colCell[x - x0]!) * 3;
+      resSums[g]! += res[q]!;
+      resSums[g + 1]! += res[q + 1]!;
+      resSums[g + 2]! += res[q + 2]!;
+    }
+  }
+  const values = new Float32Array(gw * gh * 3);
+  for (let g = 0; g < gw * gh; g++) {
+    if (!fixed[g]) continue;
+    for (let c = 0; c < 3; c++) values[g * 3 + c] = (baseSums[g * 3 + c]! - resSums[g * 3 + c]!) / counts[g]!;
+  }
+  // The smooth part first: a quadratic per channel fitted to the known cells reproduces ramps and vignettes
+  // inside the area exactly; the membrane then interpolates only what the quadratic leaves, so the field
+  // still meets every known cell. The residual is median-filtered before (it is flat where the drift is
+  // smooth, so the median only removes outliers and does not bend the drift's curvature).
+  const poly = known >= 24 ? fitQuadratic(values, fixed, gw, gh) : null;
+  if (poly) addQuadratic(values, gw, gh, poly, -1);
+  medianKnown(values, fixed, gw, gh);
+  solveMembrane(values, fixed, gw, gh, 3);
+  if (poly) addQuadratic(values, gw, gh, poly, 1);
+  return { cell, x0, y0, gw, gh, values };
+}
+
+/**
  * The offset field for `res` (the result at the crop's size, 8-bit RGB in the same space as `base`) over
  * `box` (crop-relative: the blend area's bounding box). compositeResult calls it in sRGB at the API
  * resolution, with `base` the image that was sent. Null when no kept pixel lies near the blend area (nothing
@@ -131,60 +261,7 @@ export function seamField(
   weight: Mask,
   box: Rect,
 ): SeamField | null {
-  const cell = fieldCell(box.width, box.height);
-  const m = fieldMargin(box);
-  const x0 = Math.max(0, box.x - m);
-  const y0 = Math.max(0, box.y - m);
-  const x1 = Math.min(crop.width, box.x + box.width + m);
-  const y1 = Math.min(crop.height, box.y + box.height + m);
-  const gw = Math.ceil((x1 - x0) / cell);
-  const gh = Math.ceil((y1 - y0) / cell);
-  const sums = new Float64Array(gw * gh * 3);
-  const counts = new Uint32Array(gw * gh);
-  const k = base.depth === 16 ? 1 / 257 : 1;
-  const bc = base.channels;
-  // Large cells are sampled on every other row and column: still at least 16 samples per cell.
-  const step = cell >= 8 ? 2 : 1;
-  const colCell = new Int32Array(x1 - x0);
-  for (let x = x0; x < x1; x++) colCell[x - x0] = Math.floor((x - x0) / cell);
-  const pix = base.pixels;
-  const wd = weight.data;
-  for (let y = y0; y < y1; y += step) {
-    const rowCell = Math.floor((y - y0) / cell) * gw;
-    let p = ((crop.y + y) * base.width + crop.x + x0) * bc;
-    let i = y * crop.width + x0;
-    for (let x = x0; x < x1; x += step, p += bc * step, i += step) {
-      if (wd[i] !== 0) continue;
-      const g = rowCell + colCell[x - x0]!;
-      const q = i * 3;
-      counts[g]!++;
-      sums[g * 3]! += pix[p]! * k - res[q]!;
-      sums[g * 3 + 1]! += pix[p + 1]! * k - res[q + 1]!;
-      sums[g * 3 + 2]! += pix[p + 2]! * k - res[q + 2]!;
-    }
-  }
-  const values = new Float32Array(gw * gh * 3);
-  const fixed = new Uint8Array(gw * gh);
-  // A cell is known when a quarter of it is kept photo: enough pixels for a stable mean.
-  const need = Math.max(1, (Math.ceil(cell / step) ** 2) >> 2);
-  let known = 0;
-  for (let g = 0; g < gw * gh; g++) {
-    if (counts[g]! < need) continue;
-    fixed[g] = 1;
-    known++;
-    for (let c = 0; c < 3; c++) values[g * 3 + c] = sums[g * 3 + c]! / counts[g]!;
-  }
-  if (known === 0) return null;
-  // The smooth part first: a quadratic per channel fitted to the known cells reproduces ramps and vignettes
-  // inside the area exactly; the membrane then interpolates only what the quadratic leaves, so the field
-  // still meets every known cell. The residual is median-filtered before (it is flat where the drift is
-  // smooth, so the median only removes outliers and does not bend the drift's curvature).
-  const poly = known >= 24 ? fitQuadratic(values, fixed, gw, gh) : null;
-  if (poly) addQuadratic(values, gw, gh, poly, -1);
-  medianKnown(values, fixed, gw, gh);
-  solveMembrane(values, fixed, gw, gh, 3);
-  if (poly) addQuadratic(values, gw, gh, poly, 1);
-  return { cell, x0, y0, gw, gh, values };
+  return seamFieldFrom(seamSampling(base, crop, weight, box), res);
 }
 
 /**
