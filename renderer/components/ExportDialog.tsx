@@ -5,6 +5,7 @@ import { EXPORT_FORMAT_IDS, formatById, type ExportFormatId } from '../../shared
 import { useEditor, useStore } from '../state/react';
 import { Dialog } from './Dialog';
 import { Icon } from './Icon';
+import { TaskProgress } from './TaskProgress';
 import { isMac } from '../state/shortcuts';
 
 /** What each export format is for; the list itself is the export rows of shared/formats.ts. */
@@ -68,6 +69,7 @@ export function ExportDialog() {
           You can also choose where to save with File › Export As… (Shift+{isMac ? '⌘' : 'Ctrl+'}S).
         </p>
       )}
+      {busy && <TaskProgress kind="export" testid="export-progress" fallback="Exporting…" />}
       <div className="row end">
         <button className="button" onClick={() => store.openDialog(null)}>
           Cancel

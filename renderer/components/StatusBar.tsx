@@ -1,7 +1,11 @@
-/** The status bar: readiness (or what is missing), running edits, credits left, what this session cost, version. */
+/**
+ * The status bar: readiness (or what is missing), running edits, long work's progress (opening a deep
+ * project, rendering, exporting, saving back), credits left, what this session cost, version.
+ */
 import { formatSessionCost, sessionCost } from '../state/jobs';
 import { isActive } from '../state/model';
 import { useEditor, useStore } from '../state/react';
+import { TaskProgress } from './TaskProgress';
 
 export function StatusBar() {
   const store = useStore();
@@ -34,6 +38,7 @@ export function StatusBar() {
           {project.layers.length === 1 ? 'layer' : 'layers'}
         </span>
       )}
+      <TaskProgress testid="task-progress" />
       <div className="spacer" />
       <span
         data-testid="credits"

@@ -2,7 +2,14 @@
  * The editor's state: one plain object, made of what each slice owns (the slice files say what they do
  * with their part). Nothing here does anything; it is read by the slices, the store and the components.
  */
-import type { EditParams, JobStatus, ProjectState, ProjectSummary, Settings } from '../../shared/contract';
+import type {
+  EditParams,
+  JobStatus,
+  ProjectState,
+  ProjectSummary,
+  Settings,
+  TaskProgress,
+} from '../../shared/contract';
 import { EditParams as EditParamsSchema, isActiveJobState } from '../../shared/contract';
 import type { ShownError } from './errors';
 import type { SaveBackQuestion } from './save-back';
@@ -105,6 +112,8 @@ export interface EditorState {
   confirmRerun: { groupId: string | null } | null;
   // job-tracking.ts: every job of the open project, several at a time
   jobs: TrackedJob[];
+  // tasks.ts: long work main reports (opening, rendering, exporting, saving back), while it runs
+  tasks: TaskProgress[];
   // layers.ts: variation groups the user has settled on
   kept: Record<string, true>;
   // save-back.ts: the question a save back waits on, and the file last saved back into
@@ -157,6 +166,7 @@ export function initialState(): EditorState {
     lastRun: null,
     confirmRerun: null,
     jobs: [],
+    tasks: [],
     kept: {},
     saveBack: null,
     savedBack: null,

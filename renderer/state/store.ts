@@ -1,9 +1,10 @@
 /**
  * The editor store, composed from its slices: project.ts (opening, what the canvas shows), job-tracking.ts
  * (progress, cancel, collect), edit-request.ts (what the next edit sends, run and re-run), layers.ts,
- * settings.ts and tools-view.ts. Each slice's transitions are pure functions of the state; its effects go
- * through the MaskroomApi given here, so the store runs in plain Node against a scripted bridge. The
- * renderer passes window.maskroom (main.tsx); components read the store with useEditor (react.ts).
+ * settings.ts, tools-view.ts and tasks.ts (long work's progress). Each slice's transitions are pure
+ * functions of the state; its effects go through the MaskroomApi given here, so the store runs in plain
+ * Node against a scripted bridge. The renderer passes window.maskroom (main.tsx); components read the store
+ * with useEditor (react.ts).
  */
 import type { AppCommand, MaskroomApi } from '../../shared/contract';
 import { createCore } from './core';
@@ -16,6 +17,7 @@ import type { Media } from './ports';
 import { createProjectActions } from './project';
 import { createSaveBackActions } from './save-back';
 import { createSettingsActions } from './settings';
+import { createTaskActions } from './tasks';
 import { createToolViewActions } from './tools-view';
 
 export function createEditorStore(api: MaskroomApi, media: Media) {
@@ -28,6 +30,7 @@ export function createEditorStore(api: MaskroomApi, media: Media) {
   const tools = createToolViewActions(ctx);
   const batch = createBatchActions(ctx, { openProject: project.openProject });
   const saveBack = createSaveBackActions(ctx);
+  const { onTaskProgress } = createTaskActions(ctx);
   let unsubscribers: Array<() => void> | null = null;
 
   /** What the native menu (Electron) asks for: the same actions as the buttons and keys. */
@@ -88,6 +91,7 @@ export function createEditorStore(api: MaskroomApi, media: Media) {
       api.on('credits:changed', (c) => ctx.set({ credits: c.remaining })),
       api.on('job:progress', (j) => onJob(j, true)),
       api.on('project:changed', onProjectChanged),
+      api.on('task:progress', onTaskProgress),
       api.on('app:command', onCommand),
       batch.startBatchEvents(),
     ];
