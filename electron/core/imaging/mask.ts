@@ -6,9 +6,9 @@
 import sharp from 'sharp';
 import type { MaskPayload, Rect } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
-import { morphDisc, paintedBox, softEdge } from '../../../shared/mask-feather';
+import { morphDisc, softEdge } from '../../../shared/mask-feather';
 import type { Mask } from './types';
-import { SHARP_TIMEOUT_SECONDS, invalid } from './util';
+import { SHARP_TIMEOUT_SECONDS, bufToU8, invalid } from './util';
 
 const sizeMismatch = (w: number, h: number, pw: number, ph: number) =>
   invalid(`The mask is ${w}x${h} but the photo is ${pw}x${ph}; paint the mask on this photo again.`);
@@ -39,24 +39,63 @@ export async function maskFromPayload(payload: MaskPayload, width: number, heigh
 }
 
 /**
+ * The file each mask was read from, kept while the mask lives, when that file is a PNG of the mask's size:
+ * maskFromFile reads those bytes back as this very mask, so the journal can keep them instead of encoding the
+ * full frame again (ProjectSession.maskPng). Masks are not changed in place once made (see types.ts).
+ */
+const sourcePngs = new WeakMap<Mask, Uint8Array>();
+
+/** The PNG file this mask was decoded from by maskFromFile, or null (raw payloads, other formats). */
+export function maskSourcePng(mask: Mask): Uint8Array | null {
+  return sourcePngs.get(mask) ?? null;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function isPng(bytes: Uint8Array): boolean {
+  return bytes.length > 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b);
+}
+
+/** Rec. 601 luma in integers: exact for grey (r = g = b) inputs. */
+const luma = (r: number, g: number, b: number) => (r * 19595 + g * 38470 + b * 7471 + 32768) >>> 16;
+
+/** An opaque black and an opaque white RGBA pixel read as one 32-bit word, in this machine's byte order. */
+const RGBA_WORDS = new Uint32Array(new Uint8Array([0, 0, 0, 255, 255, 255, 255, 255]).buffer);
+const OPAQUE_BLACK = RGBA_WORDS[0]!;
+const OPAQUE_WHITE = RGBA_WORDS[1]!;
+const ALPHA_BITS = new Uint32Array(new Uint8Array([0, 0, 0, 255]).buffer)[0]!;
+
+/**
  * From an image file (CLI, or a PNG from the renderer): white = change. Luminance of the image flattened on
  * black, so a white stroke on a transparent canvas and a white-on-black file read the same.
+ *
+ * An 8-bit grey or RGB(A) file (what Maskroom and most tools write) is decoded as it is stored and flattened
+ * and weighed in one pass here: libvips flattens on black as floor(c * a / 255) (every pair is checked in
+ * tests/unit/core/imaging/mask-decode.test.ts), one grey channel is its own luma, and opaque black or white
+ * pixels, most of any mask, are one 32-bit comparison. Other files (16 bit, CMYK) are flattened and made
+ * 8-bit sRGB by libvips first. Both give exactly what the per-pixel decode before them gave.
  */
 export async function maskFromFile(bytes: Uint8Array, width: number, height: number): Promise<Mask> {
-  let out: { data: Buffer; info: sharp.OutputInfo };
+  const n = width * height;
+  let data: Uint8Array;
   try {
-    const meta = await sharp(bytes, { limitInputPixels: Math.max(width * height, 1) * 4 + 1 }).metadata();
+    const meta = await sharp(bytes, { limitInputPixels: Math.max(n, 1) * 4 + 1 }).metadata();
     const o = meta.orientation ?? 1;
     const mw = o >= 5 ? meta.height : meta.width;
     const mh = o >= 5 ? meta.width : meta.height;
     if (mw !== width || mh !== height) throw sizeMismatch(mw ?? 0, mh ?? 0, width, height);
-    out = await sharp(bytes, { ignoreIcc: true, failOn: 'error', limitInputPixels: width * height + 1 })
+    const decoder = sharp(bytes, { ignoreIcc: true, failOn: 'error', limitInputPixels: n + 1 })
       .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
-      .autoOrient()
-      .flatten({ background: '#000000' })
-      .toColourspace('srgb')
+      .autoOrient();
+    const stored8 =
+      meta.depth === 'uchar' && (meta.space === 'b-w' || meta.space === 'srgb') && (meta.channels ?? 0) <= 4;
+    const { data: raw, info } = await (
+      stored8 ? decoder : decoder.flatten({ background: '#000000' }).toColourspace('srgb')
+    )
       .raw()
       .toBuffer({ resolveWithObject: true });
+    if (info.width * info.height !== n) throw new Error(`mask decoded to ${info.width}x${info.height}`);
+    data = lumaOf(bufToU8(raw), n, info.channels);
   } catch (e) {
     if (e instanceof AppError) throw e;
     throw new AppError(
@@ -67,23 +106,99 @@ export async function maskFromFile(bytes: Uint8Array, width: number, height: num
       },
     );
   }
-  const { data, info } = out;
-  const n = width * height;
-  const m = new Uint8Array(n);
-  const c = info.channels;
-  for (let i = 0, j = 0; i < n; i++, j += c) {
-    const r = data[j]!;
-    const g = c >= 3 ? data[j + 1]! : r;
-    const b = c >= 3 ? data[j + 2]! : r;
-    // Rec. 601 luma in integers: exact for grey (r=g=b) inputs.
-    m[i] = (r * 19595 + g * 38470 + b * 7471 + 32768) >>> 16;
-  }
-  return { width, height, data: m };
+  const mask: Mask = { width, height, data };
+  if (isPng(bytes)) sourcePngs.set(mask, bytes);
+  return mask;
 }
 
-/** Bounding box of the non-zero pixels, or null when the mask is empty. */
+/**
+ * The mask of n decoded 8-bit pixels of c channels: grey, grey + alpha, RGB or RGBA (alpha last), flattened on
+ * black as libvips does (floor(v * a / 255)), then the integer luma.
+ */
+function lumaOf(raw: Uint8Array, n: number, c: number): Uint8Array {
+  if (c === 1) return raw;
+  const m = new Uint8Array(n);
+  const flat = (v: number, a: number) => ((v * a) / 255) | 0;
+  if (c === 2) {
+    for (let i = 0, j = 0; i < n; i++, j += 2) {
+      const a = raw[j + 1]!;
+      m[i] = a === 255 ? raw[j]! : flat(raw[j]!, a);
+    }
+  } else if (c === 4 && raw.byteOffset % 4 === 0) {
+    const words = new Uint32Array(raw.buffer, raw.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      const w = words[i]!;
+      if (w === OPAQUE_BLACK || (w & ALPHA_BITS) === 0) continue;
+      if (w === OPAQUE_WHITE) {
+        m[i] = 255;
+        continue;
+      }
+      const j = i * 4;
+      const a = raw[j + 3]!;
+      m[i] =
+        a === 255
+          ? luma(raw[j]!, raw[j + 1]!, raw[j + 2]!)
+          : luma(flat(raw[j]!, a), flat(raw[j + 1]!, a), flat(raw[j + 2]!, a));
+    }
+  } else {
+    // RGB, or RGBA at an odd offset (alpha flattened the same way), or any other layout as grey.
+    for (let i = 0, j = 0; i < n; i++, j += c) {
+      const a = c === 4 ? raw[j + 3]! : 255;
+      const r = raw[j]!;
+      const g = c >= 3 ? raw[j + 1]! : r;
+      const b = c >= 3 ? raw[j + 2]! : r;
+      m[i] = a === 255 ? luma(r, g, b) : luma(flat(r, a), flat(g, a), flat(b, a));
+    }
+  }
+  return m;
+}
+
+/**
+ * Bounding box of the non-zero pixels, or null when the mask is empty. One pass at memcmp speed: whole rows
+ * are compared with a row of zeros, and inside the painted rows only the parts outside the box found so far
+ * (each side found by halving with the same comparison), so no pixel is looked at one by one.
+ */
 export function maskBounds(mask: Mask): Rect | null {
-  return paintedBox(mask.data, mask.width, mask.height);
+  const { width: w, height: h } = mask;
+  if (w <= 0 || h <= 0) return null;
+  const buf = Buffer.from(mask.data.buffer, mask.data.byteOffset, w * h);
+  const zeros = Buffer.alloc(w);
+  /** Whether buf[s, e) is all zero (e - s <= w). */
+  const clear = (s: number, e: number) => e <= s || buf.compare(zeros, 0, e - s, s, e) === 0;
+  let y0 = 0;
+  while (y0 < h && clear(y0 * w, y0 * w + w)) y0++;
+  if (y0 === h) return null;
+  let y1 = h - 1;
+  while (clear(y1 * w, y1 * w + w)) y1--;
+  // x0: first painted column so far; x1: one past the last.
+  let x0 = w;
+  let x1 = 0;
+  for (let y = y0; y <= y1; y++) {
+    const row = y * w;
+    if (!clear(row, row + x0)) {
+      // The first non-zero index in [row, row + x0): the longest clear prefix, by halving.
+      let lo = 0;
+      let hi = x0 - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (clear(row, row + mid + 1)) lo = mid + 1;
+        else hi = mid;
+      }
+      x0 = lo;
+    }
+    if (!clear(row + x1, row + w)) {
+      // One past the last non-zero index in [row + x1, row + w): the longest clear suffix.
+      let lo = Math.max(x1, x0) + 1;
+      let hi = w;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (clear(row + mid, row + w)) hi = mid;
+        else lo = mid + 1;
+      }
+      x1 = lo;
+    }
+  }
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 + 1 };
 }
 
 export function invertMask(mask: Mask): Mask {
