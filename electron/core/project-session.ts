@@ -21,6 +21,7 @@ import {
 } from './imaging';
 // Not re-exported by the imaging index; used on a private copy only (see applyInBatches).
 import { applyPatchInPlace } from './imaging/patch';
+import { maskSourcePng } from './imaging/mask';
 import type { ProjectStore } from './project';
 import { CACHE_DIR, type StoredLayer } from './project';
 import { PreviewCache, previewKey } from './project/preview-cache';
@@ -138,11 +139,16 @@ export class ProjectSession {
     this.previews = new PreviewCache(path.join(store.dir, CACHE_DIR), () => !store.readOnly);
   }
 
-  /** The edit mask as PNG, encoded once per mask (the variations of one edit share theirs). */
+  /**
+   * The edit mask as PNG, encoded once per mask (the variations of one edit share theirs). A mask read from a
+   * PNG file (maskFromFile) is journaled as that file: it reads back as the same mask, and the full frame is
+   * not encoded at all.
+   */
   maskPng(mask: Mask): Promise<Uint8Array> {
     let p = this.maskPngs.get(mask);
     if (!p) {
-      p = encodeMaskPng(mask);
+      const file = maskSourcePng(mask);
+      p = file ? Promise.resolve(file) : encodeMaskPng(mask);
       this.maskPngs.set(mask, p);
       p.catch(() => this.maskPngs.delete(mask));
     }

@@ -39,9 +39,11 @@ export async function maskFromPayload(payload: MaskPayload, width: number, heigh
 }
 
 /**
- * The file each mask was read from, kept while the mask lives, when that file is a PNG of the mask's size:
- * maskFromFile reads those bytes back as this very mask, so the journal can keep them instead of encoding the
- * full frame again (ProjectSession.maskPng). Masks are not changed in place once made (see types.ts).
+ * The file each mask was read from, kept while the mask lives, when that file is a PNG of the mask's size
+ * and no larger than the raw mask (or 64 KB): maskFromFile reads those bytes back as this very mask, so the
+ * journal can keep them instead of encoding the full frame again (ProjectSession.maskPng). This relies on
+ * what the pipeline already does: a mask is never changed in place once made (grow, feather, crop and invert
+ * all return new masks).
  */
 const sourcePngs = new WeakMap<Mask, Uint8Array>();
 
@@ -107,7 +109,7 @@ export async function maskFromFile(bytes: Uint8Array, width: number, height: num
     );
   }
   const mask: Mask = { width, height, data };
-  if (isPng(bytes)) sourcePngs.set(mask, bytes);
+  if (isPng(bytes) && bytes.length <= Math.max(n, 65536)) sourcePngs.set(mask, bytes);
   return mask;
 }
 
