@@ -95,6 +95,45 @@ describe('magic wand and colour range', () => {
     }
   });
 
+  it('on wide photos, regions that wind across the 256-column blocks the fill scans are found whole', () => {
+    // Random walls (vertical and horizontal strokes of a second colour) make mazes whose corridors cross the
+    // blocks' edges in both directions; some walls stand exactly on a block edge.
+    const rand = rng(31);
+    for (let round = 0; round < 24; round++) {
+      const w = 200 + Math.floor(rand() * 700);
+      const h = 1 + Math.floor(rand() * 90);
+      const data = new Uint8Array(w * h * 4);
+      const wall = new Uint8Array(w * h);
+      for (let n = 0; n < 10 + rand() * 60; n++) {
+        const vertical = rand() < 0.5;
+        const x0 =
+          rand() < 0.3 ? 256 * Math.floor(rand() * 4) + Math.floor(rand() * 2) - 1 : Math.floor(rand() * w);
+        const y0 = Math.floor(rand() * h);
+        const len = 1 + Math.floor(rand() * (vertical ? h : w / 2));
+        for (let k = 0; k < len; k++) {
+          const x = vertical ? x0 : x0 + k;
+          const y = vertical ? y0 + k : y0;
+          if (x >= 0 && x < w && y >= 0 && y < h) wall[y * w + x] = 1;
+        }
+      }
+      for (let i = 0; i < w * h; i++) {
+        const v = wall[i] ? 30 : 200 + Math.floor(rand() * 6);
+        data.set([v, v, v, 255], i * 4);
+      }
+      const img = { width: w, height: h, data };
+      const sx = Math.floor(rand() * w);
+      const sy = Math.floor(rand() * h);
+      const sel = wandSelect(img, sx, sy, { tolerance: 10, contiguous: true })!;
+      const got = new Uint8Array(w * h);
+      const d = sel.data;
+      for (let y = 0; y < sel.rect.height; y++)
+        got.set(d.subarray(y * sel.rect.width, (y + 1) * sel.rect.width), (sel.rect.y + y) * w + sel.rect.x);
+      expect(Buffer.from(got).equals(Buffer.from(reference(img, sx, sy, 10, true))), `round ${round}`).toBe(
+        true,
+      );
+    }
+  });
+
   it('a click outside the photo selects nothing', () => {
     const img = patches(rng(1), 10, 10);
     expect(wandSelect(img, -1, 3, { tolerance: 10, contiguous: true })).toBeNull();
