@@ -1,11 +1,13 @@
 /**
- * Flat export at photographers' scale, each row beside a baseline measured in the same run:
+ * Export at photographers' scale, each row beside a baseline measured in the same run:
  *  - 24 MP (6000x4000) photo with 4 layers to JPEG: decode the original, decode and apply the 4 patches,
  *    encode (what Export does from a cold session) — against a plain decode + encode of the same JPEG by
  *    sharp. The earlier path (a tagged PNG of the image, decoded again by sharp) is timed beside it.
- *  - 100 MP (12000x8400) JPEG export, peak resident memory above the photo itself (child process,
- *    /proc VmHWM after clear_refs) — against the TIFF export of the same photo.
- * Usage: npx tsx bench/export.bench.ts [--quick]   (or: npm run bench -- export)
+ *  - A big photo (full: 12000x8400 = 100 MP, quick: 7700x5200) in every export format and depth (JPEG, PNG
+ *    8/16, WebP, TIFF 8/16, layered PSD 8/16 with 4 small layers): peak resident memory above the photo
+ *    itself (child process, /proc VmHWM after clear_refs), median of the runs, as a ratio of the photo's own
+ *    bytes and of the JPEG row. Goal: every format within 1 GB above the photo.
+ * Usage: npx tsx bench/export.bench.ts [--quick] [--formats jpeg8,png16,...]   (or: npm run bench -- export)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,8 @@ import { taggedPng } from '../tests/unit/core/imaging/helpers';
 import { median, quick, time } from './support';
 
 const RUNS = quick ? 3 : 5;
+/** Memory runs per format (each a fresh child process). */
+const MEM_RUNS = quick ? 1 : 3;
 const W = 6000;
 const H = 4000;
 const BIG = quick ? { width: 7700, height: 5200 } : { width: 12000, height: 8400 };
@@ -60,14 +64,40 @@ function patchOver(photo: Photo, seed: number): Patch {
   return { rect: { x, y, width: w, height: h }, depth: 8, rgba };
 }
 
-function memory(format: string): { before: number; peak: number; bytes: number } {
+interface Memory {
+  before: number;
+  peak: number;
+  bytes: number;
+}
+
+function memory(format: string, depth: 8 | 16): Memory {
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', CHILD, format, String(BIG.width), String(BIG.height)],
-    { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 20 },
+    ['--import', 'tsx', CHILD, format, String(BIG.width), String(BIG.height), String(depth)],
+    { encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 20 },
   );
-  if (r.status !== 0) throw new Error(`export child (${format}) failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim()) as { before: number; peak: number; bytes: number };
+  if (r.status !== 0) throw new Error(`export child (${format} ${depth}-bit) failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim()) as Memory;
+}
+
+/** The big photo's export rows: format, depth and the name printed for them. */
+const MEMORY_ROWS: { name: string; format: string; depth: 8 | 16 }[] = [
+  { name: 'jpeg8', format: 'jpeg', depth: 8 },
+  { name: 'png8', format: 'png', depth: 8 },
+  { name: 'png16', format: 'png', depth: 16 },
+  { name: 'webp8', format: 'webp', depth: 8 },
+  { name: 'tiff8', format: 'tiff', depth: 8 },
+  { name: 'tiff16', format: 'tiff', depth: 16 },
+  { name: 'psd8', format: 'psd', depth: 8 },
+  { name: 'psd16', format: 'psd', depth: 16 },
+];
+
+function selectedRows(): typeof MEMORY_ROWS {
+  const at = process.argv.indexOf('--formats');
+  if (at < 0) return MEMORY_ROWS;
+  const want = new Set((process.argv[at + 1] ?? '').split(','));
+  // The JPEG row is every other row's baseline.
+  return MEMORY_ROWS.filter((r) => r.name === 'jpeg8' || want.has(r.name));
 }
 
 async function main(): Promise<void> {
@@ -114,24 +144,28 @@ async function main(): Promise<void> {
       ),
     );
   }
-  const jpegMem = memory('jpeg');
-  const tiffMem = memory('tiff');
   const MB = 2 ** 20;
-  const photoMB = (BIG.width * BIG.height * 3) / MB;
+  const mem: Record<string, { samples: Memory[]; aboveMB: number; peakMB: number; fileMB: number }> = {};
+  for (const row of selectedRows()) {
+    const samples: Memory[] = [];
+    for (let r = 0; r < MEM_RUNS; r++) samples.push(memory(row.format, row.depth));
+    mem[row.name] = {
+      samples,
+      aboveMB: median(samples.map((m) => (m.peak - m.before) / MB)),
+      peakMB: median(samples.map((m) => m.peak / MB)),
+      fileMB: median(samples.map((m) => m.bytes / MB)),
+    };
+  }
+  const photoMB = (depth: 8 | 16) => (BIG.width * BIG.height * 3 * (depth / 8)) / MB;
   const rows = {
     export4LayersJpegMs: median(ours),
     previousPathMs: median(previous),
     decodeEncodeMs: median(baseline),
-    bigJpegPeakAbovePhotoMB: (jpegMem.peak - jpegMem.before) / MB,
-    bigJpegPeakMB: jpegMem.peak / MB,
-    bigTiffPeakAbovePhotoMB: (tiffMem.peak - tiffMem.before) / MB,
-    bigTiffPeakMB: tiffMem.peak / MB,
-    bigPhotoMB: photoMB,
+    bigPhotoMB: photoMB(8),
   };
   const ratios = {
     exportVsDecodeEncode: rows.export4LayersJpegMs / rows.decodeEncodeMs,
     previousVsDecodeEncode: rows.previousPathMs / rows.decodeEncodeMs,
-    bigJpegPeakVsTiff: rows.bigJpegPeakMB / rows.bigTiffPeakMB,
   };
   console.log('');
   console.log('| measure (median)                        |    ours | baseline | ratio | goal |');
@@ -142,24 +176,45 @@ async function main(): Promise<void> {
     );
   line('4 layers -> JPEG, 24 MP, ms', rows.export4LayersJpegMs, rows.decodeEncodeMs, '≤ 2×');
   line('  (earlier path: tagged PNG), ms', rows.previousPathMs, rows.decodeEncodeMs, '');
-  line(
-    `JPEG ${((BIG.width * BIG.height) / 1e6).toFixed(0)} MP, peak RSS MB (vs TIFF)`,
-    rows.bigJpegPeakMB,
-    rows.bigTiffPeakMB,
-    '',
-  );
+  const mp = ((BIG.width * BIG.height) / 1e6).toFixed(0);
+  console.log('');
   console.log(
-    `  above the ${photoMB.toFixed(0)} MB photo: JPEG ${rows.bigJpegPeakAbovePhotoMB.toFixed(0)} MB, TIFF ${rows.bigTiffPeakAbovePhotoMB.toFixed(0)} MB (goal: JPEG ≤ 1024 MB)`,
+    `${mp} MP export, peak RSS above the photo (median of ${MEM_RUNS}; PSD: 4 small layers, the composite held before):`,
   );
+  console.log('| format | photo MB | file MB | above MB | ÷ photo | ÷ JPEG | ≤ 1024 MB |');
+  console.log('|--------|---------:|--------:|---------:|--------:|-------:|:---------:|');
+  const jpegAbove = mem.jpeg8!.aboveMB;
+  const memRatios: Record<string, { vsPhoto: number; vsJpeg: number }> = {};
+  for (const row of selectedRows()) {
+    const m = mem[row.name]!;
+    const vsPhoto = m.aboveMB / photoMB(row.depth);
+    const vsJpeg = m.aboveMB / jpegAbove;
+    memRatios[row.name] = { vsPhoto, vsJpeg };
+    console.log(
+      `| ${row.name.padEnd(6)} | ${photoMB(row.depth).toFixed(0).padStart(8)} | ${m.fileMB.toFixed(0).padStart(7)} | ${m.aboveMB.toFixed(0).padStart(8)} | ${vsPhoto.toFixed(2).padStart(7)} | ${vsJpeg.toFixed(1).padStart(6)} | ${m.aboveMB <= 1024 ? 'yes' : 'NO'.padStart(5)} |`,
+    );
+  }
   const out = {
     bench: 'export',
     quick,
     runs: RUNS,
+    memoryRuns: MEM_RUNS,
     photo: { width: W, height: H },
     big: BIG,
     medians: rows,
     ratios,
-    samples: { ours, previous, baseline, jpegMem, tiffMem },
+    memory: Object.fromEntries(
+      Object.entries(mem).map(([k, m]) => [
+        k,
+        { aboveMB: m.aboveMB, peakMB: m.peakMB, fileMB: m.fileMB, ...memRatios[k] },
+      ]),
+    ),
+    samples: {
+      ours,
+      previous,
+      baseline,
+      memory: Object.fromEntries(Object.entries(mem).map(([k, m]) => [k, m.samples])),
+    },
   };
   mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true });
   writeFileSync(

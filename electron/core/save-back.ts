@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { AppError, environmentError } from '../../shared/errors';
 import { formatById, type ExportFormatId } from '../../shared/formats';
 import { writeFileAtomic } from './fs-atomic';
-import { exportImage, type Photo } from './imaging';
+import { exportImageToFile, neededBytes, type Photo } from './imaging';
 
 export const SOURCE_FILE = 'source.json';
 
@@ -120,6 +120,8 @@ export interface SaveBackOptions {
   /** The user agreed to overwrite a file that changed on disk since it was opened. */
   overwriteChanged: boolean;
   now?: () => Date;
+  /** The encode's progress (ExportOptions.onProgress). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface SaveBackResult {
@@ -172,19 +174,28 @@ export async function saveBack(
     );
   }
   // Save back is the original's own kind of file: the highest JPEG/WebP quality short of lossless.
-  const data = await exportImage(image, {
+  const exportOpts = {
     format,
     ...(format === 'jpeg' || format === 'webp' ? { quality: 95 } : {}),
-  });
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  };
   // The file keeps its permissions (the new one replaces it by rename, so it would get the default mode).
   const mode = (await fs.stat(source.path).catch(() => null))?.mode;
+  let bytes: number;
   try {
-    await writeFileAtomic(source.path, data, mode === undefined ? {} : { mode: mode & 0o777 });
+    // Streamed into a temporary file beside it, then renamed over it: the encoded file is never in memory.
+    bytes = await exportImageToFile(
+      image,
+      exportOpts,
+      source.path,
+      mode === undefined ? {} : { mode: mode & 0o777 },
+    );
   } catch (e) {
+    const need = neededBytes(e);
     throw (
       environmentError(e, `Saving back into ${source.path}`, {
         where: path.dirname(source.path),
-        needBytes: data.byteLength,
+        ...(need ? { needBytes: need } : {}),
         next: 'free some space there or use Export to write the image elsewhere (the project is unchanged)',
       }) ?? e
     );
@@ -192,5 +203,5 @@ export async function saveBack(
   const now = (opts.now ?? (() => new Date()))().toISOString();
   const after = await describe(source.path, source.format, { ...source, confirmed: true, savedBackAt: now });
   await writeRecord(projectDir, after);
-  return { file: source.path, format, bytes: data.byteLength };
+  return { file: source.path, format, bytes };
 }

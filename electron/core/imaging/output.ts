@@ -1,45 +1,14 @@
 /**
- * Export (full resolution, the original's ICC profile and EXIF kept, orientation 1), screen previews and
- * history thumbnails (converted to sRGB for display).
+ * Screen previews and history thumbnails (converted to sRGB for display); the export itself is in
+ * export-image.ts.
  */
 import sharp from 'sharp';
 import type { Rect } from '../../../shared/contract';
-import { normaliseExif } from './exif';
-import { encodePng, iccpChunk, pngChunk } from './png';
-import { encodeTiff } from './tiff';
-import { encodePsd } from './export-psd';
-import { exportFlat } from './export-flat';
-import type { ExportOptions, Patch, Photo, PreviewFormat, ThumbnailOptions } from './types';
+import type { Patch, Photo, PreviewFormat, ThumbnailOptions } from './types';
 import { SHARP_TIMEOUT_SECONDS, bufToU8, extract8, fromProfileToSrgb } from './util';
 
-/** The image as a PNG carrying the photo's profile and (normalised) EXIF: exact pixels, any depth. */
-function taggedPng(image: Photo, level: number): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  if (image.icc) chunks.push(iccpChunk(image.icc));
-  const exif = image.exif ? normaliseExif(image.exif) : null;
-  if (exif) chunks.push(pngChunk('eXIf', exif));
-  return encodePng(
-    {
-      width: image.width,
-      height: image.height,
-      channels: image.channels,
-      depth: image.depth,
-      pixels: image.pixels,
-    },
-    { level, chunks },
-  );
-}
-
-export async function exportImage(image: Photo, opts: ExportOptions): Promise<Uint8Array> {
-  if (opts.format === 'png') return taggedPng(image, 6);
-  // sharp writes TIFF at 8 bit only and no EXIF: our writer keeps 16 bit, the profile and the EXIF tags.
-  if (opts.format === 'tiff') return encodeTiff(image);
-  // A PSD of one image is the flat image as its only layer; the layered one is core/export-layered.ts.
-  if (opts.format === 'psd') return encodePsd(image, [], image).data;
-  const q = Math.min(100, Math.max(1, Math.round(opts.quality ?? 92)));
-  // Pixels stay in the photo's profile (no conversion) and that profile is attached again.
-  return exportFlat(image, opts.format, q);
-}
+// The full-resolution export (every format, in memory or streamed to a file) lives in export-image.ts.
+export { exportImage } from './export-image';
 
 function fit(w: number, h: number, max: number): { width: number; height: number } {
   const k = Math.min(1, max / Math.max(w, h));
@@ -117,7 +86,9 @@ export async function makeThumbnail(image: Photo | Patch, opts: ThumbnailOptions
       format: 'patch',
     };
     const r = opts.rect ?? { x: 0, y: 0, width: p.width, height: p.height };
-    raw = extract8(p, r, 4);
+    // sharp only reads the samples: a whole 8-bit patch is handed over as it is, not copied first.
+    const whole = r.x === 0 && r.y === 0 && r.width === p.width && r.height === p.height;
+    raw = whole && p.depth === 8 ? (p.pixels as Uint8Array) : extract8(p, r, 4);
     w = r.width;
     h = r.height;
     ch = 4;

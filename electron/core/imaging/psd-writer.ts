@@ -1,25 +1,29 @@
 /**
- * The layered PSD at 16 bits per channel, written here because ag-psd writes 8 bits only. The layout is the
- * one in Adobe's Photoshop File Formats Specification, every section uncompressed:
+ * The layered PSD writer, 8 or 16 bits per channel (the original's depth), streamed: every size is known
+ * before the first byte, so the file is written front to back into an `ExportSink` a strip of samples at a
+ * time, holding no canvas of its own (in memory, the sink is one buffer of the file's exact size). The
+ * layout is the one in Adobe's Photoshop File Formats Specification, every section uncompressed:
  *
  * - header: '8BPS', version 1, six zero bytes, channels (3, or 4 when the composite has alpha), height,
- *   width, depth 16, colour mode 3 (RGB);
+ *   width, depth 8 or 16, colour mode 3 (RGB);
  * - colour mode data: empty (length 0);
  * - image resources: the ICC profile as resource 1039, when the original has one;
  * - layer and mask information: the layer info (a layer count, negative when the composite's fourth
  *   channel is its transparency; one record per layer with its rectangle, channel list, blend mode 'norm',
  *   opacity 255, its layer mask's rectangle, its name as a Pascal string padded to 4 and the same name in
- *   full as a 'luni' block; then every layer's channel data, compression 0, big-endian 16-bit samples),
+ *   full as a 'luni' block; then every layer's channel data, compression 0, big-endian samples),
  *   and an empty global layer mask;
- * - the composite: compression 0, planar R, G, B (and A), big-endian 16-bit samples; with an alpha channel
- *   the colours are blended over white, as Photoshop writes them.
+ * - the composite: compression 0, planar R, G, B (and A), big-endian samples; with an alpha channel the
+ *   colours are blended over white, as Photoshop writes them.
  *
- * In a 16-bit document every channel is 16-bit, the layer mask (channel -2) included. The layer info sits
- * in the plain layer info section (not in the 'Lr16' block Photoshop itself writes for 16-bit documents);
+ * Every channel has the document's depth, the layer mask (channel -2) included. The layer info sits in the
+ * plain layer info section (not in the 'Lr16' block Photoshop itself writes for 16-bit documents);
  * Photoshop, GIMP, Affinity and ImageMagick read either.
  */
 import type { PsdEdit } from './export-psd';
+import type { ExportSink } from './export-sink';
 import type { Photo } from './types';
+import { to8 } from './util';
 
 /** Image resource id of the ICC profile. */
 export const ICC_PROFILE_RESOURCE = 1039;
@@ -72,8 +76,8 @@ interface Plane {
   /** Samples per pixel in src. */
   stride: number;
   channel: number;
-  /** 257 for 8-bit sources (0..255 to 0..65535), 1 for 16-bit ones. */
-  scale: number;
+  /** The source's depth (the document's may differ: 8-bit samples are widened by 257, 16-bit ones rounded). */
+  depth: 8 | 16;
   /** The sample when src is null. */
   constant: number;
   /** Pixels in the plane. */
@@ -89,7 +93,8 @@ interface LayerPlan {
   mask: { x: number; y: number; width: number; height: number } | null;
 }
 
-const OPAQUE = 0xffff;
+/** Samples per strip handed to the sink (bounds the strip buffer, not the file). */
+const STRIP_SAMPLES = 1 << 21;
 
 function plane(
   src: Uint8Array | Uint16Array,
@@ -98,48 +103,80 @@ function plane(
   channel: number,
   count: number,
 ): Plane {
-  return { src, stride, channel, scale: depth === 8 ? 257 : 1, constant: 0, count };
+  return { src, stride, channel, depth, constant: 0, count };
 }
 
 function solid(constant: number, count: number): Plane {
-  return { src: null, stride: 0, channel: 0, scale: 1, constant, count };
-}
-
-/** Writes a plane's samples as big-endian 16-bit at `at`; returns the offset after them. */
-function writePlane(out: Uint8Array, at: number, p: Plane): number {
-  const { src, stride, channel, scale, count } = p;
-  if (!src) {
-    const hi = p.constant >>> 8;
-    const lo = p.constant & 255;
-    for (let i = 0; i < count; i++) {
-      out[at++] = hi;
-      out[at++] = lo;
-    }
-    return at;
-  }
-  for (let i = 0, s = channel; i < count; i++, s += stride) {
-    const v = src[s]! * scale;
-    out[at++] = v >>> 8;
-    out[at++] = v & 255;
-  }
-  return at;
+  return { src: null, stride: 0, channel: 0, depth: 16, constant, count };
 }
 
 /**
- * A colour channel of an RGBA composite blended over white, as Photoshop stores a transparent document's
- * composite (readers take the white back out by the alpha): v*a + max*(1 - a), rounded.
+ * Writes the file's samples front to back: each plane in strips through one reused buffer, progress counted
+ * in samples written of all the file's samples.
  */
-function writeOnWhite(out: Uint8Array, at: number, image: Photo, c: number): number {
-  const { pixels } = image;
-  const scale = image.depth === 8 ? 257 : 1;
-  const n = image.width * image.height;
-  for (let i = 0, s = 0; i < n; i++, s += 4) {
-    const a = pixels[s + 3]! * scale;
-    const v = Math.round(OPAQUE - ((OPAQUE - pixels[s + c]! * scale) * a) / OPAQUE);
-    out[at++] = v >>> 8;
-    out[at++] = v & 255;
+class SampleWriter {
+  private readonly strip: Uint8Array;
+  private readonly bytes: 1 | 2;
+  done = 0;
+
+  constructor(
+    private readonly sink: ExportSink,
+    readonly depth: 8 | 16,
+    private readonly total: number,
+    private readonly onProgress?: (done: number, total: number) => void,
+  ) {
+    this.bytes = depth === 16 ? 2 : 1;
+    this.strip = new Uint8Array(STRIP_SAMPLES * this.bytes);
   }
-  return at;
+
+  /** The sample `v` of a `from`-bit source at the document's depth. */
+  private at(v: number, from: 8 | 16): number {
+    if (from === this.depth) return v;
+    return this.depth === 16 ? v * 257 : to8(v);
+  }
+
+  private async flush(n: number): Promise<void> {
+    await this.sink.write(this.strip.subarray(0, n * this.bytes));
+    this.done += n;
+    this.onProgress?.(this.done, this.total);
+  }
+
+  /** One plane's samples, big-endian at 16 bits; `sample(i)` gives the i-th at the document's depth. */
+  private async samples(count: number, sample: (i: number) => number): Promise<void> {
+    const out = this.strip;
+    for (let i0 = 0; i0 < count; i0 += STRIP_SAMPLES) {
+      const n = Math.min(STRIP_SAMPLES, count - i0);
+      if (this.bytes === 1) for (let k = 0; k < n; k++) out[k] = sample(i0 + k);
+      else
+        for (let k = 0, o = 0; k < n; k++) {
+          const v = sample(i0 + k);
+          out[o++] = v >>> 8;
+          out[o++] = v & 255;
+        }
+      await this.flush(n);
+    }
+  }
+
+  plane(p: Plane): Promise<void> {
+    const { src, stride, channel, depth } = p;
+    if (!src) return this.samples(p.count, () => p.constant);
+    if (depth === this.depth) return this.samples(p.count, (i) => src[channel + i * stride]!);
+    return this.samples(p.count, (i) => this.at(src[channel + i * stride]!, depth));
+  }
+
+  /**
+   * A colour channel of an RGBA composite blended over white, as Photoshop stores a transparent document's
+   * composite (readers take the white back out by the alpha): v*a + max*(1 - a), rounded.
+   */
+  onWhite(image: Photo, c: number): Promise<void> {
+    const { pixels } = image;
+    const max = this.depth === 16 ? 0xffff : 0xff;
+    return this.samples(image.width * image.height, (i) => {
+      const a = this.at(pixels[i * 4 + 3]!, image.depth);
+      const v = this.at(pixels[i * 4 + c]!, image.depth);
+      return Math.round(max - ((max - v) * a) / max);
+    });
+  }
 }
 
 /** The layer name as a Pascal string (Latin-1 where it can, '?' elsewhere, at most 255 bytes) padded to 4. */
@@ -165,7 +202,7 @@ function unicodeName(w: Bytes, name: string): void {
   w.zeros(padded - body);
 }
 
-function layerRecord(w: Bytes, l: LayerPlan): void {
+function layerRecord(w: Bytes, l: LayerPlan, bytesPerSample: number): void {
   const { x, y, width, height } = l.rect;
   w.u32(y)
     .u32(x)
@@ -173,7 +210,7 @@ function layerRecord(w: Bytes, l: LayerPlan): void {
     .u32(x + width);
   w.u16(l.channels.length);
   // Each channel's data is a 2-byte compression tag then its samples.
-  for (const [id, p] of l.channels) w.u16(id & 0xffff).u32(2 + p.count * 2);
+  for (const [id, p] of l.channels) w.u16(id & 0xffff).u32(2 + p.count * bytesPerSample);
   w.ascii('8BIM').ascii('norm');
   w.u8(255); // opacity
   w.u8(0); // clipping: base
@@ -202,6 +239,7 @@ function layerRecord(w: Bytes, l: LayerPlan): void {
 
 function layerPlans(base: Photo, edits: PsdEdit[], maskAs: 'mask' | 'alpha'): LayerPlan[] {
   const { width, height } = base;
+  const OPAQUE = base.depth === 16 ? 0xffff : 0xff;
   const n = width * height;
   const original: LayerPlan = {
     name: 'Original',
@@ -230,19 +268,23 @@ function layerPlans(base: Photo, edits: PsdEdit[], maskAs: 'mask' | 'alpha'): La
   return [original, ...layers];
 }
 
-/**
- * The 16-bit layered PSD of `base` with `edits` (bottom to top) and `composite` (the flattened image, the
- * base's size). Sources of 8 bits are widened (v * 257). Limits are the caller's to check.
- */
-export function encodePsd16(
+export interface PsdWriteOptions {
+  maskAs?: 'mask' | 'alpha';
+  /** Samples written of all the file's samples (every layer channel and the composite). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The head (header, colour mode data, image resources) and the layer records of the PSD, and its size. */
+function plan(
   base: Photo,
   edits: PsdEdit[],
   composite: Photo,
-  maskAs: 'mask' | 'alpha' = 'mask',
-): Uint8Array {
-  const { width, height } = base;
+  maskAs: 'mask' | 'alpha',
+): { head: Bytes; records: Bytes; layers: LayerPlan[]; infoLen: number; samples: number; size: number } {
+  const { width, height, depth } = base;
+  const bps = depth / 8;
   const head = new Bytes();
-  head.ascii('8BPS').u16(1).zeros(6).u16(composite.channels).u32(height).u32(width).u16(16).u16(3);
+  head.ascii('8BPS').u16(1).zeros(6).u16(composite.channels).u32(height).u32(width).u16(depth).u16(3);
   head.u32(0); // colour mode data
   if (base.icc) {
     const icc = base.icc;
@@ -259,45 +301,71 @@ export function encodePsd16(
   } else {
     head.u32(0);
   }
-
   const layers = layerPlans(base, edits, maskAs);
   const records = new Bytes();
   // A negative count says the composite's alpha channel is its transparency.
   records.u16((composite.channels === 4 ? -layers.length : layers.length) & 0xffff);
-  for (const l of layers) layerRecord(records, l);
-  let channelBytes = 0;
-  for (const l of layers) for (const [, p] of l.channels) channelBytes += 2 + p.count * 2;
-  const infoBody = records.length + channelBytes;
-  const infoLen = infoBody + ((4 - (infoBody % 4)) % 4);
-  // Layer and mask information: the layer info (length + body), then an empty global layer mask.
-  const sectionLen = 4 + infoLen + 4;
-
-  const pixels = width * height;
-  const compositeBytes = 2 + pixels * 2 * composite.channels;
-  const total = head.length + 4 + sectionLen + compositeBytes;
-  const out = new Uint8Array(total);
-  out.set(head.view(), 0);
-  let at = head.length;
-  const dv = new DataView(out.buffer);
-  dv.setUint32(at, sectionLen);
-  dv.setUint32(at + 4, infoLen);
-  at += 8;
-  out.set(records.view(), at);
-  at += records.length;
-  for (const l of layers) {
+  for (const l of layers) layerRecord(records, l, bps);
+  let samples = 0;
+  let channels = 0;
+  for (const l of layers)
     for (const [, p] of l.channels) {
-      at += 2; // compression 0: raw
-      at = writePlane(out, at, p);
+      samples += p.count;
+      channels++;
     }
-  }
-  at += infoLen - infoBody; // padding
-  at += 4; // global layer mask info: length 0
-  at += 2; // composite compression 0: raw
+  const infoBody = records.length + channels * 2 + samples * bps;
+  const infoLen = infoBody + ((4 - (infoBody % 4)) % 4);
+  samples += width * height * composite.channels;
+  // Layer and mask information (its length, the layer info's length and body, an empty global layer
+  // mask), then the composite (compression tag and samples).
+  const size = head.length + 4 + 4 + infoLen + 4 + 2 + width * height * composite.channels * bps;
+  return { head, records, layers, infoLen, samples, size };
+}
+
+/** The file size of the layered PSD encodePsdTo would write. */
+export function psdSize(
+  base: Photo,
+  edits: PsdEdit[],
+  composite: Photo,
+  maskAs: 'mask' | 'alpha' = 'mask',
+): number {
+  return plan(base, edits, composite, maskAs).size;
+}
+
+/**
+ * Writes the layered PSD of `base` with `edits` (bottom to top) and `composite` (the flattened image, the
+ * base's size) into `sink`, at the base's depth. Limits are the caller's to check.
+ */
+export async function writePsd(
+  base: Photo,
+  edits: PsdEdit[],
+  composite: Photo,
+  sink: ExportSink,
+  opts: PsdWriteOptions = {},
+): Promise<void> {
+  const maskAs = opts.maskAs ?? 'mask';
+  const { width, height, depth } = base;
+  const p = plan(base, edits, composite, maskAs);
+  const w = new SampleWriter(sink, depth, p.samples, opts.onProgress);
+  const u32 = (v: number) => new Uint8Array([v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255]);
+  const RAW = new Uint8Array(2); // compression 0
+  await sink.write(p.head.view());
+  await sink.write(u32(4 + p.infoLen + 4)); // the layer and mask information's length
+  await sink.write(u32(p.infoLen));
+  await sink.write(p.records.view());
+  let infoBody = p.records.length;
+  for (const l of p.layers)
+    for (const [, pl] of l.channels) {
+      await sink.write(RAW);
+      await w.plane(pl);
+      infoBody += 2 + pl.count * (depth / 8);
+    }
+  await sink.write(new Uint8Array(p.infoLen - infoBody)); // padding to 4
+  await sink.write(u32(0)); // global layer mask info: length 0
+  await sink.write(RAW);
+  const n = width * height;
   for (let c = 0; c < composite.channels; c++)
-    at =
-      composite.channels === 4 && c < 3
-        ? writeOnWhite(out, at, composite, c)
-        : writePlane(out, at, plane(composite.pixels, composite.depth, composite.channels, c, pixels));
-  if (at !== total) throw new Error(`PSD writer: wrote ${at} of ${total} bytes`);
-  return out;
+    if (composite.channels === 4 && c < 3) await w.onWhite(composite, c);
+    else await w.plane(plane(composite.pixels, composite.depth, composite.channels, c, n));
+  if (w.done !== p.samples) throw new Error(`PSD writer: wrote ${w.done} of ${p.samples} samples`);
 }

@@ -15,6 +15,7 @@ import {
   type TiffDirs,
   type TiffEntry,
 } from './exif';
+import type { ExportSink } from './export-sink';
 
 export interface TiffInput {
   width: number;
@@ -34,12 +35,18 @@ const LONG = 4;
 const RATIONAL = 5;
 const UNDEFINED = 7;
 
-export function encodeTiff(img: TiffInput): Uint8Array {
+/** Rows per strip: about 256 KB of samples, at least one row. */
+function rowsPerStripOf(img: TiffInput): number {
+  const rowBytes = img.width * img.channels * (img.depth / 8);
+  return Math.max(1, Math.min(img.height, Math.floor((256 * 1024) / rowBytes) || 1));
+}
+
+/** The strips in order, each deflated on its own (horizontal predictor first). */
+function* tiffStrips(img: TiffInput): Generator<Uint8Array> {
   const { width, height, channels, depth, pixels } = img;
   const bps = depth / 8;
   const rowSamples = width * channels;
-  const rowsPerStrip = Math.max(1, Math.min(height, Math.floor((256 * 1024) / (rowSamples * bps)) || 1));
-  const strips: Uint8Array[] = [];
+  const rowsPerStrip = rowsPerStripOf(img);
   for (let y0 = 0; y0 < height; y0 += rowsPerStrip) {
     const rows = Math.min(rowsPerStrip, height - y0);
     const buf = new Uint8Array(rows * rowSamples * bps);
@@ -54,19 +61,48 @@ export function encodeTiff(img: TiffInput): Uint8Array {
         else dv.setUint16((r * rowSamples + i) * 2, (v - prev) & 0xffff, true);
       }
     }
-    strips.push(zlib.deflateSync(buf, { level: 6 }));
+    yield zlib.deflateSync(buf, { level: 6 });
   }
+}
+
+/** The little-endian TIFF header pointing at the first IFD. */
+function tiffHeader(ifd0At: number): Uint8Array {
+  const out = new Uint8Array(8);
+  const dv = new DataView(out.buffer);
+  out.set([0x49, 0x49]);
+  dv.setUint16(2, 42, true);
+  dv.setUint32(4, ifd0At, true);
+  return out;
+}
+
+/**
+ * The IFDs that follow the strips (which start at offset 8), laid out from `off`, the end of the strips:
+ * returns the bytes from `off` on and the first IFD's offset.
+ */
+function tiffDirectory(
+  img: TiffInput,
+  stripLengths: number[],
+  off: number,
+): { bytes: Uint8Array; ifd0At: number } {
+  const { width, channels, depth } = img;
+  const rowsPerStrip = rowsPerStripOf(img);
   const meta = img.exif ? safeExifForTiff(img.exif) : null;
+  const stripOffsets: number[] = [];
+  let at = 8;
+  for (const n of stripLengths) {
+    stripOffsets.push(at);
+    at += n;
+  }
   const entries: Entry[] = [
     { tag: 256, type: LONG, count: 1, value: [width] },
-    { tag: 257, type: LONG, count: 1, value: [height] },
+    { tag: 257, type: LONG, count: 1, value: [img.height] },
     { tag: 258, type: SHORT, count: channels, value: new Array<number>(channels).fill(depth) },
     { tag: 259, type: SHORT, count: 1, value: [8] }, // Adobe deflate
     { tag: 262, type: SHORT, count: 1, value: [2] }, // RGB
-    { tag: 273, type: LONG, count: strips.length, value: [] }, // StripOffsets, filled below
+    { tag: 273, type: LONG, count: stripOffsets.length, value: stripOffsets },
     { tag: 277, type: SHORT, count: 1, value: [channels] },
     { tag: 278, type: LONG, count: 1, value: [rowsPerStrip] },
-    { tag: 279, type: LONG, count: strips.length, value: strips.map((s) => s.length) },
+    { tag: 279, type: LONG, count: stripLengths.length, value: stripLengths },
     { tag: 284, type: SHORT, count: 1, value: [1] }, // chunky
     { tag: 317, type: SHORT, count: 1, value: [2] }, // horizontal predictor
   ];
@@ -86,26 +122,55 @@ export function encodeTiff(img: TiffInput): Uint8Array {
     sub.gps = meta.gps.map(fromExif);
     sub.interop = meta.interop.map(fromExif);
   }
+  const { blocks, ifd0At, end } = layoutIfds(entries, sub, off);
+  const bytes = new Uint8Array(end - off);
+  const dv = new DataView(bytes.buffer);
+  for (const b of blocks) writeIfd(bytes, dv, b.entries, b.at, off);
+  return { bytes, ifd0At };
+}
 
-  // Layout: header, pixel strips, IFD0, then the sub-IFDs.
-  let off = 8;
-  const stripOffsets: number[] = [];
+/** The TIFF in memory. Layout: header, pixel strips, IFD0, then the sub-IFDs. */
+export function encodeTiff(img: TiffInput): Uint8Array {
+  const strips = [...tiffStrips(img)];
+  const off = 8 + strips.reduce((n, s) => n + s.length, 0);
+  const dir = tiffDirectory(
+    img,
+    strips.map((s) => s.length),
+    off,
+  );
+  const out = new Uint8Array(off + dir.bytes.length);
+  out.set(tiffHeader(dir.ifd0At));
+  let at = 8;
   for (const s of strips) {
-    stripOffsets.push(off);
-    off += s.length;
+    out.set(s, at);
+    at += s.length;
   }
-  entries.find((e) => e.tag === 273)!.value = stripOffsets;
-  const { blocks, ifd0At: ifd, end } = layoutIfds(entries, sub, off);
-  off = end;
-
-  const out = new Uint8Array(off);
-  const dv = new DataView(out.buffer);
-  out.set([0x49, 0x49]);
-  dv.setUint16(2, 42, true);
-  dv.setUint32(4, ifd, true);
-  for (let i = 0; i < strips.length; i++) out.set(strips[i]!, stripOffsets[i]!);
-  for (const b of blocks) writeIfd(out, dv, b.entries, b.at);
+  out.set(dir.bytes, off);
   return out;
+}
+
+/**
+ * The same file as encodeTiff, streamed into `sink`: each strip is written as soon as it is deflated, the
+ * IFDs after them, and the header's first-IFD offset filled in last. `onProgress`: rows written of all.
+ */
+export async function writeTiff(
+  img: TiffInput,
+  sink: ExportSink,
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
+  await sink.write(tiffHeader(0));
+  const lengths: number[] = [];
+  let off = 8;
+  const rowsPerStrip = rowsPerStripOf(img);
+  for (const s of tiffStrips(img)) {
+    await sink.write(s);
+    lengths.push(s.length);
+    off += s.length;
+    onProgress?.(Math.min(img.height, lengths.length * rowsPerStrip), img.height);
+  }
+  const dir = tiffDirectory(img, lengths, off);
+  await sink.write(dir.bytes);
+  await sink.patch(0, tiffHeader(dir.ifd0At));
 }
 
 type SubIfds = { exif: Entry[]; gps: Entry[]; interop: Entry[] };
@@ -275,19 +340,20 @@ function blockSize(entries: Entry[]): number {
   return n;
 }
 
-function writeIfd(out: Uint8Array, dv: DataView, entries: Entry[], at: number): void {
+/** Writes an IFD placed at file offset `at` into `out`, which holds the file from offset `base` on. */
+function writeIfd(out: Uint8Array, dv: DataView, entries: Entry[], at: number, base = 0): void {
   const writeValues = (e: Entry, to: number) => {
-    if (e.value instanceof Uint8Array) out.set(e.value, to);
+    if (e.value instanceof Uint8Array) out.set(e.value, to - base);
     else
       e.value.forEach((v, i) => {
-        if (e.type === SHORT) dv.setUint16(to + i * 2, v, true);
-        else dv.setUint32(to + i * 4, v, true);
+        if (e.type === SHORT) dv.setUint16(to - base + i * 2, v, true);
+        else dv.setUint32(to - base + i * 4, v, true);
       });
   };
-  dv.setUint16(at, entries.length, true);
+  dv.setUint16(at - base, entries.length, true);
   let ext = at + 2 + entries.length * 12 + 4;
   entries.forEach((e, i) => {
-    const p = at + 2 + i * 12;
+    const p = at - base + 2 + i * 12;
     dv.setUint16(p, e.tag, true);
     dv.setUint16(p + 2, e.type, true);
     dv.setUint32(p + 4, e.count, true);
@@ -296,7 +362,7 @@ function writeIfd(out: Uint8Array, dv: DataView, entries: Entry[], at: number): 
       dv.setUint32(p + 8, ext, true);
       writeValues(e, ext);
       ext += s + (s % 2);
-    } else writeValues(e, p + 8);
+    } else writeValues(e, at + 2 + i * 12 + 8);
   });
-  dv.setUint32(at + 2 + entries.length * 12, 0, true); // no next IFD
+  dv.setUint32(at - base + 2 + entries.length * 12, 0, true); // no next IFD
 }

@@ -77,6 +77,12 @@ export interface CompositeOptions {
 export interface ExportOptions {
   format: ExportFormat;
   quality?: number;
+  /**
+   * Progress of the encode, in the encoder's own units (rows for PNG and TIFF, samples for PSD, one step for
+   * JPEG and WebP, which libvips encodes in one call): called as parts are done, `done` only grows and
+   * reaches `total` when the file is complete. For a progress bar only; nothing else may depend on it.
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Defaults for ImagingLimits (settings may override them). */

@@ -35,4 +35,21 @@ describe.runIf(fs.existsSync('/proc/self/clear_refs'))('export memory', () => {
     expect(r.bytes).toBeGreaterThan(1 * MB);
     expect((r.peak - r.before) / MB).toBeLessThan(200);
   }, 120_000);
+
+  it('exports a 40 MP 16-bit photo to PNG holding the file at most twice, not a filtered copy of the frame', async () => {
+    // 240 MB of samples. Filtering the whole frame first (480 MB of big-endian rows), then deflating it and
+    // assembling the file peaked about 830 MB above the photo; streamed, it is the file (its pieces, joined
+    // once at the end) plus one strip.
+    const r = await measure(['png', '7700', '5200', '16']);
+    expect(r.bytes).toBeGreaterThan(10 * MB);
+    expect(r.peak - r.before).toBeLessThan(2 * r.bytes + 100 * MB);
+  }, 120_000);
+
+  it('exports a 40 MP 8-bit layered PSD holding the file once and no canvas', async () => {
+    // ag-psd built an RGBA canvas of the original and of the composite and grew the file as it wrote it:
+    // about 1 GB above the photo and its composite. The streamed writer fills one buffer of the file's size.
+    const r = await measure(['psd', '7700', '5200', '8']);
+    expect(r.bytes).toBeGreaterThan(100 * MB);
+    expect(r.peak - r.before).toBeLessThan(r.bytes + 100 * MB);
+  }, 120_000);
 });

@@ -47,7 +47,7 @@ describe('layered PSD export', () => {
       const patches = Array.from({ length: Math.floor(r() * 4) }, () => randomPatch(r, base));
       const names = patches.map((_, i) => `edit ${round}-${i} make the sky blue`);
       const composite = applyPatches(base, patches);
-      const { data, warnings } = encodePsd(
+      const { data, warnings } = await encodePsd(
         base,
         patches.map((patch, i) => ({ name: names[i]!, patch })),
         composite,
@@ -109,12 +109,14 @@ describe('layered PSD export', () => {
     }
   });
 
-  it('puts the mask in the layer alpha instead when asked, and keeps unicode prompts as names', () => {
+  it('puts the mask in the layer alpha instead when asked, and keeps unicode prompts as names', async () => {
     const r = rng(7);
     const base = randomPhoto(r, 8, null);
     const patch = randomPatch(r, base);
     const name = 'café ☕ remove the sign';
-    const { data } = encodePsd(base, [{ name, patch }], applyPatches(base, [patch]), { maskAs: 'alpha' });
+    const { data } = await encodePsd(base, [{ name, patch }], applyPatches(base, [patch]), {
+      maskAs: 'alpha',
+    });
     const back = readPsd(data, { useImageData: true });
     const l = back.children![1]!;
     expect(l.name).toBe(name);
@@ -124,7 +126,7 @@ describe('layered PSD export', () => {
     expect(magickLayers(psdFile(data))).toHaveLength(3);
   });
 
-  it('refuses, in one sentence, an image past the PSD size limit or the 2 GB file limit', () => {
+  it('refuses, in one sentence, an image past the PSD size limit or the 2 GB file limit', async () => {
     const huge = (width: number, height: number): Photo => ({
       width,
       height,
@@ -142,7 +144,7 @@ describe('layered PSD export', () => {
     ] as const) {
       let err: unknown;
       try {
-        encodePsd(huge(w, h), [], huge(w, h));
+        await encodePsd(huge(w, h), [], huge(w, h));
       } catch (e) {
         err = e;
       }

@@ -71,7 +71,7 @@ describe('16-bit layered PSD export', () => {
       const patches = Array.from({ length: 2 + Math.floor(r() * 2) }, () => randomPatch(r, base));
       const names = patches.map((_, i) => `edit ${round}-${i} warm the light`);
       const composite = applyPatches(base, patches);
-      const { data, warnings } = encodePsd(
+      const { data, warnings } = await encodePsd(
         base,
         patches.map((patch, i) => ({ name: names[i]!, patch })),
         composite,
@@ -170,7 +170,9 @@ describe('16-bit layered PSD export', () => {
     const base = await tiffOriginal(r, 3);
     const patch = randomPatch(r, base);
     const name = 'café ☕ remove the sign';
-    const { data } = encodePsd(base, [{ name, patch }], applyPatches(base, [patch]), { maskAs: 'alpha' });
+    const { data } = await encodePsd(base, [{ name, patch }], applyPatches(base, [patch]), {
+      maskAs: 'alpha',
+    });
     const back = readPsd(data.slice(), { useImageData: true, skipCompositeImageData: true });
     const l = back.children![1]!;
     expect(l.name).toBe(name);
