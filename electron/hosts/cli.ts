@@ -29,6 +29,7 @@ import { exportExtensions as extensionList, exportFormatOfName, openLabels } fro
 // Only the types of the heavy modules are imported here; the modules themselves are loaded by loadCore.
 import type * as EditApiModule from '../core/edit-api';
 import type * as ImagingModule from '../core/imaging';
+import type { Mask } from '../core/imaging';
 import type * as ProjectModule from '../core/project';
 import type * as PipelineModule from '../core/pipeline';
 import type * as SaveBackModule from '../core/save-back';
@@ -386,9 +387,17 @@ function stepPrinter(io: CliIo, env: Env, json: boolean): (step: string) => void
   };
 }
 
-async function openOrCreate(dir: string, image: string | undefined): Promise<ProjectStore> {
+/**
+ * Opens the project in dir, or creates it from `image`. When it creates one, `sized` is told the photo's size
+ * from its header before the photo is decoded, so the caller can read the mask meanwhile.
+ */
+async function openOrCreate(
+  dir: string,
+  image: string | undefined,
+  sized?: (width: number, height: number) => void,
+): Promise<ProjectStore> {
   const { ProjectStore } = loaded().project;
-  const { loadPhoto } = loaded().imaging;
+  const { loadPhoto, probePhoto } = loaded().imaging;
   const { recordSource } = loaded().saveBack;
   if (await ProjectStore.isProject(dir)) {
     const store = await ProjectStore.open(dir);
@@ -410,6 +419,8 @@ async function openOrCreate(dir: string, image: string | undefined): Promise<Pro
       `There is no Maskroom project in ${dir}; pass --image PHOTO to create one there.`,
     );
   const bytes = await readInput(image, 'photo');
+  const size = await probePhoto(bytes);
+  sized?.(size.width, size.height);
   // Decode the whole photo before anything is created: a truncated file leaves no project behind.
   const info = await loadPhoto(bytes);
   const existed = await fs.stat(dir).then(
@@ -461,11 +472,19 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   const references = await Promise.all(refs.map((r) => readInput(r, 'reference image')));
   const s = settingsFor(env).get();
 
-  const store = await openOrCreate(dir, v.image);
+  // The mask is read while the photo decodes (libvips runs both on its threads): a new project's photo from
+  // the moment its header gives the size, an existing project's current image as soon as it is open.
+  const early: { mask?: Promise<Mask> } = {};
+  const store = await openOrCreate(dir, v.image, (w, h) => {
+    early.mask = maskFromFile(maskBytes, w, h);
+    early.mask.catch(() => undefined);
+  });
   const session = new ProjectSession(store);
   const stop = interruptible(loaded().pipeline.CLOSING);
   try {
-    const mask = await maskFromFile(maskBytes, store.width, store.height);
+    // Cached by the session: the edit's own call gets this decode, and its error if it fails.
+    session.current().catch(() => undefined);
+    const mask = await (early.mask ?? maskFromFile(maskBytes, store.width, store.height));
     const layer = await runEdit(
       session,
       {

@@ -58,14 +58,20 @@ function footprints(len: number, n: number): { start: Int32Array; end: Int32Arra
 
 /**
  * The crop of the edit mask at dst's size: 1 where any painted (non-zero) photo pixel falls inside the output
- * pixel's footprint, else 0. Separable (rows, then columns), O(crop + output).
+ * pixel's footprint, else 0. Separable (rows, then columns), O(crop + output); unpainted rows (most of the
+ * context around the mask) are skipped with one comparison each.
  */
 export function paintedAt(mask: Mask, crop: Rect, dw: number, dh: number): Uint8Array {
   const fx = footprints(crop.width, dw);
   const fy = footprints(crop.height, dh);
   const rows = new Uint8Array(crop.height * dw);
+  const painted = new Uint8Array(crop.height);
+  const all = Buffer.from(mask.data.buffer, mask.data.byteOffset, mask.data.byteLength);
+  const zeros = Buffer.alloc(crop.width);
   for (let y = 0; y < crop.height; y++) {
     const s = (crop.y + y) * mask.width + crop.x;
+    if (all.compare(zeros, 0, crop.width, s, s + crop.width) === 0) continue;
+    painted[y] = 1;
     const line = mask.data.subarray(s, s + crop.width);
     const o = y * dw;
     for (let x = 0; x < dw; x++) {
@@ -83,12 +89,40 @@ export function paintedAt(mask: Mask, crop: Rect, dw: number, dh: number): Uint8
     const o = y * dw;
     const e = fy.end[y]!;
     for (let r = fy.start[y]!; r < e; r++) {
+      if (!painted[r]) continue;
       const s = r * dw;
       for (let x = 0; x < dw; x++) if (rows[s + x] !== 0) out[o + x] = 1;
     }
   }
   return out;
 }
+
+/**
+ * The crop at its place in the API image, 8-bit RGB. An 8-bit RGB photo is handed to sharp as it is and
+ * cropped there (the same pixels extract8 copies, without the copy); other layouts go through extract8.
+ */
+async function scaledCrop(base: Photo, plan: RegionPlan, dst: Rect): Promise<Uint8Array> {
+  const { crop } = plan;
+  const src =
+    base.depth === 8 && base.channels === 3
+      ? sharp(base.pixels, {
+          raw: { width: base.width, height: base.height, channels: 3 },
+          limitInputPixels: false,
+        }).extract({ left: crop.x, top: crop.y, width: crop.width, height: crop.height })
+      : sharp(extract8(base, crop, 3), { raw: { width: crop.width, height: crop.height, channels: 3 } });
+  const scaled = await src
+    .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
+    .resize(dst.width, dst.height, { fit: 'fill', kernel: plan.scale < 1 ? 'lanczos3' : 'mitchell' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (scaled.info.width !== dst.width || scaled.info.height !== dst.height || scaled.info.channels !== 3) {
+    throw new Error(`API image resized to ${scaled.info.width}x${scaled.info.height}, not the planned size`);
+  }
+  return bufToU8(scaled.data);
+}
+
+/** Opaque (255) alpha everywhere, as 32-bit words of RGBA zeros plus alpha, in this machine's byte order. */
+const OPAQUE_WORD = new Uint32Array(new Uint8Array([0, 0, 0, 255]).buffer)[0]!;
 
 export async function buildApiInputs(base: Photo, mask: Mask, plan: RegionPlan): Promise<ApiInputs> {
   assertMaskFits(mask, base);
@@ -98,33 +132,27 @@ export async function buildApiInputs(base: Photo, mask: Mask, plan: RegionPlan):
   const padded = dst.width !== api.width || dst.height !== api.height;
 
   // Image: crop (8 bit, RGB) -> resize to its place in the API image -> edge-extend -> sRGB -> PNG.
-  const rgb = extract8(base, crop, 3);
-  const scaled = await sharp(rgb, { raw: { width: crop.width, height: crop.height, channels: 3 } })
-    .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
-    .resize(dst.width, dst.height, { fit: 'fill', kernel: plan.scale < 1 ? 'lanczos3' : 'mitchell' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (scaled.info.width !== dst.width || scaled.info.height !== dst.height || scaled.info.channels !== 3) {
-    throw new Error(`API image resized to ${scaled.info.width}x${scaled.info.height}, not the planned size`);
-  }
-  const full = padded
-    ? extendEdges(bufToU8(scaled.data), dst, api.width, api.height, 3)
-    : bufToU8(scaled.data);
-  const image = await fromProfileToSrgb(full, api.width, api.height, 3, base.icc)
-    .png({ compressionLevel: 3 })
-    .toBuffer();
+  // Started first: libvips works on it while the mask below is made in JS, and the two encode side by side.
+  const image = scaledCrop(base, plan, dst).then(async (scaled) => {
+    const full = padded ? extendEdges(scaled, dst, api.width, api.height, 3) : scaled;
+    return fromProfileToSrgb(full, api.width, api.height, 3, base.icc)
+      .png({ compressionLevel: 3 })
+      .toBuffer();
+  });
+  image.catch(() => undefined);
 
   // Mask: same geometry. Alpha 0 ("change") wherever a painted photo pixel falls; padding is "keep" (255).
   const painted = paintedAt(mask, crop, dst.width, dst.height);
   const rgba = new Uint8Array(api.width * api.height * 4);
-  for (let i = 3; i < rgba.length; i += 4) rgba[i] = 255;
+  new Uint32Array(rgba.buffer).fill(OPAQUE_WORD);
   for (let y = 0; y < dst.height; y++) {
     let o = ((dst.y + y) * api.width + dst.x) * 4 + 3;
     const s = y * dst.width;
     for (let x = 0; x < dst.width; x++, o += 4) if (painted[s + x]) rgba[o] = 0;
   }
-  const maskPng = await sharp(rgba, { raw: { width: api.width, height: api.height, channels: 4 } })
+  const maskPng = sharp(rgba, { raw: { width: api.width, height: api.height, channels: 4 } })
     .png({ compressionLevel: 6 })
     .toBuffer();
-  return { plan, image: bufToU8(image), mask: bufToU8(maskPng) };
+  const [imagePng, maskBytes] = await Promise.all([image, maskPng]);
+  return { plan, image: bufToU8(imagePng), mask: bufToU8(maskBytes) };
 }

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { maskBounds, maskFromFile, maskFromPayload, type Mask } from '../../../../electron/core/imaging';
 import { maskSourcePng } from '../../../../electron/core/imaging/mask';
 import { paintedBox } from '../../../../shared/mask-feather';
+import { rng } from '../../../support/prng';
 
 /** The decode maskFromFile used before: 8-bit sRGB from libvips, then the integer luma per pixel in JS. */
 async function oracleMaskFromFile(bytes: Uint8Array, width: number, height: number): Promise<Uint8Array> {
@@ -27,18 +28,6 @@ async function oracleMaskFromFile(bytes: Uint8Array, width: number, height: numb
     m[i] = (r * 19595 + g * 38470 + b * 7471 + 32768) >>> 16;
   }
   return m;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A random shape: empty, full, dots, rectangles, a soft disc, a diagonal line, or noise. */
