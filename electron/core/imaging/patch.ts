@@ -21,6 +21,12 @@ export function applyPatches(original: Photo, patches: Patch[]): Photo {
   return out;
 }
 
+/**
+ * Blends one patch into img, in place. Bit-identical to out = floor((base·(M−a) + rgb·a + M/2) / M) with the
+ * patch's samples brought to the image's depth first (×257 up, rounded ÷257 down), in integer arithmetic:
+ * alpha 0 leaves a pixel untouched, alpha M writes the patch exactly. One loop per depth pairing, so the hot
+ * 8-bit loop has no per-sample branch on the depths and no floating point.
+ */
 export function applyPatchInPlace(img: Photo, patch: Patch): void {
   const { rect } = patch;
   if (rect.x < 0 || rect.y < 0 || rect.x + rect.width > img.width || rect.y + rect.height > img.height) {
@@ -29,31 +35,117 @@ export function applyPatchInPlace(img: Photo, patch: Patch): void {
       'A layer lies outside the photo; remove that layer or restore the project from a backup.',
     );
   }
-  const M = img.depth === 16 ? 65535 : 255;
-  // Patch samples are converted to the image's depth when they differ.
-  const conv = patch.depth === img.depth ? 1 : img.depth === 16 ? 257 : 1 / 257;
-  const half = (M - 1) / 2 + 0.5;
-  const px = img.pixels;
-  const ch = img.channels;
-  const src = patch.rgba;
+  if (rect.width === 0 || rect.height === 0) return;
+  if (img.depth === 8) {
+    if (patch.depth === 8)
+      blend8(img.pixels as Uint8Array, img.width, img.channels, rect, patch.rgba as Uint8Array);
+    else blend16On8(img.pixels as Uint8Array, img.width, img.channels, rect, patch.rgba as Uint16Array);
+  } else {
+    blend16(
+      img.pixels as Uint16Array,
+      img.width,
+      img.channels,
+      rect,
+      patch.rgba,
+      patch.depth === 8 ? 257 : 1,
+    );
+  }
+}
+
+/**
+ * 8-bit patch on an 8-bit image. floor((n + 127.5) / 255) equals floor((n + 127) / 255) for integer n (no
+ * multiple of 255 lies in between), and for 0 <= x < 2^16, floor(x / 255) = (x · 0x8081) >>> 23.
+ */
+function blend8(px: Uint8Array, width: number, ch: number, rect: Rect, src: Uint8Array): void {
+  const rowSkip = (width - rect.width) * ch;
   let s = 0;
-  for (let y = 0; y < rect.height; y++) {
-    let d = ((rect.y + y) * img.width + rect.x) * ch;
+  let d = (rect.y * width + rect.x) * ch;
+  for (let y = 0; y < rect.height; y++, d += rowSkip) {
     for (let x = 0; x < rect.width; x++, s += 4, d += ch) {
-      let a = src[s + 3]!;
+      const a = src[s + 3]!;
       if (a === 0) continue;
-      if (conv !== 1) a = Math.round(a * conv);
+      if (a === 255) {
+        px[d] = src[s]!;
+        px[d + 1] = src[s + 1]!;
+        px[d + 2] = src[s + 2]!;
+        continue;
+      }
+      const ia = 255 - a;
+      px[d] = ((px[d]! * ia + src[s]! * a + 127) * 0x8081) >>> 23;
+      px[d + 1] = ((px[d + 1]! * ia + src[s + 1]! * a + 127) * 0x8081) >>> 23;
+      px[d + 2] = ((px[d + 2]! * ia + src[s + 2]! * a + 127) * 0x8081) >>> 23;
+    }
+  }
+}
+
+/** 16-bit samples rounded to 8 bits, as Math.round(v * (1 / 257)) (the blend's conversion), by table. */
+let to8: Uint8Array | null = null;
+function to8Table(): Uint8Array {
+  if (!to8) {
+    const conv = 1 / 257;
+    to8 = new Uint8Array(65536);
+    for (let v = 0; v < 65536; v++) to8[v] = Math.round(v * conv);
+  }
+  return to8;
+}
+
+/** 16-bit patch on an 8-bit image: samples and alpha rounded to 8 bits, then the 8-bit blend. */
+function blend16On8(px: Uint8Array, width: number, ch: number, rect: Rect, src: Uint16Array): void {
+  const t = to8Table();
+  const rowSkip = (width - rect.width) * ch;
+  let s = 0;
+  let d = (rect.y * width + rect.x) * ch;
+  for (let y = 0; y < rect.height; y++, d += rowSkip) {
+    for (let x = 0; x < rect.width; x++, s += 4, d += ch) {
+      const a16 = src[s + 3]!;
+      if (a16 === 0) continue;
+      const a = t[a16]!;
+      if (a === 255) {
+        px[d] = t[src[s]!]!;
+        px[d + 1] = t[src[s + 1]!]!;
+        px[d + 2] = t[src[s + 2]!]!;
+        continue;
+      }
+      const ia = 255 - a;
+      px[d] = ((px[d]! * ia + t[src[s]!]! * a + 127) * 0x8081) >>> 23;
+      px[d + 1] = ((px[d + 1]! * ia + t[src[s + 1]!]! * a + 127) * 0x8081) >>> 23;
+      px[d + 2] = ((px[d + 2]! * ia + t[src[s + 2]!]! * a + 127) * 0x8081) >>> 23;
+    }
+  }
+}
+
+/**
+ * A patch on a 16-bit image; `k` brings the patch's samples to 16 bits (257 for an 8-bit patch). The sums
+ * reach 2^32, past 32-bit integers, so the division stays in doubles: exact, since every term is an integer
+ * below 2^53 and no multiple of 65535 lies between n + 32767 and n + 32767.5.
+ */
+function blend16(
+  px: Uint16Array,
+  width: number,
+  ch: number,
+  rect: Rect,
+  src: Uint8Array | Uint16Array,
+  k: number,
+): void {
+  const M = 65535;
+  const rowSkip = (width - rect.width) * ch;
+  let s = 0;
+  let d = (rect.y * width + rect.x) * ch;
+  for (let y = 0; y < rect.height; y++, d += rowSkip) {
+    for (let x = 0; x < rect.width; x++, s += 4, d += ch) {
+      const a0 = src[s + 3]!;
+      if (a0 === 0) continue;
+      const a = a0 * k;
       if (a >= M) {
-        px[d] = conv === 1 ? src[s]! : Math.round(src[s]! * conv);
-        px[d + 1] = conv === 1 ? src[s + 1]! : Math.round(src[s + 1]! * conv);
-        px[d + 2] = conv === 1 ? src[s + 2]! : Math.round(src[s + 2]! * conv);
+        px[d] = src[s]! * k;
+        px[d + 1] = src[s + 1]! * k;
+        px[d + 2] = src[s + 2]! * k;
         continue;
       }
       const ia = M - a;
-      for (let c = 0; c < 3; c++) {
-        const f = conv === 1 ? src[s + c]! : Math.round(src[s + c]! * conv);
-        px[d + c] = Math.floor((px[d + c]! * ia + f * a + half) / M);
-      }
+      px[d] = Math.floor((px[d]! * ia + src[s]! * k * a + 32767) / M);
+      px[d + 1] = Math.floor((px[d + 1]! * ia + src[s + 1]! * k * a + 32767) / M);
+      px[d + 2] = Math.floor((px[d + 2]! * ia + src[s + 2]! * k * a + 32767) / M);
     }
   }
 }
@@ -84,8 +176,15 @@ export async function decodePatch(bytes: Uint8Array, rect?: Rect): Promise<Patch
     r = { x: parts[0]!, y: parts[1]!, width: parts[2]!, height: parts[3]! };
   }
   try {
-    const meta = await sharp(bytes).metadata();
-    const depth: 8 | 16 = meta.depth === 'ushort' ? 16 : 8;
+    // The depth from the PNG header itself (one libvips call per patch instead of two); anything else
+    // is asked of libvips.
+    const depth: 8 | 16 = isPng(bytes)
+      ? bytes[24] === 16
+        ? 16
+        : 8
+      : (await sharp(bytes).metadata()).depth === 'ushort'
+        ? 16
+        : 8;
     const img = sharp(bytes, {
       failOn: 'error',
       limitInputPixels: r.width * r.height + 1,
@@ -101,6 +200,20 @@ export async function decodePatch(bytes: Uint8Array, rect?: Rect): Promise<Patch
   } catch (e) {
     throw bad(e);
   }
+}
+
+const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
+
+/** A PNG signature followed by its IHDR chunk (bit depth at byte 24). */
+function isPng(b: Uint8Array): boolean {
+  return (
+    b.length > 33 &&
+    PNG_SIGNATURE.every((v, i) => b[i] === v) &&
+    b[12] === 0x49 &&
+    b[13] === 0x48 &&
+    b[14] === 0x44 &&
+    b[15] === 0x52
+  );
 }
 
 /** The edit mask as a greyscale PNG (white = change), e.g. to keep it with a layer. */
