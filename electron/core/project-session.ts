@@ -19,7 +19,7 @@ import {
   type Patch,
   type Photo,
 } from './imaging';
-// Not re-exported by the imaging index; used on a private copy only (see applyInBatches).
+// Not re-exported by the imaging index; used on a private copy only (see applyStream).
 import { applyPatchInPlace } from './imaging/patch';
 import { maskSourcePng } from './imaging/mask';
 import type { ProjectStore } from './project';
@@ -35,7 +35,12 @@ export interface SessionOptions {
    * prefix of the stack is applied from in a moment), so an edit rarely pays for a full-frame write. Default 8.
    */
   diskCacheRefreshLayers?: number;
-  /** Told how many of the layers being applied are applied, after each batch (0 first): long flattens show it. */
+  /**
+   * Write cache/current.bin in the background after a new current image is flattened, when persistCache
+   * would (default true; the write waits behind the answer and close() waits for it).
+   */
+  persistInBackground?: boolean;
+  /** Told how many of the layers being applied are applied, every 8 layers (0 first): long flattens show it. */
   onFlattenProgress?: (applied: number, total: number) => void;
 }
 
@@ -50,9 +55,16 @@ export interface RenderedPreview {
   cached: boolean;
 }
 
-const deflate = promisify(zlib.deflate);
+/** Decoded patches a flatten keeps ahead of the one it applies (each at most a few tens of MB). */
+const DECODE_AHEAD = 6;
+/** onFlattenProgress is told after every this many layers (and after the last). */
+const PROGRESS_EVERY = 8;
+
 const inflate = promisify(zlib.inflate);
-const CACHE_MAGIC = 'MRFLAT1\n';
+/** The current cache file: raw pixels, read straight into the image. */
+const CACHE_MAGIC = 'MRFLAT2\n';
+/** The first version (deflated pixels), still read so an older project reopens from its cache. */
+const CACHE_MAGIC_V1 = 'MRFLAT1\n';
 
 interface CacheHeader {
   key: string[];
@@ -63,10 +75,23 @@ interface CacheHeader {
   format: string;
   icc: string | null;
   exif: string | null;
+  /** Version 2: CRC-32 of the pixel bytes. */
+  crc32?: number;
 }
 
-/** The flattened image as a cache file: magic, header length, JSON header, deflated pixels (little-endian). */
-async function encodeFlat(key: string[], p: Photo): Promise<Uint8Array> {
+/** Where the pixels start: after magic, header length and header, rounded up to 8 bytes (aligned samples). */
+function pixelOffset(headerLength: number): number {
+  return Math.ceil((CACHE_MAGIC.length + 4 + headerLength) / 8) * 8;
+}
+
+/**
+ * The flattened image as a cache file: magic, header length (u32 LE), JSON header, zero padding to a multiple
+ * of 8 bytes, then the raw pixels in host order (little-endian on every platform Maskroom runs on). Raw
+ * rather than deflated: a photo's pixels deflate only to about 70% (level 1), and inflating 70 MB costs
+ * several hundred ms on every open while reading 100 MB costs tens.
+ */
+function encodeFlat(key: string[], p: Photo): Uint8Array {
+  const px = Buffer.from(p.pixels.buffer, p.pixels.byteOffset, p.pixels.byteLength);
   const header: CacheHeader = {
     key,
     width: p.width,
@@ -76,29 +101,42 @@ async function encodeFlat(key: string[], p: Photo): Promise<Uint8Array> {
     format: p.format,
     icc: p.icc ? Buffer.from(p.icc).toString('base64') : null,
     exif: p.exif ? Buffer.from(p.exif).toString('base64') : null,
+    crc32: zlib.crc32(px),
   };
   const h = Buffer.from(JSON.stringify(header));
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(h.length);
-  const px = await deflate(Buffer.from(p.pixels.buffer, p.pixels.byteOffset, p.pixels.byteLength), {
-    level: 1,
-  });
-  return new Uint8Array(Buffer.concat([Buffer.from(CACHE_MAGIC), len, h, px]));
+  const start = pixelOffset(h.length);
+  const out = Buffer.alloc(start + px.length);
+  out.write(CACHE_MAGIC, 0, 'latin1');
+  out.writeUInt32LE(h.length, CACHE_MAGIC.length);
+  h.copy(out, CACHE_MAGIC.length + 4);
+  px.copy(out, start);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
+/** The cached image, or null for a file that is damaged, cut short or of another version. */
 async function decodeFlat(bytes: Uint8Array): Promise<{ key: string[]; photo: Photo } | null> {
   try {
     const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (b.subarray(0, CACHE_MAGIC.length).toString() !== CACHE_MAGIC) return null;
+    const magic = b.subarray(0, CACHE_MAGIC.length).toString('latin1');
+    if (magic !== CACHE_MAGIC && magic !== CACHE_MAGIC_V1) return null;
     const hl = b.readUInt32LE(CACHE_MAGIC.length);
     const start = CACHE_MAGIC.length + 4;
     const h = JSON.parse(b.subarray(start, start + hl).toString()) as CacheHeader;
-    const raw = await inflate(b.subarray(start + hl));
-    if (raw.length !== h.width * h.height * h.channels * (h.depth / 8)) return null;
+    const size = h.width * h.height * h.channels * (h.depth / 8);
+    let raw: Buffer;
+    if (magic === CACHE_MAGIC) {
+      raw = b.subarray(pixelOffset(hl));
+      if (raw.length !== size || zlib.crc32(raw) !== h.crc32) return null;
+    } else {
+      raw = await inflate(b.subarray(start + hl));
+      if (raw.length !== size) return null;
+    }
     const pixels =
       h.depth === 16
-        ? new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
-        : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+        ? raw.byteOffset % 2 === 0
+          ? new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2)
+          : new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length))
+        : new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
     const photo: Photo = {
       width: h.width,
       height: h.height,
@@ -127,8 +165,10 @@ export class ProjectSession {
   private diskKey: string[] | null | undefined = undefined;
   private disk: Promise<{ key: string[]; photo: Photo } | null> | null = null;
   private readonly previews: PreviewCache;
-  /** Preview files being written; close() waits for them. */
+  /** Preview and cache files being written; close() waits for them. */
   private readonly writes = new Set<Promise<void>>();
+  /** cache/current.bin writes, one after another. */
+  private cacheWrites: Promise<unknown> = Promise.resolve();
   /** The full-frame edit mask encoded once, for every variation that shares it. */
   private readonly maskPngs = new WeakMap<Mask, Promise<Uint8Array>>();
 
@@ -248,50 +288,48 @@ export class ProjectSession {
     if (cached && isPrefix(cached.key, ids)) {
       const rest = layers.slice(cached.key.length);
       if (rest.length === 0) return cached.photo;
-      return this.applyInBatches(await cached.photo, rest);
+      return this.applyStream(cached.photo, rest);
     }
     // The flattened image a previous session left on disk, when it is a prefix of this stack.
     const disk = await this.diskCache();
     if (disk && disk.key.length > 0 && isPrefix(disk.key, ids)) {
-      return this.applyInBatches(disk.photo, layers.slice(disk.key.length));
+      return this.applyStream(disk.photo, layers.slice(disk.key.length));
     }
-    return this.applyInBatches(await this.originalPhoto(), layers);
+    // The original decodes while the first patches do.
+    return this.applyStream(this.originalPhoto(), layers);
   }
 
   /**
-   * Decodes and applies patches a batch at a time: memory holds one batch of patches, not all of them, and
-   * the next batch decodes (on sharp's threads) while this one is applied.
+   * Applies the layers' patches in order onto a copy of base, decoding them as a stream: up to
+   * DECODE_AHEAD patches decode on libuv's pool (sharp) while the main thread blends the one before them,
+   * and base (the original, still decoding, or a cached image) is awaited only when the first patch is
+   * ready. Memory holds at most DECODE_AHEAD decoded patches, never the whole stack.
    */
-  private async applyInBatches(base: Photo, layers: StoredLayer[]): Promise<Photo> {
-    const BATCH = 8;
-    let img = base;
-    let next = layers.length > 0 ? this.patches(layers.slice(0, BATCH)) : null;
-    const progress = this.opts.onFlattenProgress;
-    if (progress && layers.length > 0) progress(0, layers.length);
-    for (let i = 0; i < layers.length; i += BATCH) {
-      const batch = await next!;
-      next = i + BATCH < layers.length ? this.patches(layers.slice(i + BATCH, i + 2 * BATCH)) : null;
-      // One copy (applyPatches never modifies its input, which may be the shared original or the cached
-      // image), then in place: a 24 MP copy per batch would cost more than the patches themselves.
-      if (img === base) img = applyPatches(base, batch);
-      else for (const p of batch) applyPatchInPlace(img, p);
-      progress?.(Math.min(layers.length, i + BATCH), layers.length);
-    }
-    return img;
-  }
-
-  /** Decodes patches a few at a time (sharp decodes on its thread pool), keeping their order. */
-  private async patches(layers: StoredLayer[]): Promise<Patch[]> {
-    const out: Patch[] = new Array<Patch>(layers.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < layers.length) {
-        const i = next++;
-        out[i] = await this.patchOf(layers[i]!);
-      }
+  private async applyStream(base: Photo | Promise<Photo>, layers: StoredLayer[]): Promise<Photo> {
+    const n = layers.length;
+    if (n === 0) return base;
+    const started: Array<Promise<Patch> | undefined> = new Array<Promise<Patch> | undefined>(n);
+    const start = (j: number) => {
+      if (j >= n || started[j]) return;
+      const p = this.patchOf(layers[j]!);
+      // Awaited in order below; a later failure must not go unhandled when an earlier one ends the flatten.
+      p.catch(() => undefined);
+      started[j] = p;
     };
-    await Promise.all(Array.from({ length: Math.min(4, layers.length) }, worker));
-    return out;
+    for (let j = 0; j < DECODE_AHEAD; j++) start(j);
+    const progress = this.opts.onFlattenProgress;
+    progress?.(0, n);
+    let img: Photo | null = null;
+    for (let i = 0; i < n; i++) {
+      const patch = await started[i]!;
+      started[i] = undefined;
+      start(i + DECODE_AHEAD);
+      // One copy (base may be the shared original or the cached image), then in place.
+      if (!img) img = applyPatches(await base, [patch]);
+      else applyPatchInPlace(img, patch);
+      if ((i + 1) % PROGRESS_EVERY === 0 || i + 1 === n) progress?.(i + 1, n);
+    }
+    return img!;
   }
 
   private diskCache(): Promise<{ key: string[]; photo: Photo } | null> {
@@ -304,9 +342,24 @@ export class ProjectSession {
 
   /**
    * Writes the current flattened image to the project's cache when the stack is deep enough for that to pay
-   * off and the cache holds another stack. Derived data: a crash while writing it loses nothing.
+   * off and the cache holds another stack. Derived data: a crash while writing it loses nothing. One write
+   * at a time: a call made during a write waits for it, then decides again.
    */
-  async persistCache(): Promise<boolean> {
+  persistCache(): Promise<boolean> {
+    return this.queueWrite(() => this.writeCacheIfDue(false));
+  }
+
+  private queueWrite(fn: () => Promise<boolean>): Promise<boolean> {
+    const run = this.cacheWrites.then(fn);
+    this.cacheWrites = run.catch(() => false);
+    return run;
+  }
+
+  /**
+   * @param onlyHeld write only the image this session already holds for the visible stack (a background
+   *   write must never flatten again, e.g. after forgetDecoded).
+   */
+  private async writeCacheIfDue(onlyHeld: boolean): Promise<boolean> {
     const visible = this.usableVisible().map((l) => l.id);
     if (this.store.readOnly || visible.length < (this.opts.diskCacheMinLayers ?? 8)) return false;
     if (this.diskKey === undefined) await this.diskCache();
@@ -316,6 +369,7 @@ export class ProjectSession {
     if (this.diskKey && this.diskKey.length > 0 && isPrefix(this.diskKey, visible)) {
       if (visible.length - this.diskKey.length < refresh) return false;
     }
+    if (onlyHeld && !(this.flat && sameIds(this.flat.key, visible))) return false;
     const photo = await this.current();
     if (
       !sameIds(
@@ -324,10 +378,25 @@ export class ProjectSession {
       )
     )
       return false;
-    await this.store.writeCache(await encodeFlat(visible, photo));
+    await this.store.writeCache(encodeFlat(visible, photo));
     this.diskKey = visible;
     this.disk = Promise.resolve({ key: visible, photo });
     return true;
+  }
+
+  /**
+   * After a new current image is flattened, writes it to cache/current.bin behind the answer when due (see
+   * persistCache), so a deep project reopens from it even when the app is not closed cleanly. close() waits
+   * for it.
+   */
+  private persistInBackground(): void {
+    if (this.store.readOnly || this.opts.persistInBackground === false) return;
+    const w = this.queueWrite(() => this.writeCacheIfDue(true)).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.writes.add(w);
+    void w.then(() => this.writes.delete(w));
   }
 
   /** The current image: the original with the visible (undamaged) layers applied. Cached. */
@@ -338,9 +407,12 @@ export class ProjectSession {
     const photo = this.flatten(visible);
     const entry = { key, photo };
     this.flat = entry;
-    photo.catch(() => {
-      if (this.flat === entry) this.flat = null;
-    });
+    photo.then(
+      () => this.persistInBackground(),
+      () => {
+        if (this.flat === entry) this.flat = null;
+      },
+    );
     return photo;
   }
 

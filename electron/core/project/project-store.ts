@@ -504,7 +504,7 @@ export class ProjectStore {
   }
 
   async readLayerFile(layerId: string, kind: keyof StoredLayer['files']): Promise<Uint8Array> {
-    return new Uint8Array(await fs.readFile(this.layerFilePath(this.layer(layerId), kind)));
+    return asView(await fs.readFile(this.layerFilePath(this.layer(layerId), kind)));
   }
 
   /** Throws the reason this project cannot be changed (closed, read-only), or returns. */
@@ -643,7 +643,7 @@ export class ProjectStore {
 
   async readCache(): Promise<Uint8Array | null> {
     try {
-      return new Uint8Array(await fs.readFile(path.join(this.dir, CACHE_DIR, CURRENT_CACHE)));
+      return asView(await fs.readFile(path.join(this.dir, CACHE_DIR, CURRENT_CACHE)));
     } catch {
       return null;
     }
@@ -821,6 +821,11 @@ function emptyReport(): OpenReport {
     layersWithMissingFiles: [],
     damagedLayers: [],
   };
+}
+
+/** The bytes read, as a plain Uint8Array over the same memory (no copy: a cache file is a full frame). */
+function asView(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Reports (never removes) layers whose files are missing or shorter than the manifest says. */

@@ -68,10 +68,20 @@ describe('screen-sized previews in cache/', () => {
     expect(o.originals).not.toHaveBeenCalled();
     expect(o.layerFiles).not.toHaveBeenCalled();
     expect(o.decodes()).toBe(before);
-    // Another size is another preview: rendered from the full image, which is then decoded.
+    // Another size is another preview: rendered from the full image, which starts from the flattened cache
+    // the first session wrote behind the answer once 8 layers were visible: the photo is not decoded, only
+    // the 2 layers above the cached stack are read.
     expect((await o.session.preview({ kind: 'current' }, 200)).cached).toBe(false);
-    expect(o.originals).toHaveBeenCalledTimes(1);
+    expect(o.originals).not.toHaveBeenCalled();
+    expect(o.layerFiles).toHaveBeenCalledTimes(layers.length - 8);
+    // Without that file the full image is flattened from the original and every layer.
     await o.session.close();
+    await fs.rm(path.join(dir, 'cache', 'current.bin'));
+    const p = await reopen(dir);
+    expect((await p.session.preview({ kind: 'current' }, 300)).cached).toBe(false);
+    expect(p.originals).toHaveBeenCalledTimes(1);
+    expect(p.layerFiles).toHaveBeenCalledTimes(layers.length);
+    await p.session.close();
   });
 
   it('a preview is what rendering the flattened image gives, and hiding a layer shows another one', async () => {

@@ -97,6 +97,11 @@ describe('task progress', () => {
   it('an export of a project with several layers reports read, each batch of layers applied, encode and write, in order, then done', async () => {
     const h = await setup();
     const project = await deepProject(h, 13);
+    // Without the flattened image the session wrote to cache/current.bin while the stack grew (it holds
+    // the first 8 layers, a prefix of every stack exported below).
+    await h.ws.closeProject({ projectId: project.id });
+    await fs.rm(path.join(h.root, 'lib', project.id, 'cache', 'current.bin'), { force: true });
+    await h.ws.openProject({ projectId: project.id });
     const formats: ExportFormat[] = ['psd', 'png', 'jpeg', 'tiff'];
     // Each export starts from a session holding no flattened image of its stack (it holds the stack below
     // the last edit): "the image after layer k" for a shorter stack each time, applied from the original.
