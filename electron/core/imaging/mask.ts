@@ -97,7 +97,7 @@ export async function maskFromFile(bytes: Uint8Array, width: number, height: num
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.width * info.height !== n) throw new Error(`mask decoded to ${info.width}x${info.height}`);
-    data = lumaOf(bufToU8(raw), n, info.channels);
+    data = lumaOf(bufToU8(raw), info.width, info.height, info.channels);
   } catch (e) {
     if (e instanceof AppError) throw e;
     throw new AppError(
@@ -114,21 +114,61 @@ export async function maskFromFile(bytes: Uint8Array, width: number, height: num
 }
 
 /**
- * The mask of n decoded 8-bit pixels of c channels: grey, grey + alpha, RGB or RGBA (alpha last), flattened on
- * black as libvips does (floor(v * a / 255)), then the integer luma.
+ * The mask of decoded 8-bit pixels of c channels: grey, grey + alpha, RGB or RGBA (alpha last), flattened on
+ * black as libvips does (floor(v * a / 255)), then the integer luma. Each row's runs of empty pixels at its
+ * two ends (opaque black, or all zero: a mask's background) are found with memcmp against a row of them, so
+ * only the part of a row between its first and last painted pixel is weighed one by one.
  */
-function lumaOf(raw: Uint8Array, n: number, c: number): Uint8Array {
+function lumaOf(raw: Uint8Array, width: number, height: number, c: number): Uint8Array {
   if (c === 1) return raw;
-  const m = new Uint8Array(n);
+  const m = new Uint8Array(width * height);
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const rowBytes = width * c;
+  const alpha = c === 2 || c === 4;
+  const black = Buffer.alloc(rowBytes);
+  if (alpha) for (let i = c - 1; i < rowBytes; i += c) black[i] = 255;
+  const zero = Buffer.alloc(rowBytes);
+  const same = (p: Buffer, at: number, len: number) => buf.compare(p, 0, len, at, at + len) === 0;
+  /** The empty pattern the pixel at byte `at` is, if any. */
+  const emptyAt = (at: number) => (same(black, at, c) ? black : alpha && same(zero, at, c) ? zero : null);
+  /** How many pixels (at most `most`) from byte `at` on, or before it when !forward, equal pattern p. */
+  const run = (at: number, most: number, p: Buffer, forward: boolean) => {
+    const eq = (k: number) => same(p, forward ? at : at - k * c, k * c);
+    if (eq(most)) return most;
+    let lo = 0;
+    let hi = most - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (eq(mid)) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const words =
+    c === 4 && raw.byteOffset % 4 === 0 ? new Uint32Array(raw.buffer, raw.byteOffset, width * height) : null;
+  for (let y = 0; y < height; y++) {
+    const s = y * rowBytes;
+    const p = emptyAt(s);
+    const lead = p ? run(s, width, p, true) : 0;
+    if (lead === width) continue;
+    const e = s + rowBytes;
+    const q = emptyAt(e - c);
+    const trail = q ? run(e, width - lead, q, false) : 0;
+    weigh(raw, words, m, c, y * width + lead, (y + 1) * width - trail);
+  }
+  return m;
+}
+
+/** lumaOf for the pixels [i0, i1), one by one; `words` is raw as 32-bit words when c is 4 and aligned. */
+function weigh(raw: Uint8Array, words: Uint32Array | null, m: Uint8Array, c: number, i0: number, i1: number) {
   const flat = (v: number, a: number) => ((v * a) / 255) | 0;
   if (c === 2) {
-    for (let i = 0, j = 0; i < n; i++, j += 2) {
+    for (let i = i0, j = i0 * 2; i < i1; i++, j += 2) {
       const a = raw[j + 1]!;
       m[i] = a === 255 ? raw[j]! : flat(raw[j]!, a);
     }
-  } else if (c === 4 && raw.byteOffset % 4 === 0) {
-    const words = new Uint32Array(raw.buffer, raw.byteOffset, n);
-    for (let i = 0; i < n; i++) {
+  } else if (words) {
+    for (let i = i0; i < i1; i++) {
       const w = words[i]!;
       if (w === OPAQUE_BLACK || (w & ALPHA_BITS) === 0) continue;
       if (w === OPAQUE_WHITE) {
@@ -144,7 +184,7 @@ function lumaOf(raw: Uint8Array, n: number, c: number): Uint8Array {
     }
   } else {
     // RGB, or RGBA at an odd offset (alpha flattened the same way), or any other layout as grey.
-    for (let i = 0, j = 0; i < n; i++, j += c) {
+    for (let i = i0, j = i0 * c; i < i1; i++, j += c) {
       const a = c === 4 ? raw[j + 3]! : 255;
       const r = raw[j]!;
       const g = c >= 3 ? raw[j + 1]! : r;
@@ -152,7 +192,6 @@ function lumaOf(raw: Uint8Array, n: number, c: number): Uint8Array {
       m[i] = a === 255 ? luma(r, g, b) : luma(flat(r, a), flat(g, a), flat(b, a));
     }
   }
-  return m;
 }
 
 /**

@@ -126,7 +126,7 @@ describe('maskFromFile', () => {
     const r = rng(11);
     const kinds = ['png', 'png16', 'palette', 'jpeg', 'webp'] as const;
     let cases = 0;
-    for (let t = 0; t < 60; t++) {
+    for (let t = 0; t < 120; t++) {
       const w = 1 + Math.floor(r() * 60);
       const h = 1 + Math.floor(r() * 50);
       const channels = (1 + (t % 4)) as 1 | 2 | 3 | 4;
@@ -134,11 +134,18 @@ describe('maskFromFile', () => {
       if (as === 'jpeg' && (channels === 2 || channels === 4)) continue;
       const shape = randomShape(w, h, r);
       const px = new Uint8Array(w * h * channels);
+      // Half the cases on a mask's background (opaque black or transparent zero, skipped in runs), painted
+      // where the shape is; the rest noise everywhere.
+      const background = t % 2 === 0 ? (r() < 0.5 ? 'black' : 'clear') : null;
       for (let i = 0; i < w * h; i++) {
         // Colour, soft alpha and grey all vary, so flattening and the luma weights all matter.
         for (let c = 0; c < channels; c++) px[i * channels + c] = Math.floor(r() * 256);
         if (channels === 1) px[i] = shape[i]!;
         if (channels === 3) px[i * 3] = shape[i]!;
+        if (background && shape[i] === 0) {
+          px.fill(0, i * channels, (i + 1) * channels);
+          if (background === 'black' && channels % 2 === 0) px[(i + 1) * channels - 1] = 255;
+        }
       }
       const orientation = t % 7 === 0 ? 1 + Math.floor(r() * 8) : undefined;
       const bytes = await encode(px, w, h, channels, as, orientation);
@@ -151,7 +158,7 @@ describe('maskFromFile', () => {
       ).toBe(true);
       cases++;
     }
-    expect(cases).toBeGreaterThan(45);
+    expect(cases).toBeGreaterThan(90);
   });
 
   it('flattens every sample value at every alpha exactly as libvips does (grey + alpha and RGBA)', async () => {
