@@ -17,7 +17,6 @@ import { editParamsFromFlags, intIn, numIn, oneOf, paramHelp } from './cli-param
 import { editOptions, interruptible } from './cli-args';
 import { AppError, environmentError, toWireError, type ErrorCode } from '../../shared/errors';
 import { version } from '../core/version';
-import { writeFileAtomic } from '../core/fs-atomic';
 import { installHostGuard, type HostGuard } from '../core/network-guard';
 import type { EditApiConfig } from '../core/edit-api/types';
 import type { ProjectStore, StoredLayer, JournalEntry } from '../core/project';
@@ -378,6 +377,23 @@ function progressPrinter(
   };
 }
 
+/**
+ * An encoder's progress (ExportOptions.onProgress) as step lines: `label N%` from 0 in steps of at least 10%
+ * up to 100%, then `writing` (the file flushed to disk and put in place).
+ */
+function encodeProgress(step: (line: string) => void, label: string): (done: number, total: number) => void {
+  let last = -1;
+  return (done, total) => {
+    const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
+    if (last < 0 || pct === 100 || pct >= last + 10) {
+      if (pct === last) return;
+      step(`${label} ${pct}%`);
+      last = pct;
+      if (pct === 100) step('writing');
+    }
+  };
+}
+
 /** Progress lines of a long step (flattening, encoding) in the same form as an edit's. */
 function stepPrinter(io: CliIo, env: Env, json: boolean): (step: string) => void {
   const show = env.MASKROOM_PROGRESS === '1' || (!json && process.stderr.isTTY);
@@ -590,9 +606,9 @@ async function cmdHistory(v: Values, io: CliIo): Promise<number> {
 
 async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
   const { ProjectSession } = loaded().pipeline;
-  const { exportImage } = loaded().imaging;
+  const { exportImageToFile, neededBytes, writeStreamedFile } = loaded().imaging;
   const { saveBack } = loaded().saveBack;
-  const { exportLayeredPsd } = loaded().exportLayered;
+  const { writeLayeredPsdOf } = loaded().exportLayered;
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
   const inPlace = Boolean(v['in-place']);
   if (inPlace && v.out)
@@ -625,30 +641,40 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
     let bytes: number;
     if (inPlace) {
       // The CLI's --in-place is the user's confirmation; a file changed on disk still needs --force.
-      const saved = await saveBack(dir, image, { confirmed: true, overwriteChanged: Boolean(v.force) });
+      const saved = await saveBack(dir, image, {
+        confirmed: true,
+        overwriteChanged: Boolean(v.force),
+        onProgress: encodeProgress(progress, 'encoding'),
+      });
       out = saved.file;
       format = saved.format;
       bytes = saved.bytes;
     } else {
-      let data: Uint8Array;
-      if (format === 'psd') {
-        const psd = await exportLayeredPsd(session);
-        data = psd.data;
-        warnings.push(...psd.warnings);
-      } else {
-        progress(`encoding ${format}`);
-        data = await exportImage(image, { format: format!, ...(quality ? { quality } : {}) });
-      }
-      progress('writing');
-      bytes = data.byteLength;
+      // Encoded straight into the file (a temporary one beside it, renamed at the end): a 100 MP export
+      // never holds the encoded file in memory.
+      const onProgress = encodeProgress(progress, `encoding ${format}`);
       try {
         await fs.mkdir(path.dirname(out), { recursive: true });
-        await writeFileAtomic(out, data);
+        if (format === 'psd') {
+          bytes = await writeStreamedFile(
+            out,
+            async (sink) => warnings.push(...(await writeLayeredPsdOf(session, sink, { onProgress }))),
+            undefined,
+            (sink) => writeLayeredPsdOf(session, sink),
+          );
+        } else {
+          bytes = await exportImageToFile(
+            image,
+            { format: format!, ...(quality ? { quality } : {}), onProgress },
+            out,
+          );
+        }
       } catch (e) {
+        const need = neededBytes(e);
         throw (
           environmentError(e, `Writing ${out}`, {
             where: path.dirname(out),
-            needBytes: data.byteLength,
+            ...(need ? { needBytes: need } : {}),
             next: 'free some space there or choose another --out, then export again (the project is unchanged)',
           }) ?? e
         );

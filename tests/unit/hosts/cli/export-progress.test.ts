@@ -46,8 +46,24 @@ describe('maskroom export progress', () => {
     expect(steps.filter((s) => s.startsWith('flattening')).every((s) => s.endsWith(`/${n} layers`))).toBe(
       true,
     );
-    expect(steps.slice(-2)).toEqual(['encoding jpeg', 'writing']);
+    // libvips encodes a JPEG in one call: its encode is one step, written as it is encoded.
+    expect(steps.slice(-3)).toEqual(['encoding jpeg 0%', 'encoding jpeg 100%', 'writing']);
     expect((await sharp(await fs.readFile(out)).metadata()).format).toBe('jpeg');
+
+    // A TIFF reports its strips as they are written: the percentage only grows and ends complete.
+    const tif = path.join(path.dirname(dir), 'out.tif');
+    const t = await runCli(['export', '--project', dir, '--out', tif], { env: { MASKROOM_PROGRESS: '1' } });
+    expect(t.code, t.stderr).toBe(0);
+    const pcts = t.stderr
+      .split('\n')
+      .map((l) => /^progress encoding tiff (\d+)% /.exec(l))
+      .filter((m) => m !== null)
+      .map((m) => Number(m[1]));
+    expect(pcts.length).toBeGreaterThan(1);
+    expect([...pcts].sort((a, b) => a - b)).toEqual(pcts);
+    expect(pcts.at(-1)).toBe(100);
+    expect(t.stderr.trimEnd().split('\n').at(-1)).toMatch(/^progress writing /);
+    expect((await sharp(await fs.readFile(tif)).metadata()).format).toBe('tiff');
 
     const quiet = await runCli(['export', '--project', dir, '--out', out]);
     expect(quiet.code, quiet.stderr).toBe(0);
