@@ -14,13 +14,7 @@ import { AppError } from '../../../shared/errors';
 import { assertMaskFits, cropMask, featherMask, growMask, maskBounds } from './mask';
 import type { Rect } from '../../../shared/contract';
 import { apiDims, cropInApi } from './region';
-import {
-  fieldMargin,
-  samplePositions,
-  seamFieldFrom,
-  seamSampling,
-  type SeamSampling,
-} from './seamless';
+import { fieldMargin, samplePositions, seamFieldFrom, seamSampling, type SeamSampling } from './seamless';
 import type { CompositeOptions, Mask, Patch, Photo, RegionPlan } from './types';
 import {
   SHARP_TIMEOUT_SECONDS,
@@ -200,6 +194,8 @@ function weightInApi(weight: Mask, dst: Rect, area: Rect): Mask {
   return growMask({ width: area.width, height: area.height, data }, 2);
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** 4x4 ordered-dither thresholds in (-0.5, 0.5): rounding a smooth offset leaves no banding. */
 const BAYER = new Float32Array(
   [0, 8, 2, 10, 12, 4, 14, 6, 3, 11, 1, 9, 15, 7, 13, 5].map((v) => (v + 0.5) / 16 - 0.5),
@@ -277,6 +273,8 @@ function correctInSrgb(inCrop: Uint8Array, dst: Rect, seam: SeamPrep): Uint8Arra
   const x1 = Math.min(area.width, field.x0 + field.gw * field.cell);
   const y1 = Math.min(area.height, field.y0 + field.gh * field.cell);
   const out = inCrop.slice();
+  // A clamped view: storing the rounded sum clamps it to 0..255.
+  const clamped = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
   const cols = samplePositions(field.x0, x1 - field.x0, field.x0, field.cell, field.gw);
   const rows = samplePositions(field.y0, y1 - field.y0, field.y0, field.cell, field.gh);
   const n = x1 - field.x0;
@@ -316,8 +314,7 @@ function correctInSrgb(inCrop: Uint8Array, dst: Rect, seam: SeamPrep): Uint8Arra
       const d = BAYER[dither + ((area.x + field.x0 + ix) & 3)]!;
       for (let c = 0; c < 3; c++) {
         const t = top[j + c]!;
-        const val = Math.round(inCrop[i + c]! + (t + ty * (bot[j + c]! - t)) + d);
-        out[i + c] = val < 0 ? 0 : val > 255 ? 255 : val;
+        clamped[i + c] = Math.round(inCrop[i + c]! + (t + ty * (bot[j + c]! - t)) + d);
       }
     }
   }
@@ -434,6 +431,17 @@ export async function compositePrepared(prep: CompositePrep, result: Uint8Array)
           rgba[o + c] = val < 0 ? 0 : val > max ? max : val;
         }
         rgba[o + 3] = wv * unit;
+      }
+    }
+  } else if (depth === 8 && LITTLE_ENDIAN) {
+    // The result's own samples (no gain or offset) and the weight: one 32-bit word per pixel.
+    const words = new Uint32Array(rgba.buffer, rgba.byteOffset, wb.width * wb.height);
+    for (let y = 0, a = 0; y < wb.height; y++) {
+      let i = ((wb.y + y) * crop.width + wb.x) * 3;
+      for (let x = 0; x < wb.width; x++, a++, i += 3) {
+        const wv = weight[a]!;
+        if (wv === 0) continue; // stays 0,0,0,0
+        words[a] = res[i]! | (res[i + 1]! << 8) | (res[i + 2]! << 16) | (wv << 24);
       }
     }
   } else {

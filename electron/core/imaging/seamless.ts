@@ -43,7 +43,8 @@ export function fieldMargin(box: Rect): number {
  * Solves the membrane on the grid: cells with `fixed[i]` keep their values; the others satisfy the discrete
  * Laplace equation (mean of their 4 neighbours; grid borders are reflecting). Cascadic multigrid: the problem
  * is coarsened 2x2 until small, solved there, and each finer level starts from the coarser answer and is
- * relaxed with a bounded number of SOR sweeps.
+ * relaxed with a bounded number of SOR sweeps. `plan` (membranePlan of the same fixed cells) holds what
+ * depends only on which cells are fixed; it is made here when not given.
  */
 export function solveMembrane(
   values: Float32Array,
@@ -51,30 +52,28 @@ export function solveMembrane(
   gw: number,
   gh: number,
   channels: number,
+  plan: MembranePlan = membranePlan(fixed, gw, gh),
 ): void {
-  if (gw * gh <= 64 || (gw <= 2 && gh <= 2)) {
-    relax(values, fixed, gw, gh, channels, 400);
+  const coarse = plan.coarse;
+  if (!coarse) {
+    relax(values, plan.cells, plan.split, channels, 400);
     return;
   }
-  const cw = Math.ceil(gw / 2);
-  const ch = Math.ceil(gh / 2);
-  const cv = new Float32Array(cw * ch * channels);
-  const cf = new Uint8Array(cw * ch);
-  const cnt = new Uint16Array(cw * ch);
+  const cw = coarse.gw;
+  const cv = new Float32Array(cw * coarse.gh * channels);
+  const cnt = plan.counts!;
   for (let y = 0; y < gh; y++) {
     for (let x = 0; x < gw; x++) {
       const i = y * gw + x;
       if (!fixed[i]) continue;
       const j = (y >> 1) * cw + (x >> 1);
-      cf[j] = 1;
-      cnt[j]!++;
       for (let c = 0; c < channels; c++) cv[j * channels + c]! += values[i * channels + c]!;
     }
   }
-  for (let j = 0; j < cw * ch; j++) {
+  for (let j = 0; j < cw * coarse.gh; j++) {
     if (cnt[j]! > 0) for (let c = 0; c < channels; c++) cv[j * channels + c]! /= cnt[j]!;
   }
-  solveMembrane(cv, cf, cw, ch, channels);
+  solveMembrane(cv, coarse.fixed, cw, coarse.gh, channels, coarse);
   for (let y = 0; y < gh; y++) {
     for (let x = 0; x < gw; x++) {
       const i = y * gw + x;
@@ -83,35 +82,102 @@ export function solveMembrane(
       for (let c = 0; c < channels; c++) values[i * channels + c] = cv[j * channels + c]!;
     }
   }
-  relax(values, fixed, gw, gh, channels, 40);
+  relax(values, plan.cells, plan.split, channels, 40);
 }
 
-/** Red-black SOR sweeps of the Laplace equation over the free cells. */
-function relax(
-  v: Float32Array,
-  fixed: Uint8Array,
-  gw: number,
-  gh: number,
-  channels: number,
-  sweeps: number,
-): void {
+/**
+ * What the membrane's solve depends on besides the values: per level of the multigrid its size, fixed
+ * cells, how many fixed cells each coarse cell averages, and the free cells with their four neighbours
+ * (borders reflected), red cells first. Made once per set of fixed cells (while the service works).
+ */
+export interface MembranePlan {
+  gw: number;
+  gh: number;
+  fixed: Uint8Array;
+  /** Per free cell: its index and its left, right, up and down neighbours' (5 entries). */
+  cells: Int32Array;
+  /** Entries (5 per cell) of the red cells ((x + y) even), which come first. */
+  split: number;
+  /** The next coarser level, null at the coarsest (solved by relaxation alone). */
+  coarse: MembranePlan | null;
+  /** Fixed cells of this level under each coarse cell (null at the coarsest). */
+  counts: Uint16Array | null;
+}
+
+export function membranePlan(fixed: Uint8Array, gw: number, gh: number): MembranePlan {
+  const cells: number[] = [];
+  let split = 0;
+  for (let colour = 0; colour < 2; colour++) {
+    for (let y = 0; y < gh; y++) {
+      for (let x = (y + colour) & 1; x < gw; x += 2) {
+        const i = y * gw + x;
+        if (fixed[i]) continue;
+        cells.push(
+          i,
+          x > 0 ? i - 1 : i + (gw > 1 ? 1 : 0),
+          x < gw - 1 ? i + 1 : i - (gw > 1 ? 1 : 0),
+          y > 0 ? i - gw : i + (gh > 1 ? gw : 0),
+          y < gh - 1 ? i + gw : i - (gh > 1 ? gw : 0),
+        );
+      }
+    }
+    if (colour === 0) split = cells.length;
+  }
+  const base = { gw, gh, fixed, cells: Int32Array.from(cells), split };
+  if (gw * gh <= 64 || (gw <= 2 && gh <= 2)) return { ...base, coarse: null, counts: null };
+  const cw = Math.ceil(gw / 2);
+  const ch = Math.ceil(gh / 2);
+  const cf = new Uint8Array(cw * ch);
+  const counts = new Uint16Array(cw * ch);
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      if (!fixed[y * gw + x]) continue;
+      const j = (y >> 1) * cw + (x >> 1);
+      cf[j] = 1;
+      counts[j]!++;
+    }
+  }
+  return { ...base, coarse: membranePlan(cf, cw, ch), counts };
+}
+
+/**
+ * Red-black SOR sweeps of the Laplace equation over the free cells (`cells` from membranePlan): the red
+ * cells, then the black ones, each from its four neighbours' current values. Within a colour no cell reads
+ * another of its colour, so the order in which they are updated does not matter.
+ */
+function relax(v: Float32Array, cells: Int32Array, split: number, channels: number, sweeps: number): void {
   const omega = 1.7;
+  const n = cells.length;
   for (let s = 0; s < sweeps; s++) {
     for (let colour = 0; colour < 2; colour++) {
-      for (let y = 0; y < gh; y++) {
-        for (let x = (y + colour) & 1; x < gw; x += 2) {
-          const i = y * gw + x;
-          if (fixed[i]) continue;
-          const l = x > 0 ? i - 1 : i + (gw > 1 ? 1 : 0);
-          const r = x < gw - 1 ? i + 1 : i - (gw > 1 ? 1 : 0);
-          const u = y > 0 ? i - gw : i + (gh > 1 ? gw : 0);
-          const d = y < gh - 1 ? i + gw : i - (gh > 1 ? gw : 0);
-          for (let c = 0; c < channels; c++) {
-            const k = i * channels + c;
-            const avg =
-              (v[l * channels + c]! + v[r * channels + c]! + v[u * channels + c]! + v[d * channels + c]!) / 4;
-            v[k] = v[k]! + omega * (avg - v[k]!);
-          }
+      const end = colour === 0 ? split : n;
+      if (channels === 3) {
+        for (let e = colour === 0 ? 0 : split; e < end; e += 5) {
+          const k = cells[e]! * 3;
+          const l = cells[e + 1]! * 3;
+          const r = cells[e + 2]! * 3;
+          const u = cells[e + 3]! * 3;
+          const d = cells[e + 4]! * 3;
+          const a0 = (v[l]! + v[r]! + v[u]! + v[d]!) / 4;
+          v[k] = v[k]! + omega * (a0 - v[k]!);
+          const a1 = (v[l + 1]! + v[r + 1]! + v[u + 1]! + v[d + 1]!) / 4;
+          v[k + 1] = v[k + 1]! + omega * (a1 - v[k + 1]!);
+          const a2 = (v[l + 2]! + v[r + 2]! + v[u + 2]! + v[d + 2]!) / 4;
+          v[k + 2] = v[k + 2]! + omega * (a2 - v[k + 2]!);
+        }
+        continue;
+      }
+      for (let e = colour === 0 ? 0 : split; e < end; e += 5) {
+        const i = cells[e]!;
+        const l = cells[e + 1]!;
+        const r = cells[e + 2]!;
+        const u = cells[e + 3]!;
+        const d = cells[e + 4]!;
+        for (let c = 0; c < channels; c++) {
+          const k = i * channels + c;
+          const avg =
+            (v[l * channels + c]! + v[r * channels + c]! + v[u * channels + c]! + v[d * channels + c]!) / 4;
+          v[k] = v[k]! + omega * (avg - v[k]!);
         }
       }
     }
@@ -142,6 +208,9 @@ export interface SeamSampling {
   /** Known cells (a quarter of the cell kept), and how many. */
   fixed: Uint8Array;
   known: number;
+  /** The membrane's levels and the quadratic's normal matrix (null below 24 known cells: no quadratic). */
+  membrane: MembranePlan;
+  system: Float64Array | null;
 }
 
 /**
@@ -211,6 +280,8 @@ export function seamSampling(base: Photo, crop: Rect, weight: Mask, box: Rect): 
     counts,
     fixed,
     known,
+    membrane: membranePlan(fixed, gw, gh),
+    system: known >= 24 ? quadraticSystem(fixed, gw, gh) : null,
   };
 }
 
@@ -240,10 +311,10 @@ export function seamFieldFrom(s: SeamSampling, res: Uint8Array): SeamField | nul
   // inside the area exactly; the membrane then interpolates only what the quadratic leaves, so the field
   // still meets every known cell. The residual is median-filtered before (it is flat where the drift is
   // smooth, so the median only removes outliers and does not bend the drift's curvature).
-  const poly = known >= 24 ? fitQuadratic(values, fixed, gw, gh) : null;
+  const poly = s.system ? fitQuadratic(values, fixed, gw, gh, s.system) : null;
   if (poly) addQuadratic(values, gw, gh, poly, -1);
   medianKnown(values, fixed, gw, gh);
-  solveMembrane(values, fixed, gw, gh, 3);
+  solveMembrane(values, fixed, gw, gh, 3, s.membrane);
   if (poly) addQuadratic(values, gw, gh, poly, 1);
   return { cell, x0, y0, gw, gh, values };
 }
@@ -267,11 +338,12 @@ export function seamField(
 /**
  * Each known cell's value becomes the median over the known cells of its 3x3 neighbourhood, per channel: a
  * single cell whose mean is pulled by a star, a specular highlight or a hard edge the two images resample
- * differently is not carried into the field.
+ * differently is not carried into the field. The at most nine values are sorted by insertion, in the order
+ * a typed array's sort gives (-0 before +0).
  */
 function medianKnown(values: Float32Array, fixed: Uint8Array, gw: number, gh: number): void {
   const src = values.slice();
-  const buf = new Float32Array(9);
+  const buf = new Float64Array(9);
   for (let y = 0; y < gh; y++) {
     for (let x = 0; x < gw; x++) {
       const i = y * gw + x;
@@ -284,14 +356,24 @@ function medianKnown(values: Float32Array, fixed: Uint8Array, gw: number, gh: nu
           for (let dx = -1; dx <= 1; dx++) {
             const xx = x + dx;
             if (xx < 0 || xx >= gw || !fixed[yy * gw + xx]) continue;
-            buf[n++] = src[(yy * gw + xx) * 3 + c]!;
+            const val = src[(yy * gw + xx) * 3 + c]!;
+            let j = n++;
+            while (j > 0 && before(val, buf[j - 1]!)) {
+              buf[j] = buf[j - 1]!;
+              j--;
+            }
+            buf[j] = val;
           }
         }
-        const v = buf.subarray(0, n).sort();
-        values[i * 3 + c] = n & 1 ? v[n >> 1]! : (v[n / 2 - 1]! + v[n / 2]!) / 2;
+        values[i * 3 + c] = n & 1 ? buf[n >> 1]! : (buf[n / 2 - 1]! + buf[n / 2]!) / 2;
       }
     }
   }
+}
+
+/** a sorts before b (numeric, -0 before +0, as TypedArray.prototype.sort). */
+function before(a: number, b: number): boolean {
+  return a < b || (a === 0 && b === 0 && 1 / a < 0 && 1 / b > 0);
 }
 
 /** The quadratic basis at grid cell (x, y), coordinates scaled to [-1, 1] over the grid. */
@@ -307,17 +389,40 @@ function basis(x: number, y: number, gw: number, gh: number, out: Float64Array):
 }
 
 /**
+ * The normal matrix of the quadratic's least squares over the fixed cells, ridge included: it depends only
+ * on which cells are known, so it is made while the service works (fitQuadratic copies it).
+ */
+export function quadraticSystem(fixed: Uint8Array, gw: number, gh: number): Float64Array {
+  const N = 6;
+  const A = new Float64Array(N * N);
+  const b = new Float64Array(N);
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      if (!fixed[y * gw + x]) continue;
+      basis(x, y, gw, gh, b);
+      for (let r = 0; r < N; r++) for (let c = 0; c < N; c++) A[r * N + c]! += b[r]! * b[c]!;
+    }
+  }
+  let trace = 0;
+  for (let r = 0; r < N; r++) trace += A[r * N + r]!;
+  for (let r = 0; r < N; r++) A[r * N + r]! += 1e-7 * trace;
+  return A;
+}
+
+/**
  * Least-squares quadratic (6 coefficients per channel) over the fixed cells, with a small ridge so a thin or
  * one-sided set of known cells (a mask at the photo's edge) cannot produce a wild fit. Null when singular.
+ * `system` is quadraticSystem of the same cells (made here when not given).
  */
 export function fitQuadratic(
   values: Float32Array,
   fixed: Uint8Array,
   gw: number,
   gh: number,
+  system: Float64Array = quadraticSystem(fixed, gw, gh),
 ): Float64Array | null {
   const N = 6;
-  const A = new Float64Array(N * N);
+  const A = system.slice();
   const B = new Float64Array(N * 3);
   const b = new Float64Array(N);
   for (let y = 0; y < gh; y++) {
@@ -326,14 +431,10 @@ export function fitQuadratic(
       if (!fixed[i]) continue;
       basis(x, y, gw, gh, b);
       for (let r = 0; r < N; r++) {
-        for (let c = 0; c < N; c++) A[r * N + c]! += b[r]! * b[c]!;
         for (let ch = 0; ch < 3; ch++) B[r * 3 + ch]! += b[r]! * values[i * 3 + ch]!;
       }
     }
   }
-  let trace = 0;
-  for (let r = 0; r < N; r++) trace += A[r * N + r]!;
-  for (let r = 0; r < N; r++) A[r * N + r]! += 1e-7 * trace;
   // Gaussian elimination with partial pivoting on [A | B].
   for (let k = 0; k < N; k++) {
     let piv = k;
@@ -360,17 +461,31 @@ export function fitQuadratic(
   return coef;
 }
 
-/** values += sign * quadratic, over every cell. */
+/**
+ * values += sign * quadratic, over every cell: the basis of each row and column computed once, the sum per
+ * channel in the basis' order (the same arithmetic as basis() then a loop over its six terms).
+ */
 function addQuadratic(values: Float32Array, gw: number, gh: number, coef: Float64Array, sign: number): void {
-  const b = new Float64Array(6);
+  const us = new Float64Array(gw);
+  for (let x = 0; x < gw; x++) us[x] = gw > 1 ? (2 * x) / (gw - 1) - 1 : 0;
+  const c = coef;
   for (let y = 0; y < gh; y++) {
-    for (let x = 0; x < gw; x++) {
-      basis(x, y, gw, gh, b);
-      const i = y * gw + x;
+    const v = gh > 1 ? (2 * y) / (gh - 1) - 1 : 0;
+    const vv = v * v;
+    let i = y * gw * 3;
+    for (let x = 0; x < gw; x++, i += 3) {
+      const u = us[x]!;
+      const uu = u * u;
+      const uv = u * v;
       for (let ch = 0; ch < 3; ch++) {
         let q = 0;
-        for (let k = 0; k < 6; k++) q += b[k]! * coef[k * 3 + ch]!;
-        values[i * 3 + ch]! += sign * q;
+        q += 1 * c[ch]!;
+        q += u * c[3 + ch]!;
+        q += v * c[6 + ch]!;
+        q += uu * c[9 + ch]!;
+        q += uv * c[12 + ch]!;
+        q += vv * c[15 + ch]!;
+        values[i + ch]! += sign * q;
       }
     }
   }
