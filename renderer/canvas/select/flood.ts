@@ -31,7 +31,7 @@ export function wandSelect(img: RgbaImage, sx: number, sy: number, opts: WandOpt
   if (x < 0 || y < 0 || x >= W || y >= H) return null;
   const px = new Uint32Array(img.data.buffer, img.data.byteOffset, W * H);
   const scan = new RunScanner(px, W, px[y * W + x]!, Math.max(0, Math.min(255, Math.round(opts.tolerance))));
-  return opts.contiguous ? connected(scan, W, H, x, y) : everyRun(scan, H);
+  return opts.contiguous ? connected(scan, W, H, x, y) : everyRun(scan, W, H);
 }
 
 /** Finds the runs of matching pixels in a row of the photo. */
@@ -39,7 +39,6 @@ export class RunScanner {
   private readonly okR: Uint8Array;
   private readonly okG: Uint8Array;
   private readonly okB: Uint8Array;
-  private buf: Int32Array;
 
   constructor(
     private readonly px: Uint32Array,
@@ -52,43 +51,61 @@ export class RunScanner {
     this.okR = near(seed & 255, t);
     this.okG = near((seed >>> 8) & 255, t);
     this.okB = near((seed >>> 16) & 255, t);
-    this.buf = new Int32Array(64);
   }
 
-  /** Row j's runs between columns x0 and x1 (cut there) as [a, b) pairs, left to right (a new array). */
-  row(j: number, x0 = 0, x1 = this.W): Int32Array {
+  /**
+   * Writes row j's runs between columns x0 and x1 (cut there) as [a, b) pairs, left to right, into `out`
+   * from index n (room for x1 − x0 + 1 more values needed); returns the index after the last one written.
+   */
+  scan(j: number, x0: number, x1: number, out: Int32Array, n: number): number {
     const { px, seed, okR, okG, okB } = this;
     const o = j * this.W;
-    let buf = this.buf;
-    let n = 0;
     let i = x0;
-    const W = x1;
-    while (i < W) {
+    while (i < x1) {
       let v = px[o + i]!;
       if (v !== seed && !(okR[v & 255]! & okG[(v >>> 8) & 255]! & okB[(v >>> 16) & 255]!)) {
         i++;
         continue;
       }
       const a = i++;
-      for (; i < W; i++) {
+      for (; i < x1; i++) {
         v = px[o + i]!;
         if (v !== seed && !(okR[v & 255]! & okG[(v >>> 8) & 255]! & okB[(v >>> 16) & 255]!)) break;
       }
-      if (n + 2 > buf.length) {
-        const bigger = new Int32Array(buf.length * 2);
-        bigger.set(buf);
-        this.buf = buf = bigger;
-      }
-      buf[n++] = a;
-      buf[n++] = i;
+      out[n++] = a;
+      out[n++] = i;
     }
-    return buf.slice(0, n);
+    return n;
   }
 }
 
 /** Colour range: every row's runs. */
-function everyRun(scan: RunScanner, H: number): Selection | null {
-  return selectionOf((j) => [scan.row(j)], 0, H - 1);
+function everyRun(scan: RunScanner, W: number, H: number): Selection | null {
+  const row = new Int32Array(W + 1);
+  const b = new SpanBuilder(0, H);
+  let minX = W;
+  let maxX = -1;
+  let minY = -1;
+  let maxY = -1;
+  for (let j = 0; j < H; j++) {
+    const n = scan.scan(j, 0, W, row, 0);
+    if (!n) continue;
+    for (let k = 0; k < n; k += 2) b.add(j, row[k]!, row[k + 1]!);
+    if (row[0]! < minX) minX = row[0]!;
+    if (row[n - 1]! > maxX) maxX = row[n - 1]!;
+    if (minY < 0) minY = j;
+    maxY = j;
+  }
+  if (maxY < 0) return null;
+  const all = b.done();
+  const from = all.start[minY]!;
+  const spans = {
+    y: minY,
+    rows: maxY - minY + 1,
+    start: all.start.slice(minY, maxY + 2).map((v) => v - from),
+    xs: all.xs.subarray(from, all.start[maxY + 1]),
+  };
+  return new SpanSelection({ x: minX, y: minY, width: maxX - minX, height: spans.rows }, spans);
 }
 
 /** Columns per block: the wand scans a row block by block, when its search first reaches the block. */
@@ -97,125 +114,108 @@ const BLOCK = 256;
 /**
  * The wand: the runs 4-connected to the one holding pixel (x, y), which matches. Runs are found per block
  * of a row (cut at the block's edges, joined again across them) when the search first reaches the block, so
- * a region costs about its own area, not the photo's.
+ * a region costs about its own area, not the photo's. All runs live in one pool (`off`/`len` per block).
  */
 function connected(scan: RunScanner, W: number, H: number, x: number, y: number): Selection | null {
   const nb = Math.ceil(W / BLOCK);
-  const runs: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(H * nb);
-  const taken: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(H * nb);
-  const runsOf = (cell: number): Int32Array => {
-    let r = runs[cell];
-    if (!r) {
-      const bx = (cell % nb) * BLOCK;
-      runs[cell] = r = scan.row((cell / nb) | 0, bx, Math.min(W, bx + BLOCK));
-      taken[cell] = new Uint8Array(r.length >> 1);
+  const off = new Int32Array(H * nb).fill(-1);
+  const len = new Int32Array(H * nb);
+  let pool = new Int32Array(1 << 16);
+  let taken = new Uint8Array(pool.length >> 1);
+  let used = 0;
+  /** Scans a block the first time it is needed. */
+  const ensure = (cell: number): void => {
+    if (off[cell]! >= 0) return;
+    if (used + BLOCK + 2 > pool.length) {
+      const bigger = new Int32Array(pool.length * 2);
+      bigger.set(pool);
+      pool = bigger;
+      const t = new Uint8Array(pool.length >> 1);
+      t.set(taken);
+      taken = t;
     }
-    return r;
+    const row = (cell / nb) | 0;
+    const bx = (cell - row * nb) * BLOCK;
+    off[cell] = used;
+    used = scan.scan(row, bx, Math.min(W, bx + BLOCK), pool, used);
+    len[cell] = used - off[cell]!;
   };
   let stack = new Int32Array(1024);
   let sp = 0;
-  const take = (cell: number, k: number) => {
+  /** Takes run `k` (its index in the pool, in pairs) of block `cell`. */
+  const take = (cell: number, k: number): void => {
     if (sp + 2 > stack.length) {
       const bigger = new Int32Array(stack.length * 2);
       bigger.set(stack);
       stack = bigger;
     }
-    taken[cell]![k] = 1;
+    taken[k] = 1;
     stack[sp++] = cell;
     stack[sp++] = k;
   };
   const seedCell = y * nb + ((x / BLOCK) | 0);
-  const first = runsOf(seedCell);
-  let seed = 0;
-  while (first[2 * seed + 1]! <= x) seed++;
+  ensure(seedCell);
+  let seed = off[seedCell]! >> 1;
+  while (pool[2 * seed + 1]! <= x) seed++;
   take(seedCell, seed);
   let minY = y;
   let maxY = y;
   while (sp > 0) {
     const k = stack[--sp]!;
     const cell = stack[--sp]!;
-    const own = runs[cell]!;
-    const a = own[2 * k]!;
-    const b = own[2 * k + 1]!;
+    const a = pool[2 * k]!;
+    const b = pool[2 * k + 1]!;
     const row = (cell / nb) | 0;
     const bi = cell - row * nb;
     // Across the block's edges: the run that continues this one in the next or the previous block.
     if (b === (bi + 1) * BLOCK && bi + 1 < nb) {
-      const r = runsOf(cell + 1);
-      if (r.length && r[0] === b && !taken[cell + 1]![0]) take(cell + 1, 0);
+      ensure(cell + 1);
+      const q = off[cell + 1]! >> 1;
+      if (len[cell + 1]! && pool[2 * q] === b && !taken[q]) take(cell + 1, q);
     }
     if (a === bi * BLOCK && bi > 0) {
-      const r = runsOf(cell - 1);
-      const last = (r.length >> 1) - 1;
-      if (last >= 0 && r[2 * last + 1] === a && !taken[cell - 1]![last]) take(cell - 1, last);
+      ensure(cell - 1);
+      const q = ((off[cell - 1]! + len[cell - 1]!) >> 1) - 1;
+      if (len[cell - 1]! && pool[2 * q + 1] === a && !taken[q]) take(cell - 1, q);
     }
     for (let nrow = row - 1; nrow <= row + 1; nrow += 2) {
       if (nrow < 0 || nrow >= H) continue;
       const ncell = nrow * nb + bi;
-      const r = runsOf(ncell);
-      const t = taken[ncell]!;
+      ensure(ncell);
       // The runs of the block above or below that share a column with [a, b).
-      const end = r.length >> 1;
-      let lo = 0;
+      let lo = off[ncell]! >> 1;
+      const end = lo + (len[ncell]! >> 1);
       let hi = end;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (r[2 * mid + 1]! > a) hi = mid;
+        if (pool[2 * mid + 1]! > a) hi = mid;
         else lo = mid + 1;
       }
-      for (let q = lo; q < end && r[2 * q]! < b; q++) {
-        if (t[q]) continue;
+      for (let q = lo; q < end && pool[2 * q]! < b; q++) {
+        if (taken[q]) continue;
         take(ncell, q);
         if (nrow < minY) minY = nrow;
         if (nrow > maxY) maxY = nrow;
       }
     }
   }
-  return selectionOf(
-    (j) => {
-      const parts: Int32Array[] = [];
-      for (let bi = 0; bi < nb; bi++) {
-        const r = runs[j * nb + bi];
-        const t = taken[j * nb + bi];
-        if (!r || !t) continue;
-        const keep: number[] = [];
-        for (let k = 0; k < r.length; k += 2) if (t[k >> 1]) keep.push(r[k]!, r[k + 1]!);
-        if (keep.length) parts.push(Int32Array.from(keep));
-      }
-      return parts;
-    },
-    minY,
-    maxY,
-  );
-}
-
-/**
- * A selection over the tight bounding box of rows y0..y1's runs; `rowRuns(j)` gives row j's runs as pairs, in
- * one or more arrays left to right (runs that touch across two arrays are merged).
- */
-function selectionOf(rowRuns: (j: number) => Int32Array[], y0: number, y1: number): Selection | null {
-  let minX = Infinity;
+  let minX = W;
   let maxX = -1;
-  let minY = -1;
-  let maxY = -1;
-  const rows: Int32Array[][] = [];
-  for (let j = y0; j <= y1; j++) {
-    const parts = rowRuns(j);
-    rows.push(parts);
-    const head = parts.find((r) => r.length > 0);
-    if (!head) continue;
-    const tail = parts.findLast((r) => r.length > 0)!;
-    minX = Math.min(minX, head[0]!);
-    maxX = Math.max(maxX, tail[tail.length - 1]!);
-    if (minY < 0) minY = j;
-    maxY = j;
+  const out = new SpanBuilder(minY, maxY - minY + 1);
+  for (let j = minY; j <= maxY; j++) {
+    for (let cell = j * nb; cell < (j + 1) * nb; cell++) {
+      if (off[cell]! < 0) continue;
+      for (let k = off[cell]! >> 1, e = k + (len[cell]! >> 1); k < e; k++) {
+        if (!taken[k]) continue;
+        const a = pool[2 * k]!;
+        const b = pool[2 * k + 1]!;
+        out.add(j - minY, a, b);
+        if (a < minX) minX = a;
+        if (b > maxX) maxX = b;
+      }
+    }
   }
-  if (maxY < 0) return null;
-  const height = maxY - minY + 1;
-  const b = new SpanBuilder(minY, height);
-  for (let j = 0; j < height; j++)
-    for (const r of rows[minY - y0 + j]!) for (let k = 0; k < r.length; k += 2) b.add(j, r[k]!, r[k + 1]!);
-  return new SpanSelection({ x: minX, y: minY, width: maxX - minX, height }, b.done());
+  return new SpanSelection({ x: minX, y: minY, width: maxX - minX, height: maxY - minY + 1 }, out.done());
 }
 
 /** 1 for the byte values within `t` of `c`, else 0. */
