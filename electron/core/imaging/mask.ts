@@ -131,15 +131,19 @@ function lumaOf(raw: Uint8Array, width: number, height: number, c: number): Uint
   const same = (p: Buffer, at: number, len: number) => buf.compare(p, 0, len, at, at + len) === 0;
   /** The empty pattern the pixel at byte `at` is, if any. */
   const emptyAt = (at: number) => (same(black, at, c) ? black : alpha && same(zero, at, c) ? zero : null);
-  /** How many pixels (at most `most`) from byte `at` on, or before it when !forward, equal pattern p. */
+  /**
+   * How many pixels (at most `most`) from byte `at` on, or before it when !forward, equal pattern p: by
+   * halving, comparing only the pixels past the run already known, so a row costs about two passes of memcmp.
+   */
   const run = (at: number, most: number, p: Buffer, forward: boolean) => {
-    const eq = (k: number) => same(p, forward ? at : at - k * c, k * c);
-    if (eq(most)) return most;
+    /** Whether pixels [k0, k1) of the run (counted from `at`) equal p. */
+    const eq = (k0: number, k1: number) => same(p, forward ? at + k0 * c : at - k1 * c, (k1 - k0) * c);
+    if (eq(0, most)) return most;
     let lo = 0;
     let hi = most - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (eq(mid)) lo = mid;
+      if (eq(lo, mid)) lo = mid;
       else hi = mid - 1;
     }
     return lo;
