@@ -2,18 +2,23 @@
  * Layer history on disk: a 24 MP photo with 200 layers.
  *   npx tsx bench/history.bench.ts [--quick] [--layers N] [--runs N]   (or: npm run bench -- history)
  *
- * Measured (each open in a fresh child process, so decode caches are cold and peak memory is the process's):
- *   - open + flatten: ProjectStore.open (lock, validate, sweep) + the current image flattened (original
- *     decoded, every visible patch decoded and applied): what zoom, export or an edit needs on a cold open.
- *   - open with the flattened cache: the same, when cache/current.bin (written by the app on close and by the
- *     CLI once the stack is 8 layers past the one it holds) holds the visible stack: no patch is decoded.
+ * Measured (each open in a fresh child process, so decode caches are cold and peak memory is the process's;
+ * the time runs until the image is ready, the session's close is not timed):
  *   - open, ready to view: ProjectStore.open + the screen-sized preview of the current image read from
  *     cache/ (what the app shows on open once that state was shown before): nothing is decoded.
+ *   - open + full flatten, no cache: ProjectStore.open (lock, validate, sweep) + the current image flattened
+ *     from the original (decoded) and every visible patch (decoded and applied): the worst cold case.
+ *   - open + full flatten with the cache (the normal case): the same when cache/current.bin holds the visible
+ *     stack (the session writes it behind the answer once the stack is deep, and the CLI after an edit):
+ *     no patch is decoded.
  *   - history only: ProjectStore.open without flattening (what `maskroom history` does).
  *   - disk per layer: patch + mask + thumbnail files of each layer.
  * Baseline, measured in the same run: storing a full-frame PNG per layer (the current image after each
  * layer). Its open is reading the manifest and decoding the topmost full-frame PNG; its disk per layer is one
- * full-frame PNG (measured on a few, since 200 of them would be ~10 GB).
+ * full-frame PNG (measured on a few, since 200 of them would be ~10 GB). Every time row is a median and its
+ * ratio to the baseline's median.
+ * Also measured in this process: reading the cache file as it is (raw pixels) against the same pixels
+ * deflated at level 1 (the first cache format), size and read + decode time.
  * Layers are synthetic but shaped like real ones: a feathered ellipse region of 300-1600 px per side at a
  * random place, pixels taken from the photo and tinted.
  */
@@ -21,10 +26,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { EditParams } from '../shared/contract';
 import { ProjectStore } from '../electron/core/project';
-import { ProjectSession } from '../electron/core/pipeline';
+import { ProjectSession } from '../electron/core/project-session';
 import {
   applyPatches,
   encodeMaskPng,
@@ -34,7 +41,7 @@ import {
   type Patch,
   type Photo,
 } from '../electron/core/imaging';
-import { median } from './support';
+import { median, time } from './support';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -49,41 +56,47 @@ const W = 6000;
 const H = 4000;
 /** The renderer's preview size on a 1920x1080 screen (media-dom previewSize). */
 const PREVIEW_SIZE = 1920;
+const inflate = promisify(zlib.inflate);
 
 // ---- child modes: one measurement in a fresh process, printed as JSON ----
 if (argv[0] === '--child') {
   const [, mode, dir, file] = argv;
   const t0 = performance.now();
   let check = 0;
+  let ms = 0;
   if (mode === 'open') {
     const store = await ProjectStore.open(dir!);
-    const session = new ProjectSession(store);
+    // Nothing written behind the answer: the uncached runs stay uncached.
+    const session = new ProjectSession(store, { persistInBackground: false });
     const img = await session.current();
+    ms = performance.now() - t0;
     check = img.pixels[img.pixels.length >> 1]!;
     await session.close();
   } else if (mode === 'persist') {
     const store = await ProjectStore.open(dir!);
-    const session = new ProjectSession(store);
+    const session = new ProjectSession(store, { persistInBackground: false });
     check = Number(await session.persistCache());
     await session.close();
   } else if (mode === 'view') {
     // What the app does on open now: the screen-sized preview of the current image (from cache/ once it
     // was shown), without decoding the original or any patch.
     const store = await ProjectStore.open(dir!);
-    const session = new ProjectSession(store);
+    const session = new ProjectSession(store, { persistInBackground: false });
     const p = await session.preview({ kind: 'current' }, PREVIEW_SIZE);
+    ms = performance.now() - t0;
     check = p.cached ? 1 : 0;
     await session.close();
   } else if (mode === 'history') {
     const store = await ProjectStore.open(dir!);
     check = store.layers().length;
+    ms = performance.now() - t0;
     await store.close();
   } else if (mode === 'baseline') {
     JSON.parse(await fs.readFile(path.join(dir!, 'project.json'), 'utf8'));
     const img = await loadPhoto(new Uint8Array(await fs.readFile(file!)));
     check = img.pixels[img.pixels.length >> 1]!;
+    ms = performance.now() - t0;
   }
-  const ms = performance.now() - t0;
   process.stdout.write(JSON.stringify({ ms, maxRssMB: process.resourceUsage().maxRSS / 1024, check }));
   process.exit(0);
 }
@@ -245,7 +258,8 @@ async function main(): Promise<void> {
   }
   // Then with the flattened image the app / CLI keep in cache/current.bin once the stack is deep.
   child('persist', dir);
-  const cacheBytes = (await fs.stat(path.join(dir, 'cache', 'current.bin'))).size;
+  const cacheFile = path.join(dir, 'cache', 'current.bin');
+  const cacheBytes = (await fs.stat(cacheFile)).size;
   const cached: Sample[] = [];
   const base2: Sample[] = [];
   for (let r = 0; r < RUNS; r++) {
@@ -260,59 +274,80 @@ async function main(): Promise<void> {
     if (v.check !== 1) throw new Error('the preview was not read from cache/');
     view.push(v);
   }
+  // The cache file's format: raw pixels (read as they are) against the same pixels deflated at level 1.
+  const rawFile = await fs.readFile(cacheFile);
+  const pixelBytes = W * H * photo.channels * (photo.depth / 8);
+  const pixels = rawFile.subarray(rawFile.length - pixelBytes);
+  const deflated = zlib.deflateSync(pixels, { level: 1 });
+  const deflatedFile = path.join(root, 'current.deflated');
+  await fs.writeFile(deflatedFile, deflated);
+  const rawRead: number[] = [];
+  const deflatedRead: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    rawRead.push(await time(() => fs.readFile(cacheFile)));
+    deflatedRead.push(await time(async () => inflate(await fs.readFile(deflatedFile))));
+  }
 
   const med = (xs: Sample[], k: keyof Sample) => median(xs.map((x) => x[k]));
   const baseMs = med([...base, ...base2], 'ms');
   const basePeak = med([...base, ...base2], 'maxRssMB');
   const rows = {
+    viewMs: med(view, 'ms'),
+    viewPeakMB: med(view, 'maxRssMB'),
+    firstViewMs: firstView.ms,
     openMs: med(open, 'ms'),
     openPeakMB: med(open, 'maxRssMB'),
     cachedOpenMs: med(cached, 'ms'),
     cachedOpenPeakMB: med(cached, 'maxRssMB'),
     historyOnlyMs: med(hist, 'ms'),
-    viewMs: med(view, 'ms'),
-    viewPeakMB: med(view, 'maxRssMB'),
-    firstViewMs: firstView.ms,
     baselineOpenMs: baseMs,
     baselinePeakMB: basePeak,
     diskPerLayerKB: median(perLayerBytes) / 1024,
     baselineDiskPerLayerKB: median(fullFrameBytes) / 1024,
+    cacheRawReadMs: median(rawRead),
+    cacheDeflatedReadMs: median(deflatedRead),
   };
   const ratios = {
+    viewTime: rows.viewMs / baseMs,
     openTime: rows.openMs / baseMs,
     openPeakMemory: rows.openPeakMB / basePeak,
     cachedOpenTime: rows.cachedOpenMs / baseMs,
     cachedOpenPeakMemory: rows.cachedOpenPeakMB / basePeak,
-    viewTime: rows.viewMs / baseMs,
+    historyOnlyTime: rows.historyOnlyMs / baseMs,
     diskPerLayer: rows.diskPerLayerKB / rows.baselineDiskPerLayerKB,
   };
-  const totalLayerMB = perLayerBytes.reduce((a, b) => a + b, 0) / 2 ** 20;
   const table: Array<[string, number, number | null, number | null]> = [
-    ['open + flatten (cold), ms', rows.openMs, baseMs, ratios.openTime],
-    ['  peak RSS, MB', rows.openPeakMB, basePeak, ratios.openPeakMemory],
-    ['open + flattened cache, ms', rows.cachedOpenMs, baseMs, ratios.cachedOpenTime],
-    ['  peak RSS, MB', rows.cachedOpenPeakMB, basePeak, ratios.cachedOpenPeakMemory],
-    ['disk per layer, KB', rows.diskPerLayerKB, rows.baselineDiskPerLayerKB, ratios.diskPerLayer],
-    ['open, ready to view, ms', rows.viewMs, baseMs, rows.viewMs / baseMs],
+    ['open, ready to view, ms', rows.viewMs, baseMs, ratios.viewTime],
     ['  peak RSS, MB', rows.viewPeakMB, basePeak, rows.viewPeakMB / basePeak],
-    ['history only (no pixels), ms', rows.historyOnlyMs, null, null],
+    ['open + full flatten, no cache, ms', rows.openMs, baseMs, ratios.openTime],
+    ['  peak RSS, MB', rows.openPeakMB, basePeak, ratios.openPeakMemory],
+    ['open + full flatten, cache, ms', rows.cachedOpenMs, baseMs, ratios.cachedOpenTime],
+    ['  peak RSS, MB', rows.cachedOpenPeakMB, basePeak, ratios.cachedOpenPeakMemory],
+    ['history only (no pixels), ms', rows.historyOnlyMs, baseMs, ratios.historyOnlyTime],
+    ['disk per layer, KB', rows.diskPerLayerKB, rows.baselineDiskPerLayerKB, ratios.diskPerLayer],
   ];
   console.log('');
   console.log(
-    '| measure (median)              | patch layers | full-frame PNG per layer (baseline) | ratio |',
+    '| measure (median)                  | patch layers | full-frame PNG per layer (baseline) | ratio |',
   );
   console.log(
-    '|-------------------------------|-------------:|------------------------------------:|------:|',
+    '|-----------------------------------|-------------:|------------------------------------:|------:|',
   );
   for (const [name, a, b, r] of table) {
     console.log(
-      `| ${name.padEnd(29)} | ${a.toFixed(0).padStart(12)} | ${(b === null ? '' : b.toFixed(0)).padStart(35)} | ${(r === null ? '' : r.toFixed(r < 0.1 ? 3 : 2)).padStart(5)} |`,
+      `| ${name.padEnd(33)} | ${a.toFixed(0).padStart(12)} | ${(b === null ? '' : b.toFixed(0)).padStart(35)} | ${(r === null ? '' : r.toFixed(r < 0.1 ? 3 : 2)).padStart(5)} |`,
     );
   }
+  const totalLayerMB = perLayerBytes.reduce((a, b) => a + b, 0) / 2 ** 20;
   console.log('');
   console.log(
     `${LAYERS} layers: ${totalLayerMB.toFixed(0)} MB of layer files, manifest ${(manifestBytes / 1024).toFixed(0)} KB, ` +
       `flattened cache ${(cacheBytes / 2 ** 20).toFixed(0)} MB (one per project), original ${(photoBytes.byteLength / 2 ** 20).toFixed(1)} MB.`,
+  );
+  console.log(
+    `cache file: raw ${(cacheBytes / 2 ** 20).toFixed(0)} MB read in ${rows.cacheRawReadMs.toFixed(0)} ms; ` +
+      `deflated (level 1) ${(deflated.byteLength / 2 ** 20).toFixed(0)} MB read + inflated in ${rows.cacheDeflatedReadMs.toFixed(0)} ms ` +
+      `(${(rows.cacheDeflatedReadMs / rows.cacheRawReadMs).toFixed(1)}x).`,
   );
 
   const out = {
@@ -327,8 +362,18 @@ async function main(): Promise<void> {
       layerFilesMB: totalLayerMB,
       manifestKB: manifestBytes / 1024,
       flattenedCacheMB: cacheBytes / 2 ** 20,
+      flattenedCacheDeflatedMB: deflated.byteLength / 2 ** 20,
     },
-    samples: { open, cached, view, firstView, baseline: [...base, ...base2], history: hist },
+    samples: {
+      open,
+      cached,
+      view,
+      firstView,
+      baseline: [...base, ...base2],
+      history: hist,
+      cacheRawRead: rawRead,
+      cacheDeflatedRead: deflatedRead,
+    },
   };
   mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true });
   writeFileSync(
