@@ -33,7 +33,10 @@ import {
   maskFromFile,
   planRegion,
   type Mask,
+  type Photo,
+  type RegionPlan,
 } from './imaging';
+import { compositePrepared, prepareComposite, type CompositePrep } from './imaging/composite';
 import { crashPoint } from './project/crash';
 import { newId, type JournalEntry, type StoredLayer } from './project';
 import { generatedScale } from '../../shared/region-scale';
@@ -217,9 +220,11 @@ export async function runEdit(
   cb.onState?.('preparing', {});
   try {
     assertMaskFits(job.mask, store);
-    // The current image is used only here: once this returns it is out of scope, so an edit waiting on the
-    // service holds no decoded pixels (a batch has several waiting at once).
-    const { plan, inputs } = await prepareInputs(session, job);
+    // The current image is held only until the composite's preparation below has taken its region out of
+    // it, a moment into the wait: an edit waiting on the service holds no decoded frame (a batch has several
+    // waiting at once).
+    const prepared = await prepareInputs(session, job);
+    const { plan, inputs, stack } = prepared;
     throwIfAborted(job.signal);
     await store.addJob(
       {
@@ -243,7 +248,7 @@ export async function runEdit(
     );
     journaled = true;
     crashPoint('after-journal');
-    const result = await deps.api.edit(
+    const editing = deps.api.edit(
       {
         prompt: job.prompt,
         image: inputs.image,
@@ -268,6 +273,10 @@ export async function runEdit(
         onCredits: cb.onCredits,
       },
     );
+    // While the service works (tens of seconds), everything of the composite that needs no result.
+    const ready = prepareFinish(prepared.base, job, plan, stack);
+    prepared.base = null;
+    const result = await editing;
     // Paid for: on disk before anything else is done with it.
     const entry = await store.saveJobResult(jobId, {
       image: result.image,
@@ -302,6 +311,7 @@ export async function runEdit(
       job.mask,
       result,
       cb,
+      await ready,
     );
   } catch (e) {
     const accepted = requestId !== null || saved;
@@ -314,14 +324,92 @@ export async function runEdit(
   }
 }
 
-/** Plans the region around the mask and builds the API inputs from the current image. */
+/**
+ * Plans the region around the mask and builds the API inputs from the current image; also hands back that
+ * image (for the composite's preparation, then dropped) and the visible stack it shows.
+ */
 async function prepareInputs(
   session: ProjectSession,
   job: EditJob,
-): Promise<{ plan: ReturnType<typeof planRegion>; inputs: Awaited<ReturnType<typeof buildApiInputs>> }> {
+): Promise<{
+  plan: ReturnType<typeof planRegion>;
+  inputs: Awaited<ReturnType<typeof buildApiInputs>>;
+  base: Photo | null;
+  stack: string[];
+}> {
+  // current() reads the stack synchronously: the ids taken here are the ones the image shows.
+  const stack = visibleStack(session);
   const base = await session.current();
   const plan = planRegion(job.mask, base, { size: job.params.size });
-  return { plan, inputs: await buildApiInputs(base, job.mask, plan) };
+  return { plan, inputs: await buildApiInputs(base, job.mask, plan), base, stack };
+}
+
+/** The ids of the layers the current image shows. */
+function visibleStack(session: ProjectSession): string[] {
+  return session.usableVisible().map((l) => l.id);
+}
+
+/**
+ * The composite's result-independent part (the blend weight, the seam field's sent image and samples, the
+ * layer's mask file), made while the service works, with what it was made from: finish() uses it only when
+ * the image is still that one.
+ */
+interface FinishPrep {
+  stack: string[];
+  mask: Mask;
+  composite: CompositePrep;
+  maskPng: Uint8Array;
+}
+
+/** Prepares the composite from `base`; null when that fails (finish() then does it all from the image). */
+async function prepareFinish(
+  base: Photo | null,
+  job: EditJob,
+  plan: ReturnType<typeof planRegion>,
+  stack: string[],
+): Promise<FinishPrep | null> {
+  if (!base) return null;
+  try {
+    const composite = await prepareComposite(base, job.mask, plan, {
+      feather: job.feather,
+      colorMatch: job.colorMatch,
+    });
+    const maskPng = await encodeMaskPng(cropMask(job.mask, composite.rect));
+    return { stack, mask: job.mask, composite, maskPng };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a preparation still fits this job: same mask, plan and options, and the image it was made from. */
+function prepFits(prep: FinishPrep, job: JobRecord, mask: Mask, stack: string[]): boolean {
+  const c = prep.composite;
+  return (
+    prep.mask === mask &&
+    c.feather === job.feather &&
+    c.colorMatch === job.colorMatch &&
+    samePlan(c.plan, job.sent.plan) &&
+    sameIds(prep.stack, stack)
+  );
+}
+
+/** The same region plan, field by field (the journal may hold the keys in another order). */
+function samePlan(a: RegionPlan, b: RegionPlan): boolean {
+  const rect = (r: Rect, q: Rect) =>
+    r.x === q.x && r.y === q.y && r.width === q.width && r.height === q.height;
+  return (
+    rect(a.crop, b.crop) &&
+    a.pad.left === b.pad.left &&
+    a.pad.right === b.pad.right &&
+    a.pad.top === b.pad.top &&
+    a.pad.bottom === b.pad.bottom &&
+    a.apiSize === b.apiSize &&
+    a.scale === b.scale
+  );
+}
+
+function sameIds(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** Finishes a journaled job whose request id the service returned (after a crash or a lost connection). */
@@ -411,20 +499,32 @@ async function finish(
   mask: Mask,
   result: EditResult,
   cb: JobCallbacks,
+  prep: FinishPrep | null = null,
 ): Promise<StoredLayer> {
   const store = session.store;
   cb.onState?.('compositing', result.requestId ? { requestId: result.requestId } : {});
-  // Composite over the image as it is now (another edit may have landed meanwhile).
-  const base = await session.current();
-  const patch = await compositeResult(base, result.image, mask, job.sent.plan, {
-    feather: job.feather,
-    colorMatch: job.colorMatch,
-  });
+  // Composite over the image as it is now: the preparation made during the wait when the image is still
+  // the one it was made from, else everything from the current image (another edit may have landed).
+  let patch;
+  let icc: Uint8Array | null;
+  let maskPng: Uint8Array | null = null;
+  if (prep && prepFits(prep, job, mask, visibleStack(session))) {
+    patch = await compositePrepared(prep.composite, result.image);
+    icc = prep.composite.icc;
+    maskPng = prep.maskPng;
+  } else {
+    const base = await session.current();
+    patch = await compositeResult(base, result.image, mask, job.sent.plan, {
+      feather: job.feather,
+      colorMatch: job.colorMatch,
+    });
+    icc = base.icc;
+  }
   // Past this point the result is paid for: a cancel no longer throws it away.
-  const [patchPng, maskPng, thumb] = await Promise.all([
+  const [patchPng, maskFile, thumb] = await Promise.all([
     encodePatch(patch),
-    encodeMaskPng(cropMask(mask, patch.rect)),
-    makeThumbnail(patch, { icc: base.icc, format: 'webp' }),
+    maskPng ?? encodeMaskPng(cropMask(mask, patch.rect)),
+    makeThumbnail(patch, { icc, format: 'webp' }),
   ]);
   if (store.hasLayer(job.layerId)) {
     // Another collect of the same job committed it meanwhile.
@@ -450,7 +550,7 @@ async function finish(
       generatedScale: generatedScale(job.sent.plan.scale),
       groupId: job.groupId,
     },
-    { patch: patchPng, mask: maskPng, thumb, thumbExt: 'webp' },
+    { patch: patchPng, mask: maskFile, thumb, thumbExt: 'webp' },
   );
   crashPoint('after-manifest');
   await store.removeJob(job.jobId);
