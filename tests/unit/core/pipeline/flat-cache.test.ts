@@ -1,0 +1,227 @@
+/**
+ * cache/current.bin as the session writes and reads it: raw pixels (MRFLAT2) that give back the flattened
+ * image exactly for every depth and channel count, a file cut short or with a changed byte ignored, the
+ * first (deflated) version still read, and the write behind the answer once the stack is deep enough.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import zlib from 'node:zlib';
+import { describe, expect, it, vi } from 'vitest';
+import { EditParams } from '../../../../shared/contract';
+import { ProjectStore } from '../../../../electron/core/project';
+import { ProjectSession } from '../../../../electron/core/project-session';
+import {
+  encodeMaskPng,
+  encodePatch,
+  loadPhoto,
+  makeThumbnail,
+  type Patch,
+  type Photo,
+} from '../../../../electron/core/imaging';
+import { encodePng } from '../../../../electron/core/imaging/png';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function samples(depth: 8 | 16, n: number, rand: () => number): Uint8Array | Uint16Array {
+  const a = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+  const max = depth === 16 ? 65535 : 255;
+  for (let i = 0; i < n; i++) a[i] = Math.floor(rand() * (max + 1));
+  return a;
+}
+
+/** A project whose original is a generated PNG of this depth and channel count, with `layers` random patches. */
+async function project(depth: 8 | 16, channels: 3 | 4, layers: number, seed: number) {
+  const rand = rng(seed);
+  const width = 40 + Math.floor(rand() * 30);
+  const height = 30 + Math.floor(rand() * 20);
+  const png = encodePng({
+    width,
+    height,
+    channels,
+    depth,
+    pixels: samples(depth, width * height * channels, rand),
+  });
+  const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-flatcache-')), 'p');
+  const store = await ProjectStore.create(dir, { photo: png, name: 'gen.png', width, height, format: 'png' });
+  const params = EditParams.parse({});
+  for (let i = 0; i < layers; i++) {
+    const w = 1 + Math.floor(rand() * width);
+    const h = 1 + Math.floor(rand() * height);
+    const rect = {
+      x: Math.floor(rand() * (width - w + 1)),
+      y: Math.floor(rand() * (height - h + 1)),
+      width: w,
+      height: h,
+    };
+    const patch: Patch = { rect, depth, rgba: samples(depth, w * h * 4, rand) };
+    const alpha = new Uint8Array(w * h).fill(255);
+    await store.appendLayer(
+      {
+        prompt: `layer ${i}`,
+        params,
+        sent: {
+          apiSize: '1024x1024',
+          plan: { crop: rect, pad: { left: 0, top: 0, right: 0, bottom: 0 }, apiSize: '1024x1024', scale: 1 },
+          references: 0,
+          transport: 'upload',
+          mode: 'async',
+        },
+        rect,
+        feather: 0,
+        colorMatch: false,
+        requestId: null,
+        model: 'gpt-image-1.5-edit',
+        timings: {},
+        creditsLeft: null,
+        groupId: null,
+      },
+      {
+        patch: await encodePatch(patch),
+        mask: await encodeMaskPng({ width: w, height: h, data: alpha }),
+        thumb: await makeThumbnail(patch, { format: 'webp' }),
+        thumbExt: 'webp',
+      },
+    );
+  }
+  return { dir, store, png };
+}
+
+/** A fresh open with counters of what the session reads from the store. */
+async function reopen(dir: string, opts: ConstructorParameters<typeof ProjectSession>[1] = {}) {
+  const store = await ProjectStore.open(dir);
+  const originals = vi.spyOn(store, 'readOriginal');
+  const layerFiles = vi.spyOn(store, 'readLayerFile');
+  return { store, session: new ProjectSession(store, opts), originals, layerFiles };
+}
+
+const cacheFile = (dir: string) => path.join(dir, 'cache', 'current.bin');
+const same = (a: Photo, b: Photo) =>
+  Buffer.from(a.pixels.buffer, a.pixels.byteOffset, a.pixels.byteLength).equals(
+    Buffer.from(b.pixels.buffer, b.pixels.byteOffset, b.pixels.byteLength),
+  );
+
+describe('cache/current.bin', () => {
+  it('holds the flattened image as raw pixels that read back exactly, for every depth and channel count', async () => {
+    let seed = 1;
+    for (const depth of [8, 16] as const)
+      for (const channels of [3, 4] as const) {
+        const what = `${depth} bit, ${channels} channels`;
+        const { dir, store } = await project(depth, channels, 3, seed++);
+        const first = new ProjectSession(store, { diskCacheMinLayers: 1, persistInBackground: false });
+        const truth = await first.current();
+        expect([truth.depth, truth.channels], what).toEqual([depth, channels]);
+        expect(await first.persistCache(), what).toBe(true);
+        await first.close();
+
+        const bytes = await fs.readFile(cacheFile(dir));
+        expect(bytes.subarray(0, 8).toString('latin1'), what).toBe('MRFLAT2\n');
+        const pixelBytes = truth.width * truth.height * channels * (depth / 8);
+        // Raw: the pixels are the file's last bytes, as they are in memory.
+        const tail = bytes.subarray(bytes.length - pixelBytes);
+        expect(tail.equals(Buffer.from(truth.pixels.buffer, truth.pixels.byteOffset, pixelBytes)), what).toBe(
+          true,
+        );
+        expect((bytes.length - pixelBytes) % 8, what).toBe(0);
+
+        const o = await reopen(dir, { diskCacheMinLayers: 1 });
+        const again = await o.session.current();
+        expect(same(again, truth), what).toBe(true);
+        expect([again.width, again.height, again.depth, again.channels, again.format]).toEqual([
+          truth.width,
+          truth.height,
+          truth.depth,
+          truth.channels,
+          truth.format,
+        ]);
+        expect(o.originals, what).not.toHaveBeenCalled();
+        expect(o.layerFiles, what).not.toHaveBeenCalled();
+        await o.session.close();
+
+        // One changed byte, or a file cut short: ignored, the image comes from the original and the layers.
+        for (const damage of [
+          (b: Buffer) => {
+            const c = Buffer.from(b);
+            c[c.length - 1 - (seed % 7)] ^= 0x10;
+            return c;
+          },
+          (b: Buffer) => b.subarray(0, b.length - 3),
+        ]) {
+          await fs.writeFile(cacheFile(dir), damage(bytes));
+          const d = await reopen(dir, { diskCacheMinLayers: 1, persistInBackground: false });
+          expect(same(await d.session.current(), truth), what).toBe(true);
+          expect(d.originals, what).toHaveBeenCalledTimes(1);
+          await d.session.close();
+        }
+      }
+  });
+
+  it('of the first version (deflated pixels, no CRC) is still read', async () => {
+    const { dir, store } = await project(16, 3, 2, 99);
+    const first = new ProjectSession(store, { persistInBackground: false });
+    const truth = await first.current();
+    const ids = store.visibleLayers().map((l) => l.id);
+    await first.close();
+    const header = Buffer.from(
+      JSON.stringify({
+        key: ids,
+        width: truth.width,
+        height: truth.height,
+        channels: truth.channels,
+        depth: truth.depth,
+        format: truth.format,
+        icc: null,
+        exif: null,
+      }),
+    );
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(header.length);
+    const px = zlib.deflateSync(
+      Buffer.from(truth.pixels.buffer, truth.pixels.byteOffset, truth.pixels.byteLength),
+    );
+    await fs.mkdir(path.dirname(cacheFile(dir)), { recursive: true });
+    await fs.writeFile(cacheFile(dir), Buffer.concat([Buffer.from('MRFLAT1\n'), len, header, px]));
+    const o = await reopen(dir, { persistInBackground: false });
+    expect(same(await o.session.current(), truth)).toBe(true);
+    expect(o.originals).not.toHaveBeenCalled();
+    await o.session.close();
+  });
+
+  it('is written behind the answer once the stack is deep enough, never by a read-only open or when told not to', async () => {
+    const { dir, store, png } = await project(8, 3, 3, 7);
+    await store.close();
+    // Told not to, or too shallow (3 layers below the minimum of 4): nothing is written.
+    for (const opts of [{ diskCacheMinLayers: 1, persistInBackground: false }, { diskCacheMinLayers: 4 }]) {
+      const o = await reopen(dir, opts);
+      await o.session.current();
+      await o.session.close();
+      await expect(fs.stat(cacheFile(dir))).rejects.toMatchObject({ code: 'ENOENT' });
+    }
+    // Read-only: nothing either.
+    const ro = await ProjectStore.open(dir, { readOnly: true });
+    const r = new ProjectSession(ro, { diskCacheMinLayers: 1 });
+    await r.current();
+    await r.close();
+    await expect(fs.stat(cacheFile(dir))).rejects.toMatchObject({ code: 'ENOENT' });
+    // Deep enough: the flatten's answer comes first, the file follows; settled() waits for it.
+    const o = await reopen(dir, { diskCacheMinLayers: 1 });
+    const truth = await o.session.current();
+    await o.session.settled();
+    const bytes = await fs.readFile(cacheFile(dir));
+    expect(bytes.subarray(0, 8).toString('latin1')).toBe('MRFLAT2\n');
+    await o.session.close();
+    // The next open reads it instead of the original and the layers.
+    const next = await reopen(dir, { diskCacheMinLayers: 1 });
+    expect(same(await next.session.current(), truth)).toBe(true);
+    expect(next.originals).not.toHaveBeenCalled();
+    expect(next.layerFiles).not.toHaveBeenCalled();
+    await next.session.close();
+    expect((await loadPhoto(png)).width).toBe(truth.width);
+  });
+});
