@@ -114,14 +114,30 @@ export function rasterPolygon(pts: readonly Point[], photo: Size): Selection | n
   const rect = clipToPhoto({ x: minX, y: minY, width: maxX - minX, height: maxY - minY }, photo);
   if (!rect) return null;
   const n = pts.length;
+  // Edges by the first row they may cross (a row early and late, for rounding: the exact test is below), so
+  // each row tests only the edges spanning it.
+  const edges: { p: number; i: number; j0: number; j1: number }[] = [];
+  for (let i = 0, p = n - 1; i < n; p = i++) {
+    const ya = pts[p]!.y;
+    const yb = pts[i]!.y;
+    if (ya === yb) continue;
+    const j0 = Math.max(0, Math.floor(Math.min(ya, yb) - rect.y - 0.5));
+    const j1 = Math.min(rect.height - 1, Math.ceil(Math.max(ya, yb) - rect.y - 0.5));
+    if (j1 >= j0) edges.push({ p, i, j0, j1 });
+  }
+  edges.sort((a, b) => a.j0 - b.j0);
+  let next = 0;
+  let active: typeof edges = [];
   const xs = new Float64Array(n);
   const spans = new SpanBuilder(rect.y, rect.height);
   for (let j = 0; j < rect.height; j++) {
+    while (next < edges.length && edges[next]!.j0 <= j) active.push(edges[next++]!);
+    if (active.some((e) => e.j1 < j)) active = active.filter((e) => e.j1 >= j);
     const yc = rect.y + j + 0.5;
     let k = 0;
-    for (let i = 0, p = n - 1; i < n; p = i++) {
-      const a = pts[p]!;
-      const b = pts[i]!;
+    for (const e of active) {
+      const a = pts[e.p]!;
+      const b = pts[e.i]!;
       // Half-open in y, so a vertex on the scanline is counted once.
       if (a.y <= yc !== b.y <= yc) xs[k++] = a.x + ((yc - a.y) / (b.y - a.y)) * (b.x - a.x);
     }

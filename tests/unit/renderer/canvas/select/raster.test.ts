@@ -139,6 +139,33 @@ describe('selection rasterising', () => {
     }
   });
 
+  it('a long freehand lasso (hundreds of points, vertices on pixel centres and rows) is filled even-odd too', () => {
+    const rand = rng(17);
+    for (let round = 0; round < 40; round++) {
+      const w = 20 + Math.floor(rand() * 140);
+      const h = 20 + Math.floor(rand() * 140);
+      const n = 50 + Math.floor(rand() * 350);
+      const cx = w / 2;
+      const cy = h / 2;
+      // A wobbly loop around the centre, half the rounds snapped to half-pixels (vertices on the scanlines).
+      const pts = Array.from({ length: n }, (_, k) => {
+        const a = (k / n) * 2 * Math.PI;
+        const r = (0.2 + 0.5 * rand()) * Math.min(w, h) * (1 + 0.3 * Math.sin(7 * a));
+        const x = cx + r * Math.cos(a);
+        const y = cy + r * Math.sin(a);
+        return round % 2 ? { x: Math.round(x * 2) / 2, y: Math.round(y * 2) / 2 } : { x, y };
+      });
+      const got = full(rasterPolygon(pts, { width: w, height: h }), w, h);
+      expect(
+        diff(
+          got,
+          reference(w, h, (x, y) => inPolygon(pts, x, y)),
+        ),
+        `round ${round}`,
+      ).toBe(0);
+    }
+  });
+
   it('a polygon through the corners of a rectangle is that rectangle', () => {
     const rand = rng(9);
     for (let i = 0; i < 50; i++) {
