@@ -148,7 +148,8 @@ describe('cache/current.bin', () => {
         for (const damage of [
           (b: Buffer) => {
             const c = Buffer.from(b);
-            c[c.length - 1 - (seed % 7)] ^= 0x10;
+            const at = c.length - 1 - (seed % 7);
+            c[at] = c[at]! ^ 0x10;
             return c;
           },
           (b: Buffer) => b.subarray(0, b.length - 3),
