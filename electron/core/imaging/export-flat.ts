@@ -155,6 +155,19 @@ export function optimiseJpegCoding(width: number, height: number, subsampled: bo
   return width * height * (subsampled ? 7 : 13) <= OPTIMISE_CODING_BUDGET;
 }
 
+/**
+ * libwebp cannot stream: it holds the whole picture (libvips' copy of the frame, its YUV planes), and from
+ * effort 3 on (rate-distortion optimisation) also every coded token of the image until the end, about 3 bytes
+ * a pixel more: in all about 11 bytes a pixel above the photo at effort 4 (measured, 100 MP: 1065 MB). Above
+ * this budget lossy WebP is encoded at effort 2 instead (no token buffer, about 6 bytes a pixel; the file a
+ * little larger at the same quality setting), so a 100 MP export stays well within 1 GB.
+ */
+const WEBP_EFFORT_BUDGET = 768 * 1024 * 1024;
+
+export function webpEffort(width: number, height: number): number {
+  return width * height * 11 <= WEBP_EFFORT_BUDGET ? 4 : 2;
+}
+
 /** The photo as a JPEG (alpha flattened onto white) or WebP, quality 1..100, profile and EXIF attached. */
 export async function exportFlat(
   photo: Photo,
@@ -174,6 +187,10 @@ export async function exportFlat(
       });
     return bufToU8(withJpegMetadata(await s.toBuffer(), photo.icc, exif));
   }
-  const s = input(photo, false).webp({ quality, lossless: quality === 100, effort: 4 });
+  const s = input(photo, false).webp({
+    quality,
+    lossless: quality === 100,
+    effort: webpEffort(photo.width, photo.height),
+  });
   return bufToU8(withWebpMetadata(await s.toBuffer(), photo.width, photo.height, photo.icc, exif));
 }

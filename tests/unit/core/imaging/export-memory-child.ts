@@ -8,8 +8,11 @@
  */
 import fs from 'node:fs';
 import sharp from 'sharp';
+import os from 'node:os';
+import path from 'node:path';
+import * as imaging from '../../../../electron/core/imaging';
 import { applyPatches, exportImage, type Patch, type Photo } from '../../../../electron/core/imaging';
-import { encodePsd } from '../../../../electron/core/imaging/export-psd';
+import * as psd from '../../../../electron/core/imaging/export-psd';
 
 function statusKb(field: string): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync('/proc/self/status', 'utf8'));
@@ -38,7 +41,7 @@ function smallPatches(photo: Photo): Patch[] {
 }
 
 async function main(): Promise<void> {
-  const [format, w, h, d] = process.argv.slice(2);
+  const [format, w, h, d, where] = process.argv.slice(2);
   const width = Number(w);
   const height = Number(h);
   const depth = d === '16' ? 16 : 8;
@@ -60,21 +63,29 @@ async function main(): Promise<void> {
   const composite = format === 'psd' ? applyPatches(photo, patches) : photo;
   const before = statusKb('VmRSS');
   fs.writeFileSync('/proc/self/clear_refs', '5');
-  const out =
-    format === 'psd'
-      ? (
-          await encodePsd(
-            photo,
-            patches.map((patch, i) => ({ name: `edit ${i}`, patch })),
-            composite,
-          )
-        ).data
-      : await exportImage(photo, {
-          format: format as 'jpeg' | 'tiff' | 'png' | 'webp',
-          quality: 90,
-        });
+  const edits = patches.map((patch, i) => ({ name: `edit ${i}`, patch }));
+  const opts = { format: format as 'jpeg' | 'tiff' | 'png' | 'webp', quality: 90 };
+  let bytes: number;
+  if (where === 'file') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maskroom-export-memory-'));
+    const file = path.join(dir, `out.${format}`);
+    try {
+      bytes =
+        format === 'psd'
+          ? await imaging.writeStreamedFile(file, (sink) =>
+              psd.writeLayeredPsd(photo, edits, composite, sink),
+            )
+          : await imaging.exportImageToFile(photo, opts, file);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  } else {
+    const out =
+      format === 'psd' ? (await psd.encodePsd(photo, edits, composite)).data : await exportImage(photo, opts);
+    bytes = out.length;
+  }
   const peak = statusKb('VmHWM');
-  process.stdout.write(`${JSON.stringify({ before, peak, bytes: out.length })}\n`);
+  process.stdout.write(`${JSON.stringify({ before, peak, bytes })}\n`);
 }
 
 void main();
