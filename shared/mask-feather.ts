@@ -78,6 +78,11 @@ export function morphDisc(data: Uint8Array, W: number, H: number, r: number, isM
 /**
  * Soft edge: three box blurs (≈ Gaussian, sigma ≈ radius/2, reach ≈ 1.5 x radius each side). Outside the photo
  * repeats the edge. Values that round to 0 stay exactly 0.
+ *
+ * Arithmetic (the results depend on it, byte for byte): float32 samples; each box pass keeps its running
+ * sum as a double, starts it as the sum of the first window in order, writes sum / k and then adds
+ * (entering - leaving). The horizontal pass runs per row, the vertical one over all columns at once, row by
+ * row (memory in order). Beyond the working rect: the edge value at the photo's edge, else 0.
  */
 export function softEdge(data: Uint8Array, W: number, H: number, radius: number): Uint8Array {
   const out = new Uint8Array(data);
@@ -92,36 +97,74 @@ export function softEdge(data: Uint8Array, W: number, H: number, radius: number)
   let g = new Float32Array(rw * rh);
   for (let y = 0; y < rh; y++) {
     const row = (rect.y + y) * W + rect.x;
-    for (let x = 0; x < rw; x++) f[y * rw + x] = data[row + x]!;
+    f.set(data.subarray(row, row + rw), y * rw);
   }
-  const maxLen = Math.max(rw, rh);
-  const src = new Float32Array(maxLen + 2 * br + 2);
-  const dst = new Float32Array(maxLen);
   const k = 2 * br + 1;
-  // One box pass over the line of n values f[base + i * step], in place. Beyond the photo: the edge value;
-  // inside the photo but outside the working rect the mask is 0. Plain indexed loops (no per-pixel
-  // callbacks): the same float32 values summed in the same order, so the result is unchanged.
-  const pass = (n: number, startInPhoto: number, photoLen: number, base: number, step: number) => {
-    const first = startInPhoto === 0 ? f[base]! : 0;
-    const last = startInPhoto + n === photoLen ? f[base + (n - 1) * step]! : 0;
-    for (let i = -br; i < 0; i++) src[i + br] = startInPhoto + i < 0 ? first : 0;
-    for (let i = 0, j = base; i < n; i++, j += step) src[i + br] = f[j]!;
-    for (let i = n; i < n + br; i++) src[i + br] = startInPhoto + i >= photoLen ? last : 0;
-    let s = 0;
-    for (let i = 0; i < k; i++) s += src[i]!;
-    for (let i = 0; i < n; i++) {
-      dst[i] = s / k;
-      s += src[i + k]! - src[i]!;
-    }
-    for (let i = 0, j = base; i < n; i++, j += step) f[j] = dst[i]!;
-  };
-  // The vertical pass runs over all columns at once, row by row (cache-friendly), reading f and writing g:
-  // per column the same sums in the same order as pass() would make (colSum holds each column's running
-  // sum as a double, as pass's `s` is). Rows beyond the rect: the edge row at the photo's edge, else 0.
+  const line = new Float32Array(rw + 2 * br + 1);
   const colSum = new Float64Array(rw);
   const zeroRow = new Float32Array(rw);
-  const topEdge = rect.y === 0;
-  const bottomEdge = rect.y + rh === H;
+  const edges = {
+    left: rect.x === 0,
+    right: rect.x + rw === W,
+    top: rect.y === 0,
+    bottom: rect.y + rh === H,
+  };
+  for (let it = 0; it < 3; it++) {
+    for (let y = 0; y < rh; y++) boxRow(f, y * rw, rw, br, line, edges.left, edges.right);
+    boxColumns(f, g, rw, rh, br, colSum, zeroRow, edges.top, edges.bottom);
+    const t = f;
+    f = g;
+    g = t;
+  }
+  for (let y = 0; y < rh; y++) {
+    const row = (rect.y + y) * W + rect.x;
+    const o = y * rw;
+    for (let x = 0; x < rw; x++) {
+      const v = Math.round(f[o + x]!);
+      out[row + x] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+    }
+  }
+  return out;
+}
+
+/** One horizontal box pass over f[base, base + n), in place; `line` is scratch of n + 2·br + 1. */
+function boxRow(
+  f: Float32Array,
+  base: number,
+  n: number,
+  br: number,
+  line: Float32Array,
+  leftEdge: boolean,
+  rightEdge: boolean,
+): void {
+  const k = 2 * br + 1;
+  const first = leftEdge ? f[base]! : 0;
+  const last = rightEdge ? f[base + n - 1]! : 0;
+  for (let i = 0; i < br; i++) line[i] = first;
+  line.set(f.subarray(base, base + n), br);
+  for (let i = n + br; i < n + 2 * br; i++) line[i] = last;
+  let s = 0;
+  for (let i = 0; i < k; i++) s += line[i]!;
+  for (let i = 0; i < n; i++) {
+    f[base + i] = s / k;
+    s += line[i + k]! - line[i]!;
+  }
+}
+
+/** One vertical box pass from f into g (rw x rh), all columns at once, row by row. */
+function boxColumns(
+  f: Float32Array,
+  g: Float32Array,
+  rw: number,
+  rh: number,
+  br: number,
+  colSum: Float64Array,
+  zeroRow: Float32Array,
+  topEdge: boolean,
+  bottomEdge: boolean,
+): void {
+  const k = 2 * br + 1;
+  // The row j of the pass's input (beyond the rect: the edge row at the photo's edge, else zeros).
   const rowAt = (j: number): Float32Array =>
     j < 0
       ? topEdge
@@ -132,35 +175,21 @@ export function softEdge(data: Uint8Array, W: number, H: number, radius: number)
           ? f.subarray((rh - 1) * rw, rh * rw)
           : zeroRow
         : f.subarray(j * rw, (j + 1) * rw);
-  const columnPass = () => {
-    colSum.fill(0);
-    for (let i = 0; i < k; i++) {
-      const r = rowAt(i - br);
-      for (let x = 0; x < rw; x++) colSum[x] = colSum[x]! + r[x]!;
-    }
-    for (let i = 0; i < rh; i++) {
-      const add = rowAt(i + k - br);
-      const sub = rowAt(i - br);
-      const o = i * rw;
-      for (let x = 0; x < rw; x++) {
-        g[o + x] = colSum[x]! / k;
-        colSum[x] = colSum[x]! + (add[x]! - sub[x]!);
-      }
-    }
-    [f, g] = [g, f];
-  };
-  for (let it = 0; it < 3; it++) {
-    for (let y = 0; y < rh; y++) pass(rw, rect.x, W, y * rw, 1);
-    columnPass();
+  colSum.fill(0);
+  for (let i = 0; i < k; i++) {
+    const r = rowAt(i - br);
+    for (let x = 0; x < rw; x++) colSum[x] = colSum[x]! + r[x]!;
   }
-  for (let y = 0; y < rh; y++) {
-    const row = (rect.y + y) * W + rect.x;
+  for (let i = 0; i < rh; i++) {
+    const add = rowAt(i + k - br);
+    const sub = rowAt(i - br);
+    const o = i * rw;
     for (let x = 0; x < rw; x++) {
-      const v = Math.round(f[y * rw + x]!);
-      out[row + x] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+      const c = colSum[x]!;
+      g[o + x] = c / k;
+      colSum[x] = c + (add[x]! - sub[x]!);
     }
   }
-  return out;
 }
 
 /** The blend weight of a W·H mask for an edit feathered by `feather` pixels: grown by ⌈feather⌉, then softened. */
