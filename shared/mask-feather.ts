@@ -99,7 +99,6 @@ export function softEdge(data: Uint8Array, W: number, H: number, radius: number)
     const row = (rect.y + y) * W + rect.x;
     f.set(data.subarray(row, row + rw), y * rw);
   }
-  const k = 2 * br + 1;
   const line = new Float32Array(rw + 2 * br + 1);
   const colSum = new Float64Array(rw);
   const zeroRow = new Float32Array(rw);
