@@ -105,6 +105,86 @@ function dilateTwoLevel(buf: Uint8Array, w: number, h: number, r: number, lo: nu
   }
 }
 
+/**
+ * Dilation of a two-level buffer (lo, hi) by row runs: the disc is a stack of horizontal runs (half-width
+ * w(d) at row offset ±d), so output row y is hi exactly on the union of the hi runs of rows y ± d, each
+ * widened by w(d) and cut at the border. Per output row the (2r + 1) · runs intervals are sorted and merged,
+ * then filled; for a painted mask (a few runs per row) that is far less than a pass over every pixel. Returns
+ * false, leaving buf as it was, when the runs are too many for that to pay (dilateTwoLevel is then used).
+ */
+export function dilateRuns(
+  buf: Uint8Array,
+  w: number,
+  h: number,
+  r: number,
+  lo: number,
+  hi: number,
+): boolean {
+  if (w >= 2 ** 26) return false;
+  const budget = (w * h) / 4 / (2 * r + 1);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const rowStart = new Int32Array(h + 1);
+  for (let y = 0; y < h; y++) {
+    rowStart[y] = starts.length;
+    const row = buf.subarray(y * w, y * w + w);
+    let x = 0;
+    while (x < w) {
+      const s = row.indexOf(hi, x);
+      if (s < 0) break;
+      let e = row.indexOf(lo, s);
+      if (e < 0) e = w;
+      starts.push(s);
+      ends.push(e);
+      x = e;
+    }
+    if (starts.length > budget) return false;
+  }
+  rowStart[h] = starts.length;
+  const widths = new Int32Array(r + 1);
+  for (let d = 0; d <= r; d++) widths[d] = discHalfWidth(r, d);
+  buf.fill(lo);
+  // An interval [a, b) as one sortable number: a · 2^26 + b (w < 2^26).
+  let keys = new Float64Array(64);
+  const SHIFT = 2 ** 26;
+  for (let y = 0; y < h; y++) {
+    let n = 0;
+    const y0 = Math.max(0, y - r);
+    const y1 = Math.min(h - 1, y + r);
+    for (let yy = y0; yy <= y1; yy++) {
+      const wd = widths[yy < y ? y - yy : yy - y]!;
+      for (let j = rowStart[yy]!; j < rowStart[yy + 1]!; j++) {
+        const a = starts[j]! - wd;
+        const b = ends[j]! + wd;
+        if (n === keys.length) {
+          const grown = new Float64Array(n * 2);
+          grown.set(keys);
+          keys = grown;
+        }
+        keys[n++] = (a < 0 ? 0 : a) * SHIFT + (b > w ? w : b);
+      }
+    }
+    if (n === 0) continue;
+    const sorted = keys.subarray(0, n).sort();
+    const o = y * w;
+    let curA = Math.floor(sorted[0]! / SHIFT);
+    let curB = sorted[0]! - curA * SHIFT;
+    for (let j = 1; j < n; j++) {
+      const a = Math.floor(sorted[j]! / SHIFT);
+      const b = sorted[j]! - a * SHIFT;
+      if (a <= curB) {
+        if (b > curB) curB = b;
+        continue;
+      }
+      buf.fill(hi, o + curA, o + curB);
+      curA = a;
+      curB = b;
+    }
+    buf.fill(hi, o + curA, o + curB);
+  }
+  return true;
+}
+
 /** Grey-level dilation by the disc of radius r, in place on a w x h buffer. */
 export function dilateDisc(buf: Uint8Array, w: number, h: number, r: number): void {
   r = Math.floor(r);
@@ -112,7 +192,8 @@ export function dilateDisc(buf: Uint8Array, w: number, h: number, r: number): vo
   // Masks are mostly two-level (0 and 255): those take the distance transform, O(pixels) for any radius.
   const levels = twoLevels(buf);
   if (levels) {
-    if (levels[0] !== levels[1]) dilateTwoLevel(buf, w, h, r, levels[0], levels[1]);
+    if (levels[0] !== levels[1] && !dilateRuns(buf, w, h, r, levels[0], levels[1]))
+      dilateTwoLevel(buf, w, h, r, levels[0], levels[1]);
     return;
   }
   const src = buf.slice();

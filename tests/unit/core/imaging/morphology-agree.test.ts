@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { growMask, shrinkMask, type Mask } from '../../../../electron/core/imaging';
 import { dilate, erode } from '../../../../renderer/canvas/mask/morphology';
-import { dilateDisc, erodeDisc } from '../../../../shared/mask-morphology';
+import { dilateDisc, dilateRuns, erodeDisc } from '../../../../shared/mask-morphology';
 import { discMask, rectMask } from './helpers';
 import { rng } from '../../../support/prng';
 
@@ -99,6 +99,41 @@ describe('grow and shrink: round, and the same in the core and on the canvas', (
       expect(Buffer.from(grown).equals(Buffer.from(brute(m, radius, true))), `grow ${what}`).toBe(true);
       expect(Buffer.from(shrunk).equals(Buffer.from(brute(m, radius, false))), `shrink ${what}`).toBe(true);
     }
+  });
+
+  it('the row-runs dilation of a two-level mask is the brute-force disc, or declines and leaves the mask as it was', () => {
+    const r = rng(23);
+    let used = 0;
+    for (let t = 0; t < 120; t++) {
+      const W = 1 + Math.floor(r() * 90);
+      const H = 1 + Math.floor(r() * 90);
+      const lo = r() < 0.7 ? 0 : Math.floor(r() * 128);
+      const hi = r() < 0.7 ? 255 : 128 + Math.floor(r() * 128);
+      const data = new Uint8Array(W * H).fill(lo);
+      // Discs and boxes (few runs a row) or scattered pixels (many).
+      if (r() < 0.5) {
+        for (let i = 0; i < data.length; i++) if (r() < r() * 0.1) data[i] = hi;
+      } else {
+        for (let b = 1 + Math.floor(r() * 3); b > 0; b--) {
+          const cx = r() * W;
+          const cy = r() * H;
+          const rad = 1 + r() * 30;
+          for (let y = 0; y < H; y++)
+            for (let x = 0; x < W; x++) if (Math.hypot(x - cx, y - cy) <= rad) data[y * W + x] = hi;
+        }
+      }
+      const m: Mask = { width: W, height: H, data };
+      const radius = 1 + Math.floor(r() * 24);
+      const buf = data.slice();
+      const what = `case ${t}: ${W}x${H} levels ${lo}/${hi} r=${radius}`;
+      if (dilateRuns(buf, W, H, radius, lo, hi)) {
+        used++;
+        expect(Buffer.from(buf).equals(Buffer.from(brute(m, radius, true))), what).toBe(true);
+      } else {
+        expect(Buffer.from(buf).equals(Buffer.from(data)), what).toBe(true);
+      }
+    }
+    expect(used).toBeGreaterThan(10);
   });
 
   it('a single pixel grows into a disc, not a square: the corner of the square stays empty', () => {
