@@ -24,6 +24,7 @@ import { applyPatchInPlace } from './imaging/patch';
 import { maskSourcePng } from './imaging/mask';
 import type { ProjectStore } from './project';
 import { CACHE_DIR, type StoredLayer } from './project';
+import type { Rect } from '../../shared/contract';
 import { PreviewCache, previewKey } from './project/preview-cache';
 
 export interface SessionOptions {
@@ -153,6 +154,46 @@ async function decodeFlat(bytes: Uint8Array): Promise<{ key: string[]; photo: Ph
   }
 }
 
+/** The smallest rectangle holding all of these (at least one). */
+function boundingBox(rects: Rect[]): Rect {
+  const x0 = Math.min(...rects.map((r) => r.x));
+  const y0 = Math.min(...rects.map((r) => r.y));
+  const x1 = Math.max(...rects.map((r) => r.x + r.width));
+  const y1 = Math.max(...rects.map((r) => r.y + r.height));
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+function intersect(a: Rect, b: Rect): Rect | null {
+  const x = Math.max(a.x, b.x);
+  const y = Math.max(a.y, b.y);
+  const w = Math.min(a.x + a.width, b.x + b.width) - x;
+  const h = Math.min(a.y + a.height, b.y + b.height) - y;
+  return w > 0 && h > 0 ? { x, y, width: w, height: h } : null;
+}
+
+/** The part of a patch inside box (a copy of those rows), the patch itself when it lies inside, or null. */
+function clipPatch(p: Patch, box: Rect): Patch | null {
+  const r = intersect(p.rect, box);
+  if (!r) return null;
+  if (r.width === p.rect.width && r.height === p.rect.height) return p;
+  const rgba =
+    p.depth === 16 ? new Uint16Array(r.width * r.height * 4) : new Uint8Array(r.width * r.height * 4);
+  for (let y = 0; y < r.height; y++) {
+    const from = ((r.y - p.rect.y + y) * p.rect.width + (r.x - p.rect.x)) * 4;
+    rgba.set(p.rgba.subarray(from, from + r.width * 4), y * r.width * 4);
+  }
+  return { rect: r, depth: p.depth, rgba };
+}
+
+/** Copies the pixels of src inside box into dst (same size and layout). */
+function copyRect(src: Photo, dst: Photo, box: Rect): void {
+  const ch = src.channels;
+  for (let y = box.y; y < box.y + box.height; y++) {
+    const from = (y * src.width + box.x) * ch;
+    dst.pixels.set(src.pixels.subarray(from, from + box.width * ch), from);
+  }
+}
+
 function isPrefix(prefix: string[], of: string[]): boolean {
   return prefix.length <= of.length && prefix.every((id, i) => of[i] === id);
 }
@@ -167,6 +208,8 @@ export class ProjectSession {
   private readonly previews: PreviewCache;
   /** Preview and cache files being written; close() waits for them. */
   private readonly writes = new Set<Promise<void>>();
+  /** The rectangle of every layer this session flattened, for rebuilding without one deleted since. */
+  private readonly seenRects = new Map<string, Rect>();
   /** cache/current.bin writes, one after another. */
   private cacheWrites: Promise<unknown> = Promise.resolve();
   /** The full-frame edit mask encoded once, for every variation that shares it. */
@@ -283,6 +326,7 @@ export class ProjectSession {
   /** The original with the given layers applied in order. */
   async flatten(layers: StoredLayer[]): Promise<Photo> {
     const ids = layers.map((l) => l.id);
+    for (const l of layers) this.seenRects.set(l.id, l.rect);
     const cached = this.flat;
     // Reuse the cached image when its stack is a prefix of the wanted one: apply only the new layers.
     if (cached && isPrefix(cached.key, ids)) {
@@ -295,8 +339,50 @@ export class ProjectSession {
     if (disk && disk.key.length > 0 && isPrefix(disk.key, ids)) {
       return this.applyStream(disk.photo, layers.slice(disk.key.length));
     }
+    // Layers hidden or deleted from a stack held in memory or on disk (an undo hides the top one): rebuilt
+    // only inside those layers' box, from the original and the layers that reach into it.
+    const held = cached
+      ? await cached.photo.then(
+          (photo) => ({ key: cached.key, photo }),
+          () => null,
+        )
+      : null;
+    for (const h of [held, disk]) {
+      const rebuilt = h && h.key.length > 0 ? await this.rebuildWithout(h, layers) : null;
+      if (rebuilt) return rebuilt;
+    }
     // The original decodes while the first patches do.
     return this.applyStream(this.originalPhoto(), layers);
+  }
+
+  /**
+   * The image of `layers` made from a held image of a stack that holds them all in the same order plus some
+   * others (hidden or deleted since): outside the box around the others' rectangles no pixel changed, since
+   * the same layers apply there in the same order; inside it the original's pixels are put back and every
+   * layer that reaches into the box is applied again, cut to it. Bit-identical to a flatten from the
+   * original. Null when that does not fit (a layer of the held stack was deleted before this session saw it,
+   * or the box covers more than half the frame, where the full flatten costs little more).
+   */
+  private async rebuildWithout(
+    held: { key: string[]; photo: Photo },
+    layers: StoredLayer[],
+  ): Promise<Photo | null> {
+    let j = 0;
+    for (const id of held.key) if (j < layers.length && layers[j]!.id === id) j++;
+    if (j !== layers.length || held.key.length === layers.length) return null;
+    const wanted = new Set(layers.map((l) => l.id));
+    const rects = held.key
+      .filter((id) => !wanted.has(id))
+      .map((id) => (this.store.hasLayer(id) ? this.store.layer(id).rect : this.seenRects.get(id)));
+    if (!rects.every((r): r is Rect => r !== undefined)) return null;
+    const box = boundingBox(rects);
+    if (box.width * box.height > 0.5 * this.store.width * this.store.height) return null;
+    const original = await this.originalPhoto();
+    if (original.width !== held.photo.width || original.height !== held.photo.height) return null;
+    const out = applyPatches(held.photo, []);
+    copyRect(original, out, box);
+    const touching = layers.filter((l) => intersect(l.rect, box) !== null);
+    return this.applyStream(out, touching, { owned: true, clip: box });
   }
 
   /**
@@ -305,7 +391,11 @@ export class ProjectSession {
    * and base (the original, still decoding, or a cached image) is awaited only when the first patch is
    * ready. Memory holds at most DECODE_AHEAD decoded patches, never the whole stack.
    */
-  private async applyStream(base: Photo | Promise<Photo>, layers: StoredLayer[]): Promise<Photo> {
+  private async applyStream(
+    base: Photo | Promise<Photo>,
+    layers: StoredLayer[],
+    o: { owned?: boolean; clip?: Rect } = {},
+  ): Promise<Photo> {
     const n = layers.length;
     if (n === 0) return base;
     const started: Array<Promise<Patch> | undefined> = new Array<Promise<Patch> | undefined>(n);
@@ -319,17 +409,19 @@ export class ProjectSession {
     for (let j = 0; j < DECODE_AHEAD; j++) start(j);
     const progress = this.opts.onFlattenProgress;
     progress?.(0, n);
-    let img: Photo | null = null;
+    let img: Photo | null = o.owned ? await base : null;
     for (let i = 0; i < n; i++) {
-      const patch = await started[i]!;
+      const decoded = await started[i]!;
       started[i] = undefined;
       start(i + DECODE_AHEAD);
+      const patch = o.clip ? clipPatch(decoded, o.clip) : decoded;
       // One copy (base may be the shared original or the cached image), then in place.
+      if (!patch) continue;
       if (!img) img = applyPatches(await base, [patch]);
       else applyPatchInPlace(img, patch);
       if ((i + 1) % PROGRESS_EVERY === 0 || i + 1 === n) progress?.(i + 1, n);
     }
-    return img!;
+    return img ?? base;
   }
 
   private diskCache(): Promise<{ key: string[]; photo: Photo } | null> {

@@ -1,14 +1,16 @@
 /**
  * cache/current.bin as the session writes and reads it: raw pixels (MRFLAT2) that give back the flattened
  * image exactly for every depth and channel count, a file cut short or with a changed byte ignored, the
- * first (deflated) version still read, and the write behind the answer once the stack is deep enough.
+ * first (deflated) version still read, and the write behind the answer once the stack is deep enough. And
+ * what a hide or an undo costs: a stack with layers taken out of a held one (in memory or on disk) is rebuilt
+ * only where those layers were, bit-identical to a flatten from the original.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import zlib from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
-import { EditParams } from '../../../../shared/contract';
+import { EditParams, type Rect } from '../../../../shared/contract';
 import { ProjectStore } from '../../../../electron/core/project';
 import { ProjectSession } from '../../../../electron/core/project-session';
 import {
@@ -37,7 +39,13 @@ function samples(depth: 8 | 16, n: number, rand: () => number): Uint8Array | Uin
 }
 
 /** A project whose original is a generated PNG of this depth and channel count, with `layers` random patches. */
-async function project(depth: 8 | 16, channels: 3 | 4, layers: number, seed: number) {
+async function project(
+  depth: 8 | 16,
+  channels: 3 | 4,
+  layers: number,
+  seed: number,
+  place?: (width: number, height: number, i: number) => Rect,
+) {
   const rand = rng(seed);
   const width = 40 + Math.floor(rand() * 30);
   const height = 30 + Math.floor(rand() * 20);
@@ -52,16 +60,17 @@ async function project(depth: 8 | 16, channels: 3 | 4, layers: number, seed: num
   const store = await ProjectStore.create(dir, { photo: png, name: 'gen.png', width, height, format: 'png' });
   const params = EditParams.parse({});
   for (let i = 0; i < layers; i++) {
-    const w = 1 + Math.floor(rand() * width);
-    const h = 1 + Math.floor(rand() * height);
-    const rect = {
+    const w = 1 + Math.floor(rand() * (width / 2));
+    const h = 1 + Math.floor(rand() * (height / 2));
+    const rect = place?.(width, height, i) ?? {
       x: Math.floor(rand() * (width - w + 1)),
       y: Math.floor(rand() * (height - h + 1)),
       width: w,
       height: h,
     };
-    const patch: Patch = { rect, depth, rgba: samples(depth, w * h * 4, rand) };
-    const alpha = new Uint8Array(w * h).fill(255);
+    const { width: pw, height: ph } = rect;
+    const patch: Patch = { rect, depth, rgba: samples(depth, pw * ph * 4, rand) };
+    const alpha = new Uint8Array(pw * ph).fill(255);
     await store.appendLayer(
       {
         prompt: `layer ${i}`,
@@ -84,7 +93,7 @@ async function project(depth: 8 | 16, channels: 3 | 4, layers: number, seed: num
       },
       {
         patch: await encodePatch(patch),
-        mask: await encodeMaskPng({ width: w, height: h, data: alpha }),
+        mask: await encodeMaskPng({ width: pw, height: ph, data: alpha }),
         thumb: await makeThumbnail(patch, { format: 'webp' }),
         thumbExt: 'webp',
       },
@@ -224,5 +233,93 @@ describe('cache/current.bin', () => {
     expect(next.layerFiles).not.toHaveBeenCalled();
     await next.session.close();
     expect((await loadPhoto(png)).width).toBe(truth.width);
+  });
+});
+
+describe('a stack with layers hidden or deleted from a held one', () => {
+  it('is rebuilt where they were, bit-identical to a flatten from the original', async () => {
+    const rand = rng(4242);
+    let rebuilt = 0;
+    for (let trial = 0; trial < 12; trial++) {
+      const depth = trial % 2 ? 16 : 8;
+      const channels = trial % 4 < 2 ? 3 : 4;
+      const n = 4 + Math.floor(rand() * 6);
+      const { dir, store } = await project(depth, channels, n, 1000 + trial);
+      const fromDisk = trial % 4 === 1;
+      let s = new ProjectSession(store, { diskCacheMinLayers: 1, persistInBackground: false });
+      await s.current();
+      if (fromDisk) {
+        // The held stack is the file a previous session left.
+        expect(await s.persistCache()).toBe(true);
+        await s.close();
+        const again = await ProjectStore.open(dir);
+        s = new ProjectSession(again, { diskCacheMinLayers: 1, persistInBackground: false });
+      }
+      const st = s.store;
+      const before = st.visibleLayers();
+      // An undo (the top layer hidden), or a few layers anywhere hidden, or one deleted.
+      const ids = st.layers().map((l) => l.id);
+      const kind = trial % 3;
+      if (kind === 0) await st.setVisible(ids.at(-1)!, false);
+      else if (kind === 1) {
+        for (const id of ids) if (rand() < 0.4) await st.setVisible(id, false);
+      } else await st.deleteLayer(ids[Math.floor(rand() * ids.length)]!);
+      const layerReads = vi.spyOn(st, 'readLayerFile');
+      const now = st.visibleLayers();
+      const got = await s.current();
+      const reads = layerReads.mock.calls.length;
+      // Only the layers reaching into the box around the ones taken out are read again (all of them once
+      // that box covers more than half the frame).
+      const gone = before.filter((l) => !now.some((k) => k.id === l.id)).map((l) => l.rect);
+      if (gone.length > 0) {
+        const x0 = Math.min(...gone.map((r) => r.x));
+        const y0 = Math.min(...gone.map((r) => r.y));
+        const x1 = Math.max(...gone.map((r) => r.x + r.width));
+        const y1 = Math.max(...gone.map((r) => r.y + r.height));
+        // A layer deleted before this session flattened anything (the held stack is the disk's) has no
+        // known rectangle left: the full flatten then.
+        const small = (x1 - x0) * (y1 - y0) <= 0.5 * st.width * st.height && !(fromDisk && kind === 2);
+        const reaching = now.filter(
+          (l) =>
+            l.rect.x < x1 && x0 < l.rect.x + l.rect.width && l.rect.y < y1 && y0 < l.rect.y + l.rect.height,
+        );
+        expect(reads, `trial ${trial}`).toBe(small ? reaching.length : now.length);
+        if (small) rebuilt++;
+      }
+      await s.close();
+      // Truth: a fresh open without any cache.
+      await fs.rm(path.join(dir, 'cache'), { recursive: true, force: true });
+      const t = await reopen(dir, { persistInBackground: false });
+      const want = await t.session.current();
+      expect(same(got, want), `trial ${trial}`).toBe(true);
+      await t.session.close();
+    }
+    expect(rebuilt).toBeGreaterThan(3);
+  });
+
+  it('reads only the layers that reach into the hidden one when the top layer is hidden', async () => {
+    // Three layers in the left quarter, three in the right one: an undo of the top (right) one reads the
+    // two below it there, not the left ones, and does not decode the original twice.
+    const { dir, store } = await project(8, 3, 6, 77, (w, h, i) => ({
+      x: i % 2 ? Math.floor((3 * w) / 4) : 0,
+      y: i,
+      width: Math.floor(w / 4),
+      height: Math.floor(h / 2),
+    }));
+    await store.close();
+    const o = await reopen(dir, { persistInBackground: false });
+    const first = await o.session.current();
+    o.layerFiles.mockClear();
+    const top = o.store.layers().at(-1)!;
+    await o.store.setVisible(top.id, false);
+    const undone = await o.session.current();
+    expect(o.layerFiles).toHaveBeenCalledTimes(2);
+    expect(o.originals).toHaveBeenCalledTimes(1);
+    expect(same(undone, first)).toBe(false);
+    await o.session.close();
+    await fs.rm(path.join(dir, 'cache'), { recursive: true, force: true });
+    const t = await reopen(dir, { persistInBackground: false });
+    expect(same(await t.session.current(), undone)).toBe(true);
+    await t.session.close();
   });
 });
