@@ -89,8 +89,14 @@ export async function maskFromFile(bytes: Uint8Array, width: number, height: num
     const decoder = sharp(bytes, { ignoreIcc: true, failOn: 'error', limitInputPixels: n + 1 })
       .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
       .autoOrient();
+    // As stored: 8-bit grey or sRGB whose second or fourth channel, if any, is its alpha.
+    const ch = meta.channels ?? 0;
     const stored8 =
-      meta.depth === 'uchar' && (meta.space === 'b-w' || meta.space === 'srgb') && (meta.channels ?? 0) <= 4;
+      meta.depth === 'uchar' &&
+      (meta.space === 'b-w' || meta.space === 'srgb') &&
+      ch >= 1 &&
+      ch <= 4 &&
+      (ch === 2 || ch === 4) === Boolean(meta.hasAlpha);
     const { data: raw, info } = await (
       stored8 ? decoder : decoder.flatten({ background: '#000000' }).toColourspace('srgb')
     )
