@@ -179,6 +179,12 @@ export const RenderTarget = z.discriminatedUnion('kind', [
   /** The image as it was right after this layer: the visible stack up to and including it. */
   z.object({ kind: z.literal('layer'), layerId: Id }),
   z.object({ kind: z.literal('thumbnail'), layerId: Id }),
+  /**
+   * Only this layer's own pixels, over its rect (Layer.rect), transparent where its mask is 0, in sRGB as a
+   * PNG: what the canvas pastes over the image it shows when the layer lands on top of it, before the whole
+   * image is rendered again. maxSize: longest side.
+   */
+  z.object({ kind: z.literal('patch'), layerId: Id }),
 ]);
 export type RenderTarget = z.infer<typeof RenderTarget>;
 

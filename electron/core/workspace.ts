@@ -221,6 +221,7 @@ class Workspace implements WorkspaceApi {
         height: meta.height ?? 1,
       };
     }
+    if (t.kind === 'patch') return this.renderPatch(session, t.layerId, req.maxSize);
     // Shown as a task only once it applies layers (a preview from cache/ is quick and says nothing).
     const kind: TaskKind = this.shown.has(session) ? 'render' : 'open';
     const task = this.task(session, kind, 1, { silentUntilStep: true });
@@ -246,6 +247,43 @@ class Workspace implements WorkspaceApi {
     });
     this.shown.add(session);
     return image;
+  }
+
+  /**
+   * A layer's own pixels over its rect, in sRGB with its mask as alpha (PNG): the canvas pastes it over the
+   * image it shows as soon as the layer lands, instead of waiting for the whole image to be rendered again.
+   */
+  private async renderPatch(
+    session: ProjectSession,
+    layerId: string,
+    maxSize?: number,
+  ): Promise<RenderedImage> {
+    const layer = session.store.layer(layerId);
+    const damaged = session.store.damaged(layerId);
+    if (damaged)
+      throw new AppError(
+        'damaged-layer',
+        `This layer cannot be shown because ${damaged}; put the file back.`,
+      );
+    const [patch, original] = await Promise.all([session.patchOf(layer), session.originalPhoto()]);
+    const photo: Photo = {
+      width: patch.rect.width,
+      height: patch.rect.height,
+      channels: 4,
+      depth: patch.depth,
+      pixels: patch.rgba,
+      icc: original.icc,
+      exif: null,
+      format: 'patch',
+    };
+    const data = asBytes(await renderPreview(photo, maxSize, 'png'));
+    const k = Math.min(1, (maxSize ?? Infinity) / Math.max(photo.width, photo.height));
+    return {
+      data,
+      mime: 'image/png',
+      width: Math.max(1, Math.round(photo.width * k)),
+      height: Math.max(1, Math.round(photo.height * k)),
+    };
   }
 
   private task(

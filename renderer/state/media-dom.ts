@@ -31,6 +31,24 @@ export function domMedia(): Media {
       return { url, drawable: element };
     },
     bitmap: (data, mime) => createImageBitmap(blob(data, mime)),
+    async paste(base, data, mime, at) {
+      const size =
+        base instanceof HTMLImageElement
+          ? { width: base.naturalWidth, height: base.naturalHeight }
+          : { width: base.width, height: base.height };
+      const canvas = document.createElement('canvas');
+      canvas.width = size.width;
+      canvas.height = size.height;
+      const g = canvas.getContext('2d');
+      if (!g)
+        throw localError('unsupported-image', 'Maskroom could not draw the new layer; reopen the project.');
+      g.drawImage(base, 0, 0);
+      const patch = await createImageBitmap(blob(data, mime));
+      g.imageSmoothingQuality = 'high';
+      g.drawImage(patch, at.x, at.y, at.width, at.height);
+      patch.close();
+      return canvas;
+    },
     objectUrl: (data, mime) => URL.createObjectURL(blob(data, mime)),
     revoke: (url) => URL.revokeObjectURL(url),
     /** The screen in device pixels, within reason. */

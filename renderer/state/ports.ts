@@ -69,6 +69,12 @@ export interface Media {
   /** An object URL of the bytes (thumbnails, reference images). */
   objectUrl(data: Uint8Array, mime: string): string;
   revoke(url: string): void;
+  /**
+   * A copy of `base` with an image (the bytes) drawn over it into `at` (in base's pixels, fractions
+   * allowed), alpha blended: a new layer pasted over the image the canvas shows. Absent where nothing can
+   * be drawn (the store then waits for the whole image).
+   */
+  paste?(base: Drawable, data: Uint8Array, mime: string, at: Rect): Promise<Drawable>;
   /** The long side of the screen-sized copy of a photo, in pixels. */
   previewSize(): number;
   /** A monotonic clock in milliseconds (job elapsed times are counted from it). */

@@ -9,6 +9,7 @@ import { openLabels } from '../../shared/formats';
 import { attempt, type Ctx } from './core';
 import { localError } from './errors';
 import { layerKey, newLayers } from './jobs';
+import { layerOnTop, pasteLayer } from './layer-paste';
 import { emptyMask, isPhotoFile, type EditorState, type LoadedImage, type Patch } from './model';
 
 const THUMB_SIZE = 160;
@@ -146,8 +147,11 @@ export function createProjectActions(ctx: Ctx, deps: { onJob(j: JobStatus, annou
     }
   };
 
-  /** Re-render what the canvas shows (after a change to the stack or to what is viewed). */
-  const refreshImage = async (): Promise<void> => {
+  /**
+   * Re-render what the canvas shows (after a change to the stack or to what is viewed). `added`: the one
+   * layer the change put on top of the image shown, pasted over it first.
+   */
+  const refreshImage = async (added?: Layer): Promise<void> => {
     const { project, viewing } = ctx.get();
     if (!project) return;
     const key = imageKey(project, viewing);
@@ -155,6 +159,14 @@ export function createProjectActions(ctx: Ctx, deps: { onJob(j: JobStatus, annou
     const token = ++renderToken;
     try {
       const target: RenderTarget = viewing ? { kind: 'layer', layerId: viewing } : { kind: 'current' };
+      const shown = ctx.get().image;
+      if (added && !viewing && shown) {
+        // The layer's own pixels first (a small render), then the whole image: asked for together, the two
+        // renders share main's few cores and the small one comes no sooner than the whole one.
+        const quick = await pasteLayer(ctx, project, added, shown).catch(() => null);
+        // The pasted image shares the shown one's URL (compare shows it until the whole image is there).
+        if (quick && token === renderToken && ctx.get().project?.id === project.id) ctx.set({ image: quick });
+      }
       const img = await render(project, target, key);
       if (token !== renderToken || ctx.get().project?.id !== project.id) {
         media.revoke(img.url);
@@ -214,10 +226,12 @@ export function createProjectActions(ctx: Ctx, deps: { onJob(j: JobStatus, annou
     for (const a of added) knownLayers.add(a.key);
     const patch = projectChanged(s, p, added);
     if (!patch) return;
+    const onTop =
+      s.viewing === null && s.image?.key === imageKey(s.project!, null) ? layerOnTop(s.project!, p) : null;
     ctx.set(patch);
     for (const j of p.jobs) deps.onJob(j, false);
     loadThumbs(p);
-    void refreshImage();
+    void refreshImage(onTop ?? undefined);
   };
 
   return {
