@@ -136,7 +136,13 @@ function lumaOf(raw: Uint8Array, width: number, height: number, c: number): Uint
   const zero = Buffer.alloc(rowBytes);
   const same = (p: Buffer, at: number, len: number) => buf.compare(p, 0, len, at, at + len) === 0;
   /** The empty pattern the pixel at byte `at` is, if any. */
-  const emptyAt = (at: number) => (same(black, at, c) ? black : alpha && same(zero, at, c) ? zero : null);
+  const emptyAt = (at: number) => {
+    const colours = alpha ? c - 1 : c;
+    for (let k = 0; k < colours; k++) if (raw[at + k] !== 0) return null;
+    if (!alpha) return black;
+    const a = raw[at + colours];
+    return a === 255 ? black : a === 0 ? zero : null;
+  };
   /**
    * How many pixels (at most `most`) from byte `at` on, or before it when !forward, equal pattern p: by
    * halving, comparing only the pixels past the run already known, so a row costs about two passes of memcmp.
