@@ -461,7 +461,13 @@ export class ProjectSession {
     if (this.diskKey && this.diskKey.length > 0 && isPrefix(this.diskKey, visible)) {
       if (visible.length - this.diskKey.length < refresh) return false;
     }
-    if (onlyHeld && !(this.flat && sameIds(this.flat.key, visible))) return false;
+    if (onlyHeld) {
+      if (!(this.flat && sameIds(this.flat.key, visible))) return false;
+      // Behind the answer, only for new layers: a hide or an undo is rebuilt from the file as it is (see
+      // flatten), so toggling a layer does not rewrite a full frame (into a synced folder, say) each time.
+      const onDisk = new Set(this.diskKey ?? []);
+      if (this.diskKey && visible.filter((id) => !onDisk.has(id)).length < refresh) return false;
+    }
     const photo = await this.current();
     if (
       !sameIds(
@@ -478,7 +484,8 @@ export class ProjectSession {
 
   /**
    * After a new current image is flattened, writes it to cache/current.bin behind the answer when due (see
-   * persistCache), so a deep project reopens from it even when the app is not closed cleanly. close() waits
+   * persistCache) and the stack holds at least diskCacheRefreshLayers layers the file does not (none: no
+   * usable file), so a deep project reopens from it even when the app is not closed cleanly. close() waits
    * for it.
    */
   private persistInBackground(): void {

@@ -233,6 +233,19 @@ describe('cache/current.bin', () => {
     expect(next.layerFiles).not.toHaveBeenCalled();
     await next.session.close();
     expect((await loadPhoto(png)).width).toBe(truth.width);
+    // A hide is rebuilt from the file as it is, not written behind the answer again; new layers are.
+    const keyOnDisk = async () => {
+      const b = await fs.readFile(cacheFile(dir));
+      return (JSON.parse(b.subarray(12, 12 + b.readUInt32LE(8)).toString()) as { key: string[] }).key;
+    };
+    const h = await reopen(dir, { diskCacheMinLayers: 1 });
+    const all = h.store.layers().map((l) => l.id);
+    expect(await keyOnDisk()).toEqual(all);
+    await h.store.setVisible(all[1]!, false);
+    await h.session.current();
+    await h.session.settled();
+    expect(await keyOnDisk()).toEqual(all);
+    await h.session.close();
   });
 });
 
