@@ -135,6 +135,15 @@ async function main(): Promise<void> {
       jobTimes.set(j.jobId, t);
     });
     const renders: RenderCall[] = [];
+    // The host's event loop (this process): every stall over 40 ms, as [start, end]. A stalled loop holds
+    // back every answer and event to the page, whatever the handlers' own times say.
+    const stalls: Array<[number, number]> = [];
+    let lastTick = Date.now();
+    const ticker = setInterval(() => {
+      const now = Date.now();
+      if (now - lastTick > 50) stalls.push([lastTick + 10, now]);
+      lastTick = now;
+    }, 10);
     const handlers = host.core.handlers;
     const render = handlers['image:render'];
     handlers['image:render'] = async (req) => {
@@ -201,12 +210,24 @@ async function main(): Promise<void> {
       jobTimes.clear();
     }
     off();
+    clearInterval(ticker);
 
+    const ready = (t: EditTiming, kind: string) => {
+      const r = t.renders.find((x) => x.target === kind);
+      return r ? r.end - t.arrived : NaN;
+    };
     const row = (t: EditTiming) => ({
       shownMs: t.shown - t.arrived,
+      // When main had answered the layer's own pixels, and the whole image (what the canvas waited for
+      // before the layer was pasted from its patch).
+      patchReadyMs: ready(t, 'patch'),
+      wholeReadyMs: ready(t, 'current'),
       coreMs: t.done - t.arrived,
       toHistoryMs: t.listed - t.done,
       toPixelsMs: t.shown - t.listed,
+      hostStalledMs: stalls
+        .map(([a, b]) => Math.max(0, Math.min(b, t.shown) - Math.max(a, t.arrived)))
+        .reduce((x, y) => x + y, 0),
       renders: t.renders.map((r) => ({
         target: r.target,
         maxSize: r.maxSize,
@@ -216,7 +237,16 @@ async function main(): Promise<void> {
     });
     const rows = timings.map(row);
     const warm = rows.slice(1);
-    const med = (k: 'shownMs' | 'coreMs' | 'toHistoryMs' | 'toPixelsMs') => median(warm.map((r) => r[k]));
+    const med = (
+      k:
+        | 'shownMs'
+        | 'coreMs'
+        | 'toHistoryMs'
+        | 'toPixelsMs'
+        | 'patchReadyMs'
+        | 'wholeReadyMs'
+        | 'hostStalledMs',
+    ) => median(warm.map((r) => r[k]));
     const shown = med('shownMs');
     console.log(`  baseline: one ${W}x${H} JPEG decode (sharp)      ${decodeMs.toFixed(0)} ms`);
     console.log(`  cold (first edit): result shown                  ${rows[0]!.shownMs.toFixed(0)} ms`);
@@ -226,9 +256,13 @@ async function main(): Promise<void> {
     console.log(`    core: composite, patch, thumbnail, layer   ${med('coreMs').toFixed(0)} ms`);
     console.log(`    done -> listed in the history              ${med('toHistoryMs').toFixed(0)} ms`);
     console.log(`    listed -> new pixels on the canvas         ${med('toPixelsMs').toFixed(0)} ms`);
+    console.log(
+      `    patch answered / whole image answered      ${med('patchReadyMs').toFixed(0)} / ${med('wholeReadyMs').toFixed(0)} ms after arrival (shown / whole: ${(shown / med('wholeReadyMs')).toFixed(2)})`,
+    );
+    console.log(`    host event loop stalled (of the shown time)  ${med('hostStalledMs').toFixed(0)} ms`);
     for (const [i, r] of rows.entries())
       console.log(
-        `  edit ${i + 1}${i === 0 ? ' (cold)' : ''}: shown ${r.shownMs} ms = core ${r.coreMs} + history ${r.toHistoryMs} + pixels ${r.toPixelsMs}; renders: ${r.renders.map((x) => `${x.target}${x.maxSize ? `@${x.maxSize}` : ''} at +${x.startMs} for ${x.ms} ms`).join(', ') || 'none'}`,
+        `  edit ${i + 1}${i === 0 ? ' (cold)' : ''}: shown ${r.shownMs} ms = core ${r.coreMs} + history ${r.toHistoryMs} + pixels ${r.toPixelsMs} (host stalled ${r.hostStalledMs}); renders: ${r.renders.map((x) => `${x.target}${x.maxSize ? `@${x.maxSize}` : ''} at +${x.startMs} for ${x.ms} ms`).join(', ') || 'none'}`,
       );
     mkdirSync(path.join(here, 'results'), { recursive: true });
     writeFileSync(
@@ -246,6 +280,9 @@ async function main(): Promise<void> {
             coreMs: med('coreMs'),
             toHistoryMs: med('toHistoryMs'),
             toPixelsMs: med('toPixelsMs'),
+            patchReadyMs: med('patchReadyMs'),
+            wholeReadyMs: med('wholeReadyMs'),
+            hostStalledMs: med('hostStalledMs'),
           },
           perEdit: rows,
         },
