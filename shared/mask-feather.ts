@@ -93,28 +93,17 @@ export function softEdge(data: Uint8Array, W: number, H: number, radius: number)
   const rect = widenBox(b, 3 * br + 1, W, H);
   const rw = rect.width;
   const rh = rect.height;
-  let f = new Float32Array(rw * rh);
-  let g = new Float32Array(rw * rh);
+  const start = new Float32Array(rw * rh);
   for (let y = 0; y < rh; y++) {
     const row = (rect.y + y) * W + rect.x;
-    f.set(data.subarray(row, row + rw), y * rw);
+    start.set(data.subarray(row, row + rw), y * rw);
   }
-  const line = new Float32Array(rw + 2 * br + 1);
-  const colSum = new Float64Array(rw);
-  const zeroRow = new Float32Array(rw);
-  const edges = {
+  const f = boxBlur3(start, rw, rh, br, {
     left: rect.x === 0,
     right: rect.x + rw === W,
     top: rect.y === 0,
     bottom: rect.y + rh === H,
-  };
-  for (let it = 0; it < 3; it++) {
-    for (let y = 0; y < rh; y++) boxRow(f, y * rw, rw, br, line, edges.left, edges.right);
-    boxColumns(f, g, rw, rh, br, colSum, zeroRow, edges.top, edges.bottom);
-    const t = f;
-    f = g;
-    g = t;
-  }
+  });
   for (let y = 0; y < rh; y++) {
     const row = (rect.y + y) * W + rect.x;
     const o = y * rw;
@@ -124,6 +113,39 @@ export function softEdge(data: Uint8Array, W: number, H: number, radius: number)
     }
   }
   return out;
+}
+
+/** Which sides of a working rect lie on the photo's edge (there the edge value repeats; elsewhere 0). */
+export interface BoxEdges {
+  left: boolean;
+  right: boolean;
+  top: boolean;
+  bottom: boolean;
+}
+
+/**
+ * Three box passes of half-width br, each horizontal then vertical, over a rw x rh float32 buffer (used up);
+ * returns the buffer holding the result.
+ */
+export function boxBlur3(
+  start: Float32Array,
+  rw: number,
+  rh: number,
+  br: number,
+  edges: BoxEdges,
+): Float32Array {
+  let f: Float32Array = start;
+  let g: Float32Array = new Float32Array(rw * rh);
+  const line = new Float32Array(rw + 2 * br + 1);
+  const colSum = new Float64Array(rw);
+  for (let it = 0; it < 3; it++) {
+    for (let y = 0; y < rh; y++) boxRow(f, y * rw, rw, br, line, edges.left, edges.right);
+    boxColumns(f, g, rw, rh, br, colSum, edges.top, edges.bottom);
+    const t = f;
+    f = g;
+    g = t;
+  }
+  return f;
 }
 
 /** One horizontal box pass over f[base, base + n), in place; `line` is scratch of n + 2·br + 1. */
@@ -158,35 +180,29 @@ function boxColumns(
   rh: number,
   br: number,
   colSum: Float64Array,
-  zeroRow: Float32Array,
   topEdge: boolean,
   bottomEdge: boolean,
 ): void {
   const k = 2 * br + 1;
-  // The row j of the pass's input (beyond the rect: the edge row at the photo's edge, else zeros).
-  const rowAt = (j: number): Float32Array =>
-    j < 0
-      ? topEdge
-        ? f.subarray(0, rw)
-        : zeroRow
-      : j >= rh
-        ? bottomEdge
-          ? f.subarray((rh - 1) * rw, rh * rw)
-          : zeroRow
-        : f.subarray(j * rw, (j + 1) * rw);
+  // Where input row j starts in f; beyond the rect the edge row at the photo's edge, else -1 (zeros).
+  const rowOffset = (j: number): number => {
+    if (j < 0) return topEdge ? 0 : -1;
+    if (j >= rh) return bottomEdge ? (rh - 1) * rw : -1;
+    return j * rw;
+  };
   colSum.fill(0);
   for (let i = 0; i < k; i++) {
-    const r = rowAt(i - br);
-    for (let x = 0; x < rw; x++) colSum[x] = colSum[x]! + r[x]!;
+    const r = rowOffset(i - br);
+    for (let x = 0; x < rw; x++) colSum[x] = colSum[x]! + (r < 0 ? 0 : f[r + x]!);
   }
   for (let i = 0; i < rh; i++) {
-    const add = rowAt(i + k - br);
-    const sub = rowAt(i - br);
+    const a = rowOffset(i + k - br);
+    const b = rowOffset(i - br);
     const o = i * rw;
     for (let x = 0; x < rw; x++) {
       const c = colSum[x]!;
       g[o + x] = c / k;
-      colSum[x] = c + (add[x]! - sub[x]!);
+      colSum[x] = c + ((a < 0 ? 0 : f[a + x]!) - (b < 0 ? 0 : f[b + x]!));
     }
   }
 }
