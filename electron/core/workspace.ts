@@ -495,9 +495,10 @@ class Workspace implements WorkspaceApi {
         .replace(/[^\w .-]+/g, '_')
         .trim() || 'maskroom';
     const fileName = `${base}-edited.${extensionOf(req.format)}`;
-    // Steps: read, one per layer to apply, encode, write (handing the file to the host, which writes it).
+    // Steps: read, one per layer to apply, ENCODE_STEPS for the encode (moved by the encoder's own progress),
+    // write (handing the file to the host, which writes it or sends it as the download).
     const layers = req.layerId ? stackSize(session, req.layerId) : session.usableVisible().length;
-    const task = this.task(session, 'export', layers + 3);
+    const task = this.task(session, 'export', layers + ENCODE_STEPS + 2);
     const psd = req.format === 'psd';
     const encodeLabel = psd
       ? 'Encoding the layered PSD'
@@ -508,20 +509,27 @@ class Workspace implements WorkspaceApi {
       layers,
       psd ? { stage: 'encode', label: encodeLabel } : undefined,
     );
+    const onProgress = (done: number, total: number) =>
+      task.step('encode', flattened + Math.floor((ENCODE_STEPS * done) / Math.max(1, total)), encodeLabel);
     return this.asTask(task, onFlatten, async () => {
       task.step('read', 0, 'Reading the photo and its layers');
       let data: Uint8Array<ArrayBuffer>;
       if (psd) {
         // Layered: the original, one layer per visible edit with its mask, the flattened composite.
-        data = asBytes((await exportLayeredPsd(session, req.layerId ? { upTo: req.layerId } : {})).data);
+        const opts = { ...(req.layerId ? { upTo: req.layerId } : {}), onProgress };
+        data = asBytes((await exportLayeredPsd(session, opts)).data);
       } else {
         const photo: Photo = req.layerId ? await session.upTo(req.layerId) : await session.current();
         task.step('encode', flattened, encodeLabel);
         data = asBytes(
-          await exportImage(photo, { format: req.format, ...(req.quality ? { quality: req.quality } : {}) }),
+          await exportImage(photo, {
+            format: req.format,
+            ...(req.quality ? { quality: req.quality } : {}),
+            onProgress,
+          }),
         );
       }
-      task.step('write', flattened + 1, `Writing ${fileName}`);
+      task.step('write', flattened + ENCODE_STEPS, `Writing ${fileName}`);
       return { fileName, mime: mimeOf(req.format), data };
     });
   }
@@ -622,6 +630,9 @@ function stackSize(session: ProjectSession, layerId: string): number {
   return all.slice(0, at + 1).filter((l, i) => i === at || (l.visible && !session.store.damaged(l.id)))
     .length;
 }
+
+/** How many steps of an export's progress the encode takes (the encoder reports its own fraction). */
+const ENCODE_STEPS = 20;
 
 function appliedLabel(applied: number, total: number): string {
   return `Applying the layers: ${applied} of ${total}`;

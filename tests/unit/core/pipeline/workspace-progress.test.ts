@@ -115,15 +115,20 @@ describe('task progress', () => {
       expect(mine.every((e) => e.task === 'export' && e.projectId === project.id)).toBe(true);
       expect(stagesOf(mine), format).toEqual(stageOrder);
       const last = mine.at(-1)!;
-      expect(last).toMatchObject({ status: 'done', total: layers + 3, done: layers + 3 });
+      expect(last).toMatchObject({ status: 'done', total: layers + 22, done: layers + 22 });
       // Layer by layer: the flatten reports its batches, ending with every layer of the stack applied.
       const flatten = mine.filter((e) => e.stage === 'flatten');
       expect(flatten.length).toBeGreaterThanOrEqual(2);
       expect(flatten[0]!.label).toBe(`Applying the layers: 0 of ${layers}`);
       const applied = mine.find((e) => e.label === `Applying the layers: 8 of ${layers}`);
       expect(applied?.done).toBe(1 + 8);
-      expect(mine.find((e) => e.stage === 'write')!.label).toBe(`Writing ${out.fileName}`);
-      expect(mine.find((e) => e.stage === 'encode')!.done).toBe(1 + layers);
+      const write = mine.find((e) => e.stage === 'write')!;
+      expect(write.label).toBe(`Writing ${out.fileName}`);
+      expect(write.done).toBe(1 + layers + 20);
+      // The encode starts where the flatten ended and moves with the encoder's own progress.
+      const encode = mine.filter((e) => e.stage === 'encode');
+      expect(encode[0]!.done).toBe(1 + layers);
+      expect(encode.every((e) => e.done <= 1 + layers + 20)).toBe(true);
       // The file itself is whole: the photo's size (a PSD starts with its signature).
       if (format === 'psd') expect(Buffer.from(out.data.subarray(0, 4)).toString()).toBe('8BPS');
       else expect((await sharp(out.data).metadata()).width).toBe(451);
