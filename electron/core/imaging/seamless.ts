@@ -377,7 +377,7 @@ function before(a: number, b: number): boolean {
 }
 
 /** The quadratic basis at grid cell (x, y), coordinates scaled to [-1, 1] over the grid. */
-function basis(x: number, y: number, gw: number, gh: number, out: Float64Array): void {
+export function basis(x: number, y: number, gw: number, gh: number, out: Float64Array): void {
   const u = gw > 1 ? (2 * x) / (gw - 1) - 1 : 0;
   const v = gh > 1 ? (2 * y) / (gh - 1) - 1 : 0;
   out[0] = 1;

@@ -6,9 +6,10 @@
 import type { Rect } from '../../../../shared/contract';
 import type { Mask, Photo } from '../../../../electron/core/imaging/types';
 import {
-  fieldCell,
+  basis,
   fieldMargin,
   fitQuadratic,
+  seamSampling,
   type SeamField,
 } from '../../../../electron/core/imaging/seamless';
 
@@ -92,22 +93,14 @@ export function seamFieldOracle(
   weight: Mask,
   box: Rect,
 ): SeamField | null {
-  const cell = fieldCell(box.width, box.height);
-  const m = fieldMargin(box);
-  const x0 = Math.max(0, box.x - m);
-  const y0 = Math.max(0, box.y - m);
-  const x1 = Math.min(crop.width, box.x + box.width + m);
-  const y1 = Math.min(crop.height, box.y + box.height + m);
-  const gw = Math.ceil((x1 - x0) / cell);
-  const gh = Math.ceil((y1 - y0) / cell);
+  // The grid is as it was (only the sums, the membrane, the median and the quadratic's add changed).
+  const { cell, x0, y0, gw, gh, step, colCell, fixed, known } = seamSampling(base, crop, weight, box);
+  const x1 = x0 + colCell.length;
+  const y1 = Math.min(crop.height, box.y + box.height + fieldMargin(box));
   const sums = new Float64Array(gw * gh * 3);
   const counts = new Uint32Array(gw * gh);
   const k = base.depth === 16 ? 1 / 257 : 1;
   const bc = base.channels;
-  // Large cells are sampled on every other row and column: still at least 16 samples per cell.
-  const step = cell >= 8 ? 2 : 1;
-  const colCell = new Int32Array(x1 - x0);
-  for (let x = x0; x < x1; x++) colCell[x - x0] = Math.floor((x - x0) / cell);
   const pix = base.pixels;
   const wd = weight.data;
   for (let y = y0; y < y1; y += step) {
@@ -125,15 +118,9 @@ export function seamFieldOracle(
     }
   }
   const values = new Float32Array(gw * gh * 3);
-  const fixed = new Uint8Array(gw * gh);
-  // A cell is known when a quarter of it is kept photo: enough pixels for a stable mean.
-  const need = Math.max(1, (Math.ceil(cell / step) ** 2) >> 2);
-  let known = 0;
+  // Which cells are known is as it was; their values come from the fused sums above.
   for (let g = 0; g < gw * gh; g++) {
-    if (counts[g]! < need) continue;
-    fixed[g] = 1;
-    known++;
-    for (let c = 0; c < 3; c++) values[g * 3 + c] = sums[g * 3 + c]! / counts[g]!;
+    if (fixed[g]) for (let c = 0; c < 3; c++) values[g * 3 + c] = sums[g * 3 + c]! / counts[g]!;
   }
   if (known === 0) return null;
   // The smooth part first: a quadratic per channel fitted to the known cells reproduces ramps and vignettes
@@ -148,40 +135,23 @@ export function seamFieldOracle(
   return { cell, x0, y0, gw, gh, values };
 }
 
+/** Each known cell: the median of the known cells of its 3x3 neighbourhood, by a typed array's sort. */
 function medianKnown(values: Float32Array, fixed: Uint8Array, gw: number, gh: number): void {
   const src = values.slice();
-  const buf = new Float32Array(9);
-  for (let y = 0; y < gh; y++) {
-    for (let x = 0; x < gw; x++) {
-      const i = y * gw + x;
-      if (!fixed[i]) continue;
-      for (let c = 0; c < 3; c++) {
-        let n = 0;
-        for (let dy = -1; dy <= 1; dy++) {
-          const yy = y + dy;
-          if (yy < 0 || yy >= gh) continue;
-          for (let dx = -1; dx <= 1; dx++) {
-            const xx = x + dx;
-            if (xx < 0 || xx >= gw || !fixed[yy * gw + xx]) continue;
-            buf[n++] = src[(yy * gw + xx) * 3 + c]!;
-          }
-        }
-        const v = buf.subarray(0, n).sort();
-        values[i * 3 + c] = n & 1 ? v[n >> 1]! : (v[n / 2 - 1]! + v[n / 2]!) / 2;
-      }
+  for (let i = 0; i < gw * gh; i++) {
+    if (!fixed[i]) continue;
+    const x = i % gw;
+    const y = (i - x) / gw;
+    const near: number[] = [];
+    for (let yy = Math.max(0, y - 1); yy <= Math.min(gh - 1, y + 1); yy++)
+      for (let xx = Math.max(0, x - 1); xx <= Math.min(gw - 1, x + 1); xx++)
+        if (fixed[yy * gw + xx]) near.push(yy * gw + xx);
+    for (let c = 0; c < 3; c++) {
+      const v = Float32Array.from(near, (j) => src[j * 3 + c]!).sort();
+      const n = v.length;
+      values[i * 3 + c] = n & 1 ? v[n >> 1]! : (v[n / 2 - 1]! + v[n / 2]!) / 2;
     }
   }
-}
-
-function basis(x: number, y: number, gw: number, gh: number, out: Float64Array): void {
-  const u = gw > 1 ? (2 * x) / (gw - 1) - 1 : 0;
-  const v = gh > 1 ? (2 * y) / (gh - 1) - 1 : 0;
-  out[0] = 1;
-  out[1] = u;
-  out[2] = v;
-  out[3] = u * u;
-  out[4] = u * v;
-  out[5] = v * v;
 }
 
 function addQuadratic(values: Float32Array, gw: number, gh: number, coef: Float64Array, sign: number): void {
