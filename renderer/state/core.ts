@@ -18,12 +18,20 @@ export interface Ctx {
   /** The mask canvas, once the canvas pane has mounted. */
   canvas(): CanvasPort | null;
   attachCanvas(handle: CanvasPort | null): void;
+  /** Records mask work still being written (a mask file being imported), which a run must wait for. */
+  maskWork(work: Promise<unknown>): void;
+  /** Resolves once the mask work recorded so far (and any started meanwhile) has finished. */
+  maskSettled(): Promise<void>;
 }
+
+/** How many rounds maskSettled waits for work started while it waited (bounds the loop). */
+const SETTLE_ROUNDS = 8;
 
 /** The state holder: one object, replaced on every change, and the listeners told of it. */
 export function createCore(api: MaskroomApi, media: Media, state: EditorState = initialState()) {
   const listeners = new Set<() => void>();
   let canvas: CanvasPort | null = null;
+  const maskWork = new Set<Promise<unknown>>();
   const set = (patch: Patch | ((s: EditorState) => Patch)) => {
     const p = typeof patch === 'function' ? patch(state) : patch;
     state = { ...state, ...p };
@@ -39,6 +47,16 @@ export function createCore(api: MaskroomApi, media: Media, state: EditorState = 
     canvas: () => canvas,
     attachCanvas: (handle) => {
       canvas = handle;
+    },
+    maskWork: (work) => {
+      const done: Promise<unknown> = work.then(
+        () => maskWork.delete(done),
+        () => maskWork.delete(done),
+      );
+      maskWork.add(done);
+    },
+    maskSettled: async () => {
+      for (let i = 0; i < SETTLE_ROUNDS && maskWork.size > 0; i++) await Promise.all([...maskWork]);
     },
   };
   const subscribe = (l: () => void): (() => void) => {

@@ -166,6 +166,7 @@ export function createEditRequestActions(ctx: Ctx, deps: { collectGroup(groupId:
 
   return {
     async run(): Promise<void> {
+      await ctx.maskSettled();
       const req = runRequest(ctx.get(), ctx.canvas());
       if ('code' in req) ctx.showError(req);
       else await submit(req);

@@ -98,7 +98,10 @@ export function createToolViewActions(ctx: Ctx) {
       const c = ctx.canvas();
       if (!c || !ctx.get().project) return;
       try {
-        await c.loadMaskFile(file);
+        const loading = c.loadMaskFile(file);
+        // A Run pressed while the file decodes must send the imported mask, not the one before it.
+        ctx.maskWork(loading);
+        await loading;
       } catch (e) {
         ctx.fail(e);
       }

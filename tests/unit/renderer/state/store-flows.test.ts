@@ -112,6 +112,33 @@ describe('running an edit', () => {
     expect(second?.request).toEqual(first?.request);
   });
 
+  it('a Run pressed while a mask file is still importing sends the imported mask', async () => {
+    await opened();
+    let mask: Uint8Array<ArrayBuffer> | null = null;
+    let finishImport: () => void = () => undefined;
+    const canvas = fakeCanvas(null);
+    canvas.getMaskBytes = () => mask;
+    canvas.isMaskEmpty = () => mask === null;
+    canvas.loadMaskFile = () =>
+      new Promise<void>((resolve) => {
+        finishImport = () => {
+          mask = new Uint8Array(64).fill(200);
+          resolve();
+        };
+      });
+    store.attachCanvas(canvas);
+    store.setPrompt('a spoon');
+    const importing = store.importMask(new Blob([new Uint8Array(8)]));
+    const running = store.run();
+    await settle();
+    expect(bridge.count('edit:run')).toBe(0);
+    finishImport();
+    await Promise.all([importing, running]);
+    expect(store.getState().error).toBeNull();
+    const sent = bridge.calls.find((c) => c.name === 'edit:run')?.request as { mask: { data: Uint8Array } };
+    expect([...sent.mask.data]).toEqual([...new Uint8Array(64).fill(200)]);
+  });
+
   it('without a mask nothing is sent and the error says to paint one', async () => {
     await opened();
     store.attachCanvas(fakeCanvas(null));
