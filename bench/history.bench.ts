@@ -29,7 +29,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { EditParams } from '../shared/contract';
 import { ProjectStore } from '../electron/core/project';
 import { ProjectSession } from '../electron/core/project-session';
 import {
@@ -42,6 +41,7 @@ import {
   type Photo,
 } from '../electron/core/imaging';
 import { median, time } from './support';
+import { syntheticLayer } from '../tests/support/layers';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -175,7 +175,6 @@ async function main(): Promise<void> {
 
   const rand = rng(42);
   const t0 = performance.now();
-  const params = EditParams.parse({});
   const samplePatches: Patch[] = [];
   // A pool of distinct encoded layers, reused at different places (the rect is the manifest's) to keep the
   // build within the bench's time budget; every layer still has its own files on disk.
@@ -199,28 +198,12 @@ async function main(): Promise<void> {
     const patch: Patch = { ...src.patch, rect };
     if (i < FULLFRAME_SAMPLES) samplePatches.push(patch);
     const { patch: p, mask: m, thumb: t } = src.files;
-    await store.appendLayer(
-      {
-        prompt: `layer ${i}`,
-        params,
-        sent: {
-          apiSize: '1024x1024',
-          plan: { crop: rect, pad: { left: 0, top: 0, right: 0, bottom: 0 }, apiSize: '1024x1024', scale: 1 },
-          references: 0,
-          transport: 'upload',
-          mode: 'async',
-        },
-        rect,
-        feather: 4,
-        colorMatch: true,
-        requestId: `bench-${i}`,
-        model: 'gpt-image-1.5-edit',
-        timings: {},
-        creditsLeft: null,
-        groupId: null,
-      },
-      { patch: p, mask: m, thumb: t, thumbExt: 'webp' },
-    );
+    await store.appendLayer(syntheticLayer(rect, { prompt: `layer ${i}`, requestId: `bench-${i}` }), {
+      patch: p,
+      mask: m,
+      thumb: t,
+      thumbExt: 'webp',
+    });
     if ((i + 1) % 50 === 0)
       console.log(`  built ${i + 1} layers (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }

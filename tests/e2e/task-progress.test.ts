@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { EditParams } from '../../shared/contract';
 import { ProjectStore } from '../../electron/core/project';
 import { encodeMaskPng, encodePatch, makeThumbnail, type Patch } from '../../electron/core/imaging';
 import { fixturesDir } from '../support/fixtures';
+import { syntheticLayer } from '../support/layers';
 import { startEditor, type EditorSession } from './support/editor';
 
 const W = 6000;
@@ -59,28 +59,12 @@ async function deepProject(libraryDir: string): Promise<string> {
       encodeMaskPng({ width: size, height: size, data: alpha }),
       makeThumbnail(patch, { format: 'webp' }),
     ]);
-    await store.appendLayer(
-      {
-        prompt: `edit ${i + 1}`,
-        params: EditParams.parse({}),
-        sent: {
-          apiSize: '1024x1024',
-          plan: { crop: rect, pad: { left: 0, top: 0, right: 0, bottom: 0 }, apiSize: '1024x1024', scale: 1 },
-          references: 0,
-          transport: 'upload',
-          mode: 'async',
-        },
-        rect,
-        feather: 4,
-        colorMatch: true,
-        requestId: `e2e-${i}`,
-        model: 'gpt-image-1.5-edit',
-        timings: {},
-        creditsLeft: null,
-        groupId: null,
-      },
-      { patch: p, mask: m, thumb: t, thumbExt: 'webp' },
-    );
+    await store.appendLayer(syntheticLayer(rect, { prompt: `edit ${i + 1}`, requestId: `e2e-${i}` }), {
+      patch: p,
+      mask: m,
+      thumb: t,
+      thumbExt: 'webp',
+    });
   }
   await store.close();
   return id;

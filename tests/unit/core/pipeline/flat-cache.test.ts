@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import zlib from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
-import { EditParams, type Rect } from '../../../../shared/contract';
+import type { Rect } from '../../../../shared/contract';
 import { ProjectStore } from '../../../../electron/core/project';
 import { ProjectSession } from '../../../../electron/core/project-session';
 import {
@@ -22,6 +22,7 @@ import {
   type Photo,
 } from '../../../../electron/core/imaging';
 import { encodePng } from '../../../../electron/core/imaging/png';
+import { syntheticLayer } from '../../../support/layers';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -58,7 +59,6 @@ async function project(
   });
   const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-flatcache-')), 'p');
   const store = await ProjectStore.create(dir, { photo: png, name: 'gen.png', width, height, format: 'png' });
-  const params = EditParams.parse({});
   for (let i = 0; i < layers; i++) {
     const w = 1 + Math.floor(rand() * (width / 2));
     const h = 1 + Math.floor(rand() * (height / 2));
@@ -72,25 +72,7 @@ async function project(
     const patch: Patch = { rect, depth, rgba: samples(depth, pw * ph * 4, rand) };
     const alpha = new Uint8Array(pw * ph).fill(255);
     await store.appendLayer(
-      {
-        prompt: `layer ${i}`,
-        params,
-        sent: {
-          apiSize: '1024x1024',
-          plan: { crop: rect, pad: { left: 0, top: 0, right: 0, bottom: 0 }, apiSize: '1024x1024', scale: 1 },
-          references: 0,
-          transport: 'upload',
-          mode: 'async',
-        },
-        rect,
-        feather: 0,
-        colorMatch: false,
-        requestId: null,
-        model: 'gpt-image-1.5-edit',
-        timings: {},
-        creditsLeft: null,
-        groupId: null,
-      },
+      syntheticLayer(rect, { prompt: `layer ${i}`, requestId: null, feather: 0, colorMatch: false }),
       {
         patch: await encodePatch(patch),
         mask: await encodeMaskPng({ width: pw, height: ph, data: alpha }),
