@@ -389,6 +389,29 @@ function cropPhoto(p: Photo, r: Rect): Photo {
   return { ...p, width: r.width, height: r.height, pixels };
 }
 
+/**
+ * The part `out` (crop-relative) of `src` (dst.width x dst.height, 8-bit RGB) scaled to the crop's size:
+ * resize then extract in one libvips pipeline, raw 8-bit RGB, out.width x out.height.
+ */
+export async function scaleBack(
+  src: Uint8Array,
+  dst: { width: number; height: number },
+  crop: { width: number; height: number },
+  out: Rect,
+  kernel: 'lanczos3' | 'mitchell',
+): Promise<Uint8Array> {
+  let s = sharp(src, { raw: { width: dst.width, height: dst.height, channels: 3 } })
+    .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
+    .resize(crop.width, crop.height, { fit: 'fill', kernel });
+  const whole = out.x === 0 && out.y === 0 && out.width === crop.width && out.height === crop.height;
+  if (!whole) s = s.extract({ left: out.x, top: out.y, width: out.width, height: out.height });
+  const buf = await s.raw().toBuffer();
+  if (buf.length !== out.width * out.height * 3) {
+    throw new Error(`result resized to ${buf.length} bytes, not ${out.width}x${out.height}`);
+  }
+  return bufToU8(buf);
+}
+
 /** The patch from a prepared composite and the result: what is left to do once the result is here. */
 export async function compositePrepared(prep: CompositePrep, result: Uint8Array): Promise<Patch> {
   const { plan, wb, weight } = prep;
@@ -402,15 +425,15 @@ export async function compositePrepared(prep: CompositePrep, result: Uint8Array)
   if (prep.seam) inCrop = correctInSrgb(inCrop, dst, prep.seam);
 
   const inProfile = await fromSrgbToProfile(inCrop, dst.width, dst.height, 3, prep.icc);
-  const resBuf = await sharp(inProfile, { raw: { width: dst.width, height: dst.height, channels: 3 } })
-    .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
-    .resize(crop.width, crop.height, { fit: 'fill', kernel: plan.scale > 1 ? 'lanczos3' : 'mitchell' })
-    .raw()
-    .toBuffer();
-  if (resBuf.length !== crop.width * crop.height * 3) {
-    throw new Error(`result resized to ${resBuf.length} bytes, not the crop's size`);
-  }
-  const res = bufToU8(resBuf);
+  // The scale back to the crop, of which only the blend box is kept (the global method's ring statistics
+  // need the whole crop). libvips computes an extract after a resize on demand, so only the rows and
+  // columns of the box (and the source pixels under the kernel) are resampled; each output pixel depends
+  // only on its own position, so the box is bit for bit that part of the whole resize (tested).
+  const out: Rect = prep.global ? { x: 0, y: 0, width: crop.width, height: crop.height } : wb;
+  const res = await scaleBack(inProfile, dst, crop, out, plan.scale > 1 ? 'lanczos3' : 'mitchell');
+  const rw = out.width;
+  const ox = wb.x - out.x;
+  const oy = wb.y - out.y;
 
   const depth = prep.depth;
   const n = wb.width * wb.height * 4;
@@ -425,7 +448,7 @@ export async function compositePrepared(prep: CompositePrep, result: Uint8Array)
       for (let x = 0; x < wb.width; x++, o += 4, a++) {
         const wv = weight[a]!;
         if (wv === 0) continue; // stays 0,0,0,0
-        const i = ((wb.y + y) * crop.width + wb.x + x) * 3;
+        const i = ((oy + y) * rw + ox + x) * 3;
         for (let c = 0; c < 3; c++) {
           const val = Math.round((gain[c]! * res[i + c]! + offset[c]!) * unit);
           rgba[o + c] = val < 0 ? 0 : val > max ? max : val;
@@ -437,7 +460,7 @@ export async function compositePrepared(prep: CompositePrep, result: Uint8Array)
     // The result's own samples (no gain or offset) and the weight: one 32-bit word per pixel.
     const words = new Uint32Array(rgba.buffer, rgba.byteOffset, wb.width * wb.height);
     for (let y = 0, a = 0; y < wb.height; y++) {
-      let i = ((wb.y + y) * crop.width + wb.x) * 3;
+      let i = ((oy + y) * rw + ox) * 3;
       for (let x = 0; x < wb.width; x++, a++, i += 3) {
         const wv = weight[a]!;
         if (wv === 0) continue; // stays 0,0,0,0
@@ -448,7 +471,7 @@ export async function compositePrepared(prep: CompositePrep, result: Uint8Array)
     // The result's own samples (no gain or offset): copied, times 257 at 16 bit.
     const unit = depth === 16 ? 257 : 1;
     for (let y = 0, o = 0, a = 0; y < wb.height; y++) {
-      let i = ((wb.y + y) * crop.width + wb.x) * 3;
+      let i = ((oy + y) * rw + ox) * 3;
       for (let x = 0; x < wb.width; x++, o += 4, a++, i += 3) {
         const wv = weight[a]!;
         if (wv === 0) continue; // stays 0,0,0,0

@@ -1,0 +1,134 @@
+/**
+ * The patch takes its pixels from the result scaled back to the crop, of which compositePrepared resamples
+ * only the blend box (resize then extract in one libvips pipeline). Held here to the plain computation: the
+ * whole result part scaled to the whole crop, the box cut out in JS, bit for bit, for random photos, masks,
+ * crops both sides of the API size (both kernels), 8 and 16 bit.
+ */
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { compositeResult, planRegion, type Photo } from '../../../../electron/core/imaging';
+import { scaleBack } from '../../../../electron/core/imaging/composite';
+import { apiDims, cropInApi } from '../../../../electron/core/imaging/region';
+import { discMask } from './helpers';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** Noise over a gradient: every resampled pixel depends on its neighbours' values. */
+function photo(w: number, h: number, depth: 8 | 16, r: () => number): Photo {
+  const n = w * h * 3;
+  const pixels = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+  const max = depth === 16 ? 65535 : 255;
+  for (let i = 0; i < n; i++)
+    pixels[i] = Math.min(max, Math.floor((((i / 3) % w) / w) * max * 0.5 + r() * max * 0.5));
+  return { width: w, height: h, channels: 3, depth, pixels, icc: null, exif: null, format: 'raw' };
+}
+
+async function noisePng(w: number, h: number, r: () => number): Promise<Uint8Array> {
+  const raw = new Uint8Array(w * h * 3);
+  for (let i = 0; i < raw.length; i++) raw[i] = Math.floor(r() * 256);
+  return new Uint8Array(
+    await sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
+}
+
+/** The whole result part scaled to the whole crop, then `box` (crop-relative) cut out of it. */
+async function plainScaleBack(
+  src: Uint8Array,
+  dst: { width: number; height: number },
+  crop: { width: number; height: number },
+  box: { x: number; y: number; width: number; height: number },
+  kernel: 'lanczos3' | 'mitchell',
+): Promise<Uint8Array> {
+  const whole = await sharp(src, { raw: { width: dst.width, height: dst.height, channels: 3 } })
+    .resize(crop.width, crop.height, { fit: 'fill', kernel })
+    .raw()
+    .toBuffer();
+  const out = new Uint8Array(box.width * box.height * 3);
+  for (let y = 0; y < box.height; y++) {
+    const s = ((box.y + y) * crop.width + box.x) * 3;
+    out.set(whole.subarray(s, s + box.width * 3), y * box.width * 3);
+  }
+  return out;
+}
+
+describe('the scale back resamples only the blend box, bit for bit the whole resize', () => {
+  it('scaleBack equals the whole resize cut to the box (random sizes, boxes, up and down, seeded)', async () => {
+    const r = rng(7);
+    for (let t = 0; t < 24; t++) {
+      const dst = { width: 40 + Math.floor(r() * 700), height: 40 + Math.floor(r() * 700) };
+      const k = t % 2 ? 1.05 + r() * 1.2 : 0.4 + r() * 0.55;
+      const crop = {
+        width: Math.max(2, Math.round(dst.width * k)),
+        height: Math.max(2, Math.round(dst.height * k)),
+      };
+      const x = Math.floor(r() * crop.width);
+      const y = Math.floor(r() * crop.height);
+      const box = {
+        x,
+        y,
+        width: 1 + Math.floor(r() * (crop.width - x)),
+        height: 1 + Math.floor(r() * (crop.height - y)),
+      };
+      const src = new Uint8Array(dst.width * dst.height * 3);
+      for (let i = 0; i < src.length; i++) src[i] = Math.floor(r() * 256);
+      const kernel = t % 4 < 2 ? 'lanczos3' : 'mitchell';
+      const got = await scaleBack(src, dst, crop, box, kernel);
+      expect(got.length).toBe(box.width * box.height * 3);
+      expect(Buffer.from(got).equals(Buffer.from(await plainScaleBack(src, dst, crop, box, kernel)))).toBe(
+        true,
+      );
+    }
+  });
+
+  it(
+    'the patch holds the whole scale back of the result wherever its alpha is not 0 (random photos, seeded)',
+    { timeout: 120_000 },
+    async () => {
+      const r = rng(11);
+      const cases = [
+        { w: 420, h: 300, rad: 60, depth: 8 as const },
+        { w: 900, h: 700, rad: 150, depth: 16 as const },
+        { w: 2600, h: 1800, rad: 700, depth: 8 as const },
+        { w: 2200, h: 2400, rad: 650, depth: 16 as const },
+        { w: 640, h: 900, rad: 120, depth: 8 as const },
+      ];
+      for (const c of cases) {
+        const p = photo(c.w, c.h, c.depth, r);
+        const cx = c.rad + 8 + Math.floor(r() * (c.w - 2 * c.rad - 16));
+        const cy = c.rad + 8 + Math.floor(r() * (c.h - 2 * c.rad - 16));
+        const mask = discMask(c.w, c.h, cx, cy, c.rad);
+        const plan = planRegion(mask, p);
+        const api = apiDims(plan.apiSize);
+        const result = await noisePng(api.width, api.height, r);
+        const patch = await compositeResult(p, result, mask, plan, { feather: 4, colorMatch: false });
+        // The plain computation: the decoded result's crop part, scaled to the whole crop, the patch's box.
+        const dst = cropInApi(plan);
+        const part = await sharp(result)
+          .extract({ left: dst.x, top: dst.y, width: dst.width, height: dst.height })
+          .raw()
+          .toBuffer();
+        const box = { ...patch.rect, x: patch.rect.x - plan.crop.x, y: patch.rect.y - plan.crop.y };
+        const kernel = plan.scale > 1 ? 'lanczos3' : 'mitchell';
+        const want = await plainScaleBack(new Uint8Array(part), dst, plan.crop, box, kernel);
+        const unit = c.depth === 16 ? 257 : 1;
+        let bad = 0;
+        let blended = 0;
+        for (let i = 0; i < box.width * box.height; i++) {
+          if (patch.rgba[i * 4 + 3] === 0) continue;
+          blended++;
+          for (let ch = 0; ch < 3; ch++) if (patch.rgba[i * 4 + ch] !== want[i * 3 + ch]! * unit) bad++;
+        }
+        expect(blended).toBeGreaterThan(0);
+        expect(bad).toBe(0);
+      }
+    },
+  );
+});
