@@ -18,6 +18,7 @@
  *
  * The open project (ProjectSession) lives in project-session.ts; this module re-exports it.
  */
+import { trace } from './trace';
 import type { EditParams, JobState, Rect } from '../../shared/contract';
 import { AppError, environmentError, isAppError, type ErrorCode } from '../../shared/errors';
 import { isEditApiError } from './edit-api/errors';
@@ -224,7 +225,19 @@ export async function runEdit(
     // it, a moment into the wait: an edit waiting on the service holds no decoded frame (a batch has several
     // waiting at once).
     const prepared = await prepareInputs(session, job);
+    trace('inputs-built');
     const { plan, inputs, stack } = prepared;
+    // Everything of the composite that needs no result, made while the service works (tens of seconds). It
+    // starts once the service has the request (queued or processing), not before: its CPU work would
+    // otherwise hold up the upload and the submit, and the service's wait starts only with the submit.
+    let ready: Promise<FinishPrep | null> | null = null;
+    const startPrep = (): Promise<FinishPrep | null> => {
+      if (!ready) {
+        ready = prepareFinish(prepared.base, job, plan, stack);
+        prepared.base = null;
+      }
+      return ready;
+    };
     throwIfAborted(job.signal);
     await store.addJob(
       {
@@ -247,6 +260,7 @@ export async function runEdit(
       await session.maskPng(job.mask),
     );
     journaled = true;
+    trace('journal-written');
     crashPoint('after-journal');
     const editing = deps.api.edit(
       {
@@ -264,6 +278,8 @@ export async function runEdit(
             cb.onState?.(s, requestId ? { requestId } : {});
             crashOnStage(s);
           }
+          // After the request is on its way: the client sends it before it looks at the event loop again.
+          if ((p.stage === 'queued' || p.stage === 'processing') && !ready) setImmediate(startPrep);
         },
         onRequestId: async (id) => {
           requestId = id;
@@ -273,10 +289,13 @@ export async function runEdit(
         onCredits: cb.onCredits,
       },
     );
-    // While the service works (tens of seconds), everything of the composite that needs no result.
-    const ready = prepareFinish(prepared.base, job, plan, stack);
-    prepared.base = null;
-    const result = await editing;
+    const result = await editing.catch((e: unknown) => {
+      // No preparation for an edit that failed (nor one started later by a pending setImmediate).
+      ready ??= Promise.resolve(null);
+      prepared.base = null;
+      throw e;
+    });
+    trace('result-downloaded');
     // Paid for: on disk before anything else is done with it.
     const entry = await store.saveJobResult(jobId, {
       image: result.image,
@@ -287,6 +306,7 @@ export async function runEdit(
       timings: result.timings,
     });
     saved = true;
+    trace('result-saved');
     requestId ??= result.requestId;
     crashPoint('after-result');
     const sent = entry?.sent ?? {
@@ -311,7 +331,7 @@ export async function runEdit(
       job.mask,
       result,
       cb,
-      await ready,
+      await startPrep(),
     );
   } catch (e) {
     const accepted = requestId !== null || saved;
@@ -520,12 +540,14 @@ async function finish(
     });
     icc = base.icc;
   }
+  trace('composite-done');
   // Past this point the result is paid for: a cancel no longer throws it away.
   const [patchPng, maskFile, thumb] = await Promise.all([
     encodePatch(patch),
     maskPng ?? encodeMaskPng(cropMask(mask, patch.rect)),
     makeThumbnail(patch, { icc, format: 'webp' }),
   ]);
+  trace('layer-encoded');
   if (store.hasLayer(job.layerId)) {
     // Another collect of the same job committed it meanwhile.
     await store.removeJob(job.jobId);
@@ -554,6 +576,7 @@ async function finish(
   );
   crashPoint('after-manifest');
   await store.removeJob(job.jobId);
+  trace('journal-removed');
   cb.onState?.('done', result.requestId ? { requestId: result.requestId } : {});
   return layer;
 }

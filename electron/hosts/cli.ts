@@ -5,7 +5,8 @@
  * Environment: SEGMIND_API_KEY (the key), SEGMIND_API_BASE / SEGMIND_STORAGE_BASE (the hosts).
  * Test hooks (never needed otherwise): MASKROOM_POLL_INTERVAL_MS (status poll interval),
  * MASKROOM_PROGRESS=1 (progress lines on stderr even when it is not a terminal), MASKROOM_TEST_CRASH_AT
- * (electron/core/project/crash.ts: SIGKILL the process at a named point).
+ * (electron/core/project/crash.ts: SIGKILL the process at a named point), MASKROOM_TRACE=1 (stage timestamps on
+ * stderr, electron/core/trace.ts).
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
@@ -17,6 +18,7 @@ import { editParamsFromFlags, intIn, numIn, oneOf, paramHelp } from './cli-param
 import { editOptions, interruptible } from './cli-args';
 import { AppError, environmentError, toWireError, type ErrorCode } from '../../shared/errors';
 import { version } from '../core/version';
+import { trace } from '../core/trace';
 import { installHostGuard, type HostGuard } from '../core/network-guard';
 import type { EditApiConfig } from '../core/edit-api/types';
 import type { ProjectStore, StoredLayer, JournalEntry } from '../core/project';
@@ -189,6 +191,7 @@ function parse(argv: string[]) {
 const invalid = (message: string) => new AppError('invalid-input', message);
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  trace('cli-entered');
   try {
     // batch has options of its own (electron/hosts/cli-batch.ts).
     if (argv[0] === 'batch') {
@@ -223,6 +226,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       );
     const env = io.env ?? process.env;
     if (['edit', 'history', 'export', 'resume'].includes(command ?? '')) await loadCore();
+    trace('modules-loaded');
     switch (command) {
       case 'edit':
         return await cmdEdit(values, io, env);
@@ -439,6 +443,7 @@ async function openOrCreate(
   sized?.(size.width, size.height);
   // Decode the whole photo before anything is created: a truncated file leaves no project behind.
   const info = await loadPhoto(bytes);
+  trace('photo-decoded');
   const existed = await fs.stat(dir).then(
     () => true,
     () => false,
@@ -451,6 +456,7 @@ async function openOrCreate(
       height: info.height,
       format: info.format,
     });
+    trace('project-created');
     // Where the photo came from, for export --in-place; without the record, save back is just unavailable.
     await recordSource(dir, image, info.format).catch(() => undefined);
     return store;
@@ -493,14 +499,22 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   const early: { mask?: Promise<Mask> } = {};
   const store = await openOrCreate(dir, v.image, (w, h) => {
     early.mask = maskFromFile(maskBytes, w, h);
-    early.mask.catch(() => undefined);
+    early.mask.then(() => trace('mask-decoded')).catch(() => undefined);
   });
+  trace('project-ready');
   const session = new ProjectSession(store);
   const stop = interruptible(loaded().pipeline.CLOSING);
   try {
     // Cached by the session: the edit's own call gets this decode, and its error if it fails.
-    session.current().catch(() => undefined);
-    const mask = await (early.mask ?? maskFromFile(maskBytes, store.width, store.height));
+    session
+      .current()
+      .then(() => trace('current-image-ready'))
+      .catch(() => undefined);
+    if (!early.mask) {
+      early.mask = maskFromFile(maskBytes, store.width, store.height);
+      early.mask.then(() => trace('mask-decoded')).catch(() => undefined);
+    }
+    const mask = await early.mask;
     const layer = await runEdit(
       session,
       {
@@ -517,6 +531,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
     );
     // Keeps the flattened image for the next command on a deep stack (derived data; failure is harmless).
     await session.persistCache().catch(() => false);
+    trace('cache-persisted');
     if (v.json) {
       io.out(
         `${JSON.stringify({ project: dir, width: store.width, height: store.height, layer: layerJson(layer) })}\n`,

@@ -22,6 +22,7 @@ import {
   type ProxySettings,
 } from './http';
 import type { RateLimiter } from './limiter';
+import { trace } from '../trace';
 import { buildBody, sniffMime, validateInput, type ImageMime } from './params';
 import {
   MODEL,
@@ -186,7 +187,9 @@ export class SegmindClient implements EditApi {
         urls = [...images, input.mask].map(dataUrl);
       } else {
         run.progress('uploading');
+        trace('upload-sent');
         urls = await run.timed('upload', () => this.upload([...images, input.mask], run));
+        trace('uploaded');
       }
       const maskUrl = urls.pop() as string;
       const body = JSON.stringify(buildBody(input.prompt, urls, maskUrl, params));
@@ -237,6 +240,7 @@ export class SegmindClient implements EditApi {
   }
 
   private async runAsync(body: string, run: Run): Promise<EditResult> {
+    trace('submit-sent');
     const res = await run.timed('submit', () =>
       this.send(
         {
@@ -263,7 +267,9 @@ export class SegmindClient implements EditApi {
       });
     }
     run.requestId = id;
+    trace('accepted');
     await run.options.onRequestId?.(id);
+    trace('request-id-journaled');
     run.progress('queued');
     // Follow the service's URLs only on a host that may receive the key; otherwise use the known routes.
     const statusUrl = this.keyAllowed(json.status_url) ? json.status_url : this.statusUrl(id);
@@ -280,6 +286,7 @@ export class SegmindClient implements EditApi {
         );
         const json = this.expectOk(res, 'status', run) as Record<string, unknown>;
         const status = String(json.status ?? '').toUpperCase();
+        trace(`status-${status.toLowerCase()}`);
         if (status === 'COMPLETED') return;
         if (status === 'FAILED') throw editErrors.blocked(this.reason(errorText(json)), run.extra(res));
         run.progress(status === 'QUEUED' ? 'queued' : 'processing');
@@ -381,6 +388,7 @@ export class SegmindClient implements EditApi {
   /** Downloads an output URL named by an authenticated answer: https, or a configured origin; no key. */
   private async download(url: string, run: Run): Promise<EditResult> {
     run.progress('downloading');
+    trace('download-started');
     const origin = originOf(url);
     if (!origin || (new URL(url).protocol !== 'https:' && !this.keyOrigins.has(origin))) {
       throw editErrors.untrustedOutput(url, run.extra());

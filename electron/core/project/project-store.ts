@@ -30,6 +30,7 @@ import { generatedScale } from '../../../shared/region-scale';
 import { sweepTempFiles, writeFileAtomic } from '../fs-atomic';
 import { crashPoint, crashWritingTemp, type CrashPoint } from './crash';
 import { acquireLock, type ProjectLock } from './lock';
+import { trace } from '../trace';
 import {
   FORMAT_NAME,
   MANIFEST_FILE,
@@ -555,7 +556,8 @@ export class ProjectStore {
       await writeAtomic(path.join(layersDir, names.mask), files.mask);
       await writeAtomic(path.join(layersDir, names.thumb), files.thumb);
       crashPoint('after-layer-files');
-      return await this.mutate((m) => {
+      trace('layer-files-written');
+      const committed = await this.mutate((m) => {
         const layer: StoredLayer = {
           id,
           createdAt: meta.createdAt ?? this.now().toISOString(),
@@ -585,6 +587,8 @@ export class ProjectStore {
         m.layers.push(layer);
         return structuredClone(layer);
       });
+      trace('manifest-committed');
+      return committed;
     } catch (e) {
       // Not committed: the files are orphans. Remove them now (open would anyway).
       await Promise.all(
