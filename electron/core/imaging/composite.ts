@@ -202,7 +202,7 @@ const BAYER = new Float32Array(
 );
 
 /** The seamless field's side that the sent image and the weight fix: made before the result arrives. */
-interface SeamPrep {
+export interface SeamPrep {
   /** The area everything works on (dst-relative): the blend box at the API resolution plus the margin. */
   area: Rect;
   sampling: SeamSampling;
@@ -263,7 +263,7 @@ async function prepareSeam(
  * 8 bits would otherwise leave steps along the offset's contours (the error depends only on the offset),
  * where dithered it is noise that the scale back and any local average remove.
  */
-function correctInSrgb(inCrop: Uint8Array, dst: Rect, seam: SeamPrep): Uint8Array {
+export function correctInSrgb(inCrop: Uint8Array, dst: Rect, seam: SeamPrep): Uint8Array {
   const { area } = seam;
   const res = extractRaw(inCrop, dst.width, 3, area);
   const field = seamFieldFrom(seam.sampling, res);
@@ -283,6 +283,9 @@ function correctInSrgb(inCrop: Uint8Array, dst: Rect, seam: SeamPrep): Uint8Arra
   // same arithmetic as a per-pixel lookup.
   const top = new Float64Array(n * 3);
   const bot = new Float64Array(n * 3);
+  const rowv = new Float64Array(n * 3);
+  const dq = new Float64Array(4);
+  const n3 = n * 3;
   const v = field.values;
   const gw = field.gw;
   let lastCy = -1;
@@ -307,15 +310,22 @@ function correctInSrgb(inCrop: Uint8Array, dst: Rect, seam: SeamPrep): Uint8Arra
         }
       }
     }
+    // This row's field value per sample (the same sum as per pixel), then the dithered add: the four
+    // thresholds of the row's Bayer line in the order the columns meet them.
+    for (let j = 0; j < n3; j++) {
+      const t = top[j]!;
+      rowv[j] = t + ty * (bot[j]! - t);
+    }
     const ay = area.y + y;
     const dither = (ay & 3) * 4;
-    let i = (ay * dst.width + area.x + field.x0) * 3;
-    for (let ix = 0, j = 0; ix < n; ix++, j += 3, i += 3) {
-      const d = BAYER[dither + ((area.x + field.x0 + ix) & 3)]!;
-      for (let c = 0; c < 3; c++) {
-        const t = top[j + c]!;
-        clamped[i + c] = Math.round(inCrop[i + c]! + (t + ty * (bot[j + c]! - t)) + d);
-      }
+    const xs = area.x + field.x0;
+    for (let k = 0; k < 4; k++) dq[k] = BAYER[dither + ((xs + k) & 3)]!;
+    let i = (ay * dst.width + xs) * 3;
+    for (let j = 0, k = 0; j < n3; j += 3, i += 3, k = (k + 1) & 3) {
+      const d = dq[k]!;
+      clamped[i] = Math.round(inCrop[i]! + rowv[j]! + d);
+      clamped[i + 1] = Math.round(inCrop[i + 1]! + rowv[j + 1]! + d);
+      clamped[i + 2] = Math.round(inCrop[i + 2]! + rowv[j + 2]! + d);
     }
   }
   return out;
