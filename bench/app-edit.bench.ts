@@ -10,6 +10,10 @@
  * history (done -> the history lists the layer in the page), to the pixels (listed -> the canvas shows the
  * new image), and the image:render calls the renderer made for it (timed in the host).
  *
+ * The host, the fake and Playwright's DevTools client all run in this process: a host stall can be the
+ * client's work (whatever Chromium sends it is parsed here), not the host's. The web bridge sends call bodies
+ * as Blobs so that Chromium does not copy them into its request events (an edit's raw mask was 32 MB of JSON).
+ *
  * Baseline in the same run: one decode of a 24 MP JPEG with sharp (median). Results: bench/results/app-edit.json.
  * Goal: result shown <= 500 ms (warm).
  */
