@@ -40,11 +40,11 @@ const exportExtensions = extensionList();
 
 /**
  * The heavy modules: the imaging core, the pipeline, the project store, save-back and the PSD writer (all on
- * sharp, a native library) and the edit client (undici). A command loads them when it starts (`await
- * import`), so --version and --help load none of them and start fast (docs/cli.md, "How the CLI starts").
+ * sharp, a native library). A command loads them when it starts (`await import`), so --version and --help
+ * load none of them and start fast (docs/cli.md, "How the CLI starts"). The edit client (undici, the largest
+ * chunk) is loaded apart, see editApiModule.
  */
 interface Core {
-  editApi: typeof EditApiModule;
   imaging: typeof ImagingModule;
   project: typeof ProjectModule;
   pipeline: typeof PipelineModule;
@@ -56,17 +56,44 @@ let core: Core | undefined;
 
 async function loadCore(): Promise<Core> {
   if (!core) {
-    const [editApi, imaging, project, pipeline, saveBack, exportLayered] = await Promise.all([
-      import('../core/edit-api'),
+    const [imaging, project, pipeline, saveBack, exportLayered] = await Promise.all([
       import('../core/imaging'),
       import('../core/project'),
       import('../core/pipeline'),
       import('../core/save-back'),
       import('../core/export-layered'),
     ]);
-    core = { editApi, imaging, project, pipeline, saveBack, exportLayered };
+    core = { imaging, project, pipeline, saveBack, exportLayered };
+    // Started now, awaited only by the first call to the service: its evaluation on the main thread then
+    // overlaps the photo's read and decode, which run on libvips' threads.
+    editApiModule().catch(() => undefined);
   }
   return core;
+}
+
+let editApiLoading: Promise<typeof EditApiModule> | undefined;
+
+/** The edit client's module (undici), loaded once, the first time it is asked for. */
+function editApiModule(): Promise<typeof EditApiModule> {
+  editApiLoading ??= import('../core/edit-api');
+  return editApiLoading;
+}
+
+/**
+ * The edit client, created when its first call starts (after the module above has loaded). The options are
+ * checked and the network guard installed by the caller beforehand, so a missing key still fails before
+ * the project is touched.
+ */
+function lazyEditApi(
+  config: EditApiConfig,
+  deps: Parameters<typeof EditApiModule.createEditApi>[1],
+): PipelineDeps['api'] {
+  let client: Promise<PipelineDeps['api']> | undefined;
+  const get = () => (client ??= editApiModule().then((m) => m.createEditApi(config, deps)));
+  return {
+    edit: async (input, options) => (await get()).edit(input, options),
+    resume: async (requestId, options) => (await get()).resume(requestId, options),
+  };
 }
 
 /** The heavy modules, for code that runs only inside a command (main loads them before any command runs). */
@@ -338,7 +365,7 @@ function pipelineDeps(
   }
   const guard = hostGuard(settings, env);
   return {
-    api: loaded().editApi.createEditApi(config, {
+    api: lazyEditApi(config, {
       trustDownload: guard.trustDownload,
       ...(over.limiter ? { limiter: over.limiter } : {}),
     }),
