@@ -1,16 +1,20 @@
 /**
  * One process per project: a lock file holding the owner's pid, host and start time. It is written whole to a
- * temporary name, flushed, then hard-linked to `.maskroom.lock` (which fails if the lock exists), so a lock
- * file is never seen half-written: an empty or unreadable one can only be debris (a crash, a full disk) and is
- * stale at once, as is a lock whose owner is gone (same host, pid no longer alive). Anything else means the
- * project is in use and the caller is told by whom. Only writers take the lock; readers never touch it.
+ * temporary name, then hard-linked to `.maskroom.lock` (which fails if the lock exists), so a lock file is
+ * never seen half-written: an empty or unreadable one can only be debris (a crash, a full disk, a power cut)
+ * and is stale at once, as is a lock whose owner is gone (same host, pid no longer alive). Anything else means
+ * the project is in use and the caller is told by whom. Only writers take the lock; readers never touch it.
+ *
+ * Nothing is flushed to disk (no fsync of the file or the folder): other processes see the file as soon as it
+ * is linked, and a lock only has to outlive its owner, which a power cut does not; what a power cut leaves of
+ * it (nothing, an empty or a whole file of a dead pid) is stale by the rules above.
  */
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AppError, environmentError } from '../../../shared/errors';
-import { syncDir, tempPathFor } from '../fs-atomic';
+import { tempPathFor } from '../fs-atomic';
 
 export const LOCK_FILE = '.maskroom.lock';
 
@@ -67,7 +71,6 @@ async function createWhole(file: string, data: string): Promise<void> {
   try {
     try {
       await h.writeFile(data);
-      await h.sync();
     } finally {
       await h.close();
     }
@@ -80,12 +83,10 @@ async function createWhole(file: string, data: string): Promise<void> {
       const f = await fs.open(file, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o644);
       try {
         await f.writeFile(data);
-        await f.sync();
       } finally {
         await f.close();
       }
     }
-    await syncDir(path.dirname(file));
   } finally {
     await fs.rm(tmp, { force: true });
   }

@@ -20,14 +20,14 @@
  *
  * The store stores bytes; it does not decode images (the pipeline and the imaging core do).
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { EditParams, Id, type Layer, type ProjectState } from '../../../shared/contract';
 import { AppError, environmentError } from '../../../shared/errors';
 import { generatedScale } from '../../../shared/region-scale';
-import { sweepTempFiles, writeFileAtomic } from '../fs-atomic';
+import { sweepTempFiles, syncDir, tempPathFor, writeFileAtomic } from '../fs-atomic';
 import { crashPoint, crashWritingTemp, type CrashPoint } from './crash';
 import { acquireLock, type ProjectLock } from './lock';
 import { trace } from '../trace';
@@ -181,6 +181,60 @@ async function writeAtomic(target: string, data: Uint8Array | string, point?: Cr
   await writeFileAtomic(target, data);
 }
 
+/** One file of a writeAtomicSet. */
+interface SetFile {
+  name: string;
+  data: Uint8Array | string;
+  /** A `*-tmp` crash point, reached before anything of the set is written. */
+  tmpPoint?: CrashPoint;
+  /** A crash point reached right after this file's rename. */
+  after?: CrashPoint;
+  /** Flush the folder after this file's rename, before the next file's: the next one may rely on it. */
+  durableFirst?: boolean;
+}
+
+/**
+ * Writes several files of one folder, each as writeFileAtomic does, with the slow part done concurrently:
+ * every file goes to its temporary name and is flushed at the same time; then they are renamed in the order
+ * given and the folder is flushed once after the last rename (and after any file marked `durableFirst`). A
+ * crash at any instant leaves each file old or new, plus temporary files that opening the project sweeps;
+ * when this returns, every file is on disk. On a failure the temporary files are removed.
+ */
+async function writeAtomicSet(dir: string, files: SetFile[]): Promise<void> {
+  for (const f of files) if (f.tmpPoint) crashWritingTemp(f.tmpPoint, path.join(dir, f.name), f.data);
+  const tmps = files.map((f) => tempPathFor(path.join(dir, f.name)));
+  const removeTemps = () => Promise.all(tmps.map((t) => fs.rm(t, { force: true }).catch(() => undefined)));
+  const written = await Promise.allSettled(files.map((f, i) => writeFlushed(tmps[i]!, f.data)));
+  const failed = written.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await removeTemps();
+    throw failed.reason;
+  }
+  try {
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i]!;
+      await fs.rename(tmps[i]!, path.join(dir, f.name));
+      if (f.after) crashPoint(f.after);
+      if (f.durableFirst && i < files.length - 1) await syncDir(dir);
+    }
+  } catch (e) {
+    await removeTemps();
+    throw e;
+  }
+  await syncDir(dir);
+}
+
+/** Creates `file` (it must not exist) with `data`, flushed to disk. */
+async function writeFlushed(file: string, data: Uint8Array | string): Promise<void> {
+  const h = await fs.open(file, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o644);
+  try {
+    await h.writeFile(data);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
 /** Reads and validates a manifest; the errors say what is wrong and that the photo is untouched. */
 export async function readManifest(dir: string): Promise<Manifest> {
   const file = path.join(dir, MANIFEST_FILE);
@@ -289,7 +343,6 @@ export class ProjectStore {
         await fs.mkdir(path.join(dir, sub), { recursive: true });
       }
       if (!(await exists(path.join(dir, file)))) made.push(file);
-      await writeAtomic(path.join(dir, file), o.photo);
       const t = now().toISOString();
       const manifest: Manifest = {
         format: FORMAT_NAME,
@@ -309,8 +362,12 @@ export class ProjectStore {
         },
         layers: [],
       };
-      // The manifest last: a crash before this leaves a folder that is simply not a project yet.
-      await writeAtomic(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+      // The manifest last, after the photo is on disk: a crash before it leaves a folder that is simply not a
+      // project yet. Both are flushed to their temporary names at once.
+      await writeAtomicSet(dir, [
+        { name: file, data: o.photo, durableFirst: true },
+        { name: MANIFEST_FILE, data: `${JSON.stringify(manifest, null, 2)}\n` },
+      ]);
       return new ProjectStore(dir, manifest, lock, now, emptyReport());
     } catch (e) {
       // Not a project yet: take back what this call made, so the folder is as it was.
@@ -551,10 +608,12 @@ export class ProjectStore {
     const names = { patch: `${id}.patch.png`, mask: `${id}.mask.png`, thumb: `${id}.thumb.${thumbExt}` };
     const layersDir = path.join(this.dir, LAYERS_DIR);
     try {
-      await writeAtomic(path.join(layersDir, names.patch), files.patch, 'patch-tmp');
-      crashPoint('after-patch');
-      await writeAtomic(path.join(layersDir, names.mask), files.mask);
-      await writeAtomic(path.join(layersDir, names.thumb), files.thumb);
+      // The three files at once, all on disk before the manifest names them.
+      await writeAtomicSet(layersDir, [
+        { name: names.patch, data: files.patch, tmpPoint: 'patch-tmp', after: 'after-patch' },
+        { name: names.mask, data: files.mask },
+        { name: names.thumb, data: files.thumb },
+      ]);
       crashPoint('after-layer-files');
       trace('layer-files-written');
       const committed = await this.mutate((m) => {
@@ -665,17 +724,21 @@ export class ProjectStore {
     this.assertWritable();
     const journalDir = path.join(this.dir, JOURNAL_DIR);
     const maskFile = `${entry.jobId}.mask.png`;
+    const full: JournalEntry = JournalEntry.parse({
+      ...entry,
+      createdAt: entry.createdAt ?? this.now().toISOString(),
+      requestId: null,
+      requestIdAt: null,
+      maskFile,
+      result: null,
+    });
     try {
-      await writeAtomic(path.join(journalDir, maskFile), editMaskPng);
-      const full: JournalEntry = JournalEntry.parse({
-        ...entry,
-        createdAt: entry.createdAt ?? this.now().toISOString(),
-        requestId: null,
-        requestIdAt: null,
-        maskFile,
-        result: null,
-      });
-      await writeAtomic(path.join(journalDir, `${entry.jobId}.json`), JSON.stringify(full));
+      // The mask renamed before the entry that names it; both on disk before anything is sent. (An entry
+      // whose mask a power cut lost is one that was never sent: opening removes it as abandoned.)
+      await writeAtomicSet(journalDir, [
+        { name: maskFile, data: editMaskPng },
+        { name: `${entry.jobId}.json`, data: JSON.stringify(full) },
+      ]);
       return full;
     } catch (e) {
       await fs.rm(path.join(journalDir, maskFile), { force: true }).catch(() => undefined);
@@ -726,12 +789,6 @@ export class ProjectStore {
     const ext = (/^image\/(png|jpeg|webp)$/.exec(result.mime)?.[1] ?? 'bin').replace('jpeg', 'jpg');
     const file = `${jobId}.result.${ext}`;
     const what = "Saving the edit's result";
-    try {
-      await writeAtomic(path.join(this.dir, JOURNAL_DIR, file), result.image);
-    } catch (e) {
-      await fs.rm(path.join(this.dir, JOURNAL_DIR, file), { force: true }).catch(() => undefined);
-      throw environmentError(e, what, { where: this.dir, needBytes: result.image.byteLength }) ?? e;
-    }
     const next: JournalEntry = {
       ...entry,
       requestId: entry.requestId ?? result.requestId,
@@ -745,7 +802,25 @@ export class ProjectStore {
         timings: result.timings,
       },
     };
-    await this.writeJob(next, what);
+    const text = JSON.stringify(next);
+    try {
+      // The result on disk before the entry that records it; both flushed to their temporary names at once.
+      await writeAtomicSet(path.join(this.dir, JOURNAL_DIR), [
+        { name: file, data: result.image, durableFirst: true },
+        { name: `${jobId}.json`, data: text },
+      ]);
+    } catch (e) {
+      // The entry may name the result only once it is whole: left without it, resume fetches it again.
+      const recorded = await this.readJob(jobId).then(
+        (j) => j.result !== null,
+        () => false,
+      );
+      if (!recorded)
+        await fs.rm(path.join(this.dir, JOURNAL_DIR, file), { force: true }).catch(() => undefined);
+      throw (
+        environmentError(e, what, { where: this.dir, needBytes: result.image.byteLength + text.length }) ?? e
+      );
+    }
     return next;
   }
 
