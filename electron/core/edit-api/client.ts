@@ -464,7 +464,7 @@ export class SegmindClient implements EditApi {
   }
 
   private async uploadBatch(items: Uint8Array[], run: Run): Promise<string[]> {
-    const body = JSON.stringify({ data_urls: items.map(dataUrl) });
+    const body = uploadBody(items);
     const res = await this.send(
       {
         endpoint: 'upload',
@@ -602,6 +602,31 @@ export class SegmindClient implements EditApi {
 
 export function createEditApi(config: EditApiConfig, deps?: ClientDeps): SegmindClient {
   return new SegmindClient(config, deps);
+}
+
+/**
+ * The upload's JSON body, `{"data_urls":["data:<mime>;base64,…",…]}`, as bytes: each image's base64 is written
+ * straight into one buffer, not joined into a string that JSON.stringify copies and the HTTP client encodes
+ * again (a 1024 px PNG is megabytes of base64). Byte for byte what JSON.stringify gives: a data URL holds only
+ * characters JSON leaves as they are.
+ */
+export function uploadBody(items: Uint8Array[]): Buffer {
+  const heads = items.map(
+    (b, i) => `${i > 0 ? ',' : ''}"data:${sniffMime(b) ?? 'application/octet-stream'};base64,`,
+  );
+  const open = '{"data_urls":[';
+  const close = ']}';
+  let length = open.length + close.length;
+  items.forEach((b, i) => (length += heads[i]!.length + 4 * Math.ceil(b.byteLength / 3) + 1));
+  const out = Buffer.allocUnsafe(length);
+  let at = out.write(open, 0, 'latin1');
+  items.forEach((b, i) => {
+    at += out.write(heads[i]!, at, 'latin1');
+    at += out.write(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'), at, 'latin1');
+    out[at++] = 0x22; // "
+  });
+  at += out.write(close, at, 'latin1');
+  return out.subarray(0, at);
 }
 
 function dataUrl(bytes: Uint8Array): string {

@@ -41,7 +41,8 @@ export interface HttpCall {
   method: 'GET' | 'POST';
   url: string;
   headers: Record<string, string>;
-  body?: string;
+  /** JSON text, or its bytes (sent as they are, without a copy; re-sent whole on a retry). */
+  body?: string | Uint8Array;
   /** Overrides the dispatcher's headers timeout (v1 waits for the whole render before the headers). */
   headersTimeoutMs?: number;
   /**
