@@ -64,16 +64,16 @@ async function loadCore(): Promise<Core> {
       import('../core/export-layered'),
     ]);
     core = { imaging, project, pipeline, saveBack, exportLayered };
-    // Started now, awaited only by the first call to the service: its evaluation on the main thread then
-    // overlaps the photo's read and decode, which run on libvips' threads.
-    editApiModule().catch(() => undefined);
   }
   return core;
 }
 
 let editApiLoading: Promise<typeof EditApiModule> | undefined;
 
-/** The edit client's module (undici), loaded once, the first time it is asked for. */
+/**
+ * The edit client's module (undici), loaded once, the first time it is asked for. An edit asks for it as a
+ * decode starts, so that its evaluation on the main thread overlaps the decode on libvips' threads.
+ */
 function editApiModule(): Promise<typeof EditApiModule> {
   editApiLoading ??= import('../core/edit-api');
   return editApiLoading;
@@ -435,18 +435,22 @@ function stepPrinter(io: CliIo, env: Env, json: boolean): (step: string) => void
 }
 
 /**
- * Opens the project in dir, or creates it from `image`. When it creates one, `sized` is told the photo's size
- * from its header before the photo is decoded, so the caller can read the mask meanwhile.
+ * Opens the project in dir, or creates it from `image`. `sized` is told the photo's size as soon as it is
+ * known (from the photo's header before it is decoded, or from project.json before the project is opened and
+ * checked), so the caller can read the mask meanwhile.
  */
 async function openOrCreate(
   dir: string,
   image: string | undefined,
   sized?: (width: number, height: number) => void,
 ): Promise<ProjectStore> {
-  const { ProjectStore } = loaded().project;
+  const { ProjectStore, readManifest } = loaded().project;
   const { loadPhoto, probePhoto } = loaded().imaging;
   const { recordSource } = loaded().saveBack;
   if (await ProjectStore.isProject(dir)) {
+    // A manifest that does not read is open's to report, in its words.
+    const manifest = sized ? await readManifest(dir).catch(() => null) : null;
+    if (manifest) sized?.(manifest.original.width, manifest.original.height);
     const store = await ProjectStore.open(dir);
     if (image) {
       const bytes = await readInput(image, 'photo');
@@ -469,7 +473,9 @@ async function openOrCreate(
   const size = await probePhoto(bytes);
   sized?.(size.width, size.height);
   // Decode the whole photo before anything is created: a truncated file leaves no project behind.
-  const info = await loadPhoto(bytes);
+  const decoding = loadPhoto(bytes);
+  editApiModule().catch(() => undefined);
+  const info = await decoding;
   trace('photo-decoded');
   const existed = await fs.stat(dir).then(
     () => true,
@@ -521,8 +527,9 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   const references = await Promise.all(refs.map((r) => readInput(r, 'reference image')));
   const s = settingsFor(env).get();
 
-  // The mask is read while the photo decodes (libvips runs both on its threads): a new project's photo from
-  // the moment its header gives the size, an existing project's current image as soon as it is open.
+  // The mask is read while the photo decodes (libvips runs both on its threads): for a new project from the
+  // moment the photo's header gives the size; for an existing one from project.json's size, while the project
+  // is opened and checked and then its current image decoded.
   const early: { mask?: Promise<Mask> } = {};
   const store = await openOrCreate(dir, v.image, (w, h) => {
     early.mask = maskFromFile(maskBytes, w, h);
@@ -537,6 +544,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
       .current()
       .then(() => trace('current-image-ready'))
       .catch(() => undefined);
+    editApiModule().catch(() => undefined);
     if (!early.mask) {
       early.mask = maskFromFile(maskBytes, store.width, store.height);
       early.mask.then(() => trace('mask-decoded')).catch(() => undefined);
