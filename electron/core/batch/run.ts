@@ -20,8 +20,7 @@ import type { ExportFormat, JobState } from '../../../shared/contract';
 import { AppError, environmentError, isAppError, toWireError } from '../../../shared/errors';
 import type { EditApi, EditCallOptions, EditInput } from '../edit-api/types';
 import type { RateLimiter } from '../edit-api/limiter';
-import { writeFileAtomic } from '../fs-atomic';
-import { exportImage, loadPhoto, setPhotoCacheLimit, type Mask } from '../imaging';
+import { exportImageToFile, loadPhoto, neededBytes, setPhotoCacheLimit, type Mask } from '../imaging';
 import {
   ProjectSession,
   collectSentence,
@@ -418,15 +417,16 @@ async function submit(
 async function exportResult(session: ProjectSession, row: BatchRow): Promise<string> {
   const image = await session.current();
   const format = exportFormatOf(row.out);
-  const data = await exportImage(image, { format });
   try {
     await fs.mkdir(path.dirname(row.out), { recursive: true });
-    await writeFileAtomic(row.out, data);
+    // Streamed into the file as it is encoded: a 100 MP result is never held whole in memory beside the photo.
+    await exportImageToFile(image, { format }, row.out);
   } catch (e) {
+    const need = neededBytes(e);
     throw (
       environmentError(e, `Writing ${row.out}`, {
         where: path.dirname(row.out),
-        needBytes: data.byteLength,
+        ...(need ? { needBytes: need } : {}),
         next: 'free some space there, then run the batch again with --resume (the edit is kept in its project)',
       }) ?? e
     );
