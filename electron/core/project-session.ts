@@ -106,10 +106,12 @@ function encodeFlat(key: string[], p: Photo): Uint8Array {
   };
   const h = Buffer.from(JSON.stringify(header));
   const start = pixelOffset(h.length);
-  const out = Buffer.alloc(start + px.length);
+  // Not zero-filled first (a full frame: tens of ms on the event loop); every byte is written below.
+  const out = Buffer.allocUnsafe(start + px.length);
   out.write(CACHE_MAGIC, 0, 'latin1');
   out.writeUInt32LE(h.length, CACHE_MAGIC.length);
   h.copy(out, CACHE_MAGIC.length + 4);
+  out.fill(0, CACHE_MAGIC.length + 4 + h.length, start);
   px.copy(out, start);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
