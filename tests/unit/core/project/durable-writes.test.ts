@@ -9,7 +9,6 @@ import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EditParams } from '../../../../shared/contract';
 import {
   JOURNAL_DIR,
   LAYERS_DIR,
@@ -18,7 +17,7 @@ import {
   ProjectStore,
 } from '../../../../electron/core/project';
 import { TEMP_MARKER } from '../../../../electron/core/fs-atomic';
-import { PHOTO, fakeFiles, fakeLayer, tempDir } from './helpers';
+import { PHOTO, fakeFiles, fakeJob, fakeLayer, tempDir } from './helpers';
 
 type Event =
   | { kind: 'rename'; to: string }
@@ -63,17 +62,7 @@ async function recordDisk(root: string) {
 }
 
 const meta = { photo: PHOTO, name: 't', width: 40, height: 30, format: 'jpeg' as const };
-const job = (jobId: string, layerId: string) => ({
-  jobId,
-  layerId,
-  groupId: null,
-  prompt: 'p',
-  params: EditParams.parse({}),
-  sent: fakeLayer('x').sent,
-  feather: 4,
-  colorMatch: true,
-  model: 'gpt-image-1.5-edit',
-});
+
 const at = (events: Event[], match: (e: Event) => boolean) => events.findIndex(match);
 const count = (events: Event[], match: (e: Event) => boolean) => events.filter(match).length;
 const isDirSync = (dir: string) => (e: Event) => e.kind === 'dir-sync' && e.dir === dir;
@@ -116,7 +105,7 @@ describe('the project store flushes each step once, before what names it', () =>
     const store = await ProjectStore.create(dir, meta);
     const rec = await recordDisk(dir);
     stop = rec.stop;
-    await store.addJob(job('j1', 'l1'), new Uint8Array([7, 7, 7]));
+    await store.addJob(fakeJob('j1', 'l1'), new Uint8Array([7, 7, 7]));
     rec.stop();
     const e = rec.events;
     expect(count(e, isDirSync(JOURNAL_DIR))).toBe(1);
@@ -136,7 +125,7 @@ describe('the project store flushes each step once, before what names it', () =>
   it('a result: the image and the entry flushed together, the image renamed and its folder flushed before the entry', async () => {
     const dir = path.join(await tempDir(), 'p');
     const store = await ProjectStore.create(dir, meta);
-    await store.addJob(job('j1', 'l1'), new Uint8Array([1]));
+    await store.addJob(fakeJob('j1', 'l1'), new Uint8Array([1]));
     await store.setJobRequestId('j1', 'req-1');
     const rec = await recordDisk(dir);
     stop = rec.stop;

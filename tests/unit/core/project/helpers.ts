@@ -42,3 +42,16 @@ export function fakeFiles(seed: string) {
 }
 
 export const PHOTO = new TextEncoder().encode('not really a jpeg, but bytes the store must keep as they are');
+
+/** A journal entry for layer `layerId`: prompt "p", default parameters. */
+export const fakeJob = (jobId: string, layerId: string) => ({
+  jobId,
+  layerId,
+  groupId: null,
+  prompt: 'p',
+  params: EditParams.parse({}),
+  sent: fakeLayer('x').sent,
+  feather: 4,
+  colorMatch: true,
+  model: 'gpt-image-1.5-edit',
+});

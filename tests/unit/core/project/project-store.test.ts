@@ -9,24 +9,11 @@ import {
   JOURNAL_DIR,
 } from '../../../../electron/core/project';
 import { EditParams } from '../../../../shared/contract';
-import { PHOTO, fakeFiles, fakeLayer, tempDir } from './helpers';
+import { PHOTO, fakeFiles, fakeJob, fakeLayer, tempDir } from './helpers';
 import { mountTmpfs, snapshotTree, type Tmpfs } from './tmpfs';
 
 /** The creation fields of a test project: PHOTO, a 40x30 JPEG. */
 const meta = (name = 'Test') => ({ photo: PHOTO, name, width: 40, height: 30, format: 'jpeg' as const });
-
-/** A journal entry for layer `layerId`: prompt "p", default parameters. */
-const fakeJob = (jobId: string, layerId: string) => ({
-  jobId,
-  layerId,
-  groupId: null,
-  prompt: 'p',
-  params: EditParams.parse({}),
-  sent: fakeLayer('x').sent,
-  feather: 4,
-  colorMatch: true,
-  model: 'gpt-image-1.5-edit',
-});
 
 async function newProject() {
   const dir = path.join(await tempDir(), 'proj');
