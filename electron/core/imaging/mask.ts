@@ -81,7 +81,8 @@ export async function maskFromFile(bytes: Uint8Array, width: number, height: num
   const n = width * height;
   let data: Uint8Array;
   try {
-    const meta = await sharp(bytes, { limitInputPixels: Math.max(n, 1) * 4 + 1 }).metadata();
+    // The header only (no pixel limit here: a mask of any other size must be named as such, not as unreadable).
+    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     const o = meta.orientation ?? 1;
     const mw = o >= 5 ? meta.height : meta.width;
     const mh = o >= 5 ? meta.width : meta.height;

@@ -60,6 +60,23 @@ describe('masks', () => {
     );
     expect(await bad(maskFromFile(png, 10, 10))).toBe('invalid-input');
     expect(await bad(maskFromFile(new TextEncoder().encode('nope'), 10, 10))).toBe('unsupported-image');
+    // Far larger (or smaller) than the photo: named as a size mismatch, whatever the ratio.
+    for (const [w, h] of [
+      [50, 50],
+      [10, 400],
+      [1, 1],
+    ] as const) {
+      const other = new Uint8Array(
+        await sharp({ create: { width: w, height: h, channels: 3, background: '#fff' } })
+          .png()
+          .toBuffer(),
+      );
+      const e = (await maskFromFile(other, 10, 10).catch((x: unknown) => x)) as AppError;
+      expect(e.code).toBe('invalid-input');
+      expect(e.message).toBe(
+        `The mask is ${w}x${h} but the photo is 10x10; paint the mask on this photo again.`,
+      );
+    }
   });
 
   it('grows, shrinks, inverts and feathers', () => {
