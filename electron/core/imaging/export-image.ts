@@ -50,11 +50,19 @@ export async function exportImageTo(image: Photo, opts: ExportOptions, sink: Exp
     await writeLayeredPsd(image, [], image, sink, progress ? { onProgress: progress } : {});
     return;
   }
+  await sink.write(await flatFile(image, opts.format, opts));
+}
+
+/**
+ * A JPEG or WebP, encoded by libvips in one call (one step of progress), quality 1..100 (default 92). Pixels
+ * stay in the photo's profile (no conversion) and that profile is attached again.
+ */
+async function flatFile(image: Photo, format: 'jpeg' | 'webp', opts: ExportOptions): Promise<Uint8Array> {
   const q = Math.min(100, Math.max(1, Math.round(opts.quality ?? 92)));
-  progress?.(0, 1);
-  // Pixels stay in the photo's profile (no conversion) and that profile is attached again.
-  await sink.write(await exportFlat(image, opts.format, q));
-  progress?.(1, 1);
+  opts.onProgress?.(0, 1);
+  const data = await exportFlat(image, format, q);
+  opts.onProgress?.(1, 1);
+  return data;
 }
 
 /** The export of `image` as one buffer of the file's exact length. */
@@ -62,13 +70,8 @@ export async function exportImage(image: Photo, opts: ExportOptions): Promise<Ui
   // A PSD's size is known before it is written: one buffer, filled in place.
   if (opts.format === 'psd')
     return (await encodePsd(image, [], image, opts.onProgress ? { onProgress: opts.onProgress } : {})).data;
-  if (opts.format === 'jpeg' || opts.format === 'webp') {
-    const q = Math.min(100, Math.max(1, Math.round(opts.quality ?? 92)));
-    opts.onProgress?.(0, 1);
-    const data = await exportFlat(image, opts.format, q);
-    opts.onProgress?.(1, 1);
-    return data;
-  }
+  // Already one buffer of the file: not copied through a sink.
+  if (opts.format === 'jpeg' || opts.format === 'webp') return flatFile(image, opts.format, opts);
   const sink = new MemorySink();
   await exportImageTo(image, opts, sink);
   return sink.bytes();
