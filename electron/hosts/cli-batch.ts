@@ -154,6 +154,7 @@ const money = (usd: number) => `$${usd < 1 ? usd.toFixed(3).replace(/0$/, '') : 
 /** Progress on stderr: a bar on a terminal, one plain line per event otherwise. */
 function progress(io: BatchIo, total: number, json: boolean) {
   const counts = { done: 0, running: 0, failed: 0 };
+  const resent: string[] = [];
   let bar: cliProgress.SingleBar | null = null;
   if (io.isTTY && !json) {
     bar = new cliProgress.SingleBar(
@@ -175,22 +176,31 @@ function progress(io: BatchIo, total: number, json: boolean) {
       if (e === 'done' || e === 'failed') counts.running = Math.max(0, counts.running - 1);
       if (e === 'done') counts.done++;
       if (e === 'failed') counts.failed++;
+      if (e === 'resent') resent.push(row.name);
       if (bar) bar.update(counts.done + counts.failed, counts);
       else if (!json || e !== 'start') {
         const secs = ((Date.now() - started) / 1000).toFixed(1);
         const what =
           e === 'accepted'
             ? `accepted ${row.name} request ${row.requestId}`
-            : e === 'failed'
-              ? `failed ${row.name}: ${row.error}`
-              : `${e} ${row.name}`;
+            : e === 'resent'
+              ? `resending ${row.name}: it was being sent when the last run stopped, so the service may charge for it twice`
+              : e === 'failed'
+                ? `failed ${row.name}: ${row.error}`
+                : `${e} ${row.name}`;
         io.err(
           `batch ${secs}s ${what} (${counts.done} done, ${counts.running} running, ${counts.failed} failed)\n`,
         );
       }
     },
     stop() {
-      bar?.stop();
+      if (!bar) return;
+      bar.stop();
+      // The bar has no room for a warning while it runs: a photo sent again is named once it ends.
+      if (resent.length > 0)
+        io.err(
+          `maskroom: ${resent.join(', ')} ${resent.length === 1 ? 'was' : 'were'} being sent when the last run stopped and ${resent.length === 1 ? 'was' : 'were'} sent again; the service may charge for ${resent.length === 1 ? 'it' : 'them'} twice.\n`,
+        );
     },
   };
 }
@@ -323,7 +333,7 @@ export async function cmdBatch(argv: string[], io: BatchIo, env: Env, host: Batc
   }
   if (stop.signal.aborted && summary.unfinished > 0) {
     io.err(
-      `maskroom: Interrupted with ${summary.unfinished} photo${summary.unfinished === 1 ? '' : 's'} not finished; run \`maskroom batch --resume --out ${outDir}\` within the hour to collect the accepted ones and send the rest (nothing is paid twice).\n`,
+      `maskroom: Interrupted with ${summary.unfinished} photo${summary.unfinished === 1 ? '' : 's'} not finished; run \`maskroom batch --resume --out ${outDir}\` within the hour to collect the accepted ones (they are not sent again) and send the rest.\n`,
     );
     return 1;
   }

@@ -804,7 +804,7 @@ async function cmdResume(v: Values, io: CliIo, env: Env): Promise<number> {
       for (const l of resumed)
         io.out(`Finished "${l.prompt}": added layer ${l.id} (request ${l.requestId}).\n`);
       for (const a of abandoned)
-        io.out(`Dropped "${a.prompt}": it was interrupted before the service answered; run it again.\n`);
+        io.out(`Dropped "${a.prompt}": it was interrupted while being sent, before the service answered, so the service may have charged for it without Maskroom getting the result; run it again.\n`);
     }
     if (failed.length > 0) {
       const f = failed[0]!;

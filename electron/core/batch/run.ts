@@ -66,7 +66,11 @@ const EXPORTABLE: Record<string, ExportFormat> = {
   webp: 'webp',
 };
 
-export type BatchEvent = 'start' | 'accepted' | 'done' | 'failed';
+/**
+ * 'resent': the photo's edit was journaled but never accepted when an earlier run stopped, so it was being
+ * sent; the service may have taken (and charged) it without its answer arriving, and it is sent again.
+ */
+export type BatchEvent = 'start' | 'accepted' | 'resent' | 'done' | 'failed';
 
 export interface BatchDeps {
   pipeline: PipelineDeps;
@@ -324,6 +328,11 @@ async function processPhoto(
           layer = await resumeJob(session, pending, pipeline, { onState, signal: deps.signal });
         } else {
           if (pending) await store.removeJob(pending.jobId);
+          // Opening the project drops a journaled edit that never got a request id. The service has no
+          // idempotency key and no way to list requests, so an edit that was being sent when the last run
+          // stopped cannot be told apart from one never sent: it is sent again, and the photographer is told
+          // it may be charged twice.
+          if (store.report.abandonedJobs.some((j) => j.jobId === row.jobId)) deps.onRow?.(row, 'resent');
           const words = deps.maskWords?.(row) ?? {
             mask: `The mask ${row.mask}`,
             perPhotoHint:

@@ -86,10 +86,12 @@ describe('maskroom batch', () => {
     const out = path.join(work, 'out-kill');
     fake.configure({ latencyMs: 1500 });
     let accepted = 0;
+    // Killed once all three workers are accepted and waiting on the service (1.5 s each): no submit is in
+    // flight then, so every photo sent was accepted and journaled. A kill during a submit is the next test.
     const first = await runCli(hatBatch(out, images, { concurrency: '3' }), {
       env: envFor(fake),
       onStderrLine: (line, kill) => {
-        if (/ accepted /.test(line) && ++accepted === 2) kill();
+        if (/ accepted /.test(line) && ++accepted === 3) kill();
       },
     });
     expect(first.signal).toBe('SIGKILL');
@@ -121,6 +123,36 @@ describe('maskroom batch', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(fake.submitted.length).toBe(6);
   }, 90_000);
+
+  it('a photo killed while its submit was in flight is sent again on resume, and the resume says it may be charged twice', async () => {
+    const images = await photos(2);
+    const out = path.join(work, 'out-mid-send');
+    // The first submit reaches the service and is never answered.
+    fake.queueFaults({ name: 'hang', endpoint: 'submit' });
+    let kill: (() => void) | null = null;
+    const hanging = () => fake.requests.some((q) => q.endpoint === 'submit' && q.fault === 'hang');
+    const run = runCli(hatBatch(out, images, { concurrency: '1' }), {
+      env: envFor(fake),
+      onStderrLine: (_line, k) => (kill ??= k),
+    });
+    for (let i = 0; i < 200 && !(kill && hanging()); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(hanging()).toBe(true);
+    kill!();
+    const first = await run;
+    expect(first.signal).toBe('SIGKILL');
+    expect(fake.submitted).toHaveLength(0);
+
+    const r = await runCli(['batch', '--resume', '--out', out, '--json'], { env: envFor(fake) });
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as Out;
+    expect(json.done).toBe(2);
+    expect(fake.submitted).toHaveLength(2);
+    const resent = r.stderr.split('\n').filter((l) => / resending /.test(l));
+    expect(resent).toHaveLength(1);
+    expect(resent[0]).toMatch(
+      /resending shot-\d\.png: it was being sent when the last run stopped, so the service may charge for it twice/,
+    );
+  }, 60_000);
 
   it('absorbs a 429 storm: every photo done, one accepted submit each', async () => {
     const images = await photos(6);
