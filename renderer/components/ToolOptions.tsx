@@ -114,7 +114,11 @@ export function ToolOptions() {
           </label>
         </Group>
       )}
-      {hints[tool] && <span className="tool-options-hint">{hints[tool]}</span>}
+      {hints[tool] && (
+        <span className="tool-options-hint" title={hints[tool]}>
+          {hints[tool]}
+        </span>
+      )}
       <div className="spacer" />
       <Group>
         <button
@@ -131,7 +135,7 @@ export function ToolOptions() {
           className="button small"
           title="Replace the mask by a mask file of the photo's size (white = change)"
         >
-          <Icon name="open" size={14} /> Import mask
+          <Icon name="open" size={14} /> <span className="label">Import mask</span>
           <input
             data-testid="import-mask"
             type="file"
@@ -148,9 +152,10 @@ export function ToolOptions() {
           className="button small"
           data-testid="export-mask"
           title="Save the mask as a greyscale PNG of the photo's size"
+          aria-label="Export mask"
           onClick={() => void exportMask(store)}
         >
-          <Icon name="download" size={14} /> Export mask
+          <Icon name="download" size={14} /> <span className="label">Export mask</span>
         </button>
       </Group>
     </div>
