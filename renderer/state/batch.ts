@@ -74,6 +74,24 @@ export const ownMaskSet = (
 export const progressed = (s: BatchUiState, b: BatchState): Partial<BatchUiState> | null =>
   s.batch && s.batch.batchId !== b.batchId ? null : { batch: b };
 
+/**
+ * The session-cost entries of a batch's finished photos (paid is paid, like any edit of the session), keyed per
+ * batch item so that the repeated progress of one batch counts each photo once; null when there is none new.
+ */
+export function batchCosts(
+  costs: Readonly<Record<string, number | null>>,
+  b: BatchState,
+): Record<string, number | null> | null {
+  let added: Record<string, number | null> | null = null;
+  for (const i of b.items) {
+    if (i.status !== 'done') continue;
+    const key = `batch:${b.batchId}/${i.itemId}`;
+    if (key in costs && costs[key] === i.cost) continue;
+    (added ??= {})[key] = i.cost;
+  }
+  return added;
+}
+
 /** Why the panel cannot run yet, in one sentence; null when it can. */
 export function cannotRun(s: BatchUiState, hasMask: boolean): string | null {
   if (!s.edit?.prompt.trim())
@@ -141,6 +159,8 @@ export function createBatchActions(ctx: Ctx, deps: { openProject: (id: string) =
     startBatchEvents: (): (() => void) =>
       api.on('batch:progress', (b) => {
         set(progressed(state, b));
+        const added = batchCosts(ctx.get().sessionCosts, b);
+        if (added) ctx.set((s) => ({ sessionCosts: { ...s.sessionCosts, ...added } }));
         if (state.batch?.batchId === b.batchId) void thumbsFor(b);
       }),
     openBatch(): void {

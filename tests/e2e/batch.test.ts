@@ -66,6 +66,8 @@ describe('batch panel', () => {
     );
     expect(fake.submitted.length - before).toBe(2);
     await expect(page.getByTestId('batch-progress').textContent()).resolves.toMatch(/2 of 3 done · 1 failed/);
+    // The two paid photos count in the session's cost (the fake reports $0.24 an edit); the failed one not.
+    await expect(page.getByTestId('session-cost').textContent()).resolves.toContain('$0.48');
     await editor.shot('03-review');
 
     // Open a result as a project: the panel closes and the editor shows it with its one layer.
@@ -82,6 +84,8 @@ describe('batch panel', () => {
       },
     );
     await expect(page.getByTestId('batch-panel').count()).resolves.toBe(0);
+    // Opening the result does not count its layer a second time.
+    await expect(page.getByTestId('session-cost').textContent()).resolves.toContain('$0.48');
     await editor.shot('04-opened');
   }, 120_000);
 });

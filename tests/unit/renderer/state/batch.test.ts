@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  batchCosts,
   cannotRun,
   initialBatchState,
   ownMaskSet,
@@ -12,7 +13,8 @@ import {
   type BatchPhoto,
   type BatchUiState,
 } from '../../../../renderer/state/batch';
-import { EditParams, type BatchState } from '../../../../shared/contract';
+import { EditParams, type BatchItem, type BatchState } from '../../../../shared/contract';
+import { sessionCost } from '../../../../renderer/state/jobs';
 
 const photo = (name: string, key = name): BatchPhoto => ({
   key,
@@ -90,5 +92,33 @@ describe('batch panel transitions', () => {
         expect(why!.split(/(?<=[.;])\s+(?=[A-Z])/)).toHaveLength(1);
       }
     }
+  });
+
+  it("counts each finished photo's cost once in the session total, however often the batch reports", () => {
+    const item = (id: string, status: BatchItem['status'], cost: number | null): BatchItem => ({
+      itemId: id,
+      name: `${id}.jpg`,
+      status,
+      projectId: `p-${id}`,
+      requestId: null,
+      cost,
+      error: null,
+      kept: true,
+    });
+    let costs: Record<string, number | null> = { 'proj/layer-1': 0.24 };
+    const report = (items: BatchItem[]) => {
+      const added = batchCosts(costs, { ...batch('b1'), items });
+      if (added) costs = { ...costs, ...added };
+      return added;
+    };
+    expect(report([item('a', 'running', null), item('b', 'queued', null)])).toBeNull();
+    expect(report([item('a', 'done', 0.24), item('b', 'running', null)])).not.toBeNull();
+    // The same progress again, and a failed photo: nothing more is counted.
+    expect(report([item('a', 'done', 0.24), item('b', 'failed', null)])).toBeNull();
+    report([item('a', 'done', 0.24), item('b', 'done', 0.3), item('c', 'done', null)]);
+    expect(sessionCost(costs)).toEqual({ total: 0.78, counted: 3, unknown: 1 });
+    // Another batch's photo with the same item id is another edit.
+    const other = batchCosts(costs, { ...batch('b2'), items: [item('a', 'done', 0.24)] });
+    expect(Object.keys(other ?? {})).toEqual(['batch:b2/a']);
   });
 });
