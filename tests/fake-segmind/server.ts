@@ -11,6 +11,10 @@
  * Its "model" re-renders the WHOLE frame deterministically (shift + tint + a drawn disc, and every channel
  * forced at least 40 levels away from the input), as the real model may: later tests use it to prove that
  * Maskroom confines changes to the mask. Faults can be injected per endpoint (setFault / queueFaults).
+ *
+ * Two tools make a test independent of the machine's speed: hold(endpoint) keeps requests in flight until
+ * the test lets them go (a kill or an abort lands exactly "during the upload"), and advance(ms) ages the
+ * model's jobs at once (QUEUED, PROCESSING, COMPLETED and expiry at the test's pace, not the clock's).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -116,6 +120,21 @@ export interface LoggedRequest {
   /** 'huge': body bytes written, and whether the client closed the connection before the end. */
   bytesSent?: number;
   aborted?: boolean;
+  /** Whether a hold kept it waiting (until its release). */
+  held?: boolean;
+}
+
+/** Requests to one endpoint kept in flight until the test releases them (FakeSegmind.hold). */
+export interface Hold {
+  /** How many requests this hold has caught so far (released or not). */
+  readonly count: number;
+  /**
+   * Resolves once `n` requests (default 1) have been caught; rejects after `timeoutMs` (default 30 s)
+   * with how many arrived, so a wait on it is always bounded.
+   */
+  reached(n?: number, timeoutMs?: number): Promise<void>;
+  /** Lets every caught request go on (faults and answers as usual) and stops holding the endpoint. */
+  release(): void;
 }
 
 export interface SubmittedEdit {
@@ -145,6 +164,17 @@ export interface FakeSegmind {
   configure(opts: Partial<Omit<FakeSegmindOptions, 'port' | 'apiKey' | 'fault'>>): void;
   /** Ages a request past the retention, so it answers 404 from now on. */
   expire(requestId: string): void;
+  /**
+   * Ages every job submitted so far by `ms` at once, as if that much time had passed for the model: with a
+   * latency far longer than any test, a job moves QUEUED -> PROCESSING -> COMPLETED (and past the retention)
+   * only when the test says so.
+   */
+  advance(ms: number): void;
+  /**
+   * Holds every request to `endpoint`, once its body has arrived and before any fault or answer, until the
+   * returned hold is released (or the fake closed). One hold per endpoint at a time.
+   */
+  hold(endpoint: FakeEndpoint): Hold;
   count(endpoint: LoggedRequest['endpoint']): number;
   clearLog(): void;
   close(): Promise<void>;
@@ -206,6 +236,7 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
   const outputs = new Map<string, { bytes: Buffer; mime: string; jobId: string }>();
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
+  const holds = new Map<FakeEndpoint, { enter(log: LoggedRequest): Promise<void>; release(): void }>();
   let base = '';
   const otherBase = { 'other-http': '', 'other-https': '' };
 
@@ -351,6 +382,8 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
     else if (req.method === 'GET' && p.startsWith('/storage/assets/')) endpoint = 'asset';
     log.endpoint = endpoint;
     if (endpoint === 'other') return send(404, { error: 'Not found' });
+    const gate = endpoint === 'asset' ? undefined : holds.get(endpoint);
+    if (gate) await gate.enter(log);
 
     if (endpoint !== 'asset') {
       const fault = takeFault(endpoint);
@@ -670,6 +703,60 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
       const job = jobs.get(requestId);
       if (job) job.createdAt = Date.now() - opts.latencyMs - opts.retentionMs - 1000;
     },
+    advance(ms) {
+      for (const job of jobs.values()) job.createdAt -= ms;
+    },
+    hold(endpoint) {
+      if (holds.has(endpoint)) throw new Error(`The fake already holds ${endpoint} requests.`);
+      let count = 0;
+      let released = false;
+      const waiting: Array<() => void> = [];
+      const arrivals: Array<{ n: number; resolve: () => void }> = [];
+      const state = {
+        enter(log: LoggedRequest): Promise<void> {
+          if (released) return Promise.resolve();
+          count++;
+          log.held = true;
+          for (const a of arrivals.filter((x) => count >= x.n)) {
+            arrivals.splice(arrivals.indexOf(a), 1);
+            a.resolve();
+          }
+          return new Promise<void>((resolve) => waiting.push(resolve));
+        },
+        release() {
+          if (released) return;
+          released = true;
+          if (holds.get(endpoint) === state) holds.delete(endpoint);
+          for (const go of waiting.splice(0)) go();
+        },
+      };
+      holds.set(endpoint, state);
+      return {
+        get count() {
+          return count;
+        },
+        reached(n = 1, timeoutMs = 30_000) {
+          if (count >= n) return Promise.resolve();
+          return new Promise<void>((resolve, reject) => {
+            const entry = {
+              n,
+              resolve: () => {
+                clearTimeout(t);
+                resolve();
+              },
+            };
+            const t = setTimeout(() => {
+              arrivals.splice(arrivals.indexOf(entry), 1);
+              reject(
+                new Error(`The fake held ${count} ${endpoint} request(s) within ${timeoutMs} ms, not ${n}.`),
+              );
+            }, timeoutMs);
+            arrivals.push(entry);
+          });
+        },
+        release: () => state.release(),
+      };
+    },
     count(endpoint) {
       return requests.filter((r) => r.endpoint === endpoint).length;
     },
@@ -677,6 +764,7 @@ export async function startFakeSegmind(options: FakeSegmindOptions = {}): Promis
       requests.length = 0;
     },
     async close() {
+      for (const h of [...holds.values()]) h.release();
       for (const t of timers) clearTimeout(t);
       timers.clear();
       for (const s of sockets) s.destroy();

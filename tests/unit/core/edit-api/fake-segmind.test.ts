@@ -48,7 +48,9 @@ describe('fake Segmind', () => {
     'v2: request_id, status/response/poll URLs, status, result with an output URL that needs no key',
     { timeout: 10_000 },
     async () => {
-      fake.configure({ latencyMs: 400 });
+      // A latency no test outlasts: the job moves on only when the test ages it (advance), so each status
+      // below is the one asked for however slow the machine (the render's CPU work shares this event loop).
+      fake.configure({ latencyMs: 400_000 });
       const before = fake.credits;
       const s = await submit({
         prompt: 'x',
@@ -62,19 +64,23 @@ describe('fake Segmind', () => {
         expect(typeof s.json?.[k]).toBe('string');
       expect(s.headers.get('x-remaining-credits')).toBe(String(before - 1));
       const statuses: string[] = [];
-      for (;;) {
-        const st = await call(s.json?.status_url as string);
-        statuses.push(st.json?.status as string);
-        if (st.json?.status === 'COMPLETED') break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      // QUEUED (first quarter of the latency) -> PROCESSING -> COMPLETED, never backwards.
-      const order = statuses.map((x) => ['QUEUED', 'PROCESSING', 'COMPLETED'].indexOf(x));
-      expect(order).toEqual([...order].sort());
-      expect(order[0]).toBeGreaterThanOrEqual(0);
-      expect(statuses).toContain('PROCESSING');
+      const status = async () =>
+        statuses.push((await call(s.json?.status_url as string)).json?.status as string);
+      // QUEUED for the first quarter of the latency, PROCESSING until it ends, then COMPLETED.
+      await status();
+      await status();
+      expect((await call(s.json?.response_url as string)).json).toMatchObject({
+        status: 'QUEUED',
+        output: null,
+      });
+      fake.advance(100_000);
+      await status();
+      await status();
+      fake.advance(300_000);
+      await status();
+      expect(statuses).toEqual(['QUEUED', 'QUEUED', 'PROCESSING', 'PROCESSING', 'COMPLETED']);
       const r = await call(s.json?.response_url as string);
-      expect(r.json).toMatchObject({ status: 'COMPLETED', error: null, metrics: { inference_time: 0.4 } });
+      expect(r.json).toMatchObject({ status: 'COMPLETED', error: null, metrics: { inference_time: 400 } });
       const out = await call(r.json?.output as string, { key: null });
       expect(out.status).toBe(200);
       expect(out.headers.get('content-type')).toBe('image/png');
@@ -161,11 +167,14 @@ describe('fake Segmind', () => {
       expect(unknown.status).toBe(404);
       expect(unknown.headers.get('x-remaining-credits')).toBe(String(fake.credits));
 
-      fake.configure({ retentionMs: 100 });
+      // Aged past the retention by the test (advance), not by a sleep: the first fetch cannot come too late.
+      fake.configure({ retentionMs: 60_000 });
       const s = await submit({ prompt: 'x', image_urls: [dataUrl(image)] });
       const done = await call(s.json?.response_url as string);
       expect(done.status).toBe(200);
-      await new Promise((r) => setTimeout(r, 150));
+      fake.advance(59_000);
+      expect((await call(s.json?.status_url as string)).status).toBe(200);
+      fake.advance(2_000);
       expect((await call(s.json?.status_url as string)).status).toBe(404);
       expect((await call(s.json?.response_url as string)).status).toBe(404);
       expect((await call(done.json?.output as string, { key: null })).status).toBe(404);
@@ -207,6 +216,33 @@ describe('fake Segmind', () => {
       expect(fake.requests.at(-1)).toMatchObject({ endpoint: 'result', status: null, fault: 'reset' });
     },
   );
+
+  it('hold keeps requests to one endpoint in flight until released, then answers them as usual', async () => {
+    const s = await submit({ prompt: 'x', image_urls: [dataUrl(image)] });
+    const hold = fake.hold('status');
+    expect(() => fake.hold('status')).toThrow(/already holds status/);
+    fake.queueFaults({ name: '500-then-ok', endpoint: 'status' });
+    const answered: number[] = [];
+    const first = call(s.json?.status_url as string).then((r) => answered.push(r.status));
+    const second = call(s.json?.status_url as string).then((r) => answered.push(r.status));
+    // Other endpoints go through meanwhile.
+    expect((await call(s.json?.response_url as string)).status).toBe(200);
+    await hold.reached(2);
+    expect(hold.count).toBe(2);
+    expect(answered).toEqual([]);
+    expect(fake.requests.filter((q) => q.held).map((q) => q.endpoint)).toEqual(['status', 'status']);
+    hold.release();
+    await Promise.all([first, second]);
+    // Released in arrival order: the queued fault went to the first, as it would have without the hold.
+    expect(answered.sort()).toEqual([200, 500]);
+    expect((await call(s.json?.status_url as string)).status).toBe(200);
+    expect(hold.count).toBe(2);
+    expect(fake.requests.at(-1)?.held).toBeUndefined();
+    // A wait on a hold is bounded: nothing arrives, it says so.
+    const idle = fake.hold('download');
+    await expect(idle.reached(1, 50)).rejects.toThrow(/held 0 download request\(s\) within 50 ms, not 1/);
+    idle.release();
+  });
 
   it(
     'the "model" changes every pixel, deterministically, at the size asked for or by aspect',
