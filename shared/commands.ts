@@ -11,7 +11,7 @@
 import { limits } from './limits';
 
 /** Where a command sits in the native menu. `Preferences` is the app menu on macOS and File elsewhere. */
-export type MenuPlace = 'Preferences' | 'Edit' | 'Mask' | 'View' | 'Help';
+export type MenuPlace = 'Preferences' | 'File' | 'Edit' | 'Mask' | 'View' | 'Help';
 
 export interface CommandSpec {
   /** The menu item's label, and the command's name wherever a short name is shown. */
@@ -269,8 +269,7 @@ export const commands = {
     label: 'Save Back',
     help: 'Save back into the photo it came from (Edit In, Open With)',
     keys: ['Mod+S'],
-    menu: null,
-    noMenu: "a top-bar button beside Export; the File menu is main's (Export As… is Shift+Ctrl/⌘+S)",
+    menu: 'File',
     inText: true,
     noRepeat: true,
     tooltip: 'Save back into the original photo file',

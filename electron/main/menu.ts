@@ -77,6 +77,7 @@ export function buildMenuTemplate(m: MenuModel): MenuItemConstructorOptions[] {
         enabled: m.hasProject,
         click: () => m.actions.exportAs(),
       },
+      { ...editorItem(m, 'save-back'), enabled: m.hasProject },
       { id: 'file:library', label: 'Show Projects Folder', click: () => m.actions.showLibrary() },
       ...(mac
         ? []

@@ -81,6 +81,9 @@ export function createEditorStore(api: MaskroomApi, media: Media) {
       case 'settings':
       case 'help':
         return tools.openDialog(c.command);
+      case 'save-back':
+        if (ctx.get().project) void saveBack.saveBack();
+        return;
     }
   };
 

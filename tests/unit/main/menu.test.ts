@@ -64,13 +64,21 @@ describe('menu', () => {
     expect(m.done).toEqual(menuCommandIds.map((c) => `command:${c}`));
   });
 
-  it('runs file actions in main; Export only with a project open', () => {
+  it('runs file actions in main; Export and Save Back only with a project open', () => {
     const m = model({ hasProject: true });
     m.click('file:open');
     m.click('file:export');
+    m.click('editor:save-back');
     m.click('file:library');
-    expect(m.done).toEqual(['openPhoto', 'exportAs', 'showLibrary']);
+    expect(m.done).toEqual(['openPhoto', 'exportAs', 'command:save-back', 'showLibrary']);
+    expect(m.byId('editor:save-back')).toMatchObject({
+      label: 'Save Back',
+      accelerator: 'CmdOrCtrl+S',
+      registerAccelerator: false,
+      enabled: true,
+    });
     expect(model().byId('file:export').enabled).toBe(false);
+    expect(model().byId('editor:save-back').enabled).toBe(false);
   });
 
   it('lists recent projects by name and can clear them', () => {
