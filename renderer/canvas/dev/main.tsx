@@ -30,9 +30,13 @@ export interface CanvasPage {
   set(p: Partial<PageProps>): void;
   /** Earlier strokes: n strokes of `points` points (engine: painted through the engine; naive: Lines). */
   inject(n: number, points: number, size: number): Promise<number>;
-  /** A continuous stroke driven by pointer events, two per animation frame; returns rAF intervals. */
-  runStroke(o: { frames: number; maxMs: number; stepPx: number }): Promise<StrokeRun>;
-  idle(frames: number): Promise<number[]>;
+  /**
+   * A continuous stroke driven by pointer events, two per animation frame; returns rAF intervals. With
+   * `mark`, each animation frame starts with `console.timeStamp(mark)` (frame boundaries in a trace).
+   */
+  runStroke(o: { frames: number; maxMs: number; stepPx: number; mark?: string }): Promise<StrokeRun>;
+  /** rAF intervals of `frames` frames while nothing happens, marked like runStroke's when `mark` is given. */
+  idle(frames: number, mark?: string): Promise<number[]>;
   /** Naive mode: strokes the baseline holds (to check it really painted). */
   naiveCount(): number;
 }
@@ -141,7 +145,7 @@ async function main(): Promise<void> {
       await nextFrame();
       return performance.now() - t0;
     },
-    async runStroke({ frames, maxMs, stepPx }) {
+    async runStroke({ frames, maxMs, stepPx, mark }) {
       const target = document.querySelector<HTMLElement>('[data-testid=canvas]')!;
       const r = target.getBoundingClientRect();
       // Back and forth across the stage (a triangle wave), never jumping.
@@ -171,6 +175,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       await new Promise<void>((resolve) => {
         const tick = (t: number) => {
+          if (mark) console.timeStamp(mark);
           times.push(t);
           if (times.length > frames || t - t0 > maxMs) {
             fire('pointerup', step);
@@ -185,13 +190,17 @@ async function main(): Promise<void> {
       });
       // The frame after release (commit) counts too.
       times.push(await nextFrame());
+      if (mark) console.timeStamp(mark);
       const intervals = times.slice(1).map((t, i) => t - times[i]!);
       return { intervals, frames: intervals.length, durationMs: times[times.length - 1]! - times[0]! };
     },
     naiveCount: () => naiveRef.current?.count() ?? -1,
-    async idle(frames) {
+    async idle(frames, mark) {
       const times: number[] = [];
-      for (let i = 0; i <= frames; i++) times.push(await nextFrame());
+      for (let i = 0; i <= frames; i++) {
+        times.push(await nextFrame());
+        if (mark) console.timeStamp(mark);
+      }
       return times.slice(1).map((t, i) => t - times[i]!);
     },
   };
