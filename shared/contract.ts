@@ -130,6 +130,23 @@ export const Layer = z.object({
 });
 export type Layer = z.infer<typeof Layer>;
 
+/**
+ * An edit that was cut off while being sent (the app closed or crashed after it was journaled, before the
+ * service answered): the service may have charged for it, but without a request id its result cannot be
+ * collected. Kept with its prompt, parameters and mask until the photographer runs it again or dismisses it.
+ */
+export const DroppedEdit = z.object({
+  jobId: Id,
+  prompt: z.string(),
+  params: EditParams,
+  feather: z.number().nonnegative(),
+  /** How many reference images it sent; they are not kept, so running it again sends none. */
+  references: z.number().int().nonnegative(),
+  /** When it was journaled (sent), ISO 8601. */
+  createdAt: z.string(),
+});
+export type DroppedEdit = z.infer<typeof DroppedEdit>;
+
 export const ProjectState = z.object({
   id: Id,
   name: z.string(),
@@ -138,6 +155,8 @@ export const ProjectState = z.object({
   revision: z.number().int().nonnegative(),
   layers: z.array(Layer),
   jobs: z.array(JobStatus),
+  /** Edits cut off while being sent, oldest first (absent: none). */
+  droppedEdits: z.array(DroppedEdit).optional(),
 });
 export type ProjectState = z.infer<typeof ProjectState>;
 
@@ -215,6 +234,11 @@ export const BatchItem = z.object({
   error: z.string().nullable(),
   /** Kept in the library (the default); a result not kept is removed with its project. */
   kept: z.boolean(),
+  /**
+   * Sent again: its edit was being sent when an earlier run stopped, before the service answered, so the
+   * service may charge for it twice (absent: false).
+   */
+  resent: z.boolean().optional(),
 });
 export type BatchItem = z.infer<typeof BatchItem>;
 export const BatchState = z.object({
@@ -279,6 +303,16 @@ export const calls = {
   'edit:cancel': call(z.object({ jobId: Id }), ok),
   /** Collect the result of an edit the service accepted but Maskroom did not finish (never submits again). */
   'edit:collect': call(z.object({ projectId: Id, jobId: Id }), ok),
+  /**
+   * Run an edit that was cut off while being sent (ProjectState.droppedEdits) again, with its prompt,
+   * parameters, feather and mask; the service may charge for it a second time.
+   */
+  'edit:retryDropped': call(
+    z.object({ projectId: Id, jobId: Id }),
+    z.object({ groupId: Id, jobIds: z.array(Id) }),
+  ),
+  /** Forget an edit that was cut off while being sent (its notice, prompt and mask). */
+  'edit:dismissDropped': call(z.object({ projectId: Id, jobId: Id }), ProjectState),
   'layer:setVisible': call(z.object({ projectId: Id, layerId: Id, visible: z.boolean() }), ProjectState),
   /** Non-destructive: hides every layer after this one (null = back to the original). */
   'layer:revertTo': call(z.object({ projectId: Id, layerId: Id.nullable() }), ProjectState),

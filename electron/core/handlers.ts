@@ -43,6 +43,8 @@ export function createHandlers(d: HandlerDeps): HandlerTable {
     'edit:run': (req) => w.runEdit(req),
     'edit:cancel': (req) => w.cancelEdit(req),
     'edit:collect': (req) => w.collectEdit(req),
+    'edit:retryDropped': (req) => w.retryDropped(req),
+    'edit:dismissDropped': (req) => w.dismissDropped(req),
     'layer:setVisible': (req) => w.setLayerVisible(req),
     'layer:revertTo': (req) => w.revertTo(req),
     'layer:delete': (req) => w.deleteLayer(req),

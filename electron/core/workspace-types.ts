@@ -19,6 +19,10 @@ export interface WorkspaceApi {
   cancelEdit(req: CallRequestParsed<'edit:cancel'>): Promise<CallResponse<'edit:cancel'>>;
   /** Collects a journaled edit's result (the service accepted it; it is never submitted again). */
   collectEdit(req: CallRequestParsed<'edit:collect'>): Promise<CallResponse<'edit:collect'>>;
+  /** Runs an edit that was cut off while being sent again (same prompt, parameters and mask). */
+  retryDropped(req: CallRequestParsed<'edit:retryDropped'>): Promise<CallResponse<'edit:retryDropped'>>;
+  /** Forgets an edit that was cut off while being sent. */
+  dismissDropped(req: CallRequestParsed<'edit:dismissDropped'>): Promise<CallResponse<'edit:dismissDropped'>>;
   setLayerVisible(req: CallRequestParsed<'layer:setVisible'>): Promise<CallResponse<'layer:setVisible'>>;
   revertTo(req: CallRequestParsed<'layer:revertTo'>): Promise<CallResponse<'layer:revertTo'>>;
   deleteLayer(req: CallRequestParsed<'layer:delete'>): Promise<CallResponse<'layer:delete'>>;

@@ -21,6 +21,7 @@ import sharp from 'sharp';
 import type {
   CallRequestParsed as Req,
   CallResponse,
+  DroppedEdit,
   JobState,
   JobStatus,
   ProjectState,
@@ -32,7 +33,8 @@ import { AppError, isAppError, toWireError } from '../../shared/errors';
 import type { EditApi, EditApiConfig } from './edit-api/types';
 import { createEditApi } from './edit-api';
 import { exportImage, loadPhoto, maskFromPayload, renderPreview, type Photo } from './imaging';
-import { ProjectStore, readManifest, newId, type JournalEntry } from './project';
+import { maskFromFile } from './imaging/mask';
+import { ProjectStore, readManifest, newId, type DroppedEntry, type JournalEntry } from './project';
 import { CLOSING, ProjectSession, resumeJob, runEdit, type PipelineDeps } from './pipeline';
 import type { SettingsService } from './settings';
 import type { WorkspaceApi, WorkspaceEvents } from './workspace-types';
@@ -118,7 +120,10 @@ class Workspace implements WorkspaceApi {
     const jobs = [...this.jobs.values()]
       .filter((j) => j.status.projectId === session.store.id)
       .map((j) => ({ ...j.status }));
-    return session.store.state(jobs);
+    const state = session.store.state(jobs);
+    // An edit cut off while being sent is told until it is run again or dismissed (not while it runs again).
+    const dropped = session.store.droppedJobs().filter((d) => d.retriedAs === null);
+    return dropped.length > 0 ? { ...state, droppedEdits: dropped.map(droppedEditOf) } : state;
   }
 
   private changed(session: ProjectSession): ProjectState {
@@ -433,6 +438,76 @@ class Workspace implements WorkspaceApi {
     emit('preparing');
   }
 
+  /**
+   * Runs an edit that was cut off while being sent (dropped/: journaled, never answered) again, as a new job
+   * with its prompt, parameters, feather, colour match and mask; its reference images were not kept. The
+   * record stays, marked with the new job, until the service answers that job (then the job is the edit and
+   * the record goes) or the job fails before that (the record is offered again). If the app stops while the
+   * new job is being sent, the next open keeps the one record (ProjectStore's tidyJournal).
+   */
+  async retryDropped(req: Req<'edit:retryDropped'>): Promise<CallResponse<'edit:retryDropped'>> {
+    const session = await this.session(req.projectId);
+    const store = session.store;
+    store.checkWritable();
+    const d = store.droppedJob(req.jobId);
+    const running = d.retriedAs ? this.jobs.get(d.retriedAs) : undefined;
+    if (running) return { groupId: running.status.groupId, jobIds: [running.status.jobId] };
+    const mask = await maskFromFile(await store.readDroppedMask(d.jobId), store.width, store.height);
+    const deps = this.deps();
+    const jobId = newId('j');
+    const groupId = d.groupId ?? newId('g');
+    await store.setDroppedRetry(d.jobId, jobId);
+    let answered = false;
+    const forget = () => {
+      answered = true;
+      return store.removeDropped(d.jobId).catch(() => undefined);
+    };
+    this.startJob(session, jobId, groupId, d.prompt, undefined, (signal, onState) =>
+      runEdit(
+        session,
+        {
+          prompt: d.prompt,
+          params: d.params,
+          feather: d.feather,
+          colorMatch: d.colorMatch,
+          mask,
+          references: [],
+          jobId,
+          groupId: d.groupId,
+          signal,
+        },
+        deps,
+        {
+          onState: (state, info) => {
+            if (info.requestId && !answered) void forget();
+            onState(state, info);
+          },
+          onCredits: (remaining) => this.o.events.emit('credits:changed', { remaining }),
+        },
+      ).then(
+        async (layer) => {
+          if (!answered) await forget();
+          return layer;
+        },
+        async (e: unknown) => {
+          // Never answered: nothing more is known than before, and the notice comes back.
+          if (!answered) await store.setDroppedRetry(d.jobId, null).catch(() => undefined);
+          throw e;
+        },
+      ),
+    );
+    this.changed(session);
+    return { groupId, jobIds: [jobId] };
+  }
+
+  /** Forgets an edit that was cut off while being sent (its record and mask); one already gone is fine. */
+  async dismissDropped(req: Req<'edit:dismissDropped'>): Promise<ProjectState> {
+    const session = await this.session(req.projectId);
+    session.store.checkWritable();
+    await session.store.removeDropped(req.jobId);
+    return this.changed(session);
+  }
+
   /** Collects the result of a journaled edit (from the saved bytes when present); never submits it again. */
   async collectEdit(req: Req<'edit:collect'>): Promise<{ ok: true }> {
     const session = await this.session(req.projectId);
@@ -603,7 +678,8 @@ class Workspace implements WorkspaceApi {
  */
 async function openStore(dir: string): Promise<ProjectStore> {
   try {
-    return await ProjectStore.open(dir);
+    // Edits cut off while being sent are kept (dropped/) for the photographer to run again or dismiss.
+    return await ProjectStore.open(dir, { keepDropped: true });
   } catch (e) {
     if (isAppError(e) && (e.code === 'read-only' || e.code === 'permission-denied')) {
       return ProjectStore.open(dir, {
@@ -616,6 +692,18 @@ async function openStore(dir: string): Promise<ProjectStore> {
     }
     throw e;
   }
+}
+
+/** What the renderer is told of an edit cut off while being sent. */
+function droppedEditOf(d: DroppedEntry): DroppedEdit {
+  return {
+    jobId: d.jobId,
+    prompt: d.prompt,
+    params: d.params,
+    feather: d.feather,
+    references: d.sent.references,
+    createdAt: d.createdAt,
+  };
 }
 
 /** A session whose flattens report to the task that started them (task-progress.ts). */

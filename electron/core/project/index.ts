@@ -6,6 +6,8 @@ export {
   newId,
   JournalEntry,
   JournalResult,
+  DroppedEntry,
+  DROPPED_DIR,
   LAYERS_DIR,
   JOURNAL_DIR,
   CACHE_DIR,

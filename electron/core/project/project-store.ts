@@ -9,6 +9,8 @@
  *   journal/<job>.json       an edit in flight: its parameters and, once the service answers, its request id
  *   journal/<job>.mask.png   the edit mask of that job, needed to finish it after a crash
  *   journal/<job>.result.*   the service's result image, saved the moment it arrives (it is paid for)
+ *   dropped/<job>.json       an edit cut off while it was being sent, kept for the app to offer again
+ *   dropped/<job>.mask.png   its edit mask
  *   .maskroom.lock           held while a process has the project open for changes
  *
  * Every file is written through writeFileAtomic (temporary name, flush, rename). A layer's files are written
@@ -42,6 +44,8 @@ import {
 
 export const LAYERS_DIR = 'layers';
 export const JOURNAL_DIR = 'journal';
+/** Edits cut off while being sent (journaled, no request id), kept until the photographer runs or dismisses them. */
+export const DROPPED_DIR = 'dropped';
 /** Derived data only (the flattened current image): safe to delete at any time. */
 export const CACHE_DIR = 'cache';
 const CURRENT_CACHE = 'current.bin';
@@ -81,6 +85,17 @@ export const JournalEntry = z.object({
 export type JournalEntry = z.infer<typeof JournalEntry>;
 export { RegionPlanSchema };
 
+/**
+ * A journal entry that was cut off while being sent, as kept in dropped/<job>.json: the service may have
+ * charged for it without Maskroom getting the result, and it cannot be collected (no request id).
+ */
+export const DroppedEntry = JournalEntry.extend({
+  droppedAt: z.string(),
+  /** The job running it again, while it runs: if that one is cut off too, this record stands for it. */
+  retriedAs: Id.nullable().default(null),
+});
+export type DroppedEntry = z.infer<typeof DroppedEntry>;
+
 export type NewJournalEntry = Omit<
   JournalEntry,
   'requestId' | 'requestIdAt' | 'maskFile' | 'createdAt' | 'result'
@@ -92,7 +107,10 @@ export type NewJournalEntry = Omit<
 export interface OpenReport {
   tempFilesRemoved: string[];
   orphanFilesRemoved: string[];
-  /** Jobs journaled before the service returned a request id: nothing to resume (they may have been charged). */
+  /**
+   * Jobs journaled before the service returned a request id: nothing to resume (they may have been charged).
+   * Opened without `keepDropped`, this also lists (and removes) the dropped/ records an app left.
+   */
   abandonedJobs: JournalEntry[];
   /** Jobs whose layer was already committed when the process died. */
   completedJobsCleared: string[];
@@ -151,6 +169,12 @@ export interface OpenOptions {
    */
   readOnly?: boolean;
   readOnlyReason?: string;
+  /**
+   * Keep the abandoned jobs (journaled, never answered) in dropped/ instead of removing them, so the app can
+   * tell the photographer and offer to run them again (`droppedJobs()`). Without it (the CLI, batches) they
+   * are removed and reported, and so are the dropped/ records left by the app.
+   */
+  keepDropped?: boolean;
 }
 
 export function newId(prefix: string): string {
@@ -305,6 +329,8 @@ export class ProjectStore {
   private closed = false;
   /** Why a layer's files cannot be used, by layer id (found on open, or when a patch fails to decode). */
   private readonly damage = new Map<string, string>();
+  /** The edits in dropped/ (opened with keepDropped), oldest first. */
+  private dropped: DroppedEntry[] = [];
 
   private constructor(
     readonly dir: string,
@@ -424,7 +450,7 @@ export class ProjectStore {
         }
       }
       const store = new ProjectStore(dir, manifest, lock, now, report);
-      await store.tidyJournal();
+      await store.tidyJournal(o.keepDropped === true);
       return store;
     } catch (e) {
       await lock.release();
@@ -432,11 +458,23 @@ export class ProjectStore {
     }
   }
 
-  private async tidyJournal(): Promise<void> {
+  private async tidyJournal(keepDropped: boolean): Promise<void> {
     const journalDir = path.join(this.dir, JOURNAL_DIR);
     const entries = await this.readJournal();
     const ids = new Set(this.manifest.layers.map((l) => l.id));
     const keep = new Set<string>();
+    const dropped = await this.readDropped(ids);
+    if (!keepDropped) {
+      // Told once, by whoever opens the project next: the CLI says it dropped them, a batch sends them again.
+      // A record whose retry is still journaled is that same edit: it is reported once, as the entry.
+      const journaled = new Set(entries.map((x) => x.entry?.jobId));
+      for (const d of dropped) {
+        await this.removeDropped(d.jobId);
+        if (!journaled.has(d.jobId) && !(d.retriedAs && journaled.has(d.retriedAs)))
+          this.report.abandonedJobs.push(journalEntryOf(d));
+      }
+      dropped.length = 0;
+    }
     for (const { entry, file } of entries) {
       if (!entry) {
         await fs.rm(path.join(journalDir, file), { force: true });
@@ -447,7 +485,8 @@ export class ProjectStore {
         await this.removeJob(entry.jobId);
         this.report.completedJobsCleared.push(entry.jobId);
       } else if (!entry.requestId && !entry.result) {
-        await this.removeJob(entry.jobId);
+        if (keepDropped) await this.dropJob(entry, dropped);
+        else await this.removeJob(entry.jobId);
         this.report.abandonedJobs.push(entry);
       } else {
         keep.add(file);
@@ -461,6 +500,99 @@ export class ProjectStore {
         this.report.orphanFilesRemoved.push(`${JOURNAL_DIR}/${n}`);
       }
     }
+    // A record whose retry got further (the service answered it, or its layer is in): that retry is the
+    // edit now, and the record goes. A retry that left no entry at all failed before it was sent.
+    const further = new Set(
+      entries
+        .map((x) => x.entry)
+        .filter((e) => e && (ids.has(e.layerId) || e.requestId || e.result))
+        .map((e) => e!.jobId),
+    );
+    const journaled = new Set(entries.map((x) => x.entry?.jobId));
+    this.dropped = [];
+    for (const d of dropped) {
+      if (d.retriedAs && further.has(d.retriedAs)) {
+        await this.removeDropped(d.jobId);
+        continue;
+      }
+      if (d.retriedAs && !journaled.has(d.retriedAs)) {
+        d.retriedAs = null;
+        await this.writeDropped(d).catch(() => undefined);
+      }
+      this.dropped.push(d);
+    }
+  }
+
+  /**
+   * Moves an abandoned entry and its mask to dropped/ (mask first, then the record, then the journal entry
+   * goes: a crash in between leaves the entry, and the next open moves it again). An entry whose mask is
+   * gone was never sent (addJob has both on disk first): it is only removed. A retry of a record that was
+   * cut off as well is that same edit: the record stays, the entry goes.
+   */
+  private async dropJob(entry: JournalEntry, dropped: DroppedEntry[]): Promise<void> {
+    const retried = dropped.find((d) => d.retriedAs === entry.jobId);
+    if (retried) {
+      retried.retriedAs = null;
+      await this.writeDropped(retried).catch(() => undefined);
+      await this.removeJob(entry.jobId);
+      return;
+    }
+    const droppedDir = path.join(this.dir, DROPPED_DIR);
+    await fs.mkdir(droppedDir, { recursive: true });
+    const maskFile = `${entry.jobId}.mask.png`;
+    const moved = await fs
+      .rename(path.join(this.dir, JOURNAL_DIR, entry.maskFile), path.join(droppedDir, maskFile))
+      .then(
+        () => true,
+        () => exists(path.join(droppedDir, maskFile)),
+      );
+    if (moved) {
+      const record: DroppedEntry = {
+        ...entry,
+        maskFile,
+        droppedAt: this.now().toISOString(),
+        retriedAs: null,
+      };
+      await this.writeDropped(record);
+      dropped.push(record);
+    }
+    await this.removeJob(entry.jobId);
+  }
+
+  private async writeDropped(record: DroppedEntry): Promise<void> {
+    const file = path.join(this.dir, DROPPED_DIR, `${record.jobId}.json`);
+    await writeAtomic(file, JSON.stringify(record));
+  }
+
+  /** The dropped/ records whose mask is there and whose layer is not committed (others are removed). */
+  private async readDropped(layerIds: Set<string>): Promise<DroppedEntry[]> {
+    const droppedDir = path.join(this.dir, DROPPED_DIR);
+    const names = await fs.readdir(droppedDir).catch(() => null);
+    if (!names) return [];
+    this.report.tempFilesRemoved.push(
+      ...(await sweepTempFiles(droppedDir)).map((n) => `${DROPPED_DIR}/${n}`),
+    );
+    const out: DroppedEntry[] = [];
+    const kept = new Set<string>();
+    for (const file of names.filter((n) => n.endsWith('.json')).sort()) {
+      const parsed = await fs
+        .readFile(path.join(droppedDir, file), 'utf8')
+        .then((t) => DroppedEntry.safeParse(JSON.parse(t)))
+        .catch(() => null);
+      const d = parsed?.success ? parsed.data : null;
+      if (
+        d &&
+        `${d.jobId}.json` === file &&
+        !layerIds.has(d.layerId) &&
+        (await exists(path.join(droppedDir, d.maskFile)))
+      ) {
+        out.push(d);
+        kept.add(file).add(d.maskFile);
+      }
+    }
+    for (const n of await fs.readdir(droppedDir).catch(() => [] as string[]))
+      if (!kept.has(n)) await fs.rm(path.join(droppedDir, n), { force: true, recursive: true });
+    return out;
   }
 
   private async readJournal(): Promise<Array<{ file: string; entry: JournalEntry | null }>> {
@@ -863,6 +995,50 @@ export class ProjectStore {
       );
   }
 
+  // ---- edits cut off while being sent (dropped/, kept for the app) ----
+
+  /** The edits cut off while being sent that the photographer has not run again or dismissed yet. */
+  droppedJobs(): DroppedEntry[] {
+    return this.dropped.map((d) => ({ ...d }));
+  }
+
+  /** One dropped edit by job id, or a not-found error saying what to do. */
+  droppedJob(jobId: string): DroppedEntry {
+    const d = this.dropped.find((x) => x.jobId === jobId);
+    if (!d)
+      throw new AppError(
+        'not-found',
+        'That interrupted edit is no longer kept (it was run again or dismissed); refresh the project.',
+      );
+    return { ...d };
+  }
+
+  async readDroppedMask(jobId: string): Promise<Uint8Array> {
+    const d = this.droppedJob(jobId);
+    return new Uint8Array(await fs.readFile(path.join(this.dir, DROPPED_DIR, d.maskFile)));
+  }
+
+  /** Records which job runs this dropped edit again (null: none any more). */
+  async setDroppedRetry(jobId: string, retriedAs: string | null): Promise<void> {
+    this.assertWritable();
+    const d = this.dropped.find((x) => x.jobId === jobId);
+    if (!d) return;
+    d.retriedAs = retriedAs;
+    try {
+      await this.writeDropped(d);
+    } catch (e) {
+      throw environmentError(e, 'Recording the edit run again', { where: this.dir, needBytes: 4096 }) ?? e;
+    }
+  }
+
+  /** Forgets a dropped edit: its record, then its mask. */
+  async removeDropped(jobId: string): Promise<void> {
+    this.dropped = this.dropped.filter((d) => d.jobId !== jobId);
+    const droppedDir = path.join(this.dir, DROPPED_DIR);
+    await fs.rm(path.join(droppedDir, `${jobId}.json`), { force: true });
+    await fs.rm(path.join(droppedDir, `${jobId}.mask.png`), { force: true });
+  }
+
   /** Whether this layer id is already committed (a resumed job must never add it twice). */
   hasLayer(layerId: string): boolean {
     return this.manifest.layers.some((l) => l.id === layerId);
@@ -889,6 +1065,12 @@ function findIn(m: Manifest, layerId: string): StoredLayer {
       `There is no layer ${layerId} in this project; refresh the history and try again.`,
     );
   return l;
+}
+
+/** A dropped/ record as the journal entry it was (what OpenReport.abandonedJobs lists). */
+function journalEntryOf(d: DroppedEntry): JournalEntry {
+  const { droppedAt: _at, retriedAs: _as, ...entry } = d;
+  return { ...entry, maskFile: `${d.jobId}.mask.png` };
 }
 
 function emptyReport(): OpenReport {
