@@ -4,6 +4,7 @@
  * shared/contract.ts; requests arrive already validated by the dispatcher.
  */
 import type { CallRequestParsed, CallResponse, EventName, EventPayload } from '../../shared/contract';
+import type { ExportFileOptions } from './export-file';
 
 export interface WorkspaceEvents {
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
@@ -28,6 +29,17 @@ export interface WorkspaceApi {
   deleteLayer(req: CallRequestParsed<'layer:delete'>): Promise<CallResponse<'layer:delete'>>;
   chooseLayer(req: CallRequestParsed<'layer:choose'>): Promise<CallResponse<'layer:choose'>>;
   exportImage(req: CallRequestParsed<'export:image'>): Promise<CallResponse<'export:image'>>;
+  /**
+   * The same export written straight into `file` as it is encoded (main's Save As and drag-out; not a call:
+   * the renderer never names a path), atomically: a failure leaves the old file or none. `file` may be made
+   * from the name the export would have (`<photo>-edited.<ext>`). Disk faults are one-sentence AppErrors
+   * (export-file.ts).
+   */
+  exportImageToFile(
+    req: CallRequestParsed<'export:image'>,
+    file: string | ((fileName: string) => string),
+    o?: ExportFileOptions,
+  ): Promise<{ file: string; bytes: number }>;
   /** Writes the current image into the photo file the project was made from (see core/save-back.ts). */
   saveBack(req: CallRequestParsed<'export:saveBack'>): Promise<CallResponse<'export:saveBack'>>;
   /**

@@ -32,7 +32,15 @@ import type {
 import { AppError, isAppError, toWireError } from '../../shared/errors';
 import type { EditApi, EditApiConfig } from './edit-api/types';
 import { createEditApi } from './edit-api';
-import { exportImage, loadPhoto, maskFromPayload, renderPreview, type Photo } from './imaging';
+import {
+  exportImage,
+  exportImageToFile,
+  loadPhoto,
+  maskFromPayload,
+  renderPreview,
+  writeStreamedFile,
+  type Photo,
+} from './imaging';
 import { maskFromFile } from './imaging/mask';
 import { ProjectStore, readManifest, newId, type DroppedEntry, type JournalEntry } from './project';
 import { CLOSING, ProjectSession, resumeJob, runEdit, type PipelineDeps } from './pipeline';
@@ -40,7 +48,8 @@ import type { SettingsService } from './settings';
 import type { WorkspaceApi, WorkspaceEvents } from './workspace-types';
 import { extensionOf, formatById, mimeOf } from '../../shared/formats';
 import { checkSaveBack, readSource, recordSource, saveBack, sourceChanged } from './save-back';
-import { exportLayeredPsd } from './export-layered';
+import { exportLayeredPsd, writeLayeredPsdOf } from './export-layered';
+import { exportFileError, type ExportFileOptions } from './export-file';
 import { TaskReporter, flattenProgress, flattening, type FlattenListener } from './task-progress';
 
 export interface WorkspaceOptions {
@@ -556,6 +565,57 @@ class Workspace implements WorkspaceApi {
   }
 
   async exportImage(req: Req<'export:image'>): Promise<CallResponse<'export:image'>> {
+    const { session, fileName } = await this.exportable(req);
+    const data = await this.exportTask(session, req, fileName, false, async (photo, onProgress) => {
+      // Layered: the original, one layer per visible edit with its mask, the flattened composite.
+      if (!photo) {
+        const opts = { ...(req.layerId ? { upTo: req.layerId } : {}), onProgress };
+        return asBytes((await exportLayeredPsd(session, opts)).data);
+      }
+      return asBytes(
+        await exportImage(photo, {
+          format: req.format,
+          ...(req.quality ? { quality: req.quality } : {}),
+          onProgress,
+        }),
+      );
+    });
+    return { fileName, mime: mimeOf(req.format), data };
+  }
+
+  async exportImageToFile(
+    req: Req<'export:image'>,
+    target: string | ((fileName: string) => string),
+    o: ExportFileOptions = {},
+  ): Promise<{ file: string; bytes: number }> {
+    const { session, fileName } = await this.exportable(req);
+    const file = typeof target === 'string' ? target : target(fileName);
+    const upTo = req.layerId ? { upTo: req.layerId } : {};
+    try {
+      // Encoded straight into a temporary file beside `file`, flushed, renamed over it: the encoded file is
+      // never in memory, and a failure leaves the old file (or none), never a torn one.
+      const bytes = await this.exportTask(session, req, path.basename(file), true, (photo, onProgress) =>
+        photo
+          ? exportImageToFile(
+              photo,
+              { format: req.format, ...(req.quality ? { quality: req.quality } : {}), onProgress },
+              file,
+            )
+          : writeStreamedFile(
+              file,
+              (sink) => writeLayeredPsdOf(session, sink, { ...upTo, onProgress }),
+              undefined,
+              (sink) => writeLayeredPsdOf(session, sink, upTo),
+            ),
+      );
+      return { file, bytes };
+    } catch (e) {
+      throw exportFileError(e, file, o) ?? e;
+    }
+  }
+
+  /** The session of an export's project, once its visible layers can all be read, and the file's name. */
+  private async exportable(req: Req<'export:image'>): Promise<{ session: ProjectSession; fileName: string }> {
     const session = await this.session(req.projectId);
     const [bad] = session.damagedVisible();
     if (bad) {
@@ -569,9 +629,22 @@ class Workspace implements WorkspaceApi {
         .replace(/\.[A-Za-z0-9]{1,5}$/, '')
         .replace(/[^\w .-]+/g, '_')
         .trim() || 'maskroom';
-    const fileName = `${base}-edited.${extensionOf(req.format)}`;
-    // Steps: read, one per layer to apply, ENCODE_STEPS for the encode (moved by the encoder's own progress),
-    // write (handing the file to the host, which writes it or sends it as the download).
+    return { session, fileName: `${base}-edited.${extensionOf(req.format)}` };
+  }
+
+  /**
+   * An export as a task: reads the image (none for the layered PSD, which gathers its stack itself) and runs
+   * `encode` with the encoder's progress. Steps: read, one per layer to apply, ENCODE_STEPS for the encode
+   * (moved by the encoder's own progress), write: handing the file to the host, or, `toFile`, flushing and
+   * renaming the file the encoder wrote as it went (from the moment the encoder reports it complete).
+   */
+  private exportTask<T>(
+    session: ProjectSession,
+    req: Req<'export:image'>,
+    fileName: string,
+    toFile: boolean,
+    encode: (photo: Photo | null, onProgress: (done: number, total: number) => void) => Promise<T>,
+  ): Promise<T> {
     const layers = req.layerId ? stackSize(session, req.layerId) : session.usableVisible().length;
     const task = this.task(session, 'export', layers + ENCODE_STEPS + 2);
     const psd = req.format === 'psd';
@@ -584,28 +657,21 @@ class Workspace implements WorkspaceApi {
       layers,
       psd ? { stage: 'encode', label: encodeLabel } : undefined,
     );
-    const onProgress = (done: number, total: number) =>
+    const writing = () => task.step('write', flattened + ENCODE_STEPS, `Writing ${fileName}`);
+    const onProgress = (done: number, total: number) => {
+      if (toFile && done >= total) return writing();
       task.step('encode', flattened + Math.floor((ENCODE_STEPS * done) / Math.max(1, total)), encodeLabel);
+    };
     return this.asTask(task, onFlatten, async () => {
       task.step('read', 0, 'Reading the photo and its layers');
-      let data: Uint8Array<ArrayBuffer>;
-      if (psd) {
-        // Layered: the original, one layer per visible edit with its mask, the flattened composite.
-        const opts = { ...(req.layerId ? { upTo: req.layerId } : {}), onProgress };
-        data = asBytes((await exportLayeredPsd(session, opts)).data);
-      } else {
-        const photo: Photo = req.layerId ? await session.upTo(req.layerId) : await session.current();
+      let photo: Photo | null = null;
+      if (!psd) {
+        photo = req.layerId ? await session.upTo(req.layerId) : await session.current();
         task.step('encode', flattened, encodeLabel);
-        data = asBytes(
-          await exportImage(photo, {
-            format: req.format,
-            ...(req.quality ? { quality: req.quality } : {}),
-            onProgress,
-          }),
-        );
       }
-      task.step('write', flattened + ENCODE_STEPS, `Writing ${fileName}`);
-      return { fileName, mime: mimeOf(req.format), data };
+      const value = await encode(photo, onProgress);
+      writing();
+      return value;
     });
   }
 

@@ -1,7 +1,8 @@
 /**
- * Drag-out: the renderer asks (DRAG_CHANNEL) for the image of a project; main exports it through the
- * handler table's 'export:image' (same validation as any call) into a temporary folder it owns, then
- * starts a native drag of that file. The renderer never sees or names the path.
+ * Drag-out: the renderer asks (DRAG_CHANNEL) for the image of a project; main encodes the export (the request
+ * validated as the 'export:image' call is) straight into a file in a temporary folder it owns, never holding
+ * the encoded file in memory, then starts a native drag of that file. The renderer never sees or names the
+ * path.
  */
 import path from 'node:path';
 import os from 'node:os';
@@ -9,10 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { Item as DragItem } from 'electron';
 import { calls, type WireResult } from '../../shared/contract';
-import { AppError } from '../../shared/errors';
+import { AppError, toWireError } from '../../shared/errors';
 import { extensionOf, type ExportFormatId } from '../../shared/formats';
-import type { HandlerTable } from '../core/handlers';
-import { dispatch } from '../core/dispatch';
+import type { WorkspaceApi } from '../core/workspace-types';
 import { isInside } from './protocol';
 
 export const DragRequest = calls['export:image'].request
@@ -34,12 +34,12 @@ export function safeFileName(name: string, format: ExportFormatId): string {
 }
 
 export interface DragDeps {
-  table: HandlerTable;
+  /** Writes the export into a file as it is encoded (the workspace's exportImageToFile). */
+  exporter: Pick<WorkspaceApi, 'exportImageToFile'>;
   /** The folder main owns for drag files (removed at quit). */
   dir: string;
   /** Makes the drag image; main builds a nativeImage from a small preview of the file. */
   icon: (file: string) => Promise<DragItem['icon']>;
-  writeFile?: (file: string, data: Uint8Array) => Promise<void>;
 }
 
 export interface DragSender {
@@ -59,15 +59,26 @@ export async function dragOut(
       error: { code: 'invalid-input', message: 'The drag-out request was not valid; drag the image again.' },
     };
   }
-  const res = await dispatch(deps.table, 'export:image', parsed.data);
-  if (!res.ok) return res;
-  const value = res.value as { fileName: string; data: Uint8Array };
+  const req = parsed.data;
   const folder = path.join(deps.dir, randomBytes(6).toString('hex'));
-  const file = path.join(folder, safeFileName(value.fileName, parsed.data.format));
-  if (!isInside(deps.dir, file))
-    throw new AppError('internal', 'Maskroom could not prepare the file to drag; try again.');
-  await fsp.mkdir(folder, { recursive: true });
-  await (deps.writeFile ?? ((f, d) => fsp.writeFile(f, d)))(file, value.data);
+  let file: string;
+  try {
+    await fsp.mkdir(folder, { recursive: true });
+    // Named as the export names it (<photo>-edited.<ext>), inside this drag's own folder.
+    ({ file } = await deps.exporter.exportImageToFile(
+      req,
+      (fileName) => {
+        const f = path.join(folder, safeFileName(fileName, req.format));
+        if (!isInside(deps.dir, f))
+          throw new AppError('internal', 'Maskroom could not prepare the file to drag; try again.');
+        return f;
+      },
+      { temporary: true },
+    ));
+  } catch (e) {
+    await fsp.rm(folder, { recursive: true, force: true }).catch(() => undefined);
+    return { ok: false, error: toWireError(e) };
+  }
   sender.startDrag({ file, icon: await deps.icon(file) });
   return { ok: true, value: { ok: true } };
 }

@@ -1,9 +1,10 @@
 /** The Export As… dialog's file types, the format a chosen file name asks for, and Save As itself. */
 import path from 'node:path';
 import { calls, type ExportFormat, type ProjectSummary, type WireResult } from '../../shared/contract';
+import { toWireError } from '../../shared/errors';
 import type { HandlerTable } from '../core/handlers';
 import { dispatch } from '../core/dispatch';
-import { writeFileAtomic } from '../core/fs-atomic';
+import type { WorkspaceApi } from '../core/workspace-types';
 import { safeFileName } from './drag';
 import { FORMATS, exportFormatOfName } from '../../shared/formats';
 
@@ -23,12 +24,15 @@ export interface SaveAsDeps {
   defaultDir: string;
   /** Main's native save dialog; null when the user cancels. */
   chooseFile(defaultPath: string): Promise<string | null>;
-  writeFile?: (file: string, data: Uint8Array) => Promise<void>;
+  /** Writes the export into the chosen file as it is encoded (the workspace's exportImageToFile). */
+  exporter: Pick<WorkspaceApi, 'exportImageToFile'>;
 }
 
 /**
- * Save As: ask where (the dialog starts at <Pictures>/<photo name>.<ext>), export through the handler table
- * (same validation as any call), write the file atomically. The extension the user types wins over the
+ * Save As: ask where (the dialog starts at <Pictures>/<photo name>.<ext>), then encode the export straight
+ * into that file (the request validated as the 'export:image' call is): a temporary file beside it, renamed
+ * over it once complete, so the encoded file is never held in memory and a failure leaves the old file, or
+ * none. The export reports 'task:progress' as any export does. The extension the user types wins over the
  * requested format; a name without a known extension gets the requested format's. The renderer never
  * names the path.
  */
@@ -52,8 +56,10 @@ export async function saveAs(deps: SaveAsDeps, request: unknown): Promise<WireRe
   const typed = exportFormatFromPath(chosen);
   const format = typed ?? req.format;
   const file = typed ? chosen : `${chosen}${path.extname(safeFileName('x', format))}`;
-  const res = await dispatch(deps.table, 'export:image', { ...req, format });
-  if (!res.ok) return res;
-  await (deps.writeFile ?? writeFileAtomic)(file, (res.value as { data: Uint8Array }).data);
+  try {
+    await deps.exporter.exportImageToFile({ ...req, format }, file);
+  } catch (e) {
+    return { ok: false, error: toWireError(e) };
+  }
   return { ok: true, value: { saved: true } };
 }

@@ -218,6 +218,7 @@ async function start(): Promise<void> {
     return saveAs(
       {
         table: core.handlers,
+        exporter: core.workspace,
         defaultDir: app.getPath('pictures'),
         chooseFile: async (defaultPath) => {
           const chosen = await dialog.showSaveDialog(win, {
@@ -300,7 +301,7 @@ async function start(): Promise<void> {
     dragOut: (event: IpcMainInvokeEvent, request: unknown): Promise<WireResult<unknown>> =>
       dragOut(
         {
-          table: core.handlers,
+          exporter: core.workspace,
           dir: dragDir,
           icon: async (file) =>
             nativeImage.createFromBuffer(

@@ -1,8 +1,10 @@
-/** Drag-out: main exports through the handler table into its own folder and starts a native drag of that file. */
+/**
+ * Drag-out: main has the workspace write the export into a file in its own folder (a fake exporter here;
+ * export-save-as.test.ts runs the real one) and starts a native drag of that file.
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { HandlerTable } from '../../../electron/core/handlers';
 import { AppError } from '../../../shared/errors';
 import { createDragDir, dragOut, safeFileName } from '../../../electron/main/drag';
 import { isInside } from '../../../electron/main/protocol';
@@ -13,15 +15,18 @@ let exported: unknown[];
 let drags: { file: string; icon: unknown }[];
 const sender = { startDrag: (item: { file: string; icon: unknown }) => void drags.push(item) };
 
-function table(fileName = '../../Beach Day.jpg'): HandlerTable {
+/** Writes [1, 2, 3] where the drag asks, given the name the export would have. */
+function exporter(fileName = '../../Beach Day.jpg') {
   return {
-    'export:image': async (req: { projectId: string }) => {
+    exportImageToFile: async (req: { projectId: string }, target: string | ((name: string) => string)) => {
       exported.push(req);
       if (req.projectId === 'gone')
         throw new AppError('not-found', 'That project no longer exists; open it again.');
-      return { fileName, mime: 'image/jpeg', data: new Uint8Array([1, 2, 3]) };
+      const file = typeof target === 'string' ? target : target(fileName);
+      writeFileSync(file, new Uint8Array([1, 2, 3]));
+      return { file, bytes: 3 };
     },
-  } as unknown as HandlerTable;
+  };
 }
 
 beforeEach(() => {
@@ -32,7 +37,7 @@ beforeEach(() => {
 afterEach(() => t.cleanup());
 
 const deps = (fileName?: string) => ({
-  table: table(fileName),
+  exporter: exporter(fileName),
   dir: t.dir,
   icon: async () => 'ICON' as never,
 });
@@ -68,6 +73,9 @@ describe('dragOut', () => {
       error: { code: 'not-found', message: 'That project no longer exists; open it again.' },
     });
     expect(drags).toEqual([]);
+    // A failed export leaves no folder behind in the drag folder.
+    expect(readdirSync(t.dir)).toEqual([]);
+    expect(existsSync(t.dir)).toBe(true);
   });
 });
 
