@@ -5,6 +5,7 @@
 import { useCallback, useEffect } from 'react';
 import { EditorCanvas, type EditorCanvasHandle, type MaskInfo } from '../canvas';
 import { useEditor, useStore } from '../state/react';
+import { DroppedEdits } from './DroppedEdits';
 import { ErrorBanner } from './ErrorBanner';
 import { Icon } from './Icon';
 import { RecentProject } from './RecentProject';
@@ -64,6 +65,7 @@ export function CanvasPane() {
       <CompareOverlay />
       <div className="canvas-overlays">
         <ErrorBanner />
+        <DroppedEdits />
         <ViewingBanner />
       </div>
     </main>

@@ -9,6 +9,7 @@
 import type { AppCommand, MaskroomApi } from '../../shared/contract';
 import { createCore } from './core';
 import { createBatchActions } from './batch';
+import { createDroppedEditActions } from './dropped-edits';
 import { createEditRequestActions } from './edit-request';
 import { createJobActions } from './job-tracking';
 import { createLayerActions } from './layers';
@@ -25,6 +26,7 @@ export function createEditorStore(api: MaskroomApi, media: Media) {
   const { onJob, ...jobs } = createJobActions(ctx);
   const { onProjectChanged, applyProject, ...project } = createProjectActions(ctx, { onJob });
   const layers = createLayerActions(ctx, { applyProject, refreshImage: project.refreshImage });
+  const dropped = createDroppedEditActions(ctx, { applyProject });
   const edit = createEditRequestActions(ctx, { collectGroup: jobs.collectGroup });
   const { load, ...settings } = createSettingsActions(ctx);
   const tools = createToolViewActions(ctx);
@@ -116,6 +118,7 @@ export function createEditorStore(api: MaskroomApi, media: Media) {
     ...project,
     ...jobs,
     ...layers,
+    ...dropped,
     ...edit,
     ...batch,
     ...saveBack,
