@@ -292,6 +292,15 @@ function BatchCard(p: {
           {i?.cost != null ? ` · ${money(i.cost)}` : ''}
         </span>
       </div>
+      {i?.resent && (
+        <p
+          className="batch-item-resent"
+          data-testid="batch-item-resent"
+          title="This photo was being sent when an earlier run stopped, before the service answered, so it was sent again; the service may charge for it twice."
+        >
+          Sent again; may be charged twice
+        </p>
+      )}
       {i?.error && (
         <p className="batch-item-error" title={i.error}>
           {i.error}

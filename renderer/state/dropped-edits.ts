@@ -29,8 +29,8 @@ export function droppedNotice(d: DroppedEdit): { title: string; message: string;
     title: `“${prompt}” was interrupted while being sent`,
     message:
       'Maskroom closed before the edit service answered, so the service may have charged for it and its ' +
-      'result cannot be collected; run it again with the same prompt, settings and mask (it is charged ' +
-      'again), or dismiss this notice.',
+      'result cannot be collected; run it again with the same prompt, settings and mask (charged again), ' +
+      'or dismiss this notice.',
     note:
       n > 0
         ? `Its ${n === 1 ? 'reference image was' : `${n} reference images were`} not kept: running it again sends none.`

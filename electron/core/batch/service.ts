@@ -42,6 +42,8 @@ interface Running {
   itemIds: Map<string, string>;
   started: Set<string>;
   kept: Map<string, boolean>;
+  /** Rows sent again after a cut-off send (run.ts 'resent'): the service may charge for them twice. */
+  resent: Set<string>;
   stopping: boolean;
   run: Promise<void> | null;
   costPerEdit: number | null;
@@ -103,6 +105,7 @@ export class BatchService implements BatchApi {
         cost: r.cost,
         error: r.error,
         kept: b.kept.get(r.name) ?? true,
+        ...(b.resent.has(r.name) ? { resent: true } : {}),
       };
     });
     const costs = rows.map((r) => r.cost).filter((c): c is number => typeof c === 'number');
@@ -191,6 +194,7 @@ export class BatchService implements BatchApi {
       itemIds: new Map(rows.map((r) => [r.name, newId('i')])),
       started: new Set(),
       kept: new Map(),
+      resent: new Set(),
       stopping: false,
       run: null,
       costPerEdit: await this.libraryCost(),
@@ -220,6 +224,7 @@ export class BatchService implements BatchApi {
           : { mask: 'Its mask', perPhotoHint: "choose a mask of the photo's size or shape in a new batch" },
       onRow: (row, e) => {
         if (e === 'start') b.started.add(row.name);
+        if (e === 'resent') b.resent.add(row.name);
         if (e === 'done' || e === 'failed') b.started.delete(row.name);
         this.emit(b);
       },
