@@ -8,11 +8,15 @@ import type { CallName, EventName, SaveAsRequest, WireResult } from '../shared/c
 import { AppError } from '../shared/errors';
 import { eventNames } from '../shared/contract';
 import { decodeWire, encodeWire, WIRE_CONTENT_TYPE } from '../shared/wire';
+import { WEB_DOWNLOAD_CALL } from '../shared/ipc-channels';
 
 const token = new URLSearchParams(location.search).get('token') ?? '';
 const headers = { 'content-type': WIRE_CONTENT_TYPE, 'x-maskroom-token': token };
 
-async function invoke(name: CallName, request: unknown): Promise<WireResult<unknown>> {
+async function invoke(
+  name: CallName | typeof WEB_DOWNLOAD_CALL,
+  request: unknown,
+): Promise<WireResult<unknown>> {
   let res: Response;
   try {
     res = await fetch(`./api/${encodeURIComponent(name)}`, {
@@ -62,19 +66,21 @@ function subscribe(event: EventName, listener: Listener): () => void {
   return () => set.delete(listener);
 }
 
-/** Both drag-out and Save As end in a download here: a browser page cannot write files or start native drags. */
+/**
+ * Both drag-out and Save As end in a download here: a browser page cannot write files or start native drags.
+ * The host encodes the export into a file of its own and answers a link to it (electron/hosts/
+ * web-downloads.ts); the browser downloads from that link, so neither the page nor the host holds the file.
+ */
 async function download(req: SaveAsRequest): Promise<void> {
-  const res = await invoke('export:image', req);
+  const res = await invoke(WEB_DOWNLOAD_CALL, req);
   if (!res.ok) throw new AppError(res.error.code, res.error.message);
-  const file = res.value as { fileName: string; mime: string; data: Uint8Array<ArrayBuffer> };
-  const url = URL.createObjectURL(new Blob([file.data], { type: file.mime }));
+  const file = res.value as { href: string; fileName: string };
   const a = document.createElement('a');
-  a.href = url;
+  a.href = file.href;
   a.download = file.fileName;
   document.body.appendChild(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 window.maskroom = createBridge({

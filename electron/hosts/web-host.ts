@@ -30,6 +30,8 @@ import { decodeWire, encodeWire, WIRE_CONTENT_TYPE } from '../../shared/wire';
 import { calls, type CallName, type WireResult } from '../../shared/contract';
 import type { ErrorCode } from '../../shared/errors';
 import { WEB_CSP } from '../../shared/csp';
+import { WEB_DOWNLOAD_CALL } from '../../shared/ipc-channels';
+import { WebDownloads } from './web-downloads';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_RENDERER_DIR = path.join(repoRoot, 'dist', 'renderer');
@@ -152,6 +154,15 @@ export async function startWebHost(o: WebHostOptions = {}): Promise<WebHost> {
     guard?.uninstall();
     throw e;
   }
+  // Save As and drag-out: the export encoded into a file of the host's, then downloaded from it.
+  let downloads: WebDownloads;
+  try {
+    downloads = await WebDownloads.create(core.workspace);
+  } catch (e) {
+    if (!o.core) await core.dispose();
+    guard?.uninstall();
+    throw e;
+  }
   let bodiesInFlight = 0;
   let bytesInFlight = 0;
   const token = o.token ?? randomBytes(24).toString('base64url');
@@ -236,7 +247,10 @@ export async function startWebHost(o: WebHostOptions = {}): Promise<WebHost> {
       }
       let result: WireResult<unknown>;
       try {
-        result = await dispatch(core.handlers, channel, decodeWire(body));
+        result =
+          channel === WEB_DOWNLOAD_CALL
+            ? await downloads.prepare(decodeWire(body))
+            : await dispatch(core.handlers, channel, decodeWire(body));
       } catch (e) {
         result = {
           ok: false,
@@ -271,6 +285,11 @@ export async function startWebHost(o: WebHostOptions = {}): Promise<WebHost> {
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'GET only');
+    if (url.pathname.startsWith('/download/')) {
+      const id = url.pathname.slice('/download/'.length);
+      if (!(await downloads.serve(id, res, req.method === 'HEAD'))) refuse(res, 404, 'no such download');
+      return;
+    }
     if (url.pathname === '/' || url.pathname === '/index.html') {
       res.writeHead(200, {
         'content-type': mimeTypes['.html'],
@@ -322,6 +341,7 @@ export async function startWebHost(o: WebHostOptions = {}): Promise<WebHost> {
       streams.clear();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+      await downloads.close();
       if (!o.core) await core.dispose();
       guard?.uninstall();
     },
