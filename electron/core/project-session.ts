@@ -20,7 +20,7 @@ import {
   type Photo,
 } from './imaging';
 // Not re-exported by the imaging index; used on a private copy only (see applyStream).
-import { applyPatchInPlace } from './imaging/patch';
+import { applyPatchInPlace, readPatch, unfilterRows, type PatchRows } from './imaging/patch';
 import { maskSourcePng } from './imaging/mask';
 import type { ProjectStore } from './project';
 import { CACHE_DIR, type StoredLayer } from './project';
@@ -292,12 +292,25 @@ export class ProjectSession {
     return this.original;
   }
 
-  async patchOf(layer: StoredLayer): Promise<Patch> {
+  /** A layer's patch, decoded (its damage, when the file is missing or does not decode, said as such). */
+  patchOf(layer: StoredLayer): Promise<Patch> {
+    return this.readLayerPatch(layer, decodePatch);
+  }
+
+  /** A layer's patch as the flatten applies it (our own files as their inflated rows; see readPatch). */
+  private rowsOf(layer: StoredLayer): Promise<Patch | PatchRows> {
+    return this.readLayerPatch(layer, readPatch);
+  }
+
+  private async readLayerPatch<T>(
+    layer: StoredLayer,
+    decode: (bytes: Uint8Array, rect: Rect) => Promise<T>,
+  ): Promise<T> {
     const damaged = this.store.damaged(layer.id);
     if (damaged) throw damagedLayerError(this.store, layer, damaged);
     try {
       const bytes = await this.store.readLayerFile(layer.id, 'patch');
-      return await decodePatch(bytes, layer.rect);
+      return await decode(bytes, layer.rect);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const reason =
@@ -389,7 +402,8 @@ export class ProjectSession {
 
   /**
    * Applies the layers' patches in order onto a copy of base, decoding them as a stream: up to
-   * DECODE_AHEAD patches decode on libuv's pool (sharp) while the main thread blends the one before them,
+   * DECODE_AHEAD patches inflate on libuv's pool (our own patch files; any other PNG decodes with sharp,
+   * there too) while the main thread unfilters and blends the one before them,
    * and base (the original, still decoding, or a cached image) is awaited only when the first patch is
    * ready. Memory holds at most DECODE_AHEAD decoded patches, never the whole stack.
    */
@@ -400,10 +414,10 @@ export class ProjectSession {
   ): Promise<Photo> {
     const n = layers.length;
     if (n === 0) return base;
-    const started: Array<Promise<Patch> | undefined> = new Array<Promise<Patch> | undefined>(n);
+    const started = new Array<Promise<Patch | PatchRows> | undefined>(n);
     const start = (j: number) => {
       if (j >= n || started[j]) return;
-      const p = this.patchOf(layers[j]!);
+      const p = this.rowsOf(layers[j]!);
       // Awaited in order below; a later failure must not go unhandled when an earlier one ends the flatten.
       p.catch(() => undefined);
       started[j] = p;
@@ -416,7 +430,7 @@ export class ProjectSession {
       const decoded = await started[i]!;
       started[i] = undefined;
       start(i + DECODE_AHEAD);
-      const patch = o.clip ? clipPatch(decoded, o.clip) : decoded;
+      const patch = o.clip ? clipPatch('rows' in decoded ? unfilterRows(decoded) : decoded, o.clip) : decoded;
       // One copy (base may be the shared original or the cached image), then in place.
       if (!patch) continue;
       if (!img) img = applyPatches(await base, [patch]);
