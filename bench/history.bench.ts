@@ -54,6 +54,9 @@ const RUNS = num('--runs', quick ? 3 : 5);
 const FULLFRAME_SAMPLES = quick ? 2 : 3;
 const W = 6000;
 const H = 4000;
+/** The session writes cache/current.bin only from this many visible layers on (its diskCacheMinLayers default). */
+const CACHE_MIN_LAYERS = 8;
+const NO_CACHE = `not written below ${CACHE_MIN_LAYERS} layers`;
 /** The renderer's preview size on a 1920x1080 screen (media-dom previewSize). */
 const PREVIEW_SIZE = 1920;
 const inflate = promisify(zlib.inflate);
@@ -239,13 +242,16 @@ async function main(): Promise<void> {
     base.push(child('baseline', dir, topFile));
     hist.push(child('history', dir));
   }
-  // Then with the flattened image the app / CLI keep in cache/current.bin once the stack is deep.
-  child('persist', dir);
+  // Then with the flattened image the app / CLI keep in cache/current.bin once the stack is deep (on a
+  // shallower stack there is none: those rows say so).
+  const persisted = child('persist', dir).check === 1;
+  if (persisted !== LAYERS >= CACHE_MIN_LAYERS)
+    throw new Error(`cache/current.bin was ${persisted ? '' : 'not '}written for ${LAYERS} layers`);
   const cacheFile = path.join(dir, 'cache', 'current.bin');
-  const cacheBytes = (await fs.stat(cacheFile)).size;
+  const cacheBytes = persisted ? (await fs.stat(cacheFile)).size : null;
   const cached: Sample[] = [];
   const base2: Sample[] = [];
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < RUNS && persisted; r++) {
     cached.push(child('open', dir));
     base2.push(child('baseline', dir, topFile));
   }
@@ -258,20 +264,27 @@ async function main(): Promise<void> {
     view.push(v);
   }
   // The cache file's format: raw pixels (read as they are) against the same pixels deflated at level 1.
-  const rawFile = await fs.readFile(cacheFile);
-  const pixelBytes = W * H * photo.channels * (photo.depth / 8);
-  const pixels = rawFile.subarray(rawFile.length - pixelBytes);
-  const deflated = zlib.deflateSync(pixels, { level: 1 });
-  const deflatedFile = path.join(root, 'current.deflated');
-  await fs.writeFile(deflatedFile, deflated);
   const rawRead: number[] = [];
   const deflatedRead: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    rawRead.push(await time(() => fs.readFile(cacheFile)));
-    deflatedRead.push(await time(async () => inflate(await fs.readFile(deflatedFile))));
+  let deflatedBytes: number | null = null;
+  if (persisted) {
+    const rawFile = await fs.readFile(cacheFile);
+    const pixelBytes = W * H * photo.channels * (photo.depth / 8);
+    const pixels = rawFile.subarray(rawFile.length - pixelBytes);
+    const deflated = zlib.deflateSync(pixels, { level: 1 });
+    deflatedBytes = deflated.byteLength;
+    const deflatedFile = path.join(root, 'current.deflated');
+    await fs.writeFile(deflatedFile, deflated);
+    for (let r = 0; r < RUNS; r++) {
+      rawRead.push(await time(() => fs.readFile(cacheFile)));
+      deflatedRead.push(await time(async () => inflate(await fs.readFile(deflatedFile))));
+    }
   }
 
   const med = (xs: Sample[], k: keyof Sample) => median(xs.map((x) => x[k]));
+  /** A median, or null for rows without samples (no cache file below CACHE_MIN_LAYERS). */
+  const medOrNull = (xs: Sample[], k: keyof Sample) => (xs.length > 0 ? med(xs, k) : null);
+  const ratioOrNull = (a: number | null, b: number) => (a === null ? null : a / b);
   const baseMs = med([...base, ...base2], 'ms');
   const basePeak = med([...base, ...base2], 'maxRssMB');
   const rows = {
@@ -280,26 +293,26 @@ async function main(): Promise<void> {
     firstViewMs: firstView.ms,
     openMs: med(open, 'ms'),
     openPeakMB: med(open, 'maxRssMB'),
-    cachedOpenMs: med(cached, 'ms'),
-    cachedOpenPeakMB: med(cached, 'maxRssMB'),
+    cachedOpenMs: medOrNull(cached, 'ms'),
+    cachedOpenPeakMB: medOrNull(cached, 'maxRssMB'),
     historyOnlyMs: med(hist, 'ms'),
     baselineOpenMs: baseMs,
     baselinePeakMB: basePeak,
     diskPerLayerKB: median(perLayerBytes) / 1024,
     baselineDiskPerLayerKB: median(fullFrameBytes) / 1024,
-    cacheRawReadMs: median(rawRead),
-    cacheDeflatedReadMs: median(deflatedRead),
+    cacheRawReadMs: persisted ? median(rawRead) : null,
+    cacheDeflatedReadMs: persisted ? median(deflatedRead) : null,
   };
   const ratios = {
     viewTime: rows.viewMs / baseMs,
     openTime: rows.openMs / baseMs,
     openPeakMemory: rows.openPeakMB / basePeak,
-    cachedOpenTime: rows.cachedOpenMs / baseMs,
-    cachedOpenPeakMemory: rows.cachedOpenPeakMB / basePeak,
+    cachedOpenTime: ratioOrNull(rows.cachedOpenMs, baseMs),
+    cachedOpenPeakMemory: ratioOrNull(rows.cachedOpenPeakMB, basePeak),
     historyOnlyTime: rows.historyOnlyMs / baseMs,
     diskPerLayer: rows.diskPerLayerKB / rows.baselineDiskPerLayerKB,
   };
-  const table: Array<[string, number, number | null, number | null]> = [
+  const table: Array<[string, number | null, number | null, number | null]> = [
     ['open, ready to view, ms', rows.viewMs, baseMs, ratios.viewTime],
     ['  peak RSS, MB', rows.viewPeakMB, basePeak, rows.viewPeakMB / basePeak],
     ['open + full flatten, no cache, ms', rows.openMs, baseMs, ratios.openTime],
@@ -318,19 +331,23 @@ async function main(): Promise<void> {
   );
   for (const [name, a, b, r] of table) {
     console.log(
-      `| ${name.padEnd(33)} | ${a.toFixed(0).padStart(12)} | ${(b === null ? '' : b.toFixed(0)).padStart(35)} | ${(r === null ? '' : r.toFixed(r < 0.1 ? 3 : 2)).padStart(5)} |`,
+      `| ${name.padEnd(33)} | ${(a === null ? NO_CACHE : a.toFixed(0)).padStart(12)} | ${(b === null ? '' : b.toFixed(0)).padStart(35)} | ${(r === null ? '' : r.toFixed(r < 0.1 ? 3 : 2)).padStart(5)} |`,
     );
   }
   const totalLayerMB = perLayerBytes.reduce((a, b) => a + b, 0) / 2 ** 20;
   console.log('');
   console.log(
     `${LAYERS} layers: ${totalLayerMB.toFixed(0)} MB of layer files, manifest ${(manifestBytes / 1024).toFixed(0)} KB, ` +
-      `flattened cache ${(cacheBytes / 2 ** 20).toFixed(0)} MB (one per project), original ${(photoBytes.byteLength / 2 ** 20).toFixed(1)} MB.`,
+      `flattened cache ${cacheBytes === null ? NO_CACHE : `${(cacheBytes / 2 ** 20).toFixed(0)} MB (one per project)`}, ` +
+      `original ${(photoBytes.byteLength / 2 ** 20).toFixed(1)} MB.`,
   );
+  const { cacheRawReadMs: rawMs, cacheDeflatedReadMs: deflatedMs } = rows;
   console.log(
-    `cache file: raw ${(cacheBytes / 2 ** 20).toFixed(0)} MB read in ${rows.cacheRawReadMs.toFixed(0)} ms; ` +
-      `deflated (level 1) ${(deflated.byteLength / 2 ** 20).toFixed(0)} MB read + inflated in ${rows.cacheDeflatedReadMs.toFixed(0)} ms ` +
-      `(${(rows.cacheDeflatedReadMs / rows.cacheRawReadMs).toFixed(1)}x).`,
+    cacheBytes === null || deflatedBytes === null || rawMs === null || deflatedMs === null
+      ? `cache file: ${NO_CACHE}.`
+      : `cache file: raw ${(cacheBytes / 2 ** 20).toFixed(0)} MB read in ${rawMs.toFixed(0)} ms; ` +
+          `deflated (level 1) ${(deflatedBytes / 2 ** 20).toFixed(0)} MB read + inflated in ${deflatedMs.toFixed(0)} ms ` +
+          `(${(deflatedMs / rawMs).toFixed(1)}x).`,
   );
 
   const out = {
@@ -344,8 +361,8 @@ async function main(): Promise<void> {
     totals: {
       layerFilesMB: totalLayerMB,
       manifestKB: manifestBytes / 1024,
-      flattenedCacheMB: cacheBytes / 2 ** 20,
-      flattenedCacheDeflatedMB: deflated.byteLength / 2 ** 20,
+      flattenedCacheMB: cacheBytes === null ? null : cacheBytes / 2 ** 20,
+      flattenedCacheDeflatedMB: deflatedBytes === null ? null : deflatedBytes / 2 ** 20,
     },
     samples: {
       open,
