@@ -168,13 +168,14 @@ describe('fake Segmind', () => {
       expect(unknown.headers.get('x-remaining-credits')).toBe(String(fake.credits));
 
       // Aged past the retention by the test (advance), not by a sleep: the first fetch cannot come too late.
-      fake.configure({ retentionMs: 60_000 });
+      // Both steps are minutes apart, far more than the real time these calls take on a loaded machine.
+      fake.configure({ retentionMs: 600_000 });
       const s = await submit({ prompt: 'x', image_urls: [dataUrl(image)] });
       const done = await call(s.json?.response_url as string);
       expect(done.status).toBe(200);
-      fake.advance(59_000);
+      fake.advance(300_000);
       expect((await call(s.json?.status_url as string)).status).toBe(200);
-      fake.advance(2_000);
+      fake.advance(301_000);
       expect((await call(s.json?.status_url as string)).status).toBe(404);
       expect((await call(s.json?.response_url as string)).status).toBe(404);
       expect((await call(done.json?.output as string, { key: null })).status).toBe(404);
