@@ -93,6 +93,8 @@ class Workspace implements WorkspaceApi {
   private readonly jobs = new Map<string, Job>();
   private readonly now: () => number;
   private readonly factory: (config: EditApiConfig) => EditApi;
+  /** Runs again of edits cut off while being sent that are starting, by project/job. */
+  private readonly retrying = new Map<string, Promise<CallResponse<'edit:retryDropped'>>>();
   /** Sessions that have rendered an image: their first render is reported as the 'open' task. */
   private readonly shown = new WeakSet<ProjectSession>();
 
@@ -455,6 +457,16 @@ class Workspace implements WorkspaceApi {
    * new job is being sent, the next open keeps the one record (ProjectStore's tidyJournal).
    */
   async retryDropped(req: Req<'edit:retryDropped'>): Promise<CallResponse<'edit:retryDropped'>> {
+    // A second click while the first is still starting gets the same job, not a second paid edit.
+    const key = `${req.projectId}/${req.jobId}`;
+    const starting = this.retrying.get(key);
+    if (starting) return starting;
+    const p = this.startRetry(req).finally(() => this.retrying.delete(key));
+    this.retrying.set(key, p);
+    return p;
+  }
+
+  private async startRetry(req: Req<'edit:retryDropped'>): Promise<CallResponse<'edit:retryDropped'>> {
     const session = await this.session(req.projectId);
     const store = session.store;
     store.checkWritable();
