@@ -22,6 +22,8 @@ import {
 // Not re-exported by the imaging index; used on a private copy only (see applyStream).
 import { applyPatchInPlace, readPatch, unfilterRows, type PatchRows } from './imaging/patch';
 import { maskSourcePng } from './imaging/mask';
+import { loadPhotoRegion } from './imaging/load';
+import { cutRegion, wholeRegion, type PhotoRegion } from './imaging/region';
 import type { ProjectStore } from './project';
 import { CACHE_DIR, type StoredLayer } from './project';
 import type { Rect } from '../../shared/contract';
@@ -529,6 +531,36 @@ export class ProjectSession {
       },
     );
     return photo;
+  }
+
+  /**
+   * The current image inside `rect` only, sample for sample what current() holds there: what an edit reads
+   * before it is sent (the API inputs and the composite's preparation use only the crop). Without a held
+   * current image, the original is decoded only in `rect` (loadPhotoRegion: a JPEG's rows below it are not
+   * decoded at all; the original was checked whole when the project was made) and the visible layers that
+   * reach into it are applied, cut to it; no full frame is decoded, copied or blended. A stack deep enough
+   * for cache/current.bin, or one edit short of it, goes through current() as before: the flattened image is
+   * then at hand for the cache's write after the edit.
+   */
+  async currentRegion(rect: Rect): Promise<PhotoRegion> {
+    const visible = this.usableVisible();
+    const key = visible.map((l) => l.id);
+    if (this.flat && sameIds(this.flat.key, key)) return wholeRegion(await this.flat.photo);
+    if (visible.length + 1 >= (this.opts.diskCacheMinLayers ?? 8)) return wholeRegion(await this.current());
+    const touching = visible.filter((l) => intersect(l.rect, rect) !== null);
+    const patches = touching.map((l) => this.patchOf(l));
+    // Awaited in order below; a later failure must not go unhandled when an earlier one ends the call.
+    for (const p of patches) p.catch(() => undefined);
+    const region = this.original
+      ? cutRegion(await this.original, rect)
+      : await this.store.readOriginal().then((b) => loadPhotoRegion(b, rect, this.opts.limits));
+    for (const p of patches) {
+      const clipped = clipPatch(await p, rect);
+      if (!clipped) continue;
+      const at = { ...clipped.rect, x: clipped.rect.x - rect.x, y: clipped.rect.y - rect.y };
+      applyPatchInPlace(region.photo, { ...clipped, rect: at });
+    }
+    return region;
   }
 
   /** The image right after this layer: the visible stack before it, plus the layer itself. */

@@ -9,7 +9,7 @@
  */
 import sharp from 'sharp';
 import type { Rect } from '../../../shared/contract';
-import { apiDims, cropInApi } from './region';
+import { apiDims, cropInApi, inRegion, isPhotoRegion, wholeRegion, type PhotoRegion } from './region';
 import { assertMaskFits } from './mask';
 import type { ApiInputs, Mask, Photo, RegionPlan } from './types';
 import { SHARP_TIMEOUT_SECONDS, bufToU8, extract8, fromProfileToSrgb } from './util';
@@ -98,11 +98,11 @@ export function paintedAt(mask: Mask, crop: Rect, dw: number, dh: number): Uint8
 }
 
 /**
- * The crop at its place in the API image, 8-bit RGB. An 8-bit RGB photo is handed to sharp as it is and
+ * The crop at its place in the API image, 8-bit RGB. `crop` is where the crop lies in `base`'s own pixels
+ * (the whole photo, or a region holding the crop). An 8-bit RGB image is handed to sharp as it is and
  * cropped there (the same pixels extract8 copies, without the copy); other layouts go through extract8.
  */
-async function scaledCrop(base: Photo, plan: RegionPlan, dst: Rect): Promise<Uint8Array> {
-  const { crop } = plan;
+async function scaledCrop(base: Photo, crop: Rect, plan: RegionPlan, dst: Rect): Promise<Uint8Array> {
   const src =
     base.depth === 8 && base.channels === 3
       ? sharp(base.pixels, {
@@ -124,16 +124,28 @@ async function scaledCrop(base: Photo, plan: RegionPlan, dst: Rect): Promise<Uin
 /** Opaque (255) alpha everywhere, as 32-bit words of RGBA zeros plus alpha, in this machine's byte order. */
 const OPAQUE_WORD = new Uint32Array(new Uint8Array([0, 0, 0, 255]).buffer)[0]!;
 
-export async function buildApiInputs(base: Photo, mask: Mask, plan: RegionPlan): Promise<ApiInputs> {
-  assertMaskFits(mask, base);
+/**
+ * The two files for the service. `source` is the current image, whole or a region of it that holds the
+ * plan's crop (a region decoded on its own, ProjectSession.currentRegion): the files are the same bytes
+ * either way, since only the crop's pixels are read.
+ */
+export async function buildApiInputs(
+  source: Photo | PhotoRegion,
+  mask: Mask,
+  plan: RegionPlan,
+): Promise<ApiInputs> {
+  const region = isPhotoRegion(source) ? source : wholeRegion(source);
+  assertMaskFits(mask, region);
   const { crop } = plan;
+  const base = region.photo;
+  const local = inRegion(region, crop);
   const api = apiDims(plan.apiSize);
   const dst = cropInApi(plan);
   const padded = dst.width !== api.width || dst.height !== api.height;
 
   // Image: crop (8 bit, RGB) -> resize to its place in the API image -> edge-extend -> sRGB -> PNG.
   // Started first: libvips works on it while the mask below is made in JS, and the two encode side by side.
-  const image = scaledCrop(base, plan, dst).then(async (scaled) => {
+  const image = scaledCrop(base, local, plan, dst).then(async (scaled) => {
     const full = padded ? extendEdges(scaled, dst, api.width, api.height, 3) : scaled;
     return fromProfileToSrgb(full, api.width, api.height, 3, base.icc)
       .png({ compressionLevel: 3 })

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { AppError } from '../../../shared/errors';
 import { assertMaskFits, cropMask, featherMask, growMask, maskBounds } from './mask';
 import type { Rect } from '../../../shared/contract';
-import { apiDims, cropInApi } from './region';
+import { apiDims, cropInApi, inRegion, isPhotoRegion, wholeRegion, type PhotoRegion } from './region';
 import { fieldMargin, samplePositions, seamFieldFrom, seamSampling, type SeamSampling } from './seamless';
 import type { CompositeOptions, Mask, Patch, Photo, RegionPlan } from './types';
 import {
@@ -140,10 +140,16 @@ export function colourTransfer(
 
 /**
  * The photo's crop as it was sent (buildApiInputs' steps: 8 bit, scaled to its place `dst` in the API
- * image, to sRGB), over `area` only (dst-relative), as raw 8-bit RGB.
+ * image, to sRGB), over `area` only (dst-relative), as raw 8-bit RGB. `crop` is where the plan's crop lies
+ * in `base`'s own pixels (the whole photo, or a region holding the crop).
  */
-async function sentImage(base: Photo, plan: RegionPlan, dst: Rect, area: Rect): Promise<Uint8Array> {
-  const { crop } = plan;
+async function sentImage(
+  base: Photo,
+  crop: Rect,
+  plan: RegionPlan,
+  dst: Rect,
+  area: Rect,
+): Promise<Uint8Array> {
   // An 8-bit RGB photo is handed to sharp as it is and cropped there (the same pixels as extract8 gives,
   // without copying the crop in JS first); other layouts go through extract8's 8-bit RGB copy. The whole
   // crop is resized and `area` taken out afterwards: sharp's extract after a resize does not always give
@@ -216,6 +222,7 @@ export interface SeamPrep {
  */
 async function prepareSeam(
   base: Photo,
+  crop: Rect,
   plan: RegionPlan,
   dst: Rect,
   weight: Mask,
@@ -244,7 +251,7 @@ async function prepareSeam(
     height: area.height,
     channels: 3,
     depth: 8,
-    pixels: await sentImage(base, plan, dst, area),
+    pixels: await sentImage(base, crop, plan, dst, area),
     icc: null,
     exif: null,
     format: 'raw',
@@ -353,15 +360,21 @@ export interface CompositePrep {
   global: { weight: Mask; crop: Photo } | null;
 }
 
-/** The blend weight, the seamless field's result-independent side, all from the photo and the mask. */
+/**
+ * The blend weight, the seamless field's result-independent side, all from the photo and the mask. `source`
+ * is the current image, whole or a region of it holding the plan's crop: only the crop's pixels are read.
+ */
 export async function prepareComposite(
-  base: Photo,
+  source: Photo | PhotoRegion,
   mask: Mask,
   plan: RegionPlan,
   opts: CompositeOptions,
 ): Promise<CompositePrep> {
-  assertMaskFits(mask, base);
+  const region = isPhotoRegion(source) ? source : wholeRegion(source);
+  assertMaskFits(mask, region);
   const { crop } = plan;
+  const base = region.photo;
+  const local = inRegion(region, crop);
   const dst = cropInApi(plan);
   // Blend weight: the edit mask grown by the feather radius, then feathered, inside the crop only.
   const feather = Math.max(0, opts.feather);
@@ -382,8 +395,8 @@ export async function prepareComposite(
     wb,
     weight: cropMask(weight, wb).data,
     rect: { x: crop.x + wb.x, y: crop.y + wb.y, width: wb.width, height: wb.height },
-    seam: seamless ? await prepareSeam(base, plan, dst, weight, wb) : null,
-    global: global ? { weight, crop: cropPhoto(base, crop) } : null,
+    seam: seamless ? await prepareSeam(base, local, plan, dst, weight, wb) : null,
+    global: global ? { weight, crop: cropPhoto(base, local) } : null,
   };
 }
 

@@ -7,7 +7,9 @@
 import sharp from 'sharp';
 import { AppError } from '../../../shared/errors';
 import { exifFromTiffFile } from './tiff';
+import type { Rect } from '../../../shared/contract';
 import { DEFAULT_LIMITS, type ImagingLimits, type Photo, type PhotoInfo } from './types';
+import { cutRegion, type PhotoRegion } from './region';
 import { SHARP_TIMEOUT_SECONDS, bufToU16, bufToU8, sha256 } from './util';
 
 function limitsOf(l?: Partial<ImagingLimits>): ImagingLimits {
@@ -110,7 +112,12 @@ function srgbProfile(): Promise<Uint8Array | null> {
   return srgbIcc;
 }
 
-async function decode(bytes: Uint8Array, info: PhotoInfo, l: ImagingLimits): Promise<Photo> {
+/**
+ * The full decode, or with `rect` only that rectangle of the upright photo: the same steps (orientation,
+ * profile, depth) with libvips' crop after the orientation, so the region is the whole decode's pixels
+ * there (tests/unit/core/imaging/load-region.test.ts), and libvips decodes no row below it.
+ */
+async function decode(bytes: Uint8Array, info: PhotoInfo, l: ImagingLimits, rect?: Rect): Promise<Photo> {
   const cmykOrGrey = info.space === 'cmyk' || info.space === 'b-w' || info.space === 'grey16';
   // A CMYK photo's pixels become sRGB: it carries the sRGB profile from then on, so its exports are tagged
   // sRGB (an untagged file would leave the colours to each viewer's guess).
@@ -132,6 +139,8 @@ async function decode(bytes: Uint8Array, info: PhotoInfo, l: ImagingLimits): Pro
   })
     .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
     .autoOrient();
+  if (rect) s.extract({ left: rect.x, top: rect.y, width: rect.width, height: rect.height });
+  const want = rect ?? { width: info.width, height: info.height };
   const channels: 3 | 4 = info.hasAlpha ? 4 : 3;
   try {
     if (info.depth === 16) {
@@ -151,7 +160,7 @@ async function decode(bytes: Uint8Array, info: PhotoInfo, l: ImagingLimits): Pro
   }
 
   function finish(pixels: Uint8Array | Uint16Array, out: sharp.OutputInfo, depth: 8 | 16): Photo {
-    if (out.channels !== channels || out.width !== info.width || out.height !== info.height) {
+    if (out.channels !== channels || out.width !== want.width || out.height !== want.height) {
       throw brokenError(new Error(`unexpected decode shape ${out.width}x${out.height}x${out.channels}`));
     }
     return {
@@ -207,6 +216,41 @@ export async function loadPhoto(bytes: Uint8Array, limits?: Partial<ImagingLimit
     evict();
   }
   return photo;
+}
+
+/**
+ * Decodes one rectangle of the upright photo (in the same space, depth and profile as loadPhoto gives),
+ * without decoding the rest of the frame: for a JPEG libvips stops after the rectangle's last row. The
+ * whole photo's decode is used instead when it is already cached. Only for a photo known to decode
+ * completely (a project's original, checked when the project was made): a damaged part outside the
+ * rectangle goes unnoticed.
+ */
+export async function loadPhotoRegion(
+  bytes: Uint8Array,
+  rect: Rect,
+  limits?: Partial<ImagingLimits>,
+): Promise<PhotoRegion> {
+  const l = limitsOf(limits);
+  const info = await probePhoto(bytes, l);
+  if (
+    rect.x < 0 ||
+    rect.y < 0 ||
+    rect.width <= 0 ||
+    rect.height <= 0 ||
+    rect.x + rect.width > info.width ||
+    rect.y + rect.height > info.height
+  ) {
+    throw new Error(
+      `region ${rect.width}x${rect.height}+${rect.x}+${rect.y} outside ${info.width}x${info.height}`,
+    );
+  }
+  const hit = cache.get(sha256(bytes));
+  if (hit) {
+    hits++;
+    return cutRegion(hit.photo, rect);
+  }
+  const photo = await decode(bytes, info, l, rect);
+  return { rect: { ...rect }, photo, width: info.width, height: info.height };
 }
 
 function evict(): void {

@@ -5,7 +5,7 @@
 import type { ApiSize, Rect } from '../../../shared/contract';
 import { API_SIZES, bestApiSize, regionFrame } from '../../../shared/region-scale';
 import { assertMaskFits, maskBounds } from './mask';
-import type { Mask, PlanOptions, RegionPlan } from './types';
+import type { Mask, Photo, PlanOptions, RegionPlan } from './types';
 import { invalid } from './util';
 
 export { bestApiSize };
@@ -93,4 +93,64 @@ export function cropInApi(plan: RegionPlan): Rect {
   const x = placeInApi(plan.pad.left, plan.crop.width, f.width, api.width);
   const y = placeInApi(plan.pad.top, plan.crop.height, f.height, api.height);
   return { x: x.start, y: y.start, width: x.size, height: y.size };
+}
+
+/**
+ * The pixels of one rectangle of a photo (or of its current image): `photo` holds `rect` only, at the
+ * photo's depth, channels and profile; `width` and `height` are the whole photo's. Building the API inputs
+ * and preparing the composite read only the crop, so an edit can be made from a region decoded on its own
+ * instead of the whole frame. A whole Photo is the region covering everything (`wholeRegion`).
+ */
+export interface PhotoRegion {
+  rect: Rect;
+  photo: Photo;
+  width: number;
+  height: number;
+}
+
+export function isPhotoRegion(p: Photo | PhotoRegion): p is PhotoRegion {
+  return 'photo' in p && 'rect' in p;
+}
+
+/** A whole photo as the region covering all of it (no copy). */
+export function wholeRegion(p: Photo): PhotoRegion {
+  return {
+    rect: { x: 0, y: 0, width: p.width, height: p.height },
+    photo: p,
+    width: p.width,
+    height: p.height,
+  };
+}
+
+/**
+ * Where `r` (in photo coordinates) lies in the region's own pixels; throws when the region does not hold
+ * all of it (a programming error: the region is always taken for the crop it serves).
+ */
+export function inRegion(region: PhotoRegion, r: Rect): Rect {
+  const { rect } = region;
+  const x = r.x - rect.x;
+  const y = r.y - rect.y;
+  if (x < 0 || y < 0 || x + r.width > rect.width || y + r.height > rect.height) {
+    throw new Error(
+      `region ${rect.width}x${rect.height}+${rect.x}+${rect.y} does not hold ${r.width}x${r.height}+${r.x}+${r.y}`,
+    );
+  }
+  return { x, y, width: r.width, height: r.height };
+}
+
+/** The part `r` of a whole photo as a region of its own (a copy of those rows). */
+export function cutRegion(p: Photo, r: Rect): PhotoRegion {
+  const n = r.width * r.height * p.channels;
+  const pixels = p.depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+  const row = r.width * p.channels;
+  for (let y = 0; y < r.height; y++) {
+    const s = ((r.y + y) * p.width + r.x) * p.channels;
+    pixels.set(p.pixels.subarray(s, s + row), y * row);
+  }
+  return {
+    rect: { ...r },
+    photo: { ...p, width: r.width, height: r.height, pixels },
+    width: p.width,
+    height: p.height,
+  };
 }

@@ -10,7 +10,7 @@ import type { ApiSize, Rect } from '../../../../shared/contract';
 import { buildApiInputs, planRegion, type Mask, type Photo } from '../../../../electron/core/imaging';
 import { paintedAt } from '../../../../electron/core/imaging/api-inputs';
 import { extendEdges } from '../../../../electron/core/imaging/api-inputs';
-import { apiDims, cropInApi } from '../../../../electron/core/imaging/region';
+import { apiDims, cropInApi, cutRegion } from '../../../../electron/core/imaging/region';
 import type { RegionPlan } from '../../../../electron/core/imaging/types';
 import { bufToU8, extract8, fromProfileToSrgb } from '../../../../electron/core/imaging/util';
 import { pick, rng } from '../../../support/prng';
@@ -145,6 +145,45 @@ describe('buildApiInputs', () => {
       expect(Buffer.from(got.mask).equals(Buffer.from(want.mask)), `mask ${what}`).toBe(true);
     }
   }, 120_000);
+});
+
+describe('buildApiInputs from a region', () => {
+  it('sends the same bytes from any region holding the crop as the oracle does from the whole photo', async () => {
+    const r = rng(4711);
+    const sizes: (ApiSize | 'auto')[] = ['auto', '1024x1024', '1536x1024', '1024x1536'];
+    for (let t = 0; t < 16; t++) {
+      const w = 20 + Math.floor(r() * (t % 4 === 0 ? 1800 : 500));
+      const h = t % 5 === 0 ? 3 + Math.floor(r() * 20) : 20 + Math.floor(r() * 700);
+      const depth = t % 4 === 1 ? 16 : 8;
+      const channels = t % 3 === 2 ? 4 : 3;
+      const base = randomPhoto(w, h, r, depth, channels, null);
+      const mask = randomMask(w, h, r);
+      const plan = planRegion(mask, base, { size: pick(r, sizes) });
+      const { crop } = plan;
+      // The crop exactly, or with a random margin (clamped to the photo) on each side.
+      const m = () => (t % 2 === 0 ? 0 : Math.floor(r() * 40));
+      const x0 = Math.max(0, crop.x - m());
+      const y0 = Math.max(0, crop.y - m());
+      const x1 = Math.min(w, crop.x + crop.width + m());
+      const y1 = Math.min(h, crop.y + crop.height + m());
+      const region = cutRegion(base, { x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
+      const got = await buildApiInputs(region, mask, plan);
+      const want = await oracleInputs(base, mask, plan);
+      const what = `${w}x${h} ${depth}-bit ${channels}ch region ${JSON.stringify(region.rect)} crop ${JSON.stringify(crop)}`;
+      expect(Buffer.from(got.image).equals(Buffer.from(want.image)), `image ${what}`).toBe(true);
+      expect(Buffer.from(got.mask).equals(Buffer.from(want.mask)), `mask ${what}`).toBe(true);
+    }
+  }, 120_000);
+
+  it('refuses a region that does not hold the crop', async () => {
+    const base = randomPhoto(60, 40, rng(1), 8, 3, null);
+    const mask = randomMask(60, 40, rng(2));
+    mask.data.fill(0);
+    mask.data[20 * 60 + 30] = 255;
+    const plan = planRegion(mask, base, { size: '1024x1024' });
+    const short = cutRegion(base, { x: 0, y: 0, width: 59, height: 40 });
+    await expect(buildApiInputs(short, mask, plan)).rejects.toThrow(/does not hold/);
+  });
 });
 
 describe('paintedAt', () => {
