@@ -3,8 +3,9 @@
  * coverage, so a soft stroke does not build up where its moves overlap) and each tile as it was before the
  * stroke (the stroke paints into a copy); the visible mask is always before ⊕ coverage. Each move is rasterised as one capsule (a
  * segment with round ends, its radius interpolated for pressure) with a smoothstep soft edge, so a pixel is
- * visited once per move rather than once per overlapping dab; pixels the stroke already covers fully are
- * skipped. Committing (one undo step) is the engine's work: finish() hands it the tiles as they were.
+ * visited once per move rather than once per overlapping dab. Each row visits only its run across the
+ * capsule (capsuleRow) and fills the run across its core, where coverage is 255, without testing pixels; in
+ * the soft edge, pixels the stroke already covers fully are skipped. Committing (one undo step) is the engine's work: finish() hands it the tiles as they were.
  */
 import type { MaskTiles } from './tiles';
 
@@ -32,6 +33,8 @@ export class StrokeRaster {
   private stroke: StrokeState | null = null;
   /** Coverage tiles of finished strokes, reused (less garbage, fewer collections while painting). */
   private coverPool: Uint8Array[] = [];
+  /** A row's run [from, to) relative to the segment's start (capsuleRow's output). */
+  private readonly run = new Float64Array(2);
 
   constructor(private readonly mask: MaskTiles) {}
 
@@ -116,6 +119,8 @@ export class StrokeRaster {
     const dy = by - ay;
     const len2 = dx * dx + dy * dy;
     const invLen2 = len2 > 1e-12 ? 1 / len2 : 0;
+    const len = invLen2 > 0 ? Math.sqrt(len2) : 0;
+    const run = this.run;
     const dr = br - ar;
     const rMax2 = rMax * rMax;
     // Constant radius (mouse): the core and edge thresholds are the same for every pixel.
@@ -146,39 +151,124 @@ export class StrokeRaster {
       for (let y = Math.max(y0, tby); y < ry1; y++) {
         const py = y + 0.5 - ay;
         const row = (y - tby) * T - tbx;
-        for (let x = rx0; x < rx1; x++) {
-          // Already fully covered by this stroke (the common case where consecutive moves overlap): skip.
-          if (cover[row + x] === 255) continue;
-          const px = x + 0.5 - ax;
-          let t = (px * dx + py * dy) * invLen2;
-          t = t < 0 ? 0 : t > 1 ? 1 : t;
-          const ex = px - t * dx;
-          const ey = py - t * dy;
-          const d2 = ex * ex + ey * ey;
-          if (d2 >= rMax2) continue;
-          let c: number;
-          if (constR) {
-            if (d2 <= cInner2) c = 255;
-            else {
-              const f = (ar - Math.sqrt(d2)) * cInvW;
-              if (f <= 0) continue;
-              c = (255 * f * f * (3 - 2 * f) + 0.5) | 0;
+        // Only the pixels of this row near the capsule of radius rMax are visited (one run, a capsule being
+        // convex); the core, where coverage is 255 whatever the pixel, is filled as a run. The runs are
+        // widened (outer) and narrowed (core) by a pixel, so the pixels at their ends take the per-pixel test
+        // below and the result is the same as testing every pixel of the box.
+        if (!capsuleRow(py, dx, dy, len, rMax, run)) continue;
+        const xs = Math.max(rx0, Math.floor(run[0]! + ax - 0.5));
+        const xe = Math.min(rx1, Math.ceil(run[1]! + ax - 0.5) + 1);
+        if (xe <= xs) continue;
+        let cs = xe;
+        let ce = xe;
+        if (constR && cInner > 0 && capsuleRow(py, dx, dy, len, cInner, run)) {
+          cs = Math.max(xs, Math.ceil(run[0]! + ax - 0.5) + 1);
+          ce = Math.min(xe, Math.floor(run[1]! + ax - 0.5));
+          if (ce > cs) {
+            cover.fill(255, row + cs, row + ce);
+            live.fill(erase ? 0 : 255, row + cs, row + ce);
+          } else cs = ce = xe;
+        }
+        for (let part = 0; part < 2; part++) {
+          const from = part === 0 ? xs : ce;
+          const to = part === 0 ? cs : xe;
+          for (let x = from; x < to; x++) {
+            // Already fully covered by this stroke (the common case where consecutive moves overlap): skip.
+            if (cover[row + x] === 255) continue;
+            const px = x + 0.5 - ax;
+            let t = (px * dx + py * dy) * invLen2;
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            const ex = px - t * dx;
+            const ey = py - t * dy;
+            const d2 = ex * ex + ey * ey;
+            if (d2 >= rMax2) continue;
+            let c: number;
+            if (constR) {
+              if (d2 <= cInner2) c = 255;
+              else {
+                const f = (ar - Math.sqrt(d2)) * cInvW;
+                if (f <= 0) continue;
+                c = (255 * f * f * (3 - 2 * f) + 0.5) | 0;
+              }
+            } else {
+              const R = ar + dr * t;
+              const d = Math.sqrt(d2);
+              if (d >= R) continue;
+              const w = Math.max(1, R * soft);
+              const f = (R - d) / w;
+              c = f >= 1 ? 255 : (255 * f * f * (3 - 2 * f) + 0.5) | 0;
             }
-          } else {
-            const R = ar + dr * t;
-            const d = Math.sqrt(d2);
-            if (d >= R) continue;
-            const w = Math.max(1, R * soft);
-            const f = (R - d) / w;
-            c = f >= 1 ? 255 : (255 * f * f * (3 - 2 * f) + 0.5) | 0;
+            const i = row + x;
+            if (c <= cover[i]!) continue;
+            cover[i] = c;
+            const o = orig[i]!;
+            live[i] = erase ? ((o * (255 - c) + 127) / 255) | 0 : (o + ((255 - o) * c + 127) / 255) | 0;
           }
-          const i = row + x;
-          if (c <= cover[i]!) continue;
-          cover[i] = c;
-          const o = orig[i]!;
-          live[i] = erase ? ((o * (255 - c) + 127) / 255) | 0 : (o + ((255 - o) * c + 127) / 255) | 0;
         }
       }
     });
   }
+}
+
+/**
+ * Where the row at height `py` crosses the capsule of radius `r` around the segment from (0, 0) to (dx, dy)
+ * (`len` its length, 0 for a dot): the open interval of x within r of the segment, written to out[0..1].
+ * A capsule is convex, so the interval is the hull of the row's crossings with its two end discs and with
+ * the band between them. False when the row misses it.
+ */
+export function capsuleRow(
+  py: number,
+  dx: number,
+  dy: number,
+  len: number,
+  r: number,
+  out: Float64Array,
+): boolean {
+  let lo = Infinity;
+  let hi = -Infinity;
+  const r2 = r * r;
+  const a = r2 - py * py;
+  if (a > 0) {
+    const h = Math.sqrt(a);
+    lo = -h;
+    hi = h;
+  }
+  const qy = py - dy;
+  const b = r2 - qy * qy;
+  if (b > 0) {
+    const h = Math.sqrt(b);
+    lo = Math.min(lo, dx - h);
+    hi = Math.max(hi, dx + h);
+  }
+  if (len > 0) {
+    // The band: the projection on the segment within it (0 ≤ x·dx + py·dy ≤ len²) and the distance to its
+    // line below r (|x·dy − py·dx| < r·len).
+    let tlo = -Infinity;
+    let thi = Infinity;
+    const len2 = len * len;
+    if (dx !== 0) {
+      const u = (-py * dy) / dx;
+      const v = (len2 - py * dy) / dx;
+      tlo = Math.min(u, v);
+      thi = Math.max(u, v);
+    } else if (py * dy < 0 || py * dy > len2) tlo = thi = NaN;
+    let plo = -Infinity;
+    let phi = Infinity;
+    if (dy !== 0) {
+      const u = (py * dx - r * len) / dy;
+      const v = (py * dx + r * len) / dy;
+      plo = Math.min(u, v);
+      phi = Math.max(u, v);
+    } else if (Math.abs(py * dx) >= r * len) plo = phi = NaN;
+    const l = Math.max(tlo, plo);
+    const h = Math.min(thi, phi);
+    if (l < h) {
+      lo = Math.min(lo, l);
+      hi = Math.max(hi, h);
+    }
+  }
+  if (!(lo < hi)) return false;
+  out[0] = lo;
+  out[1] = hi;
+  return true;
 }
