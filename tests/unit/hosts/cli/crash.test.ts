@@ -142,16 +142,21 @@ describe('kill -9 during an edit', () => {
   it('killed from outside in the middle of a slow upload: opens cleanly, nothing to resume', async () => {
     const dir = path.join(work, 'ext-upload');
     await fs.cp(template, dir, { recursive: true });
-    fake.setFault({ name: 'slow', endpoint: 'upload', delayMs: 3000 });
+    // The upload reaches the service and is held unanswered until the child is dead: the kill lands in the
+    // middle of it however fast or slow the machine.
+    const upload = fake.hold('upload');
     try {
-      const uploadsBefore = fake.count('upload');
-      const r = await crashRun(dir, {}, (line, kill) => {
-        if (line.startsWith('progress uploading')) setTimeout(kill, 500);
-      });
+      let kill: (() => void) | null = null;
+      const run = crashRun(dir, {}, (_line, k) => (kill ??= k));
+      await upload.reached(1);
+      // Its "uploading" line was written before the request, but the two may be read in either order.
+      for (let i = 0; i < 600 && !kill; i++) await new Promise((r) => setTimeout(r, 50));
+      kill!();
+      const r = await run;
       expect(r.signal).toBe('SIGKILL');
-      expect(fake.count('upload')).toBeGreaterThan(uploadsBefore); // it really was mid-upload
+      expect(upload.count).toBe(1); // it really was mid-upload, and got no further
     } finally {
-      fake.setFault(null);
+      upload.release();
     }
     await checkHistory(dir, 1);
     await resumeAndCheck(dir, 0);
@@ -160,14 +165,17 @@ describe('kill -9 during an edit', () => {
   it('killed from outside while the model works: resume collects the result', async () => {
     const dir = path.join(work, 'ext-poll');
     await fs.cp(template, dir, { recursive: true });
-    fake.configure({ latencyMs: 4000 });
+    // A model wait no run outlasts: the kill always lands while the service works, never after the result
+    // came back. The request id is journaled before the first "queued" line is printed.
+    fake.configure({ latencyMs: 600_000 });
     try {
       const r = await crashRun(dir, {}, (line, kill) => {
-        if (/^progress (queued|processing)/.test(line)) setTimeout(kill, 300);
+        if (/^progress (queued|processing)/.test(line)) kill();
       });
       expect(r.signal).toBe('SIGKILL');
       const hist = await checkHistory(dir, 1);
       expect(hist.pending).toHaveLength(1);
+      fake.advance(600_000); // the model has finished by the time the photographer resumes
       await resumeAndCheck(dir, 1);
     } finally {
       fake.configure({ latencyMs: 0 });
