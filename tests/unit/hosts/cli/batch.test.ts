@@ -122,7 +122,7 @@ describe('maskroom batch', () => {
     const again = await runCli(['batch', '--resume', '--out', out, '--json'], { env: envFor(fake) });
     expect(again.code, again.stderr).toBe(0);
     expect(fake.submitted.length).toBe(6);
-  }, 180_000); // eleven CLI runs: ~6 s alone, ~50 s on a loaded 2-core machine
+  }, 180_000); // nine CLI runs: ~6 s alone, ~50 s on a loaded 2-core machine
 
   it('a photo killed while its submit was in flight is sent again on resume, and the resume says it may be charged twice', async () => {
     const images = await photos(2);

@@ -390,7 +390,9 @@ describe('request bodies are bounded', () => {
   });
 
   it('takes a bounded number of bodies at once and drops one that stalls', async () => {
-    const { h } = await host({ bodyLimits: { concurrent: 2, idleMs: 300 } });
+    // The idle limit is far longer than the host takes to see the two held bodies on a loaded machine, so the
+    // third call always meets both slots taken; the wait for their 408s is bounded well past it.
+    const { h } = await host({ bodyLimits: { concurrent: 2, idleMs: 2000 } });
     const held: net.Socket[] = [];
     try {
       for (let i = 0; i < 2; i++) {
@@ -400,17 +402,21 @@ describe('request bodies are bounded', () => {
         s.write(apiHead(h, 'settings:update', { 'Content-Length': '1000' }));
         s.write('x');
       }
-      await new Promise((r) => setTimeout(r, 100));
-      expect(await raw(h.port, apiHead(h, 'app:info', { 'Content-Length': '10' }), Buffer.alloc(10))).toBe(
-        503,
-      );
+      // Until the host has read both heads a call may still get a slot (and is answered): wait for the refusal.
+      const third = () => raw(h.port, apiHead(h, 'app:info', { 'Content-Length': '10' }), Buffer.alloc(10));
+      let status = await third();
+      for (let i = 0; i < 50 && status !== 503; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        status = await third();
+      }
+      expect(status).toBe(503);
       // The held bodies send nothing more: each is answered 408 within its idle limit.
       const answers = await Promise.all(
         held.map(
           (s) =>
             new Promise<string>((resolve) => {
               let text = '';
-              const t = setTimeout(() => resolve(text), 5000);
+              const t = setTimeout(() => resolve(text), 15_000);
               s.on('data', (d) => {
                 text += d.toString('latin1');
                 if (/^HTTP\/1\.1 \d{3}/.test(text)) {
