@@ -7,18 +7,30 @@ import { PHOTO, tempDir } from './helpers';
 
 const script = path.join(import.meta.dirname, 'append-loop.ts');
 
-/** Runs the loop, SIGKILLs it after `ms` of work, returns what it reported as committed / being deleted. */
-function runAndKill(dir: string, ms: number): Promise<{ committed: string[]; deleted: string[] }> {
+/**
+ * Runs the loop, SIGKILLs it `ms` after it opened the project and reported `after` commits, and returns what
+ * it reported as committed / being deleted. Counting commits, not only time, makes every run with `after`
+ * > 0 commit that many layers however slow the disk, and its kill land somewhere later in the loop.
+ */
+function runAndKill(
+  dir: string,
+  ms: number,
+  after: number,
+): Promise<{ committed: string[]; deleted: string[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, dir], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
+    let armed = false;
     child.stdout.on('data', (d: Buffer) => {
-      const before = out;
       out += d.toString();
-      if (!before.includes('open\n') && out.includes('open\n')) setTimeout(() => child.kill('SIGKILL'), ms);
+      const commits = out.split('\n').filter((l) => l.startsWith('committed ')).length;
+      if (!armed && out.includes('open\n') && commits >= after) {
+        armed = true;
+        setTimeout(() => child.kill('SIGKILL'), ms);
+      }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -42,8 +54,9 @@ describe('killing the process at any instant', () => {
     ).close();
     const everCommitted = new Set<string>();
     const everDeleted = new Set<string>();
-    for (const ms of [5, 23, 41, 67, 90, 130, 170, 250]) {
-      const r = await runAndKill(dir, ms);
+    for (const [i, ms] of [5, 23, 41, 67, 90, 130, 170, 250].entries()) {
+      // From the open, after one commit, after two: at least 7 layers committed over the eight runs.
+      const r = await runAndKill(dir, ms, i % 3);
       r.committed.forEach((id) => everCommitted.add(id));
       r.deleted.forEach((id) => everDeleted.add(id));
       const store = await ProjectStore.open(dir);
