@@ -177,6 +177,10 @@ const electronMod = await import('electron');
 const ipc = electronMod.ipcMain as unknown as FakeIpcMain;
 const ses = electronMod.session.defaultSession as unknown as FakeSession;
 
+/**
+ * Waits `ms`. The polling loops built on it are bounded at 20 s: the main process's work they wait for
+ * (loading a window, importing a photo) takes milliseconds alone and seconds on a loaded machine.
+ */
 async function settle(ms = 50) {
   await new Promise((r) => setTimeout(r, ms));
 }
@@ -186,7 +190,7 @@ beforeAll(async () => {
   vi.stubEnv('MASKROOM_LIBRARY', dirs.library);
   vi.stubEnv('SEGMIND_API_KEY', '');
   await import('../../../electron/main/main');
-  for (let i = 0; i < 100 && fake.windows[0]?.loaded.length !== 1; i++) await settle(20);
+  for (let i = 0; i < 1000 && fake.windows[0]?.loaded.length !== 1; i++) await settle(20);
 });
 
 afterAll(async () => {
@@ -284,7 +288,7 @@ describe('main.ts wiring (fake Electron)', () => {
     expect(win?.restored).toBe(1);
     expect(win?.focused).toBe(1);
     let cmd: { channel: string; payload: unknown } | undefined;
-    for (let i = 0; i < 200 && !cmd && fake.dialogs.length === 0; i++) {
+    for (let i = 0; i < 800 && !cmd && fake.dialogs.length === 0; i++) {
       await settle(25);
       cmd = fake.sent.slice(before).find((s) => s.channel === eventChannel('app:command'));
     }
@@ -295,7 +299,7 @@ describe('main.ts wiring (fake Electron)', () => {
   it('says what went wrong when the file it is asked to open does not exist', async () => {
     for (const l of fake.appListeners.get('second-instance') ?? [])
       l({}, ['/opt/Maskroom/maskroom', 'gone.jpg'], dirs.root);
-    for (let i = 0; i < 100 && fake.dialogs.length === 0; i++) await settle(20);
+    for (let i = 0; i < 1000 && fake.dialogs.length === 0; i++) await settle(20);
     expect(JSON.stringify(fake.dialogs.at(-1))).toMatch(/could not be found/);
   });
 
@@ -304,7 +308,7 @@ describe('main.ts wiring (fake Electron)', () => {
     for (const l of fake.appListeners.get('will-quit') ?? [])
       l({ preventDefault: () => void (prevented = true) });
     expect(prevented).toBe(true);
-    for (let i = 0; i < 100 && fake.quit.count === 0; i++) await settle(20);
+    for (let i = 0; i < 1000 && fake.quit.count === 0; i++) await settle(20);
     expect(fake.quit.count).toBe(1);
   });
 });
