@@ -33,11 +33,14 @@ import {
   makeThumbnail,
   maskFromFile,
   planRegion,
+  type ApiInputs,
   type Mask,
+  type Patch,
   type Photo,
   type RegionPlan,
 } from './imaging';
 import { compositePrepared, prepareComposite, type CompositePrep } from './imaging/composite';
+import type { PhotoRegion } from './imaging/region';
 import { crashPoint } from './project/crash';
 import { newId, type JournalEntry, type StoredLayer } from './project';
 import { generatedScale } from '../../shared/region-scale';
@@ -67,6 +70,8 @@ export interface EditJob {
   layerId?: string;
   groupId?: string | null;
   signal?: AbortSignal;
+  /** Inputs built ahead (prepareEdit), used when they fit this job and the session's stack. */
+  prepared?: PreparedEdit;
 }
 
 export interface PipelineDeps {
@@ -221,15 +226,19 @@ export async function runEdit(
   cb.onState?.('preparing', {});
   try {
     assertMaskFits(job.mask, store);
-    // The current image is held only until the composite's preparation below has taken its region out of
-    // it, a moment into the wait: an edit waiting on the service holds no decoded frame (a batch has several
-    // waiting at once).
-    const prepared = await prepareInputs(session, job);
-    trace('inputs-built');
-    const { plan, inputs, stack } = prepared;
+    // The plan needs only the mask and the photo's size. The region's pixels are decoded and the inputs
+    // built while the journal entry is written (nothing is sent before both are done); the region is held
+    // only until the composite's preparation below has taken what it needs, a moment into the wait: an edit
+    // waiting on the service holds no decoded pixels (a batch has several waiting at once).
+    const stack = visibleStack(session);
+    const ahead = job.prepared && preparedFits(job.prepared, job, stack) ? job.prepared : null;
+    const plan = ahead?.plan ?? planRegion(job.mask, store, { size: job.params.size });
+    const building = ahead?.built ?? buildInputs(session, job.mask, plan);
+    building.catch(() => undefined);
     // Everything of the composite that needs no result, made while the service works (tens of seconds). It
     // starts once the service has the request (queued or processing), not before: its CPU work would
     // otherwise hold up the upload and the submit, and the service's wait starts only with the submit.
+    const prepared: { base: Photo | PhotoRegion | null } = { base: null };
     let ready: Promise<FinishPrep | null> | null = null;
     const startPrep = (): Promise<FinishPrep | null> => {
       if (!ready) {
@@ -239,29 +248,39 @@ export async function runEdit(
       return ready;
     };
     throwIfAborted(job.signal);
-    await store.addJob(
-      {
-        jobId,
-        layerId,
-        groupId: job.groupId ?? null,
-        prompt: job.prompt,
-        params: job.params,
-        sent: {
-          apiSize: plan.apiSize,
-          plan,
-          references: job.references.length,
-          transport: deps.transport,
-          mode: deps.mode,
+    const journaling = session.maskPng(job.mask).then((maskPng) =>
+      store.addJob(
+        {
+          jobId,
+          layerId,
+          groupId: job.groupId ?? null,
+          prompt: job.prompt,
+          params: job.params,
+          sent: {
+            apiSize: plan.apiSize,
+            plan,
+            references: job.references.length,
+            transport: deps.transport,
+            mode: deps.mode,
+          },
+          feather: job.feather,
+          colorMatch: job.colorMatch,
+          model: MODEL,
         },
-        feather: job.feather,
-        colorMatch: job.colorMatch,
-        model: MODEL,
-      },
-      await session.maskPng(job.mask),
+        maskPng,
+      ),
     );
+    // Both settle before anything goes on: a failed build after a written entry drops the entry (below).
+    const [journal, built] = await Promise.allSettled([journaling, building]);
+    if (journal.status === 'rejected') throw journal.reason;
     journaled = true;
     trace('journal-written');
+    if (built.status === 'rejected') throw built.reason;
+    trace('inputs-built');
+    const { inputs } = built.value;
+    prepared.base = built.value.base;
     crashPoint('after-journal');
+    throwIfAborted(job.signal);
     const editing = deps.api.edit(
       {
         prompt: job.prompt,
@@ -296,7 +315,12 @@ export async function runEdit(
       throw e;
     });
     trace('result-downloaded');
-    // Paid for: on disk before anything else is done with it.
+    // Paid for: on disk before anything that depends on it is written. The patch is computed meanwhile (no
+    // file is touched by that); finish() takes it only when its preparation still fits the image then.
+    const composing = startPrep().then(async (prep) =>
+      prep ? { prep, patch: await compositePrepared(prep.composite, result.image) } : null,
+    );
+    composing.catch(() => undefined);
     const entry = await store.saveJobResult(jobId, {
       image: result.image,
       mime: result.mime,
@@ -331,7 +355,7 @@ export async function runEdit(
       job.mask,
       result,
       cb,
-      await startPrep(),
+      composing,
     );
   } catch (e) {
     const accepted = requestId !== null || saved;
@@ -344,24 +368,58 @@ export async function runEdit(
   }
 }
 
+/** The API inputs and the pixels they were made from (the current image, whole or the crop's region). */
+interface BuiltInputs {
+  inputs: ApiInputs;
+  base: Photo | PhotoRegion;
+}
+
 /**
- * Plans the region around the mask and builds the API inputs from the current image; also hands back that
- * image (for the composite's preparation, then dropped) and the visible stack it shows.
+ * Builds the API inputs from the current image's pixels in the crop (ProjectSession.currentRegion: without
+ * a held current image only that region is decoded and flattened). The stack must have been read by the
+ * caller in the same synchronous run: currentRegion reads it again at once.
  */
-async function prepareInputs(
-  session: ProjectSession,
-  job: EditJob,
-): Promise<{
-  plan: ReturnType<typeof planRegion>;
-  inputs: Awaited<ReturnType<typeof buildApiInputs>>;
-  base: Photo | null;
+function buildInputs(session: ProjectSession, mask: Mask, plan: RegionPlan): Promise<BuiltInputs> {
+  return session.currentRegion(plan.crop).then(async (base) => ({
+    base,
+    inputs: await buildApiInputs(base, mask, plan),
+  }));
+}
+
+/**
+ * An edit's plan and API inputs made before its project is at hand: a new project's photo is decoded
+ * before the project is created (a photo that does not decode creates nothing), and its inputs can be built
+ * while the project is written. runEdit uses them when they fit the job (the same mask and size option, an
+ * empty stack, a photo of the project's size); otherwise it builds its own.
+ */
+export interface PreparedEdit {
+  plan: RegionPlan;
+  mask: Mask;
+  size: EditParams['size'];
   stack: string[];
-}> {
-  // current() reads the stack synchronously: the ids taken here are the ones the image shows.
-  const stack = visibleStack(session);
-  const base = await session.current();
-  const plan = planRegion(job.mask, base, { size: job.params.size });
-  return { plan, inputs: await buildApiInputs(base, job.mask, plan), base, stack };
+  width: number;
+  height: number;
+  built: Promise<BuiltInputs>;
+}
+
+/** Plans the region (synchronously) and starts building the inputs from `photo`, the project's original. */
+export function prepareEdit(photo: Photo, mask: Mask, params: Pick<EditParams, 'size'>): PreparedEdit {
+  const plan = planRegion(mask, photo, { size: params.size });
+  const built = buildApiInputs(photo, mask, plan).then((inputs) => ({ inputs, base: photo }));
+  built.catch(() => undefined);
+  return {
+    plan,
+    mask,
+    size: params.size,
+    stack: [],
+    width: photo.width,
+    height: photo.height,
+    built,
+  };
+}
+
+function preparedFits(p: PreparedEdit, job: EditJob, stack: string[]): boolean {
+  return p.mask === job.mask && p.size === job.params.size && sameIds(p.stack, stack);
 }
 
 /** The ids of the layers the current image shows. */
@@ -383,7 +441,7 @@ interface FinishPrep {
 
 /** Prepares the composite from `base`; null when that fails (finish() then does it all from the image). */
 async function prepareFinish(
-  base: Photo | null,
+  base: Photo | PhotoRegion | null,
   job: EditJob,
   plan: ReturnType<typeof planRegion>,
   stack: string[],
@@ -519,19 +577,21 @@ async function finish(
   mask: Mask,
   result: EditResult,
   cb: JobCallbacks,
-  prep: FinishPrep | null = null,
+  composing: Promise<{ prep: FinishPrep; patch: Patch } | null> | null = null,
 ): Promise<StoredLayer> {
   const store = session.store;
   cb.onState?.('compositing', result.requestId ? { requestId: result.requestId } : {});
-  // Composite over the image as it is now: the preparation made during the wait when the image is still
-  // the one it was made from, else everything from the current image (another edit may have landed).
-  let patch;
+  // Composite over the image as it is now: the patch made from the preparation of the wait (begun while
+  // the result was saved) when the image is still the one it was made from, else everything from the
+  // current image (another edit may have landed).
+  const made = composing ? await composing : null;
+  let patch: Patch;
   let icc: Uint8Array | null;
   let maskPng: Uint8Array | null = null;
-  if (prep && prepFits(prep, job, mask, visibleStack(session))) {
-    patch = await compositePrepared(prep.composite, result.image);
-    icc = prep.composite.icc;
-    maskPng = prep.maskPng;
+  if (made && prepFits(made.prep, job, mask, visibleStack(session))) {
+    patch = made.patch;
+    icc = made.prep.composite.icc;
+    maskPng = made.prep.maskPng;
   } else {
     const base = await session.current();
     patch = await compositeResult(base, result.image, mask, job.sent.plan, {

@@ -22,7 +22,7 @@ import { trace } from '../core/trace';
 import { installHostGuard, type HostGuard } from '../core/network-guard';
 import type { EditApiConfig } from '../core/edit-api/types';
 import type { ProjectStore, StoredLayer, JournalEntry } from '../core/project';
-import type { PipelineDeps } from '../core/pipeline';
+import type { PipelineDeps, PreparedEdit } from '../core/pipeline';
 import { SettingsService, MemorySecretStore, type Env } from '../core/settings';
 import type { RateLimiter } from '../core/edit-api/limiter';
 import { BATCH_COMMAND_HELP, BATCH_HELP } from './cli-batch-help';
@@ -30,7 +30,7 @@ import { exportExtensions as extensionList, exportFormatOfName, openLabels } fro
 // Only the types of the heavy modules are imported here; the modules themselves are loaded by loadCore.
 import type * as EditApiModule from '../core/edit-api';
 import type * as ImagingModule from '../core/imaging';
-import type { Mask } from '../core/imaging';
+import type { Mask, Photo } from '../core/imaging';
 import type * as ProjectModule from '../core/project';
 import type * as PipelineModule from '../core/pipeline';
 import type * as SaveBackModule from '../core/save-back';
@@ -443,6 +443,7 @@ async function openOrCreate(
   dir: string,
   image: string | undefined,
   sized?: (width: number, height: number) => void,
+  decoded?: (photo: Photo) => void,
 ): Promise<ProjectStore> {
   const { ProjectStore, readManifest } = loaded().project;
   const { loadPhoto, probePhoto } = loaded().imaging;
@@ -477,6 +478,7 @@ async function openOrCreate(
   editApiModule().catch(() => undefined);
   const info = await decoding;
   trace('photo-decoded');
+  decoded?.(info);
   const existed = await fs.stat(dir).then(
     () => true,
     () => false,
@@ -504,7 +506,7 @@ function layerJson(l: StoredLayer, damaged: string | null = null) {
 }
 
 async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
-  const { ProjectSession, runEdit } = loaded().pipeline;
+  const { ProjectSession, runEdit, prepareEdit } = loaded().pipeline;
   const { maskFromFile } = loaded().imaging;
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
   currentProject = dir;
@@ -528,28 +530,35 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   const s = settingsFor(env).get();
 
   // The mask is read while the photo decodes (libvips runs both on its threads): for a new project from the
-  // moment the photo's header gives the size; for an existing one from project.json's size, while the project
-  // is opened and checked and then its current image decoded.
-  const early: { mask?: Promise<Mask> } = {};
-  const store = await openOrCreate(dir, v.image, (w, h) => {
-    early.mask = maskFromFile(maskBytes, w, h);
-    early.mask.then(() => trace('mask-decoded')).catch(() => undefined);
-  });
+  // moment the photo's header gives the size, and its inputs are then built from the decoded photo while
+  // the project is created (prepareEdit); for an existing one from project.json's size, while the project is
+  // opened and checked (its photo is then decoded only in the region the mask needs).
+  const early: { mask?: Promise<Mask>; prepared?: Promise<PreparedEdit | undefined> } = {};
+  const store = await openOrCreate(
+    dir,
+    v.image,
+    (w, h) => {
+      early.mask = maskFromFile(maskBytes, w, h);
+      early.mask.then(() => trace('mask-decoded')).catch(() => undefined);
+    },
+    (photo) => {
+      // A failure here (an empty mask, say) is left to the edit, which reports it in its own words.
+      early.prepared = early.mask?.then((mask) => prepareEdit(photo, mask, params)).catch(() => undefined);
+    },
+  );
   trace('project-ready');
   const session = new ProjectSession(store);
   const stop = interruptible(loaded().pipeline.CLOSING);
   try {
-    // Cached by the session: the edit's own call gets this decode, and its error if it fails.
-    session
-      .current()
-      .then(() => trace('current-image-ready'))
-      .catch(() => undefined);
+    // No whole-frame decode here: the edit decodes and flattens only the region it sends, once the mask
+    // has given it (ProjectSession.currentRegion).
     editApiModule().catch(() => undefined);
     if (!early.mask) {
       early.mask = maskFromFile(maskBytes, store.width, store.height);
       early.mask.then(() => trace('mask-decoded')).catch(() => undefined);
     }
     const mask = await early.mask;
+    const prepared = await early.prepared;
     const layer = await runEdit(
       session,
       {
@@ -560,6 +569,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
         mask,
         references,
         signal: stop.signal,
+        ...(prepared ? { prepared } : {}),
       },
       deps,
       { onState: progressPrinter(io, env, Boolean(v.json)) },
@@ -804,7 +814,9 @@ async function cmdResume(v: Values, io: CliIo, env: Env): Promise<number> {
       for (const l of resumed)
         io.out(`Finished "${l.prompt}": added layer ${l.id} (request ${l.requestId}).\n`);
       for (const a of abandoned)
-        io.out(`Dropped "${a.prompt}": it was interrupted while being sent, before the service answered, so the service may have charged for it without Maskroom getting the result; run it again.\n`);
+        io.out(
+          `Dropped "${a.prompt}": it was interrupted while being sent, before the service answered, so the service may have charged for it without Maskroom getting the result; run it again.\n`,
+        );
     }
     if (failed.length > 0) {
       const f = failed[0]!;

@@ -1,0 +1,147 @@
+/**
+ * An edit's inputs built ahead of its project (prepareEdit: a new project's photo decoded before the
+ * project exists) are the ones runEdit sends when they fit the job, byte for byte what it would have built
+ * itself, and are ignored when they do not (another mask, another size option, a stack that is no longer
+ * empty). The journal entry is still on disk before anything is sent, and a failure while the region is
+ * decoded drops it again with nothing sent.
+ */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import { EditParams } from '../../../../shared/contract';
+import { prepareEdit, runEdit } from '../../../../electron/core/pipeline';
+import { ProjectSession } from '../../../../electron/core/project-session';
+import { JOURNAL_DIR, ProjectStore } from '../../../../electron/core/project';
+import { catProject, ellipseOn } from './fixtures';
+import { fakeApi } from './fake-api';
+import { rng } from '../../../support/prng';
+
+const deps = (api: ReturnType<typeof fakeApi>['api']) => ({
+  api,
+  transport: 'upload' as const,
+  mode: 'async' as const,
+});
+
+describe('prepareEdit', () => {
+  it('sends the inputs built ahead when they fit, the same bytes runEdit builds itself', async () => {
+    const r = rng(77);
+    for (let t = 0; t < 4; t++) {
+      const params = EditParams.parse({ quality: 'low', size: t % 2 ? 'auto' : '1536x1024' });
+      const own = await catProject('maskroom-prepared-own-');
+      const ahead = await catProject('maskroom-prepared-ahead-');
+      const cx = 60 + r() * 330;
+      const cy = 50 + r() * 200;
+      const rad = 10 + r() * 60;
+      const mask = await ellipseOn(own.photo, cx, cy, rad, rad * (0.5 + r()));
+      const a = fakeApi();
+      await runEdit(
+        own.session,
+        { prompt: 'p', params, feather: 3, colorMatch: true, mask, references: [] },
+        deps(a.api),
+      );
+      const prepared = prepareEdit(ahead.photo, mask, params);
+      const region = vi.spyOn(ahead.session, 'currentRegion');
+      const b = fakeApi();
+      const layer = await runEdit(
+        ahead.session,
+        { prompt: 'p', params, feather: 3, colorMatch: true, mask, references: [], prepared },
+        deps(b.api),
+      );
+      expect(region).not.toHaveBeenCalled();
+      const [sentOwn] = a.calls;
+      const [sentAhead] = b.calls;
+      expect(Buffer.from(sentAhead!.image).equals(Buffer.from(sentOwn!.image)), `case ${t}`).toBe(true);
+      expect(Buffer.from(sentAhead!.mask).equals(Buffer.from(sentOwn!.mask)), `case ${t}`).toBe(true);
+      expect(layer.sent.plan).toEqual(prepared.plan);
+      expect(layer.rect).toEqual(own.store.layers()[0]!.rect);
+      await own.session.close();
+      await ahead.session.close();
+    }
+  }, 60_000);
+
+  it('is ignored for another mask, another size option or a stack that is no longer empty', async () => {
+    const p = await catProject('maskroom-prepared-stale-');
+    const params = EditParams.parse({ quality: 'low' });
+    const mask = await ellipseOn(p.photo, 200, 150, 50, 40);
+    const other = await ellipseOn(p.photo, 300, 100, 30, 30);
+    const prepared = prepareEdit(p.photo, mask, params);
+    const region = vi.spyOn(p.session, 'currentRegion');
+    const { api, calls } = fakeApi();
+    // Another mask than the one prepared: built from the session, for that mask.
+    await runEdit(
+      p.session,
+      { prompt: 'a', params, feather: 2, colorMatch: true, mask: other, references: [], prepared },
+      deps(api),
+    );
+    expect(region).toHaveBeenCalledTimes(1);
+    expect(p.store.layers()[0]!.sent.plan).not.toEqual(prepared.plan);
+    // The right mask, but the stack has a layer now: the prepared inputs show the photo without it.
+    await runEdit(
+      p.session,
+      { prompt: 'b', params, feather: 2, colorMatch: true, mask, references: [], prepared },
+      deps(api),
+    );
+    expect(region).toHaveBeenCalledTimes(2);
+    // Another size option.
+    const wide = EditParams.parse({ quality: 'low', size: '1536x1024' });
+    const fresh = await catProject('maskroom-prepared-size-');
+    const spy = vi.spyOn(fresh.session, 'currentRegion');
+    await runEdit(
+      fresh.session,
+      { prompt: 'c', params: wide, feather: 2, colorMatch: true, mask, references: [], prepared },
+      deps(api),
+    );
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(fresh.store.layers()[0]!.sent.apiSize).toBe('1536x1024');
+    expect(calls).toHaveLength(3);
+    await p.session.close();
+    await fresh.session.close();
+  }, 60_000);
+});
+
+describe('the region decoded beside the journal write', () => {
+  it('is journaled before anything is sent, and a failure of the region drops the entry with nothing sent', async () => {
+    const p = await catProject('maskroom-prepared-journal-');
+    const params = EditParams.parse({ quality: 'low' });
+    const mask = await ellipseOn(p.photo, 200, 150, 50, 40);
+    let pendingAtSend = -1;
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const { api } = fakeApi({
+      gate,
+      // What is on disk when the request reaches the service (the answer waits for this look).
+      onEdit: () => {
+        void fs.readdir(path.join(p.dir, JOURNAL_DIR)).then((files) => {
+          pendingAtSend = files.filter((f) => f.endsWith('.json')).length;
+          release();
+        });
+      },
+    });
+    const pending = vi.spyOn(p.store, 'addJob');
+    const layer = await runEdit(
+      p.session,
+      { prompt: 'a', params, feather: 2, colorMatch: true, mask, references: [] },
+      deps(api),
+    );
+    expect(pending).toHaveBeenCalledTimes(1);
+    expect(pendingAtSend).toBe(1);
+    await p.session.close();
+
+    // The original is gone from under a fresh session: the region cannot be read; nothing reaches the service.
+    const store = await ProjectStore.open(p.dir);
+    const session = new ProjectSession(store);
+    vi.spyOn(store, 'readOriginal').mockRejectedValue(Object.assign(new Error('gone'), { code: 'EIO' }));
+    const failing = fakeApi();
+    await expect(
+      runEdit(
+        session,
+        { prompt: 'b', params, feather: 2, colorMatch: true, mask, references: [] },
+        deps(failing.api),
+      ),
+    ).rejects.toThrow();
+    expect(failing.calls).toHaveLength(0);
+    expect(await store.pendingJobs()).toHaveLength(0);
+    expect(store.layers().map((l) => l.id)).toEqual([layer.id]);
+    await session.close();
+  }, 60_000);
+});
