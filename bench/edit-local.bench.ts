@@ -8,8 +8,9 @@
  *    Goal: local work at most 4x the decode. (The 50 ms status poll can add up to 50 ms of waiting.)
  *  - In process: "edit requested -> API inputs" and "result -> patch + thumbnail", with their naive
  *    baselines: measured by bench/imaging.bench.ts, which this runs and whose rows it reports (goal 150 ms).
- * Usage: npx tsx bench/edit-local.bench.ts [--quick] [--profile]
+ * Usage: npx tsx bench/edit-local.bench.ts [--quick] [--profile] [--cli-only]
  *   --profile writes a V8 CPU profile of one CLI edit to bench/results/profiles/ (open it in Chrome DevTools).
+ *   --cli-only leaves out the in-process stages (bench/imaging.bench.ts), for comparing CLI runs quickly.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { here, median, quick, root } from './support';
 
 const bin = path.join(root, 'bin/maskroom.mjs');
 const profile = process.argv.includes('--profile');
+const cliOnly = process.argv.includes('--cli-only');
 const runs = quick ? 3 : 5;
 const W = 6000;
 const H = 4000;
@@ -149,26 +151,32 @@ async function main() {
     console.table(cliTable);
 
     // The two in-process stages: bench/imaging.bench.ts measures them beside their naive baselines.
-    const img = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', path.join(here, 'imaging.bench.ts'), ...(quick ? ['--quick'] : [])],
-      {
-        cwd: root,
-        encoding: 'utf8',
-        timeout: 600_000,
-      },
-    );
-    if (img.status !== 0) throw new Error(`bench/imaging.bench.ts failed: ${img.stderr}`);
-    const imaging = JSON.parse(readFileSync(path.join(here, 'results/imaging.json'), 'utf8')) as {
-      table: Array<{ stage: string; ours_ms: number; naive_ms: number; ratio: number }>;
-    };
+    const img = cliOnly
+      ? null
+      : spawnSync(
+          process.execPath,
+          ['--import', 'tsx', path.join(here, 'imaging.bench.ts'), ...(quick ? ['--quick'] : [])],
+          {
+            cwd: root,
+            encoding: 'utf8',
+            timeout: 600_000,
+          },
+        );
+    if (img && img.status !== 0) throw new Error(`bench/imaging.bench.ts failed: ${img.stderr}`);
+    const imaging = img
+      ? (JSON.parse(readFileSync(path.join(here, 'results/imaging.json'), 'utf8')) as {
+          table: Array<{ stage: string; ours_ms: number; naive_ms: number; ratio: number }>;
+        })
+      : { table: [] };
     const stages = imaging.table.map((s) => ({
       ...s,
       goal_ms: STAGE_GOAL_MS,
       met: s.ours_ms <= STAGE_GOAL_MS,
     }));
-    console.log('in-process stages (from bench/imaging.bench.ts; ratio = ours / naive)');
-    console.table(stages);
+    if (img) {
+      console.log('in-process stages (from bench/imaging.bench.ts; ratio = ours / naive)');
+      console.table(stages);
+    }
     if (profileDir) console.log(`CPU profile of one CLI edit written to ${path.relative(root, profileDir)}/`);
 
     mkdirSync(path.join(here, 'results'), { recursive: true });
