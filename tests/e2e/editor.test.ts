@@ -57,6 +57,22 @@ function meanDiff(a: Buffer, b: Buffer): number {
   return sum / a.length;
 }
 
+/**
+ * The stage's pixels once `ok` holds for them and they have stopped changing (two captures in a row
+ * agree), bounded at 20 s: after a layer change the canvas redraws when the new image arrives, which a
+ * fixed pause cannot promise on a loaded machine. At the bound it returns what it saw for the caller's
+ * assertion to report.
+ */
+async function settledPixels(ok: (px: Buffer) => boolean): Promise<Buffer> {
+  const end = Date.now() + 20_000;
+  let prev: Buffer | null = null;
+  for (;;) {
+    const px = await stagePixels();
+    if ((ok(px) && prev && meanDiff(prev, px) < 0.05) || Date.now() > end) return px;
+    prev = px;
+  }
+}
+
 beforeAll(async () => {
   editor = await startEditor({ latencyMs: 2500, credits: 50, withApiKey: true, shotPrefix: 'editor' });
   ({ fake, page } = editor);
@@ -170,7 +186,7 @@ describe('editor', () => {
     await expect(page.getByTestId('credits').textContent()).resolves.toMatch(/Credits:\s*\d+/);
 
     await page.keyboard.press('x');
-    const edited = await stagePixels();
+    const edited = await settledPixels((px) => meanDiff(original, px) > 0.5);
     expect(meanDiff(original, edited)).toBeGreaterThan(0.5);
 
     // Hide the layer: the canvas shows the original again.
@@ -178,16 +194,14 @@ describe('editor', () => {
     await page.waitForFunction(
       () => document.querySelector('[data-testid=history-item]')?.getAttribute('data-visible') === 'false',
     );
-    await page.waitForTimeout(300);
-    const hidden = await stagePixels();
+    const hidden = await settledPixels((px) => meanDiff(original, px) < 0.2);
     expect(meanDiff(original, hidden)).toBeLessThan(0.2);
     await shot('07-hidden');
     await page.getByTestId('layer-visible').click();
     await page.waitForFunction(
       () => document.querySelector('[data-testid=history-item]')?.getAttribute('data-visible') === 'true',
     );
-    await page.waitForTimeout(300);
-    expect(meanDiff(edited, await stagePixels())).toBeLessThan(0.2);
+    expect(meanDiff(edited, await settledPixels((px) => meanDiff(edited, px) < 0.2))).toBeLessThan(0.2);
     await page.keyboard.press('x');
   });
 
