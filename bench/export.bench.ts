@@ -6,12 +6,16 @@
  *  - A big photo (full: 12000x8400 = 100 MP, quick: 7700x5200) in every export format and depth (JPEG, PNG
  *    8/16, WebP, TIFF 8/16, layered PSD 8/16 with 4 small layers): peak resident memory above the photo
  *    itself (child process, /proc VmHWM after clear_refs), median of the runs, as a ratio of the photo's own
- *    bytes and of the JPEG row, and (one run) the same export written to a file as it is encoded
- *    (exportImageToFile: what the CLI and save back do). Goal: every format within 1 GB above the photo.
- * Usage: npx tsx bench/export.bench.ts [--quick] [--formats jpeg8,png16,...]   (or: npm run bench -- export)
+ *    bytes and of the JPEG row, and (one run each) the same export written to a file as it is encoded
+ *    (exportImageToFile: what the CLI and save back do) and the app's Save As (export-app-child.ts: main's
+ *    saveAs over a real workspace and project, the image flattened before). Goal: every format within 1 GB
+ *    above the photo.
+ * Usage: npx tsx bench/export.bench.ts [--quick] [--formats jpeg8,png16,...] [--where memory,file,app]
+ *   (or: npm run bench -- export); --where picks the measurements of the big photo (default all three).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import {
@@ -34,6 +38,7 @@ const W = 6000;
 const H = 4000;
 const BIG = quick ? { width: 7700, height: 5200 } : { width: 12000, height: 8400 };
 const CHILD = path.resolve(import.meta.dirname, '../tests/unit/core/imaging/export-memory-child.ts');
+const APP_CHILD = path.resolve(import.meta.dirname, 'export-app-child.ts');
 
 /** The export as it was before it encoded from the pixels: tagged PNG -> sharp -> JPEG. */
 async function previousJpeg(image: Photo, quality: number): Promise<Buffer> {
@@ -71,14 +76,29 @@ interface Memory {
   bytes: number;
 }
 
-function memory(format: string, depth: 8 | 16, where: 'memory' | 'file' = 'memory'): Memory {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', CHILD, format, String(BIG.width), String(BIG.height), String(depth), where],
-    { encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 20 },
-  );
-  if (r.status !== 0) throw new Error(`export child (${format} ${depth}-bit) failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim()) as Memory;
+type Where = 'memory' | 'file' | 'app';
+
+function child(args: string[], what: string): string {
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`export child (${what}) failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+function memory(format: string, depth: 8 | 16, where: Where = 'memory'): Memory {
+  const size = [String(BIG.width), String(BIG.height), String(depth)];
+  const what = `${format} ${depth}-bit, ${where}`;
+  if (where !== 'app')
+    return JSON.parse(child(['--import', 'tsx', CHILD, format, ...size, where], what).trim()) as Memory;
+  // The app's Save As: the project is made in one process, opened and exported in another (measured).
+  const lib = mkdtempSync(path.join(os.tmpdir(), 'maskroom-export-app-'));
+  try {
+    const run = (mode: string) =>
+      child(['--expose-gc', '--import', 'tsx', APP_CHILD, mode, lib, format, ...size], what);
+    run('make');
+    return JSON.parse(run('measure').trim()) as Memory;
+  } finally {
+    rmSync(lib, { recursive: true, force: true });
+  }
 }
 
 /** The big photo's export rows: format, depth and the name printed for them. */
@@ -99,6 +119,13 @@ function selectedRows(): typeof MEMORY_ROWS {
   const want = new Set((process.argv[at + 1] ?? '').split(','));
   // The JPEG row is every other row's baseline.
   return MEMORY_ROWS.filter((r) => r.name === 'jpeg8' || want.has(r.name));
+}
+
+/** The measurements of the big photo this run makes (--where). */
+function selectedWhere(): Set<Where> {
+  const at = process.argv.indexOf('--where');
+  if (at < 0) return new Set(['memory', 'file', 'app']);
+  return new Set((process.argv[at + 1] ?? '').split(',') as Where[]);
 }
 
 async function main(): Promise<void> {
@@ -146,22 +173,40 @@ async function main(): Promise<void> {
     );
   }
   const MB = 2 ** 20;
+  const where = selectedWhere();
   const mem: Record<
     string,
-    { samples: Memory[]; toFile: Memory; aboveMB: number; peakMB: number; fileMB: number; toFileMB: number }
+    {
+      samples: Memory[];
+      toFile: Memory | null;
+      app: Memory | null;
+      aboveMB: number;
+      peakMB: number;
+      fileMB: number;
+      toFileMB: number;
+      appMB: number;
+    }
   > = {};
+  const above = (m: Memory | null) => (m ? (m.peak - m.before) / MB : NaN);
   for (const row of selectedRows()) {
     const samples: Memory[] = [];
-    for (let r = 0; r < MEM_RUNS; r++) samples.push(memory(row.format, row.depth));
+    // The JPEG row is every other row's baseline: always measured in memory.
+    const runs = where.has('memory') || row.name === 'jpeg8' ? MEM_RUNS : 0;
+    for (let r = 0; r < runs; r++) samples.push(memory(row.format, row.depth));
     // Written to a file as it is encoded (the CLI's export, save back): one run, the file itself never held.
-    const toFile = memory(row.format, row.depth, 'file');
+    const toFile = where.has('file') ? memory(row.format, row.depth, 'file') : null;
+    // The app's Save As (main's saveAs over the workspace): one run.
+    const app = where.has('app') ? memory(row.format, row.depth, 'app') : null;
+    const sizes = [...samples, ...(toFile ? [toFile] : []), ...(app ? [app] : [])];
     mem[row.name] = {
       samples,
       toFile,
-      aboveMB: median(samples.map((m) => (m.peak - m.before) / MB)),
-      peakMB: median(samples.map((m) => m.peak / MB)),
-      fileMB: median(samples.map((m) => m.bytes / MB)),
-      toFileMB: (toFile.peak - toFile.before) / MB,
+      app,
+      aboveMB: samples.length ? median(samples.map((m) => above(m))) : NaN,
+      peakMB: samples.length ? median(samples.map((m) => m.peak / MB)) : NaN,
+      fileMB: median(sizes.map((m) => m.bytes / MB)),
+      toFileMB: above(toFile),
+      appMB: above(app),
     };
   }
   const photoMB = (depth: 8 | 16) => (BIG.width * BIG.height * 3 * (depth / 8)) / MB;
@@ -190,12 +235,16 @@ async function main(): Promise<void> {
     `${mp} MP export, peak RSS above the photo (median of ${MEM_RUNS}; PSD: 4 small layers, the composite held before):`,
   );
   console.log(
-    '| format | photo MB | file MB | above MB | ÷ photo | ÷ JPEG | ≤ 1024 MB | to a file: above MB |',
+    '| format | photo MB | file MB | above MB | ÷ photo | ÷ JPEG | ≤ 1024 MB | to a file: above MB | app Save As: above MB | ≤ 1024 MB |',
   );
   console.log(
-    '|--------|---------:|--------:|---------:|--------:|-------:|:---------:|--------------------:|',
+    '|--------|---------:|--------:|---------:|--------:|-------:|:---------:|--------------------:|----------------------:|:---------:|',
   );
   const jpegAbove = mem.jpeg8!.aboveMB;
+  // A measurement this run did not make (--where) shows as '-'.
+  const cell = (v: number, width: number, digits = 0) =>
+    (Number.isNaN(v) ? '-' : v.toFixed(digits)).padStart(width);
+  const within = (mb: number) => (Number.isNaN(mb) ? '-' : mb <= 1024 ? 'yes' : 'NO').padStart(9);
   const memRatios: Record<string, { vsPhoto: number; vsJpeg: number }> = {};
   for (const row of selectedRows()) {
     const m = mem[row.name]!;
@@ -203,7 +252,7 @@ async function main(): Promise<void> {
     const vsJpeg = m.aboveMB / jpegAbove;
     memRatios[row.name] = { vsPhoto, vsJpeg };
     console.log(
-      `| ${row.name.padEnd(6)} | ${photoMB(row.depth).toFixed(0).padStart(8)} | ${m.fileMB.toFixed(0).padStart(7)} | ${m.aboveMB.toFixed(0).padStart(8)} | ${vsPhoto.toFixed(2).padStart(7)} | ${vsJpeg.toFixed(1).padStart(6)} | ${(m.aboveMB <= 1024 ? 'yes' : 'NO').padStart(9)} | ${m.toFileMB.toFixed(0).padStart(19)} |`,
+      `| ${row.name.padEnd(6)} | ${photoMB(row.depth).toFixed(0).padStart(8)} | ${m.fileMB.toFixed(0).padStart(7)} | ${cell(m.aboveMB, 8)} | ${cell(vsPhoto, 7, 2)} | ${cell(vsJpeg, 6, 1)} | ${within(m.aboveMB)} | ${cell(m.toFileMB, 19)} | ${cell(m.appMB, 21)} | ${within(m.appMB)} |`,
     );
   }
   const out = {
@@ -223,6 +272,7 @@ async function main(): Promise<void> {
           peakMB: m.peakMB,
           fileMB: m.fileMB,
           toFileAboveMB: m.toFileMB,
+          appSaveAsAboveMB: m.appMB,
           ...memRatios[k],
         },
       ]),
@@ -232,6 +282,8 @@ async function main(): Promise<void> {
       previous,
       baseline,
       memory: Object.fromEntries(Object.entries(mem).map(([k, m]) => [k, m.samples])),
+      toFile: Object.fromEntries(Object.entries(mem).map(([k, m]) => [k, m.toFile])),
+      appSaveAs: Object.fromEntries(Object.entries(mem).map(([k, m]) => [k, m.app])),
     },
   };
   mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true });
