@@ -375,12 +375,12 @@ interface BuiltInputs {
 }
 
 /**
- * Builds the API inputs from the current image's pixels in the crop (ProjectSession.currentRegion: without
- * a held current image only that region is decoded and flattened). The stack must have been read by the
- * caller in the same synchronous run: currentRegion reads it again at once.
+ * Builds the API inputs from the current image's pixels in the crop (ProjectSession.editSource: for the
+ * CLI only that region is decoded and flattened, the app uses its whole current image). The stack must have
+ * been read by the caller in the same synchronous run: editSource reads it again at once.
  */
 function buildInputs(session: ProjectSession, mask: Mask, plan: RegionPlan): Promise<BuiltInputs> {
-  return session.currentRegion(plan.crop).then(async (base) => ({
+  return session.editSource(plan.crop).then(async (base) => ({
     base,
     inputs: await buildApiInputs(base, mask, plan),
   }));

@@ -45,6 +45,13 @@ export interface SessionOptions {
   persistInBackground?: boolean;
   /** Told how many of the layers being applied are applied, every 8 layers (0 first): long flattens show it. */
   onFlattenProgress?: (applied: number, total: number) => void;
+  /**
+   * An edit decodes and flattens only the region it sends (editSource -> currentRegion), for a host that
+   * needs no whole image after it: the CLI's edit, whose process ends with the edit. Default false: the app
+   * keeps the whole current image, which it shows next (the new layer is then applied to it, not flattened
+   * again from the original).
+   */
+  regionEdits?: boolean;
 }
 
 /** What a preview shows: the original, the current image, or the image right after a layer. */
@@ -561,6 +568,14 @@ export class ProjectSession {
       applyPatchInPlace(region.photo, { ...clipped, rect: at });
     }
     return region;
+  }
+
+  /**
+   * What an edit builds its inputs from: the region holding `crop` with regionEdits (currentRegion), else
+   * the whole current image (as a region covering all of it).
+   */
+  async editSource(crop: Rect): Promise<PhotoRegion> {
+    return this.opts.regionEdits ? this.currentRegion(crop) : wholeRegion(await this.current());
   }
 
   /** The image right after this layer: the visible stack before it, plus the layer itself. */

@@ -547,7 +547,8 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
     },
   );
   trace('project-ready');
-  const session = new ProjectSession(store);
+  // The process ends with the edit: only the region it sends is decoded and flattened (regionEdits).
+  const session = new ProjectSession(store, { regionEdits: true });
   const stop = interruptible(loaded().pipeline.CLOSING);
   try {
     // No whole-frame decode here: the edit decodes and flattens only the region it sends, once the mask

@@ -40,7 +40,7 @@ describe('prepareEdit', () => {
         deps(a.api),
       );
       const prepared = prepareEdit(ahead.photo, mask, params);
-      const region = vi.spyOn(ahead.session, 'currentRegion');
+      const region = vi.spyOn(ahead.session, 'editSource');
       const b = fakeApi();
       const layer = await runEdit(
         ahead.session,
@@ -65,7 +65,7 @@ describe('prepareEdit', () => {
     const mask = await ellipseOn(p.photo, 200, 150, 50, 40);
     const other = await ellipseOn(p.photo, 300, 100, 30, 30);
     const prepared = prepareEdit(p.photo, mask, params);
-    const region = vi.spyOn(p.session, 'currentRegion');
+    const region = vi.spyOn(p.session, 'editSource');
     const { api, calls } = fakeApi();
     // Another mask than the one prepared: built from the session, for that mask.
     await runEdit(
@@ -85,7 +85,7 @@ describe('prepareEdit', () => {
     // Another size option.
     const wide = EditParams.parse({ quality: 'low', size: '1536x1024' });
     const fresh = await catProject('maskroom-prepared-size-');
-    const spy = vi.spyOn(fresh.session, 'currentRegion');
+    const spy = vi.spyOn(fresh.session, 'editSource');
     await runEdit(
       fresh.session,
       { prompt: 'c', params: wide, feather: 2, colorMatch: true, mask, references: [], prepared },
@@ -96,6 +96,59 @@ describe('prepareEdit', () => {
     expect(calls).toHaveLength(3);
     await p.session.close();
     await fresh.session.close();
+  }, 60_000);
+});
+
+describe('regionEdits', () => {
+  it('sends and commits what an edit from the whole current image does, over a stack of layers', async () => {
+    const r = rng(31337);
+    const p = await catProject('maskroom-region-edits-');
+    const params = EditParams.parse({ quality: 'low' });
+    const { api } = fakeApi();
+    // A stack of three layers (the second over the first), then copies of the project.
+    for (const [cx, cy] of [
+      [200, 150],
+      [230, 160],
+      [80, 60],
+    ] as const) {
+      const mask = await ellipseOn(p.photo, cx, cy, 40 + r() * 30, 30 + r() * 30);
+      await runEdit(
+        p.session,
+        { prompt: 'l', params, feather: 3, colorMatch: true, mask, references: [] },
+        deps(api),
+      );
+    }
+    await p.session.close();
+    const mask = await ellipseOn(p.photo, 215, 150, 70, 50);
+    const sent: Array<{ image: Uint8Array; mask: Uint8Array; patch: Buffer }> = [];
+    for (const regionEdits of [false, true]) {
+      const dir = `${p.dir}-${regionEdits}`;
+      await fs.cp(p.dir, dir, { recursive: true });
+      const session = new ProjectSession(await ProjectStore.open(dir), { regionEdits });
+      const whole = vi.spyOn(session, 'current');
+      const b = fakeApi();
+      const layer = await runEdit(
+        session,
+        {
+          prompt: 'x',
+          params,
+          feather: 3,
+          colorMatch: true,
+          mask,
+          references: [],
+          layerId: 'l_same',
+          jobId: 'j_same',
+        },
+        deps(b.api),
+      );
+      expect(whole).toHaveBeenCalledTimes(regionEdits ? 0 : 1);
+      const patch = await fs.readFile(path.join(dir, 'layers', layer.files.patch));
+      sent.push({ image: b.calls[0]!.image, mask: b.calls[0]!.mask, patch });
+      await session.close();
+    }
+    expect(Buffer.from(sent[1]!.image).equals(Buffer.from(sent[0]!.image))).toBe(true);
+    expect(Buffer.from(sent[1]!.mask).equals(Buffer.from(sent[0]!.mask))).toBe(true);
+    expect(sent[1]!.patch.equals(sent[0]!.patch)).toBe(true);
   }, 60_000);
 });
 
@@ -129,7 +182,7 @@ describe('the region decoded beside the journal write', () => {
 
     // The original is gone from under a fresh session: the region cannot be read; nothing reaches the service.
     const store = await ProjectStore.open(p.dir);
-    const session = new ProjectSession(store);
+    const session = new ProjectSession(store, { regionEdits: true });
     vi.spyOn(store, 'readOriginal').mockRejectedValue(Object.assign(new Error('gone'), { code: 'EIO' }));
     const failing = fakeApi();
     await expect(
