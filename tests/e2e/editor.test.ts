@@ -160,17 +160,24 @@ describe('editor', () => {
     const original = await stagePixels();
     await page.keyboard.press('x');
     await page.getByTestId('prompt').fill('a red balloon');
-    await page.getByTestId('prompt').press('Control+Enter');
-    await page.waitForFunction(
-      () =>
-        /(Uploading|Queued|Processing|Preparing)[\s\S]*\d+ s/.test(
-          document.querySelector('[data-testid=job-status]')?.textContent ?? '',
-        ),
-      null,
-      { timeout: 10_000 },
-    );
-    await shot('05-running');
-    await expect(page.getByTestId('cancel-edit').isEnabled()).resolves.toBe(true);
+    // The status answers are held while the running edit is looked at: it cannot finish under the
+    // screenshot however slow the machine; released, it runs its course.
+    const polls = fake.hold('status');
+    try {
+      await page.getByTestId('prompt').press('Control+Enter');
+      await page.waitForFunction(
+        () =>
+          /(Uploading|Queued|Processing|Preparing)[\s\S]*\d+ s/.test(
+            document.querySelector('[data-testid=job-status]')?.textContent ?? '',
+          ),
+        null,
+        { timeout: 10_000 },
+      );
+      await shot('05-running');
+      await expect(page.getByTestId('cancel-edit').isEnabled()).resolves.toBe(true);
+    } finally {
+      polls.release();
+    }
     await waitForHistory(page, 1);
     await page.waitForFunction(
       () => document.querySelector('[data-testid=job]')?.getAttribute('data-state') === 'done',
