@@ -31,13 +31,19 @@ async function invoke(
   } catch {
     return {
       ok: false,
-      error: { code: 'offline', message: 'Maskroom lost contact with its web host; check that it is still running and reload.' },
+      error: {
+        code: 'offline',
+        message: 'Maskroom lost contact with its web host; check that it is still running and reload.',
+      },
     };
   }
   if (res.headers.get('content-type') !== WIRE_CONTENT_TYPE) {
     return {
       ok: false,
-      error: { code: 'internal', message: `The web host answered ${res.status} ${res.statusText}; reload the page with its token.` },
+      error: {
+        code: 'internal',
+        message: `The web host answered ${res.status} ${res.statusText}; reload the page with its token.`,
+      },
     };
   }
   return decodeWire(new Uint8Array(await res.arrayBuffer())) as WireResult<unknown>;

@@ -17,12 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createAppCore, type AppCore } from '../core/app';
 import { dispatch } from '../core/dispatch';
-import {
-  JsonFilePrefsStore,
-  MemorySecretStore,
-  checkLibraryDir,
-  defaultLibraryDir,
-} from '../core/settings';
+import { JsonFilePrefsStore, MemorySecretStore, checkLibraryDir, defaultLibraryDir } from '../core/settings';
 import { installHostGuard, type HostGuard } from '../core/network-guard';
 import { DEFAULT_LIMITS } from '../core/imaging/types';
 import { MAX_REFERENCES } from '../core/edit-api/params';

@@ -12,7 +12,14 @@ export {
   JOURNAL_DIR,
   CACHE_DIR,
 } from './project-store';
-export type { NewLayer, LayerFiles, OpenReport, CreateOptions, OpenOptions, NewJournalEntry } from './project-store';
+export type {
+  NewLayer,
+  LayerFiles,
+  OpenReport,
+  CreateOptions,
+  OpenOptions,
+  NewJournalEntry,
+} from './project-store';
 export {
   Manifest,
   StoredLayer,
