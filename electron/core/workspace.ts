@@ -43,7 +43,14 @@ import {
 } from './imaging';
 import { maskFromFile } from './imaging/mask';
 import { ProjectStore, readManifest, newId, type DroppedEntry, type JournalEntry } from './project';
-import { CLOSING, ProjectSession, resumeJob, runEdit, type PipelineDeps } from './pipeline';
+import {
+  CLOSING,
+  ProjectSession,
+  isCollectableError,
+  resumeJob,
+  runEdit,
+  type PipelineDeps,
+} from './pipeline';
 import type { SettingsService } from './settings';
 import type { WorkspaceApi, WorkspaceEvents } from './workspace-types';
 import { extensionOf, formatById, mimeOf } from '../../shared/formats';
@@ -511,8 +518,13 @@ class Workspace implements WorkspaceApi {
           return layer;
         },
         async (e: unknown) => {
-          // Never answered: nothing more is known than before, and the notice comes back.
-          if (!answered) await store.setDroppedRetry(d.jobId, null).catch(() => undefined);
+          // Kept for collecting (the service took it: a request id, or a result saved in the journal, which
+          // a service naming no request id gives only with the result): that job is the edit now, and the
+          // record goes. Never answered: nothing more is known than before, and the notice comes back.
+          if (!answered) {
+            if (isCollectableError(e)) await forget();
+            else await store.setDroppedRetry(d.jobId, null).catch(() => undefined);
+          }
           throw e;
         },
       ),

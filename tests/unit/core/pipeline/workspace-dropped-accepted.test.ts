@@ -1,0 +1,80 @@
+/**
+ * An edit cut off while being sent, run again, whose new job the service answered (its result is saved in
+ * the journal) but which failed afterwards: that job is now the edit, collectable from the journal, so the
+ * interrupted edit's notice must not come back offering to pay for it a third time. A service that never
+ * names a request id (the v1 endpoint answers with the image itself) is where this shows: nothing but the
+ * saved result tells that the service took the edit.
+ */
+import { describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { EditParams, type ProjectState } from '../../../../shared/contract';
+import type { EditApi, EditResult } from '../../../../electron/core/edit-api/types';
+import { DROPPED_DIR, JOURNAL_DIR, ProjectStore } from '../../../../electron/core/project';
+import { fakeJob } from '../project/helpers';
+import { ellipseMask, fixture } from './fixtures';
+import { workspaceHarness, type WorkspaceHarness } from './workspace-harness';
+
+/**
+ * A service that answers every edit (counted in `sent`) with `answer(i)`'s bytes as the result and no request
+ * id, as the v1 endpoint does.
+ */
+function answeringApi(answer: (i: number) => Uint8Array): EditApi & { sent: number } {
+  const api = {
+    sent: 0,
+    edit(): Promise<EditResult> {
+      const i = api.sent++;
+      return Promise.resolve({
+        image: answer(i),
+        mime: 'image/png',
+        requestId: null,
+        creditsLeft: null,
+        timings: {},
+      });
+    },
+    resume(): Promise<EditResult> {
+      return Promise.reject(new Error('not used'));
+    },
+  };
+  return api;
+}
+
+const lastState = (h: WorkspaceHarness) =>
+  h.events.filter((e) => e.event === 'project:changed').at(-1)?.payload as ProjectState | undefined;
+
+describe('an interrupted edit run again', () => {
+  it('is not offered again once the service answered its new job, even if that job then fails', async () => {
+    // Bytes no decoder reads: the result is saved (paid for), then compositing it fails.
+    const api = answeringApi(() => new Uint8Array(64).fill(7));
+    const h = await workspaceHarness(api);
+    const created = await h.ws.createProject({ name: 'cat.png', photo: await fixture('chelsea.png') });
+    await h.ws.dispose();
+    const lib = h.settings.get().libraryDir;
+    const dir = path.join(lib, created.id);
+    const store = await ProjectStore.open(dir);
+    await store.addJob(
+      { ...fakeJob('jcut', 'lcut'), params: EditParams.parse({}), prompt: 'a hat', feather: 4 },
+      await ellipseMask(451, 300, 220, 120, 70, 50),
+    );
+    await store.close();
+
+    const again = await workspaceHarness(api);
+    await again.settings.update({ libraryDir: lib });
+    const opened = await again.ws.openProject({ projectId: created.id });
+    expect(opened.droppedEdits?.map((d) => d.jobId)).toEqual(['jcut']);
+    const { jobIds } = await again.ws.retryDropped({ projectId: created.id, jobId: 'jcut' });
+    await again.until(() => again.progress().some((p) => p.jobId === jobIds[0] && p.state === 'failed'));
+    expect(api.sent).toBe(1);
+    // The new job's answer is kept for collecting ...
+    const journal = await fs.readdir(path.join(dir, JOURNAL_DIR));
+    expect(journal.some((n) => n.startsWith(`${jobIds[0]}.result`))).toBe(true);
+    // ... so the interrupted edit is that job now: no notice, no record, and running it again is refused.
+    expect(lastState(again)?.droppedEdits).toBeUndefined();
+    expect(await fs.readdir(path.join(dir, DROPPED_DIR))).toEqual([]);
+    await expect(again.ws.retryDropped({ projectId: created.id, jobId: 'jcut' })).rejects.toMatchObject({
+      code: 'not-found',
+    });
+    expect(api.sent).toBe(1);
+    await again.ws.dispose();
+  });
+});
