@@ -18,13 +18,21 @@ export interface ExportFileOptions {
 
 /**
  * The one-sentence AppError for a write of `file` that failed because of the user's disk (full: with the
- * file's size; read-only; permission denied; the folder gone), or null for anything else (rethrown as is).
+ * file's size; read-only; permission denied; the folder gone), or null for anything else (rethrown as is),
+ * such as a fault naming a file outside `file`'s folder.
  */
 export function exportFileError(e: unknown, file: string, o: ExportFileOptions = {}): AppError | null {
   if (isAppError(e) || !e || typeof e !== 'object') return null;
   const code = (e as { code?: unknown }).code;
   if (typeof code !== 'string') return null;
   const where = path.dirname(file);
+  // A fault of another file (the project's photo or a layer, read for the export) is not the folder's: it
+  // is worded with its own path by the caller. Faults of the file, its temporary file or the folder are.
+  const at = (e as { path?: unknown }).path;
+  if (typeof at === 'string') {
+    const p = path.resolve(at);
+    if (p !== path.resolve(where) && path.dirname(p) !== path.resolve(where)) return null;
+  }
   const what = `Exporting ${path.basename(file)}`;
   if (code === 'ENOENT' || code === 'ENOTDIR') {
     return new AppError(
