@@ -5,6 +5,7 @@
  * tEXt chunk, so it round-trips exactly.
  */
 import zlib, { constants as zlibConstants } from 'node:zlib';
+import { constants as bufferConstants } from 'node:buffer';
 import sharp from 'sharp';
 import type { Rect } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
@@ -349,6 +350,8 @@ function ownLayout(b: Uint8Array): { width: number; height: number; depth: 8 | 1
  * unless it inflates whole to exactly `size` bytes and ends where the data ends.
  */
 function inflateRows(idat: Uint8Array, size: number): Promise<Uint8Array | null> {
+  // Rows no buffer can hold (a damaged header and rectangle that agree on a vast size): not ours to read.
+  if (size > bufferConstants.MAX_LENGTH - 64) return Promise.resolve(null);
   return new Promise((resolve) => {
     // Slack so that the one buffer also sees the stream's end; more output than `size` is an error.
     const opts = { info: true, chunkSize: Math.max(64, size + 64), maxOutputLength: size };
