@@ -539,9 +539,11 @@ export class ProjectStore {
     }
     const droppedDir = path.join(this.dir, DROPPED_DIR);
     await fs.mkdir(droppedDir, { recursive: true });
+    // The journal's own name for the mask (addJob's), never the name the entry gives: an edited entry must
+    // not move a file from outside the journal.
     const maskFile = `${entry.jobId}.mask.png`;
     const moved = await fs
-      .rename(path.join(this.dir, JOURNAL_DIR, entry.maskFile), path.join(droppedDir, maskFile))
+      .rename(path.join(this.dir, JOURNAL_DIR, maskFile), path.join(droppedDir, maskFile))
       .then(
         () => true,
         () => exists(path.join(droppedDir, maskFile)),
@@ -580,9 +582,11 @@ export class ProjectStore {
         .then((t) => DroppedEntry.safeParse(JSON.parse(t)))
         .catch(() => null);
       const d = parsed?.success ? parsed.data : null;
+      // Only the record's own mask name (dropJob's): one naming another file is never read or kept.
       if (
         d &&
         `${d.jobId}.json` === file &&
+        d.maskFile === `${d.jobId}.mask.png` &&
         !layerIds.has(d.layerId) &&
         (await exists(path.join(droppedDir, d.maskFile)))
       ) {
