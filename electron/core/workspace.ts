@@ -501,13 +501,15 @@ class Workspace implements WorkspaceApi {
           mask,
           references: [],
           jobId,
-          groupId: d.groupId,
+          groupId,
           signal,
         },
         deps,
         {
           onState: (state, info) => {
-            if (info.requestId && !answered) void forget();
+            // Taken by the service: it named a request id, or (a service naming none) the result is saved in
+            // the journal by the time compositing starts. Either way that job is the edit now.
+            if ((info.requestId || state === 'compositing') && !answered) void forget();
             onState(state, info);
           },
           onCredits: (remaining) => this.o.events.emit('credits:changed', { remaining }),

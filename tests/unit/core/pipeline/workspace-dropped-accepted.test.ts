@@ -5,9 +5,10 @@
  * names a request id (the v1 endpoint answers with the image itself) is where this shows: nothing but the
  * saved result tells that the service took the edit.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { EditParams, type ProjectState } from '../../../../shared/contract';
 import type { EditApi, EditResult } from '../../../../electron/core/edit-api/types';
 import { DROPPED_DIR, JOURNAL_DIR, ProjectStore } from '../../../../electron/core/project';
@@ -19,13 +20,15 @@ import { workspaceHarness, type WorkspaceHarness } from './workspace-harness';
  * A service that answers every edit (counted in `sent`) with `answer(i)`'s bytes as the result and no request
  * id, as the v1 endpoint does.
  */
-function answeringApi(answer: (i: number) => Uint8Array): EditApi & { sent: number } {
+function answeringApi(
+  answer: (i: number, size: string) => Uint8Array | Promise<Uint8Array>,
+): EditApi & { sent: number } {
   const api = {
     sent: 0,
-    edit(): Promise<EditResult> {
+    async edit(input: Parameters<EditApi['edit']>[0]): Promise<EditResult> {
       const i = api.sent++;
       return Promise.resolve({
-        image: answer(i),
+        image: await answer(i, input.params.size),
         mime: 'image/png',
         requestId: null,
         creditsLeft: null,
@@ -76,5 +79,57 @@ describe('an interrupted edit run again', () => {
     });
     expect(api.sent).toBe(1);
     await again.ws.dispose();
+  });
+
+  it('forgets the interrupted edit once the result of its new job is saved, before that layer is committed', async () => {
+    // A real image of the requested size: the new job composites and commits.
+    const api = answeringApi(async (_i, size) => {
+      const [w, h] = size.split('x').map(Number) as [number, number];
+      return new Uint8Array(
+        await sharp({ create: { width: w, height: h, channels: 3, background: { r: 200, g: 40, b: 40 } } })
+          .png()
+          .toBuffer(),
+      );
+    });
+    const h = await workspaceHarness(api);
+    const created = await h.ws.createProject({ name: 'cat.png', photo: await fixture('chelsea.png') });
+    await h.ws.dispose();
+    const lib = h.settings.get().libraryDir;
+    const dir = path.join(lib, created.id);
+    const store = await ProjectStore.open(dir);
+    await store.addJob(
+      { ...fakeJob('jgap', 'lgap'), params: EditParams.parse({}), prompt: 'a hat', feather: 4 },
+      await ellipseMask(451, 300, 220, 120, 70, 50),
+    );
+    await store.close();
+
+    // At the commit of the new layer (a crash right after it would leave both), is the record already gone?
+    const goneAtCommit: boolean[] = [];
+    const append = ProjectStore.prototype.appendLayer;
+    const spy = vi.spyOn(ProjectStore.prototype, 'appendLayer').mockImplementation(async function (
+      this: ProjectStore,
+      ...args: Parameters<ProjectStore['appendLayer']>
+    ) {
+      let gone = false;
+      for (let i = 0; i < 100 && !gone; i++) {
+        gone = (await fs.readdir(path.join(dir, DROPPED_DIR)).catch(() => [])).length === 0;
+        if (!gone) await new Promise((r) => setTimeout(r, 20));
+      }
+      goneAtCommit.push(gone);
+      return append.apply(this, args);
+    });
+    try {
+      const again = await workspaceHarness(api);
+      await again.settings.update({ libraryDir: lib });
+      await again.ws.openProject({ projectId: created.id });
+      const { jobIds } = await again.ws.retryDropped({ projectId: created.id, jobId: 'jgap' });
+      await again.until(() => again.progress().some((p) => p.jobId === jobIds[0] && p.state === 'done'));
+      expect(goneAtCommit).toEqual([true]);
+      expect(api.sent).toBe(1);
+      expect(lastState(again)?.droppedEdits).toBeUndefined();
+      await again.ws.dispose();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
