@@ -25,6 +25,11 @@ import type { WorkspaceApi } from '../core/workspace-types';
 
 /** How long a prepared download waits to be fetched before its file is removed. */
 export const DOWNLOAD_TTL_MS = 10 * 60_000;
+/**
+ * Prepared downloads kept at once: the page fetches each right after preparing it, so more waiting means
+ * links never followed; the oldest goes first, so their files cannot pile up in the temporary folder.
+ */
+export const MAX_PENDING_DOWNLOADS = 4;
 
 const ID = /^[0-9a-f]{32}$/;
 
@@ -37,6 +42,7 @@ interface Prepared {
 
 export class WebDownloads {
   private readonly prepared = new Map<string, Prepared>();
+  private closed = false;
 
   private constructor(
     private readonly workspace: Pick<WorkspaceApi, 'exportImageToFile'>,
@@ -74,8 +80,22 @@ export class WebDownloads {
         },
         { temporary: true },
       );
+      if (this.closed) {
+        await fs.rm(folder, { recursive: true, force: true }).catch(() => undefined);
+        return {
+          ok: false,
+          error: {
+            code: 'cancelled',
+            message: 'Maskroom is closing, so the export was not kept; export again after restarting it.',
+          },
+        };
+      }
       const timer = setTimeout(() => void this.drop(id), DOWNLOAD_TTL_MS);
       timer.unref();
+      while (this.prepared.size >= MAX_PENDING_DOWNLOADS) {
+        const oldest = this.prepared.keys().next().value as string;
+        await this.drop(oldest);
+      }
       this.prepared.set(id, { file, fileName, mime: mimeOf(req.format), timer });
       return { ok: true, value: { href: `./download/${id}`, fileName } };
     } catch (e) {
@@ -126,6 +146,7 @@ export class WebDownloads {
 
   /** Removes every file not yet fetched and the folder. */
   async close(): Promise<void> {
+    this.closed = true;
     for (const p of this.prepared.values()) clearTimeout(p.timer);
     this.prepared.clear();
     await fs.rm(this.dir, { recursive: true, force: true }).catch(() => undefined);

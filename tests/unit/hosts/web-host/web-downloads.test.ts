@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startWebHost, type WebHost } from '../../../../electron/hosts/web-host';
-import { WebDownloads } from '../../../../electron/hosts/web-downloads';
+import { MAX_PENDING_DOWNLOADS, WebDownloads } from '../../../../electron/hosts/web-downloads';
 import { WEB_DOWNLOAD_CALL } from '../../../../shared/ipc-channels';
 import { decodeWire, encodeWire, WIRE_CONTENT_TYPE } from '../../../../shared/wire';
 import type { ExportFormat, ProjectState, WireResult } from '../../../../shared/contract';
@@ -151,6 +151,45 @@ describe('WebDownloads', () => {
       expect(readdirSync(d.dir)).toHaveLength(1);
       expect(await d.serve(id, res as never)).toBe(false);
       await d.close();
+      expect(existsSync(d.dir)).toBe(false);
+    } finally {
+      tt.cleanup();
+    }
+  });
+
+  it('keeps at most a few links never followed (the oldest go), and keeps nothing once closing', async () => {
+    const tt = tempDir();
+    try {
+      let release: (() => void) | null = null;
+      let hold = false;
+      const workspace = {
+        exportImageToFile: async (_req: unknown, target: string | ((n: string) => string)) => {
+          const file = typeof target === 'string' ? target : target('x-edited.png');
+          writeFileSync(file, 'the file');
+          if (hold) await new Promise<void>((r) => (release = r));
+          return { file, bytes: 8 };
+        },
+      };
+      const d = await WebDownloads.create(workspace, tt.dir);
+      const ids: string[] = [];
+      for (let i = 0; i < MAX_PENDING_DOWNLOADS + 3; i++) {
+        const r = await d.prepare({ projectId: 'p1', format: 'png' });
+        if (!r.ok) throw new Error(r.error.message);
+        ids.push(r.value.href.split('/').pop()!);
+      }
+      expect(readdirSync(d.dir).sort()).toEqual(ids.slice(-MAX_PENDING_DOWNLOADS).sort());
+      const res = { writeHead: () => res, end: () => undefined };
+      expect(await d.serve(ids[0]!, res as never, true)).toBe(false);
+
+      // An export still encoding when the host closes leaves no file behind and answers why.
+      hold = true;
+      const late = d.prepare({ projectId: 'p1', format: 'png' });
+      for (let i = 0; i < 100 && !release; i++) await new Promise((r) => setTimeout(r, 10));
+      await d.close();
+      release!();
+      const answer = await late;
+      expect(answer.ok).toBe(false);
+      if (!answer.ok) expect(answer.error.message).toMatch(/^Maskroom is closing, .*; export again/);
       expect(existsSync(d.dir)).toBe(false);
     } finally {
       tt.cleanup();
