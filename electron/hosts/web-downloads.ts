@@ -75,8 +75,13 @@ export class WebDownloads {
         req,
         (name) => {
           fileName = name;
-          // The name the user sees travels in the response header; on disk the file has a fixed one.
-          return path.join(folder, `export.${extensionOf(req.format)}`);
+          // The name the user sees travels in the response header; on disk it is the same name (so the
+          // progress and any error name the photo), kept to one component inside this download's folder.
+          const base = path.basename(name);
+          return path.join(
+            folder,
+            base && base !== '.' && base !== '..' ? base : `export.${extensionOf(req.format)}`,
+          );
         },
         { temporary: true },
       );
