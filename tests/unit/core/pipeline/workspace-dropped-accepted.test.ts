@@ -111,7 +111,7 @@ describe('an interrupted edit run again', () => {
       ...args: Parameters<ProjectStore['appendLayer']>
     ) {
       let gone = false;
-      for (let i = 0; i < 100 && !gone; i++) {
+      for (let i = 0; i < 250 && !gone; i++) {
         gone = (await fs.readdir(path.join(dir, DROPPED_DIR)).catch(() => [])).length === 0;
         if (!gone) await new Promise((r) => setTimeout(r, 20));
       }
