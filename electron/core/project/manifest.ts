@@ -23,7 +23,8 @@ export const RegionPlanSchema = z.object({
   scale: z.number().positive(),
 });
 
-const FileName = z
+/** A file name inside a project folder: one component, no separators, never . or .. (no way out of it). */
+export const FileName = z
   .string()
   .min(1)
   .max(200)

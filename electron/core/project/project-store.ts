@@ -34,6 +34,7 @@ import { crashPoint, crashWritingTemp, type CrashPoint } from './crash';
 import { acquireLock, type ProjectLock } from './lock';
 import { trace } from '../trace';
 import {
+  FileName,
   FORMAT_NAME,
   MANIFEST_FILE,
   Manifest,
@@ -52,7 +53,9 @@ const CURRENT_CACHE = 'current.bin';
 
 /** The service's answer, saved in the journal before anything is done with it. */
 export const JournalResult = z.object({
-  file: z.string(),
+  // File names are one component inside journal/: an edited entry can never name a file elsewhere to be
+  // read, uploaded, moved or removed.
+  file: FileName,
   mime: z.string(),
   bytes: z.number().int().nonnegative(),
   requestId: z.string().nullable(),
@@ -78,7 +81,7 @@ export const JournalEntry = z.object({
   /** Null until the service answers the submit; a journal entry without one cannot be resumed. */
   requestId: z.string().nullable(),
   requestIdAt: z.string().nullable(),
-  maskFile: z.string(),
+  maskFile: FileName,
   /** Set once the result image is saved beside the entry: finishing it needs no service at all. */
   result: JournalResult.nullable().default(null),
 });

@@ -66,4 +66,54 @@ describe('mask files named by journal and dropped/ records', () => {
       expect(await fs.readFile(outside).catch(() => null), `seed ${seed}: ${outside}`).toEqual(original);
     }
   });
+
+  it('of an accepted entry (and its saved result) are never read or removed outside the journal', async () => {
+    for (let seed = 1; seed <= 8; seed++) {
+      const r = rng(100 + seed);
+      const root = await tempDir('maskroom-journal-paths-');
+      const dir = path.join(root, 'lib', 'p');
+      const store = await ProjectStore.create(dir, meta);
+      const jobId = `j${seed}`;
+      await store.addJob(
+        { ...fakeJob(jobId, `l${seed}`), params: EditParams.parse({}), prompt: 'p' },
+        Uint8Array.of(1, 2, 3),
+      );
+      await store.close();
+      const target = pick(r, TARGETS);
+      const outside = path.resolve(dir, JOURNAL_DIR, ...target);
+      await fs.mkdir(path.dirname(outside), { recursive: true });
+      const original = (await fs.readFile(outside).catch(() => null)) ?? Buffer.from(`keep ${seed}`);
+      await fs.writeFile(outside, original);
+      // Accepted (a request id) and, half the time, with a saved result: the kind of entry resume reads.
+      const file = path.join(dir, JOURNAL_DIR, `${jobId}.json`);
+      const entry = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+      const viaResult = r() < 0.5;
+      await fs.writeFile(
+        file,
+        JSON.stringify({
+          ...entry,
+          requestId: 'req-1',
+          requestIdAt: new Date().toISOString(),
+          ...(viaResult
+            ? {
+                result: {
+                  file: path.join(...target),
+                  mime: 'image/png',
+                  bytes: original.length,
+                  requestId: 'req-1',
+                  creditsLeft: null,
+                  cost: null,
+                  timings: {},
+                },
+              }
+            : { maskFile: path.join(...target) }),
+        }),
+      );
+      const opened = await ProjectStore.open(dir);
+      // Such an entry is not one to finish: nothing is read from where it points, and nothing is removed.
+      expect(await opened.pendingJobs(), `seed ${seed}`).toEqual([]);
+      await opened.close();
+      expect(await fs.readFile(outside).catch(() => null), `seed ${seed}: ${outside}`).toEqual(original);
+    }
+  });
 });
