@@ -13,7 +13,15 @@ import sharp from 'sharp';
 import { AppError } from '../../../shared/errors';
 import { assertMaskFits, cropMask, featherMask, growMask, maskBounds } from './mask';
 import type { Rect } from '../../../shared/contract';
-import { apiDims, cropInApi, inRegion, isPhotoRegion, wholeRegion, type PhotoRegion } from './region';
+import {
+  apiDims,
+  cropInApi,
+  cutRegion,
+  inRegion,
+  isPhotoRegion,
+  wholeRegion,
+  type PhotoRegion,
+} from './region';
 import { fieldMargin, samplePositions, seamFieldFrom, seamSampling, type SeamSampling } from './seamless';
 import type { CompositeOptions, Mask, Patch, Photo, RegionPlan } from './types';
 import {
@@ -402,14 +410,7 @@ export async function prepareComposite(
 
 /** A rectangle of a photo as its own photo, at its depth and channels. */
 function cropPhoto(p: Photo, r: Rect): Photo {
-  const n = r.width * r.height * p.channels;
-  const pixels = p.depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
-  const row = r.width * p.channels;
-  for (let y = 0; y < r.height; y++) {
-    const s = ((r.y + y) * p.width + r.x) * p.channels;
-    pixels.set(p.pixels.subarray(s, s + row), y * row);
-  }
-  return { ...p, width: r.width, height: r.height, pixels };
+  return cutRegion(p, r).photo;
 }
 
 /**
