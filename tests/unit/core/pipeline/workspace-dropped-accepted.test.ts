@@ -45,21 +45,30 @@ function answeringApi(
 const lastState = (h: WorkspaceHarness) =>
   h.events.filter((e) => e.event === 'project:changed').at(-1)?.payload as ProjectState | undefined;
 
+/**
+ * A library with one project (chelsea.png) whose journal holds an edit `jobId` cut off while being sent,
+ * as a killed app leaves it; the harness that made it is closed.
+ */
+async function projectWithCutEdit(api: EditApi, jobId: string) {
+  const h = await workspaceHarness(api);
+  const created = await h.ws.createProject({ name: 'cat.png', photo: await fixture('chelsea.png') });
+  await h.ws.dispose();
+  const lib = h.settings.get().libraryDir;
+  const dir = path.join(lib, created.id);
+  const store = await ProjectStore.open(dir);
+  await store.addJob(
+    { ...fakeJob(jobId, `l-${jobId}`), params: EditParams.parse({}), prompt: 'a hat', feather: 4 },
+    await ellipseMask(451, 300, 220, 120, 70, 50),
+  );
+  await store.close();
+  return { created, lib, dir };
+}
+
 describe('an interrupted edit run again', () => {
   it('is not offered again once the service answered its new job, even if that job then fails', async () => {
     // Bytes no decoder reads: the result is saved (paid for), then compositing it fails.
     const api = answeringApi(() => new Uint8Array(64).fill(7));
-    const h = await workspaceHarness(api);
-    const created = await h.ws.createProject({ name: 'cat.png', photo: await fixture('chelsea.png') });
-    await h.ws.dispose();
-    const lib = h.settings.get().libraryDir;
-    const dir = path.join(lib, created.id);
-    const store = await ProjectStore.open(dir);
-    await store.addJob(
-      { ...fakeJob('jcut', 'lcut'), params: EditParams.parse({}), prompt: 'a hat', feather: 4 },
-      await ellipseMask(451, 300, 220, 120, 70, 50),
-    );
-    await store.close();
+    const { created, lib, dir } = await projectWithCutEdit(api, 'jcut');
 
     const again = await workspaceHarness(api);
     await again.settings.update({ libraryDir: lib });
@@ -91,17 +100,7 @@ describe('an interrupted edit run again', () => {
           .toBuffer(),
       );
     });
-    const h = await workspaceHarness(api);
-    const created = await h.ws.createProject({ name: 'cat.png', photo: await fixture('chelsea.png') });
-    await h.ws.dispose();
-    const lib = h.settings.get().libraryDir;
-    const dir = path.join(lib, created.id);
-    const store = await ProjectStore.open(dir);
-    await store.addJob(
-      { ...fakeJob('jgap', 'lgap'), params: EditParams.parse({}), prompt: 'a hat', feather: 4 },
-      await ellipseMask(451, 300, 220, 120, 70, 50),
-    );
-    await store.close();
+    const { created, lib, dir } = await projectWithCutEdit(api, 'jgap');
 
     // At the commit of the new layer (a crash right after it would leave both), is the record already gone?
     const goneAtCommit: boolean[] = [];
