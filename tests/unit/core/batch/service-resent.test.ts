@@ -6,17 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import type { BatchState } from '../../../../shared/contract';
-import { BatchService } from '../../../../electron/core/batch';
 import { batchFile } from '../../../../electron/core/batch/journal';
-import { createEditApi } from '../../../../electron/core/edit-api';
-import { EventBus } from '../../../../electron/core/events';
 import { ProjectStore } from '../../../../electron/core/project';
-import { MemorySecretStore, SettingsService } from '../../../../electron/core/settings';
 import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
 import { tempDir } from '../../../support/temp';
 import { fakeJob } from '../project/helpers';
+import { batchService, mask, params, png } from './service-harness';
 
 let fake: FakeSegmind;
 const t = tempDir('maskroom-batch-resent-');
@@ -28,64 +24,14 @@ afterAll(async () => {
   t.cleanup();
 });
 
-const png = async (w: number, h: number, grey: number) =>
-  new Uint8Array(
-    await sharp({ create: { width: w, height: h, channels: 3, background: { r: grey, g: grey, b: grey } } })
-      .png()
-      .toBuffer(),
-  );
-
 function service(lib: string) {
-  const settings = new SettingsService(
-    { read: () => undefined, write: () => undefined },
-    new MemorySecretStore(null),
-    {
-      MASKROOM_LIBRARY: lib,
-      SEGMIND_API_BASE: fake.apiBase,
-      SEGMIND_STORAGE_BASE: fake.storageBase,
-      SEGMIND_API_KEY: fake.apiKey,
-    },
-  );
-  const events = new EventBus();
-  const seen: BatchState[] = [];
-  events.subscribe((name, payload) => {
-    if (name === 'batch:progress') seen.push(payload as BatchState);
-  });
-  const svc = new BatchService({
-    settings,
-    events,
-    editApiFactory: (config, limiter) => createEditApi({ ...config, pollIntervalMs: 20 }, { limiter }),
-  });
+  const { svc, until, reports } = batchService(fake, lib);
   /** The first report after report number `from` that `pred` accepts (bounded: 30 s). */
   const report = (from: number, pred: (s: BatchState) => boolean) =>
-    new Promise<BatchState>((resolve, reject) => {
-      const started = Date.now();
-      const check = () => {
-        const hit = seen.slice(from).find(pred);
-        if (hit) return resolve(hit);
-        if (Date.now() - started > 30_000) return reject(new Error('no such batch report within 30 s'));
-        setTimeout(check, 20);
-      };
-      check();
-    });
+    until(from, (rs) => rs.find(pred), 'no such batch report within 30 s');
   const finished = (from: number) => report(from, (s) => s.finished && s.running === 0);
-  return { svc, finished, report, reports: () => seen.length };
+  return { svc, finished, report, reports };
 }
-
-const mask = {
-  kind: 'raw' as const,
-  width: 80,
-  height: 60,
-  data: new Uint8Array(80 * 60).fill(255, 0, 2400),
-};
-const params = {
-  size: 'auto' as const,
-  quality: 'low' as const,
-  background: 'opaque' as const,
-  outputFormat: 'png' as const,
-  outputCompression: 95,
-  moderation: 'auto' as const,
-};
 
 describe('BatchService: a photo sent again after a cut-off send', () => {
   it('is marked as sent again (maybe charged twice); a photo simply retried is not', async () => {

@@ -6,13 +6,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
-import type { BatchState } from '../../../../shared/contract';
-import { BatchService } from '../../../../electron/core/batch';
-import { createEditApi } from '../../../../electron/core/edit-api';
-import { EventBus } from '../../../../electron/core/events';
-import { MemorySecretStore, SettingsService } from '../../../../electron/core/settings';
 import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
+import { batchService, mask, params, png } from './service-harness';
 import { tempDir } from '../../../support/temp';
 
 let fake: FakeSegmind;
@@ -30,68 +25,20 @@ beforeEach(() => {
   fake.submitted.length = 0;
 });
 
-async function png(w: number, h: number, grey: number): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(
-    await sharp({ create: { width: w, height: h, channels: 3, background: { r: grey, g: grey, b: grey } } })
-      .png()
-      .toBuffer(),
-  );
-}
-
 function service(lib: string) {
-  const env = {
-    MASKROOM_LIBRARY: lib,
-    SEGMIND_API_BASE: fake.apiBase,
-    SEGMIND_STORAGE_BASE: fake.storageBase,
-    SEGMIND_API_KEY: fake.apiKey,
-  };
-  const settings = new SettingsService(
-    { read: () => undefined, write: () => undefined },
-    new MemorySecretStore(null),
-    env,
-  );
-  const events = new EventBus();
-  const seen: BatchState[] = [];
-  events.subscribe((name, payload) => {
-    if (name === 'batch:progress') seen.push(payload as BatchState);
-  });
-  const svc = new BatchService({
-    settings,
-    events,
-    editApiFactory: (config, limiter) => createEditApi({ ...config, pollIntervalMs: 20 }, { limiter }),
-  });
+  const { svc, until, reports } = batchService(fake, lib);
   /** Resolves with a finished report of this batch made after report number `from` (bounded: 30 s). */
   const finished = (batchId: string, from = 0) =>
-    new Promise<BatchState>((resolve, reject) => {
-      const started = Date.now();
-      const check = () => {
-        const last = seen
-          .slice(from)
-          .filter((s) => s.batchId === batchId)
-          .at(-1);
-        if (last?.finished && last.running === 0) return resolve(last);
-        if (Date.now() - started > 30_000) return reject(new Error('the batch did not finish'));
-        setTimeout(check, 20);
-      };
-      check();
-    });
-  return { svc, finished, reports: () => seen.length };
+    until(
+      from,
+      (rs) => {
+        const last = rs.filter((s) => s.batchId === batchId).at(-1);
+        return last?.finished && last.running === 0 ? last : undefined;
+      },
+      'the batch did not finish',
+    );
+  return { svc, finished, reports };
 }
-
-const mask = {
-  kind: 'raw' as const,
-  width: 80,
-  height: 60,
-  data: new Uint8Array(80 * 60).fill(255, 0, 2400),
-};
-const params = {
-  size: 'auto' as const,
-  quality: 'low' as const,
-  background: 'opaque' as const,
-  outputFormat: 'png' as const,
-  outputCompression: 95,
-  moderation: 'auto' as const,
-};
 
 describe('BatchService', () => {
   it('edits each photo into its own library project; another shape fails alone; retry sends only it', async () => {
