@@ -18,30 +18,13 @@ import { EditParams, type ExportFormat, type JobStatus } from '../shared/contrac
 import { createHandlers } from '../electron/core/handlers';
 import { SettingsService, JsonFilePrefsStore, MemorySecretStore } from '../electron/core/settings';
 import { createWorkspace } from '../electron/core/workspace';
-import type { Photo } from '../electron/core/imaging';
 import { saveAs } from '../electron/main/export';
-import { taggedPng } from '../tests/unit/core/imaging/helpers';
+import { grainyPhoto, taggedPng } from '../tests/unit/core/imaging/helpers';
 import { fakeApi } from '../tests/unit/core/pipeline/fake-api';
 
 function statusKb(field: string): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync('/proc/self/status', 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
-}
-
-/** The same picture as export-memory-child.ts: smooth, with a little grain (a JPEG of it is photo-sized). */
-function photoOf(width: number, height: number, depth: 8 | 16): Photo {
-  const n = width * height * 3;
-  const pixels = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
-  const max = depth === 16 ? 65535 : 255;
-  let s = 12345;
-  for (let y = 0, i = 0; y < height; y++)
-    for (let x = 0; x < width; x++)
-      for (let c = 0; c < 3; c++, i++) {
-        s = (s * 1103515245 + 12345) >>> 0;
-        const v = ((x + y * (c + 1)) / (width + height * 3)) * max + ((s >>> 24) - 128) * (max / 2550);
-        pixels[i] = Math.max(0, Math.min(max, v));
-      }
-  return { width, height, channels: 3, depth, pixels, format: 'png', icc: null, exif: null };
 }
 
 function gc(): void {
@@ -100,7 +83,7 @@ async function main(): Promise<void> {
     }
     const project = await ws.createProject({
       name: 'big.png',
-      photo: new Uint8Array(taggedPng(photoOf(width, height, depth))),
+      photo: new Uint8Array(taggedPng(grainyPhoto(width, height, depth))),
     });
     if (format === 'psd') {
       // Four 400x300 edits spread over the photo, as the other PSD rows' layers.

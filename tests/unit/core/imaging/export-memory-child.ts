@@ -13,6 +13,7 @@ import path from 'node:path';
 import * as imaging from '../../../../electron/core/imaging';
 import { applyPatches, exportImage, type Patch, type Photo } from '../../../../electron/core/imaging';
 import * as psd from '../../../../electron/core/imaging/export-psd';
+import { grainyPhoto } from './helpers';
 
 function statusKb(field: string): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync('/proc/self/status', 'utf8'));
@@ -46,19 +47,7 @@ async function main(): Promise<void> {
   const height = Number(h);
   const depth = d === '16' ? 16 : 8;
   sharp.cache(false);
-  const n = width * height * 3;
-  const pixels = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
-  const max = depth === 16 ? 65535 : 255;
-  // A smooth picture with a little grain: a JPEG of it is photo-sized, not noise-sized.
-  let s = 12345;
-  for (let y = 0, i = 0; y < height; y++)
-    for (let x = 0; x < width; x++)
-      for (let c = 0; c < 3; c++, i++) {
-        s = (s * 1103515245 + 12345) >>> 0;
-        const v = ((x + y * (c + 1)) / (width + height * 3)) * max + ((s >>> 24) - 128) * (max / 2550);
-        pixels[i] = Math.max(0, Math.min(max, v));
-      }
-  const photo: Photo = { width, height, channels: 3, depth, pixels, format: 'png', icc: null, exif: null };
+  const photo = grainyPhoto(width, height, depth);
   const patches = format === 'psd' ? smallPatches(photo) : [];
   const composite = format === 'psd' ? applyPatches(photo, patches) : photo;
   const before = statusKb('VmRSS');

@@ -110,3 +110,22 @@ export function taggedPng(image: Photo): Uint8Array {
   );
   return png;
 }
+
+/**
+ * A smooth picture with a little grain, width x height RGB at `depth`: a JPEG of it is photo-sized, not
+ * noise-sized (the export memory measures use it).
+ */
+export function grainyPhoto(width: number, height: number, depth: 8 | 16): Photo {
+  const n = width * height * 3;
+  const pixels = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+  const max = depth === 16 ? 65535 : 255;
+  let s = 12345;
+  for (let y = 0, i = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      for (let c = 0; c < 3; c++, i++) {
+        s = (s * 1103515245 + 12345) >>> 0;
+        const v = ((x + y * (c + 1)) / (width + height * 3)) * max + ((s >>> 24) - 128) * (max / 2550);
+        pixels[i] = Math.max(0, Math.min(max, v));
+      }
+  return { width, height, channels: 3, depth, pixels, format: 'png', icc: null, exif: null };
+}
