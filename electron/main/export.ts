@@ -1,5 +1,6 @@
 /** The Export As… dialog's file types, the format a chosen file name asks for, and Save As itself. */
 import path from 'node:path';
+import { promises as fs } from 'node:fs';
 import { calls, type ExportFormat, type ProjectSummary, type WireResult } from '../../shared/contract';
 import { toWireError } from '../../shared/errors';
 import type { HandlerTable } from '../core/handlers';
@@ -26,6 +27,32 @@ export interface SaveAsDeps {
   chooseFile(defaultPath: string): Promise<string | null>;
   /** Writes the export into the chosen file as it is encoded (the workspace's exportImageToFile). */
   exporter: Pick<WorkspaceApi, 'exportImageToFile'>;
+  /**
+   * Main's question before replacing `file`: the user typed its name without the extension, so the dialog
+   * asked only about the name as typed (see replaceQuestion). True replaces it.
+   */
+  confirmReplace(file: string): Promise<boolean>;
+}
+
+/** How many times Save As goes back to its dialog after a "keep the file" before it gives up (cancelled). */
+const MAX_DIALOG_ROUNDS = 20;
+
+/** The question main asks before replacing a file whose extension Save As added to the typed name. */
+export function replaceQuestion(file: string): { message: string; detail: string } {
+  return {
+    message: `${path.basename(file)} already exists; replace it?`,
+    detail: `The name you typed had no extension, so Maskroom added ${path.extname(file)} and would save over ${file}; choose Cancel to pick another name.`,
+  };
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.lstat(file);
+    return true;
+  } catch (e) {
+    // Anything but "no such file" (a folder we may not read) counts as there: asking is the safe side.
+    return (e as { code?: unknown }).code !== 'ENOENT';
+  }
 }
 
 /**
@@ -33,8 +60,10 @@ export interface SaveAsDeps {
  * into that file (the request validated as the 'export:image' call is): a temporary file beside it, renamed
  * over it once complete, so the encoded file is never held in memory and a failure leaves the old file, or
  * none. The export reports 'task:progress' as any export does. The extension the user types wins over the
- * requested format; a name without a known extension gets the requested format's. The renderer never
- * names the path.
+ * requested format; a name without a known extension gets the requested format's, and since the dialog
+ * asked about replacing only the name as typed, an existing file of the completed name is replaced only
+ * after main's own question (confirmReplace); "no" goes back to the dialog at that name, whose own prompt
+ * then covers it. The renderer never names the path.
  */
 export async function saveAs(deps: SaveAsDeps, request: unknown): Promise<WireResult<{ saved: boolean }>> {
   const parsed = SaveAsRequest.safeParse(request);
@@ -49,15 +78,29 @@ export async function saveAs(deps: SaveAsDeps, request: unknown): Promise<WireRe
   const name = list.ok
     ? (list.value as ProjectSummary[]).find((p) => p.id === req.projectId)?.name
     : undefined;
-  const chosen = await deps.chooseFile(
-    path.join(deps.defaultDir, safeFileName(name ?? 'maskroom-export', req.format)),
-  );
-  if (!chosen) return { ok: true, value: { saved: false } };
-  const typed = exportFormatFromPath(chosen);
-  const format = typed ?? req.format;
-  const file = typed ? chosen : `${chosen}${path.extname(safeFileName('x', format))}`;
+  let offer = path.join(deps.defaultDir, safeFileName(name ?? 'maskroom-export', req.format));
+  for (let round = 0; round < MAX_DIALOG_ROUNDS; round++) {
+    const chosen = await deps.chooseFile(offer);
+    if (!chosen) return { ok: true, value: { saved: false } };
+    const typed = exportFormatFromPath(chosen);
+    const format = typed ?? req.format;
+    const file = typed ? chosen : `${chosen}${path.extname(safeFileName('x', format))}`;
+    if (!typed && (await exists(file)) && !(await deps.confirmReplace(file))) {
+      offer = file;
+      continue;
+    }
+    return await write(deps, { ...req, format }, file);
+  }
+  return { ok: true, value: { saved: false } };
+}
+
+async function write(
+  deps: SaveAsDeps,
+  req: Parameters<WorkspaceApi['exportImageToFile']>[0],
+  file: string,
+): Promise<WireResult<{ saved: boolean }>> {
   try {
-    await deps.exporter.exportImageToFile({ ...req, format }, file);
+    await deps.exporter.exportImageToFile(req, file);
   } catch (e) {
     return { ok: false, error: toWireError(e) };
   }

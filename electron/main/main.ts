@@ -49,7 +49,7 @@ import { checkPhotoPath, PHOTO_EXTENSIONS, photoFromArgv } from './paths';
 import { createDragDir, dragOut } from './drag';
 import { installHostGuard } from '../core/network-guard';
 import type { SettingsHooks } from '../core/settings';
-import { exportFilters, saveAs } from './export';
+import { exportFilters, replaceQuestion, saveAs } from './export';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Built, this file is dist/electron/main.js beside dist/renderer; run from the sources (tests) it is
@@ -227,6 +227,16 @@ async function start(): Promise<void> {
             filters: exportFilters,
           });
           return chosen.canceled || !chosen.filePath ? null : chosen.filePath;
+        },
+        confirmReplace: async (file) => {
+          const r = await dialog.showMessageBox(win, {
+            type: 'question',
+            buttons: ['Cancel', 'Replace'],
+            defaultId: 0,
+            cancelId: 0,
+            ...replaceQuestion(file),
+          });
+          return r.response === 1;
         },
       },
       request,

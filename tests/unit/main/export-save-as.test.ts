@@ -111,7 +111,13 @@ async function inMemory(format: ExportFormat): Promise<Uint8Array> {
 }
 
 function deps(chosen: string | null) {
-  return { table, exporter: ws, defaultDir: root, chooseFile: async () => chosen };
+  return {
+    table,
+    exporter: ws,
+    defaultDir: root,
+    chooseFile: async () => chosen,
+    confirmReplace: async () => false,
+  };
 }
 
 /** The temporary files beside `file` (an atomic write's), with their sizes. */

@@ -47,6 +47,7 @@ const deps = (answer: (offeredPath: string) => string | null) => ({
     offered.push(p);
     return answer(p);
   },
+  confirmReplace: async () => false,
 });
 
 describe('saveAs', () => {
