@@ -295,10 +295,26 @@ export class ProjectSession {
   /** The original photo, decoded once per session. */
   originalPhoto(): Promise<Photo> {
     if (!this.original) {
-      this.original = this.store.readOriginal().then((b) => loadPhoto(b, this.opts.limits));
+      this.original = this.store
+        .readOriginal()
+        .then((b) => loadPhoto(b, this.opts.limits))
+        .then((p) => this.checkedSize(p, p));
       this.original.catch(() => (this.original = null));
     }
     return this.original;
+  }
+
+  /**
+   * `value`, once the original photo's decoded size is the one project.json gives (every layer's rectangle
+   * and every mask are checked against that size, so a photo of another size is refused, not drawn into).
+   */
+  private checkedSize<T>(value: T, size: { width: number; height: number }): T {
+    const { width, height } = this.store;
+    if (size.width === width && size.height === height) return value;
+    throw new AppError(
+      'corrupt-project',
+      `The project's original photo (${this.store.snapshot().original.file}) is ${size.width}x${size.height} pixels but project.json says ${width}x${height}; the photo is untouched, restore project.json from a backup or start a new project from the original.`,
+    );
   }
 
   /** A layer's patch, decoded (its damage, when the file is missing or does not decode, said as such). */
@@ -560,7 +576,10 @@ export class ProjectSession {
     for (const p of patches) p.catch(() => undefined);
     const region = this.original
       ? cutRegion(await this.original, rect)
-      : await this.store.readOriginal().then((b) => loadPhotoRegion(b, rect, this.opts.limits));
+      : await this.store
+          .readOriginal()
+          .then((b) => loadPhotoRegion(b, rect, this.opts.limits))
+          .then((r) => this.checkedSize(r, r));
     for (const p of patches) {
       const clipped = clipPatch(await p, rect);
       if (!clipped) continue;

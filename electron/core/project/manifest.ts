@@ -31,6 +31,9 @@ export const FileName = z
   .regex(/^[A-Za-z0-9_.-]+$/, 'file names are letters, digits, ., - and _')
   .refine((s) => s !== '.' && s !== '..', 'not a file name');
 
+/** A layer's rectangle as project.json may hold it; ProjectStore.open checks it against the photo. */
+const StoredRect = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
+
 /** Everything a layer records: what was asked, what was sent, what came back, how it is stored. */
 export const StoredLayer = z.object({
   id: Id,
@@ -46,8 +49,12 @@ export const StoredLayer = z.object({
     transport: z.enum(['upload', 'inline']),
     mode: z.enum(['async', 'sync']),
   }),
-  /** The changed rectangle in photo pixels (the patch's extent). */
-  rect: Rect,
+  /**
+   * The changed rectangle in photo pixels (the patch's extent). Read as any numbers, not as the contract's
+   * Rect: a rectangle outside the photo makes only its layer damaged (checked on open), not the project
+   * unreadable, and is kept as it was.
+   */
+  rect: StoredRect,
   feather: z.number().nonnegative(),
   colorMatch: z.boolean(),
   requestId: z.string().nullable(),

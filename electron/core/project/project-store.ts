@@ -417,7 +417,7 @@ export class ProjectStore {
     if (o.readOnly) {
       const manifest = await readManifest(dir);
       const report = emptyReport();
-      await checkLayerFiles(dir, manifest.layers, report);
+      await checkLayerFiles(dir, manifest, report);
       return new ProjectStore(dir, manifest, null, now, report, o.readOnlyReason);
     }
     if (!(await ProjectStore.isProject(dir))) await readManifest(dir); // throws the not-found error
@@ -442,7 +442,7 @@ export class ProjectStore {
           `The project's original photo (${manifest.original.file}) is missing from ${dir}; put it back or start a new project.`,
         );
       }
-      await checkLayerFiles(dir, manifest.layers, report);
+      await checkLayerFiles(dir, manifest, report);
       // Layer files no manifest layer names: left by a crash between writing them and the manifest, or
       // between removing a layer from the manifest and deleting its files.
       const named = new Set(manifest.layers.flatMap((l) => Object.values(l.files)));
@@ -1096,10 +1096,29 @@ function asView(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Reports (never removes) layers whose files are missing or shorter than the manifest says. */
-async function checkLayerFiles(dir: string, layers: StoredLayer[], report: OpenReport): Promise<void> {
-  for (const l of layers) {
+/**
+ * Reports (never removes) layers whose rectangle is not whole pixels inside the photo, or whose files are
+ * missing or shorter than the manifest says.
+ */
+async function checkLayerFiles(dir: string, manifest: Manifest, report: OpenReport): Promise<void> {
+  const { width: W, height: H } = manifest.original;
+  for (const l of manifest.layers) {
     const problems: string[] = [];
+    const r = l.rect;
+    const whole = [r.x, r.y, r.width, r.height].every(Number.isSafeInteger);
+    if (
+      !whole ||
+      r.x < 0 ||
+      r.y < 0 ||
+      r.width <= 0 ||
+      r.height <= 0 ||
+      r.x + r.width > W ||
+      r.y + r.height > H
+    ) {
+      problems.push(
+        `project.json gives it a rectangle outside the ${W}x${H} photo (${r.width}x${r.height} at ${r.x},${r.y})`,
+      );
+    }
     let missing = false;
     for (const kind of ['patch', 'mask', 'thumb'] as const) {
       const name = `${LAYERS_DIR}/${l.files[kind]}`;
