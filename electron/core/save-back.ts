@@ -1,7 +1,8 @@
 /**
  * Save back ("Edit in Maskroom"): a photo handed over by another editor (Lightroom Classic's Edit In,
  * Capture One's Open With, a double-click) is written back into the file it came from, in the same format,
- * bit depth, ICC profile and EXIF, while the project keeps its own untouched copy of the original.
+ * bit depth, ICC profile and EXIF (a greyscale file as greyscale; a CMYK file is refused, since Maskroom
+ * edits in RGB), while the project keeps its own untouched copy of the original.
  *
  * The project records where its photo came from in source.json (path, size, mtime, SHA-256, format, and
  * whether a save back has been confirmed). A save back:
@@ -18,7 +19,8 @@ import { z } from 'zod';
 import { AppError, environmentError } from '../../shared/errors';
 import { formatById, type ExportFormatId } from '../../shared/formats';
 import { writeFileAtomic } from './fs-atomic';
-import { exportImageToFile, neededBytes, type Photo } from './imaging';
+import { exportGreyToFile, exportImageToFile, neededBytes, sourceColourOf, type Photo } from './imaging';
+import { readManifest } from './project';
 
 export const SOURCE_FILE = 'source.json';
 
@@ -105,10 +107,28 @@ export type SaveBackCheck =
   | { status: 'confirm-first'; source: SourceRecord }
   | { status: 'changed-on-disk'; source: SourceRecord };
 
-/** What a save back would meet now, before anything is written. */
+/**
+ * The colour kind of the photo the project was made from (its own copy, the same file the source was when
+ * opened): a save back writes that kind again.
+ */
+async function originalColour(projectDir: string) {
+  const m = await readManifest(projectDir);
+  return sourceColourOf(path.join(projectDir, m.original.file));
+}
+
+/**
+ * What a save back would meet now, before anything is written. Throws an AppError (one sentence) when the
+ * source is a CMYK file: Maskroom edits in RGB and would write it back as RGB, so it refuses before asking.
+ */
 export async function checkSaveBack(projectDir: string): Promise<SaveBackCheck> {
   const source = await readSource(projectDir);
   if (!source) return { status: 'no-source' };
+  if ((await originalColour(projectDir)).kind === 'cmyk') {
+    throw new AppError(
+      'unsupported',
+      `${path.basename(source.path)} is a CMYK file and Maskroom edits in RGB, so it did not save back into it (the file would come back RGB); use Export to write an RGB TIFF or JPEG beside it instead.`,
+    );
+  }
   if (await sourceChanged(source)) return { status: 'changed-on-disk', source };
   if (!source.confirmed) return { status: 'confirm-first', source };
   return { status: 'ready', source };
@@ -179,17 +199,18 @@ export async function saveBack(
     ...(format === 'jpeg' || format === 'webp' ? { quality: 95 } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   };
+  // A greyscale file comes back greyscale at its depth, with its own grey profile (WebP has no grey form).
+  const colour = await originalColour(projectDir);
+  const grey = colour.kind === 'grey' && format !== 'webp' && format !== 'psd' ? colour : null;
   // The file keeps its permissions (the new one replaces it by rename, so it would get the default mode).
   const mode = (await fs.stat(source.path).catch(() => null))?.mode;
   let bytes: number;
   try {
     // Streamed into a temporary file beside it, then renamed over it: the encoded file is never in memory.
-    bytes = await exportImageToFile(
-      image,
-      exportOpts,
-      source.path,
-      mode === undefined ? {} : { mode: mode & 0o777 },
-    );
+    const keep = mode === undefined ? {} : { mode: mode & 0o777 };
+    bytes = grey
+      ? await exportGreyToFile(image, grey.icc, exportOpts, source.path, keep)
+      : await exportImageToFile(image, exportOpts, source.path, keep);
   } catch (e) {
     const need = neededBytes(e);
     throw (

@@ -37,3 +37,4 @@ export { applyPatches, encodePatch, decodePatch, encodeMaskPng } from './patch';
 export { exportImage, renderPreview, makeThumbnail } from './output';
 export { exportImageTo, exportImageToFile, neededBytes, writeStreamedFile } from './export-image';
 export { MemorySink, FileSink, type ExportSink } from './export-sink';
+export { exportGreyToFile, sourceColourOf, type SourceColour } from './export-grey';

@@ -1,6 +1,7 @@
 /**
- * A baseline TIFF writer (8 or 16 bit, RGB/RGBA, deflate + horizontal predictor, ICC profile tag, EXIF:
- * IFD0's descriptive tags plus Exif, GPS and Interop sub-IFDs, relocated from the original's block).
+ * A baseline TIFF writer (8 or 16 bit; RGB or RGBA, or grey with or without alpha for a save back into a
+ * greyscale file; deflate + horizontal predictor, ICC profile tag, EXIF: IFD0's descriptive tags plus Exif,
+ * GPS and Interop sub-IFDs, relocated from the original's block).
  * Ours because sharp's TIFF output is always 8 bit; a 16-bit original must export as 16 bit.
  */
 import zlib from 'node:zlib';
@@ -20,7 +21,8 @@ import type { ExportSink } from './export-sink';
 export interface TiffInput {
   width: number;
   height: number;
-  channels: 3 | 4;
+  /** 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA. */
+  channels: 1 | 2 | 3 | 4;
   depth: 8 | 16;
   pixels: Uint8Array | Uint16Array;
   icc?: Uint8Array | null;
@@ -98,7 +100,7 @@ function tiffDirectory(
     { tag: 257, type: LONG, count: 1, value: [img.height] },
     { tag: 258, type: SHORT, count: channels, value: new Array<number>(channels).fill(depth) },
     { tag: 259, type: SHORT, count: 1, value: [8] }, // Adobe deflate
-    { tag: 262, type: SHORT, count: 1, value: [2] }, // RGB
+    { tag: 262, type: SHORT, count: 1, value: [channels <= 2 ? 1 : 2] }, // BlackIsZero grey, or RGB
     { tag: 273, type: LONG, count: stripOffsets.length, value: stripOffsets },
     { tag: 277, type: SHORT, count: 1, value: [channels] },
     { tag: 278, type: LONG, count: 1, value: [rowsPerStrip] },
@@ -106,7 +108,7 @@ function tiffDirectory(
     { tag: 284, type: SHORT, count: 1, value: [1] }, // chunky
     { tag: 317, type: SHORT, count: 1, value: [2] }, // horizontal predictor
   ];
-  if (channels === 4) entries.push({ tag: 338, type: SHORT, count: 1, value: [2] }); // unassociated alpha
+  if (channels === 2 || channels === 4) entries.push({ tag: 338, type: SHORT, count: 1, value: [2] }); // unassociated alpha
   entries.push({ tag: 339, type: SHORT, count: channels, value: new Array<number>(channels).fill(1) });
   if (img.icc) entries.push({ tag: 34675, type: UNDEFINED, count: img.icc.length, value: img.icc });
   entries.push(...resolution(meta?.resolution ?? []));
