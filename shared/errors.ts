@@ -113,7 +113,10 @@ export function roughSize(bytes: number): string {
 export interface EnvironmentErrorOptions {
   /** The folder the work was in, said when the error itself names no path. */
   where?: string;
-  /** Roughly how many bytes the failed work needed (said in a disk-full message). */
+  /**
+   * Roughly how many bytes the failed work needs in all (the file's or the write's whole size, not what is
+   * missing beyond the free space, which no caller measures); said so in a disk-full message.
+   */
   needBytes?: number;
   /** Said after the fault instead of the default advice, e.g. that the paid result is kept. */
   next?: string;
@@ -142,7 +145,7 @@ export function environmentError(
     switch (code) {
       case 'ENOSPC':
       case 'EDQUOT': {
-        const need = o.needBytes ? `, about ${roughSize(o.needBytes)} more is needed` : '';
+        const need = o.needBytes ? ` (this needs about ${roughSize(o.needBytes)} of free space in all)` : '';
         return new AppError(
           'disk-full',
           `${doing}${at ? `the disk holding ${at}` : 'the disk'} is full${need}; ${o.next ?? 'free some space there and try again'}.`,

@@ -443,7 +443,7 @@ describe('a full or read-only disk (real tmpfs)', () => {
       expect(err).toMatchObject({ code: 'disk-full' });
       const msg = (err as Error).message;
       expect(msg).toMatch(
-        /^Saving the layer failed: the disk holding \S+ is full, about \d+ KB more is needed; free some space/,
+        /^Saving the layer failed: the disk holding \S+ is full \(this needs about \d+ KB of free space in all\); free some space/,
       );
       expect(msg.split('\n')).toHaveLength(1);
       expect(store.snapshot()).toEqual(before);

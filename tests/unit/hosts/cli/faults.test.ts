@@ -215,7 +215,7 @@ describe('a full or read-only disk (real tmpfs)', () => {
     }
     const line = r.stderr.trimEnd();
     expect(line).toMatch(
-      /the disk holding \S+ is full, about \d+ (KB|MB) more is needed; free some space there, then run/,
+      /the disk holding \S+ is full \(this needs about \d+ (KB|MB) of free space in all\); free some space there, then run/,
     );
     expect(line).not.toMatch(/ENOSPC/);
     await expectCollected(dir, r, submits);
@@ -234,7 +234,7 @@ describe('a full or read-only disk (real tmpfs)', () => {
     }
     const line = oneLineError(r);
     expect(line).toMatch(
-      /^maskroom: Writing \S+ failed: the disk holding \S+ is full, about \d+ (KB|MB) more is needed; free some space there or choose another --out/,
+      /^maskroom: Writing \S+ failed: the disk holding \S+ is full \(this needs about \d+ (KB|MB) of free space in all\); free some space there or choose another --out/,
     );
     expect(await snapshotTree(template)).toEqual(snap);
   }, 60_000);
