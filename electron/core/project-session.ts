@@ -20,7 +20,24 @@ import {
   type Photo,
 } from './imaging';
 // Not re-exported by the imaging index; used on a private copy only (see applyStream).
-import { applyPatchInPlace, readPatch, unfilterRows, type PatchRows } from './imaging/patch';
+import {
+  applyPatchInPlace,
+  checkInside,
+  filtersKnown,
+  ownLayout,
+  readPatch,
+  unfilterRows,
+  type PatchRows,
+} from './imaging/patch';
+import {
+  blendCoveredRows8,
+  inflateBands,
+  neededRows,
+  parseBandIndex,
+  readPatchHead,
+  topOpaque,
+  type BandIndex,
+} from './imaging/patch-bands';
 import { maskSourcePng } from './imaging/mask';
 import { loadPhotoRegion } from './imaging/load';
 import { cutRegion, wholeRegion, type PhotoRegion } from './imaging/region';
@@ -69,6 +86,29 @@ export interface RenderedPreview {
 const DECODE_AHEAD = 6;
 /** onFlattenProgress is told after every this many layers (and after the last). */
 const PROGRESS_EVERY = 8;
+/** Bytes read of each patch file for its header and band index before the flatten (more when it is longer). */
+const HEAD_BYTES = 32 * 1024;
+
+/** A banded patch's index as the flatten's first pass read it (the chunk's bytes, and what they say). */
+interface PatchIndex {
+  raw: Uint8Array;
+  index: BandIndex;
+}
+
+/**
+ * A patch read for a front-to-back planned flatten: the runs of bands that hold rows it needs (rows relative
+ * to its rectangle), or, for a file without a usable index, the whole patch; `need` marks the rows to blend.
+ */
+type CoveredPatch =
+  | {
+      kind: 'bands';
+      rect: Rect;
+      depth: 8 | 16;
+      runs: Array<{ y: number; rows: Uint8Array }>;
+      need: Uint8Array;
+      extent: Uint32Array;
+    }
+  | { kind: 'whole'; patch: Patch | PatchRows; need: Uint8Array };
 
 const inflate = promisify(zlib.inflate);
 /** The current cache file: raw pixels, read straight into the image. */
@@ -439,6 +479,10 @@ export class ProjectSession {
   ): Promise<Photo> {
     const n = layers.length;
     if (n === 0) return base;
+    if (!o.clip && !o.owned && n > 1) {
+      const planned = await this.applyPlanned(base, layers);
+      if (planned) return planned;
+    }
     const started = new Array<Promise<Patch | PatchRows> | undefined>(n);
     const start = (j: number) => {
       if (j >= n || started[j]) return;
@@ -463,6 +507,86 @@ export class ProjectSession {
       if ((i + 1) % PROGRESS_EVERY === 0 || i + 1 === n) progress?.(i + 1, n);
     }
     return img ?? base;
+  }
+
+  /**
+   * applyStream planned front to back, for stacks of banded patches (patch-bands.ts): first every layer's
+   * band index is read (a few KB of each file, while the original decodes), and from the opaque runs they
+   * record, the topmost layer opaque at each pixel. Then the layers are applied in order as before, but a
+   * layer reads and inflates only the bands holding a row that some pixel no layer above covers can change,
+   * blends only those rows and pixels (8 bit on 8 bit), and a layer with no such row is not read at all. The
+   * samples are those of applying every patch whole: a pixel left out is one that a layer above it writes
+   * exactly (alpha at its maximum), whatever lay there. Files without an index are read whole and claim no
+   * cover. Null when no layer above another has an index (nothing to plan: applyStream goes on as before).
+   */
+  private async applyPlanned(base: Photo | Promise<Photo>, layers: StoredLayer[]): Promise<Photo | null> {
+    const heads = await Promise.all(layers.map((l) => this.indexOf(l)));
+    if (!heads.some((h, i) => h !== null && i > 0)) return null;
+    const { width, height } = this.store;
+    const top = topOpaque(
+      width,
+      height,
+      layers.map((l, i) => ({ rect: l.rect, index: heads[i]?.index ?? null })),
+    );
+    const n = layers.length;
+    const started = new Array<Promise<CoveredPatch | null> | undefined>(n);
+    const start = (j: number) => {
+      if (j >= n || started[j]) return;
+      const l = layers[j]!;
+      const head = heads[j] ?? null;
+      const r = l.rect;
+      const inside = r.x >= 0 && r.y >= 0 && r.x + r.width <= width && r.y + r.height <= height;
+      // A rectangle outside the frame is read and applied, so that it fails as it always did.
+      const need = inside
+        ? neededRows(top, width, r, head?.index ?? null, j + 1)
+        : new Uint8Array(r.height).fill(1);
+      const p = need
+        ? this.readLayerPatch(l, (bytes, rect) => readCovered(bytes, rect, head, need))
+        : Promise.resolve(null);
+      // Awaited in order below; a later failure must not go unhandled when an earlier one ends the flatten.
+      p.catch(() => undefined);
+      started[j] = p;
+    };
+    for (let j = 0; j < DECODE_AHEAD; j++) start(j);
+    const progress = this.opts.onFlattenProgress;
+    progress?.(0, n);
+    let img: Photo | null = null;
+    for (let i = 0; i < n; i++) {
+      const decoded = await started[i]!;
+      started[i] = undefined;
+      start(i + DECODE_AHEAD);
+      if (decoded) {
+        if (!img) {
+          const b = await base;
+          // The plan is in the project's frame: an image of another size takes the plain stream.
+          if (b.width !== width || b.height !== height) return null;
+          img = applyPatches(b, []);
+        }
+        applyCovered(img, decoded, top, i + 1);
+      }
+      if ((i + 1) % PROGRESS_EVERY === 0 || i + 1 === n) progress?.(i + 1, n);
+    }
+    return img ?? base;
+  }
+
+  /** A layer's band index (its patch file's head), or null: not banded, damaged, unreadable or inconsistent. */
+  private async indexOf(l: StoredLayer): Promise<PatchIndex | null> {
+    if (this.store.damaged(l.id)) return null;
+    try {
+      let bytes = await this.store.readLayerFileHead(l.id, 'patch', HEAD_BYTES);
+      let head = readPatchHead(bytes);
+      if (head && 'need' in head && bytes.length >= HEAD_BYTES) {
+        bytes = await this.store.readLayerFileHead(l.id, 'patch', head.need);
+        head = readPatchHead(bytes);
+      }
+      if (!head || 'need' in head || !head.index) return null;
+      if (head.width !== l.rect.width || head.height !== l.rect.height) return null;
+      const index = parseBandIndex(head.index, head.width, head.height);
+      return index ? { raw: head.index, index } : null;
+    } catch {
+      // Read again (and its damage said) when the layer is applied.
+      return null;
+    }
   }
 
   private diskCache(): Promise<{ key: string[]; photo: Photo } | null> {
@@ -626,6 +750,79 @@ export class ProjectSession {
     this.disk = null;
     this.original = null;
     await this.store.close();
+  }
+}
+
+/**
+ * Reads what a planned flatten needs of a patch file: with the same index as its first pass read, the runs
+ * of bands holding a needed row, each inflated on libuv's pool; otherwise (no index, another one, a band
+ * that does not inflate to its rows) the whole patch as readPatch reads it, damage included.
+ */
+async function readCovered(
+  bytes: Uint8Array,
+  rect: Rect,
+  head: PatchIndex | null,
+  need: Uint8Array,
+): Promise<CoveredPatch> {
+  const whole = async (): Promise<CoveredPatch> => ({
+    kind: 'whole',
+    patch: await readPatch(bytes, rect),
+    need,
+  });
+  const own = head ? ownLayout(bytes) : null;
+  if (!head || !own || !own.index || own.width !== rect.width || own.height !== rect.height) return whole();
+  if (!Buffer.from(own.index).equals(Buffer.from(head.raw))) return whole();
+  // The same bytes as the first pass parsed: only the stream's length is left to check.
+  const index = head.index;
+  if (index.offsets[index.offsets.length - 1] !== own.idat.length - 6) return whole();
+  const { bandRows } = index;
+  const h = rect.height;
+  const stride = 1 + rect.width * 4 * (own.depth / 8);
+  const nBands = index.offsets.length - 1;
+  const bandNeeded = (b: number) => {
+    for (let y = b * bandRows; y < Math.min(h, (b + 1) * bandRows); y++) if (need[y]) return true;
+    return false;
+  };
+  const spans: Array<{ first: number; last: number }> = [];
+  for (let b = 0; b < nBands; b++) {
+    if (!bandNeeded(b)) continue;
+    const last = spans[spans.length - 1];
+    if (last && last.last === b - 1) last.last = b;
+    else spans.push({ first: b, last: b });
+  }
+  const rowsOf = (s: { first: number; last: number }) =>
+    Math.min(h, (s.last + 1) * bandRows) - s.first * bandRows;
+  const inflated = await Promise.all(
+    spans.map((s) => inflateBands(own.idat, index, s.first, s.last, rowsOf(s) * stride)),
+  );
+  const runs: Array<{ y: number; rows: Uint8Array }> = [];
+  for (let i = 0; i < spans.length; i++) {
+    const rows = inflated[i];
+    if (!rows || !filtersKnown(rows, rowsOf(spans[i]!))) return whole();
+    runs.push({ y: spans[i]!.first * bandRows, rows });
+  }
+  return { kind: 'bands', rect, depth: own.depth, runs, need, extent: index.extent };
+}
+
+/** Applies what readCovered read of layer k (1-based) in place: the needed rows, uncovered pixels (8 bit). */
+function applyCovered(img: Photo, c: CoveredPatch, top: ArrayLike<number>, k: number): void {
+  if (c.kind === 'whole') {
+    const p = c.patch;
+    checkInside(img, p.rect);
+    if ('rows' in p && img.depth === 8 && p.depth === 8)
+      blendCoveredRows8(img, p.rect, 0, p.rows, c.need, null, top, k);
+    else applyPatchInPlace(img, p);
+    return;
+  }
+  checkInside(img, c.rect);
+  const stride = 1 + c.rect.width * 4 * (c.depth / 8);
+  for (const run of c.runs) {
+    if (img.depth === 8 && c.depth === 8) {
+      blendCoveredRows8(img, c.rect, run.y, run.rows, c.need, c.extent, top, k);
+    } else {
+      const rect = { ...c.rect, y: c.rect.y + run.y, height: run.rows.length / stride };
+      applyPatchInPlace(img, unfilterRows({ rect, depth: c.depth, rows: run.rows }));
+    }
   }
 }
 

@@ -54,7 +54,7 @@ export type PngFilter = 'sub' | 'none';
  * pixel to its left) suits photos; 'none' suits masks, whose long runs deflate as well unfiltered.
  * 16-bit samples are written big-endian.
  */
-function filteredRows(img: PngInput, filter: PngFilter): Uint8Array {
+export function filteredRows(img: PngInput, filter: PngFilter): Uint8Array {
   const { width, height, channels, depth, pixels } = img;
   const bpp = channels * (depth / 8);
   const stride = width * bpp;

@@ -704,6 +704,22 @@ export class ProjectStore {
     return asView(await fs.readFile(this.layerFilePath(this.layer(layerId), kind)));
   }
 
+  /** The first `length` bytes of a layer's file (all of it when shorter): a flatten reads patch headers. */
+  async readLayerFileHead(
+    layerId: string,
+    kind: keyof StoredLayer['files'],
+    length: number,
+  ): Promise<Uint8Array> {
+    const file = await fs.open(this.layerFilePath(this.layer(layerId), kind), 'r');
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      const { bytesRead } = await file.read(buf, 0, length, 0);
+      return asView(buf.subarray(0, bytesRead));
+    } finally {
+      await file.close();
+    }
+  }
+
   /** Throws the reason this project cannot be changed (closed, read-only), or returns. */
   checkWritable(): void {
     this.assertWritable();

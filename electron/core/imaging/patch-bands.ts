@@ -1,0 +1,435 @@
+/**
+ * Banded patch files: the same PNG as before (8- or 16-bit RGBA, every row Sub-filtered, one zlib stream),
+ * but deflated in bands of BAND_ROWS rows, each band ending with a full flush (the compressor's state reset
+ * and the output byte-aligned), so that inflating can start at any band; and a private ancillary chunk
+ * `mrIx` before IDAT that gives each band's compressed length and, per row, the columns where alpha is not 0
+ * and up to MAX_SPANS runs where it is the maximum (255 or 65535). Any PNG reader decodes such a file as it
+ * decoded the files before (the chunk is ancillary: readers skip it; a full-flushed stream is one valid zlib
+ * stream). The flatten reads the chunk first: a row of a layer that opaque pixels of layers above hide
+ * wholly is never applied, and its band, when no row of it is needed, is never inflated.
+ */
+import zlib, { constants as zc } from 'node:zlib';
+import type { Rect } from '../../../shared/contract';
+import { filteredRows, pngChunk } from './png';
+import type { Patch, Photo } from './types';
+
+/** Rows per band: small enough that a partly hidden layer skips most of what is hidden, large enough that the
+ * full flush after each band costs nothing measurable in size. */
+export const BAND_ROWS = 16;
+/** Opaque runs kept per row (the longest; fewer only make the flatten skip less, never wrongly). */
+export const MAX_SPANS = 8;
+const INDEX_TYPE = 'mrIx';
+const INDEX_VERSION = 1;
+const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
+const IHDR = 0x49484452;
+const IDAT = 0x49444154;
+export const MRIX = 0x6d724978;
+/** Deflate bands in flight at once when encoding (each holds its own compressor). */
+const DEFLATE_LANES = 4;
+
+/** What the `mrIx` chunk says about a patch. */
+export interface BandIndex {
+  bandRows: number;
+  /** Where each band's deflate data starts in the stream after the 2-byte zlib header, then where it ends. */
+  offsets: Float64Array;
+  /** Per row y: [2y] the first column whose alpha is not 0, [2y+1] one past the last (equal: none). */
+  extent: Uint32Array;
+  /** Row y's opaque runs are spans[2i], spans[2i+1] (from, to) for i in spanStart[y] .. spanStart[y+1]. */
+  spanStart: Uint32Array;
+  spans: Uint32Array;
+}
+
+/** Row summaries of a patch's alpha: the extent of alpha > 0 and the longest runs of alpha = max. */
+function summarize(p: Patch): { extent: Uint32Array; spanStart: Uint32Array; spans: number[] } {
+  const { width: w, height: h } = p.rect;
+  const max = p.depth === 16 ? 65535 : 255;
+  const a = p.rgba;
+  const extent = new Uint32Array(2 * h);
+  const spanStart = new Uint32Array(h + 1);
+  const spans: number[] = [];
+  const row: Array<[number, number]> = [];
+  for (let y = 0; y < h; y++) {
+    let first = -1;
+    let last = -1;
+    let runFrom = -1;
+    row.length = 0;
+    for (let x = 0, s = y * w * 4 + 3; x <= w; x++, s += 4) {
+      const v = x < w ? a[s]! : 0;
+      if (v !== 0) {
+        if (first < 0) first = x;
+        last = x;
+      }
+      if (v === max) {
+        if (runFrom < 0) runFrom = x;
+      } else if (runFrom >= 0) {
+        row.push([runFrom, x]);
+        runFrom = -1;
+      }
+    }
+    extent[2 * y] = first < 0 ? 0 : first;
+    extent[2 * y + 1] = first < 0 ? 0 : last + 1;
+    if (row.length > MAX_SPANS) {
+      row.sort((m, n) => n[1] - n[0] - (m[1] - m[0]));
+      row.length = MAX_SPANS;
+      row.sort((m, n) => m[0] - n[0]);
+    }
+    for (const [f, t] of row) spans.push(f, t);
+    spanStart[y + 1] = spans.length / 2;
+  }
+  return { extent, spanStart, spans };
+}
+
+/** zlib's Adler-32 of the bytes (the zlib stream's trailer), in sums short enough to stay exact. */
+function adler32(b: Uint8Array): number {
+  let a = 1;
+  let s = 0;
+  for (let i = 0; i < b.length;) {
+    const end = Math.min(b.length, i + 5552);
+    for (; i < end; i++) {
+      a += b[i]!;
+      s += a;
+    }
+    a %= 65521;
+    s %= 65521;
+  }
+  return ((s << 16) | a) >>> 0;
+}
+
+function deflateBand(rows: Uint8Array, last: boolean): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    zlib.deflateRaw(
+      rows,
+      { level: 3, strategy: zc.Z_RLE, finishFlush: last ? zc.Z_FINISH : zc.Z_FULL_FLUSH },
+      (err, out) => (err ? reject(err) : resolve(out)),
+    );
+  });
+}
+
+/**
+ * The patch as a banded PNG: Sub-filtered rows, deflated at level 3 with the run-length strategy one band at
+ * a time on libuv's pool, each band full-flushed; `chunks` (tEXt...) and the `mrIx` index before IDAT.
+ */
+export async function encodeBandedPatch(
+  patch: Patch,
+  chunks: Uint8Array[],
+  bandRows = BAND_ROWS,
+): Promise<Uint8Array> {
+  const { width, height } = patch.rect;
+  const raw = filteredRows({ width, height, channels: 4, depth: patch.depth, pixels: patch.rgba }, 'sub');
+  const stride = 1 + width * 4 * (patch.depth / 8);
+  const nBands = Math.ceil(height / bandRows);
+  const segments = new Array<Buffer>(nBands);
+  let next = 0;
+  const lane = async () => {
+    while (next < nBands) {
+      const i = next++;
+      const from = i * bandRows * stride;
+      const to = Math.min(height, (i + 1) * bandRows) * stride;
+      segments[i] = await deflateBand(raw.subarray(from, to), i === nBands - 1);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DEFLATE_LANES, nBands) }, lane));
+  const { extent, spanStart, spans } = summarize(patch);
+
+  // The index: version, band rows, band count, each band's length; then per row its extent, its count of
+  // opaque runs and the runs. Big-endian u32s, deflated as a whole.
+  const words = 3 + nBands + 3 * height + spans.length;
+  const index = new DataView(new ArrayBuffer(words * 4));
+  let o = 0;
+  const put = (v: number) => {
+    index.setUint32(o, v);
+    o += 4;
+  };
+  put(INDEX_VERSION);
+  put(bandRows);
+  put(nBands);
+  for (const s of segments) put(s.length);
+  for (let y = 0; y < height; y++) {
+    put(extent[2 * y]!);
+    put(extent[2 * y + 1]!);
+    put(spanStart[y + 1]! - spanStart[y]!);
+    for (let i = spanStart[y]!; i < spanStart[y + 1]!; i++) {
+      put(spans[2 * i]!);
+      put(spans[2 * i + 1]!);
+    }
+  }
+  const indexChunk = pngChunk(INDEX_TYPE, zlib.deflateSync(new Uint8Array(index.buffer), { level: 6 }));
+
+  const dataLength = segments.reduce((n, s) => n + s.length, 0);
+  const idat = new Uint8Array(2 + dataLength + 4);
+  // zlib header: deflate, 32 KiB window, no dictionary (0x785e is a multiple of 31).
+  idat[0] = 0x78;
+  idat[1] = 0x5e;
+  let at = 2;
+  for (const s of segments) {
+    idat.set(s, at);
+    at += s.length;
+  }
+  new DataView(idat.buffer).setUint32(at, adler32(raw));
+
+  const ihdr = new Uint8Array(13);
+  const dv = new DataView(ihdr.buffer);
+  dv.setUint32(0, width);
+  dv.setUint32(4, height);
+  ihdr[8] = patch.depth;
+  ihdr[9] = 6; // RGBA
+  const parts = [
+    new Uint8Array(PNG_SIGNATURE),
+    pngChunk('IHDR', ihdr),
+    ...chunks,
+    indexChunk,
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', new Uint8Array(0)),
+  ];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/**
+ * The `mrIx` chunk's data read against the image's size, or null for anything inconsistent (another version,
+ * a band count or row summary that does not fit): such a file is read whole, as one without the chunk.
+ * `dataLength`, when known (the whole file is at hand), must be the deflate data's length.
+ */
+export function parseBandIndex(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  dataLength?: number,
+): BandIndex | null {
+  try {
+    const maxBytes = 4 * (3 + height + height * (3 + 2 * MAX_SPANS));
+    const raw = zlib.inflateSync(data, { maxOutputLength: maxBytes });
+    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    let o = 0;
+    const get = () => {
+      if (o + 4 > raw.length) throw new Error('short');
+      const v = dv.getUint32(o);
+      o += 4;
+      return v;
+    };
+    if (get() !== INDEX_VERSION) return null;
+    const bandRows = get();
+    const nBands = get();
+    if (bandRows < 1 || nBands !== Math.ceil(height / bandRows)) return null;
+    const offsets = new Float64Array(nBands + 1);
+    for (let i = 0; i < nBands; i++) offsets[i + 1] = offsets[i]! + get();
+    if (dataLength !== undefined && offsets[nBands] !== dataLength) return null;
+    const extent = new Uint32Array(2 * height);
+    const spanStart = new Uint32Array(height + 1);
+    const spans: number[] = [];
+    for (let y = 0; y < height; y++) {
+      const f = get();
+      const t = get();
+      if (f > t || t > width) return null;
+      extent[2 * y] = f;
+      extent[2 * y + 1] = t;
+      const k = get();
+      if (k > MAX_SPANS) return null;
+      let prev = 0;
+      for (let i = 0; i < k; i++) {
+        const a = get();
+        const b = get();
+        // Opaque runs lie inside the extent, in order, apart.
+        if (a < prev || a >= b || a < f || b > t) return null;
+        spans.push(a, b);
+        prev = b;
+      }
+      spanStart[y + 1] = spans.length / 2;
+    }
+    if (o !== raw.length) return null;
+    return { bandRows, offsets, extent, spanStart, spans: Uint32Array.from(spans) };
+  } catch {
+    return null;
+  }
+}
+
+/** The head of a patch PNG: its IHDR and the `mrIx` chunk's data (null without one). */
+export interface PatchHead {
+  width: number;
+  height: number;
+  depth: 8 | 16;
+  index: Uint8Array | null;
+}
+
+/**
+ * Reads the chunks before the first IDAT (signature, IHDR, then any; every CRC checked). `{ need }` when the
+ * bytes end before the first IDAT (read at least that many and ask again); null for anything that is not
+ * such a PNG.
+ */
+export function readPatchHead(b: Uint8Array): PatchHead | { need: number } | null {
+  if (b.length < 33) return { need: 33 };
+  if (!PNG_SIGNATURE.every((v, i) => b[i] === v)) return null;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (dv.getUint32(8) !== 13 || dv.getUint32(12) !== IHDR) return null;
+  const width = dv.getUint32(16);
+  const height = dv.getUint32(20);
+  const depth = b[24];
+  if (depth !== 8 && depth !== 16) return null;
+  let index: Uint8Array | null = null;
+  let off = 8;
+  for (;;) {
+    if (off + 8 > b.length) return { need: off + 8 + 65536 };
+    const len = dv.getUint32(off);
+    const type = dv.getUint32(off + 4);
+    if (type === IDAT) break;
+    if (off + 12 + len > b.length) return { need: off + 12 + len + 12 };
+    if (zlib.crc32(b.subarray(off + 4, off + 8 + len)) !== dv.getUint32(off + 8 + len)) return null;
+    if (type === MRIX) index = b.subarray(off + 8, off + 8 + len);
+    off += 12 + len;
+  }
+  return { width, height, depth, index };
+}
+
+/**
+ * Bands first..last (inclusive) of a banded patch's zlib stream inflated on libuv's pool: exactly their
+ * rows' bytes, or null unless they inflate to exactly that size from exactly their deflate data.
+ */
+export function inflateBands(
+  idat: Uint8Array,
+  index: BandIndex,
+  first: number,
+  last: number,
+  size: number,
+): Promise<Uint8Array | null> {
+  const from = 2 + index.offsets[first]!;
+  const to = 2 + index.offsets[last + 1]!;
+  if (to > idat.length - 4) return Promise.resolve(null);
+  const input = idat.subarray(from, to);
+  return new Promise((resolve) => {
+    const opts = {
+      info: true,
+      chunkSize: Math.max(64, size + 64),
+      maxOutputLength: size,
+      finishFlush: zc.Z_SYNC_FLUSH,
+    };
+    zlib.inflateRaw(input, opts as zlib.ZlibOptions, (err, res) => {
+      const { buffer, engine } = (res ?? {}) as unknown as { buffer?: Buffer; engine?: zlib.Inflate };
+      if (err || !buffer || !engine || buffer.length !== size || engine.bytesWritten !== input.length)
+        resolve(null);
+      else resolve(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));
+    });
+  });
+}
+
+/**
+ * For each pixel of the frame, the position (1-based, in stack order) of the topmost layer that is opaque
+ * there by its index's runs, 0 for none: a layer numbered k changes a pixel only when this is at most k
+ * (a layer above that writes its own samples exactly covers whatever k wrote). Layers without an index
+ * claim nothing.
+ */
+export function topOpaque(
+  width: number,
+  height: number,
+  layers: Array<{ rect: Rect; index: BandIndex | null }>,
+): Uint8Array | Uint16Array | Uint32Array {
+  const n = layers.length;
+  const top =
+    n < 255
+      ? new Uint8Array(width * height)
+      : n < 65535
+        ? new Uint16Array(width * height)
+        : new Uint32Array(width * height);
+  for (let k = 1; k <= n; k++) {
+    const { rect: r, index } = layers[k - 1]!;
+    if (!index || r.x < 0 || r.y < 0 || r.x + r.width > width || r.y + r.height > height) continue;
+    for (let y = 0; y < r.height; y++) {
+      const row = (r.y + y) * width + r.x;
+      for (let i = index.spanStart[y]!; i < index.spanStart[y + 1]!; i++)
+        top.fill(k, row + index.spans[2 * i]!, row + index.spans[2 * i + 1]!);
+    }
+  }
+  return top;
+}
+
+/**
+ * Which rows of layer k (1-based) can change the image: those with a pixel inside the row's extent (the whole
+ * row without an index) that no layer above covers. Null when there are none.
+ */
+export function neededRows(
+  top: ArrayLike<number>,
+  width: number,
+  rect: Rect,
+  index: BandIndex | null,
+  k: number,
+): Uint8Array | null {
+  const need = new Uint8Array(rect.height);
+  let any = false;
+  for (let y = 0; y < rect.height; y++) {
+    const row = (rect.y + y) * width + rect.x;
+    const from = row + (index ? index.extent[2 * y]! : 0);
+    const to = row + (index ? index.extent[2 * y + 1]! : rect.width);
+    for (let p = from; p < to; p++) {
+      if (top[p]! <= k) {
+        need[y] = 1;
+        any = true;
+        break;
+      }
+    }
+  }
+  return any ? need : null;
+}
+
+const LOW7 = 0x7f7f7f7f;
+const HIGH = 0x80808080;
+
+/**
+ * An 8-bit patch's Sub-filtered rows (rows y0.. of `rect`, as a band run holds them) blended onto an 8-bit
+ * image as blendRows8 in patch.ts does, but only rows `need` marks and, in them, only pixels that no layer
+ * above covers (top > k) and that lie before the row's extent's end. The samples written are the same as
+ * blending every pixel, since a covered pixel is written again exactly by the layer above.
+ */
+export function blendCoveredRows8(
+  img: Photo,
+  rect: Rect,
+  y0: number,
+  rows: Uint8Array,
+  need: Uint8Array,
+  extent: Uint32Array | null,
+  top: ArrayLike<number>,
+  k: number,
+): void {
+  const px = img.pixels as Uint8Array;
+  const ch = img.channels;
+  const width = img.width;
+  const w = rect.width;
+  const stride = w * 4;
+  const rowBuffer = new ArrayBuffer(stride);
+  const rowBytes = Buffer.from(rowBuffer);
+  const row = new Uint32Array(rowBuffer);
+  const from = Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength);
+  const count = rows.length / (stride + 1);
+  for (let j = 0; j < count; j++) {
+    const y = y0 + j;
+    if (!need[y]) continue;
+    const s = j * (stride + 1);
+    const end = extent ? extent[2 * y + 1]! : w;
+    from.copy(rowBytes, 0, s + 1, s + 1 + end * 4);
+    const sub = rows[s] === 1 ? 0xffffffff : 0;
+    let left = 0;
+    let p = (rect.y + y) * width + rect.x;
+    for (let x = 0; x < end; x++, p++) {
+      const f = row[x]!;
+      const l = left & sub;
+      const v = ((f & LOW7) + (l & LOW7)) ^ ((f ^ l) & HIGH);
+      left = v;
+      const a = v >>> 24;
+      if (a === 0 || top[p]! > k) continue;
+      const d = p * ch;
+      if (a === 255) {
+        px[d] = v & 0xff;
+        px[d + 1] = (v >>> 8) & 0xff;
+        px[d + 2] = (v >>> 16) & 0xff;
+        continue;
+      }
+      const ia = 255 - a;
+      px[d] = ((px[d]! * ia + (v & 0xff) * a + 127) * 0x8081) >>> 23;
+      px[d + 1] = ((px[d + 1]! * ia + ((v >>> 8) & 0xff) * a + 127) * 0x8081) >>> 23;
+      px[d + 2] = ((px[d + 2]! * ia + ((v >>> 16) & 0xff) * a + 127) * 0x8081) >>> 23;
+    }
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Banded patch files (patch-bands.ts): over random patches of both depths, sizes and alphas, and band sizes
+ * from one row up, the file decodes to the patch's samples by libvips and by our reader; its index says
+ * where alpha is not 0 (a superset) and where it is at its maximum (a subset, exact up to MAX_SPANS runs);
+ * every run of bands inflates on its own to exactly those rows of the whole stream; and an index that does
+ * not fit the image is refused, so the file is read whole.
+ */
+import zlib from 'node:zlib';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { decodePatch, ownLayout } from '../../../../electron/core/imaging/patch';
+import {
+  MAX_SPANS,
+  encodeBandedPatch,
+  inflateBands,
+  parseBandIndex,
+  readPatchHead,
+} from '../../../../electron/core/imaging/patch-bands';
+import { pngChunk, textChunk } from '../../../../electron/core/imaging/png';
+import type { Patch } from '../../../../electron/core/imaging';
+import { rng } from '../../../support/prng';
+
+function randomPatch(rand: () => number): Patch {
+  const depth: 8 | 16 = rand() < 0.5 ? 8 : 16;
+  const max = depth === 16 ? 65535 : 255;
+  const w = 1 + Math.floor(rand() * 70);
+  const h = 1 + Math.floor(rand() * 70);
+  const rgba = depth === 16 ? new Uint16Array(w * h * 4) : new Uint8Array(w * h * 4);
+  const kind = Math.floor(rand() * 4); // feathered ellipse, hard edge, opaque, noise
+  for (let j = 0; j < h; j++)
+    for (let i = 0; i < w; i++) {
+      const o = (j * w + i) * 4;
+      for (let c = 0; c < 3; c++) rgba[o + c] = Math.floor(rand() * (max + 1));
+      const d = Math.hypot((i + 0.5) / w - 0.5, (j + 0.5) / h - 0.5) * 2;
+      const r = rand();
+      rgba[o + 3] =
+        kind === 0
+          ? d >= 1
+            ? 0
+            : d <= 0.6
+              ? max
+              : Math.round(((1 - d) / 0.4) * max)
+          : kind === 1
+            ? d < 0.8
+              ? max
+              : 0
+            : kind === 2
+              ? max
+              : r < 0.3
+                ? 0
+                : r < 0.6
+                  ? max
+                  : Math.floor(rand() * (max + 1));
+    }
+  return { rect: { x: 3, y: 5, width: w, height: h }, depth, rgba };
+}
+
+async function libvips(bytes: Uint8Array, depth: 8 | 16): Promise<Uint8Array> {
+  const img = sharp(bytes, { failOn: 'error' });
+  const { data } =
+    depth === 16
+      ? await img.toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })
+      : await img.raw().toBuffer({ resolveWithObject: true });
+  return new Uint8Array(data);
+}
+
+const bytesOf = (a: Uint8Array | Uint16Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+describe('banded patch files', () => {
+  it('decode to the patch by libvips and by our reader, with an index true to the alpha', async () => {
+    const rand = rng(7);
+    for (let t = 0; t < 60; t++) {
+      const p = randomPatch(rand);
+      const { width: w, height: h } = p.rect;
+      const bandRows = 1 + Math.floor(rand() * 20);
+      const file = await encodeBandedPatch(p, [textChunk('maskroom:rect', `3,5,${w},${h}`)], bandRows);
+      const what = `case ${t}: ${w}x${h} at ${p.depth} bit, bands of ${bandRows}`;
+      expect(bytesOf(await libvips(file, p.depth)).equals(bytesOf(p.rgba)), what).toBe(true);
+      const ours = await decodePatch(file);
+      expect(ours.rect, what).toEqual(p.rect);
+      expect(bytesOf(ours.rgba).equals(bytesOf(p.rgba)), what).toBe(true);
+
+      const own = ownLayout(file)!;
+      expect(own.index, what).not.toBeNull();
+      const index = parseBandIndex(own.index!, w, h, own.idat.length - 6)!;
+      expect(index, what).not.toBeNull();
+      expect(index.bandRows).toBe(bandRows);
+      const max = p.depth === 16 ? 65535 : 255;
+      for (let y = 0; y < h; y++) {
+        const alpha = Array.from({ length: w }, (_, x) => p.rgba[(y * w + x) * 4 + 3]!);
+        const f = index.extent[2 * y]!;
+        const e = index.extent[2 * y + 1]!;
+        // Every non-zero alpha inside the extent, its ends non-zero.
+        alpha.forEach((a, x) => {
+          if (a !== 0) expect(x >= f && x < e, `${what}, row ${y}`).toBe(true);
+        });
+        if (e > f) expect(alpha[f] !== 0 && alpha[e - 1] !== 0, `${what}, row ${y}`).toBe(true);
+        // The runs: alpha at its maximum throughout; every run when there are few enough.
+        const runs: Array<[number, number]> = [];
+        for (let i = index.spanStart[y]!; i < index.spanStart[y + 1]!; i++)
+          runs.push([index.spans[2 * i]!, index.spans[2 * i + 1]!]);
+        for (const [a, b] of runs)
+          for (let x = a; x < b; x++) expect(alpha[x], `${what}, row ${y}`).toBe(max);
+        const truth: Array<[number, number]> = [];
+        for (let x = 0; x < w; x++)
+          if (alpha[x] === max && (x === 0 || alpha[x - 1] !== max)) {
+            let b = x;
+            while (b < w && alpha[b] === max) b++;
+            truth.push([x, b]);
+          }
+        if (truth.length <= MAX_SPANS) expect(runs, `${what}, row ${y}`).toEqual(truth);
+        else expect(runs.length, `${what}, row ${y}`).toBe(MAX_SPANS);
+      }
+
+      // Any run of bands inflates alone to its rows of the whole stream.
+      const whole = zlib.inflateSync(own.idat);
+      const stride = 1 + w * 4 * (p.depth / 8);
+      const nBands = index.offsets.length - 1;
+      expect(nBands).toBe(Math.ceil(h / bandRows));
+      for (let k = 0; k < 3; k++) {
+        const first = Math.floor(rand() * nBands);
+        const last = first + Math.floor(rand() * (nBands - first));
+        const y0 = first * bandRows;
+        const y1 = Math.min(h, (last + 1) * bandRows);
+        const rows = await inflateBands(own.idat, index, first, last, (y1 - y0) * stride);
+        expect(rows, what).not.toBeNull();
+        expect(Buffer.from(rows!).equals(whole.subarray(y0 * stride, y1 * stride)), what).toBe(true);
+      }
+      // The head alone (the file cut after IDAT's length and type) gives the same index; cut shorter, it asks
+      // for more.
+      const idatAt = file.length - own.idat.length - 24;
+      expect(readPatchHead(file.subarray(0, idatAt))).toHaveProperty('need');
+      const head = readPatchHead(file.subarray(0, idatAt + 8));
+      expect(head && 'index' in head && Buffer.from(head.index!).equals(Buffer.from(own.index!)), what).toBe(
+        true,
+      );
+    }
+  });
+
+  it('refuses an index that does not fit the image, and reads a file with one whole', async () => {
+    const rand = rng(11);
+    const p = randomPatch(rand);
+    const { width: w, height: h } = p.rect;
+    const file = await encodeBandedPatch(p, [], 4);
+    const own = ownLayout(file)!;
+    expect(parseBandIndex(own.index!, w, h, own.idat.length - 6)).not.toBeNull();
+    // Another size, another stream length, garbage: no index.
+    expect(parseBandIndex(own.index!, w, h + 5, own.idat.length - 6)).toBeNull();
+    expect(parseBandIndex(own.index!, w, h, own.idat.length - 5)).toBeNull();
+    expect(parseBandIndex(new Uint8Array([1, 2, 3, 4]), w, h)).toBeNull();
+    // A row extent past the width.
+    const raw = zlib.inflateSync(own.index!);
+    const bad = Buffer.from(raw);
+    const nBands = bad.readUInt32BE(8);
+    bad.writeUInt32BE(w + 1, 12 + 4 * nBands + 4);
+    expect(parseBandIndex(zlib.deflateSync(bad), w, h)).toBeNull();
+    // A file whose index chunk says something else still decodes whole, to its samples.
+    const forged = pngChunk('mrIx', zlib.deflateSync(bad));
+    const at = file.length - own.idat.length - 24 - (own.index!.length + 12);
+    const spliced = Buffer.concat([file.subarray(0, at), forged, file.subarray(at + own.index!.length + 12)]);
+    const decoded = await decodePatch(new Uint8Array(spliced), p.rect);
+    expect(bytesOf(decoded.rgba).equals(bytesOf(p.rgba))).toBe(true);
+  });
+});
