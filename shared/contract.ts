@@ -140,8 +140,14 @@ export const DroppedEdit = z.object({
   prompt: z.string(),
   params: EditParams,
   feather: z.number().nonnegative(),
-  /** How many reference images it sent; they are not kept, so running it again sends none. */
+  /** How many reference images it sent. */
   references: z.number().int().nonnegative(),
+  /**
+   * Whether they are kept with it (and sent again when it is run again): false only for an edit journaled
+   * by an older Maskroom, or whose reference files are gone from the project folder; running it again then
+   * sends none.
+   */
+  referencesKept: z.boolean(),
   /** When it was journaled (sent), ISO 8601. */
   createdAt: z.string(),
 });

@@ -268,6 +268,8 @@ export async function runEdit(
           model: MODEL,
         },
         maskPng,
+        // Kept with the mask, so an edit cut off while being sent can be run again with them.
+        job.references,
       ),
     );
     // Both settle before anything goes on: a failed build after a written entry drops the entry (below).

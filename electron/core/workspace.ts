@@ -42,7 +42,14 @@ import {
   type Photo,
 } from './imaging';
 import { maskFromFile } from './imaging/mask';
-import { ProjectStore, readManifest, newId, type DroppedEntry, type JournalEntry } from './project';
+import {
+  ProjectStore,
+  readManifest,
+  newId,
+  referenceFilesOf,
+  type DroppedEntry,
+  type JournalEntry,
+} from './project';
 import {
   CLOSING,
   ProjectSession,
@@ -458,7 +465,8 @@ class Workspace implements WorkspaceApi {
 
   /**
    * Runs an edit that was cut off while being sent (dropped/: journaled, never answered) again, as a new job
-   * with its prompt, parameters, feather, colour match and mask; its reference images were not kept. The
+   * with its prompt, parameters, feather, colour match, mask and reference images (kept with it; none when
+   * they were not, which its notice says). The
    * record stays, marked with the new job, until the service answers that job (then the job is the edit and
    * the record goes) or the job fails before that (the record is offered again). If the app stops while the
    * new job is being sent, the next open keeps the one record (ProjectStore's tidyJournal).
@@ -481,6 +489,7 @@ class Workspace implements WorkspaceApi {
     const running = d.retriedAs ? this.jobs.get(d.retriedAs) : undefined;
     if (running) return { groupId: running.status.groupId, jobIds: [running.status.jobId] };
     const mask = await maskFromFile(await store.readDroppedMask(d.jobId), store.width, store.height);
+    const references = await store.readDroppedReferences(d.jobId);
     const deps = this.deps();
     const jobId = newId('j');
     const groupId = d.groupId ?? newId('g');
@@ -499,7 +508,7 @@ class Workspace implements WorkspaceApi {
           feather: d.feather,
           colorMatch: d.colorMatch,
           mask,
-          references: [],
+          references,
           jobId,
           groupId,
           signal,
@@ -794,6 +803,7 @@ function droppedEditOf(d: DroppedEntry): DroppedEdit {
     params: d.params,
     feather: d.feather,
     references: d.sent.references,
+    referencesKept: referenceFilesOf(d).length === d.sent.references,
     createdAt: d.createdAt,
   };
 }

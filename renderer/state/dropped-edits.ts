@@ -31,9 +31,10 @@ export function droppedNotice(d: DroppedEdit): { title: string; message: string;
       'Maskroom closed before the edit service answered, so the service may have charged for it and its ' +
       'result cannot be collected; run it again with the same prompt, settings and mask (charged again), ' +
       'or dismiss this notice.',
+    // Its reference images go with it when it is run again; only ones no longer kept are worth a word.
     note:
-      n > 0
-        ? `Its ${n === 1 ? 'reference image was' : `${n} reference images were`} not kept: running it again sends none.`
+      n > 0 && !d.referencesKept
+        ? `Its ${n === 1 ? 'reference image is' : `${n} reference images are`} no longer in the project: running it again sends none.`
         : null,
   };
 }

@@ -6,6 +6,7 @@ export {
   newId,
   JournalEntry,
   JournalResult,
+  referenceFilesOf,
   DroppedEntry,
   DROPPED_DIR,
   LAYERS_DIR,

@@ -27,6 +27,7 @@ import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { EditParams, Id, type Layer, type ProjectState } from '../../../shared/contract';
+import { limits } from '../../../shared/limits';
 import { AppError, environmentError } from '../../../shared/errors';
 import { generatedScale } from '../../../shared/region-scale';
 import { sweepTempFiles, syncDir, tempPathFor, writeFileAtomic } from '../fs-atomic';
@@ -82,6 +83,12 @@ export const JournalEntry = z.object({
   requestId: z.string().nullable(),
   requestIdAt: z.string().nullable(),
   maskFile: FileName,
+  /**
+   * How many reference images are kept beside the entry (in journal/, then in dropped/ with the mask), as
+   * `<job>.ref-<i>.bin`: the store's own names, never ones an entry gives (referenceFilesOf). 0 in entries
+   * written before they were kept.
+   */
+  referenceFiles: z.number().int().nonnegative().default(0),
   /** Set once the result image is saved beside the entry: finishing it needs no service at all. */
   result: JournalResult.nullable().default(null),
 });
@@ -101,10 +108,20 @@ export type DroppedEntry = z.infer<typeof DroppedEntry>;
 
 export type NewJournalEntry = Omit<
   JournalEntry,
-  'requestId' | 'requestIdAt' | 'maskFile' | 'createdAt' | 'result'
+  'requestId' | 'requestIdAt' | 'maskFile' | 'referenceFiles' | 'createdAt' | 'result'
 > & {
   createdAt?: string;
 };
+
+/**
+ * The names of an entry's reference images (addJob's), or none when the entry's count is not the number it
+ * sent or is past the contract's limit (an edited entry): only these names are ever read, moved or kept.
+ */
+export function referenceFilesOf(e: Pick<JournalEntry, 'jobId' | 'referenceFiles' | 'sent'>): string[] {
+  const n = e.referenceFiles;
+  if (n !== e.sent.references || n > limits.references.max) return [];
+  return Array.from({ length: n }, (_, i) => `${e.jobId}.ref-${i}.bin`);
+}
 
 /** What opening a project found and cleaned up. */
 export interface OpenReport {
@@ -494,6 +511,7 @@ export class ProjectStore {
       } else {
         keep.add(file);
         keep.add(entry.maskFile);
+        for (const r of referenceFilesOf(entry)) keep.add(r);
         if (entry.result) keep.add(entry.result.file);
       }
     }
@@ -552,9 +570,20 @@ export class ProjectStore {
         () => exists(path.join(droppedDir, maskFile)),
       );
     if (moved) {
+      // Its reference images with it (an edited entry's count moves none): all of them, or it keeps none.
+      const refs = referenceFilesOf(entry);
+      let kept = true;
+      for (const r of refs) {
+        const ok = await fs.rename(path.join(this.dir, JOURNAL_DIR, r), path.join(droppedDir, r)).then(
+          () => true,
+          () => exists(path.join(droppedDir, r)),
+        );
+        kept &&= ok;
+      }
       const record: DroppedEntry = {
         ...entry,
         maskFile,
+        referenceFiles: kept ? refs.length : 0,
         droppedAt: this.now().toISOString(),
         retriedAs: null,
       };
@@ -593,6 +622,11 @@ export class ProjectStore {
         !layerIds.has(d.layerId) &&
         (await exists(path.join(droppedDir, d.maskFile)))
       ) {
+        // Its reference images, when every one is there; otherwise it is told as keeping none.
+        const refs = referenceFilesOf(d);
+        const all = (await Promise.all(refs.map((r) => exists(path.join(droppedDir, r))))).every(Boolean);
+        if (all) for (const r of refs) kept.add(r);
+        else d.referenceFiles = 0;
         out.push(d);
         kept.add(file).add(d.maskFile);
       }
@@ -875,7 +909,16 @@ export class ProjectStore {
 
   // ---- the journal of edits in flight ----
 
-  async addJob(entry: NewJournalEntry, editMaskPng: Uint8Array): Promise<JournalEntry> {
+  /**
+   * Journals a job before anything is sent: its mask and its reference images (`references`, as many as
+   * `entry.sent.references` says) beside the entry, so an edit cut off while being sent can be run again as
+   * it was.
+   */
+  async addJob(
+    entry: NewJournalEntry,
+    editMaskPng: Uint8Array,
+    references: readonly Uint8Array[] = [],
+  ): Promise<JournalEntry> {
     this.assertWritable();
     const journalDir = path.join(this.dir, JOURNAL_DIR);
     const maskFile = `${entry.jobId}.mask.png`;
@@ -885,22 +928,30 @@ export class ProjectStore {
       requestId: null,
       requestIdAt: null,
       maskFile,
+      referenceFiles: references.length,
       result: null,
     });
+    const refs = referenceFilesOf(full);
+    if (refs.length !== references.length)
+      throw new Error(
+        `addJob: ${references.length} reference images for an entry that sent ${entry.sent.references}`,
+      );
     try {
       // The mask renamed before the entry that names it; both on disk before anything is sent. (An entry
       // whose mask a power cut lost is one that was never sent: opening removes it as abandoned.)
       await writeAtomicSet(journalDir, [
         { name: maskFile, data: editMaskPng },
+        ...refs.map((name, i) => ({ name, data: references[i]! })),
         { name: `${entry.jobId}.json`, data: JSON.stringify(full) },
       ]);
       return full;
     } catch (e) {
-      await fs.rm(path.join(journalDir, maskFile), { force: true }).catch(() => undefined);
+      for (const n of [maskFile, ...refs])
+        await fs.rm(path.join(journalDir, n), { force: true }).catch(() => undefined);
       throw (
         environmentError(e, 'Preparing the edit (nothing was sent, nothing was charged)', {
           where: this.dir,
-          needBytes: editMaskPng.byteLength + 4096,
+          needBytes: editMaskPng.byteLength + references.reduce((a, r) => a + r.byteLength, 0) + 4096,
         }) ?? e
       );
     }
@@ -996,7 +1047,8 @@ export class ProjectStore {
     await fs.rm(path.join(journalDir, `${jobId}.json`), { force: true });
     await fs.rm(path.join(journalDir, `${jobId}.mask.png`), { force: true });
     for (const n of await fs.readdir(journalDir).catch(() => [] as string[]))
-      if (n.startsWith(`${jobId}.result.`)) await fs.rm(path.join(journalDir, n), { force: true });
+      if (n.startsWith(`${jobId}.result.`) || n.startsWith(`${jobId}.ref-`))
+        await fs.rm(path.join(journalDir, n), { force: true });
   }
 
   /** One journaled job by id (null when there is no such entry). */
@@ -1041,6 +1093,26 @@ export class ProjectStore {
     return new Uint8Array(await fs.readFile(path.join(this.dir, DROPPED_DIR, d.maskFile)));
   }
 
+  /**
+   * A dropped edit's reference images, in the order they were sent (none when they were not kept: see
+   * readDropped). A file gone since the project was opened is said in one sentence.
+   */
+  async readDroppedReferences(jobId: string): Promise<Uint8Array[]> {
+    const d = this.droppedJob(jobId);
+    try {
+      return await Promise.all(
+        referenceFilesOf(d).map(
+          async (r) => new Uint8Array(await fs.readFile(path.join(this.dir, DROPPED_DIR, r))),
+        ),
+      );
+    } catch {
+      throw new AppError(
+        'not-found',
+        `The reference images of "${d.prompt}" are no longer in the project folder, so it was not run again; dismiss the notice and run the edit again with its references.`,
+      );
+    }
+  }
+
   /** Records which job runs this dropped edit again (null: none any more). */
   async setDroppedRetry(jobId: string, retriedAs: string | null): Promise<void> {
     this.assertWritable();
@@ -1054,12 +1126,14 @@ export class ProjectStore {
     }
   }
 
-  /** Forgets a dropped edit: its record, then its mask. */
+  /** Forgets a dropped edit: its record, then its mask and reference images. */
   async removeDropped(jobId: string): Promise<void> {
     this.dropped = this.dropped.filter((d) => d.jobId !== jobId);
     const droppedDir = path.join(this.dir, DROPPED_DIR);
     await fs.rm(path.join(droppedDir, `${jobId}.json`), { force: true });
     await fs.rm(path.join(droppedDir, `${jobId}.mask.png`), { force: true });
+    for (const n of await fs.readdir(droppedDir).catch(() => [] as string[]))
+      if (n.startsWith(`${jobId}.ref-`)) await fs.rm(path.join(droppedDir, n), { force: true });
   }
 
   /** Whether this layer id is already committed (a resumed job must never add it twice). */

@@ -83,6 +83,7 @@ describe('an edit cut off while being sent', () => {
         params: PARAMS,
         feather: 6,
         references: 0,
+        referencesKept: true,
         createdAt: expect.any(String),
       },
     ]);

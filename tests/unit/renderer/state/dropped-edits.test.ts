@@ -15,6 +15,7 @@ const edit = (jobId: string, extra: Partial<DroppedEdit> = {}): DroppedEdit => (
   params: EditParams.parse({ quality: 'high' }),
   feather: 4,
   references: 0,
+  referencesKept: true,
   createdAt: '2026-01-02T03:04:05.000Z',
   ...extra,
 });
@@ -68,13 +69,14 @@ describe('edits cut off while being sent', () => {
     expect(droppedEdits(store.getState())).toEqual([]);
   });
 
-  it('the words: the prompt (cut when long), interrupted, may be charged, what to do, references (200 cases)', () => {
+  it('the words: the prompt (cut when long), interrupted, may be charged, what to do, references not kept (200 cases)', () => {
     const r = rng(6);
     const words = ['sky', 'a red scarf', '“quoted”', 'ünïcödé', 'x'.repeat(50), '; run it', '\n'];
     for (let i = 0; i < 200; i++) {
       const prompt = Array.from({ length: 1 + Math.floor(r() * 8) }, () => pick(r, words)).join(' ');
       const references = pick(r, [0, 0, 1, 2, 15]);
-      const n = droppedNotice(edit('j', { prompt, references }));
+      const referencesKept = r() < 0.5;
+      const n = droppedNotice(edit('j', { prompt, references, referencesKept }));
       if (prompt.length <= 120) expect(n.title).toContain(`“${prompt}”`);
       else {
         expect(n.title).toContain(`“${prompt.slice(0, 119)}…”`);
@@ -85,9 +87,14 @@ describe('edits cut off while being sent', () => {
       expect(n.message).toMatch(/cannot be collected/);
       expect(n.message).toMatch(/run it again .* or dismiss/);
       expect(n.message.split(/[.!?](\s|$)/).filter((s) => s.trim()).length).toBe(1);
-      if (references === 0) expect(n.note).toBeNull();
-      else
-        expect(n.note).toContain(references === 1 ? 'reference image was' : `${references} reference images`);
+      // Kept references are sent again: nothing to say; only ones no longer kept are told.
+      if (references === 0 || referencesKept) expect(n.note).toBeNull();
+      else {
+        expect(n.note).toContain(
+          references === 1 ? 'reference image is' : `${references} reference images are`,
+        );
+        expect(n.note).toMatch(/no longer in the project: running it again sends none\.$/);
+      }
     }
   });
 });
