@@ -31,6 +31,7 @@ import {
 } from './imaging/patch';
 import {
   blendCoveredRows8,
+  coverage,
   inflateBands,
   neededRows,
   parseBandIndex,
@@ -528,17 +529,19 @@ export class ProjectSession {
       height,
       layers.map((l, i) => ({ rect: l.rect, index: heads[i]?.index ?? null })),
     );
+    const cover = coverage(top, width, height);
     const n = layers.length;
     const started = new Array<Promise<CoveredPatch | null> | undefined>(n);
-    const start = (j: number) => {
-      if (j >= n || started[j]) return;
+    const reads = new Uint8Array(n);
+    /** Starts layer j; true when that reads its file (a wholly hidden layer reads nothing). */
+    const start = (j: number): boolean => {
       const l = layers[j]!;
       const head = heads[j] ?? null;
       const r = l.rect;
       const inside = r.x >= 0 && r.y >= 0 && r.x + r.width <= width && r.y + r.height <= height;
       // A rectangle outside the frame is read and applied, so that it fails as it always did.
       const need = inside
-        ? neededRows(top, width, r, head?.index ?? null, j + 1)
+        ? neededRows(cover, r, head?.index ?? null, j + 1)
         : new Uint8Array(r.height).fill(1);
       const p = need
         ? this.readLayerPatch(l, (bytes, rect) => readCovered(bytes, rect, head, need))
@@ -546,15 +549,24 @@ export class ProjectSession {
       // Awaited in order below; a later failure must not go unhandled when an earlier one ends the flatten.
       p.catch(() => undefined);
       started[j] = p;
+      reads[j] = need ? 1 : 0;
+      return need !== null;
     };
-    for (let j = 0; j < DECODE_AHEAD; j++) start(j);
+    // Up to DECODE_AHEAD files being read ahead, however many hidden layers lie between them.
+    let next = 0;
+    let reading = 0;
+    const fill = () => {
+      for (; next < n && reading < DECODE_AHEAD; next++) if (start(next)) reading++;
+    };
+    fill();
     const progress = this.opts.onFlattenProgress;
     progress?.(0, n);
     let img: Photo | null = null;
     for (let i = 0; i < n; i++) {
       const decoded = await started[i]!;
       started[i] = undefined;
-      start(i + DECODE_AHEAD);
+      reading -= reads[i]!;
+      fill();
       if (decoded) {
         if (!img) {
           const b = await base;

@@ -346,30 +346,70 @@ export function topOpaque(
   return top;
 }
 
+/** Columns per tile of a Coverage's minima. */
+const TILE = 32;
+
+/** topOpaque's map with, per row, the least value of each TILE columns (so a hidden row is seen quickly). */
+export interface Coverage {
+  top: Uint8Array | Uint16Array | Uint32Array;
+  width: number;
+  mins: Uint8Array | Uint16Array | Uint32Array;
+  tiles: number;
+}
+
+export function coverage(
+  top: Uint8Array | Uint16Array | Uint32Array,
+  width: number,
+  height: number,
+): Coverage {
+  const tiles = Math.ceil(width / TILE);
+  const mins =
+    top instanceof Uint8Array
+      ? new Uint8Array(tiles * height)
+      : top instanceof Uint16Array
+        ? new Uint16Array(tiles * height)
+        : new Uint32Array(tiles * height);
+  for (let y = 0, t = 0; y < height; y++) {
+    const row = y * width;
+    for (let x0 = 0; x0 < width; x0 += TILE, t++) {
+      let m = top[row + x0]!;
+      const end = row + Math.min(width, x0 + TILE);
+      for (let p = row + x0 + 1; p < end; p++) if (top[p]! < m) m = top[p]!;
+      mins[t] = m;
+    }
+  }
+  return { top, width, mins, tiles };
+}
+
 /**
  * Which rows of layer k (1-based) can change the image: those with a pixel inside the row's extent (the whole
- * row without an index) that no layer above covers. Null when there are none.
+ * row without an index) that no layer above covers (its top value at most k). Null when there are none.
  */
-export function neededRows(
-  top: ArrayLike<number>,
-  width: number,
-  rect: Rect,
-  index: BandIndex | null,
-  k: number,
-): Uint8Array | null {
+export function neededRows(c: Coverage, rect: Rect, index: BandIndex | null, k: number): Uint8Array | null {
+  const { top, width, mins, tiles } = c;
   const need = new Uint8Array(rect.height);
   let any = false;
   for (let y = 0; y < rect.height; y++) {
-    const row = (rect.y + y) * width + rect.x;
-    const from = row + (index ? index.extent[2 * y]! : 0);
-    const to = row + (index ? index.extent[2 * y + 1]! : rect.width);
-    for (let p = from; p < to; p++) {
-      if (top[p]! <= k) {
-        need[y] = 1;
-        any = true;
-        break;
+    const row = (rect.y + y) * width;
+    const tileRow = (rect.y + y) * tiles;
+    const x1 = rect.x + (index ? index.extent[2 * y + 1]! : rect.width);
+    for (let x = rect.x + (index ? index.extent[2 * y]! : 0); x < x1;) {
+      // A whole tile inside the range by its minimum, else pixel by pixel.
+      if (x % TILE === 0 && x + TILE <= x1) {
+        if (mins[tileRow + x / TILE]! <= k) {
+          need[y] = 1;
+          break;
+        }
+        x += TILE;
+      } else {
+        if (top[row + x]! <= k) {
+          need[y] = 1;
+          break;
+        }
+        x++;
       }
     }
+    if (need[y]) any = true;
   }
   return any ? need : null;
 }
