@@ -71,7 +71,14 @@ async function main(): Promise<void> {
       const before = statusKb('VmRSS');
       fs.writeFileSync('/proc/self/clear_refs', '5');
       const res = await saveAs(
-        { table, exporter: ws, defaultDir: root, chooseFile: async () => file },
+        // The file is chosen with its extension: no question about replacing it.
+        {
+          table,
+          exporter: ws,
+          defaultDir: root,
+          chooseFile: async () => file,
+          confirmReplace: async () => false,
+        },
         { projectId: project.id, format, quality: 90 },
       );
       const peak = statusKb('VmHWM');
