@@ -98,7 +98,7 @@ interface PatchIndex {
 
 /**
  * A patch read for a front-to-back planned flatten: the runs of bands that hold rows it needs (rows relative
- * to its rectangle), or, for a file without a usable index, the whole patch; `need` marks the rows to blend.
+ * to its rectangle), or, for a file without a usable index, the whole patch; `need` is each row's end (neededRows).
  */
 type CoveredPatch =
   | {
@@ -106,10 +106,9 @@ type CoveredPatch =
       rect: Rect;
       depth: 8 | 16;
       runs: Array<{ y: number; rows: Uint8Array }>;
-      need: Uint8Array;
-      extent: Uint32Array;
+      need: Uint32Array;
     }
-  | { kind: 'whole'; patch: Patch | PatchRows; need: Uint8Array };
+  | { kind: 'whole'; patch: Patch | PatchRows; need: Uint32Array };
 
 const inflate = promisify(zlib.inflate);
 /** The current cache file: raw pixels, read straight into the image. */
@@ -542,7 +541,7 @@ export class ProjectSession {
       // A rectangle outside the frame is read and applied, so that it fails as it always did.
       const need = inside
         ? neededRows(cover, r, head?.index ?? null, j + 1)
-        : new Uint8Array(r.height).fill(1);
+        : new Uint32Array(r.height).fill(r.width);
       const p = need
         ? this.readLayerPatch(l, (bytes, rect) => readCovered(bytes, rect, head, need))
         : Promise.resolve(null);
@@ -774,7 +773,7 @@ async function readCovered(
   bytes: Uint8Array,
   rect: Rect,
   head: PatchIndex | null,
-  need: Uint8Array,
+  need: Uint32Array,
 ): Promise<CoveredPatch> {
   const whole = async (): Promise<CoveredPatch> => ({
     kind: 'whole',
@@ -813,7 +812,7 @@ async function readCovered(
     if (!rows || !filtersKnown(rows, rowsOf(spans[i]!))) return whole();
     runs.push({ y: spans[i]!.first * bandRows, rows });
   }
-  return { kind: 'bands', rect, depth: own.depth, runs, need, extent: index.extent };
+  return { kind: 'bands', rect, depth: own.depth, runs, need };
 }
 
 /** Applies what readCovered read of layer k (1-based) in place: the needed rows, uncovered pixels (8 bit). */
@@ -822,7 +821,7 @@ function applyCovered(img: Photo, c: CoveredPatch, top: ArrayLike<number>, k: nu
     const p = c.patch;
     checkInside(img, p.rect);
     if ('rows' in p && img.depth === 8 && p.depth === 8)
-      blendCoveredRows8(img, p.rect, 0, p.rows, c.need, null, top, k);
+      blendCoveredRows8(img, p.rect, 0, p.rows, c.need, top, k);
     else applyPatchInPlace(img, p);
     return;
   }
@@ -830,7 +829,7 @@ function applyCovered(img: Photo, c: CoveredPatch, top: ArrayLike<number>, k: nu
   const stride = 1 + c.rect.width * 4 * (c.depth / 8);
   for (const run of c.runs) {
     if (img.depth === 8 && c.depth === 8) {
-      blendCoveredRows8(img, c.rect, run.y, run.rows, c.need, c.extent, top, k);
+      blendCoveredRows8(img, c.rect, run.y, run.rows, c.need, top, k);
     } else {
       const rect = { ...c.rect, y: c.rect.y + run.y, height: run.rows.length / stride };
       applyPatchInPlace(img, unfilterRows({ rect, depth: c.depth, rows: run.rows }));

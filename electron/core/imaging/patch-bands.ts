@@ -382,36 +382,37 @@ export function coverage(
 }
 
 /**
- * Which rows of layer k (1-based) can change the image: those with a pixel inside the row's extent (the whole
- * row without an index) that no layer above covers (its top value at most k). Null when there are none.
+ * Which rows of layer k (1-based) can change the image, and up to where: for row y, one past the last column
+ * (of the rectangle) inside the row's extent (the whole row without an index) that no layer above covers
+ * (its top value at most k); 0 for a row with none. Null when no row has one.
  */
-export function neededRows(c: Coverage, rect: Rect, index: BandIndex | null, k: number): Uint8Array | null {
+export function neededRows(c: Coverage, rect: Rect, index: BandIndex | null, k: number): Uint32Array | null {
   const { top, width, mins, tiles } = c;
-  const need = new Uint8Array(rect.height);
+  const ends = new Uint32Array(rect.height);
   let any = false;
   for (let y = 0; y < rect.height; y++) {
     const row = (rect.y + y) * width;
     const tileRow = (rect.y + y) * tiles;
-    const x1 = rect.x + (index ? index.extent[2 * y + 1]! : rect.width);
-    for (let x = rect.x + (index ? index.extent[2 * y]! : 0); x < x1;) {
-      // A whole tile inside the range by its minimum, else pixel by pixel.
-      if (x % TILE === 0 && x + TILE <= x1) {
-        if (mins[tileRow + x / TILE]! <= k) {
-          need[y] = 1;
-          break;
+    const x0 = rect.x + (index ? index.extent[2 * y]! : 0);
+    // From the right: the first uncovered pixel met is the row's end. A whole tile inside the range by its
+    // minimum (then pixel by pixel inside it), else pixel by pixel.
+    for (let x = rect.x + (index ? index.extent[2 * y + 1]! : rect.width) - 1; x >= x0;) {
+      if ((x + 1) % TILE === 0 && x + 1 - TILE >= x0) {
+        if (mins[tileRow + (x + 1 - TILE) / TILE]! > k) {
+          x -= TILE;
+          continue;
         }
-        x += TILE;
-      } else {
-        if (top[row + x]! <= k) {
-          need[y] = 1;
-          break;
-        }
-        x++;
+        while (top[row + x]! > k) x--;
+      } else if (top[row + x]! > k) {
+        x--;
+        continue;
       }
+      ends[y] = x - rect.x + 1;
+      any = true;
+      break;
     }
-    if (need[y]) any = true;
   }
-  return any ? need : null;
+  return any ? ends : null;
 }
 
 const LOW7 = 0x7f7f7f7f;
@@ -419,17 +420,16 @@ const HIGH = 0x80808080;
 
 /**
  * An 8-bit patch's Sub-filtered rows (rows y0.. of `rect`, as a band run holds them) blended onto an 8-bit
- * image as blendRows8 in patch.ts does, but only rows `need` marks and, in them, only pixels that no layer
- * above covers (top > k) and that lie before the row's extent's end. The samples written are the same as
- * blending every pixel, since a covered pixel is written again exactly by the layer above.
+ * image as blendRows8 in patch.ts does, but only rows with an end (neededRows) and, in them, only pixels
+ * before it that no layer above covers (top > k). The samples written are the same as blending every pixel,
+ * since a covered pixel is written again exactly by the layer above.
  */
 export function blendCoveredRows8(
   img: Photo,
   rect: Rect,
   y0: number,
   rows: Uint8Array,
-  need: Uint8Array,
-  extent: Uint32Array | null,
+  ends: Uint32Array,
   top: ArrayLike<number>,
   k: number,
 ): void {
@@ -444,10 +444,10 @@ export function blendCoveredRows8(
   const from = Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength);
   const count = rows.length / (stride + 1);
   for (let j = 0; j < count; j++) {
+    const end = ends[y0 + j]!;
+    if (end === 0) continue;
     const y = y0 + j;
-    if (!need[y]) continue;
     const s = j * (stride + 1);
-    const end = extent ? extent[2 * y + 1]! : w;
     from.copy(rowBytes, 0, s + 1, s + 1 + end * 4);
     const sub = rows[s] === 1 ? 0xffffffff : 0;
     let left = 0;
