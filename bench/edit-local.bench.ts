@@ -8,9 +8,16 @@
  *    Goal: local work at most 4x the decode. (The 50 ms status poll can add up to 50 ms of waiting.)
  *  - In process: "edit requested -> API inputs" and "result -> patch + thumbnail", with their naive
  *    baselines: measured by bench/imaging.bench.ts, which this runs and whose rows it reports (goal 150 ms).
- * Usage: npx tsx bench/edit-local.bench.ts [--quick] [--profile] [--cli-only]
- *   --profile writes a V8 CPU profile of one CLI edit to bench/results/profiles/ (open it in Chrome DevTools).
+ * Usage: npx tsx bench/edit-local.bench.ts [--quick] [--profile] [--cli-only] [--trace] [--against DIR]
+ *   [--runs N]
+ *   --profile writes V8 CPU profiles of a first and a second CLI edit (edit-new, edit-existing) to
+ *   bench/results/profiles/ (open them in Chrome DevTools).
  *   --cli-only leaves out the in-process stages (bench/imaging.bench.ts), for comparing CLI runs quickly.
+ *   --trace runs the edits with MASKROOM_TRACE=1 and prints the median time of each traced stage (ms since
+ *   the process started), for the new and the existing project.
+ *   --against DIR also runs the CLI bundle built in DIR (e.g. one built from an earlier commit with
+ *   scripts/build-cli.ts), its edits alternating with this bundle's in every run, and reports both: a change
+ *   is judged against the code before it under the same load.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
@@ -25,7 +32,11 @@ import { here, median, quick, root } from './support';
 const bin = path.join(root, 'bin/maskroom.mjs');
 const profile = process.argv.includes('--profile');
 const cliOnly = process.argv.includes('--cli-only');
-const runs = quick ? 3 : 5;
+const tracing = process.argv.includes('--trace');
+const againstAt = process.argv.indexOf('--against');
+const against = againstAt > 0 ? path.resolve(process.argv[againstAt + 1] ?? '') : null;
+const runsAt = process.argv.indexOf('--runs');
+const runs = runsAt > 0 ? Number(process.argv[runsAt + 1]) : quick ? 3 : 5;
 const W = 6000;
 const H = 4000;
 const LATENCY_MS = quick ? 1000 : 2000;
@@ -44,8 +55,25 @@ const cliEnv = (fake: FakeSegmind): Record<string, string | undefined> => ({
   MASKROOM_PROGRESS: undefined,
 });
 
-/** Wall time of `node [nodeArgs] bin ...args` in ms (async: the fake service runs in this process). */
-function timeCli(args: string[], env: Record<string, string | undefined>, nodeArgs: string[] = []) {
+/** Stage -> ms since the process started, from the `trace <stage> <ms>` lines of MASKROOM_TRACE=1. */
+type Trace = Record<string, number>;
+
+function traceOf(stderr: string): Trace {
+  const t: Trace = {};
+  for (const m of stderr.matchAll(/^trace (\S+) ([\d.]+)$/gm)) t[m[1]!] ??= Number(m[2]);
+  return t;
+}
+
+/**
+ * Wall time of `node [nodeArgs] bin ...args` in ms (async: the fake service runs in this process); `traces`
+ * receives the run's traced stages when --trace is on.
+ */
+function timeCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  nodeArgs: string[] = [],
+  traces?: Trace[],
+) {
   return new Promise<number>((resolve, reject) => {
     const t = performance.now();
     const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
@@ -59,8 +87,10 @@ function timeCli(args: string[], env: Record<string, string | undefined>, nodeAr
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      if (code === 0) resolve(performance.now() - t);
-      else reject(new Error(`maskroom ${args[0]} failed (${code}): ${err}`));
+      if (code === 0) {
+        if (traces) traces.push(traceOf(err));
+        resolve(performance.now() - t);
+      } else reject(new Error(`maskroom ${args[0]} failed (${code}): ${err}`));
     });
   });
 }
@@ -78,7 +108,7 @@ async function main() {
     await fs.writeFile(photo, jpeg);
     const mask = path.join(work, 'mask.png');
     await fs.writeFile(mask, await ellipseMaskPng(W, H, 3600, 1500, 400, 400)); // an 800 px object
-    const env = cliEnv(fake);
+    const env = { ...cliEnv(fake), ...(tracing ? { MASKROOM_TRACE: '1' } : {}) };
     const editArgs = (dir: string, withImage: boolean) => [
       'edit',
       '--project',
@@ -97,7 +127,11 @@ async function main() {
       first: [] as number[],
       second: [] as number[],
       decode: [] as number[],
+      againstFirst: [] as number[],
+      againstSecond: [] as number[],
     };
+    const traces = { first: [] as Trace[], second: [] as Trace[] };
+    const otherEnv = against ? { ...env, MASKROOM_CLI_BUNDLE: against } : null;
     await timeCli(['--version'], env); // warm-up (file cache)
     for (let i = 0; i < runs; i++) {
       rows.start.push(await timeCli(['--version'], env));
@@ -105,19 +139,38 @@ async function main() {
       await sharp(jpeg).raw().toBuffer();
       rows.decode.push(performance.now() - t);
       const dir = path.join(work, `p${i}`);
-      rows.first.push(await timeCli(editArgs(dir, true), env));
-      rows.second.push(await timeCli(editArgs(dir, false), env));
-      await fs.rm(dir, { recursive: true, force: true });
+      // With --against, the two bundles take turns going first.
+      const ours = async () => {
+        rows.first.push(await timeCli(editArgs(dir, true), env, [], traces.first));
+        rows.second.push(await timeCli(editArgs(dir, false), env, [], traces.second));
+        await fs.rm(dir, { recursive: true, force: true });
+      };
+      const theirs = async () => {
+        if (!otherEnv) return;
+        rows.againstFirst.push(await timeCli(editArgs(dir, true), otherEnv));
+        rows.againstSecond.push(await timeCli(editArgs(dir, false), otherEnv));
+        await fs.rm(dir, { recursive: true, force: true });
+      };
+      if (i % 2) await theirs().then(ours);
+      else await ours().then(theirs);
     }
     let profileDir: string | null = null;
     if (profile) {
       profileDir = path.join(here, 'results/profiles');
       mkdirSync(profileDir, { recursive: true });
-      await timeCli(editArgs(path.join(work, 'profiled'), true), env, [
-        '--cpu-prof',
-        '--cpu-prof-dir',
-        profileDir,
-      ]);
+      // The first edit (new project), then a second one in that project.
+      for (const [name, withImage] of [
+        ['edit-new', true],
+        ['edit-existing', false],
+      ] as const) {
+        await timeCli(editArgs(path.join(work, 'profiled'), withImage), env, [
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          profileDir,
+          '--cpu-prof-name',
+          `${name}.cpuprofile`,
+        ]);
+      }
     }
 
     const med = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)])) as Record<
@@ -143,12 +196,40 @@ async function main() {
         ratio: +(local(med.second) / med.decode).toFixed(2),
         goal: `<= ${LOCAL_GOAL}`,
       },
+      ...(against
+        ? [
+            {
+              what: `--against bundle, new project: local work`,
+              ms: r1(local(med.againstFirst)),
+              ratio: +(local(med.againstFirst) / med.decode).toFixed(2),
+              goal: '',
+            },
+            {
+              what: `--against bundle, existing project: local work`,
+              ms: r1(local(med.againstSecond)),
+              ratio: +(local(med.againstSecond) / med.decode).toFixed(2),
+              goal: '',
+            },
+          ]
+        : []),
     ];
     console.log(
       `edit-local bench: CLI edit of a ${W}x${H} JPEG, service latency ${LATENCY_MS} ms, ${runs} runs, medians`,
     );
     console.log('local work = wall − service latency − process start; ratio = local work / one decode');
     console.table(cliTable);
+    if (tracing) {
+      // Each stage's median over the runs that reached it, in time order.
+      const at = (ts: Trace[], s: string) => {
+        const xs = ts.map((t) => t[s]).filter((x): x is number => x !== undefined);
+        return xs.length ? r1(median(xs)) : null;
+      };
+      const all = [...new Set([...traces.first, ...traces.second].flatMap((t) => Object.keys(t)))];
+      const table = all.map((s) => ({ stage: s, new: at(traces.first, s), existing: at(traces.second, s) }));
+      table.sort((a, b) => (a.new ?? a.existing ?? 0) - (b.new ?? b.existing ?? 0));
+      console.log('traced stages, ms since the process started (medians)');
+      console.table(table.map((r) => ({ ...r, new: r.new ?? '', existing: r.existing ?? '' })));
+    }
 
     // The two in-process stages: bench/imaging.bench.ts measures them beside their naive baselines.
     const img = cliOnly
@@ -177,7 +258,10 @@ async function main() {
       console.log('in-process stages (from bench/imaging.bench.ts; ratio = ours / naive)');
       console.table(stages);
     }
-    if (profileDir) console.log(`CPU profile of one CLI edit written to ${path.relative(root, profileDir)}/`);
+    if (profileDir)
+      console.log(
+        `CPU profiles of a new- and an existing-project edit written to ${path.relative(root, profileDir)}/`,
+      );
 
     mkdirSync(path.join(here, 'results'), { recursive: true });
     writeFileSync(
@@ -198,6 +282,7 @@ async function main() {
           cli: cliTable,
           stages,
           stageGoal_ms: STAGE_GOAL_MS,
+          ...(tracing ? { traces } : {}),
         },
         null,
         2,

@@ -234,7 +234,7 @@ export async function runEdit(
     const ahead = job.prepared && preparedFits(job.prepared, job, stack) ? job.prepared : null;
     const plan = ahead?.plan ?? planRegion(job.mask, store, { size: job.params.size });
     const building = ahead?.built ?? buildInputs(session, job.mask, plan);
-    building.catch(() => undefined);
+    building.then(() => trace('inputs-built')).catch(() => undefined);
     // Everything of the composite that needs no result, made while the service works (tens of seconds). It
     // starts once the service has the request (queued or processing), not before: its CPU work would
     // otherwise hold up the upload and the submit, and the service's wait starts only with the submit.
@@ -273,12 +273,11 @@ export async function runEdit(
       ),
     );
     // Both settle before anything goes on: a failed build after a written entry drops the entry (below).
+    journaling.then(() => trace('journal-written')).catch(() => undefined);
     const [journal, built] = await Promise.allSettled([journaling, building]);
     if (journal.status === 'rejected') throw journal.reason;
     journaled = true;
-    trace('journal-written');
     if (built.status === 'rejected') throw built.reason;
-    trace('inputs-built');
     const { inputs } = built.value;
     prepared.base = built.value.base;
     crashPoint('after-journal');
@@ -382,10 +381,10 @@ interface BuiltInputs {
  * been read by the caller in the same synchronous run: editSource reads it again at once.
  */
 function buildInputs(session: ProjectSession, mask: Mask, plan: RegionPlan): Promise<BuiltInputs> {
-  return session.editSource(plan.crop).then(async (base) => ({
-    base,
-    inputs: await buildApiInputs(base, mask, plan),
-  }));
+  return session.editSource(plan.crop).then(async (base) => {
+    trace('region-ready');
+    return { base, inputs: await buildApiInputs(base, mask, plan) };
+  });
 }
 
 /**

@@ -473,32 +473,52 @@ async function openOrCreate(
   const bytes = await readInput(image, 'photo');
   const size = await probePhoto(bytes);
   sized?.(size.width, size.height);
-  // Decode the whole photo before anything is created: a truncated file leaves no project behind.
   const decoding = loadPhoto(bytes);
+  decoding.catch(() => undefined);
+  // The edit's inputs are started from the decoded photo at once (prepareEdit), while the project is made.
+  decoding.then(
+    (info) => {
+      trace('photo-decoded');
+      decoded?.(info);
+    },
+    () => undefined,
+  );
   editApiModule().catch(() => undefined);
-  const info = await decoding;
-  trace('photo-decoded');
-  decoded?.(info);
   const existed = await fs.stat(dir).then(
     () => true,
     () => false,
   );
-  try {
+  // A photo that does not decode completely creates no project. In a folder that does not exist yet the
+  // project is made while the photo decodes (the header gave its upright size and format, which the decode
+  // is checked to give), so its writes and flushes overlap the decode, and a failed decode removes the
+  // folder again; in an existing folder, where only the project's own files could be taken back, the
+  // photo is decoded first.
+  if (existed) await decoding;
+  const creating = (async () => {
     const store = await ProjectStore.create(dir, {
       photo: bytes,
       name: path.basename(image),
-      width: info.width,
-      height: info.height,
-      format: info.format,
+      width: size.width,
+      height: size.height,
+      format: size.format,
     });
     trace('project-created');
     // Where the photo came from, for export --in-place; without the record, save back is just unavailable.
-    await recordSource(dir, image, info.format).catch(() => undefined);
+    await recordSource(dir, image, size.format).catch(() => undefined);
     return store;
-  } catch (e) {
-    if (!existed) await fs.rmdir(dir).catch(() => undefined);
-    throw e;
+  })();
+  const [decode, create] = await Promise.allSettled([decoding, creating]);
+  if (decode.status === 'rejected') {
+    // The decode's error is the one to report, also when creating failed too.
+    if (create.status === 'fulfilled') await create.value.close().catch(() => undefined);
+    if (!existed) await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    throw decode.reason;
   }
+  if (create.status === 'rejected') {
+    if (!existed) await fs.rmdir(dir).catch(() => undefined);
+    throw create.reason;
+  }
+  return create.value;
 }
 
 function layerJson(l: StoredLayer, damaged: string | null = null) {

@@ -11,6 +11,7 @@
  */
 import sharp from 'sharp';
 import { AppError } from '../../../shared/errors';
+import { trace } from '../trace';
 import { assertMaskFits, cropMask, featherMask, growMask, maskBounds } from './mask';
 import type { Rect } from '../../../shared/contract';
 import {
@@ -445,8 +446,10 @@ export async function compositePrepared(prep: CompositePrep, result: Uint8Array)
   // to the crop exactly.
   const dst = cropInApi(plan);
   const srgb = await decodeResult(result, plan);
+  trace('result-decoded');
   let inCrop = extractRaw(srgb, api.width, 3, dst);
   if (prep.seam) inCrop = correctInSrgb(inCrop, dst, prep.seam);
+  trace('result-corrected');
 
   const inProfile = await fromSrgbToProfile(inCrop, dst.width, dst.height, 3, prep.icc);
   // The scale back to the crop, of which only the blend box is kept (the global method's ring statistics
@@ -455,6 +458,7 @@ export async function compositePrepared(prep: CompositePrep, result: Uint8Array)
   // only on its own position, so the box is bit for bit that part of the whole resize (tested).
   const out: Rect = prep.global ? { x: 0, y: 0, width: crop.width, height: crop.height } : wb;
   const res = await scaleBack(inProfile, dst, crop, out, plan.scale > 1 ? 'lanczos3' : 'mitchell');
+  trace('scaled-back');
   const rw = out.width;
   const ox = wb.x - out.x;
   const oy = wb.y - out.y;
