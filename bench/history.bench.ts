@@ -7,7 +7,8 @@
  *   - open, ready to view: ProjectStore.open + the screen-sized preview of the current image read from
  *     cache/ (what the app shows on open once that state was shown before): nothing is decoded.
  *   - open + full flatten, no cache: ProjectStore.open (lock, validate, sweep) + the current image flattened
- *     from the original (decoded) and every visible patch (decoded and applied): the worst cold case. Also
+ *     from the original (decoded) and the visible patches (their band indexes read first, then of each only
+ *     the bands that layers above leave seen inflated and applied): the worst cold case. Also
  *     its CPU time over all threads (main, libuv's pool, libvips'), which load on a shared machine
  *     disturbs much less than the time itself.
  *   - open + full flatten with the cache (the normal case): the same when cache/current.bin holds the visible
