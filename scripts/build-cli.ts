@@ -75,6 +75,9 @@ export async function buildCli(outDir = cliOutDir): Promise<void> {
     plugins: [manifestPlugin(outDir)],
     // Every JavaScript dependency is bundled: only sharp (native) is loaded from node_modules.
     ssr: { noExternal: true },
+    // The bare `undici` is the part of it the edit client uses (scripts/cli-undici.mjs), not its whole
+    // index with fetch, WebSocket and the rest: an edit evaluates it while its photo decodes.
+    resolve: { alias: [{ find: /^undici$/, replacement: path.join(root, 'scripts/cli-undici.mjs') }] },
     build: {
       ssr: true,
       target: 'node20',
