@@ -35,6 +35,10 @@ export class StrokeRaster {
   private coverPool: Uint8Array[] = [];
   /** A row's run [from, to) relative to the segment's start (capsuleRow's output). */
   private readonly run = new Float64Array(2);
+  /** The tiles of one band of the segment's box, by column: painted copy (null: skipped), coverage, before. */
+  private readonly lives: (Uint8Array | null)[] = [];
+  private readonly covers: Uint8Array[] = [];
+  private readonly origs: Uint8Array[] = [];
 
   constructor(private readonly mask: MaskTiles) {}
 
@@ -130,83 +134,107 @@ export class StrokeRaster {
     const cInvW = 1 / cw;
     const constR = Math.abs(dr) < 1e-6;
     const T = m.tileSize;
-    m.forTilesIn(box, (index, tx, ty) => {
-      if (!s.orig.has(index)) {
-        const cur = m.tiles[index] ?? null;
-        if (erase && !cur) return; // nothing to erase here
-        // The tile as it was stays untouched (the history and other tiles may share it): paint a copy.
-        s.orig.set(index, cur);
-        m.tiles[index] = cur ? cur.slice() : new Uint8Array(T * T);
+    const tx0 = Math.floor(x0 / T);
+    const tx1 = Math.floor((x1 - 1) / T);
+    const cols = tx1 - tx0 + 1;
+    const lives = this.lives;
+    const covers = this.covers;
+    const origs = this.origs;
+    for (let ty = Math.floor(y0 / T); ty <= Math.floor((y1 - 1) / T); ty++) {
+      // This band's tiles, made ready once (the stroke paints into a copy of each, see below).
+      for (let c = 0; c < cols; c++) {
+        const index = ty * m.tilesX + tx0 + c;
+        lives[c] = null;
+        if (!s.orig.has(index)) {
+          const cur = m.tiles[index] ?? null;
+          if (erase && !cur) continue; // nothing to erase here
+          // The tile as it was stays untouched (the history and other tiles may share it): paint a copy.
+          s.orig.set(index, cur);
+          m.tiles[index] = cur ? cur.slice() : new Uint8Array(T * T);
+        }
+        const live = m.tiles[index];
+        if (!live) continue;
+        let cover = s.cover.get(index);
+        if (!cover) s.cover.set(index, (cover = this.coverPool.pop()?.fill(0) ?? new Uint8Array(T * T)));
+        lives[c] = live;
+        covers[c] = cover;
+        origs[c] = s.orig.get(index) ?? m.zeroTile;
       }
-      const live = m.tiles[index];
-      if (!live) return;
-      let cover = s.cover.get(index);
-      if (!cover) s.cover.set(index, (cover = this.coverPool.pop()?.fill(0) ?? new Uint8Array(T * T)));
-      const orig = s.orig.get(index) ?? m.zeroTile;
-      const tbx = tx * T;
       const tby = ty * T;
       const ry1 = Math.min(y1, tby + T);
-      const rx0 = Math.max(x0, tbx);
-      const rx1 = Math.min(x1, tbx + T);
       for (let y = Math.max(y0, tby); y < ry1; y++) {
         const py = y + 0.5 - ay;
-        const row = (y - tby) * T - tbx;
         // Only the pixels of this row near the capsule of radius rMax are visited (one run, a capsule being
         // convex); the core, where coverage is 255 whatever the pixel, is filled as a run. The runs are
         // widened (outer) and narrowed (core) by a pixel, so the pixels at their ends take the per-pixel test
-        // below and the result is the same as testing every pixel of the box.
+        // below and the result is the same as testing every pixel of the box. The runs are found once per
+        // row of the box and cut at the tiles' edges.
         if (!capsuleRow(py, dx, dy, len, rMax, run)) continue;
-        const xs = Math.max(rx0, Math.floor(run[0]! + ax - 0.5));
-        const xe = Math.min(rx1, Math.ceil(run[1]! + ax - 0.5) + 1);
+        const xs = Math.max(x0, Math.floor(run[0]! + ax - 0.5));
+        const xe = Math.min(x1, Math.ceil(run[1]! + ax - 0.5) + 1);
         if (xe <= xs) continue;
         let cs = xe;
         let ce = xe;
         if (constR && cInner > 0 && capsuleRow(py, dx, dy, len, cInner, run)) {
           cs = Math.max(xs, Math.ceil(run[0]! + ax - 0.5) + 1);
           ce = Math.min(xe, Math.floor(run[1]! + ax - 0.5));
-          if (ce > cs) {
-            cover.fill(255, row + cs, row + ce);
-            live.fill(erase ? 0 : 255, row + cs, row + ce);
-          } else cs = ce = xe;
+          if (ce <= cs) cs = ce = xe;
         }
-        for (let part = 0; part < 2; part++) {
-          const from = part === 0 ? xs : ce;
-          const to = part === 0 ? cs : xe;
-          for (let x = from; x < to; x++) {
-            // Already fully covered by this stroke (the common case where consecutive moves overlap): skip.
-            if (cover[row + x] === 255) continue;
-            const px = x + 0.5 - ax;
-            let t = (px * dx + py * dy) * invLen2;
-            t = t < 0 ? 0 : t > 1 ? 1 : t;
-            const ex = px - t * dx;
-            const ey = py - t * dy;
-            const d2 = ex * ex + ey * ey;
-            if (d2 >= rMax2) continue;
-            let c: number;
-            if (constR) {
-              if (d2 <= cInner2) c = 255;
-              else {
-                const f = (ar - Math.sqrt(d2)) * cInvW;
-                if (f <= 0) continue;
-                c = (255 * f * f * (3 - 2 * f) + 0.5) | 0;
+        const rowInTile = (y - tby) * T;
+        for (let c = Math.floor(xs / T) - tx0; c <= Math.floor((xe - 1) / T) - tx0; c++) {
+          const live = lives[c];
+          if (!live) continue;
+          const cover = covers[c]!;
+          const orig = origs[c]!;
+          const tbx = (tx0 + c) * T;
+          const row = rowInTile - tbx;
+          const txs = Math.max(xs, tbx);
+          const txe = Math.min(xe, tbx + T);
+          const tcs = Math.min(txe, Math.max(cs, txs));
+          const tce = Math.max(tcs, Math.min(ce, txe));
+          if (tce > tcs) {
+            cover.fill(255, row + tcs, row + tce);
+            live.fill(erase ? 0 : 255, row + tcs, row + tce);
+          }
+          for (let part = 0; part < 2; part++) {
+            const from = part === 0 ? txs : tce;
+            const to = part === 0 ? tcs : txe;
+            for (let x = from; x < to; x++) {
+              // Already fully covered by this stroke (the common case where consecutive moves overlap): skip.
+              if (cover[row + x] === 255) continue;
+              const px = x + 0.5 - ax;
+              let t = (px * dx + py * dy) * invLen2;
+              t = t < 0 ? 0 : t > 1 ? 1 : t;
+              const ex = px - t * dx;
+              const ey = py - t * dy;
+              const d2 = ex * ex + ey * ey;
+              if (d2 >= rMax2) continue;
+              let c: number;
+              if (constR) {
+                if (d2 <= cInner2) c = 255;
+                else {
+                  const f = (ar - Math.sqrt(d2)) * cInvW;
+                  if (f <= 0) continue;
+                  c = (255 * f * f * (3 - 2 * f) + 0.5) | 0;
+                }
+              } else {
+                const R = ar + dr * t;
+                const d = Math.sqrt(d2);
+                if (d >= R) continue;
+                const w = Math.max(1, R * soft);
+                const f = (R - d) / w;
+                c = f >= 1 ? 255 : (255 * f * f * (3 - 2 * f) + 0.5) | 0;
               }
-            } else {
-              const R = ar + dr * t;
-              const d = Math.sqrt(d2);
-              if (d >= R) continue;
-              const w = Math.max(1, R * soft);
-              const f = (R - d) / w;
-              c = f >= 1 ? 255 : (255 * f * f * (3 - 2 * f) + 0.5) | 0;
+              const i = row + x;
+              if (c <= cover[i]!) continue;
+              cover[i] = c;
+              const o = orig[i]!;
+              live[i] = erase ? ((o * (255 - c) + 127) / 255) | 0 : (o + ((255 - o) * c + 127) / 255) | 0;
             }
-            const i = row + x;
-            if (c <= cover[i]!) continue;
-            cover[i] = c;
-            const o = orig[i]!;
-            live[i] = erase ? ((o * (255 - c) + 127) / 255) | 0 : (o + ((255 - o) * c + 127) / 255) | 0;
           }
         }
       }
-    });
+    }
   }
 }
 
