@@ -18,7 +18,9 @@
  *    time, not wall time, so other work on the shared machine does not inflate it. The ratio naive / engine
  *    of the medians is the measure of how much less work the engine does per frame, whatever the frame
  *    rate; the same page traced while idle is the control (what a frame costs with nothing to paint).
- * Usage: npx tsx bench/canvas.bench.ts [--quick]   (MASKROOM_SKIP_RENDERER_BUILD=1 to reuse dist/renderer)
+ * Usage: npx tsx bench/canvas.bench.ts [--quick]   (MASKROOM_SKIP_RENDERER_BUILD=1 to reuse dist/renderer;
+ * MASKROOM_BENCH_RENDERER_DIR=<dir> serves a renderer built elsewhere, e.g. `npx vite build --outDir <dir>` of
+ * another commit, to measure code before and after a change with the same bench)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -137,10 +139,11 @@ function workOf(events: TraceEvent[], mark: string): Work {
 const stroke = (page: Page, frames: number, maxMs: number, mark?: string): Promise<StrokeRun> =>
   page.evaluate((o) => window.__canvasPage!.runStroke(o), { frames, maxMs, stepPx: 6, mark });
 
-buildRenderer();
+const rendererDir = process.env.MASKROOM_BENCH_RENDERER_DIR || undefined;
+if (!rendererDir) buildRenderer();
 
 const lib = tempDir();
-const host = await startWebHost({ libraryDir: lib.dir, env: { MASKROOM_LIBRARY: lib.dir } });
+const host = await startWebHost({ libraryDir: lib.dir, env: { MASKROOM_LIBRARY: lib.dir }, rendererDir });
 const browser = await openBrowser({ width: 1280, height: 800 });
 const rows: Row[] = [];
 try {
@@ -275,6 +278,7 @@ writeFileSync(
   JSON.stringify(
     {
       quick,
+      rendererDir: rendererDir ?? null,
       photos: CASES.map(photoName),
       pointsPerStroke: POINTS,
       workMeasure:
