@@ -104,7 +104,10 @@ export interface BatchSummary {
   cost: number | null;
 }
 
-/** The photo files of a folder (not recursive, hidden files left out), sorted by name. */
+/**
+ * The photo files of a folder (not recursive, hidden files left out), sorted by name. Only files count: a
+ * subfolder named like a photo (`card.jpg`) is not one, and a symbolic link counts as what it names.
+ */
 export async function listPhotos(folder: string): Promise<string[]> {
   let names: string[];
   try {
@@ -115,14 +118,24 @@ export async function listPhotos(folder: string): Promise<string[]> {
       `The folder ${folder} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); check --images.`,
     );
   }
-  const photos = names
+  const candidates = names
     .filter((n) => !n.startsWith('.') && PHOTO_EXTENSIONS.has(path.extname(n).toLowerCase()))
     .sort()
     .map((n) => path.join(folder, n));
+  const isFile = await Promise.all(
+    candidates.map((p) =>
+      fs.stat(p).then(
+        (st) => st.isFile(),
+        // A file that vanished or cannot be stat'ed stays in the list: reading it names the fault for that photo.
+        () => true,
+      ),
+    ),
+  );
+  const photos = candidates.filter((_, i) => isFile[i]);
   if (photos.length === 0)
     throw new AppError(
       'invalid-input',
-      `The folder ${folder} holds no photos (JPEG, PNG, TIFF, WebP, AVIF, GIF); check --images.`,
+      `The folder ${folder} holds no photos (JPEG, PNG, TIFF, WebP, AVIF, GIF, HEIF); check --images.`,
     );
   return photos;
 }
