@@ -437,13 +437,16 @@ function stepPrinter(io: CliIo, env: Env, json: boolean): (step: string) => void
 /**
  * Opens the project in dir, or creates it from `image`. `sized` is told the photo's size as soon as it is
  * known (from the photo's header before it is decoded, or from project.json before the project is opened and
- * checked), so the caller can read the mask meanwhile.
+ * checked), so the caller can read the mask meanwhile. A new project's record of where its photo came from
+ * (save-back's recordSource) is written beside what follows: `recording` is given its promise, which never
+ * rejects (without the record, save back is just unavailable).
  */
 async function openOrCreate(
   dir: string,
   image: string | undefined,
   sized?: (width: number, height: number) => void,
   decoded?: (photo: Photo) => void,
+  recording?: (done: Promise<unknown>) => void,
 ): Promise<ProjectStore> {
   const { ProjectStore, readManifest } = loaded().project;
   const { loadPhoto, probePhoto } = loaded().imaging;
@@ -494,22 +497,23 @@ async function openOrCreate(
   // folder again; in an existing folder, where only the project's own files could be taken back, the
   // photo is decoded first.
   if (existed) await decoding;
-  const creating = (async () => {
-    const store = await ProjectStore.create(dir, {
-      photo: bytes,
-      name: path.basename(image),
-      width: size.width,
-      height: size.height,
-      format: size.format,
-    });
+  let record: Promise<unknown> = Promise.resolve();
+  const creating = ProjectStore.create(dir, {
+    photo: bytes,
+    name: path.basename(image),
+    width: size.width,
+    height: size.height,
+    format: size.format,
+  }).then((store) => {
     trace('project-created');
-    // Where the photo came from, for export --in-place; without the record, save back is just unavailable.
-    await recordSource(dir, image, size.format).catch(() => undefined);
+    // Where the photo came from, for export --in-place (it reads and hashes the photo file again).
+    record = recordSource(dir, image, size.format).catch(() => undefined);
     return store;
-  })();
+  });
   const [decode, create] = await Promise.allSettled([decoding, creating]);
   if (decode.status === 'rejected') {
     // The decode's error is the one to report, also when creating failed too.
+    await record;
     if (create.status === 'fulfilled') await create.value.close().catch(() => undefined);
     if (!existed) await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
     throw decode.reason;
@@ -518,6 +522,7 @@ async function openOrCreate(
     if (!existed) await fs.rmdir(dir).catch(() => undefined);
     throw create.reason;
   }
+  recording?.(record);
   return create.value;
 }
 
@@ -554,6 +559,20 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   // the project is created (prepareEdit); for an existing one from project.json's size, while the project is
   // opened and checked (its photo is then decoded only in the region the mask needs).
   const early: { mask?: Promise<Mask>; prepared?: Promise<PreparedEdit | undefined> } = {};
+  // A new project's source record is written while the edit is journaled and its inputs built; the submit
+  // waits for it, so it is on disk before anything is sent, as when it was written before the edit began.
+  let recorded: Promise<unknown> = Promise.resolve();
+  const api = deps.api;
+  const editDeps: PipelineDeps = {
+    ...deps,
+    api: {
+      edit: async (input, options) => {
+        await recorded;
+        return api.edit(input, options);
+      },
+      resume: (requestId, options) => api.resume(requestId, options),
+    },
+  };
   const store = await openOrCreate(
     dir,
     v.image,
@@ -565,6 +584,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
       // A failure here (an empty mask, say) is left to the edit, which reports it in its own words.
       early.prepared = early.mask?.then((mask) => prepareEdit(photo, mask, params)).catch(() => undefined);
     },
+    (done) => (recorded = done),
   );
   trace('project-ready');
   // The process ends with the edit: only the region it sends is decoded and flattened (regionEdits).
@@ -592,7 +612,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
         signal: stop.signal,
         ...(prepared ? { prepared } : {}),
       },
-      deps,
+      editDeps,
       { onState: progressPrinter(io, env, Boolean(v.json)) },
     );
     // Keeps the flattened image for the next command on a deep stack (derived data; failure is harmless).
@@ -620,6 +640,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
     throw e;
   } finally {
     stop.dispose();
+    await recorded;
     await session.close();
   }
 }
