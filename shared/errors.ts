@@ -101,6 +101,8 @@ interface SystemErrorLike {
   code?: unknown;
   path?: unknown;
   syscall?: unknown;
+  /** A rename's or copy's destination. */
+  dest?: unknown;
 }
 
 /** "12 MB", "800 KB": a rough size for messages. */
@@ -108,6 +110,22 @@ export function roughSize(bytes: number): string {
   if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GB`;
   if (bytes >= 2 ** 20) return `${Math.ceil(bytes / 2 ** 20)} MB`;
   return `${Math.max(1, Math.ceil(bytes / 2 ** 10))} KB`;
+}
+
+/** Advice after a machine fault: the same for every kind, or per kind (full disk, read-only disk, denied). */
+export type FaultAdvice = string | { full?: string; readOnly?: string; denied?: string };
+
+/** The marker of the temporary files written beside a target (electron/core/fs-atomic.ts TEMP_MARKER). */
+const TEMP_NAME = /\.tmp-[0-9a-f]{6,}$/;
+
+/**
+ * The path a message names for a fault at `p`: a temporary file Maskroom writes beside its target is a name
+ * the user never chose, so its folder is named instead.
+ */
+function shownPath(p: string): string {
+  if (!TEMP_NAME.test(p)) return p;
+  const cut = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return cut > 0 ? p.slice(0, cut) : p;
 }
 
 export interface EnvironmentErrorOptions {
@@ -118,8 +136,11 @@ export interface EnvironmentErrorOptions {
    * missing beyond the free space, which no caller measures); said so in a disk-full message.
    */
   needBytes?: number;
-  /** Said after the fault instead of the default advice, e.g. that the paid result is kept. */
-  next?: string;
+  /**
+   * Said after the fault instead of the default advice, e.g. that the paid result is kept: one sentence part
+   * for every kind of fault, or one per kind (a kind left out gets its own default advice).
+   */
+  next?: FaultAdvice;
   collect?: Collectable;
 }
 
@@ -138,33 +159,63 @@ export function environmentError(
     if (isAppError(cur)) return null;
     const se = cur as SystemErrorLike;
     const code = typeof se.code === 'string' ? se.code : '';
-    const at = typeof se.path === 'string' ? se.path : o.where;
+    const own = typeof se.path === 'string' ? se.path : undefined;
+    const at = own !== undefined ? shownPath(own) : o.where;
     const where = at ? ` (${at})` : '';
     const doing = what ? `${what} failed: ` : '';
     const opts = { cause: e, ...(o.collect ? { collect: o.collect } : {}) };
+    const next = (kind: 'full' | 'readOnly' | 'denied', fallback: string) =>
+      (typeof o.next === 'string' ? o.next : o.next?.[kind]) ?? fallback;
     switch (code) {
       case 'ENOSPC':
       case 'EDQUOT': {
         const need = o.needBytes ? ` (this needs about ${roughSize(o.needBytes)} of free space in all)` : '';
         return new AppError(
           'disk-full',
-          `${doing}${at ? `the disk holding ${at}` : 'the disk'} is full${need}; ${o.next ?? 'free some space there and try again'}.`,
+          `${doing}${at ? `the disk holding ${at}` : 'the disk'} is full${need}; ${next('full', 'free some space there and try again')}.`,
           opts,
         );
       }
       case 'EROFS':
         return new AppError(
           'read-only',
-          `${doing}the folder is on a read-only disk${where}; ${o.next ?? 'copy the project to a writable folder first'}.`,
+          `${doing}the folder is on a read-only disk${where}; ${next('readOnly', 'copy the project to a writable folder first')}.`,
           opts,
         );
       case 'EACCES':
       case 'EPERM':
         return new AppError(
           'permission-denied',
-          `${doing}permission was denied${where}; ${o.next ?? 'check that you may write to that folder, or choose another'}.`,
+          `${doing}permission was denied${where}; ${next('denied', 'check that you may write to that folder, or choose another')}.`,
           opts,
         );
+      // A path given where the other kind of entry is: its own words, never the caller's advice for the disk.
+      case 'ENOTDIR':
+      case 'EEXIST':
+      case 'EISDIR': {
+        // An exclusive create's EEXIST is its caller's business (a lock held, a name taken), not a fault.
+        if (code === 'EEXIST' && se.syscall !== 'mkdir') break;
+        if (own === undefined) break;
+        if (code === 'EISDIR') {
+          // A rename onto a folder names the temporary file as its path and the folder as its destination.
+          const entry = typeof se.dest === 'string' ? se.dest : own;
+          return new AppError(
+            'invalid-input',
+            `${doing}${entry} is a folder, not a file; give the path of a file instead.`,
+            opts,
+          );
+        }
+        // ENOTDIR names the whole path; the entry in the way is the first part of it that is a file, which only
+        // the file system knows: the message names the path and says a part of it is a file. mkdir's EEXIST
+        // names the entry itself.
+        return new AppError(
+          'not-found',
+          code === 'ENOTDIR'
+            ? `${doing}${own} cannot be reached: part of the path is a file, not a folder; choose another folder.`
+            : `${doing}${own} is a file, not a folder; choose another folder.`,
+          opts,
+        );
+      }
       case 'EMFILE':
       case 'ENFILE':
         return new AppError(

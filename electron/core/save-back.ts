@@ -217,7 +217,12 @@ export async function saveBack(
       environmentError(e, `Saving back into ${source.path}`, {
         where: path.dirname(source.path),
         ...(need ? { needBytes: need } : {}),
-        next: 'free some space there or use Export to write the image elsewhere (the project is unchanged)',
+        next: {
+          full: 'free some space there or use Export to write the image elsewhere (the project is unchanged)',
+          readOnly: 'use Export to write the image to a writable folder (the project is unchanged)',
+          denied:
+            'check that you may write to that folder, or use Export to write the image elsewhere (the project is unchanged)',
+        },
       }) ?? e
     );
   }

@@ -449,7 +449,13 @@ async function exportResult(session: ProjectSession, row: BatchRow): Promise<str
       environmentError(e, `Writing ${row.out}`, {
         where: path.dirname(row.out),
         ...(need ? { needBytes: need } : {}),
-        next: 'free some space there, then run the batch again with --resume (the edit is kept in its project)',
+        next: {
+          full: 'free some space there, then run the batch again with --resume (the edit is kept in its project)',
+          readOnly:
+            'make that folder writable, then run the batch again with --resume (the edit is kept in its project)',
+          denied:
+            'check that you may write to that folder, then run the batch again with --resume (the edit is kept in its project)',
+        },
       }) ?? e
     );
   }
