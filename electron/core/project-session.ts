@@ -24,12 +24,13 @@ import {
   applyPatchInPlace,
   checkInside,
   filtersKnown,
-  ownLayout,
+  inflateRows,
   readPatch,
   unfilterRows,
   type PatchRows,
 } from './imaging/patch';
 import {
+  bandBytes,
   blendCoveredRows8,
   coverage,
   inflateBands,
@@ -90,10 +91,12 @@ const PROGRESS_EVERY = 8;
 /** Bytes read of each patch file for its header and band index before the flatten (more when it is longer). */
 const HEAD_BYTES = 32 * 1024;
 
-/** A banded patch's index as the flatten's first pass read it (the chunk's bytes, and what they say). */
+/** A banded patch's index as the flatten's first pass read it, and where its stream lies in the file. */
 interface PatchIndex {
-  raw: Uint8Array;
   index: BandIndex;
+  depth: 8 | 16;
+  idatAt: number;
+  idatLength: number;
 }
 
 /**
@@ -542,9 +545,7 @@ export class ProjectSession {
       const need = inside
         ? neededRows(cover, r, head?.index ?? null, j + 1)
         : new Uint32Array(r.height).fill(r.width);
-      const p = need
-        ? this.readLayerPatch(l, (bytes, rect) => readCovered(bytes, rect, head, need))
-        : Promise.resolve(null);
+      const p = need ? this.readPlanned(l, head, need) : Promise.resolve(null);
       // Awaited in order below; a later failure must not go unhandled when an earlier one ends the flatten.
       p.catch(() => undefined);
       started[j] = p;
@@ -584,19 +585,76 @@ export class ProjectSession {
   private async indexOf(l: StoredLayer): Promise<PatchIndex | null> {
     if (this.store.damaged(l.id)) return null;
     try {
-      let bytes = await this.store.readLayerFileHead(l.id, 'patch', HEAD_BYTES);
+      let bytes = await this.store.readLayerFilePart(l.id, 'patch', HEAD_BYTES);
       let head = readPatchHead(bytes);
       if (head && 'need' in head && bytes.length >= HEAD_BYTES) {
-        bytes = await this.store.readLayerFileHead(l.id, 'patch', head.need);
+        bytes = await this.store.readLayerFilePart(l.id, 'patch', head.need);
         head = readPatchHead(bytes);
       }
       if (!head || 'need' in head || !head.index) return null;
       if (head.width !== l.rect.width || head.height !== l.rect.height) return null;
       const index = parseBandIndex(head.index, head.width, head.height);
-      return index ? { raw: head.index, index } : null;
+      // One IDAT chunk holding exactly the stream the index describes (as encodeBandedPatch writes it).
+      if (!index || head.idatLength !== index.offsets[index.offsets.length - 1]! + 6) return null;
+      return { index, depth: head.depth, idatAt: head.idatAt, idatLength: head.idatLength };
     } catch {
       // Read again (and its damage said) when the layer is applied.
       return null;
+    }
+  }
+
+  /**
+   * Reads what a planned flatten needs of a layer: for a banded file (its index read in the first pass), only
+   * the deflate bytes of the runs of bands holding a needed row, each run read and inflated on libuv's pool,
+   * every band checked against its CRC-32 in the index (a layer needing every band reads its whole stream,
+   * whose Adler-32 zlib checks); otherwise, or when a part does not read, check or
+   * inflate, the whole file as readPatch reads it (so its damage is said as before).
+   */
+  private async readPlanned(
+    l: StoredLayer,
+    head: PatchIndex | null,
+    need: Uint32Array,
+  ): Promise<CoveredPatch> {
+    const whole = async (): Promise<CoveredPatch> => ({ kind: 'whole', patch: await this.rowsOf(l), need });
+    if (!head || this.store.damaged(l.id)) return whole();
+    const { index } = head;
+    const { bandRows } = index;
+    const h = l.rect.height;
+    const stride = 1 + l.rect.width * 4 * (head.depth / 8);
+    const nBands = index.offsets.length - 1;
+    const spans: Array<{ first: number; last: number }> = [];
+    for (let b = 0; b < nBands; b++) {
+      let needed = false;
+      for (let y = b * bandRows; y < Math.min(h, (b + 1) * bandRows) && !needed; y++) needed = need[y]! > 0;
+      if (!needed) continue;
+      const last = spans[spans.length - 1];
+      if (last && last.last === b - 1) last.last = b;
+      else spans.push({ first: b, last: b });
+    }
+    const rowsOf = (s: { first: number; last: number }) =>
+      Math.min(h, (s.last + 1) * bandRows) - s.first * bandRows;
+    try {
+      const inflated = await Promise.all(
+        spans.map(async (s) => {
+          const size = rowsOf(s) * stride;
+          let rows: Uint8Array | null;
+          if (s.first === 0 && s.last === nBands - 1) {
+            // Every band: the whole stream, inflated with its header and Adler-32 checked.
+            const idat = await this.store.readLayerFilePart(l.id, 'patch', head.idatLength, head.idatAt);
+            rows = idat.length === head.idatLength ? await inflateRows(idat, size) : null;
+          } else {
+            const { from, to } = bandBytes(index, s.first, s.last);
+            const data = await this.store.readLayerFilePart(l.id, 'patch', to - from, head.idatAt + from);
+            rows = await inflateBands(data, index, s.first, s.last, size);
+          }
+          return rows && filtersKnown(rows, rowsOf(s)) ? rows : null;
+        }),
+      );
+      if (inflated.some((r) => r === null)) return whole();
+      const runs = spans.map((s, i) => ({ y: s.first * bandRows, rows: inflated[i]! }));
+      return { kind: 'bands', rect: l.rect, depth: head.depth, runs, need };
+    } catch {
+      return whole();
     }
   }
 
@@ -764,58 +822,7 @@ export class ProjectSession {
   }
 }
 
-/**
- * Reads what a planned flatten needs of a patch file: with the same index as its first pass read, the runs
- * of bands holding a needed row, each inflated on libuv's pool; otherwise (no index, another one, a band
- * that does not inflate to its rows) the whole patch as readPatch reads it, damage included.
- */
-async function readCovered(
-  bytes: Uint8Array,
-  rect: Rect,
-  head: PatchIndex | null,
-  need: Uint32Array,
-): Promise<CoveredPatch> {
-  const whole = async (): Promise<CoveredPatch> => ({
-    kind: 'whole',
-    patch: await readPatch(bytes, rect),
-    need,
-  });
-  const own = head ? ownLayout(bytes) : null;
-  if (!head || !own || !own.index || own.width !== rect.width || own.height !== rect.height) return whole();
-  if (!Buffer.from(own.index).equals(Buffer.from(head.raw))) return whole();
-  // The same bytes as the first pass parsed: only the stream's length is left to check.
-  const index = head.index;
-  if (index.offsets[index.offsets.length - 1] !== own.idat.length - 6) return whole();
-  const { bandRows } = index;
-  const h = rect.height;
-  const stride = 1 + rect.width * 4 * (own.depth / 8);
-  const nBands = index.offsets.length - 1;
-  const bandNeeded = (b: number) => {
-    for (let y = b * bandRows; y < Math.min(h, (b + 1) * bandRows); y++) if (need[y]) return true;
-    return false;
-  };
-  const spans: Array<{ first: number; last: number }> = [];
-  for (let b = 0; b < nBands; b++) {
-    if (!bandNeeded(b)) continue;
-    const last = spans[spans.length - 1];
-    if (last && last.last === b - 1) last.last = b;
-    else spans.push({ first: b, last: b });
-  }
-  const rowsOf = (s: { first: number; last: number }) =>
-    Math.min(h, (s.last + 1) * bandRows) - s.first * bandRows;
-  const inflated = await Promise.all(
-    spans.map((s) => inflateBands(own.idat, index, s.first, s.last, rowsOf(s) * stride)),
-  );
-  const runs: Array<{ y: number; rows: Uint8Array }> = [];
-  for (let i = 0; i < spans.length; i++) {
-    const rows = inflated[i];
-    if (!rows || !filtersKnown(rows, rowsOf(spans[i]!))) return whole();
-    runs.push({ y: spans[i]!.first * bandRows, rows });
-  }
-  return { kind: 'bands', rect, depth: own.depth, runs, need };
-}
-
-/** Applies what readCovered read of layer k (1-based) in place: the needed rows, uncovered pixels (8 bit). */
+/** Applies what readPlanned read of layer k (1-based) in place: the needed rows, uncovered pixels (8 bit). */
 function applyCovered(img: Photo, c: CoveredPatch, top: ArrayLike<number>, k: number): void {
   if (c.kind === 'whole') {
     const p = c.patch;

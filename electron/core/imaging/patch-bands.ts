@@ -19,7 +19,7 @@ export const BAND_ROWS = 16;
 /** Opaque runs kept per row (the longest; fewer only make the flatten skip less, never wrongly). */
 export const MAX_SPANS = 8;
 const INDEX_TYPE = 'mrIx';
-const INDEX_VERSION = 1;
+const INDEX_VERSION = 2;
 const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 const IHDR = 0x49484452;
 const IDAT = 0x49444154;
@@ -32,6 +32,8 @@ export interface BandIndex {
   bandRows: number;
   /** Where each band's deflate data starts in the stream after the 2-byte zlib header, then where it ends. */
   offsets: Float64Array;
+  /** Each band's deflate data's CRC-32 (so that a band read on its own is checked as the IDAT CRC checks all). */
+  crcs: Uint32Array;
   /** Per row y: [2y] the first column whose alpha is not 0, [2y+1] one past the last (equal: none). */
   extent: Uint32Array;
   /** Row y's opaque runs are spans[2i], spans[2i+1] (from, to) for i in spanStart[y] .. spanStart[y+1]. */
@@ -131,9 +133,9 @@ export async function encodeBandedPatch(
   await Promise.all(Array.from({ length: Math.min(DEFLATE_LANES, nBands) }, lane));
   const { extent, spanStart, spans } = summarize(patch);
 
-  // The index: version, band rows, band count, each band's length; then per row its extent, its count of
-  // opaque runs and the runs. Big-endian u32s, deflated as a whole.
-  const words = 3 + nBands + 3 * height + spans.length;
+  // The index: version, band rows, band count, each band's length and CRC-32; then per row its extent, its
+  // count of opaque runs and the runs. Big-endian u32s, deflated as a whole.
+  const words = 3 + 2 * nBands + 3 * height + spans.length;
   const index = new DataView(new ArrayBuffer(words * 4));
   let o = 0;
   const put = (v: number) => {
@@ -143,7 +145,10 @@ export async function encodeBandedPatch(
   put(INDEX_VERSION);
   put(bandRows);
   put(nBands);
-  for (const s of segments) put(s.length);
+  for (const s of segments) {
+    put(s.length);
+    put(zlib.crc32(s));
+  }
   for (let y = 0; y < height; y++) {
     put(extent[2 * y]!);
     put(extent[2 * y + 1]!);
@@ -202,7 +207,7 @@ export function parseBandIndex(
   dataLength?: number,
 ): BandIndex | null {
   try {
-    const maxBytes = 4 * (3 + height + height * (3 + 2 * MAX_SPANS));
+    const maxBytes = 4 * (3 + 2 * height + height * (3 + 2 * MAX_SPANS));
     const raw = zlib.inflateSync(data, { maxOutputLength: maxBytes });
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     let o = 0;
@@ -217,7 +222,11 @@ export function parseBandIndex(
     const nBands = get();
     if (bandRows < 1 || nBands !== Math.ceil(height / bandRows)) return null;
     const offsets = new Float64Array(nBands + 1);
-    for (let i = 0; i < nBands; i++) offsets[i + 1] = offsets[i]! + get();
+    const crcs = new Uint32Array(nBands);
+    for (let i = 0; i < nBands; i++) {
+      offsets[i + 1] = offsets[i]! + get();
+      crcs[i] = get();
+    }
     if (dataLength !== undefined && offsets[nBands] !== dataLength) return null;
     const extent = new Uint32Array(2 * height);
     const spanStart = new Uint32Array(height + 1);
@@ -242,7 +251,7 @@ export function parseBandIndex(
       spanStart[y + 1] = spans.length / 2;
     }
     if (o !== raw.length) return null;
-    return { bandRows, offsets, extent, spanStart, spans: Uint32Array.from(spans) };
+    return { bandRows, offsets, crcs, extent, spanStart, spans: Uint32Array.from(spans) };
   } catch {
     return null;
   }
@@ -254,6 +263,9 @@ export interface PatchHead {
   height: number;
   depth: 8 | 16;
   index: Uint8Array | null;
+  /** Where the first IDAT chunk's data starts in the file, and its length. */
+  idatAt: number;
+  idatLength: number;
 }
 
 /**
@@ -276,30 +288,37 @@ export function readPatchHead(b: Uint8Array): PatchHead | { need: number } | nul
     if (off + 8 > b.length) return { need: off + 8 + 65536 };
     const len = dv.getUint32(off);
     const type = dv.getUint32(off + 4);
-    if (type === IDAT) break;
+    if (type === IDAT) return { width, height, depth, index, idatAt: off + 8, idatLength: dv.getUint32(off) };
     if (off + 12 + len > b.length) return { need: off + 12 + len + 12 };
     if (zlib.crc32(b.subarray(off + 4, off + 8 + len)) !== dv.getUint32(off + 8 + len)) return null;
     if (type === MRIX) index = b.subarray(off + 8, off + 8 + len);
     off += 12 + len;
   }
-  return { width, height, depth, index };
+}
+
+/** Where bands first..last (inclusive) lie in the zlib stream (IDAT's data), from and to. */
+export function bandBytes(index: BandIndex, first: number, last: number): { from: number; to: number } {
+  return { from: 2 + index.offsets[first]!, to: 2 + index.offsets[last + 1]! };
 }
 
 /**
- * Bands first..last (inclusive) of a banded patch's zlib stream inflated on libuv's pool: exactly their
- * rows' bytes, or null unless they inflate to exactly that size from exactly their deflate data.
+ * Bands first..last (inclusive) of a banded patch inflated on libuv's pool from `data`, their deflate bytes
+ * (bandBytes of the stream): exactly their rows' bytes, or null unless every band's CRC-32 is the index's and
+ * they inflate to exactly that size from exactly those bytes.
  */
 export function inflateBands(
-  idat: Uint8Array,
+  data: Uint8Array,
   index: BandIndex,
   first: number,
   last: number,
   size: number,
 ): Promise<Uint8Array | null> {
-  const from = 2 + index.offsets[first]!;
-  const to = 2 + index.offsets[last + 1]!;
-  if (to > idat.length - 4) return Promise.resolve(null);
-  const input = idat.subarray(from, to);
+  const base = index.offsets[first]!;
+  if (data.length !== index.offsets[last + 1]! - base) return Promise.resolve(null);
+  for (let b = first; b <= last; b++) {
+    const band = data.subarray(index.offsets[b]! - base, index.offsets[b + 1]! - base);
+    if (zlib.crc32(band) !== index.crcs[b]) return Promise.resolve(null);
+  }
   return new Promise((resolve) => {
     const opts = {
       info: true,
@@ -307,9 +326,9 @@ export function inflateBands(
       maxOutputLength: size,
       finishFlush: zc.Z_SYNC_FLUSH,
     };
-    zlib.inflateRaw(input, opts as zlib.ZlibOptions, (err, res) => {
+    zlib.inflateRaw(data, opts as zlib.ZlibOptions, (err, res) => {
       const { buffer, engine } = (res ?? {}) as unknown as { buffer?: Buffer; engine?: zlib.Inflate };
-      if (err || !buffer || !engine || buffer.length !== size || engine.bytesWritten !== input.length)
+      if (err || !buffer || !engine || buffer.length !== size || engine.bytesWritten !== data.length)
         resolve(null);
       else resolve(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));
     });

@@ -359,7 +359,7 @@ export function ownLayout(b: Uint8Array): {
  * The zlib stream inflated, on libuv's thread pool, in one output buffer of the rows' exact size; null
  * unless it inflates whole to exactly `size` bytes and ends where the data ends.
  */
-function inflateRows(idat: Uint8Array, size: number): Promise<Uint8Array | null> {
+export function inflateRows(idat: Uint8Array, size: number): Promise<Uint8Array | null> {
   // Rows no buffer can hold (a damaged header and rectangle that agree on a vast size): not ours to read.
   if (size > bufferConstants.MAX_LENGTH - 64) return Promise.resolve(null);
   return new Promise((resolve) => {

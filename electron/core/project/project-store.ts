@@ -738,16 +738,20 @@ export class ProjectStore {
     return asView(await fs.readFile(this.layerFilePath(this.layer(layerId), kind)));
   }
 
-  /** The first `length` bytes of a layer's file (all of it when shorter): a flatten reads patch headers. */
-  async readLayerFileHead(
+  /**
+   * `length` bytes of a layer's file from `position` (fewer when it ends first): a flatten reads patch
+   * headers, then only the parts of the pixel data it needs.
+   */
+  async readLayerFilePart(
     layerId: string,
     kind: keyof StoredLayer['files'],
     length: number,
+    position = 0,
   ): Promise<Uint8Array> {
     const file = await fs.open(this.layerFilePath(this.layer(layerId), kind), 'r');
     try {
       const buf = Buffer.allocUnsafe(length);
-      const { bytesRead } = await file.read(buf, 0, length, 0);
+      const { bytesRead } = await file.read(buf, 0, length, position);
       return asView(buf.subarray(0, bytesRead));
     } finally {
       await file.close();

@@ -2,7 +2,8 @@
  * Banded patch files (patch-bands.ts): over random patches of both depths, sizes and alphas, and band sizes
  * from one row up, the file decodes to the patch's samples by libvips and by our reader; its index says
  * where alpha is not 0 (a superset) and where it is at its maximum (a subset, exact up to MAX_SPANS runs);
- * every run of bands inflates on its own to exactly those rows of the whole stream; and an index that does
+ * every run of bands inflates on its own to exactly those rows of the whole stream, and not at all once a
+ * byte of it changed (each band's CRC-32 is in the index); and an index that does
  * not fit the image is refused, so the file is read whole.
  */
 import zlib from 'node:zlib';
@@ -11,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { decodePatch, ownLayout } from '../../../../electron/core/imaging/patch';
 import {
   MAX_SPANS,
+  bandBytes,
   encodeBandedPatch,
   inflateBands,
   parseBandIndex,
@@ -122,9 +124,15 @@ describe('banded patch files', () => {
         const last = first + Math.floor(rand() * (nBands - first));
         const y0 = first * bandRows;
         const y1 = Math.min(h, (last + 1) * bandRows);
-        const rows = await inflateBands(own.idat, index, first, last, (y1 - y0) * stride);
+        const { from, to } = bandBytes(index, first, last);
+        const data = own.idat.slice(from, to);
+        const rows = await inflateBands(data, index, first, last, (y1 - y0) * stride);
         expect(rows, what).not.toBeNull();
         expect(Buffer.from(rows!).equals(whole.subarray(y0 * stride, y1 * stride)), what).toBe(true);
+        // One byte changed anywhere in them: the band's CRC-32 refuses it.
+        const at = Math.floor(rand() * data.length);
+        data[at] = data[at]! ^ (1 + Math.floor(rand() * 255));
+        expect(await inflateBands(data, index, first, last, (y1 - y0) * stride), what).toBeNull();
       }
       // The head alone (the file cut after IDAT's length and type) gives the same index; cut shorter, it asks
       // for more.
@@ -133,6 +141,9 @@ describe('banded patch files', () => {
       const head = readPatchHead(file.subarray(0, idatAt + 8));
       expect(head && 'index' in head && Buffer.from(head.index!).equals(Buffer.from(own.index!)), what).toBe(
         true,
+      );
+      expect(head && 'index' in head && head.idatAt === idatAt + 8 && head.idatLength, what).toBe(
+        own.idat.length,
       );
     }
   });
@@ -152,7 +163,7 @@ describe('banded patch files', () => {
     const raw = zlib.inflateSync(own.index!);
     const bad = Buffer.from(raw);
     const nBands = bad.readUInt32BE(8);
-    bad.writeUInt32BE(w + 1, 12 + 4 * nBands + 4);
+    bad.writeUInt32BE(w + 1, 12 + 8 * nBands + 4);
     expect(parseBandIndex(zlib.deflateSync(bad), w, h)).toBeNull();
     // A file whose index chunk says something else still decodes whole, to its samples.
     const forged = pngChunk('mrIx', zlib.deflateSync(bad));

@@ -263,7 +263,7 @@ describe('a stack with layers hidden or deleted from a held one', () => {
       const now = st.visibleLayers();
       const got = await s.current();
       const reads = layerReads.mock.calls.length;
-      // Only the layers reaching into the box around the ones taken out are read again (all of them once
+      // Only the layers reaching into the box around the ones taken out are read again (a full flatten once
       // that box covers more than half the frame).
       const gone = before.filter((l) => !now.some((k) => k.id === l.id)).map((l) => l.rect);
       if (gone.length > 0) {
@@ -278,7 +278,10 @@ describe('a stack with layers hidden or deleted from a held one', () => {
           (l) =>
             l.rect.x < x1 && x0 < l.rect.x + l.rect.width && l.rect.y < y1 && y0 < l.rect.y + l.rect.height,
         );
-        expect(reads, `trial ${trial}`).toBe(small ? reaching.length : now.length);
+        // (The full flatten, planned front to back, reads no more than every layer: whole files only of
+        // layers without a band index, the others by parts.)
+        if (small) expect(reads, `trial ${trial}`).toBe(reaching.length);
+        else expect(reads, `trial ${trial}`).toBeLessThanOrEqual(now.length);
         if (small) rebuilt++;
       }
       await s.close();

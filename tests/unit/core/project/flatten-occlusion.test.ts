@@ -4,7 +4,8 @@
  * noisy alphas, layers at the frame's edges, banded files of bands from one row up among files without an
  * index and files written by libpng, hidden layers), the current image and the image after any layer are
  * those of the oracle: every visible patch decoded by libvips and applied whole, bottom to top, onto the
- * original. And the plan does leave out what is hidden: some layer files are never read.
+ * original. And the plan does leave out what is hidden: some layer files are never read past their head,
+ * and of some only part of the pixel data is read.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -21,7 +22,8 @@ import {
   type Patch,
   type Photo,
 } from '../../../../electron/core/imaging';
-import { encodeBandedPatch } from '../../../../electron/core/imaging/patch-bands';
+import { ownLayout } from '../../../../electron/core/imaging/patch';
+import { encodeBandedPatch, parseBandIndex } from '../../../../electron/core/imaging/patch-bands';
 import { encodePng, textChunk } from '../../../../electron/core/imaging/png';
 import { syntheticLayer } from '../../../support/layers';
 import { rng } from '../../../support/prng';
@@ -142,24 +144,36 @@ async function randomProject(seed: number, count: number) {
 const bytesOf = (p: Photo) => Buffer.from(p.pixels.buffer, p.pixels.byteOffset, p.pixels.byteLength);
 
 describe('flatten planned front to back', () => {
-  it('gives the oracle image over random deep stacks, and never reads some hidden layers', async () => {
+  it('gives the oracle image over random deep stacks, reading only part of what is hidden', async () => {
     let skipped = 0;
+    let partly = 0;
     for (let seed = 1; seed <= 30; seed++) {
       const { dir, store, rand } = await randomProject(seed, 6 + Math.floor(seed * 0.8));
       const what = `seed ${seed}`;
       const visible = store.visibleLayers().map((l) => l.id);
       const expected = await oracle(store, visible);
-      // Layer files read whole by the flatten (the index pass reads heads only).
-      let reads = 0;
+      // What the flatten reads of each layer's file past its head (the index pass reads heads only): whole
+      // files, or the byte count of the parts.
+      const whole = new Set<string>();
+      const parts = new Map<string, number>();
       const read = store.readLayerFile.bind(store);
       store.readLayerFile = (id, kind) => {
-        if (kind === 'patch') reads++;
+        if (kind === 'patch') whole.add(id);
         return read(id, kind);
+      };
+      const readPart = store.readLayerFilePart.bind(store);
+      store.readLayerFilePart = (id, kind, length, position = 0) => {
+        if (kind === 'patch' && position > 0) parts.set(id, (parts.get(id) ?? 0) + length);
+        return readPart(id, kind, length, position);
       };
       const session = new ProjectSession(store, { persistInBackground: false });
       const current = await session.current();
       expect(bytesOf(current).equals(bytesOf(expected)), what).toBe(true);
-      skipped += visible.length - reads;
+      skipped += visible.filter((id) => !whole.has(id) && !parts.has(id)).length;
+      for (const [id, n] of parts) {
+        const own = ownLayout(await read(id, 'patch'));
+        if (!whole.has(id) && own && n < own.idat.length) partly++;
+      }
 
       // The image right after some layer: the visible ones below it, and it.
       const layers = store.layers();
@@ -174,5 +188,83 @@ describe('flatten planned front to back', () => {
       await fs.rm(path.dirname(dir), { recursive: true, force: true });
     }
     expect(skipped).toBeGreaterThan(0);
+    expect(partly).toBeGreaterThan(0);
+  });
+
+  it('says a damaged band it reads in the damaged-layer sentence, and never sees one it does not read', async () => {
+    const width = 30;
+    const height = 24;
+    const rand = rng(99);
+    const png = encodePng({
+      width,
+      height,
+      channels: 3,
+      depth: 8,
+      pixels: samples(8, width * height * 3, rand),
+    });
+    const opaque = (rect: Rect): Patch => {
+      const rgba = samples(8, rect.width * rect.height * 4, rand) as Uint8Array;
+      for (let i = 3; i < rgba.length; i += 4) rgba[i] = 255;
+      return { rect, depth: 8, rgba };
+    };
+    // Layer 1: 20 rows in bands of 2; layer 2 hides its top 10 rows wholly.
+    const below = { x: 5, y: 2, width: 20, height: 20 };
+    const above = { x: 0, y: 0, width: 30, height: 12 };
+    const files = [
+      await encodeBandedPatch(opaque(below), [], 2),
+      await encodeBandedPatch(opaque(above), [], 2),
+    ];
+    const own = ownLayout(files[0]!)!;
+    const index = parseBandIndex(own.index!, 20, 20, own.idat.length - 6)!;
+    const idatAt = files[0]!.length - own.idat.length - 12 - 4;
+    /** The file of layer 1 with one byte of band b's deflate data changed. */
+    const damaged = (b: number) => {
+      const f = new Uint8Array(files[0]!);
+      const at = idatAt + 2 + Math.floor((index.offsets[b]! + index.offsets[b + 1]!) / 2);
+      f[at] = f[at]! ^ 0x5a;
+      return f;
+    };
+    const make = async (first: Uint8Array) => {
+      const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-flatten-occlusion-')), 'p');
+      const store = await ProjectStore.create(dir, {
+        photo: png,
+        name: 'gen.png',
+        width,
+        height,
+        format: 'png',
+      });
+      const ids: string[] = [];
+      for (const [i, file] of [first, files[1]!].entries()) {
+        const rect = i === 0 ? below : above;
+        const l = await store.appendLayer(
+          syntheticLayer(rect, { prompt: `layer ${i}`, requestId: null, feather: 0, colorMatch: false }),
+          {
+            patch: file,
+            mask: await encodeMaskPng({
+              width: rect.width,
+              height: rect.height,
+              data: new Uint8Array(rect.width * rect.height).fill(255),
+            }),
+            thumb: new Uint8Array([1]),
+            thumbExt: 'webp',
+          },
+        );
+        ids.push(l.id);
+      }
+      return { dir, store, ids, session: new ProjectSession(store, { persistInBackground: false }) };
+    };
+    const clean = await make(files[0]!);
+    const truth = await clean.session.current();
+    expect(bytesOf(truth).equals(bytesOf(await oracle(clean.store, clean.ids)))).toBe(true);
+    // Bands 0-4 (rows 0-9 of layer 1) lie under layer 2; band 5 (rows 10-11, frame rows 12-13) shows.
+    const hidden = await make(damaged(1));
+    expect(bytesOf(await hidden.session.current()).equals(bytesOf(truth))).toBe(true);
+    const shown = await make(damaged(5));
+    await expect(shown.session.current()).rejects.toMatchObject({ code: 'damaged-layer' });
+    expect(shown.store.damaged(shown.ids[0]!)).toContain('cannot be read');
+    for (const p of [clean, hidden, shown]) {
+      await p.session.close();
+      await fs.rm(path.dirname(p.dir), { recursive: true, force: true });
+    }
   });
 });

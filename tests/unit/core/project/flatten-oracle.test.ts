@@ -176,7 +176,8 @@ describe('flatten', () => {
     const { dir, store } = await randomProject(5, 4);
     for (const l of store.layers()) await store.setVisible(l.id, true);
     const layers = store.layers();
-    const bad = layers[2]!;
+    // The top layer: the flatten reads all of it (of a layer below, only what the layers above leave seen).
+    const bad = layers[3]!;
     await store.close();
     // The same length (the store's size check passes), one byte of the pixel data changed.
     const file = path.join(dir, 'layers', bad.files.patch);
@@ -190,7 +191,7 @@ describe('flatten', () => {
     await expect(session.current()).rejects.toMatchObject({
       code: 'damaged-layer',
       message:
-        `Layer 3 ("${bad.prompt}", ${bad.id}) cannot be used because layers/${bad.files.patch} cannot be read ` +
+        `Layer 4 ("${bad.prompt}", ${bad.id}) cannot be used because layers/${bad.files.patch} cannot be read ` +
         '(corrupt-project); put the file back (for example, let the cloud folder finish syncing) or hide that layer.',
     });
     expect(again.damaged(bad.id)).toContain(`layers/${bad.files.patch} cannot be read`);
