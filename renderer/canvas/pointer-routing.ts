@@ -6,48 +6,41 @@
  * are suppressed over the stage.
  *
  * Positions are relative to the stage's box. While a button is down (a stroke, a drag, a pan) the box read
- * at the press is kept for that pointer's moves, until it is released or the window resizes or scrolls:
- * reading it on every move would make the browser bring style and layout up to date in the event (the
- * brush outline moved at the frame before), a second style pass in every painting frame.
+ * at the press is kept for that pointer's moves, until it is released or the window resizes or scrolls
+ * (pressed-boxes.ts): reading it on every move would make the browser bring style and layout up to date in
+ * the event (the brush outline moved at the frame before), a second style pass in every painting frame.
  */
 import type { CanvasContext, CanvasModule, Point } from './module';
+import { PressedBoxes } from './pressed-boxes';
 
 export function routePointerEvents(ctx: CanvasContext, modules: readonly CanvasModule[]): void {
   const { container, pointer } = ctx;
   const local = (e: PointerEvent, r: DOMRect): Point => ({ x: e.clientX - r.left, y: e.clientY - r.top });
-  /** The stage's box at the press of each pointer with a button down. */
-  const pressed = new Map<number, DOMRect>();
-  const release = (e: PointerEvent) => pressed.delete(e.pointerId);
-  const forget = () => pressed.clear();
-  ctx.listen(window, 'resize', forget);
-  ctx.listen(window, 'scroll', forget, { capture: true, passive: true });
+  // The stage's box, kept from a press for that pointer's moves (pressed-boxes.ts).
+  const boxes = new PressedBoxes<DOMRect>();
+  const read = () => container.getBoundingClientRect();
+  ctx.listen(window, 'resize', () => boxes.clear());
+  ctx.listen(window, 'scroll', () => boxes.clear(), { capture: true, passive: true });
   ctx.listen(container, 'pointerdown', (e) => {
-    const r = container.getBoundingClientRect();
-    pressed.set(e.pointerId, r);
-    const p = local(e, r);
+    const p = local(e, boxes.press(e.pointerId, read));
     Object.assign(pointer, p, { inside: true });
     for (const m of modules) if (m.pointerDown?.(e, p)) break;
     ctx.inputChanged();
   });
   ctx.listen(container, 'pointermove', (e) => {
-    let r = e.buttons ? pressed.get(e.pointerId) : undefined;
-    if (!r) {
-      r = container.getBoundingClientRect();
-      if (e.buttons) pressed.set(e.pointerId, r);
-      else pressed.delete(e.pointerId);
-    }
+    const r = boxes.move(e.pointerId, e.buttons, read);
     const p = local(e, r);
     Object.assign(pointer, p, { inside: true });
     for (const m of modules) if (m.pointerMove?.(e, p, r)) break;
     ctx.inputChanged();
   });
   ctx.listen(container, 'pointerup', (e) => {
-    release(e);
+    boxes.release(e.pointerId);
     for (const m of modules) m.pointerUp?.(e);
     ctx.inputChanged();
   });
   ctx.listen(container, 'pointercancel', (e) => {
-    release(e);
+    boxes.release(e.pointerId);
     for (const m of modules) {
       if (m.pointerCancel) m.pointerCancel(e);
       else m.pointerUp?.(e);
