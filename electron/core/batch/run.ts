@@ -216,11 +216,17 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-async function readFileAs(file: string, what: string): Promise<Uint8Array> {
+/** The bytes of a batch's photo or mask, or the one-sentence error that says why that file cannot be read. */
+export async function readFileAs(file: string, what: 'photo' | 'mask'): Promise<Uint8Array> {
   try {
     return new Uint8Array(await fs.readFile(file));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR')
+      throw new AppError(
+        'invalid-input',
+        `The ${what} ${file} is a folder, not a file; give the ${what} file's path or leave that photo out.`,
+      );
     throw new AppError(
       'not-found',
       code === 'ENOENT'

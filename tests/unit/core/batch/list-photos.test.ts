@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listPhotos, PHOTO_EXTENSIONS } from '../../../../electron/core/batch';
+import { readFileAs } from '../../../../electron/core/batch/run';
 import { isAppError } from '../../../../shared/errors';
 
 /** A small deterministic generator (no flaky seeds). */
@@ -80,5 +81,28 @@ describe('listPhotos', () => {
     );
     expect(isAppError(e) && e.code).toBe('invalid-input');
     expect((e as Error).message).toContain(`The folder ${folder} holds no photos`);
+  });
+});
+
+describe('readFileAs (a photo given with --image, a mask)', () => {
+  it('says a folder given as a photo or mask is a folder, not a permission problem', async () => {
+    const folder = await tempDir();
+    for (const what of ['photo', 'mask'] as const) {
+      for (const name of ['shot.jpg', 'ünïcødé 写真.png', 'plain']) {
+        const p = path.join(folder, `${what}-${name}`);
+        await fs.mkdir(p);
+        const e = await readFileAs(p, what).then(
+          () => null,
+          (x: unknown) => x,
+        );
+        expect(isAppError(e) && e.code).toBe('invalid-input');
+        expect((e as Error).message).toBe(
+          `The ${what} ${p} is a folder, not a file; give the ${what} file's path or leave that photo out.`,
+        );
+      }
+      const file = path.join(folder, `${what}.bin`);
+      await fs.writeFile(file, 'bytes');
+      expect(Buffer.from(await readFileAs(file, what)).toString()).toBe('bytes');
+    }
   });
 });
