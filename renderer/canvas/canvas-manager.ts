@@ -3,8 +3,9 @@
  * transform, the mask engine and the frame loop, and creates the modules that do the work (module.ts), in
  * the fixed order of module-stack.ts, which lists what each does.
  *
- * Layers, bottom to top: photo, mask overlay; then the DOM parts (split line, brush outline). Pointer events
- * go through the modules in order (view input first, so a pan or pinch takes the pointer before any tool).
+ * Bottom to top: the photo's own canvas (modules/photo.ts), the Konva stage with the mask overlay's layer,
+ * then the DOM parts (split line, brush outline). Pointer events go through the modules in order (view
+ * input first, so a pan or pinch takes the pointer before any tool).
  * Nothing here touches React state while painting: a stroke lives in the engine's buffer and is committed
  * once on release, which is when onMaskChange fires.
  */
@@ -72,7 +73,10 @@ export class CanvasManager implements CanvasContext {
     this.opts = opts;
     Object.assign(container.style, { overflow: 'hidden', touchAction: 'none', userSelect: 'none' });
     if (getComputedStyle(container).position === 'static') container.style.position = 'relative';
-    this.stageHost = styledDiv({ position: 'absolute', inset: '0' });
+    // The stage takes no pointer events: they go to the container, where the modules route them. Konva's
+    // own listeners on its content would otherwise run on every move (and measure the stage each time) for
+    // nothing, the stage not listening.
+    this.stageHost = styledDiv({ position: 'absolute', inset: '0', pointerEvents: 'none' });
     container.appendChild(this.stageHost);
     this.size = { width: Math.max(1, container.clientWidth), height: Math.max(1, container.clientHeight) };
     this.stage = new Konva.Stage({ container: this.stageHost, ...this.size, listening: false });
