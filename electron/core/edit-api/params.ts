@@ -5,6 +5,7 @@
 import sharp from 'sharp';
 import type { z } from 'zod';
 import { ApiSize, EditParams } from '../../../shared/contract';
+import { AppError } from '../../../shared/errors';
 import { limits } from '../../../shared/limits';
 import { editErrors } from './errors';
 import type { EditInput } from './types';
@@ -69,6 +70,25 @@ function dimensions(size: ApiSize): { width: number; height: number } {
   return { width: w ?? 0, height: h ?? 0 };
 }
 
+/**
+ * Decodes a reference image whole (at a small size: JPEG and WebP decode scaled, still reading every byte),
+ * so a damaged or cut-off file is refused before it is uploaded and paid for, not sent as it is.
+ */
+async function checkReference(bytes: Uint8Array, i: number): Promise<void> {
+  try {
+    await sharp(bytes, { failOn: 'truncated' })
+      .resize({ width: 64, height: 64, fit: 'inside' })
+      .raw()
+      .toBuffer();
+  } catch (e) {
+    throw new AppError(
+      'unsupported-image',
+      `Reference image ${i + 1} is damaged or incomplete; use an intact copy of it or leave it out (nothing was sent).`,
+      { cause: e },
+    );
+  }
+}
+
 async function meta(bytes: Uint8Array, what: string): Promise<sharp.Metadata> {
   try {
     return await sharp(bytes).metadata();
@@ -103,10 +123,16 @@ export async function validateInput(input: EditInput): Promise<ClientParams> {
   }
   references.forEach((r, i) => {
     if (!(r instanceof Uint8Array) || !sniffMime(r)) {
-      throw editErrors.invalidParam(`reference image ${i + 1} must be PNG, JPEG or WebP bytes`);
+      throw new AppError(
+        'unsupported-image',
+        `Reference image ${i + 1} is not a PNG, JPEG or WebP file; save it as one of those or leave it out (nothing was sent).`,
+      );
     }
   });
-  const [im, mk] = await Promise.all([meta(input.image, 'image'), meta(input.mask, 'mask')]);
+  const [[im, mk]] = await Promise.all([
+    Promise.all([meta(input.image, 'image'), meta(input.mask, 'mask')]),
+    Promise.all(references.map((r, i) => checkReference(r, i))),
+  ]);
   const want = dimensions(params.size);
   if (im.width !== want.width || im.height !== want.height) {
     throw editErrors.invalidParam(`the image is ${im.width}x${im.height} but size is ${params.size}`);

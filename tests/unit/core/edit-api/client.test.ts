@@ -344,17 +344,6 @@ describe('service errors', () => {
     },
   );
 
-  it('400 from the service surfaces its message and is not retried', { timeout: 5000 }, async () => {
-    // Bypass the client's own checks: an inline reference the fake cannot read.
-    const c = client(fake, { transport: 'inline' });
-    const webpish = new Uint8Array([...Buffer.from('RIFF0000WEBPVP8 '), 0, 0, 0, 0]);
-    const err = await failure(c.edit(await baseInput({ references: [webpish] })));
-    expect(err.code).toBe('invalid-input');
-    expect(err.message).toMatch(/image_urls\[1\] is not a readable image/);
-    expect(err.attempts).toBe(1);
-    expect(fake.count('submit')).toBe(1);
-  });
-
   it(
     'the key is redacted from every message, even when the service echoes it',
     { timeout: 5000 },
