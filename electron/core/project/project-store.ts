@@ -740,7 +740,8 @@ export class ProjectStore {
 
   /**
    * `length` bytes of a layer's file from `position` (fewer when it ends first): a flatten reads patch
-   * headers, then only the parts of the pixel data it needs.
+   * headers, then only the parts of the pixel data it needs. The buffer is no larger than what the file
+   * holds there, so a length a damaged or truncated file's header claims (gigabytes) costs nothing.
    */
   async readLayerFilePart(
     layerId: string,
@@ -750,6 +751,7 @@ export class ProjectStore {
   ): Promise<Uint8Array> {
     const file = await fs.open(this.layerFilePath(this.layer(layerId), kind), 'r');
     try {
+      length = Math.max(0, Math.min(length, (await file.stat()).size - position));
       const buf = Buffer.allocUnsafe(length);
       const { bytesRead } = await file.read(buf, 0, length, position);
       return asView(buf.subarray(0, bytesRead));
