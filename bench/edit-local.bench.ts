@@ -8,10 +8,11 @@
  *    Goal: local work at most 4x the decode. (The 50 ms status poll can add up to 50 ms of waiting.)
  *    The fake runs in this process and renders the result itself (tests/fake-segmind/server.ts renderEdit)
  *    right after the submit: that CPU is kept out of "local work" because it all happens inside the model's
- *    latency (a job is COMPLETED only once the latency has passed from the submit, whenever its render
- *    ended), and the render yields to the event loop between bands of rows, so the status polls made meanwhile
- *    are answered at once instead of after the render. What it cannot keep out on 2 cores is its share of
- *    the CPU during the wait, when the CLI prepares its composite; both fit in the latency with room to spare.
+ *    latency (a job answers COMPLETED once the latency has passed from the submit and its render is done;
+ *    the render, about 0.2 s here, ends well inside the latency, so no answer waits for it), and the render
+ *    yields to the event loop between bands of rows, so the status polls made meanwhile are answered at once
+ *    instead of after the render. What it cannot keep out on 2 cores is its share of the CPU during the
+ *    wait, when the CLI prepares its composite; both fit in the latency with room to spare.
  *  - In process: "edit requested -> API inputs" and "result -> patch + thumbnail", with their naive
  *    baselines: measured by bench/imaging.bench.ts, which this runs and whose rows it reports (goal 150 ms).
  * Usage: npx tsx bench/edit-local.bench.ts [--quick] [--profile] [--cli-only] [--trace] [--against DIR]
