@@ -206,12 +206,12 @@ export function environmentError(
           );
         }
         // ENOTDIR names the whole path; the entry in the way is the first part of it that is a file, which only
-        // the file system knows: the message names the path and says a part of it is a file. mkdir's EEXIST
-        // names the entry itself.
+        // the file system knows: the message names the path (a temporary file's folder, as above) and says a
+        // part of it is a file. mkdir's EEXIST names the entry itself.
         return new AppError(
           'not-found',
           code === 'ENOTDIR'
-            ? `${doing}${own} cannot be reached: part of the path is a file, not a folder; choose another folder.`
+            ? `${doing}${at} cannot be reached: part of the path is a file, not a folder; choose another folder.`
             : `${doing}${own} is a file, not a folder; choose another folder.`,
           opts,
         );

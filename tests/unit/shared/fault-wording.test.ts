@@ -109,6 +109,19 @@ describe('environmentError', () => {
     expect(environmentError(fault('EEXIST', '/a/.maskroom.lock', { syscall: 'open' }))).toBeNull();
   });
 
+  it('a temporary file under a path through a file is said by its folder, not its own name', () => {
+    const r = rng(23);
+    for (let i = 0; i < 40; i++) {
+      const folder = `${pick(r, folders)}/photo.jpg`;
+      const tmp = `${folder}/${pick(r, targets)}.tmp-${hex(r)}`;
+      const m = environmentError(fault('ENOTDIR', tmp, { syscall: 'open' }), 'Writing the file')!.message;
+      expect(m).not.toContain('.tmp-');
+      const dir = tmp.slice(0, tmp.lastIndexOf('/'));
+      expect(m).toContain(`${dir} cannot be reached: part of the path is a file, not a folder`);
+      oneSentence(m);
+    }
+  });
+
   it('names the folder a file was renamed onto (its destination), not the temporary file', () => {
     const e = fault('EISDIR', '/photos/out.jpg.tmp-0123456789ab', {
       syscall: 'rename',
