@@ -106,6 +106,7 @@ export async function maskFromFile(bytes: Uint8Array, width: number, height: num
     if (info.width * info.height !== n) throw new Error(`mask decoded to ${info.width}x${info.height}`);
     data = lumaOf(bufToU8(raw), info.width, info.height, info.channels);
     if (isLossy(meta.format, bytes)) snapNoise(data);
+    if (meta.hasAlpha && isEmpty(data) && (await alphaHasShape(bytes))) throw alphaOnly();
   } catch (e) {
     if (e instanceof AppError) throw e;
     throw new AppError(
@@ -119,6 +120,33 @@ export async function maskFromFile(bytes: Uint8Array, width: number, height: num
   const mask: Mask = { width, height, data };
   if (isPng(bytes) && bytes.length <= Math.max(n, 65536)) sourcePngs.set(mask, bytes);
   return mask;
+}
+
+const alphaOnly = () =>
+  invalid(
+    'The mask is read as white = change on black and its transparency is not used, so this file, drawn in transparency only, marks nothing to change; paint the area to change in white and try again.',
+  );
+
+function isEmpty(m: Uint8Array): boolean {
+  const buf = Buffer.from(m.buffer, m.byteOffset, m.byteLength);
+  const zeros = Buffer.alloc(Math.min(m.length, 1 << 16));
+  for (let at = 0; at < m.length; at += zeros.length) {
+    const end = Math.min(m.length, at + zeros.length);
+    if (buf.compare(zeros, 0, end - at, at, end) !== 0) return false;
+  }
+  return true;
+}
+
+/** Whether a file's alpha channel draws something: not the same value everywhere (read only for empty masks). */
+async function alphaHasShape(bytes: Uint8Array): Promise<boolean> {
+  const { data } = await sharp(bytes, { ignoreIcc: true, limitInputPixels: false })
+    .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
+    .extractChannel('alpha')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const first = data[0];
+  for (let i = 1; i < data.length; i++) if (data[i] !== first) return true;
+  return false;
 }
 
 /**
