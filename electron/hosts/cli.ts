@@ -212,7 +212,35 @@ function joinNegativeValues(argv: string[]): string[] {
 }
 
 function parse(argv: string[]) {
-  return parseArgs({ args: joinNegativeValues(argv), options, allowPositionals: true, strict: true });
+  const parsed = parseArgs({
+    args: joinNegativeValues(argv),
+    options,
+    allowPositionals: true,
+    strict: true,
+    tokens: true,
+  });
+  refuseRepeated(parsed.tokens);
+  return parsed;
+}
+
+/**
+ * parseArgs keeps the last of a repeated option that takes one value: `--prompt p --prompt q` would pay for
+ * "q" without a word. A repeated one of those is refused; options meant to repeat (--reference) are not.
+ */
+function refuseRepeated(tokens: ReadonlyArray<{ kind: string; name?: string }>): void {
+  const defs = options as Record<string, { type: string; multiple?: boolean }>;
+  const seen = new Map<string, number>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || !t.name) continue;
+    const def = defs[t.name];
+    if (!def || def.type !== 'string' || def.multiple) continue;
+    const n = (seen.get(t.name) ?? 0) + 1;
+    seen.set(t.name, n);
+    if (n === 2)
+      throw invalid(
+        `--${t.name} is given more than once, and only one can be used; give it once (only --reference may be repeated).`,
+      );
+  }
 }
 
 const invalid = (message: string) => new AppError('invalid-input', message);
@@ -235,6 +263,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     try {
       parsed = parse(argv);
     } catch (e) {
+      if (e instanceof AppError) throw e;
       throw invalid(`${argError(e)}; run maskroom --help for the options.`);
     }
     const { values, positionals } = parsed;

@@ -52,3 +52,64 @@ describe('masks', () => {
     expect(fake.count('submit')).toBe(submits);
   }, 60_000);
 });
+
+describe('options', () => {
+  it('refuses a repeated single-value option in any position and spelling, before anything is read or sent', async () => {
+    const mask = path.join(work, 'mask-a.png');
+    const base = ['--project', template, '--mask', mask, '--prompt', 'p', '--quality', 'low'];
+    const submits = fake.count('submit');
+    const repeats: Array<[string, string[]]> = [
+      ['prompt', ['--prompt', 'q']],
+      ['prompt', ['--prompt=q']],
+      ['mask', ['--mask', mask]],
+      ['project', ['--project', template]],
+      ['quality', ['--quality', 'high']],
+      ['feather', ['--feather', '2', '--feather', '3']],
+      ['output-compression', ['--output-compression', '-1', '--output-compression', '5']],
+    ];
+    for (const [name, extra] of repeats) {
+      const r = await runCli(['edit', ...base, ...extra], { env: envFor(fake) });
+      const line = oneLineError(r);
+      expect(line, name).toMatch(new RegExp(`^maskroom: --${name} is given more than once`));
+    }
+    const ex = await runCli(
+      ['export', '--project', template, '--out', path.join(work, 'a.png'), '--out', path.join(work, 'b.png')],
+      {
+        env: envFor(fake),
+      },
+    );
+    expect(oneLineError(ex)).toMatch(/--out is given more than once/);
+    await expect(fs.stat(path.join(work, 'a.png'))).rejects.toThrow();
+    await expect(fs.stat(path.join(work, 'b.png'))).rejects.toThrow();
+    expect(fake.count('submit')).toBe(submits);
+  }, 90_000);
+
+  it('still takes --reference more than once', async () => {
+    const ref = path.join(work, 'ref.png');
+    await sharp({ create: { width: 32, height: 32, channels: 3, background: '#808080' } })
+      .png()
+      .toFile(ref);
+    const dir = path.join(work, 'refs');
+    await fs.cp(template, dir, { recursive: true });
+    const r = await runCli(
+      [
+        'edit',
+        '--project',
+        dir,
+        '--mask',
+        path.join(work, 'mask-b.png'),
+        '--prompt',
+        'two refs',
+        '--quality',
+        'low',
+        '--reference',
+        ref,
+        '--reference',
+        ref,
+      ],
+      { env: envFor(fake) },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  }, 60_000);
+});
