@@ -806,7 +806,12 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
           environmentError(e, `Writing ${out}`, {
             where: path.dirname(out),
             ...(need ? { needBytes: need } : {}),
-            next: 'free some space there or choose another --out, then export again (the project is unchanged)',
+            next: {
+              full: 'free some space there or choose another --out, then export again (the project is unchanged)',
+              readOnly: 'choose an --out on a writable disk, then export again (the project is unchanged)',
+              denied:
+                'check that you may write to that folder or choose another --out, then export again (the project is unchanged)',
+            },
           }) ?? e
         );
       }

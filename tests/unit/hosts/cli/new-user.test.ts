@@ -8,6 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
 import { chelseaWork, envFor, fixturePath, runCli, type CliRun } from './helpers';
+import { mountTmpfs, type Tmpfs } from '../../core/project/tmpfs';
 
 let fake: FakeSegmind;
 let work: string;
@@ -111,5 +112,32 @@ describe('options', () => {
     );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+  }, 60_000);
+});
+
+describe('a read-only disk (real tmpfs)', () => {
+  let fsys: Tmpfs | null = null;
+  let skip = '';
+  beforeAll(async () => {
+    const m = await mountTmpfs(4 * 1024 * 1024);
+    if ('skip' in m) skip = m.skip;
+    else {
+      fsys = m;
+      fsys.setReadOnly(true);
+    }
+  });
+  afterAll(async () => {
+    await fsys?.unmount();
+  });
+
+  it('export --out onto it says to choose a writable disk, not to free space', async (ctx) => {
+    if (!fsys) return ctx.skip(skip);
+    const r = await runCli(['export', '--project', template, '--out', path.join(fsys.dir, 'x.png')], {
+      env: envFor(fake),
+    });
+    const line = oneLineError(r);
+    expect(line).toMatch(/read-only disk/);
+    expect(line).toMatch(/choose an --out on a writable disk/);
+    expect(line).not.toMatch(/free some space|EROFS/);
   }, 60_000);
 });
