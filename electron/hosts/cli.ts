@@ -19,6 +19,7 @@ import { editOptions, interruptible } from './cli-args';
 import { AppError, environmentError, toWireError, type ErrorCode } from '../../shared/errors';
 import { version } from '../core/version';
 import { trace } from '../core/trace';
+import { makeDir } from '../core/make-dir';
 import { installHostGuard, type HostGuard } from '../core/network-guard';
 import type { EditApiConfig } from '../core/edit-api/types';
 import type { ProjectStore, StoredLayer, JournalEntry } from '../core/project';
@@ -785,7 +786,7 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
       // never holds the encoded file in memory.
       const onProgress = encodeProgress(progress, `encoding ${format}`);
       try {
-        await fs.mkdir(path.dirname(out), { recursive: true });
+        await makeDir(path.dirname(out));
         if (format === 'psd') {
           bytes = await writeStreamedFile(
             out,

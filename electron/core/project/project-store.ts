@@ -29,6 +29,7 @@ import { z } from 'zod';
 import { EditParams, Id, type Layer, type ProjectState } from '../../../shared/contract';
 import { limits } from '../../../shared/limits';
 import { AppError, environmentError } from '../../../shared/errors';
+import { makeDir } from '../make-dir';
 import { generatedScale } from '../../../shared/region-scale';
 import { sweepTempFiles, syncDir, tempPathFor, writeFileAtomic } from '../fs-atomic';
 import { crashPoint, crashWritingTemp, type CrashPoint } from './crash';
@@ -371,7 +372,13 @@ export class ProjectStore {
   /** Creates a project in dir (made if missing). Refuses a folder that already holds one. */
   static async create(dir: string, o: CreateOptions): Promise<ProjectStore> {
     const now = o.now ?? (() => new Date());
-    await fs.mkdir(dir, { recursive: true });
+    await makeDir(dir).catch((e: unknown) => {
+      throw (
+        environmentError(e, `Creating the project in ${dir}`, {
+          next: { readOnly: 'choose a folder on a writable disk for the project' },
+        }) ?? e
+      );
+    });
     if (await ProjectStore.isProject(dir)) {
       throw new AppError(
         'invalid-input',

@@ -140,4 +140,25 @@ describe('a read-only disk (real tmpfs)', () => {
     expect(line).toMatch(/choose an --out on a writable disk/);
     expect(line).not.toMatch(/free some space|EROFS/);
   }, 60_000);
+
+  it('a new project or an export folder that cannot be made there is named as a read-only disk', async (ctx) => {
+    if (!fsys) return ctx.skip(skip);
+    const dir = path.join(fsys.dir, 'new', 'project');
+    const submits = fake.count('submit');
+    const r = await runCli(
+      ['edit', '--project', dir, '--image', PHOTO, '--mask', path.join(work, 'mask-a.png'), '--prompt', 'x'],
+      { env: envFor(fake) },
+    );
+    const line = oneLineError(r);
+    expect(line).toMatch(/^maskroom: Creating the project in \S+ failed: the folder is on a read-only disk/);
+    expect(line).toMatch(/choose a folder on a writable disk/);
+    expect(line).not.toMatch(/ENOENT|inside Maskroom/);
+    expect(fake.count('submit')).toBe(submits);
+    const ex = await runCli(['export', '--project', template, '--out', path.join(fsys.dir, 'sub', 'x.png')], {
+      env: envFor(fake),
+    });
+    const exLine = oneLineError(ex);
+    expect(exLine).toMatch(/read-only disk/);
+    expect(exLine).not.toMatch(/ENOENT|inside Maskroom/);
+  }, 60_000);
 });
