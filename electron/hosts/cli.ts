@@ -785,6 +785,15 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
       // Encoded straight into the file (a temporary one beside it, renamed at the end): a 100 MP export
       // never holds the encoded file in memory.
       const onProgress = encodeProgress(progress, `encoding ${format}`);
+      const sweep = tempSweeper(out);
+      await sweep.before();
+      const stop = onInterrupt(async () => {
+        await sweep();
+        io.err(
+          `maskroom: Interrupted while writing ${out}; nothing was written there and the project is unchanged, so run the export again when you are ready.\n`,
+        );
+        process.exit(1);
+      });
       try {
         await makeDir(path.dirname(out));
         if (format === 'psd') {
@@ -802,6 +811,8 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
           );
         }
       } catch (e) {
+        // The writer removes its temporary file when it fails; whatever else stopped it, none is left.
+        await sweep();
         const need = neededBytes(e);
         throw (
           environmentError(e, `Writing ${out}`, {
@@ -815,6 +826,8 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
             },
           }) ?? e
         );
+      } finally {
+        stop();
       }
     }
     for (const w of warnings) io.err(`maskroom: warning: ${w}\n`);
@@ -832,6 +845,43 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Removes the temporary files of an export to `out` (out.tmp-<hex>, written beside it and renamed at the
+ * end) that were not there when `before` ran: a Ctrl-C or any failure leaves none behind, and files of
+ * another process writing the same name at the same time are left alone.
+ */
+function tempSweeper(out: string): (() => Promise<void>) & { before: () => Promise<void> } {
+  const dir = path.dirname(out);
+  const prefix = `${path.basename(out)}.tmp-`;
+  const list = async () => (await fs.readdir(dir).catch(() => [])).filter((n) => n.startsWith(prefix));
+  let existing = new Set<string>();
+  const sweep = async () => {
+    for (const n of await list())
+      if (!existing.has(n)) await fs.rm(path.join(dir, n), { force: true }).catch(() => undefined);
+  };
+  return Object.assign(sweep, {
+    before: async () => {
+      existing = new Set(await list());
+    },
+  });
+}
+
+/** Runs `fn` on the first Ctrl-C or SIGTERM until the returned function is called. */
+function onInterrupt(fn: () => Promise<void>): () => void {
+  let running = false;
+  const handler = () => {
+    if (running) return;
+    running = true;
+    fn().catch(() => process.exit(1));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
 }
 
 async function cmdResume(v: Values, io: CliIo, env: Env): Promise<number> {

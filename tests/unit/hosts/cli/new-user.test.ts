@@ -7,7 +7,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
-import { chelseaWork, envFor, fixturePath, runCli, type CliRun } from './helpers';
+import { spawn } from 'node:child_process';
+import { ProjectStore } from '../../../../electron/core/project';
+import { chelseaWork, cliBundle, envFor, fixturePath, repoRoot, runCli, type CliRun } from './helpers';
 import { mountTmpfs, type Tmpfs } from '../../core/project/tmpfs';
 
 let fake: FakeSegmind;
@@ -161,4 +163,71 @@ describe('a read-only disk (real tmpfs)', () => {
     expect(exLine).toMatch(/read-only disk/);
     expect(exLine).not.toMatch(/ENOENT|inside Maskroom/);
   }, 60_000);
+});
+
+describe('Ctrl-C during an export', () => {
+  it('removes the temporary file beside --out and exits 1 with one sentence', async () => {
+    const dir = path.join(work, 'big');
+    const w = 8000;
+    const h = 6000;
+    const photo = new Uint8Array(
+      await sharp({ create: { width: w, height: h, channels: 3, background: '#6080a0' } })
+        .jpeg()
+        .toBuffer(),
+    );
+    const store = await ProjectStore.create(dir, {
+      photo,
+      name: 'big.jpg',
+      width: w,
+      height: h,
+      format: 'jpeg',
+    });
+    await store.close();
+    const outDir = path.join(work, 'big-out');
+    await fs.mkdir(outDir);
+    const out = path.join(outDir, 'big.tif');
+    const child = spawn(
+      process.execPath,
+      [path.join(repoRoot, 'bin/maskroom.mjs'), 'export', '--project', dir, '--out', out],
+      {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          MASKROOM_CLI: undefined,
+          MASKROOM_CLI_BUNDLE: cliBundle(),
+          MASKROOM_PROGRESS: '1',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // Interrupted once the encoder has started writing the temporary file.
+      if (!sent && /progress encoding tiff/.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`export did not end in time; stderr: ${stderr}`));
+      }, 60_000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    expect(sent, stderr).toBe(true);
+    expect(await fs.readdir(outDir), stderr).toEqual([]);
+    expect(code, stderr).toBe(1);
+    const lines = stderr
+      .trimEnd()
+      .split('\n')
+      .filter((l) => !l.startsWith('progress '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^maskroom: Interrupted while writing \S+big\.tif; nothing was written there/);
+  }, 90_000);
 });
