@@ -31,6 +31,7 @@ import {
 } from './imaging/patch';
 import {
   bandBytes,
+  bandsMatch,
   blendCoveredRows8,
   coverage,
   inflateBands,
@@ -111,7 +112,9 @@ type CoveredPatch =
       runs: Array<{ y: number; rows: Uint8Array }>;
       need: Uint32Array;
     }
-  | { kind: 'whole'; patch: Patch | PatchRows; need: Uint32Array };
+  | { kind: 'whole'; patch: Patch | PatchRows; need: Uint32Array }
+  /** A banded file whose parts are not what its index (read first) says: the plan is dropped. */
+  | { kind: 'replan' };
 
 const inflate = promisify(zlib.inflate);
 /** The current cache file: raw pixels, read straight into the image. */
@@ -567,6 +570,9 @@ export class ProjectSession {
       started[i] = undefined;
       reading -= reads[i]!;
       fill();
+      // A file whose parts are not its index's (damaged, or replaced since its head was read): what layers
+      // below left out by that index may show, so the stack is applied whole as the files now are.
+      if (decoded?.kind === 'replan') return null;
       if (decoded) {
         if (!img) {
           const b = await base;
@@ -607,8 +613,10 @@ export class ProjectSession {
    * Reads what a planned flatten needs of a layer: for a banded file (its index read in the first pass), only
    * the deflate bytes of the runs of bands holding a needed row, each run read and inflated on libuv's pool,
    * every band checked against its CRC-32 in the index (a layer needing every band reads its whole stream,
-   * whose Adler-32 zlib checks); otherwise, or when a part does not read, check or
-   * inflate, the whole file as readPatch reads it (so its damage is said as before).
+   * whose Adler-32 zlib checks, and its bands' CRC-32s); a file without an index, the whole file as readPatch
+   * reads it. When a part does not read, check or inflate, 'replan': the index the plan was made from is not
+   * this file's (damaged, or replaced since), so applyPlanned gives up and the plain stream reads every file
+   * whole (and says any damage as before).
    */
   private async readPlanned(
     l: StoredLayer,
@@ -641,7 +649,12 @@ export class ProjectSession {
           if (s.first === 0 && s.last === nBands - 1) {
             // Every band: the whole stream, inflated with its header and Adler-32 checked.
             const idat = await this.store.readLayerFilePart(l.id, 'patch', head.idatLength, head.idatAt);
-            rows = idat.length === head.idatLength ? await inflateRows(idat, size) : null;
+            // Its bands checked too: a replaced file's stream of the same length has its own Adler-32.
+            const data = idat.subarray(2, idat.length - 4);
+            rows =
+              idat.length === head.idatLength && bandsMatch(data, index, 0, nBands - 1)
+                ? await inflateRows(idat, size)
+                : null;
           } else {
             const { from, to } = bandBytes(index, s.first, s.last);
             const data = await this.store.readLayerFilePart(l.id, 'patch', to - from, head.idatAt + from);
@@ -650,11 +663,11 @@ export class ProjectSession {
           return rows && filtersKnown(rows, rowsOf(s)) ? rows : null;
         }),
       );
-      if (inflated.some((r) => r === null)) return whole();
+      if (inflated.some((r) => r === null)) return { kind: 'replan' };
       const runs = spans.map((s, i) => ({ y: s.first * bandRows, rows: inflated[i]! }));
       return { kind: 'bands', rect: l.rect, depth: head.depth, runs, need };
     } catch {
-      return whole();
+      return { kind: 'replan' };
     }
   }
 
@@ -823,7 +836,12 @@ export class ProjectSession {
 }
 
 /** Applies what readPlanned read of layer k (1-based) in place: the needed rows, uncovered pixels (8 bit). */
-function applyCovered(img: Photo, c: CoveredPatch, top: ArrayLike<number>, k: number): void {
+function applyCovered(
+  img: Photo,
+  c: Exclude<CoveredPatch, { kind: 'replan' }>,
+  top: ArrayLike<number>,
+  k: number,
+): void {
   if (c.kind === 'whole') {
     const p = c.patch;
     checkInside(img, p.rect);

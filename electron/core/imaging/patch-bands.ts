@@ -302,6 +302,20 @@ export function bandBytes(index: BandIndex, first: number, last: number): { from
 }
 
 /**
+ * Whether `data` is exactly the deflate bytes of bands first..last (inclusive) that the index describes: its
+ * length, and every band's CRC-32. Bytes of another file (one replaced since its index was read) do not match.
+ */
+export function bandsMatch(data: Uint8Array, index: BandIndex, first: number, last: number): boolean {
+  const base = index.offsets[first]!;
+  if (data.length !== index.offsets[last + 1]! - base) return false;
+  for (let b = first; b <= last; b++) {
+    const band = data.subarray(index.offsets[b]! - base, index.offsets[b + 1]! - base);
+    if (zlib.crc32(band) !== index.crcs[b]) return false;
+  }
+  return true;
+}
+
+/**
  * Bands first..last (inclusive) of a banded patch inflated on libuv's pool from `data`, their deflate bytes
  * (bandBytes of the stream): exactly their rows' bytes, or null unless every band's CRC-32 is the index's and
  * they inflate to exactly that size from exactly those bytes.
@@ -313,12 +327,7 @@ export function inflateBands(
   last: number,
   size: number,
 ): Promise<Uint8Array | null> {
-  const base = index.offsets[first]!;
-  if (data.length !== index.offsets[last + 1]! - base) return Promise.resolve(null);
-  for (let b = first; b <= last; b++) {
-    const band = data.subarray(index.offsets[b]! - base, index.offsets[b + 1]! - base);
-    if (zlib.crc32(band) !== index.crcs[b]) return Promise.resolve(null);
-  }
+  if (!bandsMatch(data, index, first, last)) return Promise.resolve(null);
   return new Promise((resolve) => {
     const opts = {
       info: true,
