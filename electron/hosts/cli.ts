@@ -486,6 +486,11 @@ async function openOrCreate(
     const manifest = sized ? await readManifest(dir).catch(() => null) : null;
     if (manifest) sized?.(manifest.original.width, manifest.original.height);
     const store = await ProjectStore.open(dir);
+    const original = await originalProblem(store, dir);
+    if (original) {
+      await store.close();
+      throw new AppError('corrupt-project', original);
+    }
     if (image) {
       const bytes = await readInput(image, 'photo');
       const sha = createHash('sha256').update(bytes).digest('hex');
@@ -686,10 +691,38 @@ function openForReading(dir: string): Promise<ProjectStore> {
   });
 }
 
+/**
+ * The sentence for a project whose original photo is gone or not whole (deleted, emptied, cut short by a
+ * sync), or null when its file is there at the size project.json records. A read-only open checks neither;
+ * without this, history said nothing and export failed as an internal error on the missing file.
+ */
+async function originalProblem(store: ProjectStore, dir: string): Promise<string | null> {
+  const file = store.originalPath();
+  const want = store.snapshot().original;
+  const size = await fs.stat(file).then(
+    (st) => st.size,
+    () => null,
+  );
+  if (size === want.bytes) return null;
+  // The photo it was made from is worth copying back only while it still holds the original's bytes.
+  const rec = await loaded()
+    .saveBack.readSource(dir)
+    .catch(() => null);
+  const from =
+    rec && rec.sha256 === want.sha256 && rec.bytes === want.bytes
+      ? ` (or copy ${rec.path}, the photo the project was made from, to that name)`
+      : '';
+  const state = size === null ? 'is missing' : `is damaged (it holds ${size} bytes, not ${want.bytes})`;
+  return `The project's original photo ${file} ${state}; restore it from a backup${from}, then run the command again.`;
+}
+
 async function cmdHistory(v: Values, io: CliIo): Promise<number> {
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
   const store = await openForReading(dir);
   try {
+    // The layers are still listed (they are all there); the missing photo is said on stderr.
+    const original = await originalProblem(store, dir);
+    if (original) io.err(`maskroom: warning: ${original}\n`);
     const layers = store.layers();
     const pending = await store.pendingJobs();
     if (v.json) {
@@ -755,6 +788,11 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
     throw invalid(`Cannot tell the format of ${path.basename(out)}; end --out with ${exportExtensions}.`);
   const quality = intIn(v.quality, '--quality', limits.exportQuality.min, limits.exportQuality.max);
   const store = await openForReading(dir);
+  const original = await originalProblem(store, dir);
+  if (original) {
+    await store.close();
+    throw new AppError('corrupt-project', original);
+  }
   const progress = stepPrinter(io, env, Boolean(v.json));
   const session = new ProjectSession(store, {
     onFlattenProgress: (applied, total) => progress(`flattening ${applied}/${total} layers`),
@@ -890,6 +928,11 @@ async function cmdResume(v: Values, io: CliIo, env: Env): Promise<number> {
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
   currentProject = dir;
   const store = await ProjectStore.open(dir);
+  const original = await originalProblem(store, dir);
+  if (original) {
+    await store.close();
+    throw new AppError('corrupt-project', original);
+  }
   const session = new ProjectSession(store);
   const stop = interruptible(loaded().pipeline.CLOSING);
   try {

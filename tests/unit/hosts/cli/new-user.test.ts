@@ -231,3 +231,48 @@ describe('Ctrl-C during an export', () => {
     expect(lines[0]).toMatch(/^maskroom: Interrupted while writing \S+big\.tif; nothing was written there/);
   }, 90_000);
 });
+
+describe('a project whose original photo is gone', () => {
+  for (const fault of ['deleted', 'emptied', 'cut short'] as const)
+    it(`${fault}: history warns, export, edit and resume fail in one sentence saying so and what to do`, async () => {
+      const dir = path.join(work, `orig-${fault.replace(' ', '-')}`);
+      await fs.cp(template, dir, { recursive: true });
+      const manifest = JSON.parse(await fs.readFile(path.join(dir, 'project.json'), 'utf8')) as {
+        original: { file: string; bytes: number };
+      };
+      const file = path.join(dir, manifest.original.file);
+      if (fault === 'deleted') await fs.rm(file);
+      else await fs.truncate(file, fault === 'emptied' ? 0 : Math.floor(manifest.original.bytes / 2));
+      const said =
+        fault === 'deleted'
+          ? /The project's original photo \S+ is missing; restore it from a backup/
+          : /The project's original photo \S+ is damaged \(it holds \d+ bytes, not \d+\); restore it from a backup/;
+      const h = await runCli(['history', '--project', dir], { env: envFor(fake) });
+      expect(h.code).toBe(0);
+      expect(h.stdout).toMatch(/1 layer/);
+      expect(h.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(h.stderr).toMatch(said);
+      const out = path.join(work, `orig-${fault.replace(' ', '-')}.png`);
+      const ex = await runCli(['export', '--project', dir, '--out', out], { env: envFor(fake) });
+      const line = oneLineError(ex);
+      expect(line).toMatch(said);
+      expect(line).not.toMatch(/ENOENT|inside Maskroom|choose the photo again/);
+      // The template was made by edit --image chelsea.png: source.json names it, and it still holds the original.
+      expect(line).toContain(`or copy ${PHOTO}, the photo the project was made from, to that name`);
+      await expect(fs.stat(out)).rejects.toThrow();
+      const submits = fake.count('submit');
+      const ed = await runCli(
+        ['edit', '--project', dir, '--mask', path.join(work, 'mask-b.png'), '--prompt', 'x'],
+        {
+          env: envFor(fake),
+        },
+      );
+      // Opening for changes names a deleted original in the store's own words; either way, no decode error.
+      const changing = /The project's original photo .*(is missing|is damaged)/;
+      expect(oneLineError(ed)).toMatch(changing);
+      expect(fake.count('submit')).toBe(submits);
+      expect(oneLineError(await runCli(['resume', '--project', dir], { env: envFor(fake) }))).toMatch(
+        changing,
+      );
+    }, 90_000);
+});
