@@ -2,7 +2,7 @@
  * Banded patch files: the same PNG as before (8- or 16-bit RGBA, every row Sub-filtered, one zlib stream),
  * but deflated in bands of BAND_ROWS rows, each band ending with a full flush (the compressor's state reset
  * and the output byte-aligned), so that inflating can start at any band; and a private ancillary chunk
- * `mrIx` before IDAT that gives each band's compressed length and, per row, the columns where alpha is not 0
+ * `mrIX` before IDAT that gives each band's compressed length and, per row, the columns where alpha is not 0
  * and up to MAX_SPANS runs where it is the maximum (255 or 65535). Any PNG reader decodes such a file as it
  * decoded the files before (the chunk is ancillary: readers skip it; a full-flushed stream is one valid zlib
  * stream). The flatten reads the chunk first: a row of a layer that opaque pixels of layers above hide
@@ -18,16 +18,16 @@ import type { Patch, Photo } from './types';
 export const BAND_ROWS = 16;
 /** Opaque runs kept per row (the longest; fewer only make the flatten skip less, never wrongly). */
 export const MAX_SPANS = 8;
-const INDEX_TYPE = 'mrIx';
+const INDEX_TYPE = 'mrIX';
 const INDEX_VERSION = 2;
 const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 const IHDR = 0x49484452;
 const IDAT = 0x49444154;
-export const MRIX = 0x6d724978;
+export const MRIX = 0x6d724958; // "mrIX"
 /** Deflate bands in flight at once when encoding (each holds its own compressor). */
 const DEFLATE_LANES = 4;
 
-/** What the `mrIx` chunk says about a patch. */
+/** What the `mrIX` chunk says about a patch. */
 export interface BandIndex {
   bandRows: number;
   /** Where each band's deflate data starts in the stream after the 2-byte zlib header, then where it ends. */
@@ -109,7 +109,7 @@ function deflateBand(rows: Uint8Array, last: boolean): Promise<Buffer> {
 
 /**
  * The patch as a banded PNG: Sub-filtered rows, deflated at level 3 with the run-length strategy one band at
- * a time on libuv's pool, each band full-flushed; `chunks` (tEXt...) and the `mrIx` index before IDAT.
+ * a time on libuv's pool, each band full-flushed; `chunks` (tEXt...) and the `mrIX` index before IDAT.
  */
 export async function encodeBandedPatch(
   patch: Patch,
@@ -196,7 +196,7 @@ export async function encodeBandedPatch(
 }
 
 /**
- * The `mrIx` chunk's data read against the image's size, or null for anything inconsistent (another version,
+ * The `mrIX` chunk's data read against the image's size, or null for anything inconsistent (another version,
  * a band count or row summary that does not fit): such a file is read whole, as one without the chunk.
  * `dataLength`, when known (the whole file is at hand), must be the deflate data's length.
  */
@@ -257,7 +257,7 @@ export function parseBandIndex(
   }
 }
 
-/** The head of a patch PNG: its IHDR and the `mrIx` chunk's data (null without one). */
+/** The head of a patch PNG: its IHDR and the `mrIX` chunk's data (null without one). */
 export interface PatchHead {
   width: number;
   height: number;

@@ -311,7 +311,7 @@ const IDAT = 0x49444154;
 const IEND = 0x49454e44;
 
 /**
- * The header and the compressed rows of a PNG laid out as encodePatch writes it (tEXt and `mrIx` chunks
+ * The header and the compressed rows of a PNG laid out as encodePatch writes it (tEXt and `mrIX` chunks
  * before IDAT), with every chunk's CRC checked; null for anything else (other chunks, colour types, interlacing, bytes after IEND...).
  */
 export function ownLayout(b: Uint8Array): {
@@ -319,7 +319,7 @@ export function ownLayout(b: Uint8Array): {
   height: number;
   depth: 8 | 16;
   idat: Uint8Array;
-  /** The `mrIx` chunk's data (banded files, see patch-bands.ts), or null. */
+  /** The `mrIX` chunk's data (banded files, see patch-bands.ts), or null. */
   index: Uint8Array | null;
 } | null {
   if (!isPng(b)) return null;

@@ -148,6 +148,21 @@ describe('banded patch files', () => {
     }
   });
 
+  it('names its index chunk private, ancillary and unsafe to copy, so an editor of the pixels drops it', async () => {
+    const file = await encodeBandedPatch(randomPatch(rng(3)), [], 16);
+    const types: string[] = [];
+    for (let off = 8; off + 12 <= file.length;) {
+      const len = Buffer.from(file.buffer, file.byteOffset + off, 4).readUInt32BE(0);
+      types.push(Buffer.from(file.subarray(off + 4, off + 8)).toString('latin1'));
+      off += 12 + len;
+    }
+    const index = types.filter((t) => !['IHDR', 'tEXt', 'IDAT', 'IEND'].includes(t));
+    expect(index).toHaveLength(1);
+    const [a, b, c, d] = [...index[0]!].map((ch) => ch === ch.toLowerCase());
+    // PNG's naming bits: ancillary (lower), private (lower), reserved (upper), unsafe to copy (upper).
+    expect([a, b, c, d]).toEqual([true, true, false, false]);
+  });
+
   it('refuses an index that does not fit the image, and reads a file with one whole', async () => {
     const rand = rng(11);
     const p = randomPatch(rand);
@@ -166,7 +181,7 @@ describe('banded patch files', () => {
     bad.writeUInt32BE(w + 1, 12 + 8 * nBands + 4);
     expect(parseBandIndex(zlib.deflateSync(bad), w, h)).toBeNull();
     // A file whose index chunk says something else still decodes whole, to its samples.
-    const forged = pngChunk('mrIx', zlib.deflateSync(bad));
+    const forged = pngChunk('mrIX', zlib.deflateSync(bad));
     const at = file.length - own.idat.length - 24 - (own.index!.length + 12);
     const spliced = Buffer.concat([file.subarray(0, at), forged, file.subarray(at + own.index!.length + 12)]);
     const decoded = await decodePatch(new Uint8Array(spliced), p.rect);

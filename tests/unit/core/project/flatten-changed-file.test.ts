@@ -32,7 +32,7 @@ afterEach(async () => {
 
 const bytesOf = (p: Photo) => Buffer.from(p.pixels.buffer, p.pixels.byteOffset, p.pixels.byteLength);
 
-/** The file's bytes up to its IDAT chunk (signature, IHDR, tEXt, mrIx). */
+/** The file's bytes up to its IDAT chunk (signature, IHDR, tEXt, mrIX). */
 function headOf(file: Uint8Array): Uint8Array {
   const own = ownLayout(file)!;
   return file.subarray(0, file.length - 12 - own.idat.length - 12);
