@@ -477,6 +477,7 @@ async function openOrCreate(
   sized?: (width: number, height: number) => void,
   decoded?: (photo: Photo) => void,
   recording?: (done: Promise<unknown>) => void,
+  input?: () => Promise<unknown> | undefined,
 ): Promise<ProjectStore> {
   const { ProjectStore, readManifest } = loaded().project;
   const { loadPhoto, probePhoto } = loaded().imaging;
@@ -531,7 +532,11 @@ async function openOrCreate(
   // is checked to give), so its writes and flushes overlap the decode, and a failed decode removes the
   // folder again; in an existing folder, where only the project's own files could be taken back, the
   // photo is decoded first.
-  if (existed) await decoding;
+  if (existed) {
+    await decoding;
+    // Nor does a mask that does not read (started by `sized` above).
+    await input?.();
+  }
   let record: Promise<unknown> = Promise.resolve();
   const creating = ProjectStore.create(dir, {
     photo: bytes,
@@ -556,6 +561,17 @@ async function openOrCreate(
   if (create.status === 'rejected') {
     if (!existed) await fs.rmdir(dir).catch(() => undefined);
     throw create.reason;
+  }
+  // A mask that does not read (not an image, another size, transparency only) takes the new project back too.
+  const unread = await (input?.() ?? Promise.resolve()).then(
+    () => null,
+    (e: unknown) => ({ e }),
+  );
+  if (unread) {
+    await record;
+    await create.value.close().catch(() => undefined);
+    if (!existed) await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    throw unread.e;
   }
   recording?.(record);
   return create.value;
@@ -620,6 +636,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
       early.prepared = early.mask?.then((mask) => prepareEdit(photo, mask, params)).catch(() => undefined);
     },
     (done) => (recorded = done),
+    () => early.mask,
   );
   trace('project-ready');
   // The process ends with the edit: only the region it sends is decoded and flattened (regionEdits).

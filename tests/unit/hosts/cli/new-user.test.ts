@@ -34,17 +34,22 @@ function oneLineError(r: CliRun): string {
   return lines[0]!;
 }
 
+/** A black 451x300 mask (chelsea.png's size) whose alpha alone holds a disc. */
+async function writeAlphaOnlyMask(file: string): Promise<string> {
+  const w = 451;
+  const h = 300;
+  const px = Buffer.alloc(w * h * 4);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) if (Math.hypot(x - 200, y - 150) < 60) px[(y * w + x) * 4 + 3] = 255;
+  await sharp(px, { raw: { width: w, height: h, channels: 4 } })
+    .png()
+    .toFile(file);
+  return file;
+}
+
 describe('masks', () => {
   it('a mask drawn in transparency only (black, alpha = the shape) is named as such', async () => {
-    const w = 451;
-    const h = 300;
-    const px = Buffer.alloc(w * h * 4);
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) if (Math.hypot(x - 200, y - 150) < 60) px[(y * w + x) * 4 + 3] = 255;
-    const mask = path.join(work, 'alpha-only.png');
-    await sharp(px, { raw: { width: w, height: h, channels: 4 } })
-      .png()
-      .toFile(mask);
+    const mask = await writeAlphaOnlyMask(path.join(work, 'alpha-only.png'));
     const submits = fake.count('submit');
     const r = await runCli(['edit', '--project', template, '--mask', mask, '--prompt', 'x'], {
       env: envFor(fake),
@@ -54,6 +59,43 @@ describe('masks', () => {
     expect(line).not.toMatch(/Paint over the area/);
     expect(fake.count('submit')).toBe(submits);
   }, 60_000);
+});
+
+describe('a new project with a mask that does not read', () => {
+  it('creates nothing: not in a new folder, nothing in an existing empty one', async () => {
+    const garbage = path.join(work, 'garbage-mask.png');
+    await fs.writeFile(garbage, 'not an image at all');
+    const small = path.join(work, 'small-mask.png');
+    await sharp({ create: { width: 40, height: 30, channels: 3, background: '#ffffff' } })
+      .png()
+      .toFile(small);
+    const alpha = await writeAlphaOnlyMask(path.join(work, 'alpha-only-2.png'));
+    for (const [k, mask, said] of [
+      [0, garbage, /The mask file could not be read/],
+      [1, small, /The mask is 40x30 but the photo is 451x300/],
+      [2, alpha, /transparency is not used/],
+    ] as const) {
+      const fresh = path.join(work, `no-project-${k}`);
+      const r = await runCli(
+        ['edit', '--project', fresh, '--image', PHOTO, '--mask', mask, '--prompt', 'x'],
+        {
+          env: envFor(fake),
+        },
+      );
+      expect(oneLineError(r)).toMatch(said);
+      await expect(fs.stat(fresh), `mask ${k}`).rejects.toThrow();
+      const empty = path.join(work, `empty-folder-${k}`);
+      await fs.mkdir(empty);
+      const e = await runCli(
+        ['edit', '--project', empty, '--image', PHOTO, '--mask', mask, '--prompt', 'x'],
+        {
+          env: envFor(fake),
+        },
+      );
+      expect(oneLineError(e)).toMatch(said);
+      expect(await fs.readdir(empty), `mask ${k}`).toEqual([]);
+    }
+  }, 90_000);
 });
 
 describe('options', () => {
