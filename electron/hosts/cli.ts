@@ -806,9 +806,14 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
   const quality = intIn(v.quality, '--quality', limits.exportQuality.min, limits.exportQuality.max);
   const store = await openForReading(dir);
   const original = await originalProblem(store, dir);
-  if (original) {
+  const ontoSource = inPlace || original ? null : await overwritesChangedSource(dir, out);
+  if (original || ontoSource) {
     await store.close();
-    throw new AppError('corrupt-project', original);
+    if (original) throw new AppError('corrupt-project', original);
+    throw new AppError(
+      'invalid-input',
+      `${out} is the photo this project was made from and it changed on disk since Maskroom opened it, so it was not overwritten; save back with export --in-place --force to replace it anyway, or choose another --out.`,
+    );
   }
   const progress = stepPrinter(io, env, Boolean(v.json));
   const session = new ProjectSession(store, {
@@ -900,6 +905,23 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Whether `out` is the file the project was made from (source.json) and that file changed since: --out
+ * onto it would skip the check --in-place makes before replacing it. An unchanged source may be written.
+ */
+async function overwritesChangedSource(dir: string, out: string): Promise<boolean> {
+  const { readSource, sourceChanged } = loaded().saveBack;
+  const rec = await readSource(dir);
+  if (!rec) return false;
+  const same =
+    path.resolve(rec.path) === out ||
+    (await Promise.all([fs.stat(rec.path), fs.stat(out)]).then(
+      ([a, b]) => a.dev === b.dev && a.ino === b.ino,
+      () => false,
+    ));
+  return same && (await sourceChanged(rec));
 }
 
 /**

@@ -318,3 +318,40 @@ describe('a project whose original photo is gone', () => {
       );
     }, 90_000);
 });
+
+describe('export --out onto the photo the project was made from', () => {
+  it('refuses when that photo changed on disk since (pointing to --in-place), writes it when unchanged', async () => {
+    const src = path.join(work, 'own-source.png');
+    await fs.copyFile(PHOTO, src);
+    const dir = path.join(work, 'own-source-project');
+    const made = await runCli(
+      [
+        'edit',
+        '--project',
+        dir,
+        '--image',
+        src,
+        '--mask',
+        path.join(work, 'mask-a.png'),
+        '--prompt',
+        'x',
+        '--quality',
+        'low',
+      ],
+      { env: envFor(fake) },
+    );
+    expect(made.code, made.stderr).toBe(0);
+    // Unchanged since the project was made: the same check as --in-place passes, so --out may write it.
+    const ok = await runCli(['export', '--project', dir, '--out', src], { env: envFor(fake) });
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    // Changed by another program since (the export above is not a save back, so source.json is not renewed).
+    const edited = new Uint8Array(await sharp(PHOTO).negate().png().toBuffer());
+    await fs.writeFile(src, edited);
+    const r = await runCli(['export', '--project', dir, '--out', src], { env: envFor(fake) });
+    const line = oneLineError(r);
+    expect(line).toMatch(/is the photo this project was made from and it changed on disk since/);
+    expect(line).toMatch(/export --in-place --force/);
+    expect(Buffer.from(await fs.readFile(src)).equals(Buffer.from(edited))).toBe(true);
+  }, 90_000);
+});
