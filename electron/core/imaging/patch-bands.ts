@@ -11,6 +11,7 @@
 import zlib, { constants as zc } from 'node:zlib';
 import type { Rect } from '../../../shared/contract';
 import { filteredRows, pngChunk } from './png';
+import { addBytes, over8 } from './rgba-words';
 import type { Patch, Photo } from './types';
 
 /** Rows per band: small enough that a partly hidden layer skips most of what is hidden, large enough that the
@@ -443,9 +444,6 @@ export function neededRows(c: Coverage, rect: Rect, index: BandIndex | null, k: 
   return any ? ends : null;
 }
 
-const LOW7 = 0x7f7f7f7f;
-const HIGH = 0x80808080;
-
 /**
  * An 8-bit patch's Sub-filtered rows (rows y0.. of `rect`, as a band run holds them) blended onto an 8-bit
  * image as blendRows8 in patch.ts does, but only rows with an end (neededRows) and, in them, only pixels
@@ -481,23 +479,10 @@ export function blendCoveredRows8(
     let left = 0;
     let p = (rect.y + y) * width + rect.x;
     for (let x = 0; x < end; x++, p++) {
-      const f = row[x]!;
-      const l = left & sub;
-      const v = ((f & LOW7) + (l & LOW7)) ^ ((f ^ l) & HIGH);
+      const v = addBytes(row[x]!, left & sub);
       left = v;
-      const a = v >>> 24;
-      if (a === 0 || top[p]! > k) continue;
-      const d = p * ch;
-      if (a === 255) {
-        px[d] = v & 0xff;
-        px[d + 1] = (v >>> 8) & 0xff;
-        px[d + 2] = (v >>> 16) & 0xff;
-        continue;
-      }
-      const ia = 255 - a;
-      px[d] = ((px[d]! * ia + (v & 0xff) * a + 127) * 0x8081) >>> 23;
-      px[d + 1] = ((px[d + 1]! * ia + ((v >>> 8) & 0xff) * a + 127) * 0x8081) >>> 23;
-      px[d + 2] = ((px[d + 2]! * ia + ((v >>> 16) & 0xff) * a + 127) * 0x8081) >>> 23;
+      if (v >>> 24 === 0 || top[p]! > k) continue;
+      over8(px, p * ch, v);
     }
   }
 }

@@ -11,6 +11,7 @@ import type { Rect } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import { encodePngAsync, readPngText, textChunk } from './png';
 import { encodeBandedPatch, MRIX } from './patch-bands';
+import { addBytes, over8 } from './rgba-words';
 import type { Mask, Patch, Photo } from './types';
 import { bufToU16, bufToU8 } from './util';
 
@@ -115,22 +116,9 @@ function blendRows8(px: Uint8Array, width: number, ch: number, rect: Rect, rows:
     const sub = rows[s] === 1 ? 0xffffffff : 0;
     let left = 0;
     for (let x = 0; x < w; x++, d += ch) {
-      const f = row[x]!;
-      const l = left & sub;
-      const v = ((f & LOW7) + (l & LOW7)) ^ ((f ^ l) & HIGH);
+      const v = addBytes(row[x]!, left & sub);
       left = v;
-      const a = v >>> 24;
-      if (a === 0) continue;
-      if (a === 255) {
-        px[d] = v & 0xff;
-        px[d + 1] = (v >>> 8) & 0xff;
-        px[d + 2] = (v >>> 16) & 0xff;
-        continue;
-      }
-      const ia = 255 - a;
-      px[d] = ((px[d]! * ia + (v & 0xff) * a + 127) * 0x8081) >>> 23;
-      px[d + 1] = ((px[d + 1]! * ia + ((v >>> 8) & 0xff) * a + 127) * 0x8081) >>> 23;
-      px[d + 2] = ((px[d + 2]! * ia + ((v >>> 16) & 0xff) * a + 127) * 0x8081) >>> 23;
+      if (v >>> 24 !== 0) over8(px, d, v);
     }
   }
 }
@@ -381,9 +369,6 @@ export function filtersKnown(rows: Uint8Array, height: number): boolean {
   return true;
 }
 
-const LOW7 = 0x7f7f7f7f;
-const HIGH = 0x80808080;
-
 /**
  * Undoes the rows' filters into straight RGBA samples (16-bit ones in host order). Sub adds to each byte the
  * one a pixel to its left (4 bytes back at 8 bit, 8 at 16), bytewise modulo 256: four bytes at once in a
@@ -404,9 +389,7 @@ export function unfilterRows(p: PatchRows): Patch {
     if (p.rows[s] !== 1) continue;
     const w0 = y * wpr;
     for (let i = w0 + wpp; i < w0 + wpr; i++) {
-      const f = words[i]!;
-      const left = words[i - wpp]!;
-      words[i] = ((f & LOW7) + (left & LOW7)) ^ ((f ^ left) & HIGH);
+      words[i] = addBytes(words[i]!, words[i - wpp]!);
     }
   }
   if (p.depth === 8) return { rect: p.rect, depth: 8, rgba: out };

@@ -1,0 +1,29 @@
+/**
+ * An RGBA pixel as one 32-bit word (little-endian: red in the low byte, alpha in the high one), as the patch
+ * readers see PNG rows through a Uint32Array.
+ */
+const LOW7 = 0x7f7f7f7f;
+const HIGH = 0x80808080;
+
+/** The bytewise sum (each byte mod 256) of two pixels: PNG's Sub filter undone a pixel at a time. */
+export function addBytes(f: number, l: number): number {
+  return ((f & LOW7) + (l & LOW7)) ^ ((f ^ l) & HIGH);
+}
+
+/**
+ * The pixel `v` (alpha 1..255) drawn over the 8-bit pixel whose red sample is px[d]: copied when opaque,
+ * otherwise (x * (255 - a) + c * a) / 255 rounded, by the exact multiply-shift for that division.
+ */
+export function over8(px: Uint8Array, d: number, v: number): void {
+  const a = v >>> 24;
+  if (a === 255) {
+    px[d] = v & 0xff;
+    px[d + 1] = (v >>> 8) & 0xff;
+    px[d + 2] = (v >>> 16) & 0xff;
+    return;
+  }
+  const ia = 255 - a;
+  px[d] = ((px[d]! * ia + (v & 0xff) * a + 127) * 0x8081) >>> 23;
+  px[d + 1] = ((px[d + 1]! * ia + ((v >>> 8) & 0xff) * a + 127) * 0x8081) >>> 23;
+  px[d + 2] = ((px[d + 2]! * ia + ((v >>> 16) & 0xff) * a + 127) * 0x8081) >>> 23;
+}
