@@ -5,7 +5,6 @@
  * what a hide or an undo costs: a stack with layers taken out of a held one (in memory or on disk) is rebuilt
  * only where those layers were, bit-identical to a flatten from the original.
  */
-import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import zlib from 'node:zlib';
@@ -14,15 +13,13 @@ import type { Rect } from '../../../../shared/contract';
 import { ProjectStore } from '../../../../electron/core/project';
 import { ProjectSession } from '../../../../electron/core/project-session';
 import {
-  encodeMaskPng,
   encodePatch,
   loadPhoto,
   makeThumbnail,
   type Patch,
   type Photo,
 } from '../../../../electron/core/imaging';
-import { encodePng } from '../../../../electron/core/imaging/png';
-import { syntheticLayer } from '../../../support/layers';
+import { appendPatchLayer, generatedProject, randomSamples } from '../../../support/flatten';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -30,13 +27,6 @@ function rng(seed: number): () => number {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 2 ** 32;
   };
-}
-
-function samples(depth: 8 | 16, n: number, rand: () => number): Uint8Array | Uint16Array {
-  const a = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
-  const max = depth === 16 ? 65535 : 255;
-  for (let i = 0; i < n; i++) a[i] = Math.floor(rand() * (max + 1));
-  return a;
 }
 
 /** A project whose original is a generated PNG of this depth and channel count, with `layers` random patches. */
@@ -50,15 +40,13 @@ async function project(
   const rand = rng(seed);
   const width = 40 + Math.floor(rand() * 30);
   const height = 30 + Math.floor(rand() * 20);
-  const png = encodePng({
+  const { dir, store, png } = await generatedProject('maskroom-flatcache-', {
     width,
     height,
     channels,
     depth,
-    pixels: samples(depth, width * height * channels, rand),
+    pixels: randomSamples(depth, width * height * channels, rand),
   });
-  const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-flatcache-')), 'p');
-  const store = await ProjectStore.create(dir, { photo: png, name: 'gen.png', width, height, format: 'png' });
   for (let i = 0; i < layers; i++) {
     const w = 1 + Math.floor(rand() * (width / 2));
     const h = 1 + Math.floor(rand() * (height / 2));
@@ -68,18 +56,13 @@ async function project(
       width: w,
       height: h,
     };
-    const { width: pw, height: ph } = rect;
-    const patch: Patch = { rect, depth, rgba: samples(depth, pw * ph * 4, rand) };
-    const alpha = new Uint8Array(pw * ph).fill(255);
-    await store.appendLayer(
-      syntheticLayer(rect, { prompt: `layer ${i}`, requestId: null, feather: 0, colorMatch: false }),
-      {
-        patch: await encodePatch(patch),
-        mask: await encodeMaskPng({ width: pw, height: ph, data: alpha }),
-        thumb: await makeThumbnail(patch, { format: 'webp' }),
-        thumbExt: 'webp',
-      },
-    );
+    const patch: Patch = { rect, depth, rgba: randomSamples(depth, rect.width * rect.height * 4, rand) };
+    await appendPatchLayer(store, {
+      rect,
+      patch: await encodePatch(patch),
+      prompt: `layer ${i}`,
+      thumb: await makeThumbnail(patch, { format: 'webp' }),
+    });
   }
   return { dir, store, png };
 }

@@ -6,23 +6,19 @@
  * by one that keeps the old head and stream length with other pixels.
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProjectStore } from '../../../../electron/core/project';
 import { ProjectSession } from '../../../../electron/core/project-session';
 import {
   applyPatches,
   decodePatch,
-  encodeMaskPng,
   loadPhoto,
   type Patch,
   type Photo,
 } from '../../../../electron/core/imaging';
 import { encodeBandedPatch } from '../../../../electron/core/imaging/patch-bands';
 import { ownLayout } from '../../../../electron/core/imaging/patch';
-import { encodePng, textChunk } from '../../../../electron/core/imaging/png';
-import { syntheticLayer } from '../../../support/layers';
+import { textChunk } from '../../../../electron/core/imaging/png';
+import { appendPatchLayer, generatedProject, randomSamples } from '../../../support/flatten';
 import { rng } from '../../../support/prng';
 
 const dirs: string[] = [];
@@ -44,18 +40,15 @@ describe('a layer file replaced while the flatten reads it', () => {
       const rand = rng(seed);
       const width = 24 + Math.floor(rand() * 20);
       const height = 20 + Math.floor(rand() * 20);
-      const px = new Uint8Array(width * height * 3);
-      for (let i = 0; i < px.length; i++) px[i] = Math.floor(rand() * 256);
-      const png = encodePng({ width, height, channels: 3, depth: 8, pixels: px });
-      const root = await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-flatten-changed-'));
-      dirs.push(root);
-      const store = await ProjectStore.create(path.join(root, 'p'), {
-        photo: png,
-        name: 'g.png',
+      const { root, store, png } = await generatedProject('maskroom-flatten-changed-', {
         width,
         height,
-        format: 'png',
+        channels: 3,
+        depth: 8,
+        pixels: randomSamples(8, width * height * 3, rand),
+        name: 'g.png',
       });
+      dirs.push(root);
       const rect = { x: 0, y: 0, width, height };
       const text = textChunk('maskroom:rect', `0,0,${width},${height}`);
       /** One colour and one alpha over the whole frame (so two such files differ only in those). */
@@ -69,16 +62,8 @@ describe('a layer file replaced while the flatten reads it', () => {
       const old = solid(Math.floor(rand() * 256), 255);
       const ids: string[] = [];
       for (const p of [below, old]) {
-        const l = await store.appendLayer(
-          syntheticLayer(rect, { prompt: 'x', requestId: null, feather: 0, colorMatch: false }),
-          {
-            patch: await encodeBandedPatch(p, [text], bandRows),
-            mask: await encodeMaskPng({ width, height, data: new Uint8Array(width * height).fill(255) }),
-            thumb: new Uint8Array([1]),
-            thumbExt: 'webp',
-          },
-        );
-        ids.push(l.id);
+        const patch = await encodeBandedPatch(p, [text], bandRows);
+        ids.push((await appendPatchLayer(store, { rect, patch, prompt: 'x' })).id);
       }
       const oldFile = await store.readLayerFile(ids[1]!, 'patch');
       // The new version is translucent: the layer below shows through it again. Keeping the old head, its

@@ -8,57 +8,22 @@
  * and of some only part of the pixel data is read.
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { Rect } from '../../../../shared/contract';
-import { ProjectStore } from '../../../../electron/core/project';
 import { ProjectSession } from '../../../../electron/core/project-session';
-import {
-  applyPatches,
-  encodeMaskPng,
-  loadPhoto,
-  type Patch,
-  type Photo,
-} from '../../../../electron/core/imaging';
+import type { Patch, Photo } from '../../../../electron/core/imaging';
 import { ownLayout } from '../../../../electron/core/imaging/patch';
 import { encodeBandedPatch, parseBandIndex } from '../../../../electron/core/imaging/patch-bands';
 import { encodePng, textChunk } from '../../../../electron/core/imaging/png';
-import { syntheticLayer } from '../../../support/layers';
+import { appendPatchLayer, flattenOracle, generatedProject, randomSamples } from '../../../support/flatten';
 import { rng } from '../../../support/prng';
-
-async function libvipsDecode(bytes: Uint8Array, rect: Rect): Promise<Patch> {
-  const depth: 8 | 16 = bytes[24] === 16 ? 16 : 8;
-  const img = sharp(bytes, { failOn: 'error', ignoreIcc: true }).ensureAlpha();
-  const { data } =
-    depth === 16
-      ? await img.toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })
-      : await img.raw().toBuffer({ resolveWithObject: true });
-  const copy = new Uint8Array(data);
-  return { rect, depth, rgba: depth === 16 ? new Uint16Array(copy.buffer) : copy };
-}
-
-async function oracle(store: ProjectStore, ids: string[]): Promise<Photo> {
-  const original = await loadPhoto(await store.readOriginal());
-  const patches: Patch[] = [];
-  for (const id of ids)
-    patches.push(await libvipsDecode(await store.readLayerFile(id, 'patch'), store.layer(id).rect));
-  return applyPatches(original, patches);
-}
-
-function samples(depth: 8 | 16, n: number, rand: () => number): Uint8Array | Uint16Array {
-  const a = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
-  const max = depth === 16 ? 65535 : 255;
-  for (let i = 0; i < n; i++) a[i] = Math.floor(rand() * (max + 1));
-  return a;
-}
 
 /** Mostly opaque shapes (so that layers hide each other), some feathered, some noise. */
 function layerPatch(rect: Rect, depth: 8 | 16, rand: () => number): Patch {
   const { width: w, height: h } = rect;
   const max = depth === 16 ? 65535 : 255;
-  const rgba = samples(depth, w * h * 4, rand);
+  const rgba = randomSamples(depth, w * h * 4, rand);
   const kind = Math.floor(rand() * 5); // 0-1 feathered ellipse, 2 hard ellipse, 3 opaque, 4 noise
   const core = 0.4 + rand() * 0.5;
   for (let j = 0; j < h; j++)
@@ -93,15 +58,13 @@ async function randomProject(seed: number, count: number) {
   const channels: 3 | 4 = rand() < 0.5 ? 3 : 4;
   const width = 20 + Math.floor(rand() * 50);
   const height = 15 + Math.floor(rand() * 40);
-  const png = encodePng({
+  const { root, store } = await generatedProject('maskroom-flatten-occlusion-', {
     width,
     height,
     channels,
     depth,
-    pixels: samples(depth, width * height * channels, rand),
+    pixels: randomSamples(depth, width * height * channels, rand),
   });
-  const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-flatten-occlusion-')), 'p');
-  const store = await ProjectStore.create(dir, { photo: png, name: 'gen.png', width, height, format: 'png' });
   for (let i = 0; i < count; i++) {
     const w = 1 + Math.floor(rand() * width * (rand() < 0.3 ? 1 : 0.6));
     const h = 1 + Math.floor(rand() * height * (rand() < 0.3 ? 1 : 0.6));
@@ -127,18 +90,10 @@ async function randomProject(seed: number, count: number) {
               { level: 3, chunks: [text] },
             )
           : await encodeBandedPatch(patch, [text], 1 + Math.floor(rand() * 6));
-    const layer = await store.appendLayer(
-      syntheticLayer(rect, { prompt: `layer ${i}`, requestId: null, feather: 0, colorMatch: false }),
-      {
-        patch: file,
-        mask: await encodeMaskPng({ width: w, height: h, data: new Uint8Array(w * h).fill(255) }),
-        thumb: new Uint8Array([1]),
-        thumbExt: 'webp',
-      },
-    );
+    const layer = await appendPatchLayer(store, { rect, patch: file, prompt: `layer ${i}` });
     if (rand() < 0.12) await store.setVisible(layer.id, false);
   }
-  return { dir, store, rand };
+  return { root, store, rand };
 }
 
 const bytesOf = (p: Photo) => Buffer.from(p.pixels.buffer, p.pixels.byteOffset, p.pixels.byteLength);
@@ -148,10 +103,10 @@ describe('flatten planned front to back', () => {
     let skipped = 0;
     let partly = 0;
     for (let seed = 1; seed <= 30; seed++) {
-      const { dir, store, rand } = await randomProject(seed, 6 + Math.floor(seed * 0.8));
+      const { root, store, rand } = await randomProject(seed, 6 + Math.floor(seed * 0.8));
       const what = `seed ${seed}`;
       const visible = store.visibleLayers().map((l) => l.id);
-      const expected = await oracle(store, visible);
+      const expected = await flattenOracle(store, visible);
       // What the flatten reads of each layer's file past its head (the index pass reads heads only): whole
       // files, or the byte count of the parts.
       const whole = new Set<string>();
@@ -183,9 +138,11 @@ describe('flatten planned front to back', () => {
         .slice(0, idx + 1)
         .filter((l, i) => i === idx || l.visible)
         .map((l) => l.id);
-      expect(bytesOf(await session.upTo(at.id)).equals(bytesOf(await oracle(store, upTo))), what).toBe(true);
+      expect(bytesOf(await session.upTo(at.id)).equals(bytesOf(await flattenOracle(store, upTo))), what).toBe(
+        true,
+      );
       await session.close();
-      await fs.rm(path.dirname(dir), { recursive: true, force: true });
+      await fs.rm(root, { recursive: true, force: true });
     }
     expect(skipped).toBeGreaterThan(0);
     expect(partly).toBeGreaterThan(0);
@@ -195,15 +152,9 @@ describe('flatten planned front to back', () => {
     const width = 30;
     const height = 24;
     const rand = rng(99);
-    const png = encodePng({
-      width,
-      height,
-      channels: 3,
-      depth: 8,
-      pixels: samples(8, width * height * 3, rand),
-    });
+    const pixels = randomSamples(8, width * height * 3, rand);
     const opaque = (rect: Rect): Patch => {
-      const rgba = samples(8, rect.width * rect.height * 4, rand) as Uint8Array;
+      const rgba = randomSamples(8, rect.width * rect.height * 4, rand) as Uint8Array;
       for (let i = 3; i < rgba.length; i += 4) rgba[i] = 255;
       return { rect, depth: 8, rgba };
     };
@@ -225,37 +176,23 @@ describe('flatten planned front to back', () => {
       return f;
     };
     const make = async (first: Uint8Array) => {
-      const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-flatten-occlusion-')), 'p');
-      const store = await ProjectStore.create(dir, {
-        photo: png,
-        name: 'gen.png',
+      const { root, store } = await generatedProject('maskroom-flatten-occlusion-', {
         width,
         height,
-        format: 'png',
+        channels: 3,
+        depth: 8,
+        pixels,
       });
       const ids: string[] = [];
       for (const [i, file] of [first, files[1]!].entries()) {
         const rect = i === 0 ? below : above;
-        const l = await store.appendLayer(
-          syntheticLayer(rect, { prompt: `layer ${i}`, requestId: null, feather: 0, colorMatch: false }),
-          {
-            patch: file,
-            mask: await encodeMaskPng({
-              width: rect.width,
-              height: rect.height,
-              data: new Uint8Array(rect.width * rect.height).fill(255),
-            }),
-            thumb: new Uint8Array([1]),
-            thumbExt: 'webp',
-          },
-        );
-        ids.push(l.id);
+        ids.push((await appendPatchLayer(store, { rect, patch: file, prompt: `layer ${i}` })).id);
       }
-      return { dir, store, ids, session: new ProjectSession(store, { persistInBackground: false }) };
+      return { root, store, ids, session: new ProjectSession(store, { persistInBackground: false }) };
     };
     const clean = await make(files[0]!);
     const truth = await clean.session.current();
-    expect(bytesOf(truth).equals(bytesOf(await oracle(clean.store, clean.ids)))).toBe(true);
+    expect(bytesOf(truth).equals(bytesOf(await flattenOracle(clean.store, clean.ids)))).toBe(true);
     // Bands 0-4 (rows 0-9 of layer 1) lie under layer 2; band 5 (rows 10-11, frame rows 12-13) shows.
     const hidden = await make(damaged(1));
     expect(bytesOf(await hidden.session.current()).equals(bytesOf(truth))).toBe(true);
@@ -264,7 +201,7 @@ describe('flatten planned front to back', () => {
     expect(shown.store.damaged(shown.ids[0]!)).toContain('cannot be read');
     for (const p of [clean, hidden, shown]) {
       await p.session.close();
-      await fs.rm(path.dirname(p.dir), { recursive: true, force: true });
+      await fs.rm(p.root, { recursive: true, force: true });
     }
   });
 });

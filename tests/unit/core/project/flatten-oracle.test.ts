@@ -7,60 +7,21 @@
  * does not decode is named in the same one-sentence error as before.
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { Rect } from '../../../../shared/contract';
 import { ProjectStore } from '../../../../electron/core/project';
 import { ProjectSession } from '../../../../electron/core/project-session';
-import {
-  applyPatches,
-  encodeMaskPng,
-  encodePatch,
-  loadPhoto,
-  type Patch,
-  type Photo,
-} from '../../../../electron/core/imaging';
-import { encodePng } from '../../../../electron/core/imaging/png';
-import { syntheticLayer } from '../../../support/layers';
+import { encodePatch, type Patch, type Photo } from '../../../../electron/core/imaging';
+import { appendPatchLayer, flattenOracle, generatedProject, randomSamples } from '../../../support/flatten';
 import { rng } from '../../../support/prng';
-
-/** The patch decode as it was: libvips for every file (samples copied out of its buffer). */
-async function libvipsDecode(bytes: Uint8Array, rect: Rect): Promise<Patch> {
-  const depth: 8 | 16 = bytes[24] === 16 ? 16 : 8;
-  const img = sharp(bytes, { failOn: 'error', ignoreIcc: true }).ensureAlpha();
-  const { data } =
-    depth === 16
-      ? await img.toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })
-      : await img.raw().toBuffer({ resolveWithObject: true });
-  const copy = new Uint8Array(data);
-  return { rect, depth, rgba: depth === 16 ? new Uint16Array(copy.buffer) : copy };
-}
-
-/** The oracle: the original decoded, then each layer's file decoded by libvips and applied in order. */
-async function oracle(store: ProjectStore, ids: string[]): Promise<Photo> {
-  const original = await loadPhoto(await store.readOriginal());
-  const patches: Patch[] = [];
-  for (const id of ids) {
-    const l = store.layer(id);
-    patches.push(await libvipsDecode(await store.readLayerFile(id, 'patch'), l.rect));
-  }
-  return applyPatches(original, patches);
-}
-
-function samples(depth: 8 | 16, n: number, rand: () => number): Uint8Array | Uint16Array {
-  const a = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
-  const max = depth === 16 ? 65535 : 255;
-  for (let i = 0; i < n; i++) a[i] = Math.floor(rand() * (max + 1));
-  return a;
-}
 
 /** A layer-like patch: an opaque ellipse with a feathered edge, or (sometimes) noise in every alpha. */
 function layerPatch(rect: Rect, depth: 8 | 16, rand: () => number): Patch {
   const { width: w, height: h } = rect;
   const max = depth === 16 ? 65535 : 255;
-  const rgba = samples(depth, w * h * 4, rand);
+  const rgba = randomSamples(depth, w * h * 4, rand);
   const noisy = rand() < 0.25;
   for (let j = 0; j < h; j++)
     for (let i = 0; i < w; i++) {
@@ -88,15 +49,13 @@ async function randomProject(seed: number, count: number) {
   const channels: 3 | 4 = rand() < 0.5 ? 3 : 4;
   const width = 30 + Math.floor(rand() * 60);
   const height = 20 + Math.floor(rand() * 40);
-  const png = encodePng({
+  const { dir, store } = await generatedProject('maskroom-flatten-oracle-', {
     width,
     height,
     channels,
     depth,
-    pixels: samples(depth, width * height * channels, rand),
+    pixels: randomSamples(depth, width * height * channels, rand),
   });
-  const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-flatten-oracle-')), 'p');
-  const store = await ProjectStore.create(dir, { photo: png, name: 'gen.png', width, height, format: 'png' });
   let libpng = 0;
   for (let i = 0; i < count; i++) {
     const w = 1 + Math.floor(rand() * width * 0.7);
@@ -119,15 +78,7 @@ async function randomProject(seed: number, count: number) {
             .toBuffer(),
         )
       : await encodePatch(patch);
-    const layer = await store.appendLayer(
-      syntheticLayer(rect, { prompt: `layer ${i}`, requestId: null, feather: 0, colorMatch: false }),
-      {
-        patch: file,
-        mask: await encodeMaskPng({ width: w, height: h, data: new Uint8Array(w * h).fill(255) }),
-        thumb: new Uint8Array([1]),
-        thumbExt: 'webp',
-      },
-    );
+    const layer = await appendPatchLayer(store, { rect, patch: file, prompt: `layer ${i}` });
     if (rand() < 0.15) await store.setVisible(layer.id, false);
   }
   return { dir, store, rand, libpng };
@@ -145,7 +96,7 @@ describe('flatten', () => {
       const visible = store.visibleLayers().map((l) => l.id);
       const session = new ProjectSession(store, { persistInBackground: false });
       const current = await session.current();
-      expect(bytesOf(current).equals(bytesOf(await oracle(store, visible))), what).toBe(true);
+      expect(bytesOf(current).equals(bytesOf(await flattenOracle(store, visible))), what).toBe(true);
 
       // The image right after some layer: the visible ones below it, and it.
       const layers = store.layers();
@@ -155,7 +106,9 @@ describe('flatten', () => {
         .slice(0, idx + 1)
         .filter((l, i) => i === idx || l.visible)
         .map((l) => l.id);
-      expect(bytesOf(await session.upTo(at.id)).equals(bytesOf(await oracle(store, upTo))), what).toBe(true);
+      expect(bytesOf(await session.upTo(at.id)).equals(bytesOf(await flattenOracle(store, upTo))), what).toBe(
+        true,
+      );
 
       // A hide: rebuilt from the held image inside the hidden layer's box (its patches cut to it).
       const shown = store.visibleLayers();
@@ -163,7 +116,10 @@ describe('flatten', () => {
         const hide = shown[Math.floor(rand() * shown.length)]!;
         await store.setVisible(hide.id, false);
         const after = store.visibleLayers().map((l) => l.id);
-        expect(bytesOf(await session.current()).equals(bytesOf(await oracle(store, after))), what).toBe(true);
+        expect(
+          bytesOf(await session.current()).equals(bytesOf(await flattenOracle(store, after))),
+          what,
+        ).toBe(true);
       }
       await session.close();
       await fs.rm(path.dirname(dir), { recursive: true, force: true });
@@ -197,7 +153,7 @@ describe('flatten', () => {
     expect(again.damaged(bad.id)).toContain(`layers/${bad.files.patch} cannot be read`);
     // The image without it is what the oracle gives for the other layers.
     const rest = layers.filter((l) => l.id !== bad.id).map((l) => l.id);
-    expect(bytesOf(await session.current()).equals(bytesOf(await oracle(again, rest)))).toBe(true);
+    expect(bytesOf(await session.current()).equals(bytesOf(await flattenOracle(again, rest)))).toBe(true);
     await session.close();
     await fs.rm(path.dirname(dir), { recursive: true, force: true });
   });

@@ -4,15 +4,11 @@
  * claims: a truncated file, or a chunk or IDAT length of gigabytes, costs what the file is, not what it says.
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProjectStore } from '../../../../electron/core/project';
 import { ProjectSession } from '../../../../electron/core/project-session';
-import { encodeMaskPng, type Patch } from '../../../../electron/core/imaging';
+import type { Patch } from '../../../../electron/core/imaging';
 import { encodeBandedPatch } from '../../../../electron/core/imaging/patch-bands';
-import { encodePng } from '../../../../electron/core/imaging/png';
-import { syntheticLayer } from '../../../support/layers';
+import { appendPatchLayer, generatedProject } from '../../../support/flatten';
 import { rng } from '../../../support/prng';
 
 const dirs: string[] = [];
@@ -47,22 +43,14 @@ describe('part reads of layer files', () => {
     const rand = rng(7);
     const width = 40;
     const height = 36;
-    const png = encodePng({
+    const { root, store } = await generatedProject('maskroom-part-reads-', {
       width,
       height,
       channels: 3,
       depth: 8,
       pixels: new Uint8Array(width * height * 3),
     });
-    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-part-reads-'));
     dirs.push(root);
-    const store = await ProjectStore.create(path.join(root, 'p'), {
-      photo: png,
-      name: 'gen.png',
-      width,
-      height,
-      format: 'png',
-    });
     const below = { x: 0, y: 0, width: 40, height: 36 };
     const above = { x: 0, y: 0, width: 40, height: 20 };
     const good = await encodeBandedPatch(opaque(below, rand), [], 4);
@@ -75,19 +63,7 @@ describe('part reads of layer files', () => {
     const files = [bigChunk, bigIdat, await encodeBandedPatch(opaque(above, rand), [], 4)];
     for (const [i, file] of files.entries()) {
       const rect = i === 2 ? above : below;
-      await store.appendLayer(
-        syntheticLayer(rect, { prompt: `layer ${i}`, requestId: null, feather: 0, colorMatch: false }),
-        {
-          patch: file,
-          mask: await encodeMaskPng({
-            width: rect.width,
-            height: rect.height,
-            data: new Uint8Array(rect.width * rect.height).fill(255),
-          }),
-          thumb: new Uint8Array([1]),
-          thumbExt: 'webp',
-        },
-      );
+      await appendPatchLayer(store, { rect, patch: file, prompt: `layer ${i}` });
     }
     const sizes = new Map<string, number>();
     for (const l of store.layers()) sizes.set(l.id, (await store.readLayerFile(l.id, 'patch')).length);

@@ -1,0 +1,102 @@
+/**
+ * Setup shared by the flatten tests: seeded random samples, the libvips patch decode and the back-to-front
+ * flatten kept as their oracle, a project made on a generated original, and a layer appended from a ready
+ * patch file with a mask that selects its whole rectangle.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { Rect } from '../../shared/contract';
+import { ProjectStore, type StoredLayer } from '../../electron/core/project';
+import { applyPatches, encodeMaskPng, loadPhoto, type Patch, type Photo } from '../../electron/core/imaging';
+import { encodePng } from '../../electron/core/imaging/png';
+import { syntheticLayer } from './layers';
+
+/** `n` samples of this depth, each drawn uniformly over the whole range with `rand`. */
+export function randomSamples(depth: 8 | 16, n: number, rand: () => number): Uint8Array | Uint16Array {
+  const a = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+  const max = depth === 16 ? 65535 : 255;
+  for (let i = 0; i < n; i++) a[i] = Math.floor(rand() * (max + 1));
+  return a;
+}
+
+/** A patch file decoded as it was before our own decoder: libvips, samples copied out of its buffer. */
+export async function libvipsPatch(bytes: Uint8Array, rect: Rect): Promise<Patch> {
+  const depth: 8 | 16 = bytes[24] === 16 ? 16 : 8;
+  const img = sharp(bytes, { failOn: 'error', ignoreIcc: true }).ensureAlpha();
+  const { data } =
+    depth === 16
+      ? await img.toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })
+      : await img.raw().toBuffer({ resolveWithObject: true });
+  const copy = new Uint8Array(data);
+  return { rect, depth, rgba: depth === 16 ? new Uint16Array(copy.buffer) : copy };
+}
+
+/** The oracle flatten: the original decoded, then each listed layer's file decoded by libvips and applied in order. */
+export async function flattenOracle(store: ProjectStore, ids: readonly string[]): Promise<Photo> {
+  const original = await loadPhoto(await store.readOriginal());
+  const patches: Patch[] = [];
+  for (const id of ids)
+    patches.push(await libvipsPatch(await store.readLayerFile(id, 'patch'), store.layer(id).rect));
+  return applyPatches(original, patches);
+}
+
+/**
+ * A new project at `<fresh temporary folder named by prefix>/p` whose original is a PNG of these pixels.
+ * `root` is the temporary folder, for the caller to remove.
+ */
+export async function generatedProject(
+  prefix: string,
+  photo: {
+    width: number;
+    height: number;
+    channels: 3 | 4;
+    depth: 8 | 16;
+    pixels: Uint8Array | Uint16Array;
+    name?: string;
+  },
+): Promise<{ root: string; dir: string; store: ProjectStore; png: Uint8Array }> {
+  const { width, height } = photo;
+  const png = encodePng({
+    width,
+    height,
+    channels: photo.channels,
+    depth: photo.depth,
+    pixels: photo.pixels,
+  });
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = path.join(root, 'p');
+  const store = await ProjectStore.create(dir, {
+    photo: png,
+    name: photo.name ?? 'gen.png',
+    width,
+    height,
+    format: 'png',
+  });
+  return { root, dir, store, png };
+}
+
+/**
+ * A layer appended as the pipeline records one (no feather, no colour match, no request), from a patch
+ * file as given, with a full-white mask over its rectangle and `thumb` (a one-byte stand-in by default).
+ */
+export async function appendPatchLayer(
+  store: ProjectStore,
+  layer: { rect: Rect; patch: Uint8Array; prompt: string; thumb?: Uint8Array },
+): Promise<StoredLayer> {
+  const { rect } = layer;
+  return store.appendLayer(
+    syntheticLayer(rect, { prompt: layer.prompt, requestId: null, feather: 0, colorMatch: false }),
+    {
+      patch: layer.patch,
+      mask: await encodeMaskPng({
+        width: rect.width,
+        height: rect.height,
+        data: new Uint8Array(rect.width * rect.height).fill(255),
+      }),
+      thumb: layer.thumb ?? new Uint8Array([1]),
+      thumbExt: 'webp',
+    },
+  );
+}
