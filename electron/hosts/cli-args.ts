@@ -3,6 +3,7 @@
  * handling around a run. Imports nothing heavy: the
  * CLI loads the core only for the commands that need it.
  */
+import { AppError } from '../../shared/errors';
 
 /** The parseArgs options of one edit (its parameters, references, feather, mode and timeout). */
 export const editOptions = {
@@ -17,6 +18,34 @@ export const editOptions = {
   mode: { type: 'string' },
   timeout: { type: 'string' },
 } as const;
+
+type OptionDefs = Readonly<Record<string, { readonly type: string; readonly multiple?: boolean }>>;
+
+/**
+ * parseArgs keeps the last of a repeated option that takes one value: `--prompt p --prompt q` would pay for
+ * "q" without a word. A repeated one of those is refused in one sentence naming the options that may repeat
+ * (those declared `multiple`); boolean flags are left alone. Pass the tokens of `parseArgs({ tokens: true })`.
+ */
+export function refuseRepeated(
+  options: OptionDefs,
+  tokens: ReadonlyArray<{ kind: string; name?: string }>,
+): void {
+  const repeatable = Object.keys(options)
+    .filter((k) => options[k]!.multiple)
+    .map((k) => `--${k}`);
+  const seen = new Set<string>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || !t.name) continue;
+    const def = options[t.name];
+    if (!def || def.type !== 'string' || def.multiple) continue;
+    if (seen.has(t.name))
+      throw new AppError(
+        'invalid-input',
+        `--${t.name} is given more than once, and only one can be used; give it once (only ${repeatable.join(' and ')} may be repeated).`,
+      );
+    seen.add(t.name);
+  }
+}
 
 /** An abort signal that fires with `reason` on Ctrl-C / SIGTERM until disposed. */
 export function interruptible(reason: unknown): { signal: AbortSignal; dispose: () => void } {

@@ -15,7 +15,7 @@ import cliProgress from 'cli-progress';
 import sharp from 'sharp';
 import { limits } from '../../shared/limits';
 import { editParamsFromFlags, intIn, numIn } from './cli-params';
-import { editOptions, interruptible } from './cli-args';
+import { editOptions, interruptible, refuseRepeated } from './cli-args';
 import { AppError } from '../../shared/errors';
 import { SharedRateLimiter, type RateLimiter } from '../core/edit-api/limiter';
 import type { PipelineDeps } from '../core/pipeline';
@@ -84,8 +84,11 @@ function parse(argv: string[]) {
     } else args.push(a);
   }
   try {
-    return parseArgs({ args, options, allowPositionals: false, strict: true }).values;
+    const parsed = parseArgs({ args, options, allowPositionals: false, strict: true, tokens: true });
+    refuseRepeated(options, parsed.tokens);
+    return parsed.values;
   } catch (e) {
+    if (e instanceof AppError) throw e;
     const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
     const opt = /'(-[^' ]+)/.exec(msg)?.[1];
     const code = (e as { code?: string }).code;

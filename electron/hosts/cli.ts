@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { Settings, type ExportFormat, type JobState } from '../../shared/contract';
 import { limits } from '../../shared/limits';
 import { editParamsFromFlags, intIn, numIn, oneOf, paramHelp } from './cli-params';
-import { editOptions, interruptible } from './cli-args';
+import { editOptions, interruptible, refuseRepeated } from './cli-args';
 import { AppError, environmentError, toWireError, type ErrorCode } from '../../shared/errors';
 import { version } from '../core/version';
 import { trace } from '../core/trace';
@@ -220,28 +220,8 @@ function parse(argv: string[]) {
     strict: true,
     tokens: true,
   });
-  refuseRepeated(parsed.tokens);
+  refuseRepeated(options, parsed.tokens);
   return parsed;
-}
-
-/**
- * parseArgs keeps the last of a repeated option that takes one value: `--prompt p --prompt q` would pay for
- * "q" without a word. A repeated one of those is refused; options meant to repeat (--reference) are not.
- */
-function refuseRepeated(tokens: ReadonlyArray<{ kind: string; name?: string }>): void {
-  const defs = options as Record<string, { type: string; multiple?: boolean }>;
-  const seen = new Map<string, number>();
-  for (const t of tokens) {
-    if (t.kind !== 'option' || !t.name) continue;
-    const def = defs[t.name];
-    if (!def || def.type !== 'string' || def.multiple) continue;
-    const n = (seen.get(t.name) ?? 0) + 1;
-    seen.set(t.name, n);
-    if (n === 2)
-      throw invalid(
-        `--${t.name} is given more than once, and only one can be used; give it once (only --reference may be repeated).`,
-      );
-  }
 }
 
 const invalid = (message: string) => new AppError('invalid-input', message);
