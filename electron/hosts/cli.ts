@@ -27,7 +27,12 @@ import type { PipelineDeps, PreparedEdit } from '../core/pipeline';
 import { SettingsService, MemorySecretStore, type Env } from '../core/settings';
 import type { RateLimiter } from '../core/edit-api/limiter';
 import { BATCH_COMMAND_HELP, BATCH_HELP } from './cli-batch-help';
-import { exportExtensions as extensionList, exportFormatOfName, openLabels } from '../../shared/formats';
+import {
+  exportExtensions as extensionList,
+  exportFormatOfName,
+  formatById,
+  openLabels,
+} from '../../shared/formats';
 // Only the types of the heavy modules are imported here; the modules themselves are loaded by loadCore.
 import type * as EditApiModule from '../core/edit-api';
 import type * as ImagingModule from '../core/imaging';
@@ -783,6 +788,14 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
   let format: ExportFormat | null = inPlace ? null : exportFormatOfName(out);
   if (!inPlace && !format)
     throw invalid(`Cannot tell the format of ${path.basename(out)}; end --out with ${exportExtensions}.`);
+  // Only the lossy encoders take a quality; PNG, TIFF and PSD are written losslessly, and save back keeps the
+  // photo's own format, so a --quality there would be ignored without a word.
+  if (v.quality !== undefined && (inPlace || (format !== 'jpeg' && format !== 'webp')))
+    throw invalid(
+      inPlace
+        ? '--quality applies to JPEG and WebP exports with --out; leave it out for --in-place, which writes the photo in its own format.'
+        : `--quality applies to JPEG and WebP; leave it out for ${formatById(format!)?.label ?? format}.`,
+    );
   const quality = intIn(v.quality, '--quality', limits.exportQuality.min, limits.exportQuality.max);
   const store = await openForReading(dir);
   const original = await originalProblem(store, dir);
