@@ -18,6 +18,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { ExportFormat, JobState } from '../../../shared/contract';
 import { AppError, environmentError, isAppError, toWireError } from '../../../shared/errors';
+import { OPEN_EXTENSIONS, openLabels } from '../../../shared/formats';
 import type { EditApi, EditCallOptions, EditInput } from '../edit-api/types';
 import type { RateLimiter } from '../edit-api/limiter';
 import { exportImageToFile, loadPhoto, neededBytes, setPhotoCacheLimit, type Mask } from '../imaging';
@@ -44,15 +45,13 @@ const RATE_LIMIT_ATTEMPTS = 6;
 /** What the batch waits after a 429 whose answer named no time. */
 const RATE_LIMIT_FALLBACK_MS = 2000;
 
-export const PHOTO_EXTENSIONS = new Set([
-  '.jpg',
-  '.jpeg',
-  '.png',
-  '.tif',
-  '.tiff',
-  '.webp',
-  '.avif',
-  '.gif',
+/**
+ * The files a folder's listing takes as photos: every format Maskroom opens (shared/formats.ts), and HEIC/HEIF,
+ * which this build cannot decode (no HEVC decoder), so such a photo fails alone, saying to convert it, instead
+ * of being passed over without a word.
+ */
+export const PHOTO_EXTENSIONS: ReadonlySet<string> = new Set([
+  ...OPEN_EXTENSIONS.map((e) => `.${e}`),
   '.heic',
   '.heif',
 ]);
@@ -135,7 +134,7 @@ export async function listPhotos(folder: string): Promise<string[]> {
   if (photos.length === 0)
     throw new AppError(
       'invalid-input',
-      `The folder ${folder} holds no photos (JPEG, PNG, TIFF, WebP, AVIF, GIF, HEIF); check --images.`,
+      `The folder ${folder} holds no photos (${openLabels()}); check --images.`,
     );
   return photos;
 }

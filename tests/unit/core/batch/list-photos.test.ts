@@ -10,6 +10,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listPhotos, PHOTO_EXTENSIONS } from '../../../../electron/core/batch';
 import { readFileAs } from '../../../../electron/core/batch/run';
 import { isAppError } from '../../../../shared/errors';
+import sharp from 'sharp';
+import { loadPhoto } from '../../../../electron/core/imaging';
+import { FORMATS } from '../../../../shared/formats';
 
 /** A small deterministic generator (no flaky seeds). */
 function rng(seed: number) {
@@ -81,6 +84,34 @@ describe('listPhotos', () => {
     );
     expect(isAppError(e) && e.code).toBe('invalid-input');
     expect((e as Error).message).toContain(`The folder ${folder} holds no photos`);
+  });
+});
+
+describe('the no-photos sentence', () => {
+  it('names exactly the formats this build opens: each one it names decodes here, and HEIC/HEIF is not named', async () => {
+    const folder = await tempDir();
+    await fs.writeFile(path.join(folder, 'notes.txt'), 'x');
+    const e = await listPhotos(folder).then(
+      () => null,
+      (x: unknown) => x,
+    );
+    const message = (e as Error).message;
+    const listed = /holds no photos \((.+)\); check --images\.$/.exec(message)?.[1];
+    expect(listed, message).toBeDefined();
+    const names = listed!.split(/, | or /).map((n) => n.trim().toLowerCase());
+    expect(names).not.toContain('heif');
+    expect(names).not.toContain('heic');
+    // Nothing that opens is left out of the sentence.
+    const opens = FORMATS.filter((f) => f.opens).map((f) => f.label.toLowerCase());
+    expect([...names].sort()).toEqual([...opens].sort());
+    for (const name of names) {
+      const s = sharp({ create: { width: 9, height: 7, channels: 3, background: '#3366cc' } });
+      const bytes = await (
+        name === 'avif' ? s.avif() : s.toFormat(name as keyof sharp.FormatEnum)
+      ).toBuffer();
+      const photo = await loadPhoto(new Uint8Array(bytes));
+      expect([photo.width, photo.height], name).toEqual([9, 7]);
+    }
   });
 });
 
