@@ -48,6 +48,7 @@ import type { ProjectStore } from './project';
 import { CACHE_DIR, type StoredLayer } from './project';
 import type { Rect } from '../../shared/contract';
 import { PreviewCache, previewKey } from './project/preview-cache';
+import { damagedLayerFix } from './damaged-layer-fix';
 
 export interface SessionOptions {
   limits?: Partial<ImagingLimits>;
@@ -867,7 +868,7 @@ function damagedLayerError(store: ProjectStore, layer: StoredLayer, reason: stri
   const n = store.layers().findIndex((l) => l.id === layer.id) + 1;
   return new AppError(
     'damaged-layer',
-    `Layer ${n} ("${layer.prompt}", ${layer.id}) cannot be used because ${reason}; put the file back (for example, let the cloud folder finish syncing) or hide that layer.`,
+    `Layer ${n} ("${layer.prompt}", ${layer.id}) cannot be used because ${reason}; ${damagedLayerFix(reason)} or hide that layer.`,
   );
 }
 

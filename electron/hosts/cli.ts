@@ -20,6 +20,7 @@ import { AppError, environmentError, toWireError, type ErrorCode } from '../../s
 import { version } from '../core/version';
 import { trace } from '../core/trace';
 import { makeDir } from '../core/make-dir';
+import { damagedLayerFix } from '../core/damaged-layer-fix';
 import { installHostGuard, type HostGuard } from '../core/network-guard';
 import type { EditApiConfig } from '../core/edit-api/types';
 import type { ProjectStore, StoredLayer, JournalEntry } from '../core/project';
@@ -757,8 +758,7 @@ async function cmdHistory(v: Values, io: CliIo): Promise<number> {
           `\n      request ${l.requestId ?? '-'}  model ${l.model}  cost ${l.cost ?? '-'}  credits left ${l.creditsLeft ?? '-'}${l.groupId ? `  group ${l.groupId}` : ''}`,
       );
       const damaged = store.damaged(l.id);
-      if (damaged)
-        lines.push(`      DAMAGED: ${damaged} (put the file back; the layer is kept in project.json)`);
+      if (damaged) lines.push(`      DAMAGED: ${damaged}; ${damagedLayerFix(damaged)} (the layer is kept)`);
     });
     for (const p of pending)
       lines.push(
@@ -818,7 +818,7 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
     if (bad && !v['skip-damaged']) {
       throw new AppError(
         'damaged-layer',
-        `Layer ${bad.position} ("${bad.layer.prompt}", ${bad.layer.id}) cannot be exported because ${bad.reason}; put the file back (for example, let the cloud folder finish syncing), or pass --skip-damaged to export without ${damaged.length === 1 ? 'it' : `the ${damaged.length} damaged layers`}.`,
+        `Layer ${bad.position} ("${bad.layer.prompt}", ${bad.layer.id}) cannot be exported because ${bad.reason}; ${damagedLayerFix(bad.reason)}, or pass --skip-damaged to export without ${damaged.length === 1 ? 'it' : `the ${damaged.length} damaged layers`}.`,
       );
     }
     const image = await session.current();
