@@ -3,9 +3,10 @@
  * ends the wait) and how it plugs into the edit client: a 429 answered to one client holds the limiter, and
  * another client sharing it waits before sending anything.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SharedRateLimiter } from '../../../../electron/core/edit-api/limiter';
-import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
+import type { FakeSegmind } from '../../../fake-segmind/server';
+import { useFakeSegmind } from '../../../support/fake-service';
 import { baseInput, clientFor } from '../edit-api/helpers';
 
 /** A limiter on a virtual clock: sleeping advances the clock and is recorded. */
@@ -64,16 +65,13 @@ describe('SharedRateLimiter', () => {
 
 describe('the edit client with a shared limiter', () => {
   let fake: FakeSegmind;
-  beforeAll(async () => {
-    fake = await startFakeSegmind();
-  });
-  afterAll(async () => {
-    await fake.close();
-  });
-  beforeEach(() => {
-    fake.clearLog();
-    fake.setFault(null);
-  });
+  useFakeSegmind(
+    (f) => (fake = f),
+    (f) => {
+      f.clearLog();
+      f.setFault(null);
+    },
+  );
 
   it('a 429 to one client holds the limiter for the time the service asked; the retry waits on it', async () => {
     const { limiter, slept } = virtual();

@@ -9,8 +9,9 @@ import {
   type EditInput,
   type EditProgress,
 } from '../../../../electron/core/edit-api';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
+import { afterEach } from 'vitest';
+import type { FakeSegmind } from '../../../fake-segmind/server';
+import { fakeServiceConfig, useFakeSegmind } from '../../../support/fake-service';
 
 /** A photo-like test image: gradients and a pattern, so shifts and tints are visible everywhere. */
 export async function testImage(
@@ -71,12 +72,7 @@ export function clientFor(
 ): SegmindClient {
   return new SegmindClient(
     {
-      apiKey: fake.apiKey,
-      apiBase: fake.apiBase,
-      storageBase: fake.storageBase,
-      transport: 'upload',
-      mode: 'async',
-      pollIntervalMs: 20,
+      ...fakeServiceConfig(fake),
       deadlineMs: 10_000,
       connectTimeoutMs: 1000,
       readTimeoutMs: 800,
@@ -177,20 +173,16 @@ export function clientSuite(
 ): ((...a: Parameters<typeof clientFor>) => SegmindClient) & {
   track: (c: { close(): Promise<void> }) => void;
 } {
-  let fake: FakeSegmind;
   let clients: Array<{ close(): Promise<void> }> = [];
-  beforeAll(async () => {
-    fake = await startFakeSegmind({ credits: 500 });
-    use(fake);
-  });
-  afterAll(async () => {
-    await fake.close();
-  });
-  beforeEach(() => {
-    fake.setFault(null);
-    fake.clearLog();
-    fake.configure(settings);
-  });
+  useFakeSegmind(
+    use,
+    (fake) => {
+      fake.setFault(null);
+      fake.clearLog();
+      fake.configure(settings);
+    },
+    { credits: 500 },
+  );
   afterEach(async () => {
     await Promise.all(clients.map((c) => c.close()));
     clients = [];

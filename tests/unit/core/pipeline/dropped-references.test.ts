@@ -5,43 +5,23 @@
  * under its own names and only when the record's count is the count it sent: an edited record, or a missing
  * file, reads as "not kept" (and the notice says so), never as a file from elsewhere.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { EditParams, type ProjectState } from '../../../../shared/contract';
-import { createEditApi } from '../../../../electron/core/edit-api';
+import { EditParams } from '../../../../shared/contract';
 import type { EditApi } from '../../../../electron/core/edit-api/types';
-import { DROPPED_DIR, JOURNAL_DIR, ProjectStore } from '../../../../electron/core/project';
+import { DROPPED_DIR, JOURNAL_DIR } from '../../../../electron/core/project';
 import { runEdit } from '../../../../electron/core/pipeline';
-import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
+import type { FakeSegmind } from '../../../fake-segmind/server';
 import { fakeJob } from '../project/helpers';
 import { catProject, ellipseMask, ellipseOn, fixture } from './fixtures';
 import { fakeApi } from './fake-api';
-import { workspaceHarness, type WorkspaceHarness } from './workspace-harness';
+import { cutOffProject, lastProjectState, restartOn, workspaceFake } from './workspace-harness';
 import { rng } from '../../../support/prng';
 
 let fake: FakeSegmind;
-beforeAll(async () => {
-  fake = await startFakeSegmind();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => {
-  fake.setFault(null);
-  fake.submitted.length = 0;
-});
-
-const api = () =>
-  createEditApi({
-    apiKey: fake.apiKey,
-    apiBase: fake.apiBase,
-    storageBase: fake.storageBase,
-    transport: 'upload',
-    mode: 'async',
-    pollIntervalMs: 20,
-  });
+const api = workspaceFake((f) => (fake = f));
 
 const PARAMS = EditParams.parse({ quality: 'low' });
 const PROMPT = 'the scarf of the reference';
@@ -66,32 +46,14 @@ async function references(n: number, seed: number): Promise<Uint8Array<ArrayBuff
   return out;
 }
 
-async function restart(lib: string): Promise<WorkspaceHarness> {
-  const h = await workspaceHarness(api());
-  await h.settings.update({ libraryDir: lib });
-  return h;
-}
-
 /** A project whose edit with `refs` was journaled and never answered (a killed app). */
-async function cutOffProject(refs: Uint8Array[]) {
-  const h = await workspaceHarness(api());
-  const created = await h.ws.createProject({ name: 'cat.png', photo: await fixture('chelsea.png') });
-  await h.ws.dispose();
-  const lib = h.settings.get().libraryDir;
-  const dir = path.join(lib, created.id);
-  const store = await ProjectStore.open(dir);
+async function cutOffWith(refs: Uint8Array[]) {
   const job = fakeJob('jcut', 'lcut');
-  await store.addJob(
-    { ...job, prompt: PROMPT, params: PARAMS, sent: { ...job.sent, references: refs.length } },
-    await maskPng(),
-    refs,
-  );
-  await store.close();
-  return { lib, dir, projectId: created.id, jobId: 'jcut' };
+  const entry = { ...job, prompt: PROMPT, params: PARAMS, sent: { ...job.sent, references: refs.length } };
+  return { ...(await cutOffProject(api(), entry, await maskPng(), refs)), jobId: 'jcut' };
 }
 
-const lastState = (h: WorkspaceHarness) =>
-  h.events.filter((e) => e.event === 'project:changed').at(-1)?.payload as ProjectState | undefined;
+const restart = (lib: string) => restartOn(lib, api());
 
 describe('reference images of an edit in flight', () => {
   it('are in the journal beside the mask before the edit is sent, and go with the entry', async () => {
@@ -135,7 +97,7 @@ describe('reference images of an edit in flight', () => {
 
   it('are kept in dropped/ when it was cut off, and running it again sends them: the same request as a fresh edit with them', async () => {
     const refs = await references(2, 7);
-    const { lib, dir, projectId, jobId } = await cutOffProject(refs);
+    const { lib, dir, projectId, jobId } = await cutOffWith(refs);
     const h = await restart(lib);
     const opened = await h.ws.openProject({ projectId });
     expect(opened.droppedEdits?.map((d) => [d.references, d.referencesKept])).toEqual([[2, true]]);
@@ -144,7 +106,7 @@ describe('reference images of an edit in flight', () => {
     );
     const { jobIds } = await h.ws.retryDropped({ projectId, jobId });
     await h.until(() => h.progress().some((p) => p.jobId === jobIds[0] && p.state === 'done'));
-    expect(lastState(h)?.droppedEdits).toBeUndefined();
+    expect(lastProjectState(h)?.droppedEdits).toBeUndefined();
     expect(await fs.readdir(path.join(dir, DROPPED_DIR))).toEqual([]);
     expect(fake.submitted).toHaveLength(1);
     const retried = fake.submitted[0]!.body;
@@ -183,7 +145,7 @@ describe('reference images of an edit in flight', () => {
     ];
     for (const [what, damage] of cases) {
       const refs = await references(2, 3);
-      const { lib, dir, projectId, jobId } = await cutOffProject(refs);
+      const { lib, dir, projectId, jobId } = await cutOffWith(refs);
       // Opened once (the entry moves to dropped/), then damaged, then opened by a restarted app.
       const first = await restart(lib);
       await first.ws.openProject({ projectId });

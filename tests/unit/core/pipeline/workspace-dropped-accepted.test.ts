@@ -9,12 +9,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { EditParams, type ProjectState } from '../../../../shared/contract';
+import { EditParams } from '../../../../shared/contract';
 import type { EditApi, EditResult } from '../../../../electron/core/edit-api/types';
 import { DROPPED_DIR, JOURNAL_DIR, ProjectStore } from '../../../../electron/core/project';
 import { fakeJob } from '../project/helpers';
 import { ellipseMask, fixture } from './fixtures';
-import { workspaceHarness, type WorkspaceHarness } from './workspace-harness';
+import { lastProjectState, workspaceHarness } from './workspace-harness';
 
 /**
  * A service that answers every edit (counted in `sent`) with `answer(i)`'s bytes as the result and no request
@@ -41,9 +41,6 @@ function answeringApi(
   };
   return api;
 }
-
-const lastState = (h: WorkspaceHarness) =>
-  h.events.filter((e) => e.event === 'project:changed').at(-1)?.payload as ProjectState | undefined;
 
 /**
  * A library with one project (chelsea.png) whose journal holds an edit `jobId` cut off while being sent,
@@ -81,7 +78,7 @@ describe('an interrupted edit run again', () => {
     const journal = await fs.readdir(path.join(dir, JOURNAL_DIR));
     expect(journal.some((n) => n.startsWith(`${jobIds[0]}.result`))).toBe(true);
     // ... so the interrupted edit is that job now: no notice, no record, and running it again is refused.
-    expect(lastState(again)?.droppedEdits).toBeUndefined();
+    expect(lastProjectState(again)?.droppedEdits).toBeUndefined();
     expect(await fs.readdir(path.join(dir, DROPPED_DIR))).toEqual([]);
     await expect(again.ws.retryDropped({ projectId: created.id, jobId: 'jcut' })).rejects.toMatchObject({
       code: 'not-found',
@@ -125,7 +122,7 @@ describe('an interrupted edit run again', () => {
       await again.until(() => again.progress().some((p) => p.jobId === jobIds[0] && p.state === 'done'));
       expect(goneAtCommit).toEqual([true]);
       expect(api.sent).toBe(1);
-      expect(lastState(again)?.droppedEdits).toBeUndefined();
+      expect(lastProjectState(again)?.droppedEdits).toBeUndefined();
       await again.ws.dispose();
     } finally {
       spy.mockRestore();

@@ -4,38 +4,18 @@
  * it across opens until acted on; 'edit:retryDropped' sends the very request a fresh edit with the same
  * prompt, parameters and mask sends; a retry the service refuses brings the notice back; dismissing forgets it.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { EditParams, type ProjectState } from '../../../../shared/contract';
-import { createEditApi } from '../../../../electron/core/edit-api';
-import { DROPPED_DIR, JOURNAL_DIR, ProjectStore } from '../../../../electron/core/project';
-import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
+import { EditParams } from '../../../../shared/contract';
+import { DROPPED_DIR, JOURNAL_DIR } from '../../../../electron/core/project';
+import type { FakeSegmind } from '../../../fake-segmind/server';
 import { fakeJob } from '../project/helpers';
 import { ellipseMask, fixture } from './fixtures';
-import { workspaceHarness, type WorkspaceHarness } from './workspace-harness';
+import { cutOffProject, lastProjectState, restartOn, workspaceFake } from './workspace-harness';
 
 let fake: FakeSegmind;
-beforeAll(async () => {
-  fake = await startFakeSegmind();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => {
-  fake.setFault(null);
-  fake.submitted.length = 0;
-});
-
-const api = () =>
-  createEditApi({
-    apiKey: fake.apiKey,
-    apiBase: fake.apiBase,
-    storageBase: fake.storageBase,
-    transport: 'upload',
-    mode: 'async',
-    pollIntervalMs: 20,
-  });
+const api = workspaceFake((f) => (fake = f));
 
 /** Not the defaults, so a retry that sent the defaults instead would be seen. */
 const PARAMS = EditParams.parse({ quality: 'high', background: 'opaque', outputFormat: 'webp' });
@@ -43,37 +23,18 @@ const PROMPT = 'a red scarf around the neck';
 /** The cat photo is 451x300; the mask an ellipse around its head. */
 const maskPng = () => ellipseMask(451, 300, 220, 120, 70, 50);
 
-/** A workspace over `lib` (a restart of the app: nothing in memory from before). */
-async function restart(lib: string): Promise<WorkspaceHarness> {
-  const h = await workspaceHarness(api());
-  await h.settings.update({ libraryDir: lib });
-  return h;
-}
+const restart = (lib: string) => restartOn(lib, api());
 
-/**
- * A project whose edit was journaled and never answered, as a killed app leaves it (ProjectStore.addJob,
- * then no request id ever written). Returns the library, the project's id and the job's id.
- */
-async function cutOffProject(): Promise<{ lib: string; projectId: string; jobId: string }> {
-  const h = await workspaceHarness(api());
-  const created = await h.ws.createProject({ name: 'cat.png', photo: await fixture('chelsea.png') });
-  await h.ws.dispose();
-  const lib = h.settings.get().libraryDir;
-  const store = await ProjectStore.open(path.join(lib, created.id));
-  await store.addJob(
-    { ...fakeJob('jcut', 'lcut'), prompt: PROMPT, params: PARAMS, feather: 6, colorMatch: false },
-    await maskPng(),
-  );
-  await store.close();
-  return { lib, projectId: created.id, jobId: 'jcut' };
+/** A project whose edit was journaled and never answered (a killed app): its library, id and the job's id. */
+async function cutOffEdit(): Promise<{ lib: string; projectId: string; jobId: string }> {
+  const entry = { ...fakeJob('jcut', 'lcut'), prompt: PROMPT, params: PARAMS, feather: 6, colorMatch: false };
+  const { lib, projectId } = await cutOffProject(api(), entry, await maskPng());
+  return { lib, projectId, jobId: 'jcut' };
 }
-
-const lastState = (h: WorkspaceHarness) =>
-  h.events.filter((e) => e.event === 'project:changed').at(-1)?.payload as ProjectState | undefined;
 
 describe('an edit cut off while being sent', () => {
   it('is told on open with its prompt and parameters, and kept until acted on', async () => {
-    const { lib, projectId, jobId } = await cutOffProject();
+    const { lib, projectId, jobId } = await cutOffEdit();
     const h = await restart(lib);
     const opened = await h.ws.openProject({ projectId });
     expect(opened.droppedEdits).toEqual([
@@ -105,7 +66,7 @@ describe('an edit cut off while being sent', () => {
   });
 
   it('runs again with the same request a fresh edit with its prompt, parameters and mask sends', async () => {
-    const { lib, projectId, jobId } = await cutOffProject();
+    const { lib, projectId, jobId } = await cutOffEdit();
     const h = await restart(lib);
     await h.ws.openProject({ projectId });
     // Clicked twice in a row: one job, one paid edit.
@@ -117,9 +78,9 @@ describe('an edit cut off while being sent', () => {
     expect(jobIds).toHaveLength(1);
     expect(jobIds[0]).not.toBe(jobId);
     // While it runs the notice is not shown (its job row is).
-    expect(lastState(h)?.droppedEdits).toBeUndefined();
+    expect(lastProjectState(h)?.droppedEdits).toBeUndefined();
     await h.until(() => h.progress().some((p) => p.jobId === jobIds[0] && p.state === 'done'));
-    const state = lastState(h)!;
+    const state = lastProjectState(h)!;
     expect(state.layers.map((l) => [l.prompt, l.params, l.feather])).toEqual([[PROMPT, PARAMS, 6]]);
     expect(state.droppedEdits).toBeUndefined();
     expect(await fs.readdir(path.join(lib, projectId, DROPPED_DIR))).toEqual([]);
@@ -150,22 +111,22 @@ describe('an edit cut off while being sent', () => {
   });
 
   it('comes back when its retry fails before the service answers, and can then be run again', async () => {
-    const { lib, projectId, jobId } = await cutOffProject();
+    const { lib, projectId, jobId } = await cutOffEdit();
     const h = await restart(lib);
     await h.ws.openProject({ projectId });
     fake.setFault({ name: '422', endpoint: 'submit', times: 1, reason: 'prompt refused' });
     const first = await h.ws.retryDropped({ projectId, jobId });
     await h.until(() => h.progress().some((p) => p.jobId === first.jobIds[0] && p.state === 'failed'));
-    expect(lastState(h)?.droppedEdits?.map((d) => d.jobId)).toEqual([jobId]);
+    expect(lastProjectState(h)?.droppedEdits?.map((d) => d.jobId)).toEqual([jobId]);
     const second = await h.ws.retryDropped({ projectId, jobId });
     await h.until(() => h.progress().some((p) => p.jobId === second.jobIds[0] && p.state === 'done'));
-    expect(lastState(h)?.layers.map((l) => l.prompt)).toEqual([PROMPT]);
-    expect(lastState(h)?.droppedEdits).toBeUndefined();
+    expect(lastProjectState(h)?.layers.map((l) => l.prompt)).toEqual([PROMPT]);
+    expect(lastProjectState(h)?.droppedEdits).toBeUndefined();
     await h.ws.dispose();
   });
 
   it('is forgotten once dismissed: no notice, no files, nothing sent', async () => {
-    const { lib, projectId, jobId } = await cutOffProject();
+    const { lib, projectId, jobId } = await cutOffEdit();
     const h = await restart(lib);
     await h.ws.openProject({ projectId });
     const state = await h.ws.dismissDropped({ projectId, jobId });
