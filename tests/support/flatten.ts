@@ -100,3 +100,21 @@ export async function appendPatchLayer(
     },
   );
 }
+
+/**
+ * A generatedProject on a random original: depth and channel count drawn unless given (either with even
+ * odds), then a width of `width[0]` plus up to `width[1]` (exclusive) and likewise a height, then every sample.
+ */
+export async function randomPhotoProject(
+  prefix: string,
+  rand: () => number,
+  o: { width: [number, number]; height: [number, number]; depth?: 8 | 16; channels?: 3 | 4; name?: string },
+) {
+  const depth: 8 | 16 = o.depth ?? (rand() < 0.5 ? 8 : 16);
+  const channels: 3 | 4 = o.channels ?? (rand() < 0.5 ? 3 : 4);
+  const width = o.width[0] + Math.floor(rand() * o.width[1]);
+  const height = o.height[0] + Math.floor(rand() * o.height[1]);
+  const pixels = randomSamples(depth, width * height * channels, rand);
+  const made = await generatedProject(prefix, { width, height, channels, depth, pixels, name: o.name });
+  return { ...made, width, height, depth, channels };
+}

@@ -19,7 +19,7 @@ import {
   type Patch,
   type Photo,
 } from '../../../../electron/core/imaging';
-import { appendPatchLayer, generatedProject, randomSamples } from '../../../support/flatten';
+import { appendPatchLayer, randomPhotoProject, randomSamples } from '../../../support/flatten';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -38,14 +38,11 @@ async function project(
   place?: (width: number, height: number, i: number) => Rect,
 ) {
   const rand = rng(seed);
-  const width = 40 + Math.floor(rand() * 30);
-  const height = 30 + Math.floor(rand() * 20);
-  const { dir, store, png } = await generatedProject('maskroom-flatcache-', {
-    width,
-    height,
-    channels,
+  const { dir, store, png, width, height } = await randomPhotoProject('maskroom-flatcache-', rand, {
+    width: [40, 30],
+    height: [30, 20],
     depth,
-    pixels: randomSamples(depth, width * height * channels, rand),
+    channels,
   });
   for (let i = 0; i < layers; i++) {
     const w = 1 + Math.floor(rand() * (width / 2));

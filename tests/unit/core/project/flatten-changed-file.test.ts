@@ -18,7 +18,7 @@ import {
 import { encodeBandedPatch } from '../../../../electron/core/imaging/patch-bands';
 import { ownLayout } from '../../../../electron/core/imaging/patch';
 import { textChunk } from '../../../../electron/core/imaging/png';
-import { appendPatchLayer, generatedProject, randomSamples } from '../../../support/flatten';
+import { appendPatchLayer, randomPhotoProject } from '../../../support/flatten';
 import { rng } from '../../../support/prng';
 
 const dirs: string[] = [];
@@ -38,16 +38,17 @@ describe('a layer file replaced while the flatten reads it', () => {
   it('is applied as it now is, never with the plan of the file it replaced', async () => {
     for (let seed = 1; seed <= 8; seed++) {
       const rand = rng(seed);
-      const width = 24 + Math.floor(rand() * 20);
-      const height = 20 + Math.floor(rand() * 20);
-      const { root, store, png } = await generatedProject('maskroom-flatten-changed-', {
-        width,
-        height,
-        channels: 3,
-        depth: 8,
-        pixels: randomSamples(8, width * height * 3, rand),
-        name: 'g.png',
-      });
+      const { root, store, png, width, height } = await randomPhotoProject(
+        'maskroom-flatten-changed-',
+        rand,
+        {
+          width: [24, 20],
+          height: [20, 20],
+          depth: 8,
+          channels: 3,
+          name: 'g.png',
+        },
+      );
       dirs.push(root);
       const rect = { x: 0, y: 0, width, height };
       const text = textChunk('maskroom:rect', `0,0,${width},${height}`);

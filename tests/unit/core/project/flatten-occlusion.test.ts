@@ -16,7 +16,13 @@ import type { Patch, Photo } from '../../../../electron/core/imaging';
 import { ownLayout } from '../../../../electron/core/imaging/patch';
 import { encodeBandedPatch, parseBandIndex } from '../../../../electron/core/imaging/patch-bands';
 import { encodePng, textChunk } from '../../../../electron/core/imaging/png';
-import { appendPatchLayer, flattenOracle, generatedProject, randomSamples } from '../../../support/flatten';
+import {
+  appendPatchLayer,
+  flattenOracle,
+  generatedProject,
+  randomPhotoProject,
+  randomSamples,
+} from '../../../support/flatten';
 import { rng } from '../../../support/prng';
 
 /** Mostly opaque shapes (so that layers hide each other), some feathered, some noise. */
@@ -54,17 +60,14 @@ function layerPatch(rect: Rect, depth: 8 | 16, rand: () => number): Patch {
 
 async function randomProject(seed: number, count: number) {
   const rand = rng(seed);
-  const depth: 8 | 16 = rand() < 0.5 ? 8 : 16;
-  const channels: 3 | 4 = rand() < 0.5 ? 3 : 4;
-  const width = 20 + Math.floor(rand() * 50);
-  const height = 15 + Math.floor(rand() * 40);
-  const { root, store } = await generatedProject('maskroom-flatten-occlusion-', {
-    width,
-    height,
-    channels,
-    depth,
-    pixels: randomSamples(depth, width * height * channels, rand),
-  });
+  const { root, store, width, height, depth } = await randomPhotoProject(
+    'maskroom-flatten-occlusion-',
+    rand,
+    {
+      width: [20, 50],
+      height: [15, 40],
+    },
+  );
   for (let i = 0; i < count; i++) {
     const w = 1 + Math.floor(rand() * width * (rand() < 0.3 ? 1 : 0.6));
     const h = 1 + Math.floor(rand() * height * (rand() < 0.3 ? 1 : 0.6));

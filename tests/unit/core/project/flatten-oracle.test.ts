@@ -14,7 +14,7 @@ import type { Rect } from '../../../../shared/contract';
 import { ProjectStore } from '../../../../electron/core/project';
 import { ProjectSession } from '../../../../electron/core/project-session';
 import { encodePatch, type Patch, type Photo } from '../../../../electron/core/imaging';
-import { appendPatchLayer, flattenOracle, generatedProject, randomSamples } from '../../../support/flatten';
+import { appendPatchLayer, flattenOracle, randomPhotoProject, randomSamples } from '../../../support/flatten';
 import { rng } from '../../../support/prng';
 
 /** A layer-like patch: an opaque ellipse with a feathered edge, or (sometimes) noise in every alpha. */
@@ -45,16 +45,9 @@ function layerPatch(rect: Rect, depth: 8 | 16, rand: () => number): Patch {
 /** A project with a generated original and `count` random layers, some of them written by libpng. */
 async function randomProject(seed: number, count: number) {
   const rand = rng(seed);
-  const depth: 8 | 16 = rand() < 0.5 ? 8 : 16;
-  const channels: 3 | 4 = rand() < 0.5 ? 3 : 4;
-  const width = 30 + Math.floor(rand() * 60);
-  const height = 20 + Math.floor(rand() * 40);
-  const { dir, store } = await generatedProject('maskroom-flatten-oracle-', {
-    width,
-    height,
-    channels,
-    depth,
-    pixels: randomSamples(depth, width * height * channels, rand),
+  const { dir, store, width, height, depth } = await randomPhotoProject('maskroom-flatten-oracle-', rand, {
+    width: [30, 60],
+    height: [20, 40],
   });
   let libpng = 0;
   for (let i = 0; i < count; i++) {
