@@ -774,7 +774,7 @@ async function cmdHistory(v: Values, io: CliIo): Promise<number> {
 async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
   const { ProjectSession } = loaded().pipeline;
   const { exportImageToFile, neededBytes, writeStreamedFile } = loaded().imaging;
-  const { saveBack } = loaded().saveBack;
+  const { saveBack, readSource } = loaded().saveBack;
   const { writeLayeredPsdOf } = loaded().exportLayered;
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
   const inPlace = Boolean(v['in-place']);
@@ -826,11 +826,23 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
     let bytes: number;
     if (inPlace) {
       // The CLI's --in-place is the user's confirmation; a file changed on disk still needs --force.
-      const saved = await saveBack(dir, image, {
-        confirmed: true,
-        overwriteChanged: Boolean(v.force),
-        onProgress: encodeProgress(progress, 'encoding'),
-      });
+      const save = () =>
+        saveBack(dir, image, {
+          confirmed: true,
+          overwriteChanged: Boolean(v.force),
+          onProgress: encodeProgress(progress, 'encoding'),
+        });
+      // The photo is written as export --out writes (a temporary file beside it, renamed at the end), so an
+      // interrupt sweeps that file from the user's folder the same way.
+      const target = (await readSource(dir))?.path;
+      const saved = target
+        ? await sweptWrite(
+            target,
+            io,
+            `Interrupted while saving back into ${target}; it was not changed and neither was the project, so run the export again when you are ready.`,
+            save,
+          )
+        : await save();
       out = saved.file;
       format = saved.format;
       bytes = saved.bytes;
@@ -838,50 +850,38 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
       // Encoded straight into the file (a temporary one beside it, renamed at the end): a 100 MP export
       // never holds the encoded file in memory.
       const onProgress = encodeProgress(progress, `encoding ${format}`);
-      const sweep = tempSweeper(out);
-      await sweep.before();
-      const stop = onInterrupt(async () => {
-        await sweep();
-        io.err(
-          `maskroom: Interrupted while writing ${out}; nothing was written there and the project is unchanged, so run the export again when you are ready.\n`,
-        );
-        process.exit(1);
-      });
-      try {
-        await makeDir(path.dirname(out));
-        if (format === 'psd') {
-          bytes = await writeStreamedFile(
-            out,
-            async (sink) => warnings.push(...(await writeLayeredPsdOf(session, sink, { onProgress }))),
-            undefined,
-            (sink) => writeLayeredPsdOf(session, sink),
-          );
-        } else {
-          bytes = await exportImageToFile(
+      const interrupted = `Interrupted while writing ${out}; nothing was written there and the project is unchanged, so run the export again when you are ready.`;
+      bytes = await sweptWrite(out, io, interrupted, async () => {
+        try {
+          await makeDir(path.dirname(out));
+          if (format === 'psd')
+            return await writeStreamedFile(
+              out,
+              async (sink) => warnings.push(...(await writeLayeredPsdOf(session, sink, { onProgress }))),
+              undefined,
+              (sink) => writeLayeredPsdOf(session, sink),
+            );
+          return await exportImageToFile(
             image,
             { format: format!, ...(quality ? { quality } : {}), onProgress },
             out,
           );
+        } catch (e) {
+          const need = neededBytes(e);
+          throw (
+            environmentError(e, `Writing ${out}`, {
+              where: path.dirname(out),
+              ...(need ? { needBytes: need } : {}),
+              next: {
+                full: 'free some space there or choose another --out, then export again (the project is unchanged)',
+                readOnly: 'choose an --out on a writable disk, then export again (the project is unchanged)',
+                denied:
+                  'check that you may write to that folder or choose another --out, then export again (the project is unchanged)',
+              },
+            }) ?? e
+          );
         }
-      } catch (e) {
-        // The writer removes its temporary file when it fails; whatever else stopped it, none is left.
-        await sweep();
-        const need = neededBytes(e);
-        throw (
-          environmentError(e, `Writing ${out}`, {
-            where: path.dirname(out),
-            ...(need ? { needBytes: need } : {}),
-            next: {
-              full: 'free some space there or choose another --out, then export again (the project is unchanged)',
-              readOnly: 'choose an --out on a writable disk, then export again (the project is unchanged)',
-              denied:
-                'check that you may write to that folder or choose another --out, then export again (the project is unchanged)',
-            },
-          }) ?? e
-        );
-      } finally {
-        stop();
-      }
+      });
     }
     for (const w of warnings) io.err(`maskroom: warning: ${w}\n`);
     const shown = session.usableVisible().length;
@@ -936,6 +936,35 @@ function tempSweeper(out: string): (() => Promise<void>) & { before: () => Promi
       existing = new Set(await list());
     },
   });
+}
+
+/**
+ * Runs `write`, which writes `target` through a temporary file beside it (export --out, and save back into
+ * the photo with --in-place). The temporary files it made are removed after any failure and on Ctrl-C or
+ * SIGTERM, which then ends the process with exit 1 and `interrupted` as its one sentence.
+ */
+async function sweptWrite<T>(
+  target: string,
+  io: CliIo,
+  interrupted: string,
+  write: () => Promise<T>,
+): Promise<T> {
+  const sweep = tempSweeper(target);
+  await sweep.before();
+  const stop = onInterrupt(async () => {
+    await sweep();
+    io.err(`maskroom: ${interrupted}\n`);
+    process.exit(1);
+  });
+  try {
+    return await write();
+  } catch (e) {
+    // The writer removes its temporary file when it fails; whatever else stopped it, none is left.
+    await sweep();
+    throw e;
+  } finally {
+    stop();
+  }
 }
 
 /** Runs `fn` on the first Ctrl-C or SIGTERM until the returned function is called. */
