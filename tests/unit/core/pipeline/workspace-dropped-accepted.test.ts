@@ -13,8 +13,8 @@ import { EditParams } from '../../../../shared/contract';
 import type { EditApi, EditResult } from '../../../../electron/core/edit-api/types';
 import { DROPPED_DIR, JOURNAL_DIR, ProjectStore } from '../../../../electron/core/project';
 import { fakeJob } from '../project/helpers';
-import { ellipseMask, fixture } from './fixtures';
-import { lastProjectState, workspaceHarness } from './workspace-harness';
+import { ellipseMask } from './fixtures';
+import { cutOffProject, lastProjectState, workspaceHarness } from './workspace-harness';
 
 /**
  * A service that answers every edit (counted in `sent`) with `answer(i)`'s bytes as the result and no request
@@ -47,18 +47,18 @@ function answeringApi(
  * as a killed app leaves it; the harness that made it is closed.
  */
 async function projectWithCutEdit(api: EditApi, jobId: string) {
-  const h = await workspaceHarness(api);
-  const created = await h.ws.createProject({ name: 'cat.png', photo: await fixture('chelsea.png') });
-  await h.ws.dispose();
-  const lib = h.settings.get().libraryDir;
-  const dir = path.join(lib, created.id);
-  const store = await ProjectStore.open(dir);
-  await store.addJob(
-    { ...fakeJob(jobId, `l-${jobId}`), params: EditParams.parse({}), prompt: 'a hat', feather: 4 },
+  const entry = {
+    ...fakeJob(jobId, `l-${jobId}`),
+    params: EditParams.parse({}),
+    prompt: 'a hat',
+    feather: 4,
+  };
+  const { lib, dir, projectId } = await cutOffProject(
+    api,
+    entry,
     await ellipseMask(451, 300, 220, 120, 70, 50),
   );
-  await store.close();
-  return { created, lib, dir };
+  return { created: { id: projectId }, lib, dir };
 }
 
 describe('an interrupted edit run again', () => {
