@@ -19,7 +19,14 @@ import { z } from 'zod';
 import { AppError, environmentError } from '../../shared/errors';
 import { formatById, type ExportFormatId } from '../../shared/formats';
 import { writeFileAtomic } from './fs-atomic';
-import { exportGreyToFile, exportImageToFile, neededBytes, sourceColourOf, type Photo } from './imaging';
+import {
+  exportGreyToFile,
+  exportImageToFile,
+  neededBytes,
+  sourceColourOf,
+  type ExportOptions,
+  type Photo,
+} from './imaging';
 import { readManifest } from './project';
 
 export const SOURCE_FILE = 'source.json';
@@ -134,6 +141,27 @@ export async function checkSaveBack(projectDir: string): Promise<SaveBackCheck> 
   return { status: 'ready', source };
 }
 
+/**
+ * Writes `image` to `file` in the colour of the project's original photo: a greyscale original comes back
+ * greyscale at its depth, with its alpha and its own grey profile, in every format that has a grey form
+ * (TIFF, PNG, JPEG; WebP and PSD are written RGB), and any other photo as RGB. Streamed into a temporary file
+ * beside `file`, then renamed over it: the encoded file is never in memory. Save back and the results of a
+ * batch are both written through here, so a grey photo stays grey in either.
+ */
+export async function exportInOriginalColour(
+  projectDir: string,
+  image: Photo,
+  opts: ExportOptions,
+  file: string,
+  keep: { mode?: number } = {},
+): Promise<number> {
+  const colour = await originalColour(projectDir);
+  const grey = colour.kind === 'grey' && opts.format !== 'webp' && opts.format !== 'psd' ? colour : null;
+  return grey
+    ? exportGreyToFile(image, grey.icc, opts, file, keep)
+    : exportImageToFile(image, opts, file, keep);
+}
+
 export interface SaveBackOptions {
   /** The user agreed to overwrite the file (the first save back of a project). */
   confirmed: boolean;
@@ -199,18 +227,12 @@ export async function saveBack(
     ...(format === 'jpeg' || format === 'webp' ? { quality: 95 } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   };
-  // A greyscale file comes back greyscale at its depth, with its own grey profile (WebP has no grey form).
-  const colour = await originalColour(projectDir);
-  const grey = colour.kind === 'grey' && format !== 'webp' && format !== 'psd' ? colour : null;
   // The file keeps its permissions (the new one replaces it by rename, so it would get the default mode).
   const mode = (await fs.stat(source.path).catch(() => null))?.mode;
   let bytes: number;
   try {
-    // Streamed into a temporary file beside it, then renamed over it: the encoded file is never in memory.
     const keep = mode === undefined ? {} : { mode: mode & 0o777 };
-    bytes = grey
-      ? await exportGreyToFile(image, grey.icc, exportOpts, source.path, keep)
-      : await exportImageToFile(image, exportOpts, source.path, keep);
+    bytes = await exportInOriginalColour(projectDir, image, exportOpts, source.path, keep);
   } catch (e) {
     const need = neededBytes(e);
     throw (

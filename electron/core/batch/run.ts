@@ -21,7 +21,8 @@ import { AppError, environmentError, isAppError, toWireError } from '../../../sh
 import { OPEN_EXTENSIONS, openLabels } from '../../../shared/formats';
 import type { EditApi, EditCallOptions, EditInput } from '../edit-api/types';
 import type { RateLimiter } from '../edit-api/limiter';
-import { exportImageToFile, loadPhoto, neededBytes, setPhotoCacheLimit, type Mask } from '../imaging';
+import { loadPhoto, neededBytes, setPhotoCacheLimit, type Mask } from '../imaging';
+import { exportInOriginalColour } from '../save-back';
 import {
   ProjectSession,
   collectSentence,
@@ -447,7 +448,8 @@ async function exportResult(session: ProjectSession, row: BatchRow): Promise<str
   try {
     await fs.mkdir(path.dirname(row.out), { recursive: true });
     // Streamed into the file as it is encoded: a 100 MP result is never held whole in memory beside the photo.
-    await exportImageToFile(image, { format }, row.out);
+    // Written as save back writes: a greyscale photo's result is greyscale too.
+    await exportInOriginalColour(row.project, image, { format }, row.out);
   } catch (e) {
     const need = neededBytes(e);
     throw (
