@@ -30,6 +30,7 @@ import type {
   TaskKind,
 } from '../../shared/contract';
 import { AppError, isAppError, toWireError } from '../../shared/errors';
+import { damagedLayerFix } from './damaged-layer-fix';
 import type { EditApi, EditApiConfig } from './edit-api/types';
 import { createEditApi } from './edit-api';
 import {
@@ -240,7 +241,7 @@ class Workspace implements WorkspaceApi {
       if (damaged)
         throw new AppError(
           'damaged-layer',
-          `This layer cannot be shown because ${damaged}; put the file back.`,
+          `This layer cannot be shown because ${damaged}; ${damagedLayerFix(damaged)}.`,
         );
       const data = asBytes(await session.store.readLayerFile(t.layerId, 'thumb'));
       const meta = await sharp(data).metadata();
@@ -293,7 +294,7 @@ class Workspace implements WorkspaceApi {
     if (damaged)
       throw new AppError(
         'damaged-layer',
-        `This layer cannot be shown because ${damaged}; put the file back.`,
+        `This layer cannot be shown because ${damaged}; ${damagedLayerFix(damaged)}.`,
       );
     const [patch, original] = await Promise.all([session.patchOf(layer), session.originalPhoto()]);
     const photo: Photo = {
@@ -656,7 +657,7 @@ class Workspace implements WorkspaceApi {
     if (bad) {
       throw new AppError(
         'damaged-layer',
-        `Layer ${bad.position} ("${bad.layer.prompt}") cannot be exported because ${bad.reason}; put the file back (for example, let the cloud folder finish syncing), or hide that layer to export without it.`,
+        `Layer ${bad.position} ("${bad.layer.prompt}") cannot be exported because ${bad.reason}; ${damagedLayerFix(bad.reason)}, or hide that layer to export without it.`,
       );
     }
     const base =
@@ -723,7 +724,7 @@ class Workspace implements WorkspaceApi {
     if (bad) {
       throw new AppError(
         'damaged-layer',
-        `Layer ${bad.position} ("${bad.layer.prompt}") cannot be saved back because ${bad.reason}; put the file back (for example, let the cloud folder finish syncing), or hide that layer to save back without it.`,
+        `Layer ${bad.position} ("${bad.layer.prompt}") cannot be saved back because ${bad.reason}; ${damagedLayerFix(bad.reason)}, or hide that layer to save back without it.`,
       );
     }
     // Steps: read, one per layer to apply, then encoding and writing into the file as one.
