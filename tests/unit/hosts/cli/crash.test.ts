@@ -9,10 +9,10 @@
  * inside our own code, and SIGKILL from outside while the child is really blocked on the network (a slow
  * upload, a long model wait).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
+import { type FakeSegmind } from '../../../fake-segmind/server';
 import {
   ProjectStore,
   LAYERS_DIR,
@@ -20,21 +20,14 @@ import {
   CRASH_POINTS,
   type CrashPoint,
 } from '../../../../electron/core/project';
-import { chelseaWork, cliArgs, envFor, runCli, type CliRun } from './helpers';
+import { cliArgs, envFor, runCli, type CliRun, useChelseaWork } from './helpers';
 import { snapshotTree } from '../../core/project/tmpfs';
 
 let fake: FakeSegmind;
 let work: string;
 let template: string;
 
-beforeAll(async () => {
-  fake = await startFakeSegmind({ latencyMs: 0 });
-  ({ work, template } = await chelseaWork('maskroom-crash-', fake));
-}, 60_000);
-
-afterAll(async () => {
-  await fake?.close();
-});
+useChelseaWork('maskroom-crash-', (w) => void ({ fake, work, template } = w));
 
 async function allFiles(dir: string): Promise<string[]> {
   return (await fs.readdir(dir, { recursive: true })).map(String);

@@ -3,24 +3,17 @@
  * project.json puts outside the photo is fixed by restoring project.json from a backup, a missing layer file
  * by putting it back.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
-import { chelseaWork, envFor, runCli } from './helpers';
+import { type FakeSegmind } from '../../../fake-segmind/server';
+import { envFor, runCli, useChelseaWork } from './helpers';
 
 let fake: FakeSegmind;
 let work: string;
 let template: string;
 
-beforeAll(async () => {
-  fake = await startFakeSegmind({ latencyMs: 0 });
-  ({ work, template } = await chelseaWork('maskroom-damaged-advice-', fake));
-}, 60_000);
-
-afterAll(async () => {
-  await fake?.close();
-});
+useChelseaWork('maskroom-damaged-advice-', (w) => void ({ fake, work, template } = w));
 
 /** A copy of the template with its one layer damaged as `how` says. */
 async function damaged(how: 'rect' | 'file'): Promise<string> {

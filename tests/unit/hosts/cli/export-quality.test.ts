@@ -3,25 +3,18 @@
  * export, and for --in-place (which writes the photo in its own format), it is refused in one sentence
  * before anything is read or written, instead of being ignored without a word.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
-import { chelseaWork, envFor, runCli } from './helpers';
+import { type FakeSegmind } from '../../../fake-segmind/server';
+import { envFor, runCli, useChelseaWork } from './helpers';
 
 let fake: FakeSegmind;
 let work: string;
 let template: string;
 
-beforeAll(async () => {
-  fake = await startFakeSegmind({ latencyMs: 0 });
-  ({ work, template } = await chelseaWork('maskroom-export-quality-', fake));
-}, 60_000);
-
-afterAll(async () => {
-  await fake?.close();
-});
+useChelseaWork('maskroom-export-quality-', (w) => void ({ fake, work, template } = w));
 
 /** A small deterministic generator, so each case is reproducible from its seed. */
 function rng(seed: number): () => number {

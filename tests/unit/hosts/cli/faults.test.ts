@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { startFakeSegmind, type FakeSegmind, type Fault } from '../../../fake-segmind/server';
+import { type FakeSegmind, type Fault } from '../../../fake-segmind/server';
 import { LAYERS_DIR, MANIFEST_FILE } from '../../../../electron/core/project';
-import { chelseaWork, cliArgs, envFor, fixturePath, runCli, type CliRun } from './helpers';
+import { cliArgs, envFor, fixturePath, runCli, type CliRun, useChelseaWork } from './helpers';
 import { mountTmpfs, snapshotTree, type Tmpfs } from '../../core/project/tmpfs';
 
 let fake: FakeSegmind;
@@ -18,14 +18,7 @@ let work: string;
 let template: string;
 const PHOTO = fixturePath('chelsea.png');
 
-beforeAll(async () => {
-  fake = await startFakeSegmind({ latencyMs: 0 });
-  ({ work, template } = await chelseaWork('maskroom-faults-', fake));
-}, 60_000);
-
-afterAll(async () => {
-  await fake?.close();
-});
+useChelseaWork('maskroom-faults-', (w) => void ({ fake, work, template } = w));
 
 function edit(dir: string, prompt: string, extra: string[] = [], env = envFor(fake)): Promise<CliRun> {
   const args = ['edit', '--project', dir, '--prompt', prompt, '--quality', 'low', ...extra];

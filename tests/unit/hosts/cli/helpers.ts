@@ -3,8 +3,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { expect, inject } from 'vitest';
-import type { FakeSegmind } from '../../../fake-segmind/server';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
+import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
 import { ellipseMaskPng, fixturesDir } from '../../../support/fixtures';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../../../..');
@@ -146,6 +146,24 @@ export function dilate(m: { width: number; height: number; data: Uint8Array }, r
       for (let dy = Math.max(0, y - radius); dy <= Math.min(h - 1, y + radius); dy++) out[dy * w + x] = 1;
     }
   return out;
+}
+
+/**
+ * The hooks of a file of CLI tests that share one fake service (no latency) and one chelseaWork folder: both
+ * made before its tests and handed to `use`, the fake closed after them.
+ */
+export function useChelseaWork(
+  prefix: string,
+  use: (w: { fake: FakeSegmind; work: string; template: string }) => void,
+): void {
+  let fake: FakeSegmind | undefined;
+  beforeAll(async () => {
+    fake = await startFakeSegmind({ latencyMs: 0 });
+    use({ fake, ...(await chelseaWork(prefix, fake)) });
+  }, 60_000);
+  afterAll(async () => {
+    await fake?.close();
+  });
 }
 
 /**

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { startFakeSegmind, type FakeSegmind } from '../../../fake-segmind/server';
+import { type FakeSegmind } from '../../../fake-segmind/server';
 import { spawn } from 'node:child_process';
 import { ProjectStore } from '../../../../electron/core/project';
-import { chelseaWork, cliBundle, envFor, fixturePath, repoRoot, runCli, type CliRun } from './helpers';
+import { cliBundle, envFor, fixturePath, repoRoot, runCli, type CliRun, useChelseaWork } from './helpers';
 import { mountTmpfs, type Tmpfs } from '../../core/project/tmpfs';
 
 let fake: FakeSegmind;
@@ -17,14 +17,7 @@ let work: string;
 let template: string;
 const PHOTO = fixturePath('chelsea.png');
 
-beforeAll(async () => {
-  fake = await startFakeSegmind({ latencyMs: 0 });
-  ({ work, template } = await chelseaWork('maskroom-new-user-', fake));
-}, 60_000);
-
-afterAll(async () => {
-  await fake?.close();
-});
+useChelseaWork('maskroom-new-user-', (w) => void ({ fake, work, template } = w));
 
 /** The one stderr line of a failed command. */
 function oneLineError(r: CliRun): string {
