@@ -112,7 +112,9 @@ describe('an edit cut off while being sent', () => {
     await expect(scarf.textContent()).resolves.toMatch(
       /interrupted while being sent\..*may have charged for it.*cannot be collected; run it again with the same prompt, settings and mask/,
     );
-    await expect(sky.textContent()).resolves.toMatch(/2 reference images were not kept/);
+    await expect(sky.textContent()).resolves.toMatch(
+      /2 reference images are no longer in the project: running it again sends none/,
+    );
     await expect(scarf.textContent()).resolves.not.toMatch(/reference image/);
     // Legible at 1280x800: every notice and its buttons inside the window.
     for (const n of await notices.all()) {
