@@ -3,6 +3,7 @@
  * layer is being looked at, the before/after split view and hold-to-see-the-original.
  */
 import { useCallback, useEffect } from 'react';
+import { openLabels } from '../../shared/formats';
 import { EditorCanvas, type EditorCanvasHandle, type MaskInfo } from '../canvas';
 import { useEditor, useStore } from '../state/react';
 import { DroppedEdits } from './DroppedEdits';
@@ -83,7 +84,7 @@ function EmptyState() {
       <div className="empty-card">
         <Icon name="imagePlus" size={40} />
         <p className="empty-title">{opening ? `Opening ${opening}…` : 'Drop a photo here'}</p>
-        <p className="muted">JPEG, PNG, TIFF, WebP or AVIF, at full resolution. Or choose Open photo.</p>
+        <p className="muted">{openLabels()}, at full resolution. Or choose Open photo.</p>
         {recent.length > 0 && (
           <div className="recent-list" data-testid="recent-list">
             <h2>Recent projects</h2>

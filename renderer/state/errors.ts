@@ -3,6 +3,7 @@
  * main (it already says what to do), and which button helps the user do it.
  */
 import type { Collectable, ErrorCode, WireError } from '../../shared/errors';
+import { openLabels } from '../../shared/formats';
 import { collectMessage } from './jobs';
 
 export type ErrorFix = 'settings' | 'retry' | 'open' | null;
@@ -29,7 +30,7 @@ const titles: Record<ErrorCode, { title: string; fix: ErrorFix; fallback: string
   'unsupported-image': {
     title: 'Not a photo Maskroom can open',
     fix: 'open',
-    fallback: 'Open a JPEG, PNG, TIFF, WebP or AVIF photo instead.',
+    fallback: `Open a ${openLabels()} photo instead.`,
   },
   'image-too-large': { title: 'Photo too large', fix: 'open', fallback: 'Open a smaller photo.' },
   'no-api-key': {

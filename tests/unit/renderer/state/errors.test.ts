@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorCodes } from '../../../../shared/errors';
 import { describeError, localError } from '../../../../renderer/state/errors';
+import { FORMATS } from '../../../../shared/formats';
 
 describe('describeError', () => {
   it.each(errorCodes.map((c) => [c]))('gives %s a title and a one-sentence fallback', (code) => {
@@ -33,6 +34,11 @@ describe('describeError', () => {
     expect(describeError({ code: 'corrupt-project', message: '' }).fix).toBe('open');
     expect(describeError({ code: 'no-credits', message: '' }).fix).toBeNull();
     expect(describeError({ code: 'blocked', message: '' }).message).toMatch(/Reword the prompt/);
+  });
+
+  it('names every format Maskroom opens, and no other, when a file is not a photo it can open', () => {
+    const said = describeError({ code: 'unsupported-image', message: '' }).message;
+    for (const f of FORMATS) expect(said.includes(f.label), f.label).toBe(f.opens);
   });
 
   it("keeps main's message (trimmed) when there is one", () => {
