@@ -11,7 +11,7 @@
 import zlib, { constants as zc } from 'node:zlib';
 import type { Rect } from '../../../shared/contract';
 import { filteredRows, pngChunk } from './png';
-import { addBytes, over8 } from './rgba-words';
+import { addBytes, over8, rowScratch } from './rgba-words';
 import type { Patch, Photo } from './types';
 
 /** Rows per band: small enough that a partly hidden layer skips most of what is hidden, large enough that the
@@ -464,10 +464,7 @@ export function blendCoveredRows8(
   const width = img.width;
   const w = rect.width;
   const stride = w * 4;
-  const rowBuffer = new ArrayBuffer(stride);
-  const rowBytes = Buffer.from(rowBuffer);
-  const row = new Uint32Array(rowBuffer);
-  const from = Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength);
+  const { bytes: rowBytes, words: row, from } = rowScratch(stride, rows);
   const count = rows.length / (stride + 1);
   for (let j = 0; j < count; j++) {
     const end = ends[y0 + j]!;

@@ -11,7 +11,7 @@ import type { Rect } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import { encodePngAsync, readPngText, textChunk } from './png';
 import { encodeBandedPatch, MRIX } from './patch-bands';
-import { addBytes, over8 } from './rgba-words';
+import { addBytes, over8, rowScratch } from './rgba-words';
 import type { Mask, Patch, Photo } from './types';
 import { bufToU16, bufToU8 } from './util';
 
@@ -102,11 +102,7 @@ function blend8(px: Uint8Array, width: number, ch: number, rect: Rect, src: Uint
 function blendRows8(px: Uint8Array, width: number, ch: number, rect: Rect, rows: Uint8Array): void {
   const w = rect.width;
   const stride = w * 4;
-  const rowBuffer = new ArrayBuffer(stride);
-  const rowBytes = Buffer.from(rowBuffer);
-  const row = new Uint32Array(rowBuffer);
-  // Copied without a view object per row (Buffer.copy takes offsets).
-  const from = Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength);
+  const { bytes: rowBytes, words: row, from } = rowScratch(stride, rows);
   const rowSkip = (width - w) * ch;
   let d = (rect.y * width + rect.x) * ch;
   for (let y = 0; y < rect.height; y++, d += rowSkip) {

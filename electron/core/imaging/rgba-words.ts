@@ -27,3 +27,19 @@ export function over8(px: Uint8Array, d: number, v: number): void {
   px[d + 1] = ((px[d + 1]! * ia + ((v >>> 8) & 0xff) * a + 127) * 0x8081) >>> 23;
   px[d + 2] = ((px[d + 2]! * ia + ((v >>> 16) & 0xff) * a + 127) * 0x8081) >>> 23;
 }
+
+/**
+ * A word-aligned buffer for one row of `stride` bytes, seen as bytes (to copy a row into) and as pixels, and
+ * the PNG rows as a Buffer so each row is copied by offsets (Buffer.copy) without a view object per row.
+ */
+export function rowScratch(
+  stride: number,
+  rows: Uint8Array,
+): { bytes: Buffer; words: Uint32Array; from: Buffer } {
+  const buffer = new ArrayBuffer(stride);
+  return {
+    bytes: Buffer.from(buffer),
+    words: new Uint32Array(buffer),
+    from: Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength),
+  };
+}
