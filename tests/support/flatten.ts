@@ -43,6 +43,20 @@ export async function flattenOracle(store: ProjectStore, ids: readonly string[])
 }
 
 /**
+ * The image right after a layer drawn at random from the stack (one draw of `rand`): that layer's id and the
+ * ids the oracle applies for it, the visible layers below it and the layer itself (shown or not).
+ */
+export function randomUpTo(store: ProjectStore, rand: () => number): { at: string; ids: string[] } {
+  const layers = store.layers();
+  const idx = Math.floor(rand() * layers.length);
+  const ids = layers
+    .slice(0, idx + 1)
+    .filter((l, i) => i === idx || l.visible)
+    .map((l) => l.id);
+  return { at: layers[idx]!.id, ids };
+}
+
+/**
  * A new project at `<fresh temporary folder named by prefix>/p` whose original is a PNG of these pixels.
  * `root` is the temporary folder, for the caller to remove.
  */

@@ -19,6 +19,7 @@ import { encodePng, textChunk } from '../../../../electron/core/imaging/png';
 import {
   appendPatchLayer,
   flattenOracle,
+  randomUpTo,
   generatedProject,
   randomPhotoProject,
   randomSamples,
@@ -134,16 +135,11 @@ describe('flatten planned front to back', () => {
       }
 
       // The image right after some layer: the visible ones below it, and it.
-      const layers = store.layers();
-      const at = layers[Math.floor(rand() * layers.length)]!;
-      const idx = layers.indexOf(at);
-      const upTo = layers
-        .slice(0, idx + 1)
-        .filter((l, i) => i === idx || l.visible)
-        .map((l) => l.id);
-      expect(bytesOf(await session.upTo(at.id)).equals(bytesOf(await flattenOracle(store, upTo))), what).toBe(
-        true,
-      );
+      const upTo = randomUpTo(store, rand);
+      expect(
+        bytesOf(await session.upTo(upTo.at)).equals(bytesOf(await flattenOracle(store, upTo.ids))),
+        what,
+      ).toBe(true);
       await session.close();
       await fs.rm(root, { recursive: true, force: true });
     }

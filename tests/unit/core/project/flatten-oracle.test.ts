@@ -14,7 +14,13 @@ import type { Rect } from '../../../../shared/contract';
 import { ProjectStore } from '../../../../electron/core/project';
 import { ProjectSession } from '../../../../electron/core/project-session';
 import { encodePatch, type Patch, type Photo } from '../../../../electron/core/imaging';
-import { appendPatchLayer, flattenOracle, randomPhotoProject, randomSamples } from '../../../support/flatten';
+import {
+  appendPatchLayer,
+  flattenOracle,
+  randomUpTo,
+  randomPhotoProject,
+  randomSamples,
+} from '../../../support/flatten';
 import { rng } from '../../../support/prng';
 
 /** A layer-like patch: an opaque ellipse with a feathered edge, or (sometimes) noise in every alpha. */
@@ -92,16 +98,11 @@ describe('flatten', () => {
       expect(bytesOf(current).equals(bytesOf(await flattenOracle(store, visible))), what).toBe(true);
 
       // The image right after some layer: the visible ones below it, and it.
-      const layers = store.layers();
-      const at = layers[Math.floor(rand() * layers.length)]!;
-      const idx = layers.indexOf(at);
-      const upTo = layers
-        .slice(0, idx + 1)
-        .filter((l, i) => i === idx || l.visible)
-        .map((l) => l.id);
-      expect(bytesOf(await session.upTo(at.id)).equals(bytesOf(await flattenOracle(store, upTo))), what).toBe(
-        true,
-      );
+      const upTo = randomUpTo(store, rand);
+      expect(
+        bytesOf(await session.upTo(upTo.at)).equals(bytesOf(await flattenOracle(store, upTo.ids))),
+        what,
+      ).toBe(true);
 
       // A hide: rebuilt from the held image inside the hidden layer's box (its patches cut to it).
       const shown = store.visibleLayers();
