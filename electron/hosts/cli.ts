@@ -232,6 +232,9 @@ function parse(argv: string[]) {
 
 const invalid = (message: string) => new AppError('invalid-input', message);
 
+/** The commands, in the order the help lists them. */
+const COMMANDS = ['edit', 'history', 'export', 'resume', 'batch'] as const;
+
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   trace('cli-entered');
   try {
@@ -258,10 +261,16 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       io.out(`${version}\n`);
       return 0;
     }
-    if (values.help || positionals.length === 0) {
+    if (values.help) {
       io.out(HELP);
       return 0;
     }
+    // No command is a mistake, not a request for help: it fails as any other wrong call does (exit 1, one
+    // line on stderr), so a script that lost its arguments does not carry on as if something ran.
+    if (positionals.length === 0)
+      throw invalid(
+        `No command given; usage: maskroom ${COMMANDS.join('|')} [options], or run maskroom --help for the commands and their options.`,
+      );
     const command = positionals[0];
     if (positionals.length > 1)
       throw invalid(
