@@ -25,15 +25,15 @@ import {
   neededBytes,
   sourceColourOf,
   type ExportOptions,
+  type FileWriteOptions,
   type Photo,
 } from './imaging';
-import { readManifest } from './project';
+import { crashPoint, readManifest } from './project';
 
 export const SOURCE_FILE = 'source.json';
 
-export const SourceRecord = z.object({
-  /** Absolute path of the file the project was made from (and is saved back into). */
-  path: z.string().min(1),
+/** What the record says of the file's contents (all but where it is). */
+const SourceState = z.object({
   bytes: z.number().int().nonnegative(),
   mtimeMs: z.number(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -43,19 +43,38 @@ export const SourceRecord = z.object({
   confirmed: z.boolean(),
   savedBackAt: z.string().nullable(),
 });
+
+export const SourceRecord = SourceState.extend({
+  /** Absolute path of the file the project was made from (and is saved back into). */
+  path: z.string().min(1),
+  /**
+   * Written just before Maskroom renames a new file over the source (save back, or an export onto it): the
+   * record of that new file. The record is rewritten without it right after the rename; when a process
+   * stopped in between, readSource finds out which of the two the file holds (see writeOverSource).
+   */
+  pending: SourceState.optional(),
+});
 export type SourceRecord = z.infer<typeof SourceRecord>;
 
-function hash(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+/** The SHA-256 of a file, read in pieces (a source photo may be larger than is worth holding in memory). */
+async function hashFile(file: string): Promise<string> {
+  const h = createHash('sha256');
+  const fh = await fs.open(file, 'r');
+  try {
+    for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+  return h.digest('hex');
 }
 
 async function describe(file: string, format: string, prev?: SourceRecord): Promise<SourceRecord> {
-  const [bytes, st] = await Promise.all([fs.readFile(file), fs.stat(file)]);
+  const [sha256, st] = await Promise.all([hashFile(file), fs.stat(file)]);
   return {
     path: file,
     bytes: st.size,
     mtimeMs: st.mtimeMs,
-    sha256: hash(bytes),
+    sha256,
     format,
     confirmed: prev?.confirmed ?? false,
     savedBackAt: prev?.savedBackAt ?? null,
@@ -81,12 +100,21 @@ export async function readSource(projectDir: string): Promise<SourceRecord | nul
   } catch {
     return null;
   }
+  let rec: SourceRecord;
   try {
     const r = SourceRecord.safeParse(JSON.parse(text));
-    return r.success ? r.data : null;
+    if (!r.success) return null;
+    rec = r.data;
   } catch {
     return null;
   }
+  if (!rec.pending) return rec;
+  // A write over the source stopped between its rename and the record's update: the file holds either the
+  // new image (the rename happened) or what it held before. Which one is read from the file itself; this
+  // only reads, so history and export on a read-only project see it too (the next write records it).
+  const { pending, ...before } = rec;
+  const landed: SourceRecord = { ...before, ...pending };
+  return (await sourceChanged(landed)) ? before : landed;
 }
 
 /**
@@ -101,8 +129,9 @@ export async function sourceChanged(rec: SourceRecord): Promise<boolean> {
     return true;
   }
   if (st.size === rec.bytes && st.mtimeMs === rec.mtimeMs) return false;
+  if (st.size !== rec.bytes) return true;
   try {
-    return hash(await fs.readFile(rec.path)) !== rec.sha256;
+    return (await hashFile(rec.path)) !== rec.sha256;
   } catch {
     return true;
   }
@@ -153,13 +182,82 @@ export async function exportInOriginalColour(
   image: Photo,
   opts: ExportOptions,
   file: string,
-  keep: { mode?: number } = {},
+  keep: FileWriteOptions = {},
 ): Promise<number> {
   const colour = await originalColour(projectDir);
   const grey = colour.kind === 'grey' && opts.format !== 'webp' && opts.format !== 'psd' ? colour : null;
   return grey
     ? exportGreyToFile(image, grey.icc, opts, file, keep)
     : exportImageToFile(image, opts, file, keep);
+}
+
+/**
+ * Holds off what would stop the process (the CLI's Ctrl-C) while the file and its record change together;
+ * the returned function lets it go again.
+ */
+export type HoldInterrupts = () => () => void;
+
+/**
+ * Writes over the project's source file with `write` (a streamed export, which calls `beforeRename` with its
+ * complete temporary file just before renaming it over the file) so that the record follows the file: the
+ * record of the new file is written as `pending` before the rename and as the record itself right after it.
+ * A process stopped between the two (a kill, a power cut) leaves a record from which readSource tells what
+ * the file holds; an interrupt the caller can hold off (`hold`) waits until both are done. `next` is what
+ * changes in the record besides the file's own state (its format, the save-back confirmation).
+ */
+export async function writeOverSource<T>(
+  projectDir: string,
+  source: SourceRecord,
+  next: Partial<Pick<SourceRecord, 'format' | 'confirmed' | 'savedBackAt'>>,
+  write: (beforeRename: (tmp: string) => Promise<void>) => Promise<T>,
+  hold?: HoldInterrupts,
+): Promise<T> {
+  const { pending: _stale, ...prev } = source;
+  let release: (() => void) | undefined;
+  let after: SourceRecord | undefined;
+  try {
+    const result = await write(async (tmp) => {
+      const state = await describe(tmp, next.format ?? prev.format, { ...prev, ...next });
+      after = { ...prev, ...state, path: prev.path };
+      release = hold?.();
+      const { path: _p, pending: _n, ...pending } = after;
+      await writeRecord(projectDir, { ...prev, pending });
+      crashPoint('source-pending');
+    });
+    crashPoint('source-renamed');
+    if (after) await writeRecord(projectDir, after);
+    return result;
+  } finally {
+    release?.();
+  }
+}
+
+/**
+ * The project's source record when `file` is that source (by path, or the same file on disk under another
+ * name), else null. `replaced`: a file written to `file` through a rename replaces the source itself (the
+ * same name in the same folder, also through a linked folder or in another letter case), so an export there
+ * goes through writeOverSource and the record follows; a hard or symbolic link to the source is replaced by
+ * the rename without changing the source.
+ */
+export async function sourceAt(
+  projectDir: string,
+  file: string,
+): Promise<{ source: SourceRecord; replaced: boolean } | null> {
+  const source = await readSource(projectDir);
+  if (!source) return null;
+  const a = path.resolve(source.path);
+  const b = path.resolve(file);
+  if (a === b) return { source, replaced: true };
+  const id = (f: string) =>
+    fs.stat(f).then(
+      (st) => `${st.dev}:${st.ino}`,
+      () => null,
+    );
+  const [fa, fb] = await Promise.all([id(a), id(b)]);
+  if (!fa || fa !== fb) return null;
+  const [da, db] = await Promise.all([id(path.dirname(a)), id(path.dirname(b))]);
+  const sameName = path.basename(a).toLowerCase() === path.basename(b).toLowerCase();
+  return { source, replaced: da !== null && da === db && sameName };
 }
 
 export interface SaveBackOptions {
@@ -170,6 +268,8 @@ export interface SaveBackOptions {
   now?: () => Date;
   /** The encode's progress (ExportOptions.onProgress). */
   onProgress?: (done: number, total: number) => void;
+  /** Holds off interrupts while the file and its record change together (writeOverSource). */
+  hold?: HoldInterrupts;
 }
 
 export interface SaveBackResult {
@@ -229,10 +329,18 @@ export async function saveBack(
   };
   // The file keeps its permissions (the new one replaces it by rename, so it would get the default mode).
   const mode = (await fs.stat(source.path).catch(() => null))?.mode;
+  const now = (opts.now ?? (() => new Date()))().toISOString();
   let bytes: number;
   try {
     const keep = mode === undefined ? {} : { mode: mode & 0o777 };
-    bytes = await exportInOriginalColour(projectDir, image, exportOpts, source.path, keep);
+    bytes = await writeOverSource(
+      projectDir,
+      source,
+      { confirmed: true, savedBackAt: now },
+      (beforeRename) =>
+        exportInOriginalColour(projectDir, image, exportOpts, source.path, { ...keep, beforeRename }),
+      opts.hold,
+    );
   } catch (e) {
     const need = neededBytes(e);
     throw (
@@ -248,8 +356,5 @@ export async function saveBack(
       }) ?? e
     );
   }
-  const now = (opts.now ?? (() => new Date()))().toISOString();
-  const after = await describe(source.path, source.format, { ...source, confirmed: true, savedBackAt: now });
-  await writeRecord(projectDir, after);
   return { file: source.path, format, bytes };
 }

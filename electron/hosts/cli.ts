@@ -45,6 +45,8 @@ import type * as ExportLayeredModule from '../core/export-layered';
 
 const exportExtensions = extensionList();
 
+type HoldInterrupts = SaveBackModule.HoldInterrupts;
+
 /**
  * The heavy modules: the imaging core, the pipeline, the project store, save-back and the PSD writer (all on
  * sharp, a native library). A command loads them when it starts (`await import`), so --version and --help
@@ -108,6 +110,12 @@ function loaded(): Core {
   if (!core) throw new Error('The CLI core is used before loadCore().');
   return core;
 }
+
+/**
+ * The largest decoded photo an edit of an existing project decodes whole beside its mask (counted at 16-bit
+ * RGB): 256 MB, about 44 MP. A larger one is decoded only in the region the edit sends.
+ */
+const WARM_ORIGINAL_BYTES = 256 * 1024 * 1024;
 
 const exportQualityRange = `${limits.exportQuality.min}-${limits.exportQuality.max}`;
 
@@ -636,6 +644,8 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   trace('project-ready');
   // The process ends with the edit: only the region it sends is decoded and flattened (regionEdits).
   const session = new ProjectSession(store, { regionEdits: true });
+  // An existing project's photo decodes beside its mask when it is small enough to hold whole.
+  if (!v.image) session.warmEditSource(WARM_ORIGINAL_BYTES);
   const stop = interruptible(loaded().pipeline.CLOSING);
   try {
     // No whole-frame decode here: the edit decodes and flattens only the region it sends, once the mask
@@ -783,7 +793,7 @@ async function cmdHistory(v: Values, io: CliIo): Promise<number> {
 async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
   const { ProjectSession } = loaded().pipeline;
   const { exportImageToFile, neededBytes, writeStreamedFile } = loaded().imaging;
-  const { saveBack, readSource } = loaded().saveBack;
+  const { saveBack, readSource, sourceAt, sourceChanged, writeOverSource } = loaded().saveBack;
   const { writeLayeredPsdOf } = loaded().exportLayered;
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
   const inPlace = Boolean(v['in-place']);
@@ -808,8 +818,12 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
   const quality = intIn(v.quality, '--quality', limits.exportQuality.min, limits.exportQuality.max);
   const store = await openForReading(dir);
   const original = await originalProblem(store, dir);
-  const ontoSource = inPlace || original ? null : await overwritesChangedSource(dir, out);
-  if (original || ontoSource) {
+  // An --out onto the photo the project was made from is checked as save back checks it, and its record
+  // then follows the file (it holds the export now), so a later save back sees it unchanged.
+  const onto = inPlace || original ? null : await sourceAt(dir, out);
+  const sourceMoved = onto ? await sourceChanged(onto.source) : false;
+  const ontoSource = onto?.replaced ? onto.source : null;
+  if (original || sourceMoved) {
     await store.close();
     if (original) throw new AppError('corrupt-project', original);
     throw new AppError(
@@ -835,11 +849,12 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
     let bytes: number;
     if (inPlace) {
       // The CLI's --in-place is the user's confirmation; a file changed on disk still needs --force.
-      const save = () =>
+      const save = (hold?: HoldInterrupts) =>
         saveBack(dir, image, {
           confirmed: true,
           overwriteChanged: Boolean(v.force),
           onProgress: encodeProgress(progress, 'encoding'),
+          ...(hold ? { hold } : {}),
         });
       // The photo is written as export --out writes (a temporary file beside it, renamed at the end), so an
       // interrupt sweeps that file from the user's folder the same way.
@@ -860,21 +875,28 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
       // never holds the encoded file in memory.
       const onProgress = encodeProgress(progress, `encoding ${format}`);
       const interrupted = `Interrupted while writing ${out}; nothing was written there and the project is unchanged, so run the export again when you are ready.`;
-      bytes = await sweptWrite(out, io, interrupted, async () => {
-        try {
-          await makeDir(path.dirname(out));
-          if (format === 'psd')
-            return await writeStreamedFile(
-              out,
-              async (sink) => warnings.push(...(await writeLayeredPsdOf(session, sink, { onProgress }))),
-              undefined,
-              (sink) => writeLayeredPsdOf(session, sink),
-            );
-          return await exportImageToFile(
-            image,
-            { format: format!, ...(quality ? { quality } : {}), onProgress },
+      const encode = async (beforeRename?: (tmp: string) => Promise<void>) => {
+        await makeDir(path.dirname(out));
+        if (format === 'psd')
+          return await writeStreamedFile(
             out,
+            async (sink) => warnings.push(...(await writeLayeredPsdOf(session, sink, { onProgress }))),
+            undefined,
+            (sink) => writeLayeredPsdOf(session, sink),
+            beforeRename,
           );
+        return await exportImageToFile(
+          image,
+          { format: format!, ...(quality ? { quality } : {}), onProgress },
+          out,
+          beforeRename ? { beforeRename } : {},
+        );
+      };
+      bytes = await sweptWrite(out, io, interrupted, async (hold) => {
+        try {
+          return ontoSource
+            ? await writeOverSource(dir, ontoSource, { format: format! }, encode, hold)
+            : await encode();
         } catch (e) {
           const need = neededBytes(e);
           throw (
@@ -910,23 +932,6 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
 }
 
 /**
- * Whether `out` is the file the project was made from (source.json) and that file changed since: --out
- * onto it would skip the check --in-place makes before replacing it. An unchanged source may be written.
- */
-async function overwritesChangedSource(dir: string, out: string): Promise<boolean> {
-  const { readSource, sourceChanged } = loaded().saveBack;
-  const rec = await readSource(dir);
-  if (!rec) return false;
-  const same =
-    path.resolve(rec.path) === out ||
-    (await Promise.all([fs.stat(rec.path), fs.stat(out)]).then(
-      ([a, b]) => a.dev === b.dev && a.ino === b.ino,
-      () => false,
-    ));
-  return same && (await sourceChanged(rec));
-}
-
-/**
  * Removes the temporary files of an export to `out` (out.tmp-<hex>, written beside it and renamed at the
  * end) that were not there when `before` ran: a Ctrl-C or any failure leaves none behind, and files of
  * another process writing the same name at the same time are left alone.
@@ -950,23 +955,35 @@ function tempSweeper(out: string): (() => Promise<void>) & { before: () => Promi
 /**
  * Runs `write`, which writes `target` through a temporary file beside it (export --out, and save back into
  * the photo with --in-place). The temporary files it made are removed after any failure and on Ctrl-C or
- * SIGTERM, which then ends the process with exit 1 and `interrupted` as its one sentence.
+ * SIGTERM, which then ends the process with exit 1 and `interrupted` as its one sentence. While `write` holds
+ * interrupts (`hold`: the file renamed in place and the project's record of it updated, which belong
+ * together), a Ctrl-C is let pass: the write is then complete, so the command ends as it would have.
  */
 async function sweptWrite<T>(
   target: string,
   io: CliIo,
   interrupted: string,
-  write: () => Promise<T>,
+  write: (hold: HoldInterrupts) => Promise<T>,
 ): Promise<T> {
   const sweep = tempSweeper(target);
   await sweep.before();
+  let held = 0;
   const stop = onInterrupt(async () => {
+    if (held > 0) return;
     await sweep();
     io.err(`maskroom: ${interrupted}\n`);
     process.exit(1);
   });
+  const hold: HoldInterrupts = () => {
+    held++;
+    let released = false;
+    return () => {
+      if (!released) held--;
+      released = true;
+    };
+  };
   try {
-    return await write();
+    return await write(hold);
   } catch (e) {
     // The writer removes its temporary file when it fails; whatever else stopped it, none is left.
     await sweep();

@@ -7,7 +7,7 @@
  */
 import { normaliseExif } from './exif';
 import { withJpegMetadata } from './export-flat';
-import { writeStreamedFile } from './export-image';
+import { writeStreamedFile, type FileWriteOptions } from './export-image';
 import type { ExportSink } from './export-sink';
 import { loadPhoto } from './load';
 import { encodePng, iccpChunk, pngChunk } from './png';
@@ -157,7 +157,7 @@ export async function exportGreyToFile(
   icc: Uint8Array | null,
   opts: ExportOptions,
   file: string,
-  o: { mode?: number } = {},
+  o: FileWriteOptions = {},
 ): Promise<number> {
   const grey = await greyOf(photo, icc);
   const { onProgress: _p, ...quiet } = opts;
@@ -166,5 +166,6 @@ export async function exportGreyToFile(
     (sink) => exportGreyTo(grey, opts, sink),
     o.mode,
     (sink) => exportGreyTo(grey, quiet, sink),
+    o.beforeRename,
   );
 }

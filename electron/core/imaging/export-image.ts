@@ -88,7 +88,7 @@ export async function exportImageToFile(
   image: Photo,
   opts: ExportOptions,
   file: string,
-  o: { mode?: number } = {},
+  o: FileWriteOptions = {},
 ): Promise<number> {
   const { onProgress, ...quiet } = opts;
   return writeStreamedFile(
@@ -96,7 +96,21 @@ export async function exportImageToFile(
     (sink) => exportImageTo(image, onProgress ? { ...quiet, onProgress } : quiet, sink),
     o.mode,
     (sink) => exportImageTo(image, quiet, sink),
+    o.beforeRename,
   );
+}
+
+/** How a streamed export puts its file in place. */
+export interface FileWriteOptions {
+  /** The file's permissions (default 0644). */
+  mode?: number;
+  /**
+   * Runs once the temporary file is complete and flushed, just before it is renamed over the file (given
+   * the temporary file's path): what must be on disk before the file changes (save back's record of the
+   * file it is about to write, save-back.ts). When it fails, the temporary file is removed and nothing is
+   * renamed.
+   */
+  beforeRename?: (tmp: string) => Promise<void>;
 }
 
 /** Counts what is written and keeps nothing. */
@@ -136,6 +150,7 @@ export async function writeStreamedFile(
   write: (sink: ExportSink) => Promise<unknown>,
   mode?: number,
   measure: (sink: ExportSink) => Promise<unknown> = write,
+  beforeRename?: FileWriteOptions['beforeRename'],
 ): Promise<number> {
   const tmp = tempPathFor(file);
   const sink = await FileSink.create(
@@ -159,6 +174,7 @@ export async function writeStreamedFile(
     throw e;
   }
   try {
+    await beforeRename?.(tmp);
     await fs.rename(tmp, file);
   } catch (e) {
     await fs.rm(tmp, { force: true });

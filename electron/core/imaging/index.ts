@@ -35,6 +35,12 @@ export { buildApiInputs } from './api-inputs';
 export { compositeResult } from './composite';
 export { applyPatches, encodePatch, decodePatch, encodeMaskPng } from './patch';
 export { exportImage, renderPreview, makeThumbnail } from './output';
-export { exportImageTo, exportImageToFile, neededBytes, writeStreamedFile } from './export-image';
+export {
+  exportImageTo,
+  exportImageToFile,
+  neededBytes,
+  writeStreamedFile,
+  type FileWriteOptions,
+} from './export-image';
 export { MemorySink, FileSink, type ExportSink } from './export-sink';
 export { exportGreyToFile, sourceColourOf, type SourceColour } from './export-grey';

@@ -3,7 +3,7 @@
  * process reaches, it kills itself with SIGKILL there, so no cleanup code of any kind runs, exactly as if the
  * machine lost power or the user force-quit. Unset (always, outside those tests) it does nothing.
  *
- * Points: see CRASH_POINTS. `*-tmp` points leave a half-written temporary file behind before dying, like a
+ * Points: see CRASH_POINTS and SOURCE_CRASH_POINTS. `*-tmp` points leave a half-written temporary file behind before dying, like a
  * crash in the middle of writing that file.
  */
 import { openSync, writeSync, fsyncSync, closeSync } from 'node:fs';
@@ -22,9 +22,16 @@ export const CRASH_POINTS = [
   'manifest-tmp', // half of the new manifest written to its temporary name
   'after-manifest', // the manifest names the layer, the journal entry not yet removed
 ] as const;
-export type CrashPoint = (typeof CRASH_POINTS)[number];
 
-function armed(point: CrashPoint): boolean {
+/** Points of a write over the project's source photo (save back, or an export onto it; save-back.ts). */
+export const SOURCE_CRASH_POINTS = [
+  'source-pending', // the record of the new file is written as pending, the file not yet renamed
+  'source-renamed', // the new file is renamed over the photo, the record not yet updated
+] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+export type SourceCrashPoint = (typeof SOURCE_CRASH_POINTS)[number];
+
+function armed(point: CrashPoint | SourceCrashPoint): boolean {
   const v = process.env.MASKROOM_TEST_CRASH_AT;
   return Boolean(v) && v === point;
 }
@@ -35,8 +42,15 @@ function die(): never {
   throw new Error('unreachable');
 }
 
-export function crashPoint(point: CrashPoint): void {
-  if (armed(point)) die();
+/**
+ * At the armed point: SIGKILL, or, when MASKROOM_TEST_CRASH_SIGNAL is SIGINT or SIGTERM, that signal (a
+ * Ctrl-C at that very moment), after which the process goes on as its handlers decide.
+ */
+export function crashPoint(point: CrashPoint | SourceCrashPoint): void {
+  if (!armed(point)) return;
+  const signal = process.env.MASKROOM_TEST_CRASH_SIGNAL;
+  if (signal === 'SIGINT' || signal === 'SIGTERM') process.kill(process.pid, signal);
+  else die();
 }
 
 /** At a `*-tmp` point: write the first half of data to target's temporary name, flush, and die. */

@@ -30,4 +30,4 @@ export {
   RegionPlanSchema,
 } from './manifest';
 export { acquireLock, LOCK_FILE, type ProjectLock } from './lock';
-export { crashPoint, CRASH_POINTS, type CrashPoint } from './crash';
+export { crashPoint, CRASH_POINTS, SOURCE_CRASH_POINTS, type CrashPoint } from './crash';

@@ -338,7 +338,7 @@ describe('export --out onto the photo the project was made from', () => {
     const ok = await runCli(['export', '--project', dir, '--out', src], { env: envFor(fake) });
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
-    // Changed by another program since (the export above is not a save back, so source.json is not renewed).
+    // Changed by another program since (source.json follows the export above; this write comes after it).
     const edited = new Uint8Array(await sharp(PHOTO).negate().png().toBuffer());
     await fs.writeFile(src, edited);
     const r = await runCli(['export', '--project', dir, '--out', src], { env: envFor(fake) });
