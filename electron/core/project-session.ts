@@ -797,6 +797,21 @@ export class ProjectSession {
   }
 
   /**
+   * Starts decoding the whole original for an edit while its mask is still being read, when currentRegion
+   * will cut the region from it (regionEdits, a shallow stack, no flattened image at hand) and the decoded
+   * photo takes at most `maxBytes` (counted at 16-bit RGB, the most a photo decodes to): on two cores the
+   * photo and the mask then decode side by side, instead of the region after the mask has given it. A
+   * larger photo is decoded only in its region, later, as before.
+   */
+  warmEditSource(maxBytes: number): void {
+    if (!this.opts.regionEdits || this.flat || this.original) return;
+    if (this.usableVisible().length + 1 >= (this.opts.diskCacheMinLayers ?? 8)) return;
+    if (this.store.width * this.store.height * 6 > maxBytes) return;
+    // A failure is the edit's to report, when it reads the region.
+    this.originalPhoto().catch(() => undefined);
+  }
+
+  /**
    * What an edit builds its inputs from: the region holding `crop` with regionEdits (currentRegion), else
    * the whole current image (as a region covering all of it).
    */

@@ -193,6 +193,46 @@ describe('ProjectSession.currentRegion', () => {
   }, 60_000);
 });
 
+describe('ProjectSession.warmEditSource', () => {
+  it('decodes the whole original early only where currentRegion would cut the region from it', async () => {
+    const r = rng(7070);
+    for (let t = 0; t < 6; t++) {
+      const layers = Math.floor(r() * 5);
+      const { dir, store, width, height } = await project({ kind: 'png', depth: 8, channels: 3 }, layers, r);
+      await store.close();
+      const rect = randomRect(r, width, height);
+      const want = await truthOf(dir, rect);
+      const bytes = width * height * 6;
+      // [regionEdits, diskCacheMinLayers, maxBytes] and whether the original is then decoded.
+      const cases: Array<[boolean, number, number, boolean]> = [
+        [true, 8, bytes, true],
+        [true, 8, bytes - 1, false],
+        [false, 8, bytes, false],
+        [true, 1, bytes, false],
+      ];
+      for (const [regionEdits, diskCacheMinLayers, maxBytes, decodes] of cases) {
+        clearPhotoCache();
+        const s = new ProjectSession(await ProjectStore.open(dir), {
+          persistInBackground: false,
+          regionEdits,
+          diskCacheMinLayers,
+        });
+        try {
+          const original = vi.spyOn(s, 'originalPhoto');
+          s.warmEditSource(maxBytes);
+          const what = `t ${t} ${JSON.stringify({ regionEdits, diskCacheMinLayers, maxBytes, bytes })}`;
+          expect(original.mock.calls.length, what).toBe(decodes ? 1 : 0);
+          const got = await s.editSource(rect);
+          const cut = got.rect.width === width && got.rect.height === height ? cutRegion(got.photo, rect) : got;
+          expect(bytesOf(cut.photo).equals(bytesOf(want.photo)), what).toBe(true);
+        } finally {
+          await s.close();
+        }
+      }
+    }
+  }, 60_000);
+});
+
 describe('prepareComposite from a region', () => {
   it('is the preparation made from the whole image, for random photos, masks and regions', async () => {
     const r = rng(5150);
