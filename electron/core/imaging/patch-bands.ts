@@ -42,16 +42,17 @@ export interface BandIndex {
   spans: Uint32Array;
 }
 
-/** Row summaries of a patch's alpha: the extent of alpha > 0 and the longest runs of alpha = max. */
-function summarize(p: Patch): { extent: Uint32Array; spanStart: Uint32Array; spans: number[] } {
-  const { width: w, height: h } = p.rect;
+/**
+ * Row summaries of a patch's alpha, rows y0..y1 (appended to `out`, in row order): the extent of alpha > 0
+ * and the longest runs of alpha = max.
+ */
+function summarizeRows(p: Patch, y0: number, y1: number, out: RowSummaries): void {
+  const { width: w } = p.rect;
   const max = p.depth === 16 ? 65535 : 255;
   const a = p.rgba;
-  const extent = new Uint32Array(2 * h);
-  const spanStart = new Uint32Array(h + 1);
-  const spans: number[] = [];
+  const { extent, spanStart, spans } = out;
   const row: Array<[number, number]> = [];
-  for (let y = 0; y < h; y++) {
+  for (let y = y0; y < y1; y++) {
     let first = -1;
     let last = -1;
     let runFrom = -1;
@@ -79,23 +80,40 @@ function summarize(p: Patch): { extent: Uint32Array; spanStart: Uint32Array; spa
     for (const [f, t] of row) spans.push(f, t);
     spanStart[y + 1] = spans.length / 2;
   }
-  return { extent, spanStart, spans };
 }
 
-/** zlib's Adler-32 of the bytes (the zlib stream's trailer), in sums short enough to stay exact. */
-function adler32(b: Uint8Array): number {
-  let a = 1;
-  let s = 0;
-  for (let i = 0; i < b.length;) {
-    const end = Math.min(b.length, i + 5552);
-    for (; i < end; i++) {
-      a += b[i]!;
-      s += a;
+interface RowSummaries {
+  extent: Uint32Array;
+  spanStart: Uint32Array;
+  spans: number[];
+}
+
+/**
+ * zlib's Adler-32 (the zlib stream's trailer), over several buffers in order: `update` each, then `value`.
+ * The sums are reduced every 5552 bytes, short enough to stay exact.
+ */
+class Adler32 {
+  private a = 1;
+  private s = 0;
+
+  update(b: Uint8Array): void {
+    let { a, s } = this;
+    for (let i = 0; i < b.length; ) {
+      const end = Math.min(b.length, i + 5552);
+      for (; i < end; i++) {
+        a += b[i]!;
+        s += a;
+      }
+      a %= 65521;
+      s %= 65521;
     }
-    a %= 65521;
-    s %= 65521;
+    this.a = a;
+    this.s = s;
   }
-  return ((s << 16) | a) >>> 0;
+
+  value(): number {
+    return ((this.s << 16) | this.a) >>> 0;
+  }
 }
 
 function deflateBand(rows: Uint8Array, last: boolean): Promise<Buffer> {
@@ -110,7 +128,9 @@ function deflateBand(rows: Uint8Array, last: boolean): Promise<Buffer> {
 
 /**
  * The patch as a banded PNG: Sub-filtered rows, deflated at level 3 with the run-length strategy one band at
- * a time on libuv's pool, each band full-flushed; `chunks` (tEXt...) and the `mrIX` index before IDAT.
+ * a time on libuv's pool, each band full-flushed; `chunks` (tEXt...) and the `mrIX` index before IDAT. The
+ * main thread filters, summarises and checksums each band just before it is handed to the pool, so that
+ * this work overlaps the deflating of the bands before it.
  */
 export async function encodeBandedPatch(
   patch: Patch,
@@ -118,21 +138,43 @@ export async function encodeBandedPatch(
   bandRows = BAND_ROWS,
 ): Promise<Uint8Array> {
   const { width, height } = patch.rect;
-  const raw = filteredRows({ width, height, channels: 4, depth: patch.depth, pixels: patch.rgba }, 'sub');
-  const stride = 1 + width * 4 * (patch.depth / 8);
   const nBands = Math.ceil(height / bandRows);
   const segments = new Array<Buffer>(nBands);
+  const summary: RowSummaries = {
+    extent: new Uint32Array(2 * height),
+    spanStart: new Uint32Array(height + 1),
+    spans: [],
+  };
+  const adler = new Adler32();
+  const samplesPerRow = width * 4;
+  /** Band i's filtered rows, its rows summarised and checksummed: bands are taken in order, so these are too. */
+  const prepare = (i: number) => {
+    const y0 = i * bandRows;
+    const y1 = Math.min(height, y0 + bandRows);
+    // Sub reads only the row itself, so a band filtered on its own is those rows of the whole filter.
+    const rows = filteredRows(
+      {
+        width,
+        height: y1 - y0,
+        channels: 4,
+        depth: patch.depth,
+        pixels: patch.rgba.subarray(y0 * samplesPerRow, y1 * samplesPerRow),
+      },
+      'sub',
+    );
+    summarizeRows(patch, y0, y1, summary);
+    adler.update(rows);
+    return rows;
+  };
   let next = 0;
   const lane = async () => {
     while (next < nBands) {
       const i = next++;
-      const from = i * bandRows * stride;
-      const to = Math.min(height, (i + 1) * bandRows) * stride;
-      segments[i] = await deflateBand(raw.subarray(from, to), i === nBands - 1);
+      segments[i] = await deflateBand(prepare(i), i === nBands - 1);
     }
   };
   await Promise.all(Array.from({ length: Math.min(DEFLATE_LANES, nBands) }, lane));
-  const { extent, spanStart, spans } = summarize(patch);
+  const { extent, spanStart, spans } = summary;
 
   // The index: version, band rows, band count, each band's length and CRC-32; then per row its extent, its
   // count of opaque runs and the runs. Big-endian u32s, deflated as a whole.
@@ -171,7 +213,7 @@ export async function encodeBandedPatch(
     idat.set(s, at);
     at += s.length;
   }
-  new DataView(idat.buffer).setUint32(at, adler32(raw));
+  new DataView(idat.buffer).setUint32(at, adler.value());
 
   const ihdr = new Uint8Array(13);
   const dv = new DataView(ihdr.buffer);
