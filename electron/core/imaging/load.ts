@@ -11,6 +11,7 @@ import type { Rect } from '../../../shared/contract';
 import { DEFAULT_LIMITS, type ImagingLimits, type Photo, type PhotoInfo } from './types';
 import { cutRegion, type PhotoRegion } from './region';
 import { SHARP_TIMEOUT_SECONDS, bufToU16, bufToU8, sha256 } from './util';
+import { greyToSrgbTable } from './grey-profile';
 
 function limitsOf(l?: Partial<ImagingLimits>): ImagingLimits {
   return { ...DEFAULT_LIMITS, ...(l ?? {}) };
@@ -142,13 +143,25 @@ async function decode(bytes: Uint8Array, info: PhotoInfo, l: ImagingLimits, rect
   if (rect) s.extract({ left: rect.x, top: rect.y, width: rect.width, height: rect.height });
   const want = rect ?? { width: info.width, height: info.height };
   const channels: 3 | 4 = info.hasAlpha ? 4 : 3;
+  // sharp converts a 16-bit grey photo's samples to RGB without its profile (it does apply an 8-bit grey
+  // one's): they are mapped through the profile here, by a table the same colour engine made (grey-profile.ts).
+  const greyTable =
+    info.space === 'grey16' && meta.icc ? await greyToSrgbTable(new Uint8Array(meta.icc)) : null;
   try {
     if (info.depth === 16) {
       const { data, info: out } = await s
         .toColourspace('rgb16')
         .raw({ depth: 'ushort' })
         .toBuffer({ resolveWithObject: true });
-      return finish(bufToU16(data), out, 16);
+      const pixels = bufToU16(data);
+      if (greyTable) {
+        for (let i = 0; i < pixels.length; i += channels) {
+          pixels[i] = greyTable[pixels[i]!]!;
+          pixels[i + 1] = greyTable[pixels[i + 1]!]!;
+          pixels[i + 2] = greyTable[pixels[i + 2]!]!;
+        }
+      }
+      return finish(pixels, out, 16);
     }
     const { data, info: out } = await s.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     return finish(bufToU8(data), out, 8);
