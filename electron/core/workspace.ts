@@ -652,6 +652,13 @@ class Workspace implements WorkspaceApi {
 
   /** The session of an export's project, once its visible layers can all be read, and the file's name. */
   private async exportable(req: Req<'export:image'>): Promise<{ session: ProjectSession; fileName: string }> {
+    // Only the JPEG and WebP encoders take a quality; PNG, TIFF and PSD are written losslessly. A quality
+    // for them is refused, as the CLI's --quality is, rather than ignored without a word.
+    if (req.quality !== undefined && req.format !== 'jpeg' && req.format !== 'webp')
+      throw new AppError(
+        'invalid-input',
+        `A quality applies to JPEG and WebP exports only; export the ${formatById(req.format)?.label ?? req.format} without one (it is written losslessly).`,
+      );
     const session = await this.session(req.projectId);
     const [bad] = session.damagedVisible();
     if (bad) {

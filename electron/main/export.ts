@@ -63,7 +63,8 @@ async function exists(file: string): Promise<boolean> {
  * requested format; a name without a known extension gets the requested format's, and since the dialog
  * asked about replacing only the name as typed, an existing file of the completed name is replaced only
  * after main's own question (confirmReplace); "no" goes back to the dialog at that name, whose own prompt
- * then covers it. The renderer never names the path.
+ * then covers it. The renderer never names the path. The request's quality goes with a JPEG or WebP file;
+ * a lossless format typed in the dialog instead (PNG, TIFF, PSD) is written without it.
  */
 export async function saveAs(deps: SaveAsDeps, request: unknown): Promise<WireResult<{ saved: boolean }>> {
   const parsed = SaveAsRequest.safeParse(request);
@@ -89,7 +90,15 @@ export async function saveAs(deps: SaveAsDeps, request: unknown): Promise<WireRe
       offer = file;
       continue;
     }
-    return await write(deps, { ...req, format }, file);
+    // The quality was chosen for the requested format: another, lossless one typed in the dialog takes none
+    // (a request that itself names a lossless format with a quality is refused by the export, as the CLI's).
+    const { quality, ...rest } = req;
+    const keep = format === req.format || format === 'jpeg' || format === 'webp';
+    return await write(
+      deps,
+      { ...rest, format, ...(keep && quality !== undefined ? { quality } : {}) },
+      file,
+    );
   }
   return { ok: true, value: { saved: false } };
 }
