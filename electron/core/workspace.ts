@@ -62,7 +62,15 @@ import {
 import type { SettingsService } from './settings';
 import type { WorkspaceApi, WorkspaceEvents } from './workspace-types';
 import { extensionOf, formatById, mimeOf } from '../../shared/formats';
-import { checkSaveBack, readSource, recordSource, saveBack, sourceChanged } from './save-back';
+import {
+  checkSaveBack,
+  readSource,
+  recordSource,
+  saveBack,
+  sourceAt,
+  sourceChanged,
+  writeOverSource,
+} from './save-back';
 import { exportLayeredPsd, writeLayeredPsdOf } from './export-layered';
 import { exportFileError, type ExportFileOptions } from './export-file';
 import { TaskReporter, flattenProgress, flattening, type FlattenListener } from './task-progress';
@@ -628,21 +636,34 @@ class Workspace implements WorkspaceApi {
     const file = typeof target === 'string' ? target : target(fileName);
     const upTo = req.layerId ? { upTo: req.layerId } : {};
     try {
+      // Saved over the photo the project was made from (the user chose it in the dialog, which asked before
+      // replacing it): the project's record of that file follows, so Save back does not take Maskroom's own
+      // export for a change made by another program.
+      const onto = await sourceAt(session.store.dir, file);
+      const source = onto?.replaced ? onto.source : null;
       // Encoded straight into a temporary file beside `file`, flushed, renamed over it: the encoded file is
       // never in memory, and a failure leaves the old file (or none), never a torn one.
+      const encode =
+        (photo: Photo | null, onProgress: (done: number, total: number) => void) =>
+        (beforeRename?: (tmp: string) => Promise<void>) =>
+          photo
+            ? exportImageToFile(
+                photo,
+                { format: req.format, ...(req.quality ? { quality: req.quality } : {}), onProgress },
+                file,
+                beforeRename ? { beforeRename } : {},
+              )
+            : writeStreamedFile(
+                file,
+                (sink) => writeLayeredPsdOf(session, sink, { ...upTo, onProgress }),
+                undefined,
+                (sink) => writeLayeredPsdOf(session, sink, upTo),
+                beforeRename,
+              );
       const bytes = await this.exportTask(session, req, path.basename(file), true, (photo, onProgress) =>
-        photo
-          ? exportImageToFile(
-              photo,
-              { format: req.format, ...(req.quality ? { quality: req.quality } : {}), onProgress },
-              file,
-            )
-          : writeStreamedFile(
-              file,
-              (sink) => writeLayeredPsdOf(session, sink, { ...upTo, onProgress }),
-              undefined,
-              (sink) => writeLayeredPsdOf(session, sink, upTo),
-            ),
+        source
+          ? writeOverSource(session.store.dir, source, { format: req.format }, encode(photo, onProgress))
+          : encode(photo, onProgress)(),
       );
       return { file, bytes };
     } catch (e) {

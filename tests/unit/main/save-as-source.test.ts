@@ -1,0 +1,99 @@
+/**
+ * Save As onto the very photo the project was made from (the dialog asked before replacing it) writes the
+ * export there and the project's record of that file (source.json) follows: the next Save back finds the
+ * file as Maskroom left it and saves without asking about a change on disk. A file of another name is
+ * written without touching the record.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import sharp from 'sharp';
+import { createHandlers, type HandlerTable } from '../../../electron/core/handlers';
+import { SettingsService, JsonFilePrefsStore, MemorySecretStore } from '../../../electron/core/settings';
+import { createWorkspace } from '../../../electron/core/workspace';
+import type { WorkspaceApi } from '../../../electron/core/workspace-types';
+import { readSource } from '../../../electron/core/save-back';
+import { saveAs } from '../../../electron/main/export';
+import { fakeApi } from '../core/pipeline/fake-api';
+
+let root: string;
+let ws: WorkspaceApi;
+let table: HandlerTable;
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-saveas-source-'));
+  const settings = new SettingsService(
+    new JsonFilePrefsStore(path.join(root, 'prefs.json')),
+    new MemorySecretStore('k'),
+    { MASKROOM_LIBRARY: path.join(root, 'lib') },
+  );
+  ws = createWorkspace({
+    settings,
+    events: { emit: () => undefined },
+    editApiFactory: () => fakeApi({ delayMs: 1 }).api,
+  });
+  table = createHandlers({ version: 't', host: 'electron', settings, workspace: ws });
+}, 60_000);
+
+afterAll(async () => {
+  await ws?.dispose();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+async function projectFromFile(name: string): Promise<{ id: string; file: string }> {
+  const file = path.join(root, name);
+  const bytes = await sharp({
+    create: {
+      width: 90,
+      height: 60,
+      channels: 3,
+      background: '#556677',
+      noise: { type: 'gaussian', mean: 128, sigma: 40 },
+    },
+  })
+    .jpeg({ quality: 70 })
+    .toBuffer();
+  await fs.writeFile(file, bytes);
+  const { id } = await ws.createProject({ name, photo: new Uint8Array(bytes) });
+  await ws.recordSource(id, file);
+  return { id, file };
+}
+
+const deps = (chosen: string) => ({
+  table,
+  exporter: ws,
+  defaultDir: root,
+  chooseFile: async () => chosen,
+  confirmReplace: async () => true,
+});
+
+describe('Save As onto the source photo', () => {
+  it('records the export, so the next Save back goes on without the changed-on-disk question', async () => {
+    const { id, file } = await projectFromFile('shot.jpg');
+    const before = sha(new Uint8Array(await fs.readFile(file)));
+    expect(await saveAs(deps(file), { projectId: id, format: 'jpeg', quality: 60 })).toEqual({
+      ok: true,
+      value: { saved: true },
+    });
+    const now = sha(new Uint8Array(await fs.readFile(file)));
+    expect(now).not.toBe(before);
+    const dir = path.join(root, 'lib', id);
+    expect((await readSource(dir))?.sha256).toBe(now);
+    const back = await ws.saveBack({ projectId: id, confirmed: true, overwriteChanged: false });
+    expect(back.status).toBe('saved');
+  });
+
+  it('a file of another name leaves the record as it was', async () => {
+    const { id, file } = await projectFromFile('other.jpg');
+    const dir = path.join(root, 'lib', id);
+    const rec = await fs.readFile(path.join(dir, 'source.json'), 'utf8');
+    const elsewhere = path.join(root, 'elsewhere.jpg');
+    expect((await saveAs(deps(elsewhere), { projectId: id, format: 'jpeg' })).ok).toBe(true);
+    expect(await fs.readFile(path.join(dir, 'source.json'), 'utf8')).toBe(rec);
+    expect((await readSource(dir))?.path).toBe(file);
+  });
+});
