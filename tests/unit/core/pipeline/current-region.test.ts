@@ -10,6 +10,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { describe, expect, it, vi } from 'vitest';
 import type { Rect } from '../../../../shared/contract';
@@ -202,7 +203,10 @@ describe('ProjectSession.warmEditSource', () => {
       await store.close();
       const rect = randomRect(r, width, height);
       const want = await truthOf(dir, rect);
-      const bytes = width * height * 6;
+      const reopened = await ProjectStore.open(dir);
+      const visible = reopened.snapshot().layers.filter((l) => l.visible);
+      await reopened.close();
+      const bytes = width * height * 6 + visible.reduce((n, l) => n + l.rect.width * l.rect.height * 8, 0);
       // [regionEdits, diskCacheMinLayers, maxBytes] and whether the original is then decoded.
       const cases: Array<[boolean, number, number, boolean]> = [
         [true, 8, bytes, true],
@@ -223,13 +227,59 @@ describe('ProjectSession.warmEditSource', () => {
           const what = `t ${t} ${JSON.stringify({ regionEdits, diskCacheMinLayers, maxBytes, bytes })}`;
           expect(original.mock.calls.length, what).toBe(decodes ? 1 : 0);
           const got = await s.editSource(rect);
-          const cut = got.rect.width === width && got.rect.height === height ? cutRegion(got.photo, rect) : got;
+          const cut =
+            got.rect.width === width && got.rect.height === height ? cutRegion(got.photo, rect) : got;
           expect(bytesOf(cut.photo).equals(bytesOf(want.photo)), what).toBe(true);
         } finally {
           await s.close();
         }
       }
     }
+  }, 60_000);
+
+  it('leaves a damaged patch to be reported as without it, where the region needs it', async () => {
+    const r = rng(8080);
+    const { dir, store, width, height } = await project({ kind: 'png', depth: 8, channels: 3 }, 3, r);
+    const layers = store.snapshot().layers;
+    await store.close();
+    const hurt = layers[1]!;
+    const file = path.join(dir, 'layers', hurt.files.patch);
+    // The same length (a cut-short file is found when the project opens): its pixel data overwritten.
+    const bytes = await fs.readFile(file);
+    bytes.fill(0x55, Math.floor(bytes.length / 3), Math.floor((bytes.length * 2) / 3));
+    await fs.writeFile(file, bytes);
+    const outcome = async (warm: boolean, rect: Rect) => {
+      clearPhotoCache();
+      const s = new ProjectSession(await ProjectStore.open(dir), {
+        persistInBackground: false,
+        regionEdits: true,
+      });
+      try {
+        if (warm) s.warmEditSource(Number.MAX_SAFE_INTEGER);
+        const got = await s.editSource(rect);
+        const sha = createHash('sha256').update(bytesOf(got.photo)).digest('hex');
+        return { ok: sha, damaged: s.store.damaged(hurt.id) };
+      } catch (e) {
+        return { error: (e as Error).message, damaged: s.store.damaged(hurt.id) };
+      } finally {
+        await s.close();
+      }
+    };
+    const full = { x: 0, y: 0, width, height };
+    const away = [
+      { x: 0, y: 0, width, height: hurt.rect.y },
+      { x: 0, y: hurt.rect.y + hurt.rect.height, width, height: height - hurt.rect.y - hurt.rect.height },
+    ].filter((q) => q.width > 0 && q.height > 0);
+    let compared = 0;
+    for (const rect of [full, ...away]) {
+      const cold = await outcome(false, rect);
+      const warm = await outcome(true, rect);
+      expect(warm, JSON.stringify(rect)).toEqual(cold);
+      if (rect === full)
+        expect(cold, 'the damaged layer is reported').toMatchObject({ error: expect.any(String) });
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(0);
   }, 60_000);
 });
 
