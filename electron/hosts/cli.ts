@@ -356,11 +356,16 @@ async function readInput(file: string, what: string): Promise<Uint8Array> {
     return new Uint8Array(await fs.readFile(file));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    const said: Record<string, string> = {
+      ENOENT: `The ${what} ${file} does not exist; check the path.`,
+      EISDIR: `The ${what} ${file} is a folder, not a file; pass the image file itself.`,
+      EACCES: `You may not read the ${what} ${file} (permission denied); check its permissions or copy it somewhere you can read.`,
+      EPERM: `You may not read the ${what} ${file} (permission denied); check its permissions or copy it somewhere you can read.`,
+    };
     throw new AppError(
       code === 'ENOENT' ? 'not-found' : 'invalid-input',
-      code === 'ENOENT'
-        ? `The ${what} ${file} does not exist; check the path.`
-        : `Could not read the ${what} ${file} (${code ?? 'error'}); check the path and its permissions.`,
+      said[code ?? ''] ??
+        `Could not read the ${what} ${file} (${code ?? 'error'}); check the path and its permissions.`,
     );
   }
 }
@@ -631,7 +636,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
     dir,
     v.image,
     (w, h) => {
-      early.mask = maskFromFile(maskBytes, w, h);
+      early.mask = maskFromFile(maskBytes, w, h).then((m) => marksSomething(m, maskFile));
       early.mask.then(() => trace('mask-decoded')).catch(() => undefined);
     },
     (photo) => {
@@ -652,7 +657,9 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
     // has given it (ProjectSession.currentRegion).
     editApiModule().catch(() => undefined);
     if (!early.mask) {
-      early.mask = maskFromFile(maskBytes, store.width, store.height);
+      early.mask = maskFromFile(maskBytes, store.width, store.height).then((m) =>
+        marksSomething(m, maskFile),
+      );
       early.mask.then(() => trace('mask-decoded')).catch(() => undefined);
     }
     const mask = await early.mask;
@@ -700,6 +707,19 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
     await recorded;
     await session.close();
   }
+}
+
+/**
+ * The mask, when it marks something to change. An all-black file marks nothing: it is refused as a mask
+ * that does not read is (a new project made for it is taken back), in the CLI's words (the app's "paint
+ * over the area" does not fit a file).
+ */
+function marksSomething(mask: Mask, file: string): Mask {
+  const d = mask.data;
+  for (let i = 0; i < d.length; i++) if (d[i] !== 0) return mask;
+  throw invalid(
+    `The mask ${file} is all black, so it marks nothing to change; paint the area to change in white and run the command again.`,
+  );
 }
 
 /**

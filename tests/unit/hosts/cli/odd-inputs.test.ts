@@ -1,0 +1,86 @@
+/**
+ * Inputs a new user hands the CLI that are files of the wrong kind: an all-black mask (it reads, but marks
+ * nothing) and a folder given as the photo, the mask or a reference. Each ends in one sentence in the CLI's
+ * own words (no "paint over the area", no EISDIR), sends nothing, and leaves no new project behind.
+ */
+import { describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { type FakeSegmind } from '../../../fake-segmind/server';
+import { envFor, fixturePath, runCli, type CliRun, useChelseaWork } from './helpers';
+
+let fake: FakeSegmind;
+let work: string;
+let template: string;
+const PHOTO = fixturePath('chelsea.png');
+
+useChelseaWork('maskroom-odd-inputs-', (w) => void ({ fake, work, template } = w));
+
+function oneLineError(r: CliRun): string {
+  expect(r.code, r.stderr).toBe(1);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
+
+describe('an all-black mask', () => {
+  it("is refused in the CLI's words, on an existing project and for a new one (nothing made, nothing sent)", async () => {
+    const black = path.join(work, 'black.png');
+    // 8-bit PNG and a noisy JPEG whose compression noise near black snaps to black.
+    await sharp({ create: { width: 451, height: 300, channels: 3, background: '#000000' } })
+      .png()
+      .toFile(black);
+    const noisy = path.join(work, 'black.jpg');
+    const px = Buffer.alloc(451 * 300);
+    for (let i = 0; i < px.length; i++) px[i] = (i * 7919) % 5;
+    await sharp(px, { raw: { width: 451, height: 300, channels: 1 } })
+      .jpeg({ quality: 70 })
+      .toFile(noisy);
+    const submits = fake.count('submit');
+    for (const mask of [black, noisy]) {
+      const said = new RegExp(
+        `^maskroom: The mask ${mask.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is all black, so it marks nothing to change; `,
+      );
+      const existing = await runCli(['edit', '--project', template, '--mask', mask, '--prompt', 'x'], {
+        env: envFor(fake),
+      });
+      expect(oneLineError(existing)).toMatch(said);
+      const fresh = path.join(work, `black-new-${path.extname(mask).slice(1)}`);
+      const made = await runCli(
+        ['edit', '--project', fresh, '--image', PHOTO, '--mask', mask, '--prompt', 'x'],
+        {
+          env: envFor(fake),
+        },
+      );
+      expect(oneLineError(made)).toMatch(said);
+      await expect(fs.stat(fresh)).rejects.toThrow();
+    }
+    expect(fake.count('submit')).toBe(submits);
+  }, 90_000);
+});
+
+describe('a folder where a file belongs', () => {
+  it('as the photo, the mask or a reference: said as such, nothing made or sent', async () => {
+    const folder = path.join(work, 'a-folder.png');
+    await fs.mkdir(folder, { recursive: true });
+    const mask = path.join(work, 'mask-a.png');
+    const submits = fake.count('submit');
+    const fresh = path.join(work, 'folder-photo');
+    for (const [what, args] of [
+      ['photo', ['edit', '--project', fresh, '--image', folder, '--mask', mask, '--prompt', 'x']],
+      ['mask', ['edit', '--project', template, '--mask', folder, '--prompt', 'x']],
+      [
+        'reference image',
+        ['edit', '--project', template, '--mask', mask, '--prompt', 'x', '--reference', folder],
+      ],
+    ] as const) {
+      const r = await runCli([...args], { env: envFor(fake) });
+      expect(oneLineError(r), what).toBe(
+        `maskroom: The ${what} ${folder} is a folder, not a file; pass the image file itself.`,
+      );
+    }
+    await expect(fs.stat(fresh)).rejects.toThrow();
+    expect(fake.count('submit')).toBe(submits);
+  }, 90_000);
+});
