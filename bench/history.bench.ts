@@ -1,6 +1,13 @@
 /**
  * Layer history on disk: a 24 MP photo with 200 layers.
- *   npx tsx bench/history.bench.ts [--quick] [--layers N] [--runs N]   (or: npm run bench -- history)
+ *   npx tsx bench/history.bench.ts [--quick] [--layers N] [--runs N] [--against DIR] [--project DIR]
+ *   (or: npm run bench -- history)
+ *
+ * --against DIR: another checkout of Maskroom (its node_modules at hand, e.g. a `git worktree` of the code
+ * before a change): its own bench's child opens the same project, alternated with this checkout's, and the
+ * flatten rows are printed for both with their ratio (same machine, same minutes).
+ * --project DIR: builds the project into DIR once and reuses it on later runs (left in place), so repeated
+ * measurements skip the build; the full-frame baseline files are kept beside it.
  *
  * Measured (each open in a fresh child process, so decode caches are cold and peak memory is the process's;
  * the time runs until the image is ready, the session's close is not timed):
@@ -55,6 +62,14 @@ const num = (flag: string, dflt: number) => {
 const LAYERS = num('--layers', quick ? 40 : 200);
 const RUNS = num('--runs', quick ? 3 : 5);
 const FULLFRAME_SAMPLES = quick ? 2 : 3;
+const flagValue = (flag: string) => {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+/** Another checkout whose flatten is measured beside this one's (--against). */
+const AGAINST = flagValue('--against');
+/** A project folder kept between runs (--project). */
+const KEEP = flagValue('--project');
 const W = 6000;
 const H = 4000;
 /** The session writes cache/current.bin only from this many visible layers on (its diskCacheMinLayers default). */
@@ -148,27 +163,32 @@ function child(
   mode: string,
   dir: string,
   file = '',
+  bench = import.meta.filename,
 ): { ms: number; cpuMs: number; maxRssMB: number; check: number } {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', import.meta.filename, '--child', mode, dir, file],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-      timeout: 120_000,
-    },
-  );
+  const r = spawnSync(process.execPath, ['--import', 'tsx', bench, '--child', mode, dir, file], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    timeout: 120_000,
+    // The other checkout's sources (and its tsx) are its own.
+    cwd: path.dirname(path.dirname(bench)),
+  });
   if (r.status !== 0) throw new Error(`child ${mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as { ms: number; cpuMs: number; maxRssMB: number; check: number };
 }
 
-async function main(): Promise<void> {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-bench-history-'));
-  const dir = path.join(root, 'project');
-  console.log(
-    `history bench: ${W}x${H} (${((W * H) / 1e6).toFixed(0)} MP) photo, ${LAYERS} layers, ${RUNS} runs${quick ? ' (quick)' : ''}`,
-  );
+/** What the runs need of a built project (kept in meta.json beside a --project folder). */
+interface Built {
+  channels: number;
+  depth: number;
+  photoBytes: number;
+  perLayerBytes: number[];
+  manifestBytes: number;
+  fullFrameBytes: number[];
+  topFile: string;
+}
 
+/** Builds the project into dir and the full-frame baseline files into root. */
+async function buildProject(root: string, dir: string): Promise<Built> {
   // A 24 MP JPEG made from a fixture photo (tests and benches generate large images, never commit them).
   const fixtures =
     process.env.MASKROOM_FIXTURES || path.resolve(import.meta.dirname, '../../shared/fixtures/photos');
@@ -242,14 +262,54 @@ async function main(): Promise<void> {
     fullFrameBytes.push(png.byteLength);
   }
 
-  console.log(`  baseline full frames written (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  return {
+    channels: photo.channels,
+    depth: photo.depth,
+    photoBytes: photoBytes.byteLength,
+    perLayerBytes,
+    manifestBytes,
+    fullFrameBytes,
+    topFile,
+  };
+}
+
+async function main(): Promise<void> {
+  const root = KEEP
+    ? path.resolve(KEEP)
+    : await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-bench-history-'));
+  const dir = path.join(root, 'project');
+  console.log(
+    `history bench: ${W}x${H} (${((W * H) / 1e6).toFixed(0)} MP) photo, ${LAYERS} layers, ${RUNS} runs${quick ? ' (quick)' : ''}`,
+  );
+  const metaFile = path.join(root, `meta-${LAYERS}.json`);
+  let built: Built | null = null;
+  if (KEEP) {
+    built = await fs.readFile(metaFile, 'utf8').then(
+      (t) => JSON.parse(t) as Built,
+      () => null,
+    );
+    // A kept project's derived files (the flattened cache, previews) go: the first runs are cold opens.
+    if (built) await fs.rm(path.join(dir, 'cache'), { recursive: true, force: true });
+    else await fs.rm(root, { recursive: true, force: true });
+  }
+  if (!built) {
+    await fs.mkdir(root, { recursive: true });
+    built = await buildProject(root, dir);
+    if (KEEP) await fs.writeFile(metaFile, JSON.stringify(built));
+  }
+  const { perLayerBytes, manifestBytes, fullFrameBytes, topFile } = built;
+  const againstBench = AGAINST ? path.resolve(AGAINST, 'bench/history.bench.ts') : null;
   type Sample = { ms: number; cpuMs: number; maxRssMB: number };
   const open: Sample[] = [];
   const hist: Sample[] = [];
   const base: Sample[] = [];
+  /** The other checkout's flatten (--against), uncached and cached. */
+  const openAgainst: Sample[] = [];
+  const cachedAgainst: Sample[] = [];
   for (let r = 0; r < RUNS; r++) {
     // Interleaved so that machine noise hits both sides alike. No flattened cache exists yet: cold opens.
     open.push(child('open', dir));
+    if (againstBench) openAgainst.push(child('open', dir, '', againstBench));
     base.push(child('baseline', dir, topFile));
     hist.push(child('history', dir));
   }
@@ -264,6 +324,7 @@ async function main(): Promise<void> {
   const base2: Sample[] = [];
   for (let r = 0; r < RUNS && persisted; r++) {
     cached.push(child('open', dir));
+    if (againstBench) cachedAgainst.push(child('open', dir, '', againstBench));
     base2.push(child('baseline', dir, topFile));
   }
   // Ready to view: the first view renders the preview (from the flattened cache) and keeps it in cache/.
@@ -280,7 +341,7 @@ async function main(): Promise<void> {
   let deflatedBytes: number | null = null;
   if (persisted) {
     const rawFile = await fs.readFile(cacheFile);
-    const pixelBytes = W * H * photo.channels * (photo.depth / 8);
+    const pixelBytes = W * H * built.channels * (built.depth / 8);
     const pixels = rawFile.subarray(rawFile.length - pixelBytes);
     const deflated = zlib.deflateSync(pixels, { level: 1 });
     deflatedBytes = deflated.byteLength;
@@ -347,12 +408,27 @@ async function main(): Promise<void> {
       `| ${name.padEnd(33)} | ${(a === null ? NO_CACHE : a.toFixed(0)).padStart(12)} | ${(b === null ? '' : b.toFixed(0)).padStart(35)} | ${(r === null ? '' : r.toFixed(r < 0.1 ? 3 : 2)).padStart(5)} |`,
     );
   }
+  if (againstBench) {
+    console.log('');
+    console.log(`against ${AGAINST} (its own code, the same project, alternated):`);
+    const pair = (name: string, a: Sample[], b: Sample[], k: keyof Sample) => {
+      if (a.length === 0 || b.length === 0) return;
+      const [x, y] = [med(a, k), med(b, k)];
+      console.log(
+        `  ${name.padEnd(38)} ${x.toFixed(0).padStart(6)} vs ${y.toFixed(0).padStart(6)} (${(x / y).toFixed(2)})`,
+      );
+    };
+    pair('open + full flatten, no cache, ms', open, openAgainst, 'ms');
+    pair('  CPU time, all threads, ms', open, openAgainst, 'cpuMs');
+    pair('  peak RSS, MB', open, openAgainst, 'maxRssMB');
+    pair('open + full flatten, cache, ms', cached, cachedAgainst, 'ms');
+  }
   const totalLayerMB = perLayerBytes.reduce((a, b) => a + b, 0) / 2 ** 20;
   console.log('');
   console.log(
     `${LAYERS} layers: ${totalLayerMB.toFixed(0)} MB of layer files, manifest ${(manifestBytes / 1024).toFixed(0)} KB, ` +
       `flattened cache ${cacheBytes === null ? NO_CACHE : `${(cacheBytes / 2 ** 20).toFixed(0)} MB (one per project)`}, ` +
-      `original ${(photoBytes.byteLength / 2 ** 20).toFixed(1)} MB.`,
+      `original ${(built.photoBytes / 2 ** 20).toFixed(1)} MB.`,
   );
   const { cacheRawReadMs: rawMs, cacheDeflatedReadMs: deflatedMs } = rows;
   console.log(
@@ -369,6 +445,7 @@ async function main(): Promise<void> {
     photo: { width: W, height: H },
     layers: LAYERS,
     runs: RUNS,
+    against: AGAINST ?? null,
     medians: rows,
     ratios,
     totals: {
@@ -383,6 +460,8 @@ async function main(): Promise<void> {
       view,
       firstView,
       baseline: [...base, ...base2],
+      openAgainst,
+      cachedAgainst,
       history: hist,
       cacheRawRead: rawRead,
       cacheDeflatedRead: deflatedRead,
@@ -393,7 +472,7 @@ async function main(): Promise<void> {
     path.join(import.meta.dirname, 'results', 'history.json'),
     `${JSON.stringify(out, null, 2)}\n`,
   );
-  await fs.rm(root, { recursive: true, force: true });
+  if (!KEEP) await fs.rm(root, { recursive: true, force: true });
 }
 
 await main();
