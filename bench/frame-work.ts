@@ -137,3 +137,93 @@ export function frameWork(events: readonly TraceEvent[], mark: string): FrameWor
   for (let i = 0; i < n; i++) w.total[i] = w.main[i]! + w.renderer[i]! + w.display[i]!;
   return w;
 }
+
+/** Where the work of the marked frames went: per thread, and per event name on each thread. */
+export interface WorkBreakdown {
+  frames: number;
+  threads: {
+    kind: 'main' | 'renderer' | 'display';
+    /** The thread's name in the trace (`CrRendererMain`, `Compositor`, `VizCompositorThread`, …). */
+    name: string;
+    /** Mean CPU ms per frame of its top-level tasks (what frameWork counts for it). */
+    ms: number;
+    /** Mean self CPU ms per frame of each event name (the event's CPU less its children's), largest first. */
+    events: { name: string; ms: number }[];
+  }[];
+}
+
+/**
+ * The mean per-frame CPU of each counted thread between the first and the last `mark`, and of each event
+ * name within it as self time (an event's CPU less the CPU of the events nested in it on the same thread),
+ * so the names of a thread add up to its tasks' time. Events cut by the first or last mark count in
+ * proportion, as in frameWork. Null when the trace holds fewer than two marks.
+ */
+export function frameBreakdown(events: readonly TraceEvent[], mark: string): WorkBreakdown | null {
+  const marks = marksOf(events, mark);
+  if (!marks || marks.ts.length < 2) return null;
+  const first = marks.ts[0]!;
+  const last = marks.ts[marks.ts.length - 1]!;
+  const frames = marks.ts.length - 1;
+  const threadName = new Map<string, string>();
+  const processName = new Map<number, string>();
+  for (const e of events) {
+    if (e.ph !== 'M') continue;
+    if (e.name === 'thread_name') threadName.set(`${e.pid}:${e.tid}`, e.args?.name ?? '');
+    if (e.name === 'process_name') processName.set(e.pid, e.args?.name ?? '');
+  }
+  const gpu = new Set([...processName].filter(([, n]) => n === 'GPU Process').map(([p]) => p));
+  const byThread = new Map<string, TraceEvent[]>();
+  for (const e of events) {
+    if (e.ph !== 'X' || !(e.dur && e.dur > 0)) continue;
+    if (e.pid !== marks.pid && !gpu.has(e.pid)) continue;
+    const key = `${e.pid}:${e.tid}`;
+    if (UNCOUNTED_THREADS.has(threadName.get(key) ?? '')) continue;
+    const list = byThread.get(key);
+    if (list) list.push(e);
+    else byThread.set(key, [e]);
+  }
+  /** The CPU of an event inside [first, last), in proportion to its wall time there. */
+  const inside = (e: TraceEvent, cpu: number) => {
+    const a = Math.max(first, e.ts);
+    const b = Math.min(last, e.ts + e.dur!);
+    return b > a ? (cpu * (b - a)) / e.dur! : 0;
+  };
+  const out: WorkBreakdown['threads'] = [];
+  for (const [key, list] of byThread) {
+    const name = threadName.get(key) ?? '';
+    const pid = Number(key.split(':')[0]);
+    const kind = gpu.has(pid) ? 'display' : name === 'CrRendererMain' ? 'main' : 'renderer';
+    const sorted = [...list].sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+    const self = new Map<string, number>();
+    let tasks = 0;
+    // A stack of open events; each closed event adds its CPU less its children's to its name.
+    const stack: { e: TraceEvent; cpu: number; children: number }[] = [];
+    const close = (until: number) => {
+      while (stack.length && stack[stack.length - 1]!.e.ts + stack[stack.length - 1]!.e.dur! <= until) {
+        const s = stack.pop()!;
+        const own = Math.max(0, s.cpu - s.children);
+        self.set(s.e.name, (self.get(s.e.name) ?? 0) + inside(s.e, own));
+        if (stack.length) stack[stack.length - 1]!.children += s.cpu;
+      }
+    };
+    for (const e of sorted) {
+      close(e.ts);
+      const cpu = e.tdur ?? e.dur!;
+      if (!stack.length && TASKS.has(e.name)) tasks += inside(e, cpu);
+      stack.push({ e, cpu, children: 0 });
+    }
+    close(Infinity);
+    if (tasks <= 0) continue;
+    out.push({
+      kind,
+      name,
+      ms: tasks / 1000 / frames,
+      events: [...self]
+        .map(([n, us]) => ({ name: n, ms: us / 1000 / frames }))
+        .filter((x) => x.ms > 0)
+        .sort((a, b) => b.ms - a.ms),
+    });
+  }
+  out.sort((a, b) => b.ms - a.ms);
+  return { frames, threads: out };
+}

@@ -5,7 +5,7 @@
  * integrated microsecond by microsecond, independently of the interval arithmetic under test.
  */
 import { describe, expect, it } from 'vitest';
-import { frameWork, type TraceEvent } from '../../../bench/frame-work';
+import { frameBreakdown, frameWork, type TraceEvent } from '../../../bench/frame-work';
 import { pick, rng } from '../../support/prng';
 
 const PAGE = 10; // the bench page's renderer
@@ -162,5 +162,58 @@ describe('frameWork', () => {
     expect(frameWork(c.events, 'no such mark')).toBeNull();
     const one = c.events.filter((e) => e.name !== 'TimeStamp' || e.ts === c.marks[0]);
     expect(frameWork(one, 'frame')).toBeNull();
+  });
+});
+
+describe('frameBreakdown', () => {
+  it("gives each counted thread its tasks' mean CPU per frame, as frameWork counts them", () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const c = generate(seed);
+      const w = frameWork(c.events, 'frame')!;
+      const b = frameBreakdown(c.events, 'frame')!;
+      expect(b.frames).toBe(c.marks.length - 1);
+      const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+      for (const kind of ['main', 'renderer', 'display'] as const) {
+        const sum = b.threads.filter((t) => t.kind === kind).reduce((a, t) => a + t.ms, 0);
+        expect(sum, `seed ${seed} ${kind}`).toBeCloseTo(mean(w[kind]), 6);
+      }
+    }
+  });
+
+  it("gives each event name its self time: its CPU less its children's, cut at the first and last mark", () => {
+    const x = (name: string, ts: number, dur: number, tdur: number, tid = 1): TraceEvent => ({
+      ph: 'X',
+      name,
+      pid: PAGE,
+      tid,
+      ts,
+      dur,
+      tdur,
+    });
+    const events = [
+      ...metadata(),
+      mark(PAGE, 1000),
+      mark(PAGE, 2000),
+      mark(PAGE, 3000),
+      // A task with script inside, itself holding a style pass; CPU 600 = 100 own + 300 script + 200 style.
+      x('RunTask', 1100, 800, 600),
+      x('FunctionCall', 1200, 500, 500),
+      x('UpdateLayoutTree', 1300, 200, 200),
+      // Half of this task lies after the last mark: half its CPU counts.
+      x('RunTask', 2800, 400, 400),
+      // Before the first mark: not counted.
+      x('RunTask', 100, 300, 300),
+      x('RunTask', 1500, 1000, 100, 2),
+    ];
+    const b = frameBreakdown(events, 'frame')!;
+    expect(b.frames).toBe(2);
+    const main = b.threads.find((t) => t.kind === 'main')!;
+    expect(main.ms).toBeCloseTo((600 + 200) / 1000 / 2, 9);
+    const self = Object.fromEntries(main.events.map((e) => [e.name, e.ms]));
+    expect(self['RunTask']).toBeCloseTo((100 + 200) / 1000 / 2, 9);
+    expect(self['FunctionCall']).toBeCloseTo(300 / 1000 / 2, 9);
+    expect(self['UpdateLayoutTree']).toBeCloseTo(200 / 1000 / 2, 9);
+    expect(b.threads.find((t) => t.name === 'Compositor')!.ms).toBeCloseTo(100 / 1000 / 2, 9);
+    expect(frameBreakdown(events, 'no such mark')).toBeNull();
   });
 });
