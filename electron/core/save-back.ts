@@ -2,7 +2,8 @@
  * Save back ("Edit in Maskroom"): a photo handed over by another editor (Lightroom Classic's Edit In,
  * Capture One's Open With, a double-click) is written back into the file it came from, in the same format,
  * bit depth, ICC profile and EXIF (a greyscale file as greyscale; a CMYK file is refused, since Maskroom
- * edits in RGB), while the project keeps its own untouched copy of the original.
+ * edits in RGB; so is a file of several frames, of which Maskroom edits the first), while the project keeps its
+ * own untouched copy of the original.
  *
  * The project records where its photo came from in source.json (path, size, mtime, SHA-256, format, and
  * whether a save back has been confirmed). A save back:
@@ -15,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { z } from 'zod';
 import { AppError, environmentError } from '../../shared/errors';
 import { formatById, type ExportFormatId } from '../../shared/formats';
@@ -152,13 +154,30 @@ async function originalColour(projectDir: string) {
   return sourceColourOf(path.join(projectDir, m.original.file));
 }
 
+/** How many frames (pages) the project's copy of its original photo holds: 1 for a still photo. */
+async function pageCount(projectDir: string): Promise<number> {
+  const m = await readManifest(projectDir);
+  const meta = await sharp(path.join(projectDir, m.original.file), { limitInputPixels: false }).metadata();
+  return meta.pages ?? 1;
+}
+
 /**
  * What a save back would meet now, before anything is written. Throws an AppError (one sentence) when the
- * source is a CMYK file: Maskroom edits in RGB and would write it back as RGB, so it refuses before asking.
+ * source is a CMYK file (Maskroom edits in RGB and would write it back as RGB) or holds several frames (it
+ * would come back with the first alone), so it refuses before asking.
  */
 export async function checkSaveBack(projectDir: string): Promise<SaveBackCheck> {
   const source = await readSource(projectDir);
   if (!source) return { status: 'no-source' };
+  // A photo of several frames (an animated WebP, a multi-page TIFF) opens as its first: writing that back
+  // would drop the others.
+  const pages = await pageCount(projectDir);
+  if (pages > 1) {
+    throw new AppError(
+      'unsupported',
+      `${path.basename(source.path)} holds ${pages} frames (an animation or a multi-page file) and Maskroom edits only the first, so it did not save back into it (the other frames would be lost); use Export to write the edited image to a new file instead.`,
+    );
+  }
   if ((await originalColour(projectDir)).kind === 'cmyk') {
     throw new AppError(
       'unsupported',

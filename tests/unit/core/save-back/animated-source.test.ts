@@ -1,0 +1,78 @@
+/**
+ * A photo of several frames (an animated WebP, a multi-page TIFF) opens as its first frame; a save back would
+ * write that frame alone over the file and drop the others. It is refused in one sentence before anything is
+ * asked or written, and the file is left byte for byte; a still photo of the same formats saves back.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import os from 'node:os';
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import sharp from 'sharp';
+import { loadPhoto } from '../../../../electron/core/imaging';
+import { ProjectStore } from '../../../../electron/core/project';
+import { checkSaveBack, recordSource, saveBack } from '../../../../electron/core/save-back';
+
+const W = 30;
+const H = 20;
+let root: string;
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-animated-source-'));
+});
+
+afterAll(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+/** A file of `pages` frames of different greys, in `format`. */
+async function framesFile(format: 'webp' | 'tiff', pages: number): Promise<Buffer> {
+  const frames = Buffer.concat(Array.from({ length: pages }, (_, i) => Buffer.alloc(W * H * 3, 40 + i * 70)));
+  const s = sharp(frames, { raw: { width: W, height: H * pages, channels: 3, pageHeight: H } as never });
+  return format === 'webp' ? s.webp({ lossless: true }).toBuffer() : s.tiff().toBuffer();
+}
+
+async function projectOf(
+  name: string,
+  bytes: Buffer,
+  format: string,
+): Promise<{ dir: string; file: string }> {
+  const file = path.join(root, name);
+  await fs.writeFile(file, bytes);
+  const dir = path.join(root, `${name}-project`);
+  const store = await ProjectStore.create(dir, {
+    photo: new Uint8Array(bytes),
+    name,
+    width: W,
+    height: H,
+    format,
+  });
+  await store.close();
+  await recordSource(dir, file, format);
+  return { dir, file };
+}
+
+describe('save back into a file of several frames', () => {
+  for (const format of ['webp', 'tiff'] as const) {
+    it(`${format}: three frames are refused in one sentence, the file untouched; one frame saves back`, async () => {
+      const bytes = await framesFile(format, 3);
+      expect((await sharp(bytes).metadata()).pages).toBe(3);
+      const { dir, file } = await projectOf(`anim.${format}`, bytes, format);
+      const image = await loadPhoto(new Uint8Array(bytes));
+      const said = new RegExp(
+        `^anim\\.${format} holds 3 frames \\(an animation or a multi-page file\\) and Maskroom edits only the first, so it did not save back into it \\(the other frames would be lost\\); use Export`,
+      );
+      await expect(checkSaveBack(dir)).rejects.toThrow(said);
+      await expect(saveBack(dir, image, { confirmed: true, overwriteChanged: true })).rejects.toThrow(said);
+      expect(Buffer.from(await fs.readFile(file)).equals(bytes)).toBe(true);
+      expect((await fs.readdir(root)).filter((n) => n.startsWith(`anim.${format}.tmp-`))).toEqual([]);
+
+      const still = await framesFile(format, 1);
+      const one = await projectOf(`still.${format}`, still, format);
+      const saved = await saveBack(one.dir, await loadPhoto(new Uint8Array(still)), {
+        confirmed: true,
+        overwriteChanged: false,
+      });
+      expect(saved.format).toBe(format);
+    });
+  }
+});
