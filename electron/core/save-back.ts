@@ -229,7 +229,15 @@ export async function writeOverSource<T>(
   source: SourceRecord,
   next: Partial<Pick<SourceRecord, 'format' | 'confirmed' | 'savedBackAt'>>,
   write: (beforeRename: (tmp: string) => Promise<void>) => Promise<T>,
-  hold?: HoldInterrupts,
+  o: {
+    hold?: HoldInterrupts;
+    /**
+     * Given: a record that cannot be written (the project on a read-only disk, say) does not stop the write,
+     * which goes on as a plain export, and this is told why. Without it the write stops before the file is
+     * touched, with one sentence naming the project.
+     */
+    unrecorded?: (e: unknown) => void;
+  } = {},
 ): Promise<T> {
   const { pending: _stale, ...prev } = source;
   let release: (() => void) | undefined;
@@ -237,10 +245,29 @@ export async function writeOverSource<T>(
   try {
     const result = await write(async (tmp) => {
       const state = await describe(tmp, next.format ?? prev.format, { ...prev, ...next });
-      after = { ...prev, ...state, path: prev.path };
-      release = hold?.();
-      const { path: _p, pending: _n, ...pending } = after;
-      await writeRecord(projectDir, { ...prev, pending });
+      const landed: SourceRecord = { ...prev, ...state, path: prev.path };
+      release = o.hold?.();
+      const { path: _p, pending: _n, ...pending } = landed;
+      try {
+        await writeRecord(projectDir, { ...prev, pending });
+      } catch (e) {
+        release?.();
+        release = undefined;
+        if (o.unrecorded) return o.unrecorded(e);
+        const name = path.basename(prev.path);
+        const unchanged = `${name} was not changed`;
+        throw (
+          environmentError(e, `Recording the new ${name} in the project`, {
+            where: projectDir,
+            next: {
+              readOnly: `copy the project to a writable disk to save back from it (${unchanged})`,
+              full: `free some space on the project's disk, then save back again (${unchanged})`,
+              denied: `check that you may write to the project's folder, then save back again (${unchanged})`,
+            },
+          }) ?? e
+        );
+      }
+      after = landed;
       crashPoint('source-pending');
     });
     crashPoint('source-renamed');
@@ -358,7 +385,7 @@ export async function saveBack(
       { confirmed: true, savedBackAt: now },
       (beforeRename) =>
         exportInOriginalColour(projectDir, image, exportOpts, source.path, { ...keep, beforeRename }),
-      opts.hold,
+      opts.hold ? { hold: opts.hold } : {},
     );
   } catch (e) {
     const need = neededBytes(e);

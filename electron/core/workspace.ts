@@ -662,7 +662,10 @@ class Workspace implements WorkspaceApi {
               );
       const bytes = await this.exportTask(session, req, path.basename(file), true, (photo, onProgress) =>
         source
-          ? writeOverSource(session.store.dir, source, { format: req.format }, encode(photo, onProgress))
+          ? // A record that cannot be written leaves Save As a plain export, as onto any other file.
+            writeOverSource(session.store.dir, source, { format: req.format }, encode(photo, onProgress), {
+              unrecorded: () => undefined,
+            })
           : encode(photo, onProgress)(),
       );
       return { file, bytes };

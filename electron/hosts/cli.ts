@@ -12,6 +12,8 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { Settings, type ExportFormat, type JobState } from '../../shared/contract';
 import { limits } from '../../shared/limits';
 import { editParamsFromFlags, intIn, numIn, oneOf, paramHelp } from './cli-params';
@@ -585,6 +587,21 @@ async function openOrCreate(
   return create.value;
 }
 
+function withGcWhileWaiting<T extends (state: JobState, ...rest: never[]) => void>(f: T): T {
+  let done = false;
+  return ((state: JobState, ...rest: never[]) => {
+    if (!done && state === 'processing' && process.env.MR_GC === '1') {
+      done = true;
+      setTimeout(() => {
+        v8.setFlagsFromString('--expose-gc');
+        (vm.runInNewContext('gc') as () => void)();
+        trace('gc-done');
+      }, 0);
+    }
+    f(state, ...rest);
+  }) as T;
+}
+
 function layerJson(l: StoredLayer, damaged: string | null = null) {
   return { ...loaded().project.toContractLayer(l, damaged), sent: l.sent, colorMatch: l.colorMatch };
 }
@@ -677,7 +694,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
         ...(prepared ? { prepared } : {}),
       },
       editDeps,
-      { onState: progressPrinter(io, env, Boolean(v.json)) },
+      { onState: withGcWhileWaiting(progressPrinter(io, env, Boolean(v.json))) },
     );
     // Keeps the flattened image for the next command on a deep stack (derived data; failure is harmless).
     await session.persistCache().catch(() => false);
@@ -915,7 +932,13 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
       bytes = await sweptWrite(out, io, interrupted, async (hold) => {
         try {
           return ontoSource
-            ? await writeOverSource(dir, ontoSource, { format: format! }, encode, hold)
+            ? await writeOverSource(dir, ontoSource, { format: format! }, encode, {
+                hold,
+                unrecorded: () =>
+                  warnings.push(
+                    `the project could not record that ${out} now holds this export (its folder is not writable), so a later --in-place will want --force`,
+                  ),
+              })
             : await encode();
         } catch (e) {
           const need = neededBytes(e);

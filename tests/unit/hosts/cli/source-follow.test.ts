@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import { ProjectStore } from '../../../../electron/core/project';
 import { SOURCE_FILE, readSource, recordSource } from '../../../../electron/core/save-back';
 import { cliArgs, runCli, tempDir, type CliRun } from './helpers';
+import { mountTmpfs, type Tmpfs } from '../../core/project/tmpfs';
 
 let work: string;
 let photos: string;
@@ -148,4 +149,39 @@ describe('a write over the source stopped between the file and its record', () =
       }, 60_000);
     }
   }
+});
+
+describe('the source photo with the project on a read-only disk', () => {
+  let m: Tmpfs | { skip: string };
+  beforeAll(async () => {
+    m = await mountTmpfs(8 * 1024 * 1024);
+  });
+  afterAll(async () => {
+    if ('dir' in m) await m.unmount();
+  });
+
+  it('--in-place says the project cannot record it and leaves the photo; --out still writes it, with a warning', async (ctx) => {
+    if (!('dir' in m)) return ctx.skip(m.skip);
+    const ro = path.join(m.dir, 'project');
+    await fs.cp(dir, ro, { recursive: true });
+    m.setReadOnly(true);
+    try {
+      const back = await runCli(cliArgs('export', { project: ro, 'in-place': true }));
+      expect(back.code, back.stderr).toBe(1);
+      expect(back.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(back.stderr).toMatch(
+        /^maskroom: Recording the new shot\.jpg in the project failed: the folder is on a read-only disk \(\S+project\); copy the project to a writable disk to save back from it \(shot\.jpg was not changed\)\.\n$/,
+      );
+      expect(await fileSha(src)).toBe(sha(original));
+      expect(await fs.readdir(photos)).toEqual(['shot.jpg']);
+      const out = await runCli(cliArgs('export', { project: ro, out: src }));
+      ok(out);
+      expect(await fileSha(src)).not.toBe(sha(original));
+      expect(out.stderr).toMatch(
+        /^maskroom: warning: the project could not record that \S+shot\.jpg now holds this export/,
+      );
+    } finally {
+      m.setReadOnly(false);
+    }
+  }, 60_000);
 });
