@@ -12,8 +12,6 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { Settings, type ExportFormat, type JobState } from '../../shared/contract';
 import { limits } from '../../shared/limits';
 import { editParamsFromFlags, intIn, numIn, oneOf, paramHelp } from './cli-params';
@@ -22,6 +20,7 @@ import { AppError, environmentError, toWireError, type ErrorCode } from '../../s
 import { version } from '../core/version';
 import { trace } from '../core/trace';
 import { makeDir } from '../core/make-dir';
+import { insideProject } from '../core/inside-project';
 import { damagedLayerFix } from '../core/damaged-layer-fix';
 import { installHostGuard, type HostGuard } from '../core/network-guard';
 import type { EditApiConfig } from '../core/edit-api/types';
@@ -587,21 +586,6 @@ async function openOrCreate(
   return create.value;
 }
 
-function withGcWhileWaiting<T extends (state: JobState, ...rest: never[]) => void>(f: T): T {
-  let done = false;
-  return ((state: JobState, ...rest: never[]) => {
-    if (!done && state === 'processing' && process.env.MR_GC === '1') {
-      done = true;
-      setTimeout(() => {
-        v8.setFlagsFromString('--expose-gc');
-        (vm.runInNewContext('gc') as () => void)();
-        trace('gc-done');
-      }, 0);
-    }
-    f(state, ...rest);
-  }) as T;
-}
-
 function layerJson(l: StoredLayer, damaged: string | null = null) {
   return { ...loaded().project.toContractLayer(l, damaged), sent: l.sent, colorMatch: l.colorMatch };
 }
@@ -694,7 +678,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
         ...(prepared ? { prepared } : {}),
       },
       editDeps,
-      { onState: withGcWhileWaiting(progressPrinter(io, env, Boolean(v.json))) },
+      { onState: progressPrinter(io, env, Boolean(v.json)) },
     );
     // Keeps the flattened image for the next command on a deep stack (derived data; failure is harmless).
     await session.persistCache().catch(() => false);
@@ -853,6 +837,10 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
         : `--quality applies to JPEG and WebP; leave it out for ${formatById(format!)?.label ?? format}.`,
     );
   const quality = intIn(v.quality, '--quality', limits.exportQuality.min, limits.exportQuality.max);
+  if (!inPlace && (await insideProject(dir, out)))
+    throw invalid(
+      `${out} is inside the project folder ${dir}, where Maskroom keeps the project's own files (its original photo, layers and history); choose an --out outside it.`,
+    );
   const store = await openForReading(dir);
   const original = await originalProblem(store, dir);
   // An --out onto the photo the project was made from is checked as save back checks it, and its record

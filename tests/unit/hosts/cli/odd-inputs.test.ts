@@ -84,3 +84,32 @@ describe('a folder where a file belongs', () => {
     expect(fake.count('submit')).toBe(submits);
   }, 90_000);
 });
+
+describe('export --out inside the project folder', () => {
+  it('is refused before anything is written: the original photo, a layer folder, a new subfolder, a linked path', async () => {
+    const original = path.join(template, 'original.png');
+    const before = await fs.readFile(original);
+    const link = path.join(work, 'linked-project');
+    await fs.symlink(template, link);
+    for (const out of [
+      original,
+      path.join(template, 'layers', 'x.png'),
+      path.join(template, 'not-yet', 'deeper', 'x.tif'),
+      path.join(link, 'original.png'),
+      path.join(template, '..', path.basename(template), 'project.json.jpg'),
+    ]) {
+      const r = await runCli(['export', '--project', template, '--out', out]);
+      expect(oneLineError(r), out).toMatch(
+        /^maskroom: \S+ is inside the project folder \S+, where Maskroom keeps the project's own files \(its original photo, layers and history\); choose an --out outside it\.$/,
+      );
+    }
+    expect(Buffer.from(await fs.readFile(original)).equals(before)).toBe(true);
+    await expect(fs.stat(path.join(template, 'not-yet'))).rejects.toThrow();
+    const history = await runCli(['history', '--project', template]);
+    expect(history.code, history.stderr).toBe(0);
+    expect(history.stderr).toBe('');
+    // Beside the project folder it is written.
+    const beside = await runCli(['export', '--project', template, '--out', path.join(work, 'beside.png')]);
+    expect(beside.code, beside.stderr).toBe(0);
+  }, 90_000);
+});
