@@ -16,6 +16,7 @@ import { builtinModules } from 'node:module';
 import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workerEntries } from './worker-entries';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const cliOutDir = path.join(root, 'dist/cli');
@@ -72,7 +73,8 @@ export async function buildCli(outDir = cliOutDir): Promise<void> {
     configFile: false,
     root,
     logLevel: 'warn',
-    plugins: [manifestPlugin(outDir)],
+    // Worker threads' entries become chunks of their own (worker-entries.ts).
+    plugins: [manifestPlugin(outDir), workerEntries()],
     // Every JavaScript dependency is bundled: only sharp (native) is loaded from node_modules.
     ssr: { noExternal: true },
     // The bare `undici` is the part of it the edit client uses (scripts/cli-undici.mjs), not its whole

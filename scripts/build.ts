@@ -31,6 +31,7 @@ if (onlyCli) {
 
 const { build } = await import('vite');
 const { buildCli } = await import('./build-cli');
+const { workerEntries } = await import('./worker-entries');
 await build({ configFile: `${root}/vite.config.ts`, ...quiet });
 
 if (!onlyRenderer) {
@@ -39,6 +40,8 @@ if (!onlyRenderer) {
     configFile: false,
     root,
     ...quiet,
+    // Worker threads' entries become chunks of their own (worker-entries.ts).
+    plugins: [workerEntries()],
     build: {
       ssr: true,
       target: 'node22',

@@ -41,6 +41,13 @@ import {
   topOpaque,
   type BandIndex,
 } from './imaging/patch-bands';
+import {
+  FlattenStripes,
+  rowCosts,
+  StripeFailure,
+  type RunSource,
+  type TopMap,
+} from './imaging/flatten-stripes';
 import { maskSourcePng } from './imaging/mask';
 import { loadPhotoRegion } from './imaging/load';
 import { cutRegion, wholeRegion, type PhotoRegion } from './imaging/region';
@@ -73,6 +80,13 @@ export interface SessionOptions {
    * again from the original).
    */
   regionEdits?: boolean;
+  /**
+   * Worker threads that inflate and blend a planned flatten, one horizontal stripe of the frame each
+   * (flatten-stripes.ts); 0 does it all on the main thread. Default 2 (the development machine's cores).
+   */
+  flattenWorkers?: number;
+  /** Stacks of fewer layers are flattened on the main thread (starting workers costs more). Default 8. */
+  flattenWorkersFrom?: number;
 }
 
 /** What a preview shows: the original, the current image, or the image right after a layer. */
@@ -90,6 +104,11 @@ export interface RenderedPreview {
 const DECODE_AHEAD = 6;
 /** onFlattenProgress is told after every this many layers (and after the last). */
 const PROGRESS_EVERY = 8;
+/** Worker threads of a planned flatten (one stripe of the frame each), and the stacks that get them. */
+const FLATTEN_WORKERS = 2;
+const FLATTEN_WORKERS_FROM = 8;
+/** Files a striped flatten reads ahead of the layer it hands out (reads only: nothing is inflated here). */
+const READ_AHEAD = 16;
 /** Bytes read of each patch file for its header and band index before the flatten (more when it is longer). */
 const HEAD_BYTES = 32 * 1024;
 
@@ -116,6 +135,11 @@ type CoveredPatch =
   | { kind: 'whole'; patch: Patch | PatchRows; need: Uint32Array }
   /** A banded file whose parts are not what its index (read first) says: the plan is dropped. */
   | { kind: 'replan' };
+
+/** What applyStriped reads of a layer: as CoveredPatch, but banded files' runs still deflated. */
+type CoveredPart =
+  | { kind: 'bands'; rect: Rect; depth: 8 | 16; runs: RunSource[]; need: Uint32Array }
+  | Exclude<CoveredPatch, { kind: 'bands' }>;
 
 const inflate = promisify(zlib.inflate);
 /** The current cache file: raw pixels, read straight into the image. */
@@ -210,6 +234,11 @@ async function decodeFlat(bytes: Uint8Array): Promise<{ key: string[]; photo: Ph
   } catch {
     return null;
   }
+}
+
+/** Whether r lies inside a frame of width x height. */
+function inside(r: Rect, width: number, height: number): boolean {
+  return r.x >= 0 && r.y >= 0 && r.x + r.width <= width && r.y + r.height <= height;
 }
 
 /** The smallest rectangle holding all of these (at least one). */
@@ -527,31 +556,77 @@ export class ProjectSession {
    * samples are those of applying every patch whole: a pixel left out is one that a layer above it writes
    * exactly (alpha at its maximum), whatever lay there. Files without an index are read whole and claim no
    * cover. Null when no layer above another has an index (nothing to plan: applyStream goes on as before).
+   *
+   * A stack of flattenWorkersFrom layers or more whose banded patches are 8 bit is inflated and blended by
+   * flattenWorkers worker threads, one stripe of the frame each (applyStriped); when a worker fails, the
+   * flatten is done here on the main thread from the start (the workers' image is dropped, never shown).
    */
   private async applyPlanned(base: Photo | Promise<Photo>, layers: StoredLayer[]): Promise<Photo | null> {
+    const threads = this.opts.flattenWorkers ?? FLATTEN_WORKERS;
+    const { width, height } = this.store;
+    // Started at once: the workers start while the band indexes are read and the original decodes.
+    const pool =
+      threads > 0 && layers.length >= (this.opts.flattenWorkersFrom ?? FLATTEN_WORKERS_FROM)
+        ? new FlattenStripes(threads, height, width)
+        : null;
+    try {
+      return await this.planAndApply(pool, base, layers);
+    } finally {
+      pool?.close();
+    }
+  }
+
+  private async planAndApply(
+    pool: FlattenStripes | null,
+    base: Photo | Promise<Photo>,
+    layers: StoredLayer[],
+  ): Promise<Photo | null> {
     const heads = await Promise.all(layers.map((l) => this.indexOf(l)));
     if (!heads.some((h, i) => h !== null && i > 0)) return null;
     const { width, height } = this.store;
+    // Workers only for 8-bit patches (the photo is then 8 bit; another image is found when it decodes).
+    const workers = pool !== null && heads.every((h) => !h || h.depth === 8);
     const top = topOpaque(
       width,
       height,
       layers.map((l, i) => ({ rect: l.rect, index: heads[i]?.index ?? null })),
+      workers,
     );
     const cover = coverage(top, width, height);
+    // A rectangle outside the frame is read and applied, so that it fails as it always did.
+    const needs = layers.map((l, j) =>
+      inside(l.rect, width, height)
+        ? neededRows(cover, l.rect, heads[j]?.index ?? null, j + 1)
+        : new Uint32Array(l.rect.height).fill(l.rect.width),
+    );
+    if (workers) {
+      try {
+        return await this.applyStriped(pool, base, layers, heads, needs, top);
+      } catch (e) {
+        if (!(e instanceof StripeFailure)) throw e;
+        // A band that does not read: as below, the stack is applied whole as the files now are.
+        if (e.reason === 'replan') return null;
+      }
+    }
+    return this.applyPlannedHere(base, layers, heads, needs, top);
+  }
+
+  /** applyPlanned on the main thread: the rows are inflated on libuv's pool and blended here. */
+  private async applyPlannedHere(
+    base: Photo | Promise<Photo>,
+    layers: StoredLayer[],
+    heads: Array<PatchIndex | null>,
+    needs: Array<Uint32Array | null>,
+    top: TopMap,
+  ): Promise<Photo | null> {
+    const { width, height } = this.store;
     const n = layers.length;
     const started = new Array<Promise<CoveredPatch | null> | undefined>(n);
     const reads = new Uint8Array(n);
     /** Starts layer j; true when that reads its file (a wholly hidden layer reads nothing). */
     const start = (j: number): boolean => {
-      const l = layers[j]!;
-      const head = heads[j] ?? null;
-      const r = l.rect;
-      const inside = r.x >= 0 && r.y >= 0 && r.x + r.width <= width && r.y + r.height <= height;
-      // A rectangle outside the frame is read and applied, so that it fails as it always did.
-      const need = inside
-        ? neededRows(cover, r, head?.index ?? null, j + 1)
-        : new Uint32Array(r.height).fill(r.width);
-      const p = need ? this.readPlanned(l, head, need) : Promise.resolve(null);
+      const need = needs[j]!;
+      const p = need ? this.readPlanned(layers[j]!, heads[j] ?? null, need) : Promise.resolve(null);
       // Awaited in order below; a later failure must not go unhandled when an earlier one ends the flatten.
       p.catch(() => undefined);
       started[j] = p;
@@ -588,6 +663,111 @@ export class ProjectSession {
       if ((i + 1) % PROGRESS_EVERY === 0 || i + 1 === n) progress?.(i + 1, n);
     }
     return img ?? base;
+  }
+
+  /**
+   * applyPlanned by the workers of `pool`: this thread reads the bands each layer needs (not inflated) and
+   * hands them out in stack order, up to READ_AHEAD files read ahead; the original, once decoded, is copied
+   * into the shared image the workers blend into. A layer the workers do not take (a file without an index
+   * that libvips decoded, or a rectangle outside the frame) is applied here, once every layer below it is.
+   * Throws StripeFailure when a worker fails or finds a band that does not read.
+   */
+  private async applyStriped(
+    pool: FlattenStripes,
+    base: Photo | Promise<Photo>,
+    layers: StoredLayer[],
+    heads: Array<PatchIndex | null>,
+    needs: Array<Uint32Array | null>,
+    top: TopMap,
+  ): Promise<Photo | null> {
+    const { width, height } = this.store;
+    const n = layers.length;
+    const cost = rowCosts(
+      height,
+      layers.map((l, j) => ({ rect: l.rect, need: needs[j]!, bandRows: heads[j]?.index.bandRows ?? 0 })),
+    );
+    await pool.plan(top, cost, (applied) => {
+      if (applied % PROGRESS_EVERY === 0 || applied === n) this.opts.onFlattenProgress?.(applied, n);
+    });
+    // The shared image once the original is decoded; null for a photo the plan does not fit (the plain
+    // stream takes it), StripeFailure for one that is not 8 bit (the main thread's plan takes it).
+    const shared = Promise.resolve(base).then((b) => {
+      if (b.width !== width || b.height !== height) return null;
+      if (b.depth !== 8) throw new StripeFailure('worker');
+      return pool.image(b);
+    });
+    // Without an image the workers apply nothing: the pool is ended, so that no wait on them lasts.
+    shared.then(
+      (img) => img ?? pool.close(),
+      () => pool.close(),
+    );
+    const started = new Array<Promise<CoveredPart | null> | undefined>(n);
+    let next = 0;
+    let reading = 0;
+    const fill = () => {
+      for (; next < n && reading < READ_AHEAD; next++) {
+        const need = needs[next]!;
+        const l = layers[next]!;
+        // A rectangle outside the frame is read whole and applied here, to fail as it always did.
+        const head = inside(l.rect, width, height) ? (heads[next] ?? null) : null;
+        const p = need ? this.readParts(l, head, need) : Promise.resolve(null);
+        p.catch(() => undefined);
+        started[next] = p;
+        if (need) reading++;
+      }
+    };
+    fill();
+    this.opts.onFlattenProgress?.(0, n);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      const part = await started[i]!;
+      started[i] = undefined;
+      if (part) reading--;
+      fill();
+      if (!part) {
+        pool.skip(i + 1);
+        continue;
+      }
+      if (part.kind === 'replan') return null;
+      any = true;
+      const r = layers[i]!.rect;
+      if (part.kind === 'bands') {
+        await pool.layer(i + 1, r, part.need, part.runs);
+      } else if (inside(r, width, height) && 'rows' in part.patch && part.patch.depth === 8) {
+        await pool.layer(i + 1, r, part.need, [{ y: 0, count: r.height, rows: part.patch.rows }]);
+      } else {
+        const img = await shared;
+        if (!img) return null;
+        await pool.sync();
+        applyCovered(img, part, top, i + 1);
+        pool.skip(i + 1);
+      }
+    }
+    const img = await shared;
+    if (!img) return null;
+    await pool.finish();
+    return any ? img : base;
+  }
+
+  /**
+   * What applyStriped hands out of a layer: for a banded file, the deflate bytes of the runs of bands holding
+   * a needed row (read, not inflated: the workers check and inflate them); otherwise as readPlanned.
+   */
+  private async readParts(l: StoredLayer, head: PatchIndex | null, need: Uint32Array): Promise<CoveredPart> {
+    if (!head || this.store.damaged(l.id)) return { kind: 'whole', patch: await this.rowsOf(l), need };
+    const { index } = head;
+    try {
+      const runs = await Promise.all(
+        neededSpans(index, l.rect.height, need).map(async (s) => {
+          const { from, to } = bandBytes(index, s.first, s.last);
+          const data = await this.store.readLayerFilePart(l.id, 'patch', to - from, head.idatAt + from);
+          return { y: s.y, count: s.count, bands: { index, first: s.first, last: s.last, data } };
+        }),
+      );
+      return { kind: 'bands', rect: l.rect, depth: head.depth, runs, need };
+    } catch {
+      return { kind: 'replan' };
+    }
   }
 
   /** A layer's band index (its patch file's head), or null: not banded, damaged, unreadable or inconsistent. */
@@ -629,25 +809,13 @@ export class ProjectSession {
     const whole = async (): Promise<CoveredPatch> => ({ kind: 'whole', patch: await this.rowsOf(l), need });
     if (!head || this.store.damaged(l.id)) return whole();
     const { index } = head;
-    const { bandRows } = index;
-    const h = l.rect.height;
     const stride = 1 + l.rect.width * 4 * (head.depth / 8);
     const nBands = index.offsets.length - 1;
-    const spans: Array<{ first: number; last: number }> = [];
-    for (let b = 0; b < nBands; b++) {
-      let needed = false;
-      for (let y = b * bandRows; y < Math.min(h, (b + 1) * bandRows) && !needed; y++) needed = need[y]! > 0;
-      if (!needed) continue;
-      const last = spans[spans.length - 1];
-      if (last && last.last === b - 1) last.last = b;
-      else spans.push({ first: b, last: b });
-    }
-    const rowsOf = (s: { first: number; last: number }) =>
-      Math.min(h, (s.last + 1) * bandRows) - s.first * bandRows;
+    const spans = neededSpans(index, l.rect.height, need);
     try {
       const inflated = await Promise.all(
         spans.map(async (s) => {
-          const size = rowsOf(s) * stride;
+          const size = s.count * stride;
           let rows: Uint8Array | null;
           if (s.first === 0 && s.last === nBands - 1) {
             // Every band: the whole stream, inflated with its header and Adler-32 checked.
@@ -663,11 +831,11 @@ export class ProjectSession {
             const data = await this.store.readLayerFilePart(l.id, 'patch', to - from, head.idatAt + from);
             rows = await inflateBands(data, index, s.first, s.last, size);
           }
-          return rows && filtersKnown(rows, rowsOf(s)) ? rows : null;
+          return rows && filtersKnown(rows, s.count) ? rows : null;
         }),
       );
       if (inflated.some((r) => r === null)) return { kind: 'replan' };
-      const runs = spans.map((s, i) => ({ y: s.first * bandRows, rows: inflated[i]! }));
+      const runs = spans.map((s, i) => ({ y: s.y, rows: inflated[i]! }));
       return { kind: 'bands', rect: l.rect, depth: head.depth, runs, need };
     } catch {
       return { kind: 'replan' };
@@ -898,6 +1066,31 @@ function applyCovered(
       applyPatchInPlace(img, unfilterRows({ rect, depth: c.depth, rows: run.rows }));
     }
   }
+}
+
+/**
+ * The runs of adjacent bands holding a row with a need (neededRows), each with its first row (relative to
+ * the rectangle) and its number of rows.
+ */
+function neededSpans(
+  index: BandIndex,
+  height: number,
+  need: Uint32Array,
+): Array<{ first: number; last: number; y: number; count: number }> {
+  const { bandRows } = index;
+  const nBands = index.offsets.length - 1;
+  const spans: Array<{ first: number; last: number; y: number; count: number }> = [];
+  for (let b = 0; b < nBands; b++) {
+    let needed = false;
+    for (let y = b * bandRows; y < Math.min(height, (b + 1) * bandRows) && !needed; y++)
+      needed = need[y]! > 0;
+    if (!needed) continue;
+    const last = spans[spans.length - 1];
+    if (last && last.last === b - 1) last.last = b;
+    else spans.push({ first: b, last: b, y: b * bandRows, count: 0 });
+  }
+  for (const sp of spans) sp.count = Math.min(height, (sp.last + 1) * bandRows) - sp.y;
+  return spans;
 }
 
 /** The one-sentence error for a layer whose files cannot be used. */

@@ -132,3 +132,36 @@ export async function randomPhotoProject(
   const made = await generatedProject(prefix, { width, height, channels, depth, pixels, name: o.name });
   return { ...made, width, height, depth, channels };
 }
+
+/** Mostly opaque shapes (so that layers hide each other), some feathered, some noise. */
+export function layerPatch(rect: Rect, depth: 8 | 16, rand: () => number): Patch {
+  const { width: w, height: h } = rect;
+  const max = depth === 16 ? 65535 : 255;
+  const rgba = randomSamples(depth, w * h * 4, rand);
+  const kind = Math.floor(rand() * 5); // 0-1 feathered ellipse, 2 hard ellipse, 3 opaque, 4 noise
+  const core = 0.4 + rand() * 0.5;
+  for (let j = 0; j < h; j++)
+    for (let i = 0; i < w; i++) {
+      const d = Math.hypot((i + 0.5) / w - 0.5, (j + 0.5) / h - 0.5) * 2;
+      const r = rand();
+      rgba[(j * w + i) * 4 + 3] =
+        kind <= 1
+          ? d >= 1
+            ? 0
+            : d <= core
+              ? max
+              : Math.round(((1 - d) / (1 - core)) * max)
+          : kind === 2
+            ? d < 1
+              ? max
+              : 0
+            : kind === 3
+              ? max
+              : r < 0.2
+                ? 0
+                : r < 0.5
+                  ? max
+                  : Math.floor(rand() * (max + 1));
+    }
+  return { rect, depth, rgba };
+}

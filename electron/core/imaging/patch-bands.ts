@@ -98,7 +98,7 @@ class Adler32 {
 
   update(b: Uint8Array): void {
     let { a, s } = this;
-    for (let i = 0; i < b.length; ) {
+    for (let i = 0; i < b.length;) {
       const end = Math.min(b.length, i + 5552);
       for (; i < end; i++) {
         a += b[i]!;
@@ -348,7 +348,12 @@ export function bandBytes(index: BandIndex, first: number, last: number): { from
  * Whether `data` is exactly the deflate bytes of bands first..last (inclusive) that the index describes: its
  * length, and every band's CRC-32. Bytes of another file (one replaced since its index was read) do not match.
  */
-export function bandsMatch(data: Uint8Array, index: BandIndex, first: number, last: number): boolean {
+export function bandsMatch(
+  data: Uint8Array,
+  index: Pick<BandIndex, 'offsets' | 'crcs'>,
+  first: number,
+  last: number,
+): boolean {
   const base = index.offsets[first]!;
   if (data.length !== index.offsets[last + 1]! - base) return false;
   for (let b = first; b <= last; b++) {
@@ -372,39 +377,133 @@ export function inflateBands(
 ): Promise<Uint8Array | null> {
   if (!bandsMatch(data, index, first, last)) return Promise.resolve(null);
   return new Promise((resolve) => {
-    const opts = {
-      info: true,
-      chunkSize: Math.max(64, size + 64),
-      maxOutputLength: size,
-      finishFlush: zc.Z_SYNC_FLUSH,
-    };
-    zlib.inflateRaw(data, opts as zlib.ZlibOptions, (err, res) => {
-      const { buffer, engine } = (res ?? {}) as unknown as { buffer?: Buffer; engine?: zlib.Inflate };
-      if (err || !buffer || !engine || buffer.length !== size || engine.bytesWritten !== data.length)
-        resolve(null);
-      else resolve(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));
-    });
+    zlib.inflateRaw(data, bandInflateOptions(size), (err, res) =>
+      resolve(err ? null : inflated(res, data, size)),
+    );
   });
+}
+
+/**
+ * inflateBands on the calling thread (a flatten worker's: the thread is the worker's own), with the same
+ * checks; `index` holds at least the offsets and CRC-32s of bands first..last.
+ */
+export function inflateBandsSync(
+  data: Uint8Array,
+  index: Pick<BandIndex, 'offsets' | 'crcs'>,
+  first: number,
+  last: number,
+  size: number,
+): Uint8Array | null {
+  if (!bandsMatch(data, index, first, last)) return null;
+  try {
+    return inflated(zlib.inflateRawSync(data, bandInflateOptions(size)), data, size);
+  } catch {
+    return null;
+  }
+}
+
+/** The parts of node's zlib engine that inflating into a buffer of one's own uses (stable since Node 10). */
+interface ZlibEngine {
+  _handle?: {
+    writeSync(
+      flush: number,
+      input: Uint8Array,
+      inOff: number,
+      inLen: number,
+      out: Uint8Array,
+      outOff: number,
+      outLen: number,
+    ): void;
+  };
+  _writeState?: Uint32Array;
+}
+
+/**
+ * inflateBandsSync into one output buffer reused from call to call (a flatten worker inflates hundreds of
+ * MB: fresh buffers for each run cost their page faults and garbage collections). The rows returned are
+ * valid until the next call. Where node's zlib engine does not offer what this uses, each call inflates
+ * into a buffer of its own as inflateBandsSync does.
+ */
+export class BandInflater {
+  private engine: (zlib.InflateRaw & ZlibEngine) | null = null;
+  private out = new Uint8Array(0);
+
+  inflate(
+    data: Uint8Array,
+    index: Pick<BandIndex, 'offsets' | 'crcs'>,
+    first: number,
+    last: number,
+    size: number,
+  ): Uint8Array | null {
+    if (!bandsMatch(data, index, first, last)) return null;
+    const room = size + 64;
+    if (this.out.length < room)
+      this.out = new Uint8Array(Math.max(room, Math.min(2 * this.out.length, 64 << 20)));
+    let z = this.engine;
+    if (!z) {
+      z = zlib.createInflateRaw() as zlib.InflateRaw & ZlibEngine;
+      // A damaged stream is told by the result below; the engine's own error event must not go unheard.
+      z.on('error', () => undefined);
+      this.engine = z;
+    } else z.reset();
+    const handle = z._handle;
+    const state = z._writeState;
+    if (!handle || typeof handle.writeSync !== 'function' || !(state instanceof Uint32Array))
+      return inflateBandsSync(data, index, first, last, size);
+    try {
+      handle.writeSync(zc.Z_SYNC_FLUSH, data, 0, data.length, this.out, 0, room);
+    } catch {
+      this.engine = null;
+      return null;
+    }
+    if (z.destroyed) {
+      this.engine = null;
+      return null;
+    }
+    // Exactly `size` bytes out, from all of the data (nothing left after the stream's end).
+    if (room - state[0]! !== size || state[1] !== 0) return null;
+    return this.out.subarray(0, size);
+  }
+}
+
+/** One output buffer with slack (so that it also sees the data's end); more output than `size` is an error. */
+function bandInflateOptions(size: number): zlib.ZlibOptions {
+  const opts = {
+    info: true,
+    chunkSize: Math.max(64, size + 64),
+    maxOutputLength: size,
+    finishFlush: zc.Z_SYNC_FLUSH,
+  };
+  return opts as zlib.ZlibOptions;
+}
+
+/** The rows of an `info` inflate's result: exactly `size` bytes from exactly all of `data`, or null. */
+function inflated(res: unknown, data: Uint8Array, size: number): Uint8Array | null {
+  const { buffer, engine } = (res ?? {}) as { buffer?: Buffer; engine?: zlib.Inflate };
+  if (!buffer || !engine || buffer.length !== size || engine.bytesWritten !== data.length) return null;
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 /**
  * For each pixel of the frame, the position (1-based, in stack order) of the topmost layer that is opaque
  * there by its index's runs, 0 for none: a layer numbered k changes a pixel only when this is at most k
  * (a layer above that writes its own samples exactly covers whatever k wrote). Layers without an index
- * claim nothing.
+ * claim nothing. `shared`: in a SharedArrayBuffer (for the flatten's workers).
  */
 export function topOpaque(
   width: number,
   height: number,
   layers: Array<{ rect: Rect; index: BandIndex | null }>,
+  shared = false,
 ): Uint8Array | Uint16Array | Uint32Array {
   const n = layers.length;
+  const bytes = n < 255 ? 1 : n < 65535 ? 2 : 4;
+  // Shared: the flatten's workers read it where it is (flatten-stripes.ts).
+  const buffer = shared
+    ? new SharedArrayBuffer(width * height * bytes)
+    : new ArrayBuffer(width * height * bytes);
   const top =
-    n < 255
-      ? new Uint8Array(width * height)
-      : n < 65535
-        ? new Uint16Array(width * height)
-        : new Uint32Array(width * height);
+    bytes === 1 ? new Uint8Array(buffer) : bytes === 2 ? new Uint16Array(buffer) : new Uint32Array(buffer);
   for (let k = 1; k <= n; k++) {
     const { rect: r, index } = layers[k - 1]!;
     if (!index || r.x < 0 || r.y < 0 || r.x + r.width > width || r.y + r.height > height) continue;

@@ -11,7 +11,7 @@ import type { Rect } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import { encodePngAsync, readPngText, textChunk } from './png';
 import { encodeBandedPatch, MRIX } from './patch-bands';
-import { addBytes, over8, rowScratch } from './rgba-words';
+import { addBytes, filtersKnown, over8, rowScratch } from './rgba-words';
 import type { Mask, Patch, Photo } from './types';
 import { bufToU16, bufToU8 } from './util';
 
@@ -358,12 +358,8 @@ export function inflateRows(idat: Uint8Array, size: number): Promise<Uint8Array 
   });
 }
 
-/** Whether every row's filter byte is None (0) or Sub (1), the two this decoder undoes. */
-export function filtersKnown(rows: Uint8Array, height: number): boolean {
-  const stride = rows.length / height;
-  for (let o = 0; o < rows.length; o += stride) if (rows[o]! > 1) return false;
-  return true;
-}
+// The flatten's workers check the rows they inflate with it too (without loading this module's sharp).
+export { filtersKnown } from './rgba-words';
 
 /**
  * Undoes the rows' filters into straight RGBA samples (16-bit ones in host order). Sub adds to each byte the

@@ -43,3 +43,10 @@ export function rowScratch(
     from: Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength),
   };
 }
+
+/** Whether every row's filter byte is None (0) or Sub (1), the two the patch readers undo. */
+export function filtersKnown(rows: Uint8Array, height: number): boolean {
+  const stride = rows.length / height;
+  for (let o = 0; o < rows.length; o += stride) if (rows[o]! > 1) return false;
+  return true;
+}

@@ -35,7 +35,11 @@ function headOf(file: Uint8Array): Uint8Array {
 }
 
 describe('a layer file replaced while the flatten reads it', () => {
-  it('is applied as it now is, never with the plan of the file it replaced', async () => {
+  // On the main thread, and on worker threads (which check the bands the main thread read).
+  it.each([
+    ['on the main thread', { flattenWorkers: 0 }],
+    ['on worker threads', { flattenWorkersFrom: 2 }],
+  ])('is applied as it now is, never with the plan of the file it replaced (%s)', async (_, threads) => {
     for (let seed = 1; seed <= 8; seed++) {
       const rand = rng(seed);
       const { root, store, png, width, height } = await randomPhotoProject(
@@ -96,7 +100,7 @@ describe('a layer file replaced while the flatten reads it', () => {
         }
         return got;
       };
-      const session = new ProjectSession(store, { persistInBackground: false });
+      const session = new ProjectSession(store, { persistInBackground: false, ...threads });
       const got = await session.current();
       const now = [
         await decodePatch(await store.readLayerFile(ids[0]!, 'patch'), rect),
