@@ -371,6 +371,8 @@ export class ProjectStore {
 
   /** Creates a project in dir (made if missing). Refuses a folder that already holds one. */
   static async create(dir: string, o: CreateOptions): Promise<ProjectStore> {
+    // A folder that exists already (the user's own, say) is used as it is, but nothing of the user's in it
+    // is replaced: see refuseTakenNames.
     const now = o.now ?? (() => new Date());
     await makeDir(dir).catch((e: unknown) => {
       throw (
@@ -385,9 +387,10 @@ export class ProjectStore {
         `${dir} already holds a Maskroom project; open it instead of creating a new one.`,
       );
     }
-    const lock = await acquireLock(dir);
     const ext = extFor[o.format.toLowerCase()] ?? 'img';
     const file = `original.${ext}`;
+    await refuseTakenNames(dir, file, o.photo);
+    const lock = await acquireLock(dir);
     const made: string[] = [];
     try {
       await sweepTempFiles(dir);
@@ -1235,5 +1238,30 @@ async function checkLayerFiles(dir: string, manifest: Manifest, report: OpenRepo
     }
     if (missing) report.layersWithMissingFiles.push(l.id);
     if (problems.length > 0) report.damagedLayers.push({ id: l.id, reason: problems.join(', ') });
+  }
+}
+
+/**
+ * Refuses to make a project in a folder that holds a file or a non-empty folder under a name the project
+ * writes (its original photo, the source record, the layers, journal, cache and dropped folders): a new
+ * project would replace it, and a photo of the user's named original.png would be lost. An original of the
+ * same bytes is the one an earlier create wrote before it was cut off, and is taken as it is.
+ */
+async function refuseTakenNames(dir: string, file: string, photo: Uint8Array): Promise<void> {
+  for (const name of [file, 'source.json', LAYERS_DIR, JOURNAL_DIR, CACHE_DIR, DROPPED_DIR]) {
+    const at = path.join(dir, name);
+    const st = await fs.lstat(at).catch(() => null);
+    if (!st) continue;
+    if (st.isDirectory() && (await fs.readdir(at)).length === 0) continue;
+    if (name === file && st.isFile() && st.size === photo.byteLength) {
+      const same = createHash('sha256')
+        .update(await fs.readFile(at))
+        .digest('hex');
+      if (same === createHash('sha256').update(photo).digest('hex')) continue;
+    }
+    throw new AppError(
+      'invalid-input',
+      `${dir} already holds ${st.isDirectory() ? 'a folder' : 'a file'} named ${name}, which a new project there would replace; choose an empty or new folder for the project.`,
+    );
   }
 }
