@@ -1,7 +1,9 @@
 /**
  * A photo of several frames (an animated WebP, a multi-page TIFF) opens as its first frame; a save back would
  * write that frame alone over the file and drop the others. It is refused in one sentence before anything is
- * asked or written, and the file is left byte for byte; a still photo of the same formats saves back.
+ * asked or written, and the file is left byte for byte; a still photo of the same formats saves back. Nor
+ * is a save back written over the project's own copy of its photo (a project made in the photo's folder
+ * from a photo named original.<ext>).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import os from 'node:os';
@@ -75,4 +77,31 @@ describe('save back into a file of several frames', () => {
       expect(saved.format).toBe(format);
     });
   }
+});
+
+describe("save back into the project's own copy of its photo", () => {
+  it('a project made in the photo folder from original.png refuses, leaving its original as it was', async () => {
+    const folder = path.join(root, 'own-folder');
+    await fs.mkdir(folder);
+    const bytes = await framesFile('tiff', 1);
+    const file = path.join(folder, 'original.tif');
+    await fs.writeFile(file, bytes);
+    // The store takes an original of the same bytes as its own (it is what a cut-off create leaves).
+    const store = await ProjectStore.create(folder, {
+      photo: new Uint8Array(bytes),
+      name: 'original.tif',
+      width: W,
+      height: H,
+      format: 'tiff',
+    });
+    await store.close();
+    await recordSource(folder, file, 'tiff');
+    const said =
+      /^original\.tif is the project's own copy of its photo \(the project was made in the photo's folder\), so Maskroom did not save back into it; use Export/;
+    await expect(checkSaveBack(folder)).rejects.toThrow(said);
+    await expect(
+      saveBack(folder, await loadPhoto(new Uint8Array(bytes)), { confirmed: true, overwriteChanged: true }),
+    ).rejects.toThrow(said);
+    expect(Buffer.from(await fs.readFile(file)).equals(bytes)).toBe(true);
+  });
 });
