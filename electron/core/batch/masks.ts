@@ -1,7 +1,8 @@
 /**
  * One mask for many photos: a mask of the photo's own (upright) size is used as it is; a mask of another size
  * with the same shape (aspect ratios within MASK_ASPECT_TOLERANCE) is scaled to the photo; any other mask is
- * refused for that photo with a sentence that says how to give it its own.
+ * refused for that photo with a sentence that says how to give it its own. An all-black mask, which marks
+ * nothing, is refused for the photo in words that fit a file (not the app's "paint over the area").
  */
 import sharp from 'sharp';
 import { AppError } from '../../../shared/errors';
@@ -51,14 +52,21 @@ export async function fitMask(
       'unsupported-image',
       `${names.mask} could not be read as an image; save it as a PNG (white marks the area to change).`,
     );
-  if (size.width === width && size.height === height) return maskFromFile(bytes, width, height);
+  const marked = (m: Mask): Mask => {
+    for (let i = 0; i < m.data.length; i++) if (m.data[i] !== 0) return m;
+    throw new AppError(
+      'invalid-input',
+      `${names.mask} is all black, so it marks nothing to change in ${names.photo}; paint the area to change in white.`,
+    );
+  };
+  if (size.width === width && size.height === height) return marked(await maskFromFile(bytes, width, height));
   if (!sameShape(size, { width, height }))
     throw new AppError(
       'invalid-input',
       `${names.mask} is ${size.width}x${size.height} but ${names.photo} is ${width}x${height}, another shape; ${names.perPhotoHint}.`,
     );
   // The mask at its own size (same luminance rule as every mask), then scaled as one grey channel.
-  const own = await maskFromFile(bytes, size.width, size.height);
+  const own = marked(await maskFromFile(bytes, size.width, size.height));
   const data = await sharp(Buffer.from(own.data.buffer, own.data.byteOffset, own.data.byteLength), {
     raw: { width: own.width, height: own.height, channels: 1 },
     limitInputPixels: false,

@@ -107,3 +107,27 @@ describe('fitMask', () => {
     expect(isAppError(e) && e.code).toBe('unsupported-image');
   });
 });
+
+describe('fitMask with an all-black mask', () => {
+  it('refuses it for the photo in one sentence, at the photo size and at another size of the same shape', async () => {
+    const r = rng(7);
+    for (let i = 0; i < 6; i++) {
+      const w = 8 + Math.floor(r() * 200);
+      const h = 8 + Math.floor(r() * 200);
+      const scale = i % 2 === 0 ? 1 : 2;
+      const png = new Uint8Array(
+        await sharp({ create: { width: w, height: h, channels: 3, background: '#000000' } })
+          .png()
+          .toBuffer(),
+      );
+      const e = await fitMask(png, w * scale, h * scale, names).then(
+        () => null,
+        (x: unknown) => x,
+      );
+      expect(isAppError(e), `${w}x${h} x${scale}`).toBe(true);
+      expect((e as Error).message).toBe(
+        'The mask m.png is all black, so it marks nothing to change in p.jpg; paint the area to change in white.',
+      );
+    }
+  });
+});
