@@ -353,8 +353,9 @@ function need(v: string | undefined, flag: string, what: string): string {
 }
 
 async function readInput(file: string, what: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
   try {
-    return new Uint8Array(await fs.readFile(file));
+    bytes = new Uint8Array(await fs.readFile(file));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const said: Record<string, string> = {
@@ -369,6 +370,9 @@ async function readInput(file: string, what: string): Promise<Uint8Array> {
         `Could not read the ${what} ${file} (${code ?? 'error'}); check the path and its permissions.`,
     );
   }
+  if (bytes.length === 0)
+    throw invalid(`The ${what} ${file} is empty (0 bytes); check that it was saved or copied completely.`);
+  return bytes;
 }
 
 function settingsFor(env: Env): SettingsService {

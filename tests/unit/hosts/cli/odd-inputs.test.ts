@@ -113,3 +113,28 @@ describe('export --out inside the project folder', () => {
     expect(beside.code, beside.stderr).toBe(0);
   }, 90_000);
 });
+
+describe('an empty file', () => {
+  it('as the photo, the mask or a reference: named, said to be empty, nothing made or sent', async () => {
+    const empty = path.join(work, 'empty.png');
+    await fs.writeFile(empty, '');
+    const mask = path.join(work, 'mask-a.png');
+    const submits = fake.count('submit');
+    const fresh = path.join(work, 'empty-photo');
+    for (const [what, args] of [
+      ['photo', ['edit', '--project', fresh, '--image', empty, '--mask', mask, '--prompt', 'x']],
+      ['mask', ['edit', '--project', template, '--mask', empty, '--prompt', 'x']],
+      [
+        'reference image',
+        ['edit', '--project', template, '--mask', mask, '--prompt', 'x', '--reference', empty],
+      ],
+    ] as const) {
+      const r = await runCli([...args], { env: envFor(fake) });
+      expect(oneLineError(r), what).toBe(
+        `maskroom: The ${what} ${empty} is empty (0 bytes); check that it was saved or copied completely.`,
+      );
+    }
+    await expect(fs.stat(fresh)).rejects.toThrow();
+    expect(fake.count('submit')).toBe(submits);
+  }, 90_000);
+});
