@@ -163,7 +163,7 @@ export class FlattenStripes {
 
   /**
    * Starts `threads` workers for a frame of width x height (at once: they start while the plan is made).
-   * `onApplied` is told how many layers (in stack order) are applied whenever that grows.
+   * `onApplied` is told each count of layers applied (in stack order) as it is reached.
    */
   constructor(
     threads: number,
@@ -327,10 +327,10 @@ export class FlattenStripes {
     this.wake();
   }
 
+  /** Told once per layer, in order (so that a count the session reports at is never stepped over). */
   private advance(): void {
-    const before = this.applied;
-    while (this.applied < this.dispatched && this.outstanding[this.applied] === 0) this.applied++;
-    if (this.applied > before) this.onApplied(this.applied);
+    while (this.applied < this.dispatched && this.outstanding[this.applied] === 0)
+      this.onApplied(++this.applied);
   }
 
   private fail(reason: 'replan' | 'worker'): void {

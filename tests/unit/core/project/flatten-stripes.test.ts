@@ -79,7 +79,7 @@ describe('the planned flatten on worker threads', () => {
     const handed = vi.spyOn(FlattenStripes.prototype, 'layer');
     let striped = 0;
     for (let seed = 1; seed <= 24; seed++) {
-      const { store, rand } = await randomStack(seed, 2 + Math.floor(rand01(seed) * 11));
+      const { store, rand } = await randomStack(seed, 2 + Math.floor(rand01(seed) * 19));
       const workers = 1 + (seed % 3);
       const what = `seed ${seed}, ${workers} workers`;
       const before = handed.mock.calls.length;
@@ -95,8 +95,9 @@ describe('the planned flatten on worker threads', () => {
       expect(bytesOf(current).equals(bytesOf(await flattenOracle(store, visible))), what).toBe(true);
       if (handed.mock.calls.length > before) {
         striped++;
-        // Told in order, ending with the whole stack applied.
+        // Told in order, at every 8 layers as the main thread tells it, ending with the whole stack applied.
         expect(progress, what).toEqual([...progress].sort((a, b) => a - b));
+        for (let m = 8; m < visible.length; m += 8) expect(progress, what).toContain(m);
         expect(progress[progress.length - 1], what).toBe(visible.length);
       }
       const upTo = randomUpTo(store, rand);
