@@ -376,9 +376,15 @@ export async function saveBack(
     );
   }
   if (check.status === 'changed-on-disk' && !opts.overwriteChanged) {
+    const gone = !(await fs.stat(source.path).then(
+      (st) => st.isFile(),
+      () => false,
+    ));
     throw new AppError(
       'invalid-input',
-      `${name} changed on disk since Maskroom opened it, so it was not overwritten; save back again with --force to replace it, or use Export to write a new file.`,
+      gone
+        ? `${name} is no longer at ${source.path} (moved or deleted since Maskroom opened it), so nothing was written; save back again with --force to write it there anyway, or use Export to write a new file.`
+        : `${name} changed on disk since Maskroom opened it, so it was not overwritten; save back again with --force to replace it, or use Export to write a new file.`,
     );
   }
   if (check.status === 'confirm-first' && !opts.confirmed) {

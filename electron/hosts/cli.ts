@@ -728,10 +728,23 @@ function marksSomething(mask: Mask, file: string): Mask {
 }
 
 /**
+ * For the commands that work on an existing project (history, export, resume): a folder without one is said
+ * as such, pointing to how a project is made (the store's own sentence speaks of edit's --image).
+ */
+async function needProject(dir: string): Promise<void> {
+  if (await loaded().project.ProjectStore.isProject(dir)) return;
+  throw new AppError(
+    'not-found',
+    `There is no Maskroom project in ${dir}; check --project (a project is made by maskroom edit --project DIR --image PHOTO).`,
+  );
+}
+
+/**
  * Opens for reading only: no lock, no cleanup, nothing written or deleted. Works while another process
  * edits the project and on a read-only disk.
  */
-function openForReading(dir: string): Promise<ProjectStore> {
+async function openForReading(dir: string): Promise<ProjectStore> {
+  await needProject(dir);
   return loaded().project.ProjectStore.open(dir, {
     readOnly: true,
     readOnlyReason: 'history and export only read the project; use edit or resume to change it.',
@@ -1049,6 +1062,7 @@ async function cmdResume(v: Values, io: CliIo, env: Env): Promise<number> {
   const { ProjectSession, resumeJob } = loaded().pipeline;
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
   currentProject = dir;
+  await needProject(dir);
   const store = await ProjectStore.open(dir);
   const original = await originalProblem(store, dir);
   if (original) {

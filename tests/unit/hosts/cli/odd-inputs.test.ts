@@ -138,3 +138,56 @@ describe('an empty file', () => {
     expect(fake.count('submit')).toBe(submits);
   }, 90_000);
 });
+
+describe('a folder without a project', () => {
+  it('history, export and resume say there is none and how one is made', async () => {
+    const none = path.join(work, 'no-project-here');
+    await fs.mkdir(none, { recursive: true });
+    for (const args of [
+      ['history', '--project', none],
+      ['export', '--project', none, '--out', path.join(work, 'none.png')],
+      ['export', '--project', none, '--in-place'],
+      ['resume', '--project', none],
+    ]) {
+      const r = await runCli(args, { env: envFor(fake) });
+      expect(oneLineError(r), args[0]).toBe(
+        `maskroom: There is no Maskroom project in ${none}; check --project (a project is made by maskroom edit --project DIR --image PHOTO).`,
+      );
+    }
+    expect(await fs.readdir(none)).toEqual([]);
+  }, 90_000);
+});
+
+describe('save back when the photo was moved or deleted', () => {
+  it('says it is no longer there (not that it changed); --force writes it there again', async () => {
+    const src = path.join(work, 'moved-away.png');
+    await fs.copyFile(PHOTO, src);
+    const dir = path.join(work, 'moved-project');
+    const made = await runCli(
+      [
+        'edit',
+        '--project',
+        dir,
+        '--image',
+        src,
+        '--mask',
+        path.join(work, 'mask-a.png'),
+        '--prompt',
+        'x',
+        '--quality',
+        'low',
+      ],
+      { env: envFor(fake) },
+    );
+    expect(made.code, made.stderr).toBe(0);
+    await fs.rm(src);
+    const r = await runCli(['export', '--project', dir, '--in-place']);
+    expect(oneLineError(r)).toBe(
+      `maskroom: moved-away.png is no longer at ${src} (moved or deleted since Maskroom opened it), so nothing was written; save back again with --force to write it there anyway, or use Export to write a new file.`,
+    );
+    await expect(fs.stat(src)).rejects.toThrow();
+    const forced = await runCli(['export', '--project', dir, '--in-place', '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect((await fs.stat(src)).size).toBeGreaterThan(0);
+  }, 90_000);
+});
