@@ -25,7 +25,7 @@ import type { Photo } from './types';
 const WORKER_ENTRY = new URL('./flatten-worker.ts', import.meta.url);
 
 /** Deflated (or inflated) bytes handed to the workers and not yet applied, at most (a bound on memory). */
-const IN_FLIGHT_BYTES = 32 * 2 ** 20;
+const IN_FLIGHT_BYTES = 24 * 2 ** 20;
 
 export type TopMap = Uint8Array | Uint16Array | Uint32Array;
 

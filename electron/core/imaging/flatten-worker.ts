@@ -14,7 +14,7 @@ import type { FromWorker, StripeRun, ToWorker, WorkerSetup } from './flatten-str
 import type { Photo } from './types';
 
 /** Rows inflated ahead while the image is not there yet (then the deflated bytes wait as they came). */
-const AHEAD_BYTES = 32 * 2 ** 20;
+const AHEAD_BYTES = 16 * 2 ** 20;
 
 interface Pending {
   k: number;
