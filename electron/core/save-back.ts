@@ -401,6 +401,13 @@ export async function saveBack(
   };
   // The file keeps its permissions (the new one replaces it by rename, so it would get the default mode).
   const mode = (await fs.stat(source.path).catch(() => null))?.mode;
+  // A file its owner made read-only is not replaced: the rename would get past its permissions.
+  if (mode !== undefined && (mode & 0o222) === 0) {
+    throw new AppError(
+      'permission-denied',
+      `${name} is read-only (no one may write to it), so Maskroom did not save back into it; make it writable, then save back again, or use Export to write a new file.`,
+    );
+  }
   const now = (opts.now ?? (() => new Date()))().toISOString();
   let bytes: number;
   try {

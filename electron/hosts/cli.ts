@@ -727,6 +727,12 @@ function marksSomething(mask: Mask, file: string): Mask {
   );
 }
 
+/** Whether `file` is a file whose permissions let no one write to it (chmod a-w). */
+async function readOnlyFile(file: string): Promise<boolean> {
+  const st = await fs.stat(file).catch(() => null);
+  return Boolean(st?.isFile() && (st.mode & 0o222) === 0);
+}
+
 /**
  * For the commands that work on an existing project (history, export, resume): a folder without one is said
  * as such, pointing to how a project is made (the store's own sentence speaks of edit's --image).
@@ -854,6 +860,11 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
         : `--quality applies to JPEG and WebP; leave it out for ${formatById(format!)?.label ?? format}.`,
     );
   const quality = intIn(v.quality, '--quality', limits.exportQuality.min, limits.exportQuality.max);
+  // The rename that puts the export in place would replace a file its owner made read-only.
+  if (!inPlace && (await readOnlyFile(out)))
+    throw invalid(
+      `${out} is read-only (no one may write to it), so Maskroom did not replace it; make it writable or choose another --out.`,
+    );
   if (!inPlace && (await insideProject(dir, out)))
     throw invalid(
       `${out} is inside the project folder ${dir}, where Maskroom keeps the project's own files (its original photo, layers and history); choose an --out outside it.`,

@@ -191,3 +191,49 @@ describe('save back when the photo was moved or deleted', () => {
     expect((await fs.stat(src)).size).toBeGreaterThan(0);
   }, 90_000);
 });
+
+describe('a read-only file', () => {
+  it('is not replaced by export --out, nor by a save back into it; made writable, both go on', async () => {
+    const src = path.join(work, 'locked.png');
+    await fs.copyFile(PHOTO, src);
+    const dir = path.join(work, 'locked-project');
+    const made = await runCli(
+      [
+        'edit',
+        '--project',
+        dir,
+        '--image',
+        src,
+        '--mask',
+        path.join(work, 'mask-a.png'),
+        '--prompt',
+        'x',
+        '--quality',
+        'low',
+      ],
+      { env: envFor(fake) },
+    );
+    expect(made.code, made.stderr).toBe(0);
+    const other = path.join(work, 'locked-other.png');
+    await fs.copyFile(PHOTO, other);
+    await fs.chmod(src, 0o444);
+    await fs.chmod(other, 0o444);
+    const before = await fs.readFile(PHOTO);
+    const out = await runCli(['export', '--project', dir, '--out', other]);
+    expect(oneLineError(out)).toBe(
+      `maskroom: ${other} is read-only (no one may write to it), so Maskroom did not replace it; make it writable or choose another --out.`,
+    );
+    const back = await runCli(['export', '--project', dir, '--in-place', '--force']);
+    expect(oneLineError(back)).toBe(
+      'maskroom: locked.png is read-only (no one may write to it), so Maskroom did not save back into it; make it writable, then save back again, or use Export to write a new file.',
+    );
+    for (const f of [src, other]) {
+      expect(Buffer.from(await fs.readFile(f)).equals(before), f).toBe(true);
+      expect((await fs.stat(f)).mode & 0o777).toBe(0o444);
+    }
+    await fs.chmod(src, 0o644);
+    await fs.chmod(other, 0o644);
+    expect((await runCli(['export', '--project', dir, '--out', other])).code).toBe(0);
+    expect((await runCli(['export', '--project', dir, '--in-place'])).code).toBe(0);
+  }, 90_000);
+});
