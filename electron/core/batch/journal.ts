@@ -9,7 +9,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { EditParams } from '../../../shared/contract';
-import { AppError } from '../../../shared/errors';
+import { AppError, environmentError } from '../../../shared/errors';
+import { makeDir } from '../make-dir';
 import { writeFileAtomic } from '../fs-atomic';
 
 export const BATCH_DIR = '.maskroom';
@@ -112,8 +113,23 @@ export class BatchJournal {
       spec,
       rows,
     });
-    await fs.mkdir(path.join(outDir, BATCH_DIR), { recursive: true });
-    await j.save();
+    // The --out folder may be new: a disk fault making or writing it is said as such (makeDir finds the real
+    // fault behind the ENOENT a recursive mkdir reports on a read-only disk).
+    try {
+      await makeDir(path.join(outDir, BATCH_DIR));
+      await j.save();
+    } catch (e) {
+      throw (
+        environmentError(e, `Starting the batch in ${outDir}`, {
+          where: outDir,
+          next: {
+            readOnly: 'choose an --out on a writable disk (nothing was sent)',
+            full: 'free some space there or choose another --out (nothing was sent)',
+            denied: 'check that you may write there or choose another --out (nothing was sent)',
+          },
+        }) ?? e
+      );
+    }
     return j;
   }
 

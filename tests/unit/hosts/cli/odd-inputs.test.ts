@@ -9,6 +9,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { type FakeSegmind } from '../../../fake-segmind/server';
 import { envFor, fixturePath, runCli, type CliRun, useChelseaWork } from './helpers';
+import { mountTmpfs } from '../../core/project/tmpfs';
 
 let fake: FakeSegmind;
 let work: string;
@@ -235,5 +236,28 @@ describe('a read-only file', () => {
     await fs.chmod(other, 0o644);
     expect((await runCli(['export', '--project', dir, '--out', other])).code).toBe(0);
     expect((await runCli(['export', '--project', dir, '--in-place'])).code).toBe(0);
+  }, 90_000);
+});
+
+describe('batch --out on a read-only disk', () => {
+  it('is said as such (not as an internal error), before anything is sent', async (ctx) => {
+    const m = await mountTmpfs(1024 * 1024);
+    if (!('dir' in m)) return ctx.skip(m.skip);
+    try {
+      m.setReadOnly(true);
+      const out = path.join(m.dir, 'results');
+      const submits = fake.count('submit');
+      const r = await runCli(
+        ['batch', '--out', out, '--image', PHOTO, '--mask', path.join(work, 'mask-a.png'), '--prompt', 'x'],
+        { env: envFor(fake) },
+      );
+      expect(oneLineError(r)).toBe(
+        `maskroom: Starting the batch in ${out} failed: the folder is on a read-only disk (${out}); choose an --out on a writable disk (nothing was sent).`,
+      );
+      expect(fake.count('submit')).toBe(submits);
+    } finally {
+      m.setReadOnly(false);
+      await m.unmount();
+    }
   }, 90_000);
 });
