@@ -10,8 +10,14 @@ import { morphDisc, softEdge } from '../../../shared/mask-feather';
 import type { Mask } from './types';
 import { SHARP_TIMEOUT_SECONDS, bufToU8, invalid } from './util';
 
+// A mask of the photo's size turned a quarter is most often drawn on the photo as stored, before its EXIF
+// orientation turned it upright (masks are in the upright photo's pixels): said so, with what to do.
 const sizeMismatch = (w: number, h: number, pw: number, ph: number) =>
-  invalid(`The mask is ${w}x${h} but the photo is ${pw}x${ph}; paint the mask on this photo again.`);
+  invalid(
+    w === ph && h === pw && w !== h
+      ? `The mask is ${w}x${h} but the photo is ${pw}x${ph} upright (as its EXIF orientation shows it), so the mask was likely drawn on the photo as stored; turn the mask a quarter to match the upright photo, or paint it on this photo again.`
+      : `The mask is ${w}x${h} but the photo is ${pw}x${ph}; paint the mask on this photo again.`,
+  );
 
 /** Throws the one-sentence error when a mask is not of the photo's size (every step that pairs them checks). */
 export function assertMaskFits(mask: Mask, photo: { width: number; height: number }): void {

@@ -261,3 +261,37 @@ describe('batch --out on a read-only disk', () => {
     }
   }, 90_000);
 });
+
+describe('a mask drawn on a photo as stored, before its EXIF orientation turns it', () => {
+  it('is said to be turned a quarter (with what to do); the mask turned to match works', async () => {
+    const photo = path.join(work, 'turned.jpg');
+    // Stored 300x200 with orientation 6: shown (and edited) 200x300.
+    await sharp({ create: { width: 300, height: 200, channels: 3, background: '#806040' } })
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toFile(photo);
+    const disc = (w: number, h: number) => {
+      const px = Buffer.alloc(w * h);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) px[y * w + x] = Math.hypot(x - w / 2, y - h / 2) < 40 ? 255 : 0;
+      return sharp(px, { raw: { width: w, height: h, channels: 1 } }).png();
+    };
+    const stored = path.join(work, 'turned-mask-stored.png');
+    const upright = path.join(work, 'turned-mask-upright.png');
+    await disc(300, 200).toFile(stored);
+    await disc(200, 300).toFile(upright);
+    const dir = path.join(work, 'turned-project');
+    const r = await runCli(['edit', '--project', dir, '--image', photo, '--mask', stored, '--prompt', 'x'], {
+      env: envFor(fake),
+    });
+    expect(oneLineError(r)).toBe(
+      'maskroom: The mask is 300x200 but the photo is 200x300 upright (as its EXIF orientation shows it), so the mask was likely drawn on the photo as stored; turn the mask a quarter to match the upright photo, or paint it on this photo again.',
+    );
+    await expect(fs.stat(dir)).rejects.toThrow();
+    const ok = await runCli(
+      ['edit', '--project', dir, '--image', photo, '--mask', upright, '--prompt', 'x', '--quality', 'low'],
+      { env: envFor(fake) },
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+  }, 90_000);
+});
