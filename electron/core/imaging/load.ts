@@ -45,7 +45,7 @@ function tooManyPixels(w: number, h: number, l: ImagingLimits): AppError {
   const mp = ((w * h) / 1e6).toFixed(0);
   return new AppError(
     'image-too-large',
-    `The photo is ${mp} megapixels, more than the ${(l.maxPixels / 1e6).toFixed(0)} MP limit; reduce it or raise the limit in settings.`,
+    `The photo is ${mp} megapixels, more than the ${(l.maxPixels / 1e6).toFixed(0)} MP Maskroom opens; make a smaller copy of it (fewer pixels) and open that.`,
   );
 }
 
@@ -59,7 +59,7 @@ export async function probePhoto(bytes: Uint8Array, limits?: Partial<ImagingLimi
   if (bytes.length > l.maxFileBytes) {
     throw new AppError(
       'image-too-large',
-      `The file is ${(bytes.length / 2 ** 20).toFixed(0)} MB, more than the ${(l.maxFileBytes / 2 ** 20).toFixed(0)} MB limit; use a smaller file or raise the limit in settings.`,
+      `The file is ${(bytes.length / 2 ** 20).toFixed(0)} MB, more than the ${(l.maxFileBytes / 2 ** 20).toFixed(0)} MB Maskroom opens; save a smaller copy of it (compressed, or fewer pixels) and open that.`,
     );
   }
   let m: sharp.Metadata;

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import sharp from 'sharp';
 import { type FakeSegmind } from '../../../fake-segmind/server';
@@ -293,5 +294,46 @@ describe('a mask drawn on a photo as stored, before its EXIF orientation turns i
       { env: envFor(fake) },
     );
     expect(ok.code, ok.stderr).toBe(0);
+  }, 90_000);
+});
+
+describe('a photo over the pixel limit', () => {
+  it('is said with advice the user can follow (there is no setting or variable to raise the limit)', async () => {
+    // A header that claims 60000x60000 (3600 MP) over almost no data: refused from the header alone.
+    const crcOf = (b: Buffer) => zlib.crc32(b) >>> 0;
+    const chunk = (type: string, data: Buffer) => {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(data.length);
+      const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(crcOf(body));
+      return Buffer.concat([len, body, crc]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(60000, 0);
+    ihdr.writeUInt32BE(60000, 4);
+    ihdr[8] = 8;
+    ihdr[9] = 2;
+    const huge = path.join(work, 'huge-header.png');
+    await fs.writeFile(
+      huge,
+      Buffer.concat([
+        Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+        chunk('IHDR', ihdr),
+        chunk('IDAT', zlib.deflateSync(Buffer.alloc(100))),
+        chunk('IEND', Buffer.alloc(0)),
+      ]),
+    );
+    const fresh = path.join(work, 'huge-project');
+    const r = await runCli(
+      ['edit', '--project', fresh, '--image', huge, '--mask', path.join(work, 'mask-a.png'), '--prompt', 'x'],
+      { env: envFor(fake) },
+    );
+    const line = oneLineError(r);
+    expect(line).toBe(
+      'maskroom: The photo is 3600 megapixels, more than the 300 MP Maskroom opens; make a smaller copy of it (fewer pixels) and open that.',
+    );
+    expect(line).not.toMatch(/raise the limit|environment|settings/i);
+    await expect(fs.stat(fresh)).rejects.toThrow();
   }, 90_000);
 });
