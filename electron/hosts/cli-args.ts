@@ -3,6 +3,8 @@
  * handling around a run. Imports nothing heavy: the
  * CLI loads the core only for the commands that need it.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { AppError } from '../../shared/errors';
 
 /** The parseArgs options of one edit (its parameters, references, feather, mode and timeout). */
@@ -60,4 +62,24 @@ export function interruptible(reason: unknown): { signal: AbortSignal; dispose: 
       process.off('SIGTERM', stop);
     },
   };
+}
+
+/**
+ * A path option written `~/...` (or `~` alone) names the home folder: the shell expands it only at the start of
+ * a word, so `--out=~/x.jpg` or a quoted "~/x.jpg" would otherwise make a folder named "~" in the current one.
+ * `names` are the path options; values of other options are left as they are.
+ */
+export function expandHome<T extends Record<string, unknown>>(
+  values: T,
+  names: readonly string[],
+  home: string = os.homedir(),
+): T {
+  const one = (v: string) => (v === '~' ? home : v.startsWith('~/') ? path.join(home, v.slice(2)) : v);
+  const out: Record<string, unknown> = { ...values };
+  for (const n of names) {
+    const v = out[n];
+    if (typeof v === 'string') out[n] = one(v);
+    else if (Array.isArray(v)) out[n] = v.map((x) => (typeof x === 'string' ? one(x) : x));
+  }
+  return out as T;
 }

@@ -15,7 +15,7 @@ import cliProgress from 'cli-progress';
 import sharp from 'sharp';
 import { limits } from '../../shared/limits';
 import { editParamsFromFlags, intIn, numIn } from './cli-params';
-import { editOptions, interruptible, refuseRepeated } from './cli-args';
+import { editOptions, expandHome, interruptible, refuseRepeated } from './cli-args';
 import { AppError } from '../../shared/errors';
 import { SharedRateLimiter, type RateLimiter } from '../core/edit-api/limiter';
 import type { PipelineDeps } from '../core/pipeline';
@@ -86,7 +86,7 @@ function parse(argv: string[]) {
   try {
     const parsed = parseArgs({ args, options, allowPositionals: false, strict: true, tokens: true });
     refuseRepeated(options, parsed.tokens);
-    return parsed.values;
+    return expandHome(parsed.values, ['out', 'images', 'image', 'mask', 'masks', 'reference']);
   } catch (e) {
     if (e instanceof AppError) throw e;
     const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { Settings, type ExportFormat, type JobState } from '../../shared/contract';
 import { limits } from '../../shared/limits';
 import { editParamsFromFlags, intIn, numIn, oneOf, paramHelp } from './cli-params';
-import { editOptions, interruptible, refuseRepeated } from './cli-args';
+import { editOptions, expandHome, interruptible, refuseRepeated } from './cli-args';
 import { AppError, environmentError, toWireError, type ErrorCode } from '../../shared/errors';
 import { version } from '../core/version';
 import { trace } from '../core/trace';
@@ -236,7 +236,7 @@ function parse(argv: string[]) {
     tokens: true,
   });
   refuseRepeated(options, parsed.tokens);
-  return parsed;
+  return { ...parsed, values: expandHome(parsed.values, ['project', 'image', 'mask', 'out', 'reference']) };
 }
 
 const invalid = (message: string) => new AppError('invalid-input', message);
