@@ -567,7 +567,7 @@ export class ProjectSession {
     // Started at once: the workers start while the band indexes are read and the original decodes.
     const pool =
       threads > 0 && layers.length >= (this.opts.flattenWorkersFrom ?? FLATTEN_WORKERS_FROM)
-        ? new FlattenStripes(threads, height, width)
+        ? new FlattenStripes(threads, width, height)
         : null;
     try {
       return await this.planAndApply(pool, base, layers);

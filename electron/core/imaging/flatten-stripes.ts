@@ -7,9 +7,9 @@
  * inflate, pixels to blend) is split evenly. The workers are started when the flatten starts (their start
  * overlaps reading the band indexes and decoding the original) and ended with it.
  *
- * Where the workers' code is: beside this module from the sources (tsx, vitest: the worker registers tsx's
- * loader first), and as its own entry of the CLI and Electron main bundles, whose build rewrites the URL
- * below to the emitted file (scripts/worker-entries.ts).
+ * Where the workers' code is: in the CLI and Electron main bundles, an entry of its own, whose build rewrites
+ * the URL below to the emitted file (scripts/worker-entries.ts); from the sources (tsx, vitest), the
+ * TypeScript beside this module bundled once by esbuild (builtFromSources).
  */
 import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -167,8 +167,8 @@ export class FlattenStripes {
    */
   constructor(
     threads: number,
-    private readonly height: number,
     width: number,
+    private readonly height: number,
     private onApplied: (applied: number) => void = () => undefined,
   ) {
     const setup: WorkerSetup = {
@@ -197,9 +197,6 @@ export class FlattenStripes {
   }
 
   /**
-   * Cuts the stripes where the work is split evenly: `cost[y]` is the work of frame row y.
-   */
-  /**
    * The plan: the topOpaque map (in a SharedArrayBuffer), each frame row's work `cost` (any unit; the
    * stripes are cut where it is split evenly), and who is told of the layers applied. Before any layer.
    */
@@ -213,6 +210,7 @@ export class FlattenStripes {
     for (const w of this.workers) w.postMessage(msg);
   }
 
+  /** Cuts the stripes where the work is split evenly: `cost[y]` is the work of frame row y. */
   private split(cost: Float64Array): void {
     const n = this.threads;
     let total = 0;
