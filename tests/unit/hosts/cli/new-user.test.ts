@@ -316,6 +316,8 @@ describe('export --out onto the photo the project was made from', () => {
   it('refuses when that photo changed on disk since (pointing to --in-place), writes it when unchanged', async () => {
     const src = path.join(work, 'own-source.png');
     await fs.copyFile(PHOTO, src);
+    // The user's own photo is writable (the shared fixture is kept read-only).
+    await fs.chmod(src, 0o644);
     const dir = path.join(work, 'own-source-project');
     const made = await runCli(
       [

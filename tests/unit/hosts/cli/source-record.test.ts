@@ -28,6 +28,8 @@ describe("a new project's source record", () => {
   it('is on disk before the upload starts', async () => {
     const photo = path.join(work, 'photo.png');
     await fs.copyFile(fixturePath('chelsea.png'), photo);
+    // The user's own photo is writable (the shared fixture is kept read-only).
+    await fs.chmod(photo, 0o644);
     const mask = await writeEllipseMask(path.join(work, 'mask.png'), 451, 300, 200, 150, 60, 50);
     const dir = path.join(work, 'project');
     const r = await runCli(
