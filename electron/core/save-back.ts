@@ -176,7 +176,7 @@ async function pageCount(projectDir: string): Promise<number> {
 /**
  * What a save back would meet now, before anything is written. Throws an AppError (one sentence) when the
  * source is a CMYK file (Maskroom edits in RGB and would write it back as RGB) or holds several frames (it
- * would come back with the first alone), so it refuses before asking.
+ * would come back with the first alone), or is read-only, so it refuses before asking.
  */
 export async function checkSaveBack(projectDir: string): Promise<SaveBackCheck> {
   const source = await readSource(projectDir);
@@ -202,6 +202,15 @@ export async function checkSaveBack(projectDir: string): Promise<SaveBackCheck> 
     throw new AppError(
       'unsupported',
       `${path.basename(source.path)} is a CMYK file and Maskroom edits in RGB, so it did not save back into it (the file would come back RGB); use Export to write an RGB TIFF or JPEG beside it instead.`,
+    );
+  }
+  // A file its owner made read-only is not replaced (the rename would get past its permissions); said
+  // before anything is asked.
+  const mode = (await fs.stat(source.path).catch(() => null))?.mode;
+  if (mode !== undefined && (mode & 0o222) === 0) {
+    throw new AppError(
+      'permission-denied',
+      `${path.basename(source.path)} is read-only (no one may write to it), so Maskroom did not save back into it; make it writable, then save back again, or use Export to write a new file.`,
     );
   }
   if (await sourceChanged(source)) return { status: 'changed-on-disk', source };
@@ -401,13 +410,6 @@ export async function saveBack(
   };
   // The file keeps its permissions (the new one replaces it by rename, so it would get the default mode).
   const mode = (await fs.stat(source.path).catch(() => null))?.mode;
-  // A file its owner made read-only is not replaced: the rename would get past its permissions.
-  if (mode !== undefined && (mode & 0o222) === 0) {
-    throw new AppError(
-      'permission-denied',
-      `${name} is read-only (no one may write to it), so Maskroom did not save back into it; make it writable, then save back again, or use Export to write a new file.`,
-    );
-  }
   const now = (opts.now ?? (() => new Date()))().toISOString();
   let bytes: number;
   try {

@@ -105,3 +105,20 @@ describe("save back into the project's own copy of its photo", () => {
     expect(Buffer.from(await fs.readFile(file)).equals(bytes)).toBe(true);
   });
 });
+
+describe('save back into a read-only photo', () => {
+  it('is refused by the check, before anything is asked, and the file is left as it was', async () => {
+    const bytes = await framesFile('tiff', 1);
+    const { dir, file } = await projectOf('locked.tif', bytes, 'tiff');
+    await fs.chmod(file, 0o444);
+    const said =
+      /^locked\.tif is read-only \(no one may write to it\), so Maskroom did not save back into it; make it writable/;
+    await expect(checkSaveBack(dir)).rejects.toThrow(said);
+    await expect(
+      saveBack(dir, await loadPhoto(new Uint8Array(bytes)), { confirmed: true, overwriteChanged: true }),
+    ).rejects.toThrow(said);
+    expect(Buffer.from(await fs.readFile(file)).equals(bytes)).toBe(true);
+    await fs.chmod(file, 0o644);
+    expect((await checkSaveBack(dir)).status).toBe('confirm-first');
+  });
+});
