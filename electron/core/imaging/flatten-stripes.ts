@@ -9,14 +9,11 @@
  *
  * Where the workers' code is: in the CLI and Electron main bundles, an entry of its own, whose build rewrites
  * the URL below to the emitted file (scripts/worker-entries.ts); from the sources (tsx, vitest), the
- * TypeScript beside this module bundled once by esbuild (builtFromSources).
+ * TypeScript beside this module bundled once by esbuild (worker-source-build.ts).
  */
-import { promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type * as Esbuild from 'esbuild';
+import type * as SourceBuild from './worker-source-build';
 import type { Rect } from '../../../shared/contract';
 import type { BandIndex } from './patch-bands';
 import type { Photo } from './types';
@@ -77,62 +74,15 @@ let entry: Promise<URL> | null = null;
 function workerEntry(): Promise<URL> {
   if (!WORKER_ENTRY.pathname.endsWith('.ts')) return Promise.resolve(WORKER_ENTRY);
   if (!entry) {
-    entry = builtFromSources(fileURLToPath(WORKER_ENTRY));
+    // Only from the sources: the builder, and esbuild with it, is no part of a bundle (whose entry is
+    // JavaScript), so the specifier is made at run time where the bundler does not follow it.
+    const builder = new URL('./worker-source-build.ts', import.meta.url).href;
+    entry = (import(/* @vite-ignore */ builder) as Promise<typeof SourceBuild>).then((m) =>
+      m.builtFromSources(fileURLToPath(WORKER_ENTRY)),
+    );
     entry.catch(() => (entry = null));
   }
   return entry;
-}
-
-/**
- * From the sources (tsx, vitest, the web host run by tsx), the worker's TypeScript bundled into one
- * JavaScript file by esbuild (which tsx brings), kept in node_modules/.cache with the size and mtime of every
- * source that went into it and built again when one changed. A worker that registered tsx's loader itself
- * took 200-700 ms to start, most of a flatten's gain on two cores; this one starts in tens of ms.
- */
-async function builtFromSources(file: string): Promise<URL> {
-  const require = createRequire(import.meta.url);
-  const esbuildMain = require.resolve('esbuild');
-  const dir = path.join(
-    esbuildMain.slice(0, esbuildMain.lastIndexOf(`${path.sep}esbuild${path.sep}`)),
-    '.cache',
-    'maskroom-workers',
-  );
-  const out = path.join(dir, `${path.basename(file, '.ts')}.mjs`);
-  const manifestFile = `${out}.json`;
-  const fresh = await fs.readFile(manifestFile, 'utf8').then(
-    async (text) => {
-      const inputs = JSON.parse(text) as Array<{ path: string; size: number; mtimeMs: number }>;
-      const stats = await Promise.all(inputs.map((i) => fs.stat(i.path).catch(() => null)));
-      return stats.every((st, i) => st && st.size === inputs[i]!.size && st.mtimeMs === inputs[i]!.mtimeMs);
-    },
-    () => false,
-  );
-  if (fresh) return pathToFileURL(out);
-  const esbuild = require('esbuild') as typeof Esbuild;
-  await fs.mkdir(dir, { recursive: true });
-  const tmp = `${out}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const r = await esbuild.build({
-    entryPoints: [file],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outfile: tmp,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const inputs = await Promise.all(
-    Object.keys(r.metafile.inputs).map(async (p) => {
-      const abs = path.resolve(p);
-      const st = await fs.stat(abs);
-      return { path: abs, size: st.size, mtimeMs: st.mtimeMs };
-    }),
-  );
-  // Renamed into place (other processes may build it at the same time), then its manifest.
-  await fs.rename(tmp, out);
-  await fs.writeFile(`${manifestFile}.tmp-${process.pid}`, JSON.stringify(inputs));
-  await fs.rename(`${manifestFile}.tmp-${process.pid}`, manifestFile);
-  return pathToFileURL(out);
 }
 
 interface Waiter {
