@@ -4,8 +4,7 @@
  * - view input (modules/view-input.ts): wheel and pinch zoom, Space/middle-button pan, the CSS cursor;
  * - photo (modules/photo.ts): the photo layer and compare (original alone or split);
  * - mask overlay (modules/mask-overlay.ts): the tinted mask (or its feather preview), written dirty rectangle
- *   by dirty rectangle;
- * - brush cursor (modules/brush-cursor.ts): the brush outline;
+ *   by dirty rectangle, and the brush outline drawn in the same canvas (modules/brush-cursor.ts);
  * - marquee, lasso, wand, object select (modules/marquee.ts, lasso.ts, wand.ts, object-select.ts): the
  *   selection tools, each writing its selection into the mask as one undo step (select/);
  * - stroke input (modules/stroke-input.ts): brush and eraser strokes into the engine;
@@ -14,7 +13,6 @@
  * View input comes first, so a pan or pinch takes the pointer before any tool.
  */
 import type { CanvasContext, CanvasModule } from './module';
-import { BrushCursorModule } from './modules/brush-cursor';
 import { HistoryCompactionModule } from './modules/history-compaction';
 import { LassoModule } from './modules/lasso';
 import { MarqueeModule } from './modules/marquee';
@@ -39,7 +37,6 @@ export function createModules(ctx: CanvasContext, busy: () => boolean): ModuleSt
   const viewInput = new ViewInputModule(ctx);
   const photo = new PhotoModule(ctx);
   const overlay = new MaskOverlayModule(ctx);
-  const cursor = new BrushCursorModule(ctx);
   // The selection tools before the stroke input: each takes the pointer only for its own tools.
   const marquee = new MarqueeModule(ctx);
   const lasso = new LassoModule(ctx);
@@ -51,6 +48,6 @@ export function createModules(ctx: CanvasContext, busy: () => boolean): ModuleSt
     viewInput,
     photo,
     overlay,
-    all: [viewInput, photo, overlay, cursor, marquee, lasso, wand, objectSelect, stroke, compaction],
+    all: [viewInput, photo, overlay, marquee, lasso, wand, objectSelect, stroke, compaction],
   };
 }

@@ -2,13 +2,17 @@
  * The mask overlay: a Konva layer whose canvas is written directly, dirty rectangle by dirty rectangle, with
  * putImageData from the screen-space overlay (overlay.ts); Konva never clears or redraws it. A frame costs in
  * proportion to what changed on screen; a new view, size, engine or colour recomputes the whole viewport.
- * Hidden while the overlay is switched off or the original is held. While the feather preview is on it shows
- * the blend weight the edit will use (select/feather.ts) instead of the mask, recomputed after each change.
+ * Hidden while the original is held; switched off, it shows no tint (the canvas stays, for the outline).
+ * While the feather preview is on it shows the blend weight the edit will use (select/feather.ts) instead of
+ * the mask, recomputed after each change. The brush outline (brush-cursor.ts) is drawn in the same canvas
+ * after the frame's changes: the overlay's pixels under the previous outline are put back first, and the
+ * outline is drawn again wherever the pixels under it were rewritten. The ImageData holds the overlay alone.
  */
 import Konva from 'konva';
 import type { MaskTiles } from '../mask/tiles';
 import type { CanvasContext, CanvasModule, FrameInfo } from '../module';
 import { overlayLut, renderOverlayRect } from '../overlay';
+import { brushRing, drawRing, ringArea, sameRing, type BrushRing } from './brush-cursor';
 import { featherWeight, tilesOf } from '../select/feather';
 import { intersectRect, type Rect, type View } from '../view';
 
@@ -25,6 +29,10 @@ export class MaskOverlayModule implements CanvasModule {
   private preview: MaskTiles | null = null;
   /** The feather radius while the overlay previews the blend weight, else null. */
   private featherRadius: number | null = null;
+  /** The brush outline drawn in the canvas now, or null. */
+  private ring: BrushRing | null = null;
+  /** No tint at all, while the overlay is switched off. */
+  private static readonly blank = new Uint32Array(256);
 
   constructor(private readonly ctx: CanvasContext) {}
 
@@ -35,9 +43,8 @@ export class MaskOverlayModule implements CanvasModule {
 
   setOverlay(visible: boolean, color: string, opacity: number): void {
     const lut = overlayLut(color, opacity);
-    const changed = lut.some((v, i) => v !== this.lut[i]);
+    const changed = lut.some((v, i) => v !== this.lut[i]) || visible !== this.visible;
     this.visible = visible;
-    this.applyVisibility();
     if (changed) {
       this.lut = lut;
       this.full = true;
@@ -46,7 +53,12 @@ export class MaskOverlayModule implements CanvasModule {
   }
 
   applyVisibility(): void {
-    this.canvas.style.visibility = this.visible && !this.ctx.showingOriginal ? 'visible' : 'hidden';
+    this.canvas.style.visibility = this.ctx.showingOriginal ? 'hidden' : 'visible';
+  }
+
+  inputChanged(): void {
+    // The pointer or the brush moved: the outline follows at the next frame.
+    this.ctx.requestFrame();
   }
 
   engineChanged(): void {
@@ -78,11 +90,36 @@ export class MaskOverlayModule implements CanvasModule {
   draw({ viewChanged }: FrameInfo): void {
     if (viewChanged) this.full = true;
     const dirty = this.ctx.engine?.takeDirty() ?? null;
-    if (this.full) {
+    const canvas = this.canvas;
+    const c2d = canvas.getContext('2d');
+    if (!c2d || canvas.width === 0 || canvas.height === 0) return;
+    const k = canvas.width / this.ctx.size.width;
+    const ring = brushRing(this.ctx, k);
+    // The device-pixel rectangles put back from the ImageData this frame.
+    let put: Rect[] = [];
+    if (this.full || !this.data || this.data.width !== canvas.width || this.data.height !== canvas.height) {
       this.full = false;
-      this.render(null);
+      const r = this.render(null);
+      if (r) put = [r];
+      this.ring = null; // the whole canvas is the overlay again
     } else if (dirty) {
-      this.render(dirty);
+      const r = this.render(dirty);
+      if (r) put.push(r);
+    }
+    const old = this.ring;
+    const oldArea = old ? ringArea(old) : [];
+    // The outline is drawn again when it moved or changed, or when pixels under it were rewritten.
+    const redraw =
+      !sameRing(ring, old) || (old !== null && put.some((p) => oldArea.some((a) => intersectRect(a, p))));
+    if (redraw) put.push(...oldArea);
+    const whole: Rect = { x: 0, y: 0, width: canvas.width, height: canvas.height };
+    for (const p of put) {
+      const r = intersectRect(whole, p);
+      if (r) c2d.putImageData(this.data!, 0, 0, r.x, r.y, r.width, r.height);
+    }
+    if (redraw) {
+      this.ring = ring;
+      if (ring) drawRing(c2d, ring);
     }
   }
 
@@ -91,11 +128,12 @@ export class MaskOverlayModule implements CanvasModule {
     this.pixels = null;
   }
 
-  /** Writes the overlay for a photo rectangle (or everything when null) straight into the layer's canvas. */
-  private render(photoRect: Rect | null): void {
+  /**
+   * Computes the overlay for a photo rectangle (or everything when null) into the ImageData; returns the
+   * device-pixel rectangle written, or null when it is off the canvas.
+   */
+  private render(photoRect: Rect | null): Rect | null {
     const canvas = this.canvas;
-    const c2d = canvas.getContext('2d');
-    if (!c2d || canvas.width === 0 || canvas.height === 0) return;
     if (!this.data || this.data.width !== canvas.width || this.data.height !== canvas.height) {
       this.data = new ImageData(canvas.width, canvas.height);
       this.pixels = new Uint32Array(this.data.data.buffer);
@@ -106,11 +144,12 @@ export class MaskOverlayModule implements CanvasModule {
     const k = canvas.width / size.width;
     const dv: View = { scale: view.scale * k, x: view.x * k, y: view.y * k };
     const rect = photoRect ? intersectRect(whole, screenBox(photoRect, dv)) : whole;
-    if (!rect) return;
+    if (!rect) return null;
     const engine: MaskTiles | null = this.preview ?? this.ctx.engine;
-    if (engine) renderOverlayRect(engine, dv, this.pixels!, canvas.width, rect, this.lut);
+    const lut = this.visible ? this.lut : MaskOverlayModule.blank;
+    if (engine) renderOverlayRect(engine, dv, this.pixels!, canvas.width, rect, lut);
     else this.pixels!.fill(0);
-    c2d.putImageData(this.data, 0, 0, rect.x, rect.y, rect.width, rect.height);
+    return rect;
   }
 }
 
