@@ -229,13 +229,22 @@ export class StrokeRaster {
               if (c <= cover[i]!) continue;
               cover[i] = c;
               const o = orig[i]!;
-              live[i] = erase ? ((o * (255 - c) + 127) / 255) | 0 : (o + ((255 - o) * c + 127) / 255) | 0;
+              live[i] = erase ? div255(o * (255 - c) + 127) : o + div255((255 - o) * c + 127);
             }
           }
         }
       }
     }
   }
+}
+
+/**
+ * ⌊n / 255⌋ for 0 ≤ n < 65535 in integer operations (the blend's division, exact over that range: a unit test
+ * checks every value; n is at most 255·255 + 127 here). A floating-point division per pixel cost about a
+ * tenth of a move's time.
+ */
+export function div255(n: number): number {
+  return (n + 1 + (n >> 8)) >> 8;
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MaskEngine, type StrokeParams } from '../../../../../renderer/canvas/mask/engine';
-import { capsuleRow } from '../../../../../renderer/canvas/mask/stroke';
+import { capsuleRow, div255 } from '../../../../../renderer/canvas/mask/stroke';
 import { pick, rng } from '../../../../support/prng';
 
 type Pt = [number, number, number];
@@ -150,5 +150,13 @@ describe('stroke rasteriser', () => {
       }
     }
     expect(wrong).toEqual([]);
+  });
+});
+
+describe('div255', () => {
+  it('is the floor of n / 255 for every n the blend can give (0 to 255 * 255 + 127, and up to 65534)', () => {
+    let bad = -1;
+    for (let n = 0; n < 65535 && bad < 0; n++) if (div255(n) !== Math.floor(n / 255)) bad = n;
+    expect(bad).toBe(-1);
   });
 });
