@@ -73,7 +73,7 @@ import {
 } from './save-back';
 import { exportLayeredPsd, writeLayeredPsdOf } from './export-layered';
 import { exportFileError, type ExportFileOptions } from './export-file';
-import { insideProject } from './inside-project';
+import { projectFileOwner } from './inside-project';
 import { TaskReporter, flattenProgress, flattening, type FlattenListener } from './task-progress';
 
 export interface WorkspaceOptions {
@@ -635,10 +635,11 @@ class Workspace implements WorkspaceApi {
   ): Promise<{ file: string; bytes: number }> {
     const { session, fileName } = await this.exportable(req);
     const file = typeof target === 'string' ? target : target(fileName);
-    if (await insideProject(session.store.dir, file))
+    const owner = await projectFileOwner(file);
+    if (owner)
       throw new AppError(
         'invalid-input',
-        `${path.basename(file)} would be saved inside the project's own folder ${session.store.dir}, where Maskroom keeps its original photo, layers and history; choose a file outside it.`,
+        `${path.basename(file)} is one of the own files of the project in ${owner} (its original photo, manifest, layers or history), so Maskroom did not write it; choose another name or folder.`,
       );
     const upTo = req.layerId ? { upTo: req.layerId } : {};
     try {

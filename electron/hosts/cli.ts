@@ -20,7 +20,7 @@ import { AppError, environmentError, toWireError, type ErrorCode } from '../../s
 import { version } from '../core/version';
 import { trace } from '../core/trace';
 import { makeDir } from '../core/make-dir';
-import { insideProject } from '../core/inside-project';
+import { projectFileOwner } from '../core/inside-project';
 import { damagedLayerFix } from '../core/damaged-layer-fix';
 import { installHostGuard, type HostGuard } from '../core/network-guard';
 import type { EditApiConfig } from '../core/edit-api/types';
@@ -865,9 +865,10 @@ async function cmdExport(v: Values, io: CliIo, env: Env): Promise<number> {
     throw invalid(
       `${out} is read-only (no one may write to it), so Maskroom did not replace it; make it writable or choose another --out.`,
     );
-  if (!inPlace && (await insideProject(dir, out)))
+  const owner = inPlace ? null : await projectFileOwner(out);
+  if (owner)
     throw invalid(
-      `${out} is inside the project folder ${dir}, where Maskroom keeps the project's own files (its original photo, layers and history); choose an --out outside it.`,
+      `${out} is one of the own files of the project in ${owner} (its original photo, manifest, layers or history), so Maskroom did not write it; choose another --out.`,
     );
   const store = await openForReading(dir);
   const original = await originalProblem(store, dir);

@@ -87,32 +87,43 @@ describe('a folder where a file belongs', () => {
   }, 90_000);
 });
 
-describe('export --out inside the project folder', () => {
-  it('is refused before anything is written: the original photo, a layer folder, a new subfolder, a linked path', async () => {
+describe("export --out onto a project's own files", () => {
+  it('is refused before anything is written: its original, a layer, through a linked path, another project', async () => {
     const original = path.join(template, 'original.png');
     const before = await fs.readFile(original);
     const link = path.join(work, 'linked-project');
     await fs.symlink(template, link);
-    for (const out of [
-      original,
-      path.join(template, 'layers', 'x.png'),
-      path.join(template, 'not-yet', 'deeper', 'x.tif'),
-      path.join(link, 'original.png'),
-      path.join(template, '..', path.basename(template), 'project.json.jpg'),
-    ]) {
+    const other = path.join(work, 'other-project');
+    await fs.cp(template, other, { recursive: true });
+    const otherBefore = await fs.readFile(path.join(other, 'original.png'));
+    for (const [out, owner] of [
+      [original, template],
+      [path.join(template, 'layers', 'x.png'), template],
+      [path.join(template, 'journal', 'new', 'x.tif'), template],
+      [path.join(link, 'original.png'), template],
+      [path.join(template, '..', path.basename(template), 'source.json.jpg'), null],
+      [path.join(other, 'original.png'), other],
+    ] as const) {
       const r = await runCli(['export', '--project', template, '--out', out]);
-      expect(oneLineError(r), out).toMatch(
-        /^maskroom: \S+ is inside the project folder \S+, where Maskroom keeps the project's own files \(its original photo, layers and history\); choose an --out outside it\.$/,
+      if (owner === null) {
+        expect(r.code, r.stderr).toBe(0);
+        continue;
+      }
+      expect(oneLineError(r), out).toBe(
+        `maskroom: ${path.resolve(out)} is one of the own files of the project in ${owner} (its original photo, manifest, layers or history), so Maskroom did not write it; choose another --out.`,
       );
     }
     expect(Buffer.from(await fs.readFile(original)).equals(before)).toBe(true);
-    await expect(fs.stat(path.join(template, 'not-yet'))).rejects.toThrow();
+    expect(Buffer.from(await fs.readFile(path.join(other, 'original.png'))).equals(otherBefore)).toBe(true);
+    await expect(fs.stat(path.join(template, 'journal', 'new'))).rejects.toThrow();
     const history = await runCli(['history', '--project', template]);
     expect(history.code, history.stderr).toBe(0);
     expect(history.stderr).toBe('');
-    // Beside the project folder it is written.
-    const beside = await runCli(['export', '--project', template, '--out', path.join(work, 'beside.png')]);
-    expect(beside.code, beside.stderr).toBe(0);
+    // Beside the project's files (a project made in the photo's folder), and in a new subfolder, it is written.
+    for (const out of [path.join(template, 'edited.png'), path.join(template, 'exports', 'edited.jpg')]) {
+      const r = await runCli(['export', '--project', template, '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+    }
   }, 90_000);
 });
 
