@@ -31,6 +31,7 @@ import {
   type Photo,
 } from './imaging';
 import { crashPoint, readManifest } from './project';
+import { projectFileOwner } from './inside-project';
 
 export const SOURCE_FILE = 'source.json';
 
@@ -154,18 +155,6 @@ async function originalColour(projectDir: string) {
   return sourceColourOf(path.join(projectDir, m.original.file));
 }
 
-/** Whether `file` is one of the project's own files: its original, manifest, source record or a file below. */
-async function isProjectFile(projectDir: string, file: string): Promise<boolean> {
-  const real = (p: string) => fs.realpath(p).catch(() => path.resolve(p));
-  const rel = path.relative(await real(projectDir), await real(file));
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return false;
-  const m = await readManifest(projectDir);
-  const [top] = rel.split(path.sep);
-  return [m.original.file, 'project.json', SOURCE_FILE, 'layers', 'journal', 'cache', 'dropped'].includes(
-    top!,
-  );
-}
-
 /** How many frames (pages) the project's copy of its original photo holds: 1 for a still photo. */
 async function pageCount(projectDir: string): Promise<number> {
   const m = await readManifest(projectDir);
@@ -181,12 +170,13 @@ async function pageCount(projectDir: string): Promise<number> {
 export async function checkSaveBack(projectDir: string): Promise<SaveBackCheck> {
   const source = await readSource(projectDir);
   if (!source) return { status: 'no-source' };
-  // A project made in the photo's own folder from a photo named as its copy is (original.png): saving back
-  // would write over the project's own original.
-  if (await isProjectFile(projectDir, source.path)) {
+  // A photo that is a project's own file (this project made in the photo's folder from a photo named as its
+  // copy is, original.png; or another project's original opened as a photo): saving back would write over it.
+  const owner = await projectFileOwner(source.path);
+  if (owner) {
     throw new AppError(
       'unsupported',
-      `${path.basename(source.path)} is the project's own copy of its photo (the project was made in the photo's folder), so Maskroom did not save back into it; use Export to write the image to another file instead.`,
+      `${path.basename(source.path)} is ${path.resolve(owner) === path.resolve(projectDir) ? "this project's own copy of its photo" : `one of the own files of the project in ${owner}`}, so Maskroom did not save back into it; use Export to write the image to another file instead.`,
     );
   }
   // A photo of several frames (an animated WebP, a multi-page TIFF) opens as its first: writing that back

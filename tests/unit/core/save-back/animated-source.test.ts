@@ -97,7 +97,7 @@ describe("save back into the project's own copy of its photo", () => {
     await store.close();
     await recordSource(folder, file, 'tiff');
     const said =
-      /^original\.tif is the project's own copy of its photo \(the project was made in the photo's folder\), so Maskroom did not save back into it; use Export/;
+      /^original\.tif is this project's own copy of its photo, so Maskroom did not save back into it; use Export/;
     await expect(checkSaveBack(folder)).rejects.toThrow(said);
     await expect(
       saveBack(folder, await loadPhoto(new Uint8Array(bytes)), { confirmed: true, overwriteChanged: true }),
@@ -120,5 +120,27 @@ describe('save back into a read-only photo', () => {
     expect(Buffer.from(await fs.readFile(file)).equals(bytes)).toBe(true);
     await fs.chmod(file, 0o644);
     expect((await checkSaveBack(dir)).status).toBe('confirm-first');
+  });
+});
+
+describe("save back into another project's original", () => {
+  it("a project made from another project's original.tif refuses, naming that project, and leaves it as it was", async () => {
+    const bytes = await framesFile('tiff', 1);
+    const first = await projectOf('first.tif', bytes, 'tiff');
+    const theirs = path.join(first.dir, 'original.tif');
+    const dir = path.join(root, 'second-project');
+    const store = await ProjectStore.create(dir, {
+      photo: new Uint8Array(bytes),
+      name: 'original.tif',
+      width: W,
+      height: H,
+      format: 'tiff',
+    });
+    await store.close();
+    await recordSource(dir, theirs, 'tiff');
+    await expect(checkSaveBack(dir)).rejects.toThrow(
+      `original.tif is one of the own files of the project in ${first.dir}, so Maskroom did not save back into it; use Export to write the image to another file instead.`,
+    );
+    expect(Buffer.from(await fs.readFile(theirs)).equals(bytes)).toBe(true);
   });
 });
