@@ -374,6 +374,18 @@ export async function saveBack(
       `Maskroom cannot write ${source.format.toUpperCase()} files, so it cannot save back into ${name}; use Export to write a TIFF or JPEG instead.`,
     );
   }
+  // The photo's folder itself gone (moved, renamed, a drive not mounted): there is nowhere to write.
+  const folder = path.dirname(source.path);
+  const folderThere = await fs.stat(folder).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
+  if (!folderThere) {
+    throw new AppError(
+      'not-found',
+      `The folder ${folder} that held ${name} is no longer there (moved, renamed or on a drive not connected), so nothing was written; connect or restore it and save back again, or use Export to write the image elsewhere.`,
+    );
+  }
   if (check.status === 'changed-on-disk' && !opts.overwriteChanged) {
     const gone = !(await fs.stat(source.path).then(
       (st) => st.isFile(),

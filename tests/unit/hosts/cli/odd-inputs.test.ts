@@ -348,3 +348,39 @@ describe('a photo over the pixel limit', () => {
     await expect(fs.stat(fresh)).rejects.toThrow();
   }, 90_000);
 });
+
+describe("save back when the photo's folder is gone", () => {
+  it('says the folder is no longer there, with or without --force (no internal error), and writes nothing', async () => {
+    const folder = path.join(work, 'gone-folder');
+    await fs.mkdir(folder);
+    const src = path.join(folder, 'shot.png');
+    await fs.copyFile(PHOTO, src);
+    await fs.chmod(src, 0o644);
+    const dir = path.join(work, 'gone-folder-project');
+    const made = await runCli(
+      [
+        'edit',
+        '--project',
+        dir,
+        '--image',
+        src,
+        '--mask',
+        path.join(work, 'mask-a.png'),
+        '--prompt',
+        'x',
+        '--quality',
+        'low',
+      ],
+      { env: envFor(fake) },
+    );
+    expect(made.code, made.stderr).toBe(0);
+    await fs.rm(folder, { recursive: true });
+    for (const force of [false, true]) {
+      const r = await runCli(['export', '--project', dir, '--in-place', ...(force ? ['--force'] : [])]);
+      expect(oneLineError(r), String(force)).toBe(
+        `maskroom: The folder ${folder} that held shot.png is no longer there (moved, renamed or on a drive not connected), so nothing was written; connect or restore it and save back again, or use Export to write the image elsewhere.`,
+      );
+    }
+    await expect(fs.stat(folder)).rejects.toThrow();
+  }, 90_000);
+});
