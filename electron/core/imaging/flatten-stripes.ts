@@ -130,20 +130,24 @@ export class FlattenStripes {
     this.synced = new Array<number>(threads).fill(0);
     this.bounds = Array.from({ length: threads + 1 }, (_, i) => Math.round((i * height) / threads));
     this.threads = threads;
-    this.started = workerEntry().then((url) => {
-      if (this.closed) return;
-      for (let w = 0; w < threads; w++) {
-        const worker = spawn(url, setup);
-        worker.on('message', (m: FromWorker) => this.onMessage(w, m));
-        worker.on('error', () => this.fail('worker'));
-        worker.on('messageerror', () => this.fail('worker'));
-        worker.on('exit', () => {
-          if (!this.closed) this.fail('worker');
-        });
-        this.workers.push(worker);
-      }
-    });
-    this.started.catch(() => this.fail('worker'));
+    // Never rejects: a worker that cannot start (`new Worker` throws ERR_WORKER_INIT_FAILED at a process's
+    // limit of threads or memory) or code that cannot be built is a failure of the pool, which every wait
+    // on it then throws as StripeFailure, so that the main thread flattens instead.
+    this.started = workerEntry()
+      .then((url) => {
+        if (this.closed) return;
+        for (let w = 0; w < threads; w++) {
+          const worker = spawn(url, setup);
+          worker.on('message', (m: FromWorker) => this.onMessage(w, m));
+          worker.on('error', () => this.fail('worker'));
+          worker.on('messageerror', () => this.fail('worker'));
+          worker.on('exit', () => {
+            if (!this.closed) this.fail('worker');
+          });
+          this.workers.push(worker);
+        }
+      })
+      .catch(() => this.fail('worker'));
   }
 
   /**
