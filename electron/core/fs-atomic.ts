@@ -58,15 +58,18 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Remove leftovers of interrupted atomic writes directly inside dir. Returns the names removed. */
-export async function sweepTempFiles(dir: string): Promise<string[]> {
+/**
+ * Remove leftovers of interrupted atomic writes directly inside dir. Returns the names removed. `ours`, when
+ * given, picks the leftovers that are this caller's (a folder shared with other files: the rest are left).
+ */
+export async function sweepTempFiles(dir: string, ours?: (name: string) => boolean): Promise<string[]> {
   let names: string[];
   try {
     names = await fs.readdir(dir);
   } catch {
     return [];
   }
-  const stray = names.filter((n) => n.includes(TEMP_MARKER));
+  const stray = names.filter((n) => n.includes(TEMP_MARKER) && (!ours || ours(n)));
   await Promise.all(stray.map((n) => fs.rm(path.join(dir, n), { force: true, recursive: true })));
   return stray;
 }

@@ -393,7 +393,7 @@ export class ProjectStore {
     const lock = await acquireLock(dir);
     const made: string[] = [];
     try {
-      await sweepTempFiles(dir);
+      await sweepTempFiles(dir, ownTopLevelTemp);
       for (const sub of [LAYERS_DIR, JOURNAL_DIR]) {
         if (!(await exists(path.join(dir, sub)))) made.push(sub);
         await fs.mkdir(path.join(dir, sub), { recursive: true });
@@ -453,7 +453,7 @@ export class ProjectStore {
       // Validate before touching anything: a corrupt or newer project is left exactly as it is.
       const manifest = await readManifest(dir);
       const report = emptyReport();
-      report.tempFilesRemoved.push(...(await sweepTempFiles(dir)));
+      report.tempFilesRemoved.push(...(await sweepTempFiles(dir, ownTopLevelTemp)));
       const layersDir = path.join(dir, LAYERS_DIR);
       const journalDir = path.join(dir, JOURNAL_DIR);
       await fs.mkdir(layersDir, { recursive: true });
@@ -1264,4 +1264,13 @@ async function refuseTakenNames(dir: string, file: string, photo: Uint8Array): P
       `${dir} already holds ${st.isDirectory() ? 'a folder' : 'a file'} named ${name}, which a new project there would replace; choose an empty or new folder for the project.`,
     );
   }
+}
+
+/**
+ * The temporary files of the project's own top-level files (manifest, source record, lock, original). A
+ * project's folder may be the user's own (a project made in the photo's folder): other `*.tmp-*` names there
+ * are the user's files, or another process's export being written beside the photo, and are left alone.
+ */
+function ownTopLevelTemp(name: string): boolean {
+  return /^(project\.json|source\.json|\.maskroom\.lock|original\.[A-Za-z0-9]+)\.tmp-/.test(name);
 }

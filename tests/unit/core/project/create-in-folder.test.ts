@@ -3,7 +3,8 @@
  * nothing of the user's: a file or a non-empty folder under a name the project writes (original.<ext>,
  * source.json, layers, journal, cache, dropped) is refused in one sentence, and the folder is left as it
  * was; empty folders of those names, unrelated files, and an original of the very same bytes (what a create
- * cut off before its manifest leaves) are taken as they are.
+ * cut off before its manifest leaves) are taken as they are. Its sweep of interrupted writes there removes
+ * only its own temporary files, never the user's (or another process's export being written beside them).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import os from 'node:os';
@@ -68,5 +69,36 @@ describe('creating a project in an existing folder', () => {
     expect(await ProjectStore.isProject(dir)).toBe(true);
     expect(await fs.readFile(path.join(dir, 'holiday.jpg'), 'utf8')).toBe('a photo of the user');
     expect(new Uint8Array(await fs.readFile(path.join(dir, 'original.png')))).toEqual(photo);
+  });
+});
+
+describe("a project in the user's own folder sweeps only its own leftovers", () => {
+  it("on create and on open: its manifest/original/source/lock temporaries go, the user's *.tmp-* files stay", async () => {
+    const dir = await fs.mkdtemp(path.join(root, 'sweep-'));
+    const users = ['holiday.tmp-2019.jpg', 'edited.png.tmp-1a2b3c4d5e6f', 'notes.tmp-.txt'];
+    for (const n of users) await fs.writeFile(path.join(dir, n), 'the user');
+    await fs.writeFile(path.join(dir, 'project.json.tmp-aaaaaaaaaaaa'), 'half');
+    const store = await create(dir);
+    await store.close();
+    for (const n of [
+      'project.json.tmp-bbbbbbbbbbbb',
+      'source.json.tmp-cccccccccccc',
+      'original.png.tmp-dddddddddddd',
+      '.maskroom.lock.tmp-eeeeeeeeeeee',
+    ])
+      await fs.writeFile(path.join(dir, n), 'half');
+    const opened = await ProjectStore.open(dir);
+    const removed = [...opened.report.tempFilesRemoved].sort();
+    await opened.close();
+    expect(removed).toEqual(
+      [
+        '.maskroom.lock.tmp-eeeeeeeeeeee',
+        'original.png.tmp-dddddddddddd',
+        'project.json.tmp-bbbbbbbbbbbb',
+        'source.json.tmp-cccccccccccc',
+      ].sort(),
+    );
+    const left = (await fs.readdir(dir)).filter((n) => n.includes('.tmp-')).sort();
+    expect(left).toEqual([...users].sort());
   });
 });
