@@ -969,18 +969,18 @@ export class ProjectSession {
   /**
    * Starts decoding the whole original for an edit while its mask is still being read, when currentRegion
    * will cut the region from it (regionEdits, a shallow stack, no flattened image at hand) and the decoded
-   * photo takes at most `maxBytes` (counted at 16-bit RGB, the most a photo decodes to, with the visible
-   * layers' patches at 16-bit RGBA): on two cores the photo and the mask then decode side by side, instead
-   * of the region after the mask has given it. The visible layers' patches are decoded meanwhile too, for
-   * currentRegion to apply those that reach the region. A larger photo is decoded only in its region, later,
-   * as before.
+   * photo takes at most `maxBytes` (counted at 16-bit RGBA, 8 bytes a pixel, the most a photo decodes to:
+   * an RGBA original keeps its alpha; the visible layers' patches likewise): on two cores the photo and the
+   * mask then decode side by side, instead of the region after the mask has given it. The visible layers'
+   * patches are decoded meanwhile too, for currentRegion to apply those that reach the region. A larger
+   * photo is decoded only in its region, later, as before.
    */
   warmEditSource(maxBytes: number): void {
     if (!this.opts.regionEdits || this.flat || this.original) return;
     const visible = this.usableVisible();
     if (visible.length + 1 >= (this.opts.diskCacheMinLayers ?? 8)) return;
     const patchBytes = visible.reduce((n, l) => n + l.rect.width * l.rect.height * 8, 0);
-    if (this.store.width * this.store.height * 6 + patchBytes > maxBytes) return;
+    if (this.store.width * this.store.height * 8 + patchBytes > maxBytes) return;
     // A failure is the edit's to report, when it reads the region.
     this.originalPhoto().catch(() => undefined);
     // Decoded without marking a layer damaged: a patch that fails here is read again by patchOf, which

@@ -114,7 +114,8 @@ function loaded(): Core {
 
 /**
  * The largest decoded photo an edit of an existing project decodes whole beside its mask (counted at 16-bit
- * RGB): 256 MB, about 44 MP. A larger one is decoded only in the region the edit sends.
+ * RGBA, the most a photo decodes to): 256 MB, about 33 MP. A larger one is decoded only in the region the
+ * edit sends.
  */
 const WARM_ORIGINAL_BYTES = 256 * 1024 * 1024;
 

@@ -206,7 +206,7 @@ describe('ProjectSession.warmEditSource', () => {
       const reopened = await ProjectStore.open(dir);
       const visible = reopened.snapshot().layers.filter((l) => l.visible);
       await reopened.close();
-      const bytes = width * height * 6 + visible.reduce((n, l) => n + l.rect.width * l.rect.height * 8, 0);
+      const bytes = width * height * 8 + visible.reduce((n, l) => n + l.rect.width * l.rect.height * 8, 0);
       // [regionEdits, diskCacheMinLayers, maxBytes] and whether the original is then decoded.
       const cases: Array<[boolean, number, number, boolean]> = [
         [true, 8, bytes, true],
@@ -230,6 +230,44 @@ describe('ProjectSession.warmEditSource', () => {
           const cut =
             got.rect.width === width && got.rect.height === height ? cutRegion(got.photo, rect) : got;
           expect(bytesOf(cut.photo).equals(bytesOf(want.photo)), what).toBe(true);
+        } finally {
+          await s.close();
+        }
+      }
+    }
+  }, 60_000);
+
+  it('holds no more than maxBytes when it decodes: the photo as decoded (16-bit RGBA included) and the patches', async () => {
+    const r = rng(9191);
+    const originals: Original[] = [
+      { kind: 'png', depth: 8, channels: 3 },
+      { kind: 'png', depth: 8, channels: 4 },
+      { kind: 'png', depth: 16, channels: 3 },
+      { kind: 'png', depth: 16, channels: 4 },
+      { kind: 'jpeg', orientation: 1 },
+    ];
+    for (const original of originals) {
+      const { dir, store, width, height } = await project(original, Math.floor(r() * 4), r);
+      const visible = store.snapshot().layers.filter((l) => l.visible);
+      await store.close();
+      const patches = visible.reduce((n, l) => n + l.rect.width * l.rect.height * 8, 0);
+      // Bounds around every size a photo decodes to (3 to 8 bytes a pixel), and the largest of them.
+      for (const perPixel of [3, 4, 6, 7, 8]) {
+        const maxBytes = width * height * perPixel + patches;
+        clearPhotoCache();
+        const s = new ProjectSession(await ProjectStore.open(dir), {
+          persistInBackground: false,
+          regionEdits: true,
+        });
+        try {
+          const decode = vi.spyOn(s, 'originalPhoto');
+          s.warmEditSource(maxBytes);
+          const what = `${JSON.stringify(original)}, ${perPixel} bytes a pixel`;
+          if (perPixel === 8) expect(decode, `${what}: within any photo's size`).toHaveBeenCalled();
+          if (decode.mock.calls.length > 0) {
+            const photo = await s.originalPhoto();
+            expect(photo.pixels.byteLength + patches, what).toBeLessThanOrEqual(maxBytes);
+          }
         } finally {
           await s.close();
         }
