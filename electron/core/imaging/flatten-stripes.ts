@@ -268,6 +268,9 @@ export class FlattenStripes {
   }
 
   private onMessage(w: number, m: FromWorker): void {
+    // What a worker posted before it was ended still arrives after terminate(); once the pool has failed
+    // or closed, the flatten has moved on (the main thread's, which tells its own progress): nothing is told.
+    if (this.failure) return;
     if (m.t === 'replan') return this.fail('replan');
     if (m.t === 'synced') this.synced[w] = m.id;
     else {
