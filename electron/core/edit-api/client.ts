@@ -404,7 +404,7 @@ export class SegmindClient implements EditApi {
       revoke?.();
     }
     if (res.status === 404 || res.status === 410) {
-      throw editErrors.expired(run.requestId ?? 'the output', run.extra(res));
+      throw editErrors.expired(run.requestId ?? 'the output', run.extra(res), run.cost);
     }
     this.expectStatus(res, 'download', run);
     return this.finishImage(res.body, run);
@@ -543,7 +543,7 @@ export class SegmindClient implements EditApi {
         throw editErrors.forbidden(extra);
       case 404:
         if ((endpoint === 'status' || endpoint === 'result') && run.requestId)
-          throw editErrors.expired(run.requestId, extra);
+          throw editErrors.expired(run.requestId, extra, run.cost);
         throw editErrors.notFound(endpoint === 'upload' ? 'upload-asset' : `the ${MODEL} model`, extra);
       case 406: {
         // One code, three causes: the body's text says which.
@@ -554,6 +554,10 @@ export class SegmindClient implements EditApi {
         throw editErrors.noCredits(credits, extra);
       }
       case 410:
+        // Gone after the service accepted the edit: that request (its result) is gone, not the model, and a
+        // job that is gone cannot be collected (the pipeline drops its journal entry on 'expired').
+        if ((endpoint === 'status' || endpoint === 'result') && run.requestId)
+          throw editErrors.expired(run.requestId, extra, run.cost);
         if (endpoint !== 'download') throw editErrors.retired(MODEL, extra);
         break;
       case 422:

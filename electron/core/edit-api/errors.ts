@@ -101,6 +101,12 @@ function next(extra: Extra | undefined, before: string): string {
     : before;
 }
 
+/** An amount in US dollars as the service reports it: "$0.24", "$0.004". */
+function usdText(usd: number): string {
+  const digits = Math.abs(usd) > 0 && Math.abs(usd) < 0.01 ? 4 : 2;
+  return `$${usd.toFixed(digits).replace(/(\.\d\d\d*?)0+$/, '$1')}`;
+}
+
 const MB = 1024 * 1024;
 /** Mirrors MAX_IMAGE_BYTES in http.ts (which imports this module). */
 const IMAGE_CAP = 64 * MB;
@@ -168,10 +174,14 @@ export const editErrors = {
       `The edit service refused this edit (${reasonText(reason || 'no reason given')}); change the prompt or the masked area and try again.`,
       extra,
     ),
-  expired: (requestId: string, extra?: Extra) =>
+  /**
+   * The service no longer holds the request (404 or 410 Gone after it accepted the edit): nothing can be
+   * collected, so the sentence leads to running the edit again, saying what the lost one cost when known.
+   */
+  expired: (requestId: string, extra?: Extra, cost: number | null = null) =>
     e(
       'expired',
-      `The edit service no longer has request ${requestId} (results are kept for one hour); run the edit again.`,
+      `The edit service no longer holds the result of request ${requestId} (results are kept for one hour${cost !== null ? `; this edit was charged ${usdText(cost)}` : ''}), so it cannot be collected; run the edit again.`,
       extra,
     ),
   notFound: (what: string, extra?: Extra) =>

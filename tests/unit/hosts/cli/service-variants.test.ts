@@ -1,7 +1,7 @@
 /**
  * The real CLI against the fake Segmind speaking each documented variant the user can see: the upload
- * answer's `urls` key, the four output shapes, an output on a separate https host, the 406 causes, 410,
- * the x-rate-limit-reset-at-utc hint, and the cost of each edit in `history --json`.
+ * answer's `urls` key, the four output shapes, an output on a separate https host, the 406 causes, 410
+ * (on submit, and once the edit was accepted), the x-rate-limit-reset-at-utc hint, and the cost of each edit in `history --json`.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -108,6 +108,32 @@ describe('maskroom edit against the service variants', () => {
       expect(line).toMatch(re);
       expect(fake.count('submit')).toBe(1);
     });
+  }
+
+  // 410 Gone after the service accepted the edit: the request is gone, so it can only be run again, and
+  // nothing is left in the journal to be offered for collecting (the cost is known once the result was read).
+  for (const [endpoint, cost] of [
+    ['status', null],
+    ['download', '$0.24'],
+  ] as const) {
+    it(
+      `410 on ${endpoint} after acceptance: gone, to be run again, not resumed`,
+      { timeout: 60_000 },
+      async () => {
+        fake.queueFaults({ name: '410', endpoint });
+        const { run, dir } = await edit();
+        const line = oneLineError(run);
+        const id = fake.submitted.at(-1)?.requestId ?? '';
+        expect(line).toBe(
+          `maskroom: The edit service no longer holds the result of request ${id} (results are kept for one hour${cost ? `; this edit was charged ${cost}` : ''}), so it cannot be collected; run the edit again.`,
+        );
+        expect(fake.count('submit')).toBe(1);
+        const resume = await runCli(['resume', '--project', dir], { env: envFor(fake) });
+        expect(resume.stderr).toBe('');
+        expect(resume.stdout).toBe('Nothing to resume: no edit was left in flight.\n');
+        expect(fake.count('submit')).toBe(1);
+      },
+    );
   }
 
   it(
