@@ -13,7 +13,8 @@ export function ErrorBanner({ inDialog = false }: { inDialog?: boolean }) {
     <div className="banner error-banner" role="alert" data-testid="error" data-code={error.code}>
       <Icon name="alert" size={18} />
       <span className="banner-text">
-        <strong>{error.title}.</strong> {error.message}
+        {error.title && <strong>{error.title}. </strong>}
+        {error.message}
       </span>
       {error.fix === 'settings' && !inDialog && (
         <button className="button" onClick={() => store.openDialog('settings')}>

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import { activeJobStates, type JobState } from '../../shared/contract';
-import { describeError } from '../state/errors';
+import { describeError, errorHead } from '../state/errors';
 import { jobRowActions } from '../state/jobs';
 import { isActive, type TrackedJob } from '../state/model';
 import { useEditor, useStore } from '../state/react';
@@ -130,8 +130,8 @@ function JobRow({ group, now }: { group: JobGroup; now: number }) {
         {err && !collecting && (
           <span className="job-error" title={err.message}>
             {err.collect
-              ? `${err.title}. Already paid for: Collect result fetches it at no extra cost.`
-              : `${err.title}. Your mask and prompt are kept.`}
+              ? `${errorHead(err)}. Already paid for: Collect result fetches it at no extra cost.`
+              : `${errorHead(err)}. Your mask and prompt are kept.`}
           </span>
         )}
         {collectable && (

@@ -10,6 +10,10 @@ export type ErrorFix = 'settings' | 'retry' | 'open' | null;
 
 export interface ShownError {
   code: ErrorCode;
+  /**
+   * A few words naming what went wrong, shown before the message; '' when the message alone says it (an
+   * ordinary refusal of what the user asked, whose one sentence already names the problem and the fix).
+   */
   title: string;
   message: string;
   fix: ErrorFix;
@@ -22,6 +26,7 @@ export interface ShownError {
 }
 
 const titles: Record<ErrorCode, { title: string; fix: ErrorFix; fallback: string }> = {
+  // The title of a request Maskroom itself made malformed (see titleOf); the user's own refusals have none.
   'invalid-input': {
     title: 'Request not valid',
     fix: null,
@@ -152,6 +157,24 @@ const titles: Record<ErrorCode, { title: string; fix: ErrorFix; fallback: string
   },
 };
 
+/**
+ * The sentences of a request the window sent malformed, a fault of Maskroom and not of what the user did:
+ * the dispatcher's "The request project:open was not valid (projectId): ..." and "Maskroom has no call
+ * named ...", main's "The export request was not valid; ...".
+ */
+const MALFORMED_REQUEST =
+  /^(?:The (?:[\w-]+ )?request (?:[\w:.-]+ )?was not valid\b|Maskroom has no call named\b)/;
+
+/**
+ * The title shown before a message. `invalid-input` is mostly the user's own request refused (no photo, an
+ * empty mask, a mask file of another size) in a sentence that says what happened and what to do, which a
+ * title such as "Request not valid" would only blur: those show the sentence alone.
+ */
+function titleOf(code: ErrorCode, message: string): string {
+  if (code === 'invalid-input' && !MALFORMED_REQUEST.test(message)) return '';
+  return titles[code].title;
+}
+
 function isErrorCode(c: unknown): c is ErrorCode {
   return typeof c === 'string' && Object.prototype.hasOwnProperty.call(titles, c);
 }
@@ -171,9 +194,9 @@ export function describeError(e: unknown): ShownError {
     // else ours, so that the user is never told to run (and pay for) the edit again.
     const leads = /\bcollect/i.test(message) && message !== entry.fallback;
     const words = leads ? message.charAt(0).toUpperCase() + message.slice(1) : collectMessage(code);
-    return { code, title: entry.title, message: words, fix: null, collect };
+    return { code, title: titleOf(code, words), message: words, fix: null, collect };
   }
-  return { code, title: entry.title, message, fix: entry.fix };
+  return { code, title: titleOf(code, message), message, fix: entry.fix };
 }
 
 function collectableOf(e: unknown): Collectable | null {
@@ -186,5 +209,10 @@ function collectableOf(e: unknown): Collectable | null {
 
 /** An error made on this side (a file that is not a photo, a missing mask...). */
 export function localError(code: ErrorCode, message: string): ShownError {
-  return { code, title: titles[code].title, message, fix: titles[code].fix };
+  return { code, title: titleOf(code, message), message, fix: titles[code].fix };
+}
+
+/** The error in a few words for a short line (a job's row): its title, or its sentence when it has none. */
+export function errorHead(e: ShownError): string {
+  return e.title || e.message.replace(/[.\s]+$/, '');
 }
