@@ -191,7 +191,7 @@ class Workspace implements WorkspaceApi {
 
   async createProject(req: Req<'project:create'>): Promise<ProjectState> {
     // Decode the whole photo first (a truncated file passes a header check): nothing is made from a bad one.
-    const info = await loadPhoto(req.photo);
+    const info = await loadPhoto(req.photo, undefined, req.name);
     const id = newId('p');
     await fs.mkdir(this.libraryDir, { recursive: true });
     let store: ProjectStore;

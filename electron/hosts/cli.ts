@@ -524,9 +524,9 @@ async function openOrCreate(
       `There is no Maskroom project in ${dir}; pass --image PHOTO to create one there.`,
     );
   const bytes = await readInput(image, 'photo');
-  const size = await probePhoto(bytes);
+  const size = await probePhoto(bytes, undefined, image);
   sized?.(size.width, size.height);
-  const decoding = loadPhoto(bytes);
+  const decoding = loadPhoto(bytes, undefined, image);
   decoding.catch(() => undefined);
   // The edit's inputs are started from the decoded photo at once (prepareEdit), while the project is made.
   decoding.then(
@@ -642,7 +642,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
     dir,
     v.image,
     (w, h) => {
-      early.mask = maskFromFile(maskBytes, w, h).then((m) => marksSomething(m, maskFile));
+      early.mask = maskFromFile(maskBytes, w, h, maskFile).then((m) => marksSomething(m, maskFile));
       early.mask.then(() => trace('mask-decoded')).catch(() => undefined);
     },
     (photo) => {
@@ -663,7 +663,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
     // has given it (ProjectSession.currentRegion).
     editApiModule().catch(() => undefined);
     if (!early.mask) {
-      early.mask = maskFromFile(maskBytes, store.width, store.height).then((m) =>
+      early.mask = maskFromFile(maskBytes, store.width, store.height, maskFile).then((m) =>
         marksSomething(m, maskFile),
       );
       early.mask.then(() => trace('mask-decoded')).catch(() => undefined);

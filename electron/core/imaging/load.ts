@@ -25,19 +25,27 @@ function looksLikeHeic(b: Uint8Array): boolean {
   return s.startsWith('ftyp') && HEIC_BRANDS.has(s.slice(4, 8));
 }
 
-const heicError = () =>
+/**
+ * The sentences below name the file when the caller says what it is called (`name`: a file name, or the
+ * path the user typed), as every other sentence about an input file does; unnamed they say "this file".
+ */
+const theFile = (name: string | undefined, unnamed: string) => (name ? `The file ${name}` : unnamed);
+
+const heicError = (name?: string) =>
   new AppError(
     'unsupported-image',
-    'HEIC is not supported by this build; convert the photo to JPEG, TIFF or PNG and open that.',
+    `${name ? `The file ${name} is HEIC, which` : 'HEIC'} is not supported by this build; convert the photo to JPEG, TIFF or PNG and open that.`,
   );
-const brokenError = (cause?: unknown) =>
-  new AppError('unsupported-image', 'The photo file is damaged or incomplete; open an intact copy of it.', {
-    cause,
-  });
-const unknownError = (cause?: unknown) =>
+const brokenError = (name: string | undefined, cause?: unknown) =>
   new AppError(
     'unsupported-image',
-    'This file is not a supported image; open a JPEG, PNG, TIFF, WebP, AVIF or GIF file.',
+    `${theFile(name, 'The photo file')} is damaged or incomplete; open an intact copy of it.`,
+    { cause },
+  );
+const unknownError = (name: string | undefined, cause?: unknown) =>
+  new AppError(
+    'unsupported-image',
+    `${theFile(name, 'This file')} is not a supported image; open a JPEG, PNG, TIFF, WebP, AVIF or GIF file.`,
     { cause },
   );
 
@@ -51,11 +59,18 @@ function tooManyPixels(w: number, h: number, l: ImagingLimits): AppError {
 
 const SUPPORTED = new Set(['jpeg', 'png', 'webp', 'tiff', 'heif', 'avif', 'gif']);
 
-/** Header-only look at a photo: format, upright dimensions, depth; size and pixel limits enforced. */
-export async function probePhoto(bytes: Uint8Array, limits?: Partial<ImagingLimits>): Promise<PhotoInfo> {
+/**
+ * Header-only look at a photo: format, upright dimensions, depth; size and pixel limits enforced. `name`
+ * (the file's name or path, when the caller knows it) is named in the refusals of a file that is not a photo.
+ */
+export async function probePhoto(
+  bytes: Uint8Array,
+  limits?: Partial<ImagingLimits>,
+  name?: string,
+): Promise<PhotoInfo> {
   const l = limitsOf(limits);
   if (bytes.length === 0)
-    throw new AppError('unsupported-image', 'The file is empty; choose the photo again.');
+    throw new AppError('unsupported-image', `${theFile(name, 'The file')} is empty; choose the photo again.`);
   if (bytes.length > l.maxFileBytes) {
     throw new AppError(
       'image-too-large',
@@ -66,11 +81,11 @@ export async function probePhoto(bytes: Uint8Array, limits?: Partial<ImagingLimi
   try {
     m = await sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata();
   } catch (e) {
-    if (looksLikeHeic(bytes)) throw heicError();
-    throw unknownError(e);
+    if (looksLikeHeic(bytes)) throw heicError(name);
+    throw unknownError(name, e);
   }
-  if (!m.format || !SUPPORTED.has(m.format) || !m.width || !m.height) throw unknownError();
-  if (m.format === 'heif' && m.compression === 'hevc' && !heicDecodable()) throw heicError();
+  if (!m.format || !SUPPORTED.has(m.format) || !m.width || !m.height) throw unknownError(name);
+  if (m.format === 'heif' && m.compression === 'hevc' && !heicDecodable()) throw heicError(name);
   if (m.width * m.height > l.maxPixels) throw tooManyPixels(m.width, m.height, l);
   const orientation = m.orientation ?? 1;
   const swap = orientation >= 5 && orientation <= 8;
@@ -118,7 +133,13 @@ function srgbProfile(): Promise<Uint8Array | null> {
  * profile, depth) with libvips' crop after the orientation, so the region is the whole decode's pixels
  * there (tests/unit/core/imaging/load-region.test.ts), and libvips decodes no row below it.
  */
-async function decode(bytes: Uint8Array, info: PhotoInfo, l: ImagingLimits, rect?: Rect): Promise<Photo> {
+async function decode(
+  bytes: Uint8Array,
+  info: PhotoInfo,
+  l: ImagingLimits,
+  rect?: Rect,
+  name?: string,
+): Promise<Photo> {
   const cmykOrGrey = info.space === 'cmyk' || info.space === 'b-w' || info.space === 'grey16';
   // A CMYK photo's pixels become sRGB: it carries the sRGB profile from then on, so its exports are tagged
   // sRGB (an untagged file would leave the colours to each viewer's guess).
@@ -130,7 +151,7 @@ async function decode(bytes: Uint8Array, info: PhotoInfo, l: ImagingLimits, rect
   try {
     meta = await sharp(bytes, { limitInputPixels: l.maxPixels, failOn: 'error' }).metadata();
   } catch (e) {
-    throw unknownError(e);
+    throw unknownError(name, e);
   }
   const s = sharp(bytes, {
     limitInputPixels: l.maxPixels,
@@ -166,15 +187,18 @@ async function decode(bytes: Uint8Array, info: PhotoInfo, l: ImagingLimits, rect
     const { data, info: out } = await s.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     return finish(bufToU8(data), out, 8);
   } catch (e) {
-    if (info.format === 'heic') throw heicError();
+    if (info.format === 'heic') throw heicError(name);
     const msg = e instanceof Error ? e.message : '';
     if (/pixel limit/i.test(msg)) throw tooManyPixels(info.width, info.height, l);
-    throw brokenError(e);
+    throw brokenError(name, e);
   }
 
   function finish(pixels: Uint8Array | Uint16Array, out: sharp.OutputInfo, depth: 8 | 16): Photo {
     if (out.channels !== channels || out.width !== want.width || out.height !== want.height) {
-      throw brokenError(new Error(`unexpected decode shape ${out.width}x${out.height}x${out.channels}`));
+      throw brokenError(
+        name,
+        new Error(`unexpected decode shape ${out.width}x${out.height}x${out.channels}`),
+      );
     }
     return {
       width: out.width,
@@ -207,11 +231,15 @@ function photoBytes(p: Photo): number {
 
 /**
  * Decodes a photo (upright, own profile, 8 or 16 bit). Results are cached by content hash: the same bytes
- * decode once. Treat the returned Photo as immutable; it may be shared.
+ * decode once. Treat the returned Photo as immutable; it may be shared. `name` as for probePhoto.
  */
-export async function loadPhoto(bytes: Uint8Array, limits?: Partial<ImagingLimits>): Promise<Photo> {
+export async function loadPhoto(
+  bytes: Uint8Array,
+  limits?: Partial<ImagingLimits>,
+  name?: string,
+): Promise<Photo> {
   const l = limitsOf(limits);
-  const info = await probePhoto(bytes, l);
+  const info = await probePhoto(bytes, l, name);
   const key = sha256(bytes);
   const hit = cache.get(key);
   if (hit) {
@@ -220,7 +248,7 @@ export async function loadPhoto(bytes: Uint8Array, limits?: Partial<ImagingLimit
     cache.set(key, hit);
     return hit.photo;
   }
-  const photo = await decode(bytes, info, l);
+  const photo = await decode(bytes, info, l, undefined, name);
   decodes++;
   const size = photoBytes(photo);
   if (size <= cacheLimit) {

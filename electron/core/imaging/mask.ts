@@ -83,7 +83,13 @@ const ALPHA_BITS = new Uint32Array(new Uint8Array([0, 0, 0, 255]).buffer)[0]!;
  * pixels, most of any mask, are one 32-bit comparison. Other files (16 bit, CMYK) are flattened and made
  * 8-bit sRGB by libvips first. Both give exactly what the per-pixel decode before them gave.
  */
-export async function maskFromFile(bytes: Uint8Array, width: number, height: number): Promise<Mask> {
+export async function maskFromFile(
+  bytes: Uint8Array,
+  width: number,
+  height: number,
+  /** The file's name or path, when the caller knows it: named when the file is not an image that reads. */
+  name?: string,
+): Promise<Mask> {
   const n = width * height;
   let data: Uint8Array;
   try {
@@ -117,7 +123,7 @@ export async function maskFromFile(bytes: Uint8Array, width: number, height: num
     if (e instanceof AppError) throw e;
     throw new AppError(
       'unsupported-image',
-      "The mask file could not be read; save it as a PNG of the photo's size.",
+      `The mask file${name ? ` ${name}` : ''} could not be read; save it as a PNG of the photo's size.`,
       {
         cause: e,
       },

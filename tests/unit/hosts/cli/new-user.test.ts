@@ -64,7 +64,7 @@ describe('a new project with a mask that does not read', () => {
       .toFile(small);
     const alpha = await writeAlphaOnlyMask(path.join(work, 'alpha-only-2.png'));
     for (const [k, mask, said] of [
-      [0, garbage, /The mask file could not be read/],
+      [0, garbage, /The mask file \S*garbage-mask\.png could not be read/],
       [1, small, /The mask is 40x30 but the photo is 451x300/],
       [2, alpha, /transparency is not used/],
     ] as const) {
@@ -89,6 +89,44 @@ describe('a new project with a mask that does not read', () => {
       expect(await fs.readdir(empty), `mask ${k}`).toEqual([]);
     }
   }, 90_000);
+});
+
+describe('a photo Maskroom does not open', () => {
+  it('--image of another format (a Photoshop document, words) is named in its sentence', async () => {
+    const psd = path.join(work, 'retouch me.psd');
+    const header = Buffer.alloc(26);
+    header.write('8BPS', 0, 'latin1');
+    header.writeUInt16BE(1, 4);
+    header.writeUInt16BE(3, 12);
+    header.writeUInt32BE(300, 14);
+    header.writeUInt32BE(451, 18);
+    header.writeUInt16BE(8, 22);
+    header.writeUInt16BE(3, 24);
+    await fs.writeFile(psd, header);
+    const words = path.join(work, 'notes.jpg');
+    await fs.writeFile(words, 'not a photo at all\n'.repeat(50));
+    for (const image of [psd, words]) {
+      const fresh = path.join(work, `no-project-${path.basename(image)}`);
+      const r = await runCli(
+        [
+          'edit',
+          '--project',
+          fresh,
+          '--image',
+          image,
+          '--mask',
+          path.join(work, 'mask-a.png'),
+          '--prompt',
+          'x',
+        ],
+        { env: envFor(fake) },
+      );
+      expect(oneLineError(r)).toBe(
+        `maskroom: The file ${image} is not a supported image; open a JPEG, PNG, TIFF, WebP, AVIF or GIF file.`,
+      );
+      await expect(fs.stat(fresh)).rejects.toThrow();
+    }
+  }, 60_000);
 });
 
 describe('options', () => {
