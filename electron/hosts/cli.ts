@@ -721,8 +721,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
  * over the area" does not fit a file).
  */
 function marksSomething(mask: Mask, file: string): Mask {
-  const d = mask.data;
-  for (let i = 0; i < d.length; i++) if (d[i] !== 0) return mask;
+  if (!loaded().imaging.marksNothing(mask)) return mask;
   throw invalid(
     `The mask ${file} is all black, so it marks nothing to change; paint the area to change in white and run the command again.`,
   );

@@ -27,6 +27,7 @@ export {
   invertMask,
   featherMask,
   maskBounds,
+  marksNothing,
   emptyMask,
   assertMaskFits,
 } from './mask';

@@ -139,6 +139,11 @@ const alphaOnly = () =>
     'The mask is read as white = change on black and its transparency is not used, so this file, drawn in transparency only, marks nothing to change; paint the area to change in white and try again.',
   );
 
+/** Whether the mask marks nothing (every pixel 0), at memcmp speed: 24 MP in a few ms. */
+export function marksNothing(mask: Mask): boolean {
+  return isEmpty(mask.data);
+}
+
 function isEmpty(m: Uint8Array): boolean {
   const buf = Buffer.from(m.buffer, m.byteOffset, m.byteLength);
   const zeros = Buffer.alloc(Math.min(m.length, 1 << 16));
