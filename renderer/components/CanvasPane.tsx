@@ -128,6 +128,12 @@ function ViewingBanner() {
   );
 }
 
+/**
+ * The compare view's box: the stage's, below the tool options bar, so that its labels do not cover the bar's
+ * tool name and buttons. The view is shown only with a photo open, when that bar is always there.
+ */
+const COMPARE_BOX = { top: TOOL_OPTIONS_HEIGHT } as const;
+
 /** Before/after controls over the canvas's split view; holding \\ shows the original instead. */
 function CompareOverlay() {
   const store = useStore();
@@ -138,13 +144,13 @@ function CompareOverlay() {
   if (!hasImage || (compare === 'off' && !hold)) return null;
   if (hold) {
     return (
-      <div className="compare" data-testid="compare-view" data-mode="original">
+      <div className="compare" style={COMPARE_BOX} data-testid="compare-view" data-mode="original">
         <span className="compare-label left">Original (release \ to return)</span>
       </div>
     );
   }
   return (
-    <div className="compare" data-testid="compare-view" data-mode="split">
+    <div className="compare" style={COMPARE_BOX} data-testid="compare-view" data-mode="split">
       <span className="compare-label left">Before</span>
       <span className="compare-label right">After</span>
       <div className="compare-bar">
