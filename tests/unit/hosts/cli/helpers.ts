@@ -166,6 +166,40 @@ export function useChelseaWork(
   });
 }
 
+/** The one stderr line of a command that failed (exit code 1). */
+export function oneLineError(r: CliRun): string {
+  expect(r.code, r.stderr).toBe(1);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
+
+/**
+ * `src`: a copy of chelsea.png the user may write, as their own photo is (the shared fixture is kept
+ * read-only); `dir`: a project made from it by one low-quality edit "x" inside mask A of `work` (a
+ * chelseaWork folder).
+ */
+export async function projectOfOwnCopy(
+  fake: FakeSegmind,
+  work: string,
+  src: string,
+  dir: string,
+): Promise<void> {
+  await fs.copyFile(fixturePath('chelsea.png'), src);
+  await fs.chmod(src, 0o644);
+  const made = await runCli(
+    cliArgs('edit', {
+      project: dir,
+      image: src,
+      mask: path.join(work, 'mask-a.png'),
+      prompt: 'x',
+      quality: 'low',
+    }),
+    { env: envFor(fake) },
+  );
+  expect(made.code, made.stderr).toBe(0);
+}
+
 /**
  * A work folder for the chelsea.png (451x300) runs: mask-a.png and mask-b.png, two ellipses apart, and
  * `template`, a project made from chelsea.png by one low-quality edit "first" inside mask A.

@@ -9,7 +9,16 @@ import sharp from 'sharp';
 import { type FakeSegmind } from '../../../fake-segmind/server';
 import { spawn } from 'node:child_process';
 import { ProjectStore } from '../../../../electron/core/project';
-import { cliBundle, envFor, fixturePath, repoRoot, runCli, type CliRun, useChelseaWork } from './helpers';
+import {
+  cliBundle,
+  envFor,
+  fixturePath,
+  oneLineError,
+  projectOfOwnCopy,
+  repoRoot,
+  runCli,
+  useChelseaWork,
+} from './helpers';
 import { mountTmpfs, type Tmpfs } from '../../core/project/tmpfs';
 
 let fake: FakeSegmind;
@@ -18,14 +27,6 @@ let template: string;
 const PHOTO = fixturePath('chelsea.png');
 
 useChelseaWork('maskroom-new-user-', (w) => void ({ fake, work, template } = w));
-
-/** The one stderr line of a failed command. */
-function oneLineError(r: CliRun): string {
-  expect(r.code, r.stderr).toBe(1);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  return lines[0]!;
-}
 
 /** A black 451x300 mask (chelsea.png's size) whose alpha alone holds a disc. */
 async function writeAlphaOnlyMask(file: string): Promise<string> {
@@ -353,27 +354,8 @@ describe('a project whose original photo is gone', () => {
 describe('export --out onto the photo the project was made from', () => {
   it('refuses when that photo changed on disk since (pointing to --in-place), writes it when unchanged', async () => {
     const src = path.join(work, 'own-source.png');
-    await fs.copyFile(PHOTO, src);
-    // The user's own photo is writable (the shared fixture is kept read-only).
-    await fs.chmod(src, 0o644);
     const dir = path.join(work, 'own-source-project');
-    const made = await runCli(
-      [
-        'edit',
-        '--project',
-        dir,
-        '--image',
-        src,
-        '--mask',
-        path.join(work, 'mask-a.png'),
-        '--prompt',
-        'x',
-        '--quality',
-        'low',
-      ],
-      { env: envFor(fake) },
-    );
-    expect(made.code, made.stderr).toBe(0);
+    await projectOfOwnCopy(fake, work, src, dir);
     // Unchanged since the project was made: the same check as --in-place passes, so --out may write it.
     const ok = await runCli(['export', '--project', dir, '--out', src], { env: envFor(fake) });
     expect(ok.stderr).toBe('');

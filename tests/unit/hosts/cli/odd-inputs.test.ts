@@ -9,7 +9,7 @@ import zlib from 'node:zlib';
 import path from 'node:path';
 import sharp from 'sharp';
 import { type FakeSegmind } from '../../../fake-segmind/server';
-import { envFor, fixturePath, runCli, type CliRun, useChelseaWork } from './helpers';
+import { envFor, fixturePath, oneLineError, projectOfOwnCopy, runCli, useChelseaWork } from './helpers';
 import { mountTmpfs } from '../../core/project/tmpfs';
 
 let fake: FakeSegmind;
@@ -18,13 +18,6 @@ let template: string;
 const PHOTO = fixturePath('chelsea.png');
 
 useChelseaWork('maskroom-odd-inputs-', (w) => void ({ fake, work, template } = w));
-
-function oneLineError(r: CliRun): string {
-  expect(r.code, r.stderr).toBe(1);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  return lines[0]!;
-}
 
 describe('an all-black mask', () => {
   it("is refused in the CLI's words, on an existing project and for a new one (nothing made, nothing sent)", async () => {
@@ -174,25 +167,8 @@ describe('a folder without a project', () => {
 describe('save back when the photo was moved or deleted', () => {
   it('says it is no longer there (not that it changed); --force writes it there again', async () => {
     const src = path.join(work, 'moved-away.png');
-    await fs.copyFile(PHOTO, src);
     const dir = path.join(work, 'moved-project');
-    const made = await runCli(
-      [
-        'edit',
-        '--project',
-        dir,
-        '--image',
-        src,
-        '--mask',
-        path.join(work, 'mask-a.png'),
-        '--prompt',
-        'x',
-        '--quality',
-        'low',
-      ],
-      { env: envFor(fake) },
-    );
-    expect(made.code, made.stderr).toBe(0);
+    await projectOfOwnCopy(fake, work, src, dir);
     await fs.rm(src);
     const r = await runCli(['export', '--project', dir, '--in-place']);
     expect(oneLineError(r)).toBe(
@@ -208,25 +184,8 @@ describe('save back when the photo was moved or deleted', () => {
 describe('a read-only file', () => {
   it('is not replaced by export --out, nor by a save back into it; made writable, both go on', async () => {
     const src = path.join(work, 'locked.png');
-    await fs.copyFile(PHOTO, src);
     const dir = path.join(work, 'locked-project');
-    const made = await runCli(
-      [
-        'edit',
-        '--project',
-        dir,
-        '--image',
-        src,
-        '--mask',
-        path.join(work, 'mask-a.png'),
-        '--prompt',
-        'x',
-        '--quality',
-        'low',
-      ],
-      { env: envFor(fake) },
-    );
-    expect(made.code, made.stderr).toBe(0);
+    await projectOfOwnCopy(fake, work, src, dir);
     const other = path.join(work, 'locked-other.png');
     await fs.copyFile(PHOTO, other);
     await fs.chmod(src, 0o444);
@@ -354,26 +313,8 @@ describe("save back when the photo's folder is gone", () => {
     const folder = path.join(work, 'gone-folder');
     await fs.mkdir(folder);
     const src = path.join(folder, 'shot.png');
-    await fs.copyFile(PHOTO, src);
-    await fs.chmod(src, 0o644);
     const dir = path.join(work, 'gone-folder-project');
-    const made = await runCli(
-      [
-        'edit',
-        '--project',
-        dir,
-        '--image',
-        src,
-        '--mask',
-        path.join(work, 'mask-a.png'),
-        '--prompt',
-        'x',
-        '--quality',
-        'low',
-      ],
-      { env: envFor(fake) },
-    );
-    expect(made.code, made.stderr).toBe(0);
+    await projectOfOwnCopy(fake, work, src, dir);
     await fs.rm(folder, { recursive: true });
     for (const force of [false, true]) {
       const r = await runCli(['export', '--project', dir, '--in-place', ...(force ? ['--force'] : [])]);
