@@ -6,21 +6,18 @@
  * As dialog writes that format without the quality the slider gave the requested one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { ExportFormat } from '../../../shared/contract';
-import { createHandlers, type HandlerTable } from '../../../electron/core/handlers';
+import type { HandlerTable } from '../../../electron/core/handlers';
 import { dispatch } from '../../../electron/core/dispatch';
-import { SettingsService, JsonFilePrefsStore, MemorySecretStore } from '../../../electron/core/settings';
-import { createWorkspace } from '../../../electron/core/workspace';
 import type { WorkspaceApi } from '../../../electron/core/workspace-types';
 import type { Photo } from '../../../electron/core/imaging';
 import { saveAs } from '../../../electron/main/export';
 import { WebDownloads } from '../../../electron/hosts/web-downloads';
 import { taggedPng } from '../core/imaging/helpers';
-import { fakeApi } from '../core/pipeline/fake-api';
 import { rng } from '../../support/prng';
+import { saveAsWorkspace, type SaveAsWorkspace } from './save-as-workspace';
 
 const W = 160;
 const H = 120;
@@ -28,6 +25,7 @@ const H = 120;
 let root: string;
 let ws: WorkspaceApi;
 let table: HandlerTable;
+let deps: SaveAsWorkspace['deps'];
 let projectId: string;
 
 function noisePhoto(seed: number): Photo {
@@ -45,18 +43,7 @@ function noisePhoto(seed: number): Photo {
 }
 
 beforeAll(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-saveas-quality-'));
-  const settings = new SettingsService(
-    new JsonFilePrefsStore(path.join(root, 'prefs.json')),
-    new MemorySecretStore('k'),
-    { MASKROOM_LIBRARY: path.join(root, 'lib') },
-  );
-  ws = createWorkspace({
-    settings,
-    events: { emit: () => undefined },
-    editApiFactory: () => fakeApi({ delayMs: 1 }).api,
-  });
-  table = createHandlers({ version: 't', host: 'electron', settings, workspace: ws });
+  ({ root, ws, table, deps } = await saveAsWorkspace('maskroom-saveas-quality-', false));
   projectId = (await ws.createProject({ name: 'Noise.png', photo: new Uint8Array(taggedPng(noisePhoto(3))) }))
     .id;
 }, 60_000);
@@ -65,16 +52,6 @@ afterAll(async () => {
   await ws?.dispose();
   await fs.rm(root, { recursive: true, force: true });
 });
-
-function deps(chosen: string) {
-  return {
-    table,
-    exporter: ws,
-    defaultDir: root,
-    chooseFile: async () => chosen,
-    confirmReplace: async () => false,
-  };
-}
 
 async function inMemory(format: ExportFormat, quality?: number): Promise<Uint8Array> {
   const r = await dispatch(table, 'export:image', { projectId, format, ...(quality ? { quality } : {}) });

@@ -5,38 +5,23 @@
  * written without touching the record; one of the project's own files (its original, a layer) is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
-import { createHandlers, type HandlerTable } from '../../../electron/core/handlers';
-import { SettingsService, JsonFilePrefsStore, MemorySecretStore } from '../../../electron/core/settings';
-import { createWorkspace } from '../../../electron/core/workspace';
 import type { WorkspaceApi } from '../../../electron/core/workspace-types';
 import { readSource } from '../../../electron/core/save-back';
 import { saveAs } from '../../../electron/main/export';
-import { fakeApi } from '../core/pipeline/fake-api';
+import { saveAsWorkspace, type SaveAsWorkspace } from './save-as-workspace';
 
 let root: string;
 let ws: WorkspaceApi;
-let table: HandlerTable;
+let deps: SaveAsWorkspace['deps'];
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 beforeAll(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-saveas-source-'));
-  const settings = new SettingsService(
-    new JsonFilePrefsStore(path.join(root, 'prefs.json')),
-    new MemorySecretStore('k'),
-    { MASKROOM_LIBRARY: path.join(root, 'lib') },
-  );
-  ws = createWorkspace({
-    settings,
-    events: { emit: () => undefined },
-    editApiFactory: () => fakeApi({ delayMs: 1 }).api,
-  });
-  table = createHandlers({ version: 't', host: 'electron', settings, workspace: ws });
+  ({ root, ws, deps } = await saveAsWorkspace('maskroom-saveas-source-', true));
 }, 60_000);
 
 afterAll(async () => {
@@ -62,14 +47,6 @@ async function projectFromFile(name: string): Promise<{ id: string; file: string
   await ws.recordSource(id, file);
   return { id, file };
 }
-
-const deps = (chosen: string) => ({
-  table,
-  exporter: ws,
-  defaultDir: root,
-  chooseFile: async () => chosen,
-  confirmReplace: async () => true,
-});
 
 describe('Save As onto the source photo', () => {
   it('records the export, so the next Save back goes on without the changed-on-disk question', async () => {
