@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import sharp from 'sharp';
 import type { WorkspaceApi } from '../../../electron/core/workspace-types';
 import { readSource } from '../../../electron/core/save-back';
 import { saveAs } from '../../../electron/main/export';
+import { noiseJpeg } from '../../support/fixtures';
 import { saveAsWorkspace, type SaveAsWorkspace } from './save-as-workspace';
 
 let root: string;
@@ -31,17 +31,7 @@ afterAll(async () => {
 
 async function projectFromFile(name: string): Promise<{ id: string; file: string }> {
   const file = path.join(root, name);
-  const bytes = await sharp({
-    create: {
-      width: 90,
-      height: 60,
-      channels: 3,
-      background: '#556677',
-      noise: { type: 'gaussian', mean: 128, sigma: 40 },
-    },
-  })
-    .jpeg({ quality: 70 })
-    .toBuffer();
+  const bytes = await noiseJpeg(90, 60, 70);
   await fs.writeFile(file, bytes);
   const { id } = await ws.createProject({ name, photo: new Uint8Array(bytes) });
   await ws.recordSource(id, file);

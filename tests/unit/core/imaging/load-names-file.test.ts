@@ -11,20 +11,7 @@ import { AppError } from '../../../../shared/errors';
 import { loadPhoto, maskFromFile, probePhoto } from '../../../../electron/core/imaging';
 import { fakeApi } from '../pipeline/fake-api';
 import { workspaceHarness } from '../pipeline/workspace-harness';
-
-/** The header of a Photoshop document (8BPS, version 1, 3 channels, 16x16, 8 bit, RGB). */
-function psdHeader(): Uint8Array<ArrayBuffer> {
-  const b = new Uint8Array(26);
-  const v = new DataView(b.buffer);
-  b.set(new TextEncoder().encode('8BPS'), 0);
-  v.setUint16(4, 1);
-  v.setUint16(12, 3);
-  v.setUint32(14, 16);
-  v.setUint32(18, 16);
-  v.setUint16(22, 8);
-  v.setUint16(24, 3);
-  return b;
-}
+import { psdHeader } from '../../../support/fixtures';
 
 function heicBox(): Uint8Array<ArrayBuffer> {
   const box = new Uint8Array(64);
@@ -46,7 +33,7 @@ async function notPhotos(): Promise<Array<[string, Uint8Array<ArrayBuffer>]>> {
       .toBuffer(),
   );
   return [
-    ['a Photoshop document', psdHeader()],
+    ['a Photoshop document', psdHeader(16, 16)],
     ['a HEIC photo', heicBox()],
     ['words in a file', new TextEncoder().encode('not an image at all\n'.repeat(40))],
     ['an SVG', new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>')],

@@ -20,6 +20,7 @@ import {
   useChelseaWork,
 } from './helpers';
 import { mountTmpfs, type Tmpfs } from '../../core/project/tmpfs';
+import { psdHeader } from '../../../support/fixtures';
 
 let fake: FakeSegmind;
 let work: string;
@@ -95,15 +96,7 @@ describe('a new project with a mask that does not read', () => {
 describe('a photo Maskroom does not open', () => {
   it('--image of another format (a Photoshop document, words) is named in its sentence', async () => {
     const psd = path.join(work, 'retouch me.psd');
-    const header = Buffer.alloc(26);
-    header.write('8BPS', 0, 'latin1');
-    header.writeUInt16BE(1, 4);
-    header.writeUInt16BE(3, 12);
-    header.writeUInt32BE(300, 14);
-    header.writeUInt32BE(451, 18);
-    header.writeUInt16BE(8, 22);
-    header.writeUInt16BE(3, 24);
-    await fs.writeFile(psd, header);
+    await fs.writeFile(psd, psdHeader(451, 300));
     const words = path.join(work, 'notes.jpg');
     await fs.writeFile(words, 'not a photo at all\n'.repeat(50));
     for (const image of [psd, words]) {

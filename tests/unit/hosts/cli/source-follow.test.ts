@@ -9,11 +9,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { ProjectStore } from '../../../../electron/core/project';
 import { SOURCE_FILE, readSource, recordSource } from '../../../../electron/core/save-back';
 import { cliArgs, runCli, tempDir, type CliRun } from './helpers';
 import { mountTmpfs, type Tmpfs } from '../../core/project/tmpfs';
+import { noiseJpeg } from '../../../support/fixtures';
 
 let work: string;
 let photos: string;
@@ -33,17 +33,7 @@ function ok(r: CliRun): void {
 
 beforeAll(async () => {
   work = await tempDir('maskroom-source-follow-');
-  original = await sharp({
-    create: {
-      width: 96,
-      height: 64,
-      channels: 3,
-      background: '#7a6050',
-      noise: { type: 'gaussian', mean: 120, sigma: 40 },
-    },
-  })
-    .jpeg({ quality: 80 })
-    .toBuffer();
+  original = await noiseJpeg(96, 64, 80);
 }, 60_000);
 
 afterAll(async () => {
