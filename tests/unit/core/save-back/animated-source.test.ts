@@ -11,8 +11,9 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import { loadPhoto } from '../../../../electron/core/imaging';
-import { ProjectStore } from '../../../../electron/core/project';
-import { checkSaveBack, recordSource, saveBack } from '../../../../electron/core/save-back';
+import type { CreateOptions } from '../../../../electron/core/project';
+import { checkSaveBack, saveBack } from '../../../../electron/core/save-back';
+import { projectOfSource } from '../../../support/source-project';
 
 const W = 30;
 const H = 20;
@@ -33,6 +34,11 @@ async function framesFile(format: 'webp' | 'tiff', pages: number): Promise<Buffe
   return format === 'webp' ? s.webp({ lossless: true }).toBuffer() : s.tiff().toBuffer();
 }
 
+/** What a project made from `bytes`, a WxH photo named `name`, is given. */
+function photoOf(name: string, bytes: Buffer, format: string): CreateOptions {
+  return { photo: new Uint8Array(bytes), name, width: W, height: H, format };
+}
+
 async function projectOf(
   name: string,
   bytes: Buffer,
@@ -41,15 +47,7 @@ async function projectOf(
   const file = path.join(root, name);
   await fs.writeFile(file, bytes);
   const dir = path.join(root, `${name}-project`);
-  const store = await ProjectStore.create(dir, {
-    photo: new Uint8Array(bytes),
-    name,
-    width: W,
-    height: H,
-    format,
-  });
-  await store.close();
-  await recordSource(dir, file, format);
+  await projectOfSource(dir, file, photoOf(name, bytes, format));
   return { dir, file };
 }
 
@@ -87,15 +85,7 @@ describe("save back into the project's own copy of its photo", () => {
     const file = path.join(folder, 'original.tif');
     await fs.writeFile(file, bytes);
     // The store takes an original of the same bytes as its own (it is what a cut-off create leaves).
-    const store = await ProjectStore.create(folder, {
-      photo: new Uint8Array(bytes),
-      name: 'original.tif',
-      width: W,
-      height: H,
-      format: 'tiff',
-    });
-    await store.close();
-    await recordSource(folder, file, 'tiff');
+    await projectOfSource(folder, file, photoOf('original.tif', bytes, 'tiff'));
     const said =
       /^original\.tif is this project's own copy of its photo, so Maskroom did not save back into it; use Export/;
     await expect(checkSaveBack(folder)).rejects.toThrow(said);
@@ -129,15 +119,7 @@ describe("save back into another project's original", () => {
     const first = await projectOf('first.tif', bytes, 'tiff');
     const theirs = path.join(first.dir, 'original.tif');
     const dir = path.join(root, 'second-project');
-    const store = await ProjectStore.create(dir, {
-      photo: new Uint8Array(bytes),
-      name: 'original.tif',
-      width: W,
-      height: H,
-      format: 'tiff',
-    });
-    await store.close();
-    await recordSource(dir, theirs, 'tiff');
+    await projectOfSource(dir, theirs, photoOf('original.tif', bytes, 'tiff'));
     await expect(checkSaveBack(dir)).rejects.toThrow(
       `original.tif is one of the own files of the project in ${first.dir}, so Maskroom did not save back into it; use Export to write the image to another file instead.`,
     );

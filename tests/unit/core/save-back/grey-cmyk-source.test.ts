@@ -13,8 +13,8 @@ import { loadPhoto, type Photo } from '../../../../electron/core/imaging';
 import { encodePng, iccpChunk } from '../../../../electron/core/imaging/png';
 import { encodeTiff } from '../../../../electron/core/imaging/tiff';
 import { withJpegMetadata } from '../../../../electron/core/imaging/export-flat';
-import { ProjectStore } from '../../../../electron/core/project';
-import { checkSaveBack, recordSource, saveBack } from '../../../../electron/core/save-back';
+import { checkSaveBack, saveBack } from '../../../../electron/core/save-back';
+import { projectOfSource } from '../../../support/source-project';
 import { rng } from '../../../support/prng';
 import { greyProfile } from '../../../support/icc';
 
@@ -126,15 +126,13 @@ async function projectFrom(bytes: Uint8Array, name: string) {
   await fs.writeFile(file, bytes);
   const photo = await loadPhoto(bytes);
   const dir = path.join(root, 'project');
-  const store = await ProjectStore.create(dir, {
+  await projectOfSource(dir, file, {
     photo: bytes,
     name,
     width: photo.width,
     height: photo.height,
     format: photo.format,
   });
-  await store.close();
-  await recordSource(dir, file, photo.format);
   return { root, file, dir, photo };
 }
 

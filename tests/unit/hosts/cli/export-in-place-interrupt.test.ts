@@ -9,8 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import sharp from 'sharp';
-import { ProjectStore } from '../../../../electron/core/project';
-import { recordSource } from '../../../../electron/core/save-back';
+import { projectOfSource } from '../../../support/source-project';
 import { cliBundle, repoRoot, tempDir } from './helpers';
 
 let work: string;
@@ -35,15 +34,13 @@ beforeAll(async () => {
   const bytes = new Uint8Array(await fs.readFile(src));
   srcHash = sha(bytes);
   dir = path.join(work, 'project');
-  const store = await ProjectStore.create(dir, {
+  await projectOfSource(dir, src, {
     photo: bytes,
     name: 'big.tif',
     width: w,
     height: h,
     format: 'tiff',
   });
-  await store.close();
-  await recordSource(dir, src, 'tiff');
 }, 120_000);
 
 afterAll(async () => {

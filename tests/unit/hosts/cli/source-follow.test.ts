@@ -9,11 +9,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ProjectStore } from '../../../../electron/core/project';
-import { SOURCE_FILE, readSource, recordSource } from '../../../../electron/core/save-back';
+import { SOURCE_FILE, readSource } from '../../../../electron/core/save-back';
 import { cliArgs, runCli, tempDir, type CliRun } from './helpers';
 import { mountTmpfs, type Tmpfs } from '../../core/project/tmpfs';
 import { noiseJpeg } from '../../../support/fixtures';
+import { projectOfSource } from '../../../support/source-project';
 
 let work: string;
 let photos: string;
@@ -49,15 +49,13 @@ beforeEach(async () => {
   src = path.join(photos, 'shot.jpg');
   await fs.writeFile(src, original);
   dir = path.join(work, `project-${n}`);
-  const store = await ProjectStore.create(dir, {
+  await projectOfSource(dir, src, {
     photo: new Uint8Array(original),
     name: 'shot.jpg',
     width: 96,
     height: 64,
     format: 'jpeg',
   });
-  await store.close();
-  await recordSource(dir, src, 'jpeg');
 });
 
 describe('export --out naming the source photo', () => {
