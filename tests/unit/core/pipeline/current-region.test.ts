@@ -41,6 +41,14 @@ function samples(depth: 8 | 16, n: number, r: () => number): Uint8Array | Uint16
 
 type Original = { kind: 'png'; depth: 8 | 16; channels: 3 | 4 } | { kind: 'jpeg'; orientation: number };
 
+/** A PNG original of every depth, with and without alpha. */
+const PNG_ORIGINALS: readonly Original[] = [
+  { kind: 'png', depth: 8, channels: 3 },
+  { kind: 'png', depth: 8, channels: 4 },
+  { kind: 'png', depth: 16, channels: 3 },
+  { kind: 'png', depth: 16, channels: 4 },
+];
+
 /** A project from a generated original with `layers` random patches (soft alpha, some of them hidden). */
 async function project(original: Original, layers: number, r: () => number) {
   const sw = 30 + Math.floor(r() * 90);
@@ -116,6 +124,10 @@ function randomRect(r: () => number, w: number, h: number): Rect {
 
 const bytesOf = (p: Photo) => Buffer.from(p.pixels.buffer, p.pixels.byteOffset, p.pixels.byteLength);
 
+/** `got` cut to `rect` when it is the whole width x height frame, else as it is. */
+const cutIfWhole = (got: PhotoRegion, rect: Rect, width: number, height: number): PhotoRegion =>
+  got.rect.width === width && got.rect.height === height ? cutRegion(got.photo, rect) : got;
+
 /** The oracle: current() of a fresh session (the whole flatten), cut to the rectangle. */
 async function truthOf(dir: string, rect: Rect): Promise<PhotoRegion> {
   clearPhotoCache();
@@ -132,10 +144,7 @@ describe('ProjectSession.currentRegion', () => {
   it('is current() cut to the rectangle, for every original and stack, with the original held or not', async () => {
     const r = rng(424242);
     const originals: Original[] = [
-      { kind: 'png', depth: 8, channels: 3 },
-      { kind: 'png', depth: 8, channels: 4 },
-      { kind: 'png', depth: 16, channels: 3 },
-      { kind: 'png', depth: 16, channels: 4 },
+      ...PNG_ORIGINALS,
       ...[1, 2, 3, 4, 5, 6, 7, 8].map((orientation) => ({ kind: 'jpeg' as const, orientation })),
     ];
     let compared = 0;
@@ -188,7 +197,7 @@ describe('ProjectSession.currentRegion', () => {
     const visible = deep.usableVisible().length;
     const got = await deep.currentRegion(rect);
     expect(flat).toHaveBeenCalledTimes(visible + 1 >= 4 ? 1 : 0);
-    const cut = got.rect.width === width && got.rect.height === height ? cutRegion(got.photo, rect) : got;
+    const cut = cutIfWhole(got, rect, width, height);
     expect(bytesOf(cut.photo).equals(bytesOf(want.photo))).toBe(true);
     await deep.close();
   }, 60_000);
@@ -227,8 +236,7 @@ describe('ProjectSession.warmEditSource', () => {
           const what = `t ${t} ${JSON.stringify({ regionEdits, diskCacheMinLayers, maxBytes, bytes })}`;
           expect(original.mock.calls.length, what).toBe(decodes ? 1 : 0);
           const got = await s.editSource(rect);
-          const cut =
-            got.rect.width === width && got.rect.height === height ? cutRegion(got.photo, rect) : got;
+          const cut = cutIfWhole(got, rect, width, height);
           expect(bytesOf(cut.photo).equals(bytesOf(want.photo)), what).toBe(true);
         } finally {
           await s.close();
@@ -239,13 +247,7 @@ describe('ProjectSession.warmEditSource', () => {
 
   it('holds no more than maxBytes when it decodes: the photo as decoded (16-bit RGBA included) and the patches', async () => {
     const r = rng(9191);
-    const originals: Original[] = [
-      { kind: 'png', depth: 8, channels: 3 },
-      { kind: 'png', depth: 8, channels: 4 },
-      { kind: 'png', depth: 16, channels: 3 },
-      { kind: 'png', depth: 16, channels: 4 },
-      { kind: 'jpeg', orientation: 1 },
-    ];
+    const originals: Original[] = [...PNG_ORIGINALS, { kind: 'jpeg', orientation: 1 }];
     for (const original of originals) {
       const { dir, store, width, height } = await project(original, Math.floor(r() * 4), r);
       const visible = store.snapshot().layers.filter((l) => l.visible);
