@@ -90,13 +90,8 @@ function spread(events: readonly TraceEvent[], ts: readonly number[], into: numb
   }
 }
 
-/**
- * The work of each frame between consecutive `mark`s (so marks − 1 frames), or null when the trace holds
- * fewer than two marks.
- */
-export function frameWork(events: readonly TraceEvent[], mark: string): FrameWork | null {
-  const marks = marksOf(events, mark);
-  if (!marks || marks.ts.length < 2) return null;
+/** The trace's thread names (by `pid:tid`) and the pids of its GPU processes, from its metadata events. */
+function namesOf(events: readonly TraceEvent[]): { threadName: Map<string, string>; gpu: Set<number> } {
   const threadName = new Map<string, string>();
   const processName = new Map<number, string>();
   for (const e of events) {
@@ -105,6 +100,17 @@ export function frameWork(events: readonly TraceEvent[], mark: string): FrameWor
     if (e.name === 'process_name') processName.set(e.pid, e.args?.name ?? '');
   }
   const gpu = new Set([...processName].filter(([, n]) => n === 'GPU Process').map(([p]) => p));
+  return { threadName, gpu };
+}
+
+/**
+ * The work of each frame between consecutive `mark`s (so marks − 1 frames), or null when the trace holds
+ * fewer than two marks.
+ */
+export function frameWork(events: readonly TraceEvent[], mark: string): FrameWork | null {
+  const marks = marksOf(events, mark);
+  if (!marks || marks.ts.length < 2) return null;
+  const { threadName, gpu } = namesOf(events);
   const byThread = new Map<
     string,
     { kind: 'main' | 'renderer' | 'display'; tasks: TraceEvent[]; script: TraceEvent[] }
@@ -164,14 +170,7 @@ export function frameBreakdown(events: readonly TraceEvent[], mark: string): Wor
   const first = marks.ts[0]!;
   const last = marks.ts[marks.ts.length - 1]!;
   const frames = marks.ts.length - 1;
-  const threadName = new Map<string, string>();
-  const processName = new Map<number, string>();
-  for (const e of events) {
-    if (e.ph !== 'M') continue;
-    if (e.name === 'thread_name') threadName.set(`${e.pid}:${e.tid}`, e.args?.name ?? '');
-    if (e.name === 'process_name') processName.set(e.pid, e.args?.name ?? '');
-  }
-  const gpu = new Set([...processName].filter(([, n]) => n === 'GPU Process').map(([p]) => p));
+  const { threadName, gpu } = namesOf(events);
   const byThread = new Map<string, TraceEvent[]>();
   for (const e of events) {
     if (e.ph !== 'X' || !(e.dur && e.dur > 0)) continue;
