@@ -621,33 +621,16 @@ export class ProjectSession {
   ): Promise<Photo | null> {
     const { width, height } = this.store;
     const n = layers.length;
-    const started = new Array<Promise<CoveredPatch | null> | undefined>(n);
-    const reads = new Uint8Array(n);
-    /** Starts layer j; true when that reads its file (a wholly hidden layer reads nothing). */
-    const start = (j: number): boolean => {
+    // Up to DECODE_AHEAD files being read ahead; a wholly hidden layer reads nothing.
+    const take = readAhead(n, DECODE_AHEAD, (j) => {
       const need = needs[j]!;
-      const p = need ? this.readPlanned(layers[j]!, heads[j] ?? null, need) : Promise.resolve(null);
-      // Awaited in order below; a later failure must not go unhandled when an earlier one ends the flatten.
-      p.catch(() => undefined);
-      started[j] = p;
-      reads[j] = need ? 1 : 0;
-      return need !== null;
-    };
-    // Up to DECODE_AHEAD files being read ahead, however many hidden layers lie between them.
-    let next = 0;
-    let reading = 0;
-    const fill = () => {
-      for (; next < n && reading < DECODE_AHEAD; next++) if (start(next)) reading++;
-    };
-    fill();
+      return need ? this.readPlanned(layers[j]!, heads[j] ?? null, need) : null;
+    });
     const progress = this.opts.onFlattenProgress;
     progress?.(0, n);
     let img: Photo | null = null;
     for (let i = 0; i < n; i++) {
-      const decoded = await started[i]!;
-      started[i] = undefined;
-      reading -= reads[i]!;
-      fill();
+      const decoded = await take(i);
       // A file whose parts are not its index's (damaged, or replaced since its head was read): what layers
       // below left out by that index may show, so the stack is applied whole as the files now are.
       if (decoded?.kind === 'replan') return null;
@@ -701,29 +684,17 @@ export class ProjectSession {
       (img) => img ?? pool.close(),
       () => pool.close(),
     );
-    const started = new Array<Promise<CoveredPart | null> | undefined>(n);
-    let next = 0;
-    let reading = 0;
-    const fill = () => {
-      for (; next < n && reading < READ_AHEAD; next++) {
-        const need = needs[next]!;
-        const l = layers[next]!;
-        // A rectangle outside the frame is read whole and applied here, to fail as it always did.
-        const head = inside(l.rect, width, height) ? (heads[next] ?? null) : null;
-        const p = need ? this.readParts(l, head, need) : Promise.resolve(null);
-        p.catch(() => undefined);
-        started[next] = p;
-        if (need) reading++;
-      }
-    };
-    fill();
+    const take = readAhead(n, READ_AHEAD, (j) => {
+      const need = needs[j]!;
+      const l = layers[j]!;
+      // A rectangle outside the frame is read whole and applied here, to fail as it always did.
+      const head = inside(l.rect, width, height) ? (heads[j] ?? null) : null;
+      return need ? this.readParts(l, head, need) : null;
+    });
     this.opts.onFlattenProgress?.(0, n);
     let any = false;
     for (let i = 0; i < n; i++) {
-      const part = await started[i]!;
-      started[i] = undefined;
-      if (part) reading--;
-      fill();
+      const part = await take(i);
       if (!part) {
         pool.skip(i + 1);
         continue;
@@ -1039,6 +1010,39 @@ export class ProjectSession {
     this.warmPatches.clear();
     await this.store.close();
   }
+}
+
+/**
+ * Reads of items 0..n-1 taken in order, at most `ahead` of them reading at once however many items that read
+ * nothing (`read(j)` null) lie between them: `take(i)` waits for item i's read (null for none) and starts the
+ * next ones. A read that fails rejects its own take only: one started ahead must not go unhandled when an
+ * earlier failure ends the loop taking them.
+ */
+function readAhead<T>(
+  n: number,
+  ahead: number,
+  read: (j: number) => Promise<T> | null,
+): (i: number) => Promise<T | null> {
+  const started = new Array<Promise<T> | null>(n).fill(null);
+  let next = 0;
+  let reading = 0;
+  const fill = () => {
+    for (; next < n && reading < ahead; next++) {
+      const p = read(next);
+      p?.catch(() => undefined);
+      started[next] = p;
+      if (p) reading++;
+    }
+  };
+  fill();
+  return async (i) => {
+    const p = started[i] ?? null;
+    started[i] = null;
+    const got = await p;
+    if (p) reading--;
+    fill();
+    return got;
+  };
 }
 
 /** Applies what readPlanned read of layer k (1-based) in place: the needed rows, uncovered pixels (8 bit). */
