@@ -19,6 +19,30 @@ const PHOTO = fixturePath('chelsea.png');
 
 useChelseaWork('maskroom-odd-inputs-', (w) => void ({ fake, work, template } = w));
 
+/**
+ * `file` given as the photo of a new project (in work/`fresh`), as the mask and as a reference of an edit of
+ * the template: each is refused in one line, "The <photo|mask|reference image> <file> <said>"; no project is
+ * made and nothing is sent.
+ */
+async function refusedAsEveryInput(file: string, fresh: string, said: string): Promise<void> {
+  const mask = path.join(work, 'mask-a.png');
+  const submits = fake.count('submit');
+  const dir = path.join(work, fresh);
+  for (const [what, args] of [
+    ['photo', ['edit', '--project', dir, '--image', file, '--mask', mask, '--prompt', 'x']],
+    ['mask', ['edit', '--project', template, '--mask', file, '--prompt', 'x']],
+    [
+      'reference image',
+      ['edit', '--project', template, '--mask', mask, '--prompt', 'x', '--reference', file],
+    ],
+  ] as const) {
+    const r = await runCli([...args], { env: envFor(fake) });
+    expect(oneLineError(r), what).toBe(`maskroom: The ${what} ${file} ${said}`);
+  }
+  await expect(fs.stat(dir)).rejects.toThrow();
+  expect(fake.count('submit')).toBe(submits);
+}
+
 describe('an all-black mask', () => {
   it("is refused in the CLI's words, on an existing project and for a new one (nothing made, nothing sent)", async () => {
     const black = path.join(work, 'black.png');
@@ -59,24 +83,7 @@ describe('a folder where a file belongs', () => {
   it('as the photo, the mask or a reference: said as such, nothing made or sent', async () => {
     const folder = path.join(work, 'a-folder.png');
     await fs.mkdir(folder, { recursive: true });
-    const mask = path.join(work, 'mask-a.png');
-    const submits = fake.count('submit');
-    const fresh = path.join(work, 'folder-photo');
-    for (const [what, args] of [
-      ['photo', ['edit', '--project', fresh, '--image', folder, '--mask', mask, '--prompt', 'x']],
-      ['mask', ['edit', '--project', template, '--mask', folder, '--prompt', 'x']],
-      [
-        'reference image',
-        ['edit', '--project', template, '--mask', mask, '--prompt', 'x', '--reference', folder],
-      ],
-    ] as const) {
-      const r = await runCli([...args], { env: envFor(fake) });
-      expect(oneLineError(r), what).toBe(
-        `maskroom: The ${what} ${folder} is a folder, not a file; pass the image file itself.`,
-      );
-    }
-    await expect(fs.stat(fresh)).rejects.toThrow();
-    expect(fake.count('submit')).toBe(submits);
+    await refusedAsEveryInput(folder, 'folder-photo', 'is a folder, not a file; pass the image file itself.');
   }, 90_000);
 });
 
@@ -124,24 +131,11 @@ describe('an empty file', () => {
   it('as the photo, the mask or a reference: named, said to be empty, nothing made or sent', async () => {
     const empty = path.join(work, 'empty.png');
     await fs.writeFile(empty, '');
-    const mask = path.join(work, 'mask-a.png');
-    const submits = fake.count('submit');
-    const fresh = path.join(work, 'empty-photo');
-    for (const [what, args] of [
-      ['photo', ['edit', '--project', fresh, '--image', empty, '--mask', mask, '--prompt', 'x']],
-      ['mask', ['edit', '--project', template, '--mask', empty, '--prompt', 'x']],
-      [
-        'reference image',
-        ['edit', '--project', template, '--mask', mask, '--prompt', 'x', '--reference', empty],
-      ],
-    ] as const) {
-      const r = await runCli([...args], { env: envFor(fake) });
-      expect(oneLineError(r), what).toBe(
-        `maskroom: The ${what} ${empty} is empty (0 bytes); check that it was saved or copied completely.`,
-      );
-    }
-    await expect(fs.stat(fresh)).rejects.toThrow();
-    expect(fake.count('submit')).toBe(submits);
+    await refusedAsEveryInput(
+      empty,
+      'empty-photo',
+      'is empty (0 bytes); check that it was saved or copied completely.',
+    );
   }, 90_000);
 });
 
