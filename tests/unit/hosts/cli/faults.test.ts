@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type FakeSegmind, type Fault } from '../../../fake-segmind/server';
 import { LAYERS_DIR, MANIFEST_FILE } from '../../../../electron/core/project';
-import { cliArgs, envFor, fixturePath, runCli, type CliRun, useChelseaWork } from './helpers';
+import { cliArgs, envFor, fixturePath, oneLineError, runCli, type CliRun, useChelseaWork } from './helpers';
 import { mountTmpfs, snapshotTree, type Tmpfs } from '../../core/project/tmpfs';
 
 let fake: FakeSegmind;
@@ -34,14 +34,6 @@ async function historyJson(dir: string) {
     layers: Array<{ id: string; prompt: string; cost: number | null; damaged: string | null }>;
     pending: Array<{ requestId: string | null; resultSaved: boolean }>;
   };
-}
-
-/** The one stderr line of a failed command. */
-function oneLineError(r: CliRun): string {
-  expect(r.code).toBe(1);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  return lines[0]!;
 }
 
 /** After a fault past acceptance: the message leads to resume; resume collects one layer, no new submit. */

@@ -11,7 +11,16 @@ import {
   type FakeSegmind,
   type OutputShape,
 } from '../../../fake-segmind/server';
-import { envFor, fixturePath, runCli, tempDir, writeEllipseMask, type CliRun, cliArgs } from './helpers';
+import {
+  envFor,
+  fixturePath,
+  oneLineError,
+  runCli,
+  tempDir,
+  writeEllipseMask,
+  type CliRun,
+  cliArgs,
+} from './helpers';
 
 let fake: FakeSegmind;
 let work: string;
@@ -46,13 +55,6 @@ async function edit(env: Record<string, string> = {}): Promise<{ run: CliRun; di
     { env: envFor(fake, env) },
   );
   return { run, dir };
-}
-
-function oneLineError(r: CliRun): string {
-  expect(r.code).toBe(1);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  return lines[0] ?? '';
 }
 
 describe('maskroom edit against the service variants', () => {
