@@ -12,14 +12,14 @@ import {
   type OutputShape,
 } from '../../../fake-segmind/server';
 import {
+  cliArgs,
   envFor,
   fixturePath,
   oneLineError,
   runCli,
   tempDir,
-  writeEllipseMask,
   type CliRun,
-  cliArgs,
+  writeEllipseMask,
 } from './helpers';
 
 let fake: FakeSegmind;
