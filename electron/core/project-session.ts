@@ -288,8 +288,6 @@ function isPrefix(prefix: string[], of: string[]): boolean {
 /** One open project: the store, the decoded original, the current image cached by its visible stack. */
 export class ProjectSession {
   private original: Promise<Photo> | null = null;
-  /** Patches warmEditSource began decoding, by layer id; each is taken once by currentRegion. */
-  private readonly warmPatches = new Map<string, Promise<Patch>>();
   private flat: { key: string[]; photo: Promise<Photo> } | null = null;
   /** The stack the on-disk cache holds (undefined: not read yet). */
   private diskKey: string[] | null | undefined = undefined;
@@ -919,7 +917,7 @@ export class ProjectSession {
     if (this.flat && sameIds(this.flat.key, key)) return wholeRegion(await this.flat.photo);
     if (visible.length + 1 >= (this.opts.diskCacheMinLayers ?? 8)) return wholeRegion(await this.current());
     const touching = visible.filter((l) => intersect(l.rect, rect) !== null);
-    const patches = touching.map((l) => this.regionPatchOf(l));
+    const patches = touching.map((l) => this.patchOf(l));
     // Awaited in order below; a later failure must not go unhandled when an earlier one ends the call.
     for (const p of patches) p.catch(() => undefined);
     const region = this.original
@@ -935,40 +933,6 @@ export class ProjectSession {
       applyPatchInPlace(region.photo, { ...clipped, rect: at });
     }
     return region;
-  }
-
-  /**
-   * Starts decoding the whole original for an edit while its mask is still being read, when currentRegion
-   * will cut the region from it (regionEdits, a shallow stack, no flattened image at hand) and the decoded
-   * photo takes at most `maxBytes` (counted at 16-bit RGBA, 8 bytes a pixel, the most a photo decodes to:
-   * an RGBA original keeps its alpha; the visible layers' patches likewise): on two cores the photo and the
-   * mask then decode side by side, instead of the region after the mask has given it. The visible layers'
-   * patches are decoded meanwhile too, for currentRegion to apply those that reach the region. A larger
-   * photo is decoded only in its region, later, as before.
-   */
-  warmEditSource(maxBytes: number): void {
-    if (!this.opts.regionEdits || this.flat || this.original) return;
-    const visible = this.usableVisible();
-    if (visible.length + 1 >= (this.opts.diskCacheMinLayers ?? 8)) return;
-    const patchBytes = visible.reduce((n, l) => n + l.rect.width * l.rect.height * 8, 0);
-    if (this.store.width * this.store.height * 8 + patchBytes > maxBytes) return;
-    // A failure is the edit's to report, when it reads the region.
-    this.originalPhoto().catch(() => undefined);
-    // Decoded without marking a layer damaged: a patch that fails here is read again by patchOf, which
-    // reports it, and only if it reaches the region (as without this head start).
-    for (const l of visible) {
-      const patch = this.store.readLayerFile(l.id, 'patch').then((b) => decodePatch(b, l.rect));
-      patch.catch(() => undefined);
-      this.warmPatches.set(l.id, patch);
-    }
-  }
-
-  /** A layer's patch for currentRegion: the one warmEditSource began decoding (once), else patchOf. */
-  private regionPatchOf(layer: StoredLayer): Promise<Patch> {
-    const warm = this.warmPatches.get(layer.id);
-    if (!warm) return this.patchOf(layer);
-    this.warmPatches.delete(layer.id);
-    return warm.catch(() => this.patchOf(layer));
   }
 
   /**
@@ -1007,7 +971,6 @@ export class ProjectSession {
     this.flat = null;
     this.disk = null;
     this.original = null;
-    this.warmPatches.clear();
     await this.store.close();
   }
 }

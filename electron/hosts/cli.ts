@@ -112,13 +112,6 @@ function loaded(): Core {
   return core;
 }
 
-/**
- * The largest decoded photo an edit of an existing project decodes whole beside its mask (counted at 16-bit
- * RGBA, the most a photo decodes to): 256 MB, about 33 MP. A larger one is decoded only in the region the
- * edit sends.
- */
-const WARM_ORIGINAL_BYTES = 256 * 1024 * 1024;
-
 const exportQualityRange = `${limits.exportQuality.min}-${limits.exportQuality.max}`;
 
 export const HELP = `Maskroom ${version}: region-targeted photo retouching from the command line.
@@ -655,8 +648,6 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   trace('project-ready');
   // The process ends with the edit: only the region it sends is decoded and flattened (regionEdits).
   const session = new ProjectSession(store, { regionEdits: true });
-  // An existing project's photo decodes beside its mask when it is small enough to hold whole.
-  if (!v.image) session.warmEditSource(WARM_ORIGINAL_BYTES);
   const stop = interruptible(loaded().pipeline.CLOSING);
   try {
     // No whole-frame decode here: the edit decodes and flattens only the region it sends, once the mask

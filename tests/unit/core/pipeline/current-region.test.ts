@@ -10,7 +10,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { describe, expect, it, vi } from 'vitest';
 import type { Rect } from '../../../../shared/contract';
@@ -200,126 +199,6 @@ describe('ProjectSession.currentRegion', () => {
     const cut = cutIfWhole(got, rect, width, height);
     expect(bytesOf(cut.photo).equals(bytesOf(want.photo))).toBe(true);
     await deep.close();
-  }, 60_000);
-});
-
-describe('ProjectSession.warmEditSource', () => {
-  it('decodes the whole original early only where currentRegion would cut the region from it', async () => {
-    const r = rng(7070);
-    for (let t = 0; t < 6; t++) {
-      const layers = Math.floor(r() * 5);
-      const { dir, store, width, height } = await project({ kind: 'png', depth: 8, channels: 3 }, layers, r);
-      await store.close();
-      const rect = randomRect(r, width, height);
-      const want = await truthOf(dir, rect);
-      const reopened = await ProjectStore.open(dir);
-      const visible = reopened.snapshot().layers.filter((l) => l.visible);
-      await reopened.close();
-      const bytes = width * height * 8 + visible.reduce((n, l) => n + l.rect.width * l.rect.height * 8, 0);
-      // [regionEdits, diskCacheMinLayers, maxBytes] and whether the original is then decoded.
-      const cases: Array<[boolean, number, number, boolean]> = [
-        [true, 8, bytes, true],
-        [true, 8, bytes - 1, false],
-        [false, 8, bytes, false],
-        [true, 1, bytes, false],
-      ];
-      for (const [regionEdits, diskCacheMinLayers, maxBytes, decodes] of cases) {
-        clearPhotoCache();
-        const s = new ProjectSession(await ProjectStore.open(dir), {
-          persistInBackground: false,
-          regionEdits,
-          diskCacheMinLayers,
-        });
-        try {
-          const original = vi.spyOn(s, 'originalPhoto');
-          s.warmEditSource(maxBytes);
-          const what = `t ${t} ${JSON.stringify({ regionEdits, diskCacheMinLayers, maxBytes, bytes })}`;
-          expect(original.mock.calls.length, what).toBe(decodes ? 1 : 0);
-          const got = await s.editSource(rect);
-          const cut = cutIfWhole(got, rect, width, height);
-          expect(bytesOf(cut.photo).equals(bytesOf(want.photo)), what).toBe(true);
-        } finally {
-          await s.close();
-        }
-      }
-    }
-  }, 60_000);
-
-  it('holds no more than maxBytes when it decodes: the photo as decoded (16-bit RGBA included) and the patches', async () => {
-    const r = rng(9191);
-    const originals: Original[] = [...PNG_ORIGINALS, { kind: 'jpeg', orientation: 1 }];
-    for (const original of originals) {
-      const { dir, store, width, height } = await project(original, Math.floor(r() * 4), r);
-      const visible = store.snapshot().layers.filter((l) => l.visible);
-      await store.close();
-      const patches = visible.reduce((n, l) => n + l.rect.width * l.rect.height * 8, 0);
-      // Bounds around every size a photo decodes to (3 to 8 bytes a pixel), and the largest of them.
-      for (const perPixel of [3, 4, 6, 7, 8]) {
-        const maxBytes = width * height * perPixel + patches;
-        clearPhotoCache();
-        const s = new ProjectSession(await ProjectStore.open(dir), {
-          persistInBackground: false,
-          regionEdits: true,
-        });
-        try {
-          const decode = vi.spyOn(s, 'originalPhoto');
-          s.warmEditSource(maxBytes);
-          const what = `${JSON.stringify(original)}, ${perPixel} bytes a pixel`;
-          if (perPixel === 8) expect(decode, `${what}: within any photo's size`).toHaveBeenCalled();
-          if (decode.mock.calls.length > 0) {
-            const photo = await s.originalPhoto();
-            expect(photo.pixels.byteLength + patches, what).toBeLessThanOrEqual(maxBytes);
-          }
-        } finally {
-          await s.close();
-        }
-      }
-    }
-  }, 60_000);
-
-  it('leaves a damaged patch to be reported as without it, where the region needs it', async () => {
-    const r = rng(8080);
-    const { dir, store, width, height } = await project({ kind: 'png', depth: 8, channels: 3 }, 3, r);
-    const layers = store.snapshot().layers;
-    await store.close();
-    const hurt = layers[1]!;
-    const file = path.join(dir, 'layers', hurt.files.patch);
-    // The same length (a cut-short file is found when the project opens): its pixel data overwritten.
-    const bytes = await fs.readFile(file);
-    bytes.fill(0x55, Math.floor(bytes.length / 3), Math.floor((bytes.length * 2) / 3));
-    await fs.writeFile(file, bytes);
-    const outcome = async (warm: boolean, rect: Rect) => {
-      clearPhotoCache();
-      const s = new ProjectSession(await ProjectStore.open(dir), {
-        persistInBackground: false,
-        regionEdits: true,
-      });
-      try {
-        if (warm) s.warmEditSource(Number.MAX_SAFE_INTEGER);
-        const got = await s.editSource(rect);
-        const sha = createHash('sha256').update(bytesOf(got.photo)).digest('hex');
-        return { ok: sha, damaged: s.store.damaged(hurt.id) };
-      } catch (e) {
-        return { error: (e as Error).message, damaged: s.store.damaged(hurt.id) };
-      } finally {
-        await s.close();
-      }
-    };
-    const full = { x: 0, y: 0, width, height };
-    const away = [
-      { x: 0, y: 0, width, height: hurt.rect.y },
-      { x: 0, y: hurt.rect.y + hurt.rect.height, width, height: height - hurt.rect.y - hurt.rect.height },
-    ].filter((q) => q.width > 0 && q.height > 0);
-    let compared = 0;
-    for (const rect of [full, ...away]) {
-      const cold = await outcome(false, rect);
-      const warm = await outcome(true, rect);
-      expect(warm, JSON.stringify(rect)).toEqual(cold);
-      if (rect === full)
-        expect(cold, 'the damaged layer is reported').toMatchObject({ error: expect.any(String) });
-      compared++;
-    }
-    expect(compared).toBeGreaterThan(0);
   }, 60_000);
 });
 
