@@ -74,6 +74,8 @@ async function loadCore(): Promise<Core> {
       import('../core/export-layered'),
     ]);
     core = { imaging, project, pipeline, saveBack, exportLayered };
+    // The process ends with its command: libvips may use every core for each operation.
+    imaging.useAllCores();
   }
   return core;
 }

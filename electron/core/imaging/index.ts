@@ -18,6 +18,7 @@ export type {
   ThumbnailOptions,
 } from './types';
 export { DEFAULT_LIMITS } from './types';
+export { useAllCores } from './util';
 export { loadPhoto, probePhoto, clearPhotoCache, photoCacheStats, setPhotoCacheLimit } from './load';
 export {
   maskFromPayload,

@@ -12,6 +12,16 @@ import { encodePng, iccpChunk } from './png';
 /** Bound every sharp job in time: a hostile file must not hang the main process. */
 export const SHARP_TIMEOUT_SECONDS = 120;
 
+/**
+ * Lets libvips run one operation on every core. sharp's default on glibc Linux is one thread an operation
+ * (so that a long-lived process's malloc arenas do not fragment; elsewhere it is the core count); a command
+ * of the CLI ends with its work, so it takes them all: alone, a 24 MP JPEG decodes in about 75 ms instead of
+ * 110 on two cores, a 24 MP mask PNG in 82 instead of 112.
+ */
+export function useAllCores(): void {
+  sharp.concurrency(os.availableParallelism());
+}
+
 export function invalid(message: string): AppError {
   return new AppError('invalid-input', message);
 }
