@@ -714,9 +714,11 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
  * over the area" does not fit a file).
  */
 function marksSomething(mask: Mask, file: string): Mask {
-  if (!loaded().imaging.marksNothing(mask)) return mask;
-  throw invalid(
-    `The mask ${file} is all black, so it marks nothing to change; paint the area to change in white and run the command again.`,
+  return loaded().imaging.markedMask(
+    mask,
+    `The mask ${file}`,
+    '',
+    'paint the area to change in white and run the command again',
   );
 }
 

@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { AppError } from '../../../shared/errors';
-import { maskFromFile, type Mask } from '../imaging';
+import { markedMask, maskFromFile, type Mask } from '../imaging';
 
 /** Relative difference of aspect ratios still treated as "the same shape" (rounding of resized exports). */
 export const MASK_ASPECT_TOLERANCE = 0.005;
@@ -52,13 +52,8 @@ export async function fitMask(
       'unsupported-image',
       `${names.mask} could not be read as an image; save it as a PNG (white marks the area to change).`,
     );
-  const marked = (m: Mask): Mask => {
-    for (let i = 0; i < m.data.length; i++) if (m.data[i] !== 0) return m;
-    throw new AppError(
-      'invalid-input',
-      `${names.mask} is all black, so it marks nothing to change in ${names.photo}; paint the area to change in white.`,
-    );
-  };
+  const marked = (m: Mask): Mask =>
+    markedMask(m, names.mask, ` in ${names.photo}`, 'paint the area to change in white');
   if (size.width === width && size.height === height) return marked(await maskFromFile(bytes, width, height));
   if (!sameShape(size, { width, height }))
     throw new AppError(

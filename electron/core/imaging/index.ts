@@ -29,6 +29,7 @@ export {
   featherMask,
   maskBounds,
   marksNothing,
+  markedMask,
   emptyMask,
   assertMaskFits,
 } from './mask';

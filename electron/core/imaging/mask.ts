@@ -144,6 +144,16 @@ export function marksNothing(mask: Mask): boolean {
   return isEmpty(mask.data);
 }
 
+/**
+ * The mask read from a file, when it marks something to change; an all-black one is refused in one sentence
+ * naming it. `file` is the mask as a noun phrase ("The mask shots/sign.png"), `where` what it was given for
+ * (" in shots/sign.jpg", or ""), `fix` what to do. The canvas's own mask has its words in planRegion.
+ */
+export function markedMask(mask: Mask, file: string, where: string, fix: string): Mask {
+  if (!marksNothing(mask)) return mask;
+  throw invalid(`${file} is all black, so it marks nothing to change${where}; ${fix}.`);
+}
+
 function isEmpty(m: Uint8Array): boolean {
   const buf = Buffer.from(m.buffer, m.byteOffset, m.byteLength);
   const zeros = Buffer.alloc(Math.min(m.length, 1 << 16));

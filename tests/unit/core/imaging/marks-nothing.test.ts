@@ -1,9 +1,11 @@
 /**
  * marksNothing: the mask is empty exactly when every pixel is 0, for masks of every size around the 64 KiB
  * chunks it compares in, with one painted pixel anywhere (first, last, at and across chunk edges) or none.
+ * markedMask: the file masks' rule built on it (the CLI's and batch's), in the caller's words.
  */
 import { describe, expect, it } from 'vitest';
-import { marksNothing, type Mask } from '../../../../electron/core/imaging';
+import { markedMask, marksNothing, type Mask } from '../../../../electron/core/imaging';
+import type { AppError } from '../../../../shared/errors';
 import { rng } from '../../../support/prng';
 
 describe('marksNothing', () => {
@@ -40,5 +42,30 @@ describe('marksNothing', () => {
       );
     }
     expect(checked).toBe(sizes.length * 5);
+  });
+});
+
+describe('markedMask', () => {
+  it('gives back a mask with anything painted, and refuses an all-black one in one sentence naming it', () => {
+    const r = rng(1989);
+    for (let k = 0; k < 20; k++) {
+      const width = 1 + Math.floor(r() * 300);
+      const height = 1 + Math.floor(r() * 300);
+      const mask: Mask = { width, height, data: new Uint8Array(width * height) };
+      const refusal = (() => {
+        try {
+          markedMask(mask, 'The mask m.png', ' in p.jpg', 'paint the area to change in white');
+          return null;
+        } catch (e) {
+          return e as AppError;
+        }
+      })();
+      expect(refusal?.code).toBe('invalid-input');
+      expect(refusal?.message).toBe(
+        'The mask m.png is all black, so it marks nothing to change in p.jpg; paint the area to change in white.',
+      );
+      mask.data[Math.floor(r() * mask.data.length)] = 1 + Math.floor(r() * 255);
+      expect(markedMask(mask, 'The mask m.png', '', 'fix it')).toBe(mask);
+    }
   });
 });
