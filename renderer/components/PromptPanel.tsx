@@ -3,7 +3,7 @@ import { useState } from 'react';
 import type { EditParams } from '../../shared/contract';
 import { tooltip } from '../../shared/commands';
 import { limits, range } from '../../shared/limits';
-import { resolutionWarning } from '../state/edit-request';
+import { resolutionWarning, runBlocker } from '../state/edit-request';
 import { isActive } from '../state/model';
 import { useEditor, useStore } from '../state/react';
 import { isMac } from '../state/shortcuts';
@@ -14,21 +14,13 @@ import { EditParamsFields } from './EditParamsFields';
 export function PromptPanel() {
   const store = useStore();
   const prompt = useEditor((s) => s.prompt);
-  const hasPhoto = useEditor((s) => s.project !== null);
-  const maskEmpty = useEditor((s) => s.mask.empty);
+  const blocker = useEditor(runBlocker);
   const variations = useEditor((s) => s.variations);
   const jobs = useEditor((s) => s.jobs);
   const lastRun = useEditor((s) => s.lastRun);
   const lowResolution = useEditor(resolutionWarning);
   const running = jobs.some(isActive);
-  const ready = hasPhoto && !maskEmpty && prompt.trim().length > 0;
-  const why = !hasPhoto
-    ? 'Open a photo first'
-    : maskEmpty
-      ? 'Paint over the part to change first'
-      : !prompt.trim()
-        ? 'Describe the change first'
-        : tooltip('run-edit', isMac);
+  const why = blocker ?? tooltip('run-edit', isMac);
 
   return (
     <section className="panel prompt-panel" aria-label="Edit" data-testid="prompt-panel">
@@ -69,8 +61,9 @@ export function PromptPanel() {
         <button
           data-testid="run-edit"
           className="button primary grow"
-          disabled={!ready}
+          disabled={blocker !== null}
           title={why}
+          aria-describedby="run-hint"
           onClick={() => void store.run()}
         >
           <Icon name="sparkles" /> Run edit{variations > 1 ? ` ×${variations}` : ''}
@@ -95,6 +88,15 @@ export function PromptPanel() {
           <Icon name="stop" /> Cancel
         </button>
       </div>
+      {/* Why Run is greyed out, in the tooltip's words. The line keeps its height when empty: nothing moves. */}
+      <p className="run-hint" id="run-hint" aria-live="polite">
+        {blocker && (
+          <>
+            <Icon name="help" size={14} />
+            <span data-testid="run-hint">{blocker}</span>
+          </>
+        )}
+      </p>
       <JobList />
     </section>
   );

@@ -62,6 +62,21 @@ export function runRequest(s: EditorState, canvas: CanvasPort | null): RunReques
 }
 
 /**
+ * Why the Run button is greyed out, or null when an edit can run: the words its tooltip and the line under
+ * it show. The conditions are runRequest's, read from the state alone (the mask as the canvas last reported
+ * it), named in the order a photographer works: photo, mask, prompt; both when both are missing.
+ */
+export function runBlocker(s: Pick<EditorState, 'project' | 'opening' | 'mask' | 'prompt'>): string | null {
+  if (!s.project) return s.opening ? 'Wait until the photo has opened' : 'Open a photo first';
+  const noMask = s.mask.empty;
+  const noPrompt = s.prompt.trim().length === 0;
+  if (noMask && noPrompt) return 'Paint a mask and describe the change first';
+  if (noMask) return 'Paint a mask over the part to change first';
+  if (noPrompt) return 'Describe the change in the prompt first';
+  return null;
+}
+
+/**
  * The warning before a run whose region would come back below half the photo's resolution, or null: the
  * region the core would plan for the current mask's box with the size chosen in Advanced (the rule of
  * shared/region-scale.ts, default context margin), as the prompt panel shows it.

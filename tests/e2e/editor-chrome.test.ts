@@ -1,0 +1,97 @@
+/**
+ * The editor's controls as a photographer sees them, in Chromium through the web host at 1280x800: the line
+ * under Run edit says what is missing (in the tooltip's words, legible, never moving the panel), and goes
+ * when nothing is. Screenshots go to test-results/editor-chrome-*.png.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { paintStroke, startEditor, type EditorSession } from './support/editor';
+
+const PHOTO = '../shared/fixtures/photos/astronaut.png';
+
+let editor: EditorSession;
+let page: Page;
+
+beforeAll(async () => {
+  editor = await startEditor({ latencyMs: 200, credits: 20, withApiKey: true, shotPrefix: 'editor-chrome' });
+  ({ page } = editor);
+});
+
+afterAll(() => editor?.close());
+
+/** The hint under Run edit, or null when none is shown; it must be the button's tooltip word for word. */
+async function runHint(): Promise<string | null> {
+  const hint = page.getByTestId('run-hint');
+  if ((await hint.count()) === 0) return null;
+  expect(await hint.isVisible()).toBe(true);
+  const text = (await hint.textContent())?.trim() ?? '';
+  expect(await page.getByTestId('run-edit').getAttribute('title')).toBe(text);
+  expect(await page.getByTestId('run-edit').isDisabled()).toBe(true);
+  return text;
+}
+
+/** WCAG contrast of the hint's text against the panel behind it, and whether its colour is a neutral grey. */
+function hintColour(): Promise<{ ratio: number; neutral: boolean; fontPx: number }> {
+  return page.evaluate(() => {
+    const el = document.querySelector('[data-testid=run-hint]') as HTMLElement;
+    const rgb = (css: string) => (css.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+    let bgEl: HTMLElement | null = el;
+    while (bgEl && getComputedStyle(bgEl).backgroundColor.replace(/\s/g, '') === 'rgba(0,0,0,0)')
+      bgEl = bgEl.parentElement;
+    const fg = rgb(getComputedStyle(el).color);
+    const bg = rgb(getComputedStyle(bgEl ?? document.body).backgroundColor);
+    const lum = (c: number[]) =>
+      c
+        .map((v) => v / 255)
+        .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+        .reduce((sum, v, i) => sum + v * ([0.2126, 0.7152, 0.0722][i] as number), 0);
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a) as [number, number];
+    return {
+      ratio: (hi + 0.05) / (lo + 0.05),
+      neutral: fg[0] === fg[1] && fg[1] === fg[2],
+      fontPx: parseFloat(getComputedStyle(el).fontSize),
+    };
+  });
+}
+
+/** Where the job status sits: the hint's line must not push it when the hint comes or goes. */
+async function jobStatusTop(): Promise<number> {
+  const box = await page.getByTestId('job-status').boundingBox();
+  if (!box) throw new Error('no job status');
+  return box.y;
+}
+
+describe('editor chrome', () => {
+  it('says under Run edit what is missing, until nothing is', async () => {
+    expect(await runHint()).toMatch(/^Open a photo/);
+    await page.getByTestId('open-image').setInputFiles(PHOTO);
+    await page.waitForFunction(() => window.__maskroomCanvas?.ready() === true, null, { timeout: 20_000 });
+    const both = await runHint();
+    expect(both).toMatch(/Paint a mask/);
+    expect(both).toMatch(/describe the change/i);
+    const colour = await hintColour();
+    expect(colour.neutral).toBe(true);
+    expect(colour.ratio).toBeGreaterThanOrEqual(4.5);
+    expect(colour.fontPx).toBeGreaterThanOrEqual(12);
+    const top = await jobStatusTop();
+    await editor.shot('01-hint-both');
+
+    await paintStroke(page);
+    const promptOnly = await runHint();
+    expect(promptOnly).toMatch(/Describe the change/);
+    expect(promptOnly).not.toMatch(/mask/i);
+
+    await page.getByTestId('prompt').fill('a red balloon');
+    expect(await runHint()).toBeNull();
+    await expect(page.getByTestId('run-edit').isEnabled()).resolves.toBe(true);
+    expect(await jobStatusTop()).toBe(top);
+    await editor.shot('02-hint-gone');
+
+    await page.getByTestId('clear-mask').click();
+    const maskOnly = await runHint();
+    expect(maskOnly).toMatch(/Paint a mask/);
+    expect(maskOnly).not.toMatch(/describe/i);
+    expect(await jobStatusTop()).toBe(top);
+    await editor.shot('03-hint-mask');
+  });
+});
