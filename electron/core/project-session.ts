@@ -56,6 +56,7 @@ import { CACHE_DIR, type StoredLayer } from './project';
 import type { Rect } from '../../shared/contract';
 import { PreviewCache, previewKey } from './project/preview-cache';
 import { damagedLayerFix } from './damaged-layer-fix';
+import { readAhead } from './read-ahead';
 
 export interface SessionOptions {
   limits?: Partial<ImagingLimits>;
@@ -87,6 +88,8 @@ export interface SessionOptions {
   flattenWorkers?: number;
   /** Stacks of fewer layers are flattened on the main thread (starting workers costs more). Default 8. */
   flattenWorkersFrom?: number;
+  /** Most bytes a flatten holds read ahead of the layer it applies (AHEAD_BYTES, 256 MB, by default). */
+  aheadBytes?: number;
 }
 
 /** What a preview shows: the original, the current image, or the image right after a layer. */
@@ -109,6 +112,12 @@ const FLATTEN_WORKERS = 2;
 const FLATTEN_WORKERS_FROM = 8;
 /** Files a striped flatten reads ahead of the layer it hands out (reads only: nothing is inflated here). */
 const READ_AHEAD = 16;
+/**
+ * Most bytes a flatten holds read ahead of the layer it applies (DECODE_AHEAD's inflated rows, READ_AHEAD's
+ * deflated bands): a few tens of MB on a 24 MP stack, but a 100 MP frame's patch inflates to 400 MB (800 MB
+ * at 16 bit), and six or sixteen of them would be gigabytes beside the image itself.
+ */
+const AHEAD_BYTES = 256 * 2 ** 20;
 /** Bytes read of each patch file for its header and band index before the flatten (more when it is longer). */
 const HEAD_BYTES = 32 * 1024;
 
@@ -519,22 +528,15 @@ export class ProjectSession {
       const planned = await this.applyPlanned(base, layers);
       if (planned) return planned;
     }
-    const started = new Array<Promise<Patch | PatchRows> | undefined>(n);
-    const start = (j: number) => {
-      if (j >= n || started[j]) return;
-      const p = this.rowsOf(layers[j]!);
-      // Awaited in order below; a later failure must not go unhandled when an earlier one ends the flatten.
-      p.catch(() => undefined);
-      started[j] = p;
-    };
-    for (let j = 0; j < DECODE_AHEAD; j++) start(j);
+    const take = readAhead(n, DECODE_AHEAD, (j) => this.rowsOf(layers[j]!), {
+      cost: (j) => decodedBytes(layers[j]!.rect),
+      budget: this.opts.aheadBytes ?? AHEAD_BYTES,
+    });
     const progress = this.opts.onFlattenProgress;
     progress?.(0, n);
     let img: Photo | null = o.owned ? await base : null;
     for (let i = 0; i < n; i++) {
-      const decoded = await started[i]!;
-      started[i] = undefined;
-      start(i + DECODE_AHEAD);
+      const decoded = (await take(i))!;
       const patch = o.clip ? clipPatch('rows' in decoded ? unfilterRows(decoded) : decoded, o.clip) : decoded;
       // One copy (base may be the shared original or the cached image), then in place.
       if (!patch) continue;
@@ -619,11 +621,20 @@ export class ProjectSession {
   ): Promise<Photo | null> {
     const { width, height } = this.store;
     const n = layers.length;
-    // Up to DECODE_AHEAD files being read ahead; a wholly hidden layer reads nothing.
-    const take = readAhead(n, DECODE_AHEAD, (j) => {
-      const need = needs[j]!;
-      return need ? this.readPlanned(layers[j]!, heads[j] ?? null, need) : null;
-    });
+    // Up to DECODE_AHEAD files being read ahead, within AHEAD_BYTES of rows; a wholly hidden layer reads
+    // nothing.
+    const take = readAhead(
+      n,
+      DECODE_AHEAD,
+      (j) => {
+        const need = needs[j]!;
+        return need ? this.readPlanned(layers[j]!, heads[j] ?? null, need) : null;
+      },
+      {
+        cost: (j) => plannedBytes(layers[j]!, heads[j] ?? null, needs[j]!, 'rows'),
+        budget: this.opts.aheadBytes ?? AHEAD_BYTES,
+      },
+    );
     const progress = this.opts.onFlattenProgress;
     progress?.(0, n);
     let img: Photo | null = null;
@@ -682,13 +693,20 @@ export class ProjectSession {
       (img) => img ?? pool.close(),
       () => pool.close(),
     );
-    const take = readAhead(n, READ_AHEAD, (j) => {
-      const need = needs[j]!;
-      const l = layers[j]!;
-      // A rectangle outside the frame is read whole and applied here, to fail as it always did.
-      const head = inside(l.rect, width, height) ? (heads[j] ?? null) : null;
-      return need ? this.readParts(l, head, need) : null;
-    });
+    // A rectangle outside the frame is read whole and applied here, to fail as it always did.
+    const headOf = (j: number) => (inside(layers[j]!.rect, width, height) ? (heads[j] ?? null) : null);
+    const take = readAhead(
+      n,
+      READ_AHEAD,
+      (j) => {
+        const need = needs[j]!;
+        return need ? this.readParts(layers[j]!, headOf(j), need) : null;
+      },
+      {
+        cost: (j) => plannedBytes(layers[j]!, headOf(j), needs[j]!, 'bands'),
+        budget: this.opts.aheadBytes ?? AHEAD_BYTES,
+      },
+    );
     this.opts.onFlattenProgress?.(0, n);
     let any = false;
     for (let i = 0; i < n; i++) {
@@ -975,39 +993,6 @@ export class ProjectSession {
   }
 }
 
-/**
- * Reads of items 0..n-1 taken in order, at most `ahead` of them reading at once however many items that read
- * nothing (`read(j)` null) lie between them: `take(i)` waits for item i's read (null for none) and starts the
- * next ones. A read that fails rejects its own take only: one started ahead must not go unhandled when an
- * earlier failure ends the loop taking them.
- */
-function readAhead<T>(
-  n: number,
-  ahead: number,
-  read: (j: number) => Promise<T> | null,
-): (i: number) => Promise<T | null> {
-  const started = new Array<Promise<T> | null>(n).fill(null);
-  let next = 0;
-  let reading = 0;
-  const fill = () => {
-    for (; next < n && reading < ahead; next++) {
-      const p = read(next);
-      p?.catch(() => undefined);
-      started[next] = p;
-      if (p) reading++;
-    }
-  };
-  fill();
-  return async (i) => {
-    const p = started[i] ?? null;
-    started[i] = null;
-    const got = await p;
-    if (p) reading--;
-    fill();
-    return got;
-  };
-}
-
 /** Applies what readPlanned read of layer k (1-based) in place: the needed rows, uncovered pixels (8 bit). */
 function applyCovered(
   img: Photo,
@@ -1033,6 +1018,36 @@ function applyCovered(
       applyPatchInPlace(img, unfilterRows({ rect, depth: c.depth, rows: run.rows }));
     }
   }
+}
+
+/** A patch of `rect` inflated to its filtered rows, at most: 16 bit RGBA plus each row's filter byte. */
+function decodedBytes(rect: Rect): number {
+  return Math.max(0, rect.height) * (1 + Math.max(0, rect.width) * 8);
+}
+
+/**
+ * What a planned flatten holds of a layer once read (0 for one it does not read): the needed bands, as
+ * their deflated bytes (`bands`, applyStriped) or their inflated rows (`rows`, applyPlannedHere); a file
+ * without a usable index is read and inflated whole.
+ */
+function plannedBytes(
+  l: StoredLayer,
+  head: PatchIndex | null,
+  need: Uint32Array | null,
+  as: 'bands' | 'rows',
+): number {
+  if (!need) return 0;
+  if (!head) return decodedBytes(l.rect);
+  const stride = 1 + l.rect.width * 4 * (head.depth / 8);
+  let bytes = 0;
+  for (const s of neededSpans(head.index, l.rect.height, need)) {
+    if (as === 'rows') bytes += s.count * stride;
+    else {
+      const { from, to } = bandBytes(head.index, s.first, s.last);
+      bytes += to - from;
+    }
+  }
+  return bytes;
 }
 
 /**
