@@ -1,7 +1,9 @@
 /**
  * The editor's controls as a photographer sees them, in Chromium through the web host at 1280x800: the line
  * under Run edit says what is missing (in the tooltip's words, legible, never moving the panel), and goes
- * when nothing is. Screenshots go to test-results/editor-chrome-*.png.
+ * when nothing is; the tool column's and the tool options bar's labels are legible (12 px at least, enough
+ * contrast) with nothing scrolled away or cut off, at 1280x800 and 1920x1080. Screenshots go to
+ * test-results/editor-chrome-*.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -94,4 +96,101 @@ describe('editor chrome', () => {
     expect(await jobStatusTop()).toBe(top);
     await editor.shot('03-hint-mask');
   });
+
+  it('labels the tool column and the tool options bar legibly, with nothing cut off', async () => {
+    const tools = [
+      'tool-brush',
+      'tool-rect',
+      'tool-ellipse',
+      'tool-lasso',
+      'tool-polygon',
+      'tool-wand',
+      'tool-object',
+    ];
+    for (const [width, height] of [
+      [1280, 800],
+      [1920, 1080],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      for (const tool of tools) {
+        await page.getByTestId(tool).click();
+        const r = await page.evaluate(chromeText);
+        expect(r.labels).toContain('Size');
+        expect(r.labels).toContain('Hard');
+        expect(r.small, `${width}x${height} ${tool}`).toEqual([]);
+        expect(r.lowContrast, `${width}x${height} ${tool}`).toEqual([]);
+        expect(r.cut, `${width}x${height} ${tool}`).toEqual([]);
+        expect(r.columnScrolls, `${width}x${height} ${tool}`).toBe(false);
+      }
+      await page.getByTestId('tool-wand').click();
+      await editor.shot(`04-tool-labels-${width}`);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByTestId('tool-brush').click();
+  });
 });
+
+/**
+ * In the page: every piece of text of the tool column and the tool options bar (and the number fields) with
+ * its size and contrast against what is behind it, what sticks out of the bar, and whether the column scrolls.
+ */
+function chromeText(): {
+  labels: string[];
+  small: string[];
+  lowContrast: string[];
+  cut: string[];
+  columnScrolls: boolean;
+} {
+  const rgb = (css: string) => (css.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+  const lum = (c: number[]) =>
+    c
+      .map((v) => v / 255)
+      .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+      .reduce((sum, v, i) => sum + v * ([0.2126, 0.7152, 0.0722][i] as number), 0);
+  const background = (el: Element | null): number[] => {
+    for (let e = el; e; e = e.parentElement) {
+      const bg = getComputedStyle(e).backgroundColor.replace(/\s/g, '');
+      if (bg !== 'rgba(0,0,0,0)') return rgb(bg);
+    }
+    return [0, 0, 0];
+  };
+  const out = {
+    labels: [] as string[],
+    small: [] as string[],
+    lowContrast: [] as string[],
+    cut: [] as string[],
+  };
+  const column = document.querySelector('.toolbar') as HTMLElement;
+  const bar = document.querySelector('.tool-options') as HTMLElement;
+  for (const root of [column, bar]) {
+    for (const el of root.querySelectorAll('*')) {
+      const text = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent?.trim());
+      const field = el instanceof HTMLInputElement && el.type === 'number';
+      if (!(text || field) || (el as HTMLElement).offsetParent === null) continue;
+      const style = getComputedStyle(el);
+      const name = `${el.textContent?.trim() || (el as HTMLInputElement).value} (${el.tagName.toLowerCase()})`;
+      out.labels.push(el.textContent?.trim() ?? '');
+      if (parseFloat(style.fontSize) < 12) out.small.push(`${name} ${style.fontSize}`);
+      // Greyed-out controls are meant to recede.
+      if ((el as HTMLElement).closest(':disabled') || style.opacity !== '1') continue;
+      const [hi, lo] = [lum(rgb(style.color)), lum(background(el))].sort((a, b) => b - a) as [number, number];
+      if ((hi + 0.05) / (lo + 0.05) < 4.5) out.lowContrast.push(name);
+    }
+  }
+  const box = bar.getBoundingClientRect();
+  for (const el of bar.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (
+      r.left < box.left - 0.5 ||
+      r.right > box.right + 0.5 ||
+      r.top < box.top - 0.5 ||
+      r.bottom > box.bottom + 0.5
+    )
+      out.cut.push(`${el.textContent?.trim()} (${el.tagName.toLowerCase()}) outside the bar`);
+  }
+  for (const el of [column, ...column.querySelectorAll('*')] as HTMLElement[])
+    if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible')
+      out.cut.push(`${el.className} is cut off at the side`);
+  return { ...out, columnScrolls: column.scrollHeight > column.clientHeight + 1 };
+}
