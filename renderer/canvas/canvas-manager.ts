@@ -28,7 +28,7 @@ import { createModules } from './module-stack';
 import type { MaskOverlayModule } from './modules/mask-overlay';
 import type { PhotoModule } from './modules/photo';
 import type { ViewInputModule } from './modules/view-input';
-import { actualSizeView, fitView, screenToPhoto, type Size, type View } from './view';
+import { actualSizeView, fitView, resizedView, type Size, type View } from './view';
 
 export type { Tool } from './module';
 
@@ -270,12 +270,11 @@ export class CanvasManager implements CanvasContext {
     const w = Math.max(1, this.container.clientWidth);
     const h = Math.max(1, this.container.clientHeight);
     if (w === this.size.width && h === this.size.height) return;
-    // Keep the photo point at the centre where it was.
-    const c = screenToPhoto(this.view, this.size.width / 2, this.size.height / 2);
+    const from = this.size;
     this.size = { width: w, height: h };
     this.stage.size(this.size);
-    if (!this.fitPending)
-      this.view = { ...this.view, x: w / 2 - c.x * this.view.scale, y: h / 2 - c.y * this.view.scale };
+    // Fitted stays fitted; else the photo point at the centre stays there.
+    if (!this.fitPending) this.view = resizedView(this.view, this.photo.spec, from, this.size);
     this.invalidateView();
     // Draw at once so the resized (cleared) canvases never show a blank frame.
     cancelAnimationFrame(this.frameId);

@@ -63,6 +63,21 @@ export function screenToPhoto(v: View, sx: number, sy: number): { x: number; y: 
   return { x: (sx - v.x) / v.scale, y: (sy - v.y) / v.scale };
 }
 
+/**
+ * The view once the viewport has changed size from `from` to `to`: a photo shown fitted stays fitted (the
+ * window resized, the compare bar docked under the photo), any other view keeps the photo point at the
+ * viewport's centre where it was, at the same scale.
+ */
+export function resizedView(v: View, photo: Size | null, from: Size, to: Size): View {
+  if (photo) {
+    const fitted = fitView(photo, from);
+    const near = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
+    if (near(v.scale, fitted.scale) && near(v.x, fitted.x) && near(v.y, fitted.y)) return fitView(photo, to);
+  }
+  const c = screenToPhoto(v, from.width / 2, from.height / 2);
+  return { scale: v.scale, x: to.width / 2 - c.x * v.scale, y: to.height / 2 - c.y * v.scale };
+}
+
 /** Photo pixels visible in the viewport, clipped to the photo (may be empty). */
 export function visiblePhotoRect(v: View, viewport: Size, photo: Size): Rect {
   const x0 = Math.max(0, Math.floor(-v.x / v.scale));

@@ -1,11 +1,13 @@
 /**
  * The photo: the mask canvas, the empty state (drop a photo, recent projects), the banner when a
- * layer is being looked at, the before/after split view and hold-to-see-the-original.
+ * layer is being looked at, the before/after split view (its slider docked in a bar under the photo, never
+ * over it) and hold-to-see-the-original.
  */
 import { useCallback, useEffect } from 'react';
 import { openLabels } from '../../shared/formats';
 import { EditorCanvas, type EditorCanvasHandle, type MaskInfo } from '../canvas';
 import { useEditor, useStore } from '../state/react';
+import type { EditorState } from '../state/model';
 import { DroppedEdits } from './DroppedEdits';
 import { ErrorBanner } from './ErrorBanner';
 import { Icon } from './Icon';
@@ -14,6 +16,8 @@ import { ToolOptions } from './ToolOptions';
 
 /** CSS pixels: the tool options bar along the top of the canvas area (styles.css .tool-options). */
 const TOOL_OPTIONS_HEIGHT = 41;
+/** CSS pixels: the compare bar along the bottom of the canvas area (styles.css .compare-dock). */
+const COMPARE_DOCK_HEIGHT = 45;
 
 export function CanvasPane() {
   const store = useStore();
@@ -31,6 +35,7 @@ export function CanvasPane() {
   const compare = useEditor((s) => s.compare);
   const split = useEditor((s) => s.split);
   const hold = useEditor((s) => s.holdOriginal);
+  const docked = useEditor(compareDocked);
   const attach = useCallback((h: EditorCanvasHandle | null) => store.attachCanvas(h), [store]);
   const onMaskChange = useCallback((info: MaskInfo) => store.maskChanged(info), [store]);
   const onCanvasError = useCallback((e: unknown) => store.fail(e), [store]);
@@ -43,7 +48,7 @@ export function CanvasPane() {
         ref={attach}
         testId="stage"
         className="stage-box"
-        style={project ? { top: TOOL_OPTIONS_HEIGHT } : undefined}
+        style={project ? { top: TOOL_OPTIONS_HEIGHT, bottom: docked ? COMPARE_DOCK_HEIGHT : 0 } : undefined}
         image={image?.spec ?? null}
         original={original?.spec ?? null}
         showOriginal={hold && original !== null}
@@ -128,47 +133,88 @@ function ViewingBanner() {
   );
 }
 
-/**
- * The compare view's box: the stage's, below the tool options bar, so that its labels do not cover the bar's
- * tool name and buttons. The view is shown only with a photo open, when that bar is always there.
- */
-const COMPARE_BOX = { top: TOOL_OPTIONS_HEIGHT } as const;
+/** The keys a focused range input moves its value with. */
+const SLIDER_KEYS = new Set([
+  'ArrowLeft',
+  'ArrowRight',
+  'ArrowUp',
+  'ArrowDown',
+  'Home',
+  'End',
+  'PageUp',
+  'PageDown',
+]);
 
-/** Before/after controls over the canvas's split view; holding \\ shows the original instead. */
+/** The split compare is on with something to compare: its bar takes the bottom of the canvas area. */
+function compareDocked(s: EditorState): boolean {
+  return s.compare === 'split' && s.image !== null && s.original !== null;
+}
+
+/**
+ * Held \\ without the split view: the original fills the stage, labelled over its top left corner for as
+ * long as the key is held (below the tool options bar, whose tool name and buttons it must not cover).
+ */
+const HELD_BOX = { top: TOOL_OPTIONS_HEIGHT } as const;
+
+/**
+ * Before/after: the split view's bar docked under the photo (the stage ends above it, so it covers no photo
+ * pixel): Before, the split slider (drag, or arrow keys once focused), After, and Close. Holding \\ shows
+ * the original instead, said in the bar when it is there, else over the photo's corner.
+ */
 function CompareOverlay() {
   const store = useStore();
   const compare = useEditor((s) => s.compare);
   const hold = useEditor((s) => s.holdOriginal);
   const split = useEditor((s) => s.split);
+  const docked = useEditor(compareDocked);
   const hasImage = useEditor((s) => s.image !== null && s.original !== null);
   if (!hasImage || (compare === 'off' && !hold)) return null;
-  if (hold) {
+  const heldText = 'Original (release \\ to return)';
+  if (!docked) {
     return (
-      <div className="compare" style={COMPARE_BOX} data-testid="compare-view" data-mode="original">
-        <span className="compare-label left">Original (release \ to return)</span>
+      <div className="compare" style={HELD_BOX} data-testid="compare-view" data-mode="original">
+        <span className="compare-label left">{heldText}</span>
       </div>
     );
   }
   return (
-    <div className="compare" style={COMPARE_BOX} data-testid="compare-view" data-mode="split">
-      <span className="compare-label left">Before</span>
-      <span className="compare-label right">After</span>
-      <div className="compare-bar">
-        <input
-          className="compare-slider"
-          data-testid="compare-slider"
-          type="range"
-          min={0}
-          max={100}
-          value={Math.round(split * 100)}
-          aria-label="Before/after split"
-          title="Drag to move the split between before and after"
-          onChange={(e) => store.setSplit(Number(e.target.value) / 100)}
-        />
-        <button className="button" onClick={() => store.setCompare('off')}>
-          <Icon name="close" size={14} /> Close compare
-        </button>
-      </div>
+    <div
+      className="compare-dock"
+      style={{ height: COMPARE_DOCK_HEIGHT }}
+      role="toolbar"
+      aria-label="Compare before and after"
+      data-testid="compare-view"
+      data-mode={hold ? 'original' : 'split'}
+    >
+      {hold ? (
+        <span className="compare-held">{heldText}</span>
+      ) : (
+        <label
+          className="compare-split"
+          title="Drag, or use the arrow keys, to move the split between before and after"
+        >
+          <span className="compare-side">Before</span>
+          <input
+            className="compare-slider"
+            data-testid="compare-slider"
+            type="range"
+            min={0}
+            max={100}
+            value={Math.round(split * 100)}
+            aria-label="Before/after split"
+            aria-valuetext={`${Math.round(split * 100)} % before`}
+            onChange={(e) => store.setSplit(Number(e.target.value) / 100)}
+            // The arrows are the window's variation keys too: while the slider has focus they move the split.
+            onKeyDown={(e) => {
+              if (SLIDER_KEYS.has(e.key)) e.stopPropagation();
+            }}
+          />
+          <span className="compare-side">After</span>
+        </label>
+      )}
+      <button className="button small" onClick={() => store.setCompare('off')} title="Close compare (Esc)">
+        <Icon name="close" size={14} /> Close compare
+      </button>
     </div>
   );
 }

@@ -2,12 +2,13 @@
  * The editor's controls as a photographer sees them, in Chromium through the web host at 1280x800: the line
  * under Run edit says what is missing (in the tooltip's words, legible, never moving the panel), and goes
  * when nothing is; the tool column's and the tool options bar's labels are legible (12 px at least, enough
- * contrast) with nothing scrolled away or cut off, at 1280x800 and 1920x1080. Screenshots go to
- * test-results/editor-chrome-*.png.
+ * contrast) with nothing scrolled away or cut off, at 1280x800 and 1920x1080; the compare view's slider sits
+ * in a bar under the photo, covering none of it, and moves the split by mouse and by keyboard. Screenshots go
+ * to test-results/editor-chrome-*.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { paintStroke, startEditor, type EditorSession } from './support/editor';
+import { paintStroke, startEditor, waitForHistory, type EditorSession } from './support/editor';
 
 const PHOTO = '../shared/fixtures/photos/astronaut.png';
 
@@ -97,6 +98,55 @@ describe('editor chrome', () => {
     await editor.shot('03-hint-mask');
   });
 
+  it('docks the compare slider under the photo, usable by mouse and keyboard', async () => {
+    await paintStroke(page);
+    await page.getByTestId('prompt').fill('a red balloon');
+    await page.getByTestId('run-edit').click();
+    await waitForHistory(page, 1);
+    for (const [width, height] of [
+      [1280, 800],
+      [1920, 1080],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      const fitted = await photoBox();
+      await page.getByTestId('compare').click();
+      await expect(page.getByTestId('compare-view').getAttribute('data-mode')).resolves.toBe('split');
+      // The stage ends above the bar and the photo is fitted again inside what is left of it: the bar
+      // covers no photo pixel, and the whole photo is still on screen.
+      const photo = await settledPhotoBox(fitted);
+      const bar = await boxOf('compare-view');
+      const slider = await boxOf('compare-slider');
+      const stage = await boxOf('stage');
+      expect(bar.y).toBeGreaterThanOrEqual(photo.bottom);
+      expect(slider.y).toBeGreaterThanOrEqual(photo.bottom);
+      expect(stage.y + stage.height).toBeLessThanOrEqual(bar.y + 0.5);
+      expect(photo.top).toBeGreaterThanOrEqual(stage.y);
+      expect(photo.left).toBeGreaterThanOrEqual(stage.x);
+      expect(photo.right).toBeLessThanOrEqual(stage.x + stage.width);
+      // Obvious to find: a visible control of a useful width, inside the window.
+      expect(await page.getByTestId('compare-slider').isVisible()).toBe(true);
+      expect(slider.width).toBeGreaterThanOrEqual(120);
+      expect(bar.y + bar.height).toBeLessThanOrEqual(height);
+      await editor.shot(`05-compare-${width}`);
+
+      // Mouse: a click a quarter along the track puts the split there.
+      await page.mouse.click(slider.x + slider.width * 0.25, slider.y + slider.height / 2);
+      const byMouse = Number(await page.getByTestId('compare-slider').inputValue());
+      expect(Math.abs(byMouse - 25)).toBeLessThanOrEqual(3);
+      // Keyboard: the arrows move the split (they are the variation keys elsewhere), Esc closes.
+      await page.getByTestId('compare-slider').focus();
+      for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+      await expect(page.getByTestId('compare-slider').inputValue()).resolves.toBe(String(byMouse + 5));
+      await page.keyboard.press('Escape');
+      await expect(page.getByTestId('compare-view').count()).resolves.toBe(0);
+      // The bar's room goes back to the photo, fitted as before.
+      const back = await settledPhotoBox(photo);
+      expect(Math.abs(back.bottom - fitted.bottom)).toBeLessThanOrEqual(1);
+      expect(Math.abs(back.top - fitted.top)).toBeLessThanOrEqual(1);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
   it('labels the tool column and the tool options bar legibly, with nothing cut off', async () => {
     const tools = [
       'tool-brush',
@@ -129,6 +179,47 @@ describe('editor chrome', () => {
     await page.getByTestId('tool-brush').click();
   });
 });
+
+async function boxOf(testid: string): Promise<{ x: number; y: number; width: number; height: number }> {
+  const box = await page.getByTestId(testid).boundingBox();
+  if (!box) throw new Error(`no ${testid}`);
+  return box;
+}
+
+interface PhotoBox {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/** Where the photo's corners are on screen now. */
+async function photoBox(): Promise<PhotoBox> {
+  const box = await page.evaluate(() => {
+    const c = window.__maskroomCanvas;
+    const s = c?.stats();
+    if (!c || !s) return null;
+    const a = c.photoToClient(0, 0);
+    const b = c.photoToClient(s.width, s.height);
+    return { top: a.y, left: a.x, bottom: b.y, right: b.x };
+  });
+  if (!box) throw new Error('no canvas');
+  return box;
+}
+
+/** The photo's box once it differs from `before` and has stopped moving (the stage resizes a frame later), within 5 s. */
+async function settledPhotoBox(before: PhotoBox): Promise<PhotoBox> {
+  const same = (a: PhotoBox, b: PhotoBox) =>
+    Math.abs(a.top - b.top) < 0.5 && Math.abs(a.bottom - b.bottom) < 0.5 && Math.abs(a.left - b.left) < 0.5;
+  let prev = await photoBox();
+  for (let i = 0; i < 50; i++) {
+    await page.waitForTimeout(100);
+    const now = await photoBox();
+    if (!same(now, before) && same(now, prev)) return now;
+    prev = now;
+  }
+  return prev;
+}
 
 /**
  * In the page: every piece of text of the tool column and the tool options bar (and the number fields) with
