@@ -79,6 +79,34 @@ function isTextTarget(t: EventTarget | null): boolean {
   );
 }
 
+/** The keys a focused range input moves its value with. */
+const SLIDER_KEYS = new Set([
+  'ArrowLeft',
+  'ArrowRight',
+  'ArrowUp',
+  'ArrowDown',
+  'Home',
+  'End',
+  'PageUp',
+  'PageDown',
+]);
+
+/**
+ * A key that moves the focused slider (brush size, hardness, tolerance, the compare split): it is the
+ * slider's, not the window's (the arrows step variations elsewhere). With a modifier it is a shortcut again.
+ */
+function movesFocusedSlider(e: KeyboardEvent): boolean {
+  const t = e.target;
+  return (
+    t instanceof HTMLInputElement &&
+    t.type === 'range' &&
+    SLIDER_KEYS.has(e.key) &&
+    !e.ctrlKey &&
+    !e.metaKey &&
+    !e.altKey
+  );
+}
+
 function perform(store: EditorStore, action: ShortcutAction): void {
   if (store.getState().dialog && action !== 'close') return;
   performCommand(store, action);
@@ -96,6 +124,7 @@ function installKeyboard(store: EditorStore): () => void {
       (e.target as HTMLElement).blur();
       return;
     }
+    if (movesFocusedSlider(e)) return;
     const action = matchShortcut(e, isTextTarget(e.target));
     if (!action) return;
     e.preventDefault();

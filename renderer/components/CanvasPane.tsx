@@ -133,18 +133,6 @@ function ViewingBanner() {
   );
 }
 
-/** The keys a focused range input moves its value with. */
-const SLIDER_KEYS = new Set([
-  'ArrowLeft',
-  'ArrowRight',
-  'ArrowUp',
-  'ArrowDown',
-  'Home',
-  'End',
-  'PageUp',
-  'PageDown',
-]);
-
 /** The split compare is on with something to compare: its bar takes the bottom of the canvas area. */
 function compareDocked(s: EditorState): boolean {
   return s.compare === 'split' && s.image !== null && s.original !== null;
@@ -204,10 +192,6 @@ function CompareOverlay() {
             aria-label="Before/after split"
             aria-valuetext={`${Math.round(split * 100)} % before`}
             onChange={(e) => store.setSplit(Number(e.target.value) / 100)}
-            // The arrows are the window's variation keys too: while the slider has focus they move the split.
-            onKeyDown={(e) => {
-              if (SLIDER_KEYS.has(e.key)) e.stopPropagation();
-            }}
           />
           <span className="compare-side">After</span>
         </label>

@@ -4,7 +4,7 @@
  * when nothing is; the tool column's and the tool options bar's labels are legible (12 px at least, enough
  * contrast) with nothing scrolled away or cut off, at 1280x800 and 1920x1080; the compare view's slider sits
  * in a bar under the photo, covering none of it, and moves the split by mouse and by keyboard. Screenshots go
- * to test-results/editor-chrome-*.png.
+ * to test-results/editor-chrome-*.png. A focused slider keeps the arrow keys, which step variations elsewhere.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -177,6 +177,22 @@ describe('editor chrome', () => {
     }
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByTestId('tool-brush').click();
+  });
+
+  it("moves a focused slider of the tool column with the arrow keys, not the window's variation keys", async () => {
+    await page.getByTestId('tool-brush').click();
+    for (const id of ['brush-size', 'brush-hardness']) {
+      const slider = page.getByTestId(id);
+      await slider.focus();
+      const before = Number(await slider.inputValue());
+      // Left and Right are the window's previous/next variation keys everywhere else.
+      for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+      const up = Number(await slider.inputValue());
+      expect(up, id).toBeGreaterThan(before);
+      await page.keyboard.press('ArrowLeft');
+      expect(Number(await slider.inputValue()), id).toBeLessThan(up);
+      await slider.blur();
+    }
   });
 });
 
