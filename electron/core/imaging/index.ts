@@ -19,7 +19,14 @@ export type {
 } from './types';
 export { DEFAULT_LIMITS } from './types';
 export { useAllCores } from './util';
-export { loadPhoto, probePhoto, clearPhotoCache, photoCacheStats, setPhotoCacheLimit } from './load';
+export {
+  loadPhoto,
+  probePhoto,
+  verifyPhoto,
+  clearPhotoCache,
+  photoCacheStats,
+  setPhotoCacheLimit,
+} from './load';
 export {
   maskFromPayload,
   maskFromFile,

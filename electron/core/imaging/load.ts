@@ -1,7 +1,9 @@
 /**
  * Opening photos: header probe with limits, then one full decode (upright, own colour space, 8 or 16 bit),
- * cached by content hash in an LRU bounded by bytes. libvips gives no EXIF for a TIFF: its own IFD0 tags and
- * Exif/GPS IFDs are read from the file and made into an EXIF block (`exifFromTiffFile`), so exports keep them.
+ * or a check that the whole file decodes without keeping its frame (verifyPhoto), or the decode of one
+ * rectangle (loadPhotoRegion); full decodes are cached by content hash in an LRU bounded by bytes. libvips
+ * gives no EXIF for a TIFF: its own IFD0 tags and Exif/GPS IFDs are read from the file and made into an EXIF
+ * block (`exifFromTiffFile`), so exports keep them.
  * Orientation is applied for every format alike (libvips reads a TIFF's Orientation tag too).
  */
 import sharp from 'sharp';
@@ -129,15 +131,54 @@ function srgbProfile(): Promise<Uint8Array | null> {
 }
 
 /**
+ * How a check of the whole file (verifyPhoto) decodes it: to a frame shrunk about 16 times each way, of
+ * `width` x `height`. A JPEG is shrunk by 1/`jpegShrink` while it decodes (libjpeg's DCT scaling: every block
+ * is still entropy-decoded, only the inverse transform does less), when that factor divides the file's
+ * stored height: libvips' shrunk frame is then as many scanlines as libjpeg gives, all read as in the full
+ * decode. Otherwise (libvips rounds the shrunk height down: the last scanline, and the last row of MCUs
+ * when that scanline is all it gives, would never be decoded, and a file cut short there would pass) a
+ * smaller factor that divides it is taken, down to none for an odd height. sharp chooses its factor from the resize
+ * (the largest of 8, 4, 2 that the shrink reaches, halved when the shrink is that factor exactly), so the
+ * frame asked for is the photo shrunk 2 x `jpegShrink` times, for which it takes at most that factor. Without
+ * one (`jpegShrink` 1, and every other format), a whole-frame extract before the resize keeps sharp from
+ * shrinking on load: the file is decoded at full size, a band of rows at a time (the whole frame for an
+ * orientation that turns it by 90 degrees), into the small frame.
+ */
+interface CheckPlan {
+  width: number;
+  height: number;
+  jpegShrink: 1 | 2 | 4 | 8;
+}
+
+function checkPlan(info: PhotoInfo): CheckPlan {
+  const storedHeight = info.orientation >= 5 && info.orientation <= 8 ? info.width : info.height;
+  let f: 1 | 2 | 4 | 8 = 1;
+  if (info.format === 'jpeg') {
+    if (storedHeight % 8 === 0) f = 8;
+    else if (storedHeight % 4 === 0) f = 4;
+    else if (storedHeight % 2 === 0) f = 2;
+  }
+  const by = f === 1 ? 16 : 2 * f;
+  return {
+    width: Math.max(1, Math.ceil(info.width / by)),
+    height: Math.max(1, Math.ceil(info.height / by)),
+    jpegShrink: f,
+  };
+}
+
+/**
  * The full decode, or with `rect` only that rectangle of the upright photo: the same steps (orientation,
  * profile, depth) with libvips' crop after the orientation, so the region is the whole decode's pixels
- * there (tests/unit/core/imaging/load-region.test.ts), and libvips decodes no row below it.
+ * there (tests/unit/core/imaging/load-region.test.ts), and libvips decodes no row below it. With `rect`
+ * 'check', the same steps into a small frame (checkPlan): every scanline of the file is read, so a file the
+ * full decode refuses is refused in the same words (tests/unit/core/imaging/verify-photo.test.ts), but no
+ * full frame is held.
  */
 async function decode(
   bytes: Uint8Array,
   info: PhotoInfo,
   l: ImagingLimits,
-  rect?: Rect,
+  rect?: Rect | 'check',
   name?: string,
 ): Promise<Photo> {
   const cmykOrGrey = info.space === 'cmyk' || info.space === 'b-w' || info.space === 'grey16';
@@ -161,8 +202,13 @@ async function decode(
   })
     .timeout({ seconds: SHARP_TIMEOUT_SECONDS })
     .autoOrient();
-  if (rect) s.extract({ left: rect.x, top: rect.y, width: rect.width, height: rect.height });
-  const want = rect ?? { width: info.width, height: info.height };
+  const check = rect === 'check' ? checkPlan(info) : null;
+  const crop = rect === 'check' ? undefined : rect;
+  if (check) {
+    if (check.jpegShrink === 1) s.extract({ left: 0, top: 0, width: info.width, height: info.height });
+    s.resize(check.width, check.height, { fit: 'fill', fastShrinkOnLoad: true });
+  } else if (crop) s.extract({ left: crop.x, top: crop.y, width: crop.width, height: crop.height });
+  const want = check ?? crop ?? { width: info.width, height: info.height };
   const channels: 3 | 4 = info.hasAlpha ? 4 : 3;
   // sharp converts a 16-bit grey photo's samples to RGB without its profile (it does apply an 8-bit grey
   // one's): they are mapped through the profile here, by a table the same colour engine made (grey-profile.ts).
@@ -257,6 +303,26 @@ export async function loadPhoto(
     evict();
   }
   return photo;
+}
+
+/**
+ * Checks that a photo decodes completely, as loadPhoto would, without holding its decoded frame: the same
+ * refusals in the same sentences (probePhoto's, the pixel limit, HEIC, a damaged or incomplete file, not an
+ * image), from a decode that reads every scanline of the file but keeps only a frame shrunk about 16 times
+ * each way (checkPlan; a JPEG whose stored height is a multiple of 8 is shrunk by 1/8 while it decodes:
+ * about a quarter of a full decode's time at 24 MP, every other photo costs a full decode's time). Gives the header's look at the photo. A photo whose whole decode is cached is not decoded again.
+ * Nothing is cached: a caller that then needs pixels decodes what it needs (loadPhotoRegion).
+ */
+export async function verifyPhoto(
+  bytes: Uint8Array,
+  limits?: Partial<ImagingLimits>,
+  name?: string,
+): Promise<PhotoInfo> {
+  const l = limitsOf(limits);
+  const info = await probePhoto(bytes, l, name);
+  if (cache.has(sha256(bytes))) return info;
+  await decode(bytes, info, l, 'check', name);
+  return info;
 }
 
 /**
