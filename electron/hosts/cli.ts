@@ -476,7 +476,8 @@ function stepPrinter(io: CliIo, env: Env, json: boolean): (step: string) => void
 /**
  * Opens the project in dir, or creates it from `image`. `sized` is told the photo's size as soon as it is
  * known (from the photo's header before it is decoded, or from project.json before the project is opened and
- * checked), so the caller can read the mask meanwhile. A new project's record of where its photo came from
+ * checked), so the caller can read the mask meanwhile; `decoded` is given a new project's photo when it is
+ * decoded whole (any format but JPEG, see below). A new project's record of where its photo came from
  * (save-back's recordSource) is written beside what follows: `recording` is given its promise, which never
  * rejects (without the record, save back is just unavailable).
  */
@@ -489,7 +490,7 @@ async function openOrCreate(
   input?: () => Promise<unknown> | undefined,
 ): Promise<ProjectStore> {
   const { ProjectStore, readManifest } = loaded().project;
-  const { loadPhoto, probePhoto } = loaded().imaging;
+  const { loadPhoto, probePhoto, verifyPhoto } = loaded().imaging;
   const { recordSource } = loaded().saveBack;
   if (await ProjectStore.isProject(dir)) {
     // A manifest that does not read is open's to report, in its words.
@@ -521,26 +522,30 @@ async function openOrCreate(
   const bytes = await readInput(image, 'photo');
   const size = await probePhoto(bytes, undefined, image);
   sized?.(size.width, size.height);
-  const decoding = loadPhoto(bytes, undefined, image);
+  // A JPEG is only checked to decode completely (verifyPhoto: no frame is held, and for one whose height 8
+  // divides, as cameras' do, about a third of a whole decode's time), and the edit then decodes the region
+  // it sends, as in an existing project.
+  // Another format has no cheaper check than a full-size decode, after which the region's decode would be
+  // paid again: it is decoded whole, and the edit's inputs are started from that photo at once (prepareEdit,
+  // through `decoded`) while the project is made.
+  const decoding: Promise<unknown> =
+    size.format === 'jpeg'
+      ? verifyPhoto(bytes, undefined, image).then(() => trace('photo-checked'))
+      : loadPhoto(bytes, undefined, image).then((photo) => {
+          trace('photo-decoded');
+          decoded?.(photo);
+        });
   decoding.catch(() => undefined);
-  // The edit's inputs are started from the decoded photo at once (prepareEdit), while the project is made.
-  decoding.then(
-    (info) => {
-      trace('photo-decoded');
-      decoded?.(info);
-    },
-    () => undefined,
-  );
   editApiModule().catch(() => undefined);
   const existed = await fs.stat(dir).then(
     () => true,
     () => false,
   );
   // A photo that does not decode completely creates no project. In a folder that does not exist yet the
-  // project is made while the photo decodes (the header gave its upright size and format, which the decode
-  // is checked to give), so its writes and flushes overlap the decode, and a failed decode removes the
+  // project is made while the photo is decoded or checked (the header gave its upright size and format,
+  // which the decode is checked to give), so its writes and flushes overlap that, and a failure removes the
   // folder again; in an existing folder, where only the project's own files could be taken back, the
-  // photo is decoded first.
+  // photo is decoded or checked first.
   if (existed) {
     await decoding;
     // Nor does a mask that does not read (started by `sized` above).
@@ -614,10 +619,12 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   const references = await Promise.all(refs.map((r) => readInput(r, 'reference image')));
   const s = settingsFor(env).get();
 
-  // The mask is read while the photo decodes (libvips runs both on its threads): for a new project from the
-  // moment the photo's header gives the size, and its inputs are then built from the decoded photo while
-  // the project is created (prepareEdit); for an existing one from project.json's size, while the project is
-  // opened and checked (its photo is then decoded only in the region the mask needs).
+  // The mask is read while the photo is checked or decoded (libvips runs both on its threads): for a new
+  // project from the moment the photo's header gives the size, while the project is created; for an existing
+  // one from project.json's size, while the project is opened and checked. A JPEG's pixels (every photo's in
+  // an existing project) are then decoded only in the region the mask needs, by the edit; another format's
+  // new project has its photo decoded whole, and its inputs are built from that while the project is
+  // created (prepareEdit).
   const early: { mask?: Promise<Mask>; prepared?: Promise<PreparedEdit | undefined> } = {};
   // A new project's source record is written while the edit is journaled and its inputs built; the submit
   // waits for it, so it is on disk before anything is sent, as when it was written before the edit began.
