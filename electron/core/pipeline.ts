@@ -388,10 +388,12 @@ function buildInputs(session: ProjectSession, mask: Mask, plan: RegionPlan): Pro
 }
 
 /**
- * An edit's plan and API inputs made before its project is at hand: a new project's photo is decoded
- * before the project is created (a photo that does not decode creates nothing), and its inputs can be built
- * while the project is written. runEdit uses them when they fit the job (the same mask and size option, an
- * empty stack, a photo of the project's size); otherwise it builds its own.
+ * An edit's plan and API inputs made before its project is at hand: a new project's photo in a format
+ * without a cheaper check than its whole decode (not JPEG, which verifyPhoto checks and whose region the
+ * edit then decodes) is decoded before the project is created (a photo that does not decode creates
+ * nothing), and its inputs can be built while the project is written. runEdit uses them when they fit the
+ * job (the same mask and size option, an empty stack, a photo of the project's size); otherwise it builds
+ * its own.
  */
 export interface PreparedEdit {
   plan: RegionPlan;
