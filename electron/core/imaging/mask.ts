@@ -9,6 +9,8 @@ import { AppError } from '../../../shared/errors';
 import { morphDisc, softEdge } from '../../../shared/mask-feather';
 import type { Mask } from './types';
 import { SHARP_TIMEOUT_SECONDS, bufToU8, invalid } from './util';
+import { lumaOf } from './mask-luma';
+import { maskFromPngRows } from './mask-png';
 
 // A mask of the photo's size turned a quarter is most often drawn on the photo as stored, before its EXIF
 // orientation turned it upright (masks are in the upright photo's pixels): said so, with what to do.
@@ -64,15 +66,6 @@ function isPng(bytes: Uint8Array): boolean {
   return bytes.length > 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b);
 }
 
-/** Rec. 601 luma in integers: exact for grey (r = g = b) inputs. */
-const luma = (r: number, g: number, b: number) => (r * 19595 + g * 38470 + b * 7471 + 32768) >>> 16;
-
-/** An opaque black and an opaque white RGBA pixel read as one 32-bit word, in this machine's byte order. */
-const RGBA_WORDS = new Uint32Array(new Uint8Array([0, 0, 0, 255, 255, 255, 255, 255]).buffer);
-const OPAQUE_BLACK = RGBA_WORDS[0]!;
-const OPAQUE_WHITE = RGBA_WORDS[1]!;
-const ALPHA_BITS = new Uint32Array(new Uint8Array([0, 0, 0, 255]).buffer)[0]!;
-
 /**
  * From an image file (CLI, or a PNG from the renderer): white = change. Luminance of the image flattened on
  * black, so a white stroke on a transparent canvas and a white-on-black file read the same.
@@ -110,13 +103,22 @@ export async function maskFromFile(
       ch >= 1 &&
       ch <= 4 &&
       (ch === 2 || ch === 4) === Boolean(meta.hasAlpha);
-    const { data: raw, info } = await (
-      stored8 ? decoder : decoder.flatten({ background: '#000000' }).toColourspace('srgb')
-    )
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (info.width * info.height !== n) throw new Error(`mask decoded to ${info.width}x${info.height}`);
-    data = lumaOf(bufToU8(raw), info.width, info.height, info.channels);
+    // An 8-bit PNG as stored (no orientation to apply, not interlaced) is read a row at a time; whatever
+    // that does not read (null) is decoded whole by libvips, as every other file.
+    const rows =
+      stored8 && meta.format === 'png' && o === 1 && !meta.isProgressive
+        ? await maskFromPngRows(bytes, width, height)
+        : null;
+    if (rows) data = rows;
+    else {
+      const { data: raw, info } = await (
+        stored8 ? decoder : decoder.flatten({ background: '#000000' }).toColourspace('srgb')
+      )
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      if (info.width * info.height !== n) throw new Error(`mask decoded to ${info.width}x${info.height}`);
+      data = lumaOf(bufToU8(raw), info.width, info.height, info.channels);
+    }
     if (isLossy(meta.format, bytes)) snapNoise(data);
     if (meta.hasAlpha && isEmpty(data) && (await alphaHasShape(bytes))) throw alphaOnly();
   } catch (e) {
@@ -210,97 +212,6 @@ function snapNoise(m: Uint8Array): void {
     const v = m[i]!;
     if (v <= lo) m[i] = 0;
     else if (v >= hi) m[i] = 255;
-  }
-}
-
-/**
- * The mask of decoded 8-bit pixels of c channels: grey, grey + alpha, RGB or RGBA (alpha last), flattened on
- * black as libvips does (floor(v * a / 255)), then the integer luma. Each row's runs of empty pixels at its
- * two ends (opaque black, or all zero: a mask's background) are found with memcmp against a row of them, so
- * only the part of a row between its first and last painted pixel is weighed one by one.
- */
-function lumaOf(raw: Uint8Array, width: number, height: number, c: number): Uint8Array {
-  if (c === 1) return raw;
-  const m = new Uint8Array(width * height);
-  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  const rowBytes = width * c;
-  const alpha = c === 2 || c === 4;
-  const black = Buffer.alloc(rowBytes);
-  if (alpha) for (let i = c - 1; i < rowBytes; i += c) black[i] = 255;
-  const zero = Buffer.alloc(rowBytes);
-  const same = (p: Buffer, at: number, len: number) => buf.compare(p, 0, len, at, at + len) === 0;
-  /** The empty pattern the pixel at byte `at` is, if any. */
-  const emptyAt = (at: number) => {
-    const colours = alpha ? c - 1 : c;
-    for (let k = 0; k < colours; k++) if (raw[at + k] !== 0) return null;
-    if (!alpha) return black;
-    const a = raw[at + colours];
-    return a === 255 ? black : a === 0 ? zero : null;
-  };
-  /**
-   * How many pixels (at most `most`) from byte `at` on, or before it when !forward, equal pattern p: by
-   * halving, comparing only the pixels past the run already known, so a row costs about two passes of memcmp.
-   */
-  const run = (at: number, most: number, p: Buffer, forward: boolean) => {
-    /** Whether pixels [k0, k1) of the run (counted from `at`) equal p. */
-    const eq = (k0: number, k1: number) => same(p, forward ? at + k0 * c : at - k1 * c, (k1 - k0) * c);
-    if (eq(0, most)) return most;
-    let lo = 0;
-    let hi = most - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (eq(lo, mid)) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
-  const words =
-    c === 4 && raw.byteOffset % 4 === 0 ? new Uint32Array(raw.buffer, raw.byteOffset, width * height) : null;
-  for (let y = 0; y < height; y++) {
-    const s = y * rowBytes;
-    const p = emptyAt(s);
-    const lead = p ? run(s, width, p, true) : 0;
-    if (lead === width) continue;
-    const e = s + rowBytes;
-    const q = emptyAt(e - c);
-    const trail = q ? run(e, width - lead, q, false) : 0;
-    weigh(raw, words, m, c, y * width + lead, (y + 1) * width - trail);
-  }
-  return m;
-}
-
-/** lumaOf for the pixels [i0, i1), one by one; `words` is raw as 32-bit words when c is 4 and aligned. */
-function weigh(raw: Uint8Array, words: Uint32Array | null, m: Uint8Array, c: number, i0: number, i1: number) {
-  const flat = (v: number, a: number) => ((v * a) / 255) | 0;
-  if (c === 2) {
-    for (let i = i0, j = i0 * 2; i < i1; i++, j += 2) {
-      const a = raw[j + 1]!;
-      m[i] = a === 255 ? raw[j]! : flat(raw[j]!, a);
-    }
-  } else if (words) {
-    for (let i = i0; i < i1; i++) {
-      const w = words[i]!;
-      if (w === OPAQUE_BLACK || (w & ALPHA_BITS) === 0) continue;
-      if (w === OPAQUE_WHITE) {
-        m[i] = 255;
-        continue;
-      }
-      const j = i * 4;
-      const a = raw[j + 3]!;
-      m[i] =
-        a === 255
-          ? luma(raw[j]!, raw[j + 1]!, raw[j + 2]!)
-          : luma(flat(raw[j]!, a), flat(raw[j + 1]!, a), flat(raw[j + 2]!, a));
-    }
-  } else {
-    // RGB, or RGBA at an odd offset (alpha flattened the same way), or any other layout as grey.
-    for (let i = i0, j = i0 * c; i < i1; i++, j += c) {
-      const a = c === 4 ? raw[j + 3]! : 255;
-      const r = raw[j]!;
-      const g = c >= 3 ? raw[j + 1]! : r;
-      const b = c >= 3 ? raw[j + 2]! : r;
-      m[i] = a === 255 ? luma(r, g, b) : luma(flat(r, a), flat(g, a), flat(b, a));
-    }
   }
 }
 
