@@ -72,6 +72,10 @@ async function boxMask(x: number, y: number, size: number): Promise<Buffer> {
  */
 const WATCH = `function ({ cx, cy, count }) {
   window.__shown = null;
+  const probeCanvas = document.createElement('canvas');
+  probeCanvas.width = 1;
+  probeCanvas.height = 1;
+  const probe = probeCanvas.getContext('2d', { willReadFrequently: true });
   function sample() {
     const c = document.querySelector('[data-testid=stage] canvas');
     const hook = window.__maskroomCanvas;
@@ -80,7 +84,11 @@ const WATCH = `function ({ cx, cy, count }) {
     const r = c.getBoundingClientRect();
     const px = Math.round(((p.x - r.left) * c.width) / r.width);
     const py = Math.round(((p.y - r.top) * c.height) / r.height);
-    const d = c.getContext('2d').getImageData(px, py, 1, 1).data;
+    // The photo's canvas may hold any kind of context (a bitmap renderer): one pixel of it is copied into a
+    // canvas of our own and read there.
+    probe.clearRect(0, 0, 1, 1);
+    probe.drawImage(c, px, py, 1, 1, 0, 0, 1, 1);
+    const d = probe.getImageData(0, 0, 1, 1).data;
     return d[0] + ',' + d[1] + ',' + d[2];
   }
   const before = sample();
