@@ -137,12 +137,12 @@ function srgbProfile(): Promise<Uint8Array | null> {
  * stored height: libvips' shrunk frame is then as many scanlines as libjpeg gives, all read as in the full
  * decode. Otherwise (libvips rounds the shrunk height down: the last scanline, and the last row of MCUs
  * when that scanline is all it gives, would never be decoded, and a file cut short there would pass) a
- * smaller factor that divides it is taken, down to none for an odd height. sharp chooses its factor from the resize
- * (the largest of 8, 4, 2 that the shrink reaches, halved when the shrink is that factor exactly), so the
- * frame asked for is the photo shrunk 2 x `jpegShrink` times, for which it takes at most that factor. Without
- * one (`jpegShrink` 1, and every other format), a whole-frame extract before the resize keeps sharp from
- * shrinking on load: the file is decoded at full size, a band of rows at a time (the whole frame for an
- * orientation that turns it by 90 degrees), into the small frame.
+ * smaller factor that divides it is taken, down to none for an odd height. sharp chooses its factor from
+ * the resize (the largest of 8, 4, 2 that the shrink reaches, halved when the shrink is that factor
+ * exactly), so the frame asked for is the photo shrunk 2 x `jpegShrink` times, for which it takes at most
+ * that factor. Without one (`jpegShrink` 1, and every other format), a whole-frame extract before the resize
+ * keeps sharp from shrinking on load: the file is decoded at full size, a band of rows at a time (the whole
+ * frame for an orientation that turns it by 90 degrees), into the small frame.
  */
 interface CheckPlan {
   width: number;
@@ -310,8 +310,9 @@ export async function loadPhoto(
  * refusals in the same sentences (probePhoto's, the pixel limit, HEIC, a damaged or incomplete file, not an
  * image), from a decode that reads every scanline of the file but keeps only a frame shrunk about 16 times
  * each way (checkPlan; a JPEG whose stored height is a multiple of 8 is shrunk by 1/8 while it decodes:
- * about a quarter of a full decode's time at 24 MP, every other photo costs a full decode's time). Gives the header's look at the photo. A photo whose whole decode is cached is not decoded again.
- * Nothing is cached: a caller that then needs pixels decodes what it needs (loadPhotoRegion).
+ * about a quarter of a full decode's time at 24 MP; every other photo costs a full decode's time). Gives
+ * the header's look at the photo. Nothing is cached: a caller that then needs pixels decodes what it needs
+ * (loadPhotoRegion).
  */
 export async function verifyPhoto(
   bytes: Uint8Array,
@@ -320,7 +321,6 @@ export async function verifyPhoto(
 ): Promise<PhotoInfo> {
   const l = limitsOf(limits);
   const info = await probePhoto(bytes, l, name);
-  if (cache.has(sha256(bytes))) return info;
   await decode(bytes, info, l, 'check', name);
   return info;
 }
