@@ -530,7 +530,7 @@ export class ProjectSession {
     }
     const take = readAhead(n, DECODE_AHEAD, (j) => this.rowsOf(layers[j]!), {
       cost: (j) => decodedBytes(layers[j]!.rect),
-      budget: this.opts.aheadBytes ?? AHEAD_BYTES,
+      budget: this.aheadBytes,
     });
     const progress = this.opts.onFlattenProgress;
     progress?.(0, n);
@@ -611,6 +611,34 @@ export class ProjectSession {
     return this.applyPlannedHere(base, layers, heads, needs, top);
   }
 
+  /** Most bytes a flatten holds read ahead of the layer it applies. */
+  private get aheadBytes(): number {
+    return this.opts.aheadBytes ?? AHEAD_BYTES;
+  }
+
+  /**
+   * A planned flatten's reads ahead of the layer it applies: up to `ahead` layers, within aheadBytes of what
+   * they hold (plannedBytes, `as` deflated bands or inflated rows); a wholly hidden layer reads nothing.
+   */
+  private plannedAhead<T>(
+    layers: StoredLayer[],
+    headOf: (j: number) => PatchIndex | null,
+    needs: Array<Uint32Array | null>,
+    ahead: number,
+    as: 'bands' | 'rows',
+    read: (l: StoredLayer, head: PatchIndex | null, need: Uint32Array) => Promise<T>,
+  ): (i: number) => Promise<T | null> {
+    return readAhead(
+      layers.length,
+      ahead,
+      (j) => {
+        const need = needs[j]!;
+        return need ? read(layers[j]!, headOf(j), need) : null;
+      },
+      { cost: (j) => plannedBytes(layers[j]!, headOf(j), needs[j]!, as), budget: this.aheadBytes },
+    );
+  }
+
   /** applyPlanned on the main thread: the rows are inflated on libuv's pool and blended here. */
   private async applyPlannedHere(
     base: Photo | Promise<Photo>,
@@ -621,19 +649,14 @@ export class ProjectSession {
   ): Promise<Photo | null> {
     const { width, height } = this.store;
     const n = layers.length;
-    // Up to DECODE_AHEAD files being read ahead, within AHEAD_BYTES of rows; a wholly hidden layer reads
-    // nothing.
-    const take = readAhead(
-      n,
+    // Up to DECODE_AHEAD files being read ahead, within the budget of rows.
+    const take = this.plannedAhead(
+      layers,
+      (j) => heads[j] ?? null,
+      needs,
       DECODE_AHEAD,
-      (j) => {
-        const need = needs[j]!;
-        return need ? this.readPlanned(layers[j]!, heads[j] ?? null, need) : null;
-      },
-      {
-        cost: (j) => plannedBytes(layers[j]!, heads[j] ?? null, needs[j]!, 'rows'),
-        budget: this.opts.aheadBytes ?? AHEAD_BYTES,
-      },
+      'rows',
+      (l, h, need) => this.readPlanned(l, h, need),
     );
     const progress = this.opts.onFlattenProgress;
     progress?.(0, n);
@@ -695,17 +718,8 @@ export class ProjectSession {
     );
     // A rectangle outside the frame is read whole and applied here, to fail as it always did.
     const headOf = (j: number) => (inside(layers[j]!.rect, width, height) ? (heads[j] ?? null) : null);
-    const take = readAhead(
-      n,
-      READ_AHEAD,
-      (j) => {
-        const need = needs[j]!;
-        return need ? this.readParts(layers[j]!, headOf(j), need) : null;
-      },
-      {
-        cost: (j) => plannedBytes(layers[j]!, headOf(j), needs[j]!, 'bands'),
-        budget: this.opts.aheadBytes ?? AHEAD_BYTES,
-      },
+    const take = this.plannedAhead(layers, headOf, needs, READ_AHEAD, 'bands', (l, h, need) =>
+      this.readParts(l, h, need),
     );
     this.opts.onFlattenProgress?.(0, n);
     let any = false;
