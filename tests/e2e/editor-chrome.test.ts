@@ -108,7 +108,8 @@ describe('editor chrome', () => {
       [1920, 1080],
     ] as const) {
       await page.setViewportSize({ width, height });
-      const fitted = await photoBox();
+      // The stage follows the window a frame or more later: the fitted box is taken once it has settled.
+      const fitted = await stablePhotoBox();
       await page.getByTestId('compare').click();
       await expect(page.getByTestId('compare-view').getAttribute('data-mode')).resolves.toBe('split');
       // The stage ends above the bar and the photo is fitted again inside what is left of it: the bar
@@ -223,10 +224,25 @@ async function photoBox(): Promise<PhotoBox> {
   return box;
 }
 
+/** Whether two photo boxes are the same to half a pixel. */
+const same = (a: PhotoBox, b: PhotoBox) =>
+  Math.abs(a.top - b.top) < 0.5 && Math.abs(a.bottom - b.bottom) < 0.5 && Math.abs(a.left - b.left) < 0.5;
+
+/** The photo's box once three samples 100 ms apart agree (the stage has followed a resize), within 5 s. */
+async function stablePhotoBox(): Promise<PhotoBox> {
+  let prev = await photoBox();
+  let agreeing = 1;
+  for (let i = 0; i < 50 && agreeing < 3; i++) {
+    await page.waitForTimeout(100);
+    const now = await photoBox();
+    agreeing = same(now, prev) ? agreeing + 1 : 1;
+    prev = now;
+  }
+  return prev;
+}
+
 /** The photo's box once it differs from `before` and has stopped moving (the stage resizes a frame later), within 5 s. */
 async function settledPhotoBox(before: PhotoBox): Promise<PhotoBox> {
-  const same = (a: PhotoBox, b: PhotoBox) =>
-    Math.abs(a.top - b.top) < 0.5 && Math.abs(a.bottom - b.bottom) < 0.5 && Math.abs(a.left - b.left) < 0.5;
   let prev = await photoBox();
   for (let i = 0; i < 50; i++) {
     await page.waitForTimeout(100);
