@@ -6,7 +6,8 @@
  * the decode itself. The PNGs masks mostly are (8-bit grey, grey + alpha, RGB or RGBA, not interlaced) are
  * instead inflated here by zlib on libuv's pool a megabyte at a time, each row unfiltered as it arrives and
  * weighed into the mask at once (rowWeigher, lumaOf's own rule): the same bytes as the libvips path, while the
- * mask is the only frame-sized buffer, and an empty row of it is never even written.
+ * mask is the only frame-sized buffer, and an empty row of it is never even written. A piece is weighed on the
+ * main thread while zlib inflates the next one (at most two pieces wait: the stream is paused beyond that).
  *
  * Anything else is not read here (null: the caller decodes the file with libvips as before, and says what is
  * wrong with it in its words): another colour type or depth, interlacing, a tRNS or eXIf chunk (transparency
@@ -151,8 +152,11 @@ export async function maskFromPngRows(
   };
   const ok = await new Promise<boolean>((resolve) => {
     const inflate = zlib.createInflate({ chunkSize: CHUNK });
-    inflate.on('data', (piece: Buffer) => {
-      if (bad) return;
+    // zlib asks for more only once a 'data' handler returns: the pieces are queued and weighed in a later turn
+    // of the event loop, so that the pool inflates the next piece meanwhile.
+    const queue: Buffer[] = [];
+    let draining = false;
+    const consume = (piece: Buffer) => {
       let at = 0;
       if (carried > 0) {
         const more = Math.min(piece.length, rowBytes + 1 - carried);
@@ -169,10 +173,40 @@ export async function maskFromPngRows(
         carry.set(piece.subarray(at), 0);
         carried = piece.length - at;
       }
+    };
+    const drain = () => {
+      while (queue.length > 0 && !bad) consume(queue.shift()!);
+      draining = false;
       if (bad) inflate.destroy();
+      else {
+        if (inflate.isPaused()) inflate.resume();
+        if (ended) finish();
+      }
+    };
+    let ended = false;
+    let finished = false;
+    const finish = () => {
+      if (finished || draining || queue.length) return;
+      finished = true;
+      resolve(!bad && y === height && carried === 0);
+    };
+    inflate.on('data', (piece: Buffer) => {
+      if (bad) return;
+      queue.push(piece);
+      if (queue.length >= 2) inflate.pause();
+      if (!draining) {
+        draining = true;
+        setImmediate(drain);
+      }
+    });
+    inflate.on('end', () => {
+      ended = true;
+      finish();
     });
     inflate.on('error', () => resolve(false));
-    inflate.on('close', () => resolve(!bad && y === height && carried === 0));
+    inflate.on('close', () => {
+      if (bad || !ended) resolve(false);
+    });
     for (const part of layout.idat) inflate.write(part);
     inflate.end();
   });
