@@ -57,9 +57,32 @@ function footprints(len: number, n: number): { start: Int32Array; end: Int32Arra
 }
 
 /**
+ * How many bytes of `row` from its start (forward) or back from its end are 0, by halving with memcmp against
+ * `zeros` (at least row.length long): about two passes of memcmp however the row is painted.
+ */
+function zeroRun(row: Buffer, zeros: Buffer, forward: boolean): number {
+  const n = row.length;
+  const zero = (k0: number, k1: number) =>
+    forward
+      ? row.compare(zeros, 0, k1 - k0, k0, k1) === 0
+      : row.compare(zeros, 0, k1 - k0, n - k1, n - k0) === 0;
+  if (zero(0, n)) return n;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (zero(lo, mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
  * The crop of the edit mask at dst's size: 1 where any painted (non-zero) photo pixel falls inside the output
  * pixel's footprint, else 0. Separable (rows, then columns), O(crop + output); unpainted rows (most of the
- * context around the mask) are skipped with one comparison each.
+ * context around the mask) are skipped with one comparison each, and a painted row's unpainted ends with a
+ * few more: only the output pixels whose footprints reach between its first and last painted pixel are
+ * looked at one by one.
  */
 export function paintedAt(mask: Mask, crop: Rect, dw: number, dh: number): Uint8Array {
   const fx = footprints(crop.width, dw);
@@ -68,15 +91,25 @@ export function paintedAt(mask: Mask, crop: Rect, dw: number, dh: number): Uint8
   const painted = new Uint8Array(crop.height);
   const all = Buffer.from(mask.data.buffer, mask.data.byteOffset, mask.data.byteLength);
   const zeros = Buffer.alloc(crop.width);
+  // The first output column whose footprint ends past source column i (footprint ends never decrease).
+  const firstReaching = new Int32Array(crop.width + 1);
+  for (let x = 0, i = 0; i <= crop.width; i++) {
+    while (x < dw && fx.end[x]! <= i) x++;
+    firstReaching[i] = x;
+  }
   for (let y = 0; y < crop.height; y++) {
     const s = (crop.y + y) * mask.width + crop.x;
-    if (all.compare(zeros, 0, crop.width, s, s + crop.width) === 0) continue;
+    const row = all.subarray(s, s + crop.width);
+    const lead = zeroRun(row, zeros, true);
+    if (lead === crop.width) continue;
+    const last = crop.width - 1 - zeroRun(row, zeros, false);
     painted[y] = 1;
     const line = mask.data.subarray(s, s + crop.width);
     const o = y * dw;
-    for (let x = 0; x < dw; x++) {
-      const e = fx.end[x]!;
-      for (let i = fx.start[x]!; i < e; i++) {
+    // Footprints that start after the last painted pixel hold none.
+    for (let x = firstReaching[lead]!; x < dw && fx.start[x]! <= last; x++) {
+      const e = Math.min(fx.end[x]!, last + 1);
+      for (let i = Math.max(fx.start[x]!, lead); i < e; i++) {
         if (line[i] !== 0) {
           rows[o + x] = 1;
           break;
