@@ -7,7 +7,7 @@
  * instead inflated here by zlib on libuv's pool a megabyte at a time, each row unfiltered as it arrives and
  * weighed into the mask at once (rowWeigher, lumaOf's own rule): the same bytes as the libvips path, while the
  * mask is the only frame-sized buffer, and an empty row of it is never even written. A piece is weighed on the
- * main thread while zlib inflates the next one (at most two pieces wait: the stream is paused beyond that).
+ * main thread while zlib inflates the next one.
  *
  * Anything else is not read here (null: the caller decodes the file with libvips as before, and says what is
  * wrong with it in its words): another colour type or depth, interlacing, a tRNS or eXIf chunk (transparency
@@ -152,8 +152,10 @@ export async function maskFromPngRows(
   };
   const ok = await new Promise<boolean>((resolve) => {
     const inflate = zlib.createInflate({ chunkSize: CHUNK });
-    // zlib asks for more only once a 'data' handler returns: the pieces are queued and weighed in a later turn
-    // of the event loop, so that the pool inflates the next piece meanwhile.
+    // zlib goes on to the next piece only once the 'data' handler of the last one has returned: the pieces are
+    // queued and weighed in a later turn of the event loop, so that the pool inflates the next piece meanwhile.
+    // It is never more than one piece ahead (each completion on the pool hands over one piece, and the next
+    // inflate is queued only then), so the queue holds at most two.
     const queue: Buffer[] = [];
     let draining = false;
     const consume = (piece: Buffer) => {
@@ -178,10 +180,7 @@ export async function maskFromPngRows(
       while (queue.length > 0 && !bad) consume(queue.shift()!);
       draining = false;
       if (bad) inflate.destroy();
-      else {
-        if (inflate.isPaused()) inflate.resume();
-        if (ended) finish();
-      }
+      else if (ended) finish();
     };
     let ended = false;
     let finished = false;
@@ -193,7 +192,6 @@ export async function maskFromPngRows(
     inflate.on('data', (piece: Buffer) => {
       if (bad) return;
       queue.push(piece);
-      if (queue.length >= 2) inflate.pause();
       if (!draining) {
         draining = true;
         setImmediate(drain);

@@ -170,6 +170,25 @@ describe('PNG masks read row by row', () => {
     expect(Buffer.from(got!).equals(Buffer.from(await oracle(png, width, height)))).toBe(true);
   });
 
+  it('reads a mask of many pieces, weighed while the next inflates, and refuses one that goes wrong late', async () => {
+    const r = rng(78);
+    // 2000 x 1600 RGBA: 12.8 MB of rows, a dozen pieces.
+    const width = 2000;
+    const height = 1600;
+    const px = maskPixels(width, height, 4, r);
+    const png = writePng(px, width, height, 6, r);
+    const got = await maskFromPngRows(png, width, height);
+    expect(Buffer.from(got!).equals(Buffer.from(await oracle(png, width, height)))).toBe(true);
+    // An unknown filter on a row in the last piece, and a stream ending a row short: both refused.
+    const filters = Array.from({ length: height }, (_, y) => (y === height - 3 ? 5 : 0));
+    expect(await maskFromPngRows(writePng(px, width, height, 6, r, { filters }), width, height)).toBeNull();
+    const short = writePng(px.subarray(0, width * 4 * (height - 1)), width, height - 1, 6, r);
+    const shortIhdr = Buffer.from(short);
+    shortIhdr.writeUInt32BE(height, 8 + 8 + 4);
+    shortIhdr.writeUInt32BE(zlib.crc32(shortIhdr.subarray(12, 29)) >>> 0, 29);
+    expect(await maskFromPngRows(shortIhdr, width, height)).toBeNull();
+  });
+
   it('leaves to libvips every file it does not read exactly', async () => {
     const r = rng(5);
     const width = 40;
