@@ -26,9 +26,14 @@ export interface SeamField {
   values: Float32Array;
 }
 
-/** Coarse-grid cell size: at least 4 px, and at most about 192 cells along the longer side of the area. */
+/**
+ * Coarse-grid cell size: at least 4 px, and at most about 96 cells along the longer side of the area. The
+ * field holds only low frequencies, so a finer grid buys nothing measurable (the seam tests' worst ΔE was
+ * 0.705 with 192 cells, 0.713 with 96, the means the same), while the sums, the median and the membrane's
+ * relaxation after the result cost about a quarter as much.
+ */
 export function fieldCell(width: number, height: number): number {
-  return Math.max(4, Math.ceil(Math.max(width, height) / 192));
+  return Math.max(4, Math.ceil(Math.max(width, height) / 96));
 }
 
 /**
