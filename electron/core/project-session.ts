@@ -30,6 +30,7 @@ import {
   type PatchRows,
 } from './imaging/patch';
 import {
+  AreaCover,
   bandBytes,
   bandsMatch,
   blendCoveredRows8,
@@ -936,35 +937,133 @@ export class ProjectSession {
 
   /**
    * The current image inside `rect` only, sample for sample what current() holds there: what an edit reads
-   * before it is sent (the API inputs and the composite's preparation use only the crop). Without a held
-   * current image, the original is decoded only in `rect` (loadPhotoRegion: a JPEG's rows below it are not
-   * decoded at all; the original was checked whole when the project was made) and the visible layers that
-   * reach into it are applied, cut to it; no full frame is decoded, copied or blended. A stack deep enough
-   * for cache/current.bin, or one edit short of it, goes through current() as before: the flattened image is
-   * then at hand for the cache's write after the edit.
+   * before it is sent (the API inputs and the composite's preparation use only the crop). Nothing the size of
+   * the frame is decoded, read, allocated or blended, however deep the stack: the original is decoded only
+   * in `rect` (a cut of it when it is held; else loadPhotoRegion: a JPEG's rows below it are not decoded at
+   * all; the original was checked whole when the project was made), and the visible layers that reach into
+   * it are planned over the rectangle alone (regionPlanned): a layer whose rectangle opaque pixels of layers
+   * above hide inside `rect` reads nothing, and the others read only the bands holding a row of `rect` that
+   * some pixel left uncovered there can change. An image this session holds of the visible stack, or of a
+   * part of it (an earlier stack's current image, cache/current.bin once read), is cut instead of the
+   * original, and only the layers after it are applied.
    */
   async currentRegion(rect: Rect): Promise<PhotoRegion> {
     const visible = this.usableVisible();
     const key = visible.map((l) => l.id);
     if (this.flat && sameIds(this.flat.key, key)) return wholeRegion(await this.flat.photo);
-    if (visible.length + 1 >= (this.opts.diskCacheMinLayers ?? 8)) return wholeRegion(await this.current());
-    const touching = visible.filter((l) => intersect(l.rect, rect) !== null);
-    const patches = touching.map((l) => this.patchOf(l));
-    // Awaited in order below; a later failure must not go unhandled when an earlier one ends the call.
-    for (const p of patches) p.catch(() => undefined);
-    const region = this.original
-      ? cutRegion(await this.original, rect)
-      : await this.store
-          .readOriginal()
-          .then((b) => loadPhotoRegion(b, rect, this.opts.limits))
-          .then((r) => this.checkedSize(r, r));
-    for (const p of patches) {
-      const clipped = clipPatch(await p, rect);
-      if (!clipped) continue;
-      const at = { ...clipped.rect, x: clipped.rect.x - rect.x, y: clipped.rect.y - rect.y };
-      applyPatchInPlace(region.photo, { ...clipped, rect: at });
+    const held = await this.heldPrefix(key);
+    if (held && held.key.length === key.length) return wholeRegion(held.photo);
+    const layers = visible.slice(held?.key.length ?? 0).filter((l) => intersect(l.rect, rect) !== null);
+    const base = (): Promise<PhotoRegion> =>
+      held
+        ? Promise.resolve(cutRegion(held.photo, rect))
+        : this.original
+          ? this.original.then((o) => cutRegion(o, rect))
+          : this.store
+              .readOriginal()
+              .then((b) => loadPhotoRegion(b, rect, this.opts.limits))
+              .then((r) => this.checkedSize(r, r));
+    // The original decodes while the band indexes are read.
+    const first = base();
+    // A file whose parts are not what its index said (replaced since, or damaged): the plan is dropped and
+    // every layer reaching into the rectangle is read whole as it now is, cut to it, on a fresh base.
+    return (
+      (await this.regionPlanned(first, rect, layers, true)) ??
+      (await this.regionPlanned(base(), rect, layers, false))!
+    );
+  }
+
+  /**
+   * The longest image held in memory whose stack is a prefix of `ids` (this session's current image of an
+   * earlier stack, or cache/current.bin as this session has already read it), or null. cache/current.bin is
+   * never read for a region: its pixels are checked by one CRC-32 over all of them, so using any part of it
+   * means reading and holding the whole frame (72 MB at 24 MP, 300 at 100 MP), far more than the original's
+   * file and the bands a rectangle needs, and a buffer of the frame's size, which a region must not take.
+   */
+  private async heldPrefix(ids: string[]): Promise<{ key: string[]; photo: Photo } | null> {
+    const found: Array<{ key: string[]; photo: Photo } | null> = [];
+    const flat = this.flat;
+    if (flat && isPrefix(flat.key, ids))
+      found.push(
+        await flat.photo.then(
+          (photo) => ({ key: flat.key, photo }),
+          () => null,
+        ),
+      );
+    if (this.disk && this.diskKey && isPrefix(this.diskKey, ids)) found.push(await this.disk);
+    const { width, height } = this.store;
+    let best: { key: string[]; photo: Photo } | null = null;
+    for (const h of found)
+      if (
+        h &&
+        h.photo.width === width &&
+        h.photo.height === height &&
+        (!best || h.key.length > best.key.length)
+      )
+        best = h;
+    return best;
+  }
+
+  /**
+   * The layers (in stack order, each reaching into `rect`) applied onto the region `base` resolves to,
+   * planned over the rectangle as applyPlanned plans the frame, with maps of the rectangle's size only.
+   * `planned`: the layers' band indexes are read from the top of the stack down, and a layer whose rectangle
+   * the opaque runs of those above hide inside `rect` (AreaCover) is not read at all, not even its head; the
+   * map of the topmost opaque layer at each pixel of `rect` (topOpaque) gives each layer's needed rows there
+   * (neededRows: rows outside `rect` have none), readPlanned reads the bands holding them, and applyCovered
+   * blends them cut to the rectangle. Without `planned` no index is read: every layer is read whole and
+   * applied cut to the rectangle (an old project's files without an index are read so either way). Null
+   * when a banded file's parts are not what its index said (readPlanned's 'replan').
+   */
+  private async regionPlanned(
+    base: Promise<PhotoRegion>,
+    rect: Rect,
+    layers: StoredLayer[],
+    planned: boolean,
+  ): Promise<PhotoRegion | null> {
+    // Awaited only once a layer is to be applied; a failure must not go unhandled when a read ends the call.
+    base.catch(() => undefined);
+    const { width, height } = this.store;
+    // As the whole flatten does, a rectangle outside the photo fails (the project is damaged).
+    for (const l of layers) checkInside(this.store, l.rect);
+    const heads: Array<PatchIndex | null> = layers.map(() => null);
+    const hidden = layers.map(() => false);
+    if (planned) {
+      const above = new AreaCover(rect);
+      for (let j = layers.length - 1; j >= 0; j--) {
+        const l = layers[j]!;
+        if (above.hides(l.rect)) hidden[j] = true;
+        else if ((heads[j] = await this.indexOf(l))) above.add(l.rect, heads[j]!.index);
+      }
     }
-    return region;
+    const top = topOpaque(
+      width,
+      height,
+      layers.map((l, j) => ({ rect: l.rect, index: heads[j]?.index ?? null })),
+      false,
+      rect,
+    );
+    const cover = coverage(top, rect.width, rect.height, rect.x, rect.y);
+    const needs = layers.map((l, j) =>
+      hidden[j] ? null : neededRows(cover, l.rect, heads[j]?.index ?? null, j + 1),
+    );
+    const take = this.plannedAhead(
+      layers,
+      (j) => heads[j] ?? null,
+      needs,
+      DECODE_AHEAD,
+      'rows',
+      (l, h, need) => this.readPlanned(l, h, need),
+    );
+    let region: PhotoRegion | null = null;
+    for (let i = 0; i < layers.length; i++) {
+      const read = await take(i);
+      if (!read) continue;
+      if (read.kind === 'replan') return null;
+      region ??= await base;
+      applyCovered(region.photo, read, top, i + 1, rect);
+    }
+    return region ?? base;
   }
 
   /**
@@ -1007,31 +1106,52 @@ export class ProjectSession {
   }
 }
 
-/** Applies what readPlanned read of layer k (1-based) in place: the needed rows, uncovered pixels (8 bit). */
+/**
+ * Applies what readPlanned read of layer k (1-based) in place: the needed rows, uncovered pixels (8 bit).
+ * Without `area`, img is the whole frame (and a layer outside it fails); with it, img is that rectangle of
+ * the frame (currentRegion: the layer was checked against the frame), `top` is laid out as img is, and the
+ * layer is applied cut to it.
+ */
 function applyCovered(
   img: Photo,
   c: Exclude<CoveredPatch, { kind: 'replan' }>,
   top: ArrayLike<number>,
   k: number,
+  area?: Rect,
 ): void {
+  const rect = c.kind === 'whole' ? c.patch.rect : c.rect;
+  if (!area) checkInside(img, rect);
+  // The layer's rectangle in img's own coordinates, and its first column inside img.
+  const at = area ? { ...rect, x: rect.x - area.x, y: rect.y - area.y } : rect;
+  const from = Math.max(0, -at.x);
   if (c.kind === 'whole') {
     const p = c.patch;
-    checkInside(img, p.rect);
     if ('rows' in p && img.depth === 8 && p.depth === 8)
-      blendCoveredRows8(img, p.rect, 0, p.rows, c.need, top, k);
-    else applyPatchInPlace(img, p);
+      blendCoveredRows8(img, at, 0, p.rows, c.need, top, k, from);
+    else applyCut(img, { ...p, rect: at });
     return;
   }
-  checkInside(img, c.rect);
   const stride = 1 + c.rect.width * 4 * (c.depth / 8);
   for (const run of c.runs) {
     if (img.depth === 8 && c.depth === 8) {
-      blendCoveredRows8(img, c.rect, run.y, run.rows, c.need, top, k);
+      blendCoveredRows8(img, at, run.y, run.rows, c.need, top, k, from);
     } else {
-      const rect = { ...c.rect, y: c.rect.y + run.y, height: run.rows.length / stride };
-      applyPatchInPlace(img, unfilterRows({ rect, depth: c.depth, rows: run.rows }));
+      const r = { ...at, y: at.y + run.y, height: run.rows.length / stride };
+      applyCut(img, { rect: r, depth: c.depth, rows: run.rows });
     }
   }
+}
+
+/** A patch applied to img, cut to it when it does not lie inside (its rectangle in img's coordinates). */
+function applyCut(img: Photo, p: Patch | PatchRows): void {
+  if (inside(p.rect, img.width, img.height)) return applyPatchInPlace(img, p);
+  const cut = clipPatch('rows' in p ? unfilterRows(p) : p, {
+    x: 0,
+    y: 0,
+    width: img.width,
+    height: img.height,
+  });
+  if (cut) applyPatchInPlace(img, cut);
 }
 
 /** A patch of `rect` inflated to its filtered rows, at most: 16 bit RGBA plus each row's filter byte. */

@@ -485,52 +485,128 @@ function inflated(res: unknown, data: Uint8Array, size: number): Uint8Array | nu
 }
 
 /**
- * For each pixel of the frame, the position (1-based, in stack order) of the topmost layer that is opaque
- * there by its index's runs, 0 for none: a layer numbered k changes a pixel only when this is at most k
- * (a layer above that writes its own samples exactly covers whatever k wrote). Layers without an index
- * claim nothing. `shared`: in a SharedArrayBuffer (for the flatten's workers).
+ * For each pixel of `area` (the whole frame by default; a flatten of one rectangle maps only that), the
+ * position (1-based, in stack order) of the topmost layer that is opaque there by its index's runs, 0 for
+ * none: a layer numbered k changes a pixel only when this is at most k (a layer above that writes its own
+ * samples exactly covers whatever k wrote). The map is area.width x area.height, row by row from area's
+ * corner. Layers without an index, or whose rectangle is not inside the width x height frame, claim nothing.
+ * `shared`: in a SharedArrayBuffer (for the flatten's workers).
  */
 export function topOpaque(
   width: number,
   height: number,
   layers: Array<{ rect: Rect; index: BandIndex | null }>,
   shared = false,
+  area: Rect = { x: 0, y: 0, width, height },
 ): Uint8Array | Uint16Array | Uint32Array {
   const n = layers.length;
   const bytes = n < 255 ? 1 : n < 65535 ? 2 : 4;
+  const size = area.width * area.height * bytes;
   // Shared: the flatten's workers read it where it is (flatten-stripes.ts).
-  const buffer = shared
-    ? new SharedArrayBuffer(width * height * bytes)
-    : new ArrayBuffer(width * height * bytes);
+  const buffer = shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
   const top =
     bytes === 1 ? new Uint8Array(buffer) : bytes === 2 ? new Uint16Array(buffer) : new Uint32Array(buffer);
+  const ax1 = area.x + area.width;
   for (let k = 1; k <= n; k++) {
     const { rect: r, index } = layers[k - 1]!;
     if (!index || r.x < 0 || r.y < 0 || r.x + r.width > width || r.y + r.height > height) continue;
-    for (let y = 0; y < r.height; y++) {
-      const row = (r.y + y) * width + r.x;
-      for (let i = index.spanStart[y]!; i < index.spanStart[y + 1]!; i++)
-        top.fill(k, row + index.spans[2 * i]!, row + index.spans[2 * i + 1]!);
+    // The layer's rows inside the area, and in each its runs cut to the area's columns.
+    const y0 = Math.max(0, area.y - r.y);
+    const y1 = Math.min(r.height, area.y + area.height - r.y);
+    for (let y = y0; y < y1; y++) {
+      const row = (r.y + y - area.y) * area.width - area.x;
+      for (let i = index.spanStart[y]!; i < index.spanStart[y + 1]!; i++) {
+        const from = Math.max(area.x, r.x + index.spans[2 * i]!);
+        const to = Math.min(ax1, r.x + index.spans[2 * i + 1]!);
+        if (from < to) top.fill(k, row + from, row + to);
+      }
     }
   }
   return top;
 }
 
+/**
+ * The columns of each row of `area` that the opaque runs of some layers cover, as merged intervals, the
+ * layers added from the top of the stack down: before a layer's file is read at all (not even its head),
+ * whether opaque pixels of the layers above hide its whole rectangle inside the area (such a layer cannot
+ * change a pixel there, so a flatten of the area reads nothing of it).
+ */
+export class AreaCover {
+  /** Per row of the area, [from, to) intervals of frame columns, in order, apart (adjacent ones merged). */
+  private readonly rows: number[][];
+
+  constructor(private readonly area: Rect) {
+    this.rows = Array.from({ length: area.height }, () => []);
+  }
+
+  /** Whether every pixel of `rect` inside the area is covered (true for a rectangle that misses it). */
+  hides(rect: Rect): boolean {
+    const { area } = this;
+    const x0 = Math.max(rect.x, area.x);
+    const x1 = Math.min(rect.x + rect.width, area.x + area.width);
+    const y1 = Math.min(rect.y + rect.height, area.y + area.height);
+    for (let y = Math.max(rect.y, area.y); y < y1 && x0 < x1; y++) {
+      const row = this.rows[y - area.y]!;
+      let held = false;
+      for (let i = 0; i < row.length && !held && row[i]! <= x0; i += 2) held = row[i + 1]! >= x1;
+      if (!held) return false;
+    }
+    return true;
+  }
+
+  /** Adds the opaque runs of a layer at `rect` with this index (cut to the area). */
+  add(rect: Rect, index: BandIndex): void {
+    const { area } = this;
+    const ax1 = area.x + area.width;
+    const y1 = Math.min(rect.height, area.y + area.height - rect.y);
+    for (let y = Math.max(0, area.y - rect.y); y < y1; y++) {
+      const row = this.rows[rect.y + y - area.y]!;
+      for (let i = index.spanStart[y]!; i < index.spanStart[y + 1]!; i++) {
+        const from = Math.max(area.x, rect.x + index.spans[2 * i]!);
+        const to = Math.min(ax1, rect.x + index.spans[2 * i + 1]!);
+        if (from < to) mergeInterval(row, from, to);
+      }
+    }
+  }
+}
+
+/** Adds [from, to) to sorted, apart intervals, merging those it overlaps or touches. */
+function mergeInterval(row: number[], from: number, to: number): void {
+  let i = 0;
+  while (i < row.length && row[i + 1]! < from) i += 2;
+  let j = i;
+  while (j < row.length && row[j]! <= to) {
+    from = Math.min(from, row[j]!);
+    to = Math.max(to, row[j + 1]!);
+    j += 2;
+  }
+  row.splice(i, j - i, from, to);
+}
+
 /** Columns per tile of a Coverage's minima. */
 const TILE = 32;
 
-/** topOpaque's map with, per row, the least value of each TILE columns (so a hidden row is seen quickly). */
+/**
+ * topOpaque's map with, per row, the least value of each TILE columns (so a hidden row is seen quickly);
+ * `x`, `y` and `height` say where the map lies in the frame (its corner at 0, 0 for a whole-frame map).
+ */
 export interface Coverage {
   top: Uint8Array | Uint16Array | Uint32Array;
   width: number;
+  height: number;
+  x: number;
+  y: number;
   mins: Uint8Array | Uint16Array | Uint32Array;
   tiles: number;
 }
 
+/** The coverage of a topOpaque map of width x height, whose corner lies at x, y in the frame. */
 export function coverage(
   top: Uint8Array | Uint16Array | Uint32Array,
   width: number,
   height: number,
+  x = 0,
+  y = 0,
 ): Coverage {
   const tiles = Math.ceil(width / TILE);
   const mins =
@@ -539,8 +615,8 @@ export function coverage(
       : top instanceof Uint16Array
         ? new Uint16Array(tiles * height)
         : new Uint32Array(tiles * height);
-  for (let y = 0, t = 0; y < height; y++) {
-    const row = y * width;
+  for (let r = 0, t = 0; r < height; r++) {
+    const row = r * width;
     for (let x0 = 0; x0 < width; x0 += TILE, t++) {
       let m = top[row + x0]!;
       const end = row + Math.min(width, x0 + TILE);
@@ -548,25 +624,30 @@ export function coverage(
       mins[t] = m;
     }
   }
-  return { top, width, mins, tiles };
+  return { top, width, height, x, y, mins, tiles };
 }
 
 /**
- * Which rows of layer k (1-based) can change the image, and up to where: for row y, one past the last column
- * (of the rectangle) inside the row's extent (the whole row without an index) that no layer above covers
- * (its top value at most k); 0 for a row with none. Null when no row has one.
+ * Which rows of layer k (1-based) can change the image inside the coverage's area, and up to where: for row
+ * y, one past the last column (of the rectangle) inside the row's extent (the whole row without an index)
+ * and inside the area that no layer above covers (its top value at most k); 0 for a row with none (rows
+ * outside the area have none). Null when no row has one.
  */
 export function neededRows(c: Coverage, rect: Rect, index: BandIndex | null, k: number): Uint32Array | null {
   const { top, width, mins, tiles } = c;
   const ends = new Uint32Array(rect.height);
   let any = false;
-  for (let y = 0; y < rect.height; y++) {
-    const row = (rect.y + y) * width;
-    const tileRow = (rect.y + y) * tiles;
-    const x0 = rect.x + (index ? index.extent[2 * y]! : 0);
+  // Rows of the layer inside the area; x below is a column of the map (the frame's x - c.x).
+  const y0 = Math.max(0, c.y - rect.y);
+  const y1 = Math.min(rect.height, c.y + c.height - rect.y);
+  const left = rect.x - c.x;
+  for (let y = y0; y < y1; y++) {
+    const row = (rect.y + y - c.y) * width;
+    const tileRow = (rect.y + y - c.y) * tiles;
+    const x0 = Math.max(0, left + (index ? index.extent[2 * y]! : 0));
     // From the right: the first uncovered pixel met is the row's end. A whole tile inside the range by its
     // minimum (then pixel by pixel inside it), else pixel by pixel.
-    for (let x = rect.x + (index ? index.extent[2 * y + 1]! : rect.width) - 1; x >= x0;) {
+    for (let x = Math.min(width, left + (index ? index.extent[2 * y + 1]! : rect.width)) - 1; x >= x0;) {
       if ((x + 1) % TILE === 0 && x + 1 - TILE >= x0) {
         if (mins[tileRow + (x + 1 - TILE) / TILE]! > k) {
           x -= TILE;
@@ -577,7 +658,7 @@ export function neededRows(c: Coverage, rect: Rect, index: BandIndex | null, k: 
         x--;
         continue;
       }
-      ends[y] = x - rect.x + 1;
+      ends[y] = x - left + 1;
       any = true;
       break;
     }
@@ -588,8 +669,11 @@ export function neededRows(c: Coverage, rect: Rect, index: BandIndex | null, k: 
 /**
  * An 8-bit patch's Sub-filtered rows (rows y0.. of `rect`, as a band run holds them) blended onto an 8-bit
  * image as blendRows8 in patch.ts does, but only rows with an end (neededRows) and, in them, only pixels
- * before it that no layer above covers (top > k). The samples written are the same as blending every pixel,
- * since a covered pixel is written again exactly by the layer above.
+ * from column `from` (of the rectangle) up to the end that no layer above covers (top > k). The samples
+ * written are the same as blending every pixel, since a covered pixel is written again exactly by the layer
+ * above. `rect` is in the image's own coordinates, as `top` is laid out like the image: for an image of one
+ * rectangle of the frame, the layer's rectangle moved by that rectangle's corner (then it may start left
+ * of or above the image: `from` and the ends keep the blend inside it).
  */
 export function blendCoveredRows8(
   img: Photo,
@@ -599,24 +683,28 @@ export function blendCoveredRows8(
   ends: Uint32Array,
   top: ArrayLike<number>,
   k: number,
+  from = 0,
 ): void {
   const px = img.pixels as Uint8Array;
   const ch = img.channels;
   const width = img.width;
   const w = rect.width;
   const stride = w * 4;
-  const { bytes: rowBytes, words: row, from } = rowScratch(stride, rows);
+  const { bytes: rowBytes, words: row, from: rowFrom } = rowScratch(stride, rows);
   const count = rows.length / (stride + 1);
   for (let j = 0; j < count; j++) {
     const end = ends[y0 + j]!;
     if (end === 0) continue;
     const y = y0 + j;
     const s = j * (stride + 1);
-    from.copy(rowBytes, 0, s + 1, s + 1 + end * 4);
+    rowFrom.copy(rowBytes, 0, s + 1, s + 1 + end * 4);
     const sub = rows[s] === 1 ? 0xffffffff : 0;
     let left = 0;
-    let p = (rect.y + y) * width + rect.x;
-    for (let x = 0; x < end; x++, p++) {
+    let x = 0;
+    // Left of `from`: only unfiltered (Sub adds each pixel's left neighbour), not blended.
+    for (const skip = Math.min(from, end); x < skip; x++) left = addBytes(row[x]!, left & sub);
+    let p = (rect.y + y) * width + rect.x + x;
+    for (; x < end; x++, p++) {
       const v = addBytes(row[x]!, left & sub);
       left = v;
       if (v >>> 24 === 0 || top[p]! > k) continue;

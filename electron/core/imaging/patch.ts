@@ -26,7 +26,7 @@ export function applyPatches(original: Photo, patches: Array<Patch | PatchRows>)
 }
 
 /** Throws the damaged-project error for a layer rectangle that does not lie inside the image. */
-export function checkInside(img: Photo, rect: Rect): void {
+export function checkInside(img: { width: number; height: number }, rect: Rect): void {
   if (rect.x < 0 || rect.y < 0 || rect.x + rect.width > img.width || rect.y + rect.height > img.height) {
     throw new AppError(
       'corrupt-project',
