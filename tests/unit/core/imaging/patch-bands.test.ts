@@ -11,12 +11,17 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodePatch, ownLayout } from '../../../../electron/core/imaging/patch';
 import {
+  AreaCover,
   MAX_SPANS,
   bandBytes,
+  coverage,
   encodeBandedPatch,
   inflateBands,
+  neededRows,
   parseBandIndex,
   readPatchHead,
+  topOpaque,
+  type BandIndex,
 } from '../../../../electron/core/imaging/patch-bands';
 import { pngChunk, textChunk } from '../../../../electron/core/imaging/png';
 import type { Patch } from '../../../../electron/core/imaging';
@@ -188,3 +193,104 @@ describe('banded patch files', () => {
     expect(bytesOf(decoded.rgba).equals(bytesOf(p.rgba))).toBe(true);
   });
 });
+
+describe('plans over a rectangle of the frame', () => {
+  it('map, needed rows and hidden rectangles are those of the whole frame, cut to the rectangle', async () => {
+    const rand = rng(2718);
+    let hiddenSeen = 0;
+    for (let t = 0; t < 40; t++) {
+      const W = 10 + Math.floor(rand() * 90);
+      const H = 10 + Math.floor(rand() * 70);
+      const layers: Array<{
+        rect: { x: number; y: number; width: number; height: number };
+        index: BandIndex | null;
+      }> = [];
+      const n = 1 + Math.floor(rand() * 12);
+      for (let i = 0; i < n; i++) {
+        const p = randomPatch(rand);
+        const w = Math.min(p.rect.width, W);
+        const h = Math.min(p.rect.height, H);
+        const rgba = p.rgba.subarray(0, w * h * 4);
+        // Its first w x h pixels as a patch of that size (one that fits the frame).
+        const patch = {
+          rect: {
+            x: Math.floor(rand() * (W - w + 1)),
+            y: Math.floor(rand() * (H - h + 1)),
+            width: w,
+            height: h,
+          },
+          depth: p.depth,
+          rgba,
+        } as Patch;
+        const file = await encodeBandedPatch(patch, [], 1 + Math.floor(rand() * 8));
+        const own = ownLayout(file)!;
+        // Now and then a layer without an index (it claims nothing).
+        const index = rand() < 0.15 ? null : parseBandIndex(own.index!, w, h)!;
+        layers.push({ rect: patch.rect, index });
+      }
+      const whole = topOpaque(W, H, layers);
+      const aw = 1 + Math.floor(rand() * W);
+      const ah = 1 + Math.floor(rand() * H);
+      const area = {
+        x: Math.floor(rand() * (W - aw + 1)),
+        y: Math.floor(rand() * (H - ah + 1)),
+        width: aw,
+        height: ah,
+      };
+      const what = `case ${t}: ${W}x${H}, area ${JSON.stringify(area)}`;
+      const map = topOpaque(W, H, layers, false, area);
+      const cut = new Uint8Array(aw * ah);
+      for (let y = 0; y < ah; y++)
+        for (let x = 0; x < aw; x++) cut[y * aw + x] = whole[(area.y + y) * W + area.x + x]!;
+      expect(Buffer.from(map.buffer).equals(Buffer.from(cut.buffer)), what).toBe(true);
+
+      const cover = coverage(map, aw, ah, area.x, area.y);
+      const frameCover = coverage(whole, W, H);
+      for (const [j, { rect, index }] of layers.entries()) {
+        const k = j + 1;
+        // The oracle: per row, one past the last column inside the extent and the area whose top is <= k.
+        const truth = (inArea: boolean) => {
+          const ends = new Uint32Array(rect.height);
+          for (let y = 0; y < rect.height; y++) {
+            const fy = rect.y + y;
+            if (inArea && (fy < area.y || fy >= area.y + ah)) continue;
+            for (let x = rect.width - 1; x >= 0; x--) {
+              const fx = rect.x + x;
+              if (index && (x < index.extent[2 * y]! || x >= index.extent[2 * y + 1]!)) continue;
+              if (inArea && (fx < area.x || fx >= area.x + aw)) continue;
+              if (whole[fy * W + fx]! <= k) {
+                ends[y] = x + 1;
+                break;
+              }
+            }
+          }
+          return ends.some((e) => e > 0) ? Array.from(ends) : null;
+        };
+        const got = neededRows(cover, rect, index, k);
+        expect(got && Array.from(got), `${what}, layer ${k} in the area`).toEqual(truth(true));
+        const gotFrame = neededRows(frameCover, rect, index, k);
+        expect(gotFrame && Array.from(gotFrame), `${what}, layer ${k} in the frame`).toEqual(truth(false));
+      }
+
+      // From the top down: a layer is hidden when the opaque runs of those above cover all of it in the area.
+      const above = new AreaCover(area);
+      for (let j = layers.length - 1; j >= 0; j--) {
+        const { rect, index } = layers[j]!;
+        const over = topOpaque(W, H, layers.slice(j + 1));
+        let hidden = true;
+        for (let y = Math.max(rect.y, area.y); y < Math.min(rect.y + rect.height, area.y + ah); y++)
+          for (let x = Math.max(rect.x, area.x); x < Math.min(rect.x + rect.width, area.x + aw); x++)
+            if (over[y * W + x] === 0) hidden = false;
+        expect(above.hides(rect), `${what}, layer ${j + 1} hidden`).toBe(hidden);
+        if (hidden && intersects(rect, area)) hiddenSeen++;
+        if (index) above.add(rect, index);
+      }
+    }
+    // Hidden layers were met (opaque and hard-edged patches over others).
+    expect(hiddenSeen).toBeGreaterThan(5);
+  });
+});
+
+function intersects(a: { x: number; y: number; width: number; height: number }, b: typeof a): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
