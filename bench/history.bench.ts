@@ -50,7 +50,7 @@ import {
   type Patch,
   type Photo,
 } from '../electron/core/imaging';
-import { median, time } from './support';
+import { ellipsePatch, median, time } from './support';
 import { syntheticLayer } from '../tests/support/layers';
 
 const argv = process.argv.slice(2);
@@ -160,29 +160,13 @@ function rng(seed: number) {
   };
 }
 
-/** A layer-like patch: feathered ellipse alpha over a tinted copy of the photo's pixels there. */
+/** A layer-like patch (ellipsePatch) of 300-1600 px per side at a random place. */
 function makePatch(photo: Photo, rand: () => number): Patch {
   const w = 300 + Math.floor(rand() * 1300);
   const h = 300 + Math.floor(rand() * 1300);
   const x = Math.floor(rand() * (photo.width - w));
   const y = Math.floor(rand() * (photo.height - h));
-  const rgba = new Uint8Array(w * h * 4);
-  const tint = [rand() * 80 - 40, rand() * 80 - 40, rand() * 80 - 40];
-  const feather = 0.15;
-  for (let j = 0; j < h; j++) {
-    for (let i = 0; i < w; i++) {
-      const dx = (i + 0.5) / w - 0.5;
-      const dy = (j + 0.5) / h - 0.5;
-      const d = Math.sqrt(dx * dx + dy * dy) * 2; // 0 centre, 1 at the ellipse
-      const a = d >= 1 ? 0 : d <= 1 - feather ? 255 : Math.round((255 * (1 - d)) / feather);
-      const o = (j * w + i) * 4;
-      const s = ((y + j) * photo.width + (x + i)) * photo.channels;
-      for (let c = 0; c < 3; c++)
-        rgba[o + c] = Math.max(0, Math.min(255, photo.pixels[s + c]! + tint[c]! + ((i ^ j) & 7)));
-      rgba[o + 3] = a;
-    }
-  }
-  return { rect: { x, y, width: w, height: h }, depth: 8, rgba };
+  return ellipsePatch(photo, { x, y, width: w, height: h }, rand);
 }
 
 function child(

@@ -16,19 +16,12 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { ProjectStore } from '../electron/core/project';
 import { ProjectSession } from '../electron/core/project-session';
-import {
-  encodeMaskPng,
-  encodePatch,
-  loadPhoto,
-  makeThumbnail,
-  type Patch,
-  type Photo,
-} from '../electron/core/imaging';
+import { encodeMaskPng, encodePatch, loadPhoto, makeThumbnail, type Photo } from '../electron/core/imaging';
 import { clearPhotoCache } from '../electron/core/imaging/load';
 import { cutRegion } from '../electron/core/imaging/region';
 import { syntheticLayer } from '../tests/support/layers';
 import { rng } from '../tests/support/prng';
-import { here, median, quick, time } from './support';
+import { ellipsePatch, here, median, quick, time } from './support';
 
 const runs = quick ? 3 : 7;
 const W = 6000;
@@ -37,25 +30,6 @@ const STACKS = [1, 8, 20];
 /** The spot the edits pile on, and the crop an edit there sends. */
 const SPOT = { x: 3000, y: 2000 };
 const CROP = { x: SPOT.x - 700, y: SPOT.y - 700, width: 1400, height: 1400 };
-
-/** A feathered ellipse of w x h centred at (cx, cy) over a tinted copy of the photo's pixels there. */
-function ellipsePatch(photo: Photo, cx: number, cy: number, w: number, h: number, r: () => number): Patch {
-  const x = Math.max(0, Math.min(W - w, Math.round(cx - w / 2)));
-  const y = Math.max(0, Math.min(H - h, Math.round(cy - h / 2)));
-  const rgba = new Uint8Array(w * h * 4);
-  const tint = [r() * 80 - 40, r() * 80 - 40, r() * 80 - 40];
-  const feather = 0.15;
-  for (let j = 0; j < h; j++)
-    for (let i = 0; i < w; i++) {
-      const d = Math.hypot((i + 0.5) / w - 0.5, (j + 0.5) / h - 0.5) * 2;
-      const o = (j * w + i) * 4;
-      const s = ((y + j) * W + (x + i)) * photo.channels;
-      for (let c = 0; c < 3; c++)
-        rgba[o + c] = Math.max(0, Math.min(255, photo.pixels[s + c]! + tint[c]! + ((i ^ j) & 7)));
-      rgba[o + 3] = d >= 1 ? 0 : d <= 1 - feather ? 255 : Math.round((255 * (1 - d)) / feather);
-    }
-  return { rect: { x, y, width: w, height: h }, depth: 8, rgba };
-}
 
 async function buildProject(
   dir: string,
@@ -77,7 +51,9 @@ async function buildProject(
     const h = 700 + Math.floor(r() * 200);
     const cx = elsewhere ? 500 + r() * (W - 1000) : SPOT.x + (r() - 0.5) * 300;
     const cy = elsewhere ? 500 + r() * (H - 1000) : SPOT.y + (r() - 0.5) * 300;
-    const patch = ellipsePatch(photo, cx, cy, w, h, r);
+    const x = Math.max(0, Math.min(W - w, Math.round(cx - w / 2)));
+    const y = Math.max(0, Math.min(H - h, Math.round(cy - h / 2)));
+    const patch = ellipsePatch(photo, { x, y, width: w, height: h }, r);
     const alpha = new Uint8Array(w * h);
     for (let k = 0; k < alpha.length; k++) alpha[k] = patch.rgba[k * 4 + 3]!;
     const [p, m, t] = await Promise.all([

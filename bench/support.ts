@@ -4,6 +4,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import type { Patch, Photo } from '../electron/core/imaging';
+import type { Rect } from '../shared/contract';
 import type { CanvasPage } from '../renderer/canvas/dev/main';
 import type { CanvasDebugApi } from '../renderer/canvas/debug';
 
@@ -43,4 +45,30 @@ export function buildRenderer(): void {
     stdio: 'inherit',
   });
   if (r.status !== 0) throw new Error('Building the renderer failed (see above).');
+}
+
+/**
+ * A layer-like 8-bit patch at `rect` (inside the photo): a feathered ellipse filling it (alpha 255 inside,
+ * falling to 0 over the outer 15% of its radius) over a copy of the photo's pixels there, tinted by three
+ * draws of `rand` and a little pattern.
+ */
+export function ellipsePatch(photo: Photo, rect: Rect, rand: () => number): Patch {
+  const { x, y, width: w, height: h } = rect;
+  const rgba = new Uint8Array(w * h * 4);
+  const tint = [rand() * 80 - 40, rand() * 80 - 40, rand() * 80 - 40];
+  const feather = 0.15;
+  for (let j = 0; j < h; j++) {
+    for (let i = 0; i < w; i++) {
+      const dx = (i + 0.5) / w - 0.5;
+      const dy = (j + 0.5) / h - 0.5;
+      const d = Math.sqrt(dx * dx + dy * dy) * 2; // 0 centre, 1 at the ellipse
+      const a = d >= 1 ? 0 : d <= 1 - feather ? 255 : Math.round((255 * (1 - d)) / feather);
+      const o = (j * w + i) * 4;
+      const s = ((y + j) * photo.width + (x + i)) * photo.channels;
+      for (let c = 0; c < 3; c++)
+        rgba[o + c] = Math.max(0, Math.min(255, photo.pixels[s + c]! + tint[c]! + ((i ^ j) & 7)));
+      rgba[o + 3] = a;
+    }
+  }
+  return { rect: { ...rect }, depth: 8, rgba };
 }

@@ -10,7 +10,9 @@ import sharp from 'sharp';
 import type { Rect } from '../../shared/contract';
 import { ProjectStore, type StoredLayer } from '../../electron/core/project';
 import { applyPatches, encodeMaskPng, loadPhoto, type Patch, type Photo } from '../../electron/core/imaging';
-import { encodePng } from '../../electron/core/imaging/png';
+import { ownLayout } from '../../electron/core/imaging/patch';
+import { encodeBandedPatch } from '../../electron/core/imaging/patch-bands';
+import { encodePng, textChunk } from '../../electron/core/imaging/png';
 import { syntheticLayer } from './layers';
 
 /** `n` samples of this depth, each drawn uniformly over the whole range with `rand`. */
@@ -164,4 +166,96 @@ export function layerPatch(rect: Rect, depth: 8 | 16, rand: () => number): Patch
                   : Math.floor(rand() * (max + 1));
     }
   return { rect, depth, rgba };
+}
+
+/** A file's bytes up to its IDAT chunk (signature, IHDR, tEXt, mrIX). */
+function headOf(file: Uint8Array): Uint8Array {
+  const own = ownLayout(file)!;
+  return file.subarray(0, file.length - 12 - own.idat.length - 12);
+}
+
+/**
+ * Two opaque whole-frame banded layers of one colour each appended to `store` (bands of 1 to 6 rows), and
+ * the top one's file replaced by a translucent version right after the first part read of it (its head, as
+ * a planned flatten reads it first; the store's readLayerFilePart is wrapped for that). With `keepsHead`
+ * the replacement keeps the old head (whose index says the layer is opaque) and a stream of the old one's
+ * length with other pixels; else it is a file of its own. `replacement` is the new file's bytes.
+ */
+export async function replacedOnRead(
+  store: ProjectStore,
+  rand: () => number,
+  size: { width: number; height: number },
+  keepsHead: boolean,
+): Promise<{ ids: string[]; rect: Rect; replacement: Uint8Array; swapped: () => boolean }> {
+  const { width, height } = size;
+  const rect = { x: 0, y: 0, width, height };
+  const text = textChunk('maskroom:rect', `0,0,${width},${height}`);
+  /** One colour and one alpha over the whole frame (so two such files differ only in those). */
+  const solid = (v: number, a: number): Patch => {
+    const rgba = new Uint8Array(width * height * 4);
+    for (let i = 0; i < rgba.length; i += 4) rgba.set([v, 255 - v, v >> 1, a], i);
+    return { rect, depth: 8, rgba };
+  };
+  const bandRows = 1 + Math.floor(rand() * 6);
+  const below = solid(Math.floor(rand() * 256), 255);
+  const old = solid(Math.floor(rand() * 256), 255);
+  const ids: string[] = [];
+  for (const p of [below, old]) {
+    const patch = await encodeBandedPatch(p, [text], bandRows);
+    ids.push((await appendPatchLayer(store, { rect, patch, prompt: 'x' })).id);
+  }
+  const oldFile = await store.readLayerFile(ids[1]!, 'patch');
+  // Kept head: the stream must be as long as the old one (the old head's IDAT length is what the index pass
+  // read): colours and alphas are drawn until one deflates to that length (bounded; one always has, in runs).
+  const oldLength = ownLayout(oldFile)!.idat.length;
+  let fresh: Uint8Array = new Uint8Array(0);
+  for (let tries = 0; tries < 300; tries++) {
+    const v = Math.floor(rand() * 256);
+    const a = 1 + Math.floor(rand() * 254);
+    fresh = await encodeBandedPatch(solid(v, a), [text], bandRows);
+    if (!keepsHead || ownLayout(fresh)!.idat.length === oldLength) break;
+  }
+  let replacement = fresh;
+  if (keepsHead) {
+    if (ownLayout(fresh)!.idat.length !== oldLength) throw new Error('no stream of the old length was drawn');
+    const tail = fresh.subarray(headOf(fresh).length);
+    replacement = new Uint8Array([...headOf(oldFile), ...tail]);
+  }
+  const readPart = store.readLayerFilePart.bind(store);
+  let swapped = false;
+  store.readLayerFilePart = async (id, kind, length, position = 0) => {
+    const got = await readPart(id, kind, length, position);
+    if (id === ids[1] && !swapped) {
+      swapped = true;
+      await fs.writeFile(store.layerFilePath(store.layer(id), 'patch'), replacement);
+    }
+    return got;
+  };
+  return { ids, rect, replacement, swapped: () => swapped };
+}
+
+/**
+ * A patch as a file of one of the kinds a project may hold, chosen by `kind` in [0, 1): below 0.08 (8 bit
+ * only) one written by libpng with its own filters (decoded by libvips); below 0.2 one from before banding
+ * (no index: inflated whole); else banded, in bands of `bandRows()` rows (drawn only then).
+ */
+export async function patchFileOfKind(
+  patch: Patch,
+  kind: number,
+  bandRows: () => number,
+): Promise<Uint8Array> {
+  const { x, y, width: w, height: h } = patch.rect;
+  const text = textChunk('maskroom:rect', `${x},${y},${w},${h}`);
+  if (kind < 0.08 && patch.depth === 8)
+    return new Uint8Array(
+      await sharp(patch.rgba, { raw: { width: w, height: h, channels: 4 } })
+        .png({ adaptiveFiltering: true })
+        .toBuffer(),
+    );
+  if (kind < 0.2)
+    return encodePng(
+      { width: w, height: h, channels: 4, depth: patch.depth, pixels: patch.rgba },
+      { level: 3, chunks: [text] },
+    );
+  return encodeBandedPatch(patch, [text], bandRows());
 }

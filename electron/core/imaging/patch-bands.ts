@@ -506,23 +506,36 @@ export function topOpaque(
   const buffer = shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
   const top =
     bytes === 1 ? new Uint8Array(buffer) : bytes === 2 ? new Uint16Array(buffer) : new Uint32Array(buffer);
-  const ax1 = area.x + area.width;
   for (let k = 1; k <= n; k++) {
     const { rect: r, index } = layers[k - 1]!;
     if (!index || r.x < 0 || r.y < 0 || r.x + r.width > width || r.y + r.height > height) continue;
-    // The layer's rows inside the area, and in each its runs cut to the area's columns.
-    const y0 = Math.max(0, area.y - r.y);
-    const y1 = Math.min(r.height, area.y + area.height - r.y);
-    for (let y = y0; y < y1; y++) {
-      const row = (r.y + y - area.y) * area.width - area.x;
-      for (let i = index.spanStart[y]!; i < index.spanStart[y + 1]!; i++) {
-        const from = Math.max(area.x, r.x + index.spans[2 * i]!);
-        const to = Math.min(ax1, r.x + index.spans[2 * i + 1]!);
-        if (from < to) top.fill(k, row + from, row + to);
-      }
-    }
+    opaqueRuns(r, index, area, (row, from, to) => {
+      const at = row * area.width - area.x;
+      top.fill(k, at + from, at + to);
+    });
   }
   return top;
+}
+
+/**
+ * Each opaque run of a layer at `rect` with this index inside `area`: its row of the area (0 at area.y) and
+ * its frame columns from, to, cut to the area's (never empty).
+ */
+function opaqueRuns(
+  rect: Rect,
+  index: BandIndex,
+  area: Rect,
+  run: (row: number, from: number, to: number) => void,
+): void {
+  const ax1 = area.x + area.width;
+  const y1 = Math.min(rect.height, area.y + area.height - rect.y);
+  for (let y = Math.max(0, area.y - rect.y); y < y1; y++) {
+    for (let i = index.spanStart[y]!; i < index.spanStart[y + 1]!; i++) {
+      const from = Math.max(area.x, rect.x + index.spans[2 * i]!);
+      const to = Math.min(ax1, rect.x + index.spans[2 * i + 1]!);
+      if (from < to) run(rect.y + y - area.y, from, to);
+    }
+  }
 }
 
 /**
@@ -556,17 +569,7 @@ export class AreaCover {
 
   /** Adds the opaque runs of a layer at `rect` with this index (cut to the area). */
   add(rect: Rect, index: BandIndex): void {
-    const { area } = this;
-    const ax1 = area.x + area.width;
-    const y1 = Math.min(rect.height, area.y + area.height - rect.y);
-    for (let y = Math.max(0, area.y - rect.y); y < y1; y++) {
-      const row = this.rows[rect.y + y - area.y]!;
-      for (let i = index.spanStart[y]!; i < index.spanStart[y + 1]!; i++) {
-        const from = Math.max(area.x, rect.x + index.spans[2 * i]!);
-        const to = Math.min(ax1, rect.x + index.spans[2 * i + 1]!);
-        if (from < to) mergeInterval(row, from, to);
-      }
-    }
+    opaqueRuns(rect, index, this.area, (row, from, to) => mergeInterval(this.rows[row]!, from, to));
   }
 }
 

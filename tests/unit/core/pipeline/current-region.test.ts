@@ -33,7 +33,6 @@ import {
 } from '../../../../electron/core/imaging';
 import { prepareComposite } from '../../../../electron/core/imaging/composite';
 import { clearPhotoCache } from '../../../../electron/core/imaging/load';
-import { ownLayout } from '../../../../electron/core/imaging/patch';
 import {
   bandBytes,
   encodeBandedPatch,
@@ -41,9 +40,16 @@ import {
   readPatchHead,
   type PatchHead,
 } from '../../../../electron/core/imaging/patch-bands';
-import { encodePng, textChunk } from '../../../../electron/core/imaging/png';
+import { encodePng } from '../../../../electron/core/imaging/png';
 import { cutRegion, type PhotoRegion } from '../../../../electron/core/imaging/region';
-import { appendPatchLayer, flattenOracle, layerPatch, randomPhotoProject } from '../../../support/flatten';
+import {
+  appendPatchLayer,
+  flattenOracle,
+  layerPatch,
+  patchFileOfKind,
+  randomPhotoProject,
+  replacedOnRead,
+} from '../../../support/flatten';
 import { syntheticLayer } from '../../../support/layers';
 import { pick, rng } from '../../../support/prng';
 
@@ -181,28 +187,6 @@ const ORIGINALS: readonly Original[] = [
 ];
 
 /**
- * A layer's file of a kind a project holds: banded (bands of 1 to 16 rows), from before banding (no index:
- * read whole), or written by libpng (decoded by libvips).
- */
-async function layerFile(patch: Patch, r: () => number): Promise<Uint8Array> {
-  const { x, y, width: w, height: h } = patch.rect;
-  const text = textChunk('maskroom:rect', `${x},${y},${w},${h}`);
-  const kind = r();
-  if (kind < 0.06 && patch.depth === 8)
-    return new Uint8Array(
-      await sharp(patch.rgba, { raw: { width: w, height: h, channels: 4 } })
-        .png({ adaptiveFiltering: true })
-        .toBuffer(),
-    );
-  if (kind < 0.18)
-    return encodePng(
-      { width: w, height: h, channels: 4, depth: patch.depth, pixels: patch.rgba },
-      { level: 3, chunks: [text] },
-    );
-  return encodeBandedPatch(patch, [text], 1 + Math.floor(r() * 16));
-}
-
-/**
  * A project of up to 20 layers (layerPatch: opaque, hard-edged, feathered and noisy ones), most of them
  * piled around one spot as edits of one area are, the others anywhere, some as large as the frame; a
  * patch of the other depth now and then, some layers hidden.
@@ -228,7 +212,8 @@ async function deepProject(seed: number) {
     const h = 1 + Math.floor(r() * height * (r() < 0.2 ? 1 : 0.6));
     const rect = { x: place(w, width, cx), y: place(h, height, cy), width: w, height: h };
     const pd: 8 | 16 = r() < 0.08 ? (depth === 8 ? 16 : 8) : depth;
-    const patch = await layerFile(layerPatch(rect, pd, r), r);
+    // Files of every kind: libpng's, from before banding (no index), banded in bands of 1 to 16 rows.
+    const patch = await patchFileOfKind(layerPatch(rect, pd, r), r(), () => 1 + Math.floor(r() * 16));
     const layer = await appendPatchLayer(store, { rect, patch, prompt: `layer ${i}` });
     if (r() < 0.15) await store.setVisible(layer.id, false);
   }
@@ -572,52 +557,12 @@ describe('currentRegion and damaged or changed files', () => {
         name: 'g.png',
       });
       dirs.push(root);
-      const full = { x: 0, y: 0, width, height };
-      const text = textChunk('maskroom:rect', `0,0,${width},${height}`);
-      const solid = (v: number, a: number): Patch => {
-        const rgba = new Uint8Array(width * height * 4);
-        for (let i = 0; i < rgba.length; i += 4) rgba.set([v, 255 - v, v >> 1, a], i);
-        return { rect: full, depth: 8, rgba };
-      };
-      const bandRows = 1 + Math.floor(rand() * 6);
-      const ids: string[] = [];
-      for (const p of [solid(Math.floor(rand() * 256), 255), solid(Math.floor(rand() * 256), 255)]) {
-        const patch = await encodeBandedPatch(p, [text], bandRows);
-        ids.push((await appendPatchLayer(store, { rect: full, patch, prompt: 'x' })).id);
-      }
-      const oldFile = await store.readLayerFile(ids[1]!, 'patch');
-      // The new version is translucent (the layer below, which the old one hid, shows again); with the old
-      // head kept, its stream as long as the old one (drawn until one deflates to that length; bounded).
-      const keepsHead = seed % 2 === 0;
-      const oldLength = ownLayout(oldFile)!.idat.length;
-      let fresh: Uint8Array = new Uint8Array(0);
-      for (let tries = 0; tries < 300; tries++) {
-        fresh = await encodeBandedPatch(
-          solid(Math.floor(rand() * 256), 1 + Math.floor(rand() * 254)),
-          [text],
-          bandRows,
-        );
-        if (!keepsHead || ownLayout(fresh)!.idat.length === oldLength) break;
-      }
-      const headLength = (f: Uint8Array) => f.length - 12 - ownLayout(f)!.idat.length - 12;
-      let replacement = fresh;
-      if (keepsHead) {
-        expect(ownLayout(fresh)!.idat.length).toBe(oldLength);
-        replacement = new Uint8Array([
-          ...oldFile.subarray(0, headLength(oldFile)),
-          ...fresh.subarray(headLength(fresh)),
-        ]);
-      }
-      const readPart = store.readLayerFilePart.bind(store);
-      let swapped = false;
-      store.readLayerFilePart = async (id, kind, length, position = 0) => {
-        const got = await readPart(id, kind, length, position);
-        if (id === ids[1] && !swapped) {
-          swapped = true;
-          await fs.writeFile(store.layerFilePath(store.layer(id), 'patch'), replacement);
-        }
-        return got;
-      };
+      const {
+        ids,
+        rect: full,
+        replacement,
+        swapped,
+      } = await replacedOnRead(store, rand, { width, height }, seed % 2 === 0);
       const rect = edgyRect(rand, width, height);
       const session = new ProjectSession(store, { persistInBackground: false });
       const got = await session.currentRegion(rect);
@@ -625,7 +570,7 @@ describe('currentRegion and damaged or changed files', () => {
         await decodePatch(await store.readLayerFile(ids[0]!, 'patch'), full),
         await decodePatch(replacement, full),
       ];
-      expect(swapped).toBe(true);
+      expect(swapped()).toBe(true);
       expectSameRegion(got, cutRegion(applyPatches(await loadPhoto(png), now), rect), `seed ${seed}`);
       await session.close();
     }

@@ -14,12 +14,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProjectSession } from '../../../../electron/core/project-session';
 import type { Photo } from '../../../../electron/core/imaging';
 import { FlattenStripes } from '../../../../electron/core/imaging/flatten-stripes';
-import { encodeBandedPatch } from '../../../../electron/core/imaging/patch-bands';
-import { encodePng, textChunk } from '../../../../electron/core/imaging/png';
 import {
   appendPatchLayer,
   flattenOracle,
   layerPatch,
+  patchFileOfKind,
   randomPhotoProject,
   randomUpTo,
 } from '../../../support/flatten';
@@ -51,23 +50,9 @@ async function randomStack(seed: number, count: number) {
     const rect = { x, y, width: w, height: h };
     // Now and then a 16-bit patch (the whole flatten then stays on the main thread).
     const patch = layerPatch(rect, rand() < 0.04 ? 16 : 8, rand);
-    const text = textChunk('maskroom:rect', `${x},${y},${w},${h}`);
-    const kind = rand();
-    const file =
-      kind < 0.08 && patch.depth === 8
-        ? // libpng's own filters: decoded by libvips, applied by the main thread between the workers' layers.
-          new Uint8Array(
-            await sharp(patch.rgba, { raw: { width: w, height: h, channels: 4 } })
-              .png({ adaptiveFiltering: true })
-              .toBuffer(),
-          )
-        : kind < 0.2
-          ? // From before banding: no index, inflated whole, handed to the workers as rows.
-            encodePng(
-              { width: w, height: h, channels: 4, depth: patch.depth, pixels: patch.rgba },
-              { level: 3, chunks: [text] },
-            )
-          : await encodeBandedPatch(patch, [text], 1 + Math.floor(rand() * 7));
+    // libpng's own filters (decoded by libvips, applied by the main thread between the workers' layers), from
+    // before banding (no index: inflated whole, handed to the workers as rows), or banded.
+    const file = await patchFileOfKind(patch, rand(), () => 1 + Math.floor(rand() * 7));
     const layer = await appendPatchLayer(store, { rect, patch: file, prompt: `layer ${i}` });
     if (rand() < 0.1) await store.setVisible(layer.id, false);
   }
