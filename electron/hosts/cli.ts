@@ -685,9 +685,10 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
       editDeps,
       { onState: progressPrinter(io, env, Boolean(v.json)) },
     );
-    // Keeps the flattened image for the next command on a deep stack (derived data; failure is harmless).
-    await session.persistCache().catch(() => false);
-    trace('cache-persisted');
+    // No cache/current.bin here: this session never held the whole frame, and flattening it only to write
+    // the cache would put a full-frame flatten and a 72 MB write (at 24 MP) on the edit's path. The app
+    // writes it behind its answers; the next edit reads only its crop's region, and an export flattens with
+    // the banded plan.
     if (v.json) {
       io.out(
         `${JSON.stringify({ project: dir, width: store.width, height: store.height, layer: layerJson(layer) })}\n`,
