@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// The `maskroom` command. It runs the compiled CLI (dist/cli/cli.mjs, built by `npm install`'s prepare step
+// The `maskroom` command. It runs the compiled CLI (dist/cli/cli.cjs, built by `npm install`'s prepare step
 // or `npm run build`) while that bundle matches the sources it was built from, and otherwise the TypeScript
 // sources (electron/hosts/cli.ts) through tsx, so a checkout works before any build and never runs a stale
 // bundle. Where there are no sources (an installed app), the bundle is used as it is.
 // Test and benchmark hooks: MASKROOM_CLI_BUNDLE=DIR runs the bundle built in DIR as it is (the unit tests
 // build one per run); MASKROOM_CLI=tsx runs the sources (the startup benchmark compares the two). docs/cli.md.
-import { readFileSync, statSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = new URL('../', import.meta.url);
 
@@ -34,12 +36,24 @@ function staleReason() {
   return null;
 }
 
+/**
+ * The bundle in `dir`: CommonJS (cli.cjs), loaded through V8's code cache (bin/cli-loader.cjs), or an ESM
+ * bundle (cli.mjs) as builds before that wrote them, imported as it is.
+ */
+function loadBundle(dir) {
+  if (existsSync(path.join(dir, 'cli.cjs'))) {
+    const { loadCli } = createRequire(import.meta.url)('./cli-loader.cjs');
+    return loadCli(dir, process.argv.slice(2));
+  }
+  return import(pathToFileURL(path.join(dir, 'cli.mjs')).href);
+}
+
 async function load() {
   const bundle = process.env.MASKROOM_CLI_BUNDLE;
-  if (bundle) return import(pathToFileURL(`${bundle}/cli.mjs`).href);
+  if (bundle) return loadBundle(path.resolve(bundle));
   if (process.env.MASKROOM_CLI !== 'tsx') {
     const reason = staleReason();
-    if (reason === null) return import('../dist/cli/cli.mjs');
+    if (reason === null) return loadBundle(fileURLToPath(new URL('dist/cli', root)));
     if (process.env.MASKROOM_DEBUG) process.stderr.write(`maskroom: running the sources: ${reason}\n`);
   }
   const { register } = await import('tsx/esm/api');

@@ -1,6 +1,8 @@
 /**
- * The CLI bundle: electron/hosts/cli.ts compiled by Vite's SSR build into an ESM bundle in dist/cli/, so
- * `maskroom` starts without transpiling TypeScript. The JavaScript dependencies (zod, undici, tldts, ag-psd,
+ * The CLI bundle: electron/hosts/cli.ts compiled by Vite's SSR build into a CommonJS bundle in dist/cli/, so
+ * `maskroom` starts without transpiling TypeScript. CommonJS because its modules can be compiled as vm.Scripts
+ * with V8's code cache (bin/cli-loader.cjs), which this Node has no way to do for ES modules: a command does
+ * not parse and compile the same megabyte and a half of JavaScript on every run. The JavaScript dependencies (zod, undici, tldts, ag-psd,
  * cli-progress) are bundled in; only sharp, which is native, stays external. So the bundle needs nothing from
  * node_modules but sharp: it runs from an installed app's app.asar.unpacked, where sharp is and the rest of
  * node_modules (inside the asar, which plain Node cannot read) is not, and it starts faster than loading each
@@ -20,7 +22,7 @@ import { workerEntries } from './worker-entries';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const cliOutDir = path.join(root, 'dist/cli');
-export const cliEntryName = 'cli.mjs';
+export const cliEntryName = 'cli.cjs';
 
 export interface CliManifest {
   entry: string;
@@ -89,7 +91,7 @@ export async function buildCli(outDir = cliOutDir): Promise<void> {
       rollupOptions: {
         input: { cli: 'electron/hosts/cli.ts' },
         preserveEntrySignatures: 'exports-only',
-        output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
+        output: { format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs' },
         external: [...builtinModules, ...builtinModules.map((m) => `node:${m}`), /^sharp(\/.*)?$/],
       },
     },

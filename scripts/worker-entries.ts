@@ -8,7 +8,12 @@
 import path from 'node:path';
 import type { Plugin } from 'vite';
 
-const WORKER_URL = /new URL\((['"])(\.\.?\/[\w./-]+-worker\.ts)\1,\s*import\.meta\.url\)/g;
+/**
+ * `new URL('./x-worker.ts', import.meta.url)`, or in a CommonJS chunk the same with import.meta.url as the
+ * bundler writes it there (`require("url").pathToFileURL(__filename).href`).
+ */
+const WORKER_URL =
+  /new URL\((['"])(\.\.?\/[\w./-]+-worker\.ts)\1,\s*(import\.meta\.url|require\("url"\)\.pathToFileURL\(__filename\)\.href)\)/g;
 
 export function workerEntries(): Plugin {
   /** Each literal as written (./x-worker.ts) and the chunk emitted for it. */
@@ -35,12 +40,12 @@ export function workerEntries(): Plugin {
     },
     renderChunk(code, chunk) {
       if (!code.includes('-worker.ts')) return null;
-      const out = code.replace(WORKER_URL, (whole, _q: string, literal: string) => {
+      const out = code.replace(WORKER_URL, (whole, _q: string, literal: string, base: string) => {
         const known = refs.get(literal);
         if (!known) return whole;
         let rel = path.posix.relative(path.posix.dirname(chunk.fileName), this.getFileName(known.ref));
         if (!rel.startsWith('.')) rel = `./${rel}`;
-        return `new URL(${JSON.stringify(rel)}, import.meta.url)`;
+        return `new URL(${JSON.stringify(rel)}, ${base})`;
       });
       return out === code ? null : { code: out, map: null };
     },

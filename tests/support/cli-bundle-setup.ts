@@ -12,7 +12,7 @@ import { buildCli } from '../../scripts/build-cli';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** The folder holding this run's compiled CLI (cli.mjs); bin/maskroom.mjs runs it via MASKROOM_CLI_BUNDLE. */
+    /** The folder holding this run's compiled CLI (cli.cjs); bin/maskroom.mjs runs it via MASKROOM_CLI_BUNDLE. */
     cliBundle: string;
     /** Why the CLI did not compile ('' when it did): only the tests that run the CLI fail with it. */
     cliBundleError: string;

@@ -43,8 +43,9 @@ describe('maskroom export of a deep stack', () => {
     )!;
     const code = await fs.readFile(path.join(cliBundle(), starter[0]), 'utf8');
     const rel = path.posix.relative(path.posix.dirname(starter[0]), worker![0]);
+    // The CommonJS bundle's form of import.meta.url.
     expect(code).toContain(
-      `new URL(${JSON.stringify(rel.startsWith('.') ? rel : `./${rel}`)}, import.meta.url)`,
+      `new URL(${JSON.stringify(rel.startsWith('.') ? rel : `./${rel}`)}, require("url").pathToFileURL(__filename).href)`,
     );
 
     const out = path.join(path.dirname(dir), 'out.png');

@@ -52,6 +52,9 @@ export function runCli(args: string[], o: RunOptions = {}): Promise<CliRun> {
       ...process.env,
       MASKROOM_CLI: undefined,
       MASKROOM_CLI_BUNDLE: cliBundle(),
+      // The compiled code's cache with this run's bundle, not in the user's cache folder.
+      MASKROOM_CODE_CACHE_DIR: path.join(cliBundle(), '.code-cache'),
+      MASKROOM_CODE_CACHE: undefined,
       ...o.env,
     };
     const child = spawn(process.execPath, [bin, ...args], {

@@ -143,30 +143,24 @@ describe('the compiled CLI loads heavy modules only for the commands that need t
   async function loadedBy(argv: string[]): Promise<string[]> {
     const dir = await tempDir('maskroom-probe-');
     const log = path.join(dir, 'loaded.txt');
-    await fs.writeFile(log, '');
-    await fs.writeFile(
-      path.join(dir, 'hooks.mjs'),
-      `import { appendFileSync } from 'node:fs';
-let log;
-export function initialize(data) { log = data.log; }
-export async function load(url, context, next) {
-  if (url.startsWith('file:')) appendFileSync(log, url + '\\n');
-  return next(url, context);
-}
-`,
-    );
+    // The bundle is CommonJS, loaded as bin/maskroom.mjs loads it (bin/cli-loader.cjs, its code cache in
+    // this probe's folder): what it loaded is what Node's require cache holds after the command.
     await fs.writeFile(
       path.join(dir, 'probe.mjs'),
-      `import { register } from 'node:module';
+      `import { createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-const [bundle, args, log] = process.argv.slice(2);
-register(pathToFileURL(${JSON.stringify(path.join(dir, 'hooks.mjs'))}).href, { data: { log } });
-const { main } = await import(pathToFileURL(bundle + '/cli.mjs').href);
-process.exitCode = await main(JSON.parse(args), { out() {}, err() {} });
+const [bundle, args, log, cache] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+const { loadCli } = require(${JSON.stringify(path.join(repoRoot, 'bin/cli-loader.cjs'))});
+const argv = JSON.parse(args);
+const { main } = loadCli(bundle, argv, { MASKROOM_CODE_CACHE_DIR: cache });
+process.exitCode = await main(argv, { out() {}, err() {} });
+writeFileSync(log, Object.keys(require.cache).map((f) => pathToFileURL(f).href).join('\\n'));
 `,
     );
     const bundle = cliBundle();
-    const r = node([path.join(dir, 'probe.mjs'), bundle, JSON.stringify(argv), log]);
+    const r = node([path.join(dir, 'probe.mjs'), bundle, JSON.stringify(argv), log, path.join(dir, 'cache')]);
     const urls = (await fs.readFile(log, 'utf8')).split('\n').filter(Boolean);
     await fs.rm(dir, { recursive: true, force: true });
     expect(r.stderr).toBe('');
@@ -210,8 +204,8 @@ describe('the compiled CLI ships with the app', () => {
   /** Every bare module specifier the bundle's files import (statically or lazily). */
   async function bareImports(dir: string): Promise<Set<string>> {
     const found = new Set<string>();
-    const files = (await fs.readdir(dir, { recursive: true })).filter((f) => f.endsWith('.mjs'));
-    expect(files).toContain('cli.mjs');
+    const files = (await fs.readdir(dir, { recursive: true })).filter((f) => f.endsWith('.cjs'));
+    expect(files).toContain('cli.cjs');
     for (const f of files) {
       const text = await fs.readFile(path.join(dir, f), 'utf8');
       for (const line of text.split('\n')) {
@@ -253,14 +247,15 @@ describe('the compiled CLI ships with the app', () => {
     const unpacked = (p: string) => config.asarUnpack.some((g) => minimatch(p, g, { dot: true }));
     for (const f of [
       'bin/maskroom.mjs',
-      'dist/cli/cli.mjs',
-      'dist/cli/chunks/pipeline-0a1b2c.mjs',
+      'bin/cli-loader.cjs',
+      'dist/cli/cli.cjs',
+      'dist/cli/chunks/pipeline-0a1b2c.cjs',
       'dist/cli/manifest.json',
     ]) {
       expect(packed(f), f).toBe(true);
       expect(unpacked(f), f).toBe(true);
     }
-    expect(packed('dist/cli/cli.mjs.map')).toBe(false);
+    expect(packed('dist/cli/chunks/pipeline-0a1b2c.cjs.map')).toBe(false);
     // sharp and, transitively, every package it requires (its platform binaries are optional ones under @img/).
     const lock = JSON.parse(readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { dependencies?: Record<string, string> }>;
