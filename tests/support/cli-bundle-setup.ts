@@ -59,6 +59,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // A source that does not compile fails the CLI tests with the reason, not the whole unit run.
     error = e instanceof Error ? e.message : String(e);
   }
+  // Any bin/maskroom.mjs a test runs keeps its compiled code (bin/cli-loader.cjs) with this run's bundle,
+  // not in the user's cache folder.
+  process.env.MASKROOM_CODE_CACHE_DIR = path.join(dir, '.code-cache');
   project.provide('cliBundle', dir);
   project.provide('cliBundleError', error);
   return () => fs.rm(dir, { recursive: true, force: true });
