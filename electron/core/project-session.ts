@@ -937,19 +937,30 @@ export class ProjectSession {
 
   /**
    * The current image inside `rect` only, sample for sample what current() holds there: what an edit reads
-   * before it is sent (the API inputs and the composite's preparation use only the crop). Nothing the size of
-   * the frame is decoded, read, allocated or blended, however deep the stack: the original is decoded only
-   * in `rect` (a cut of it when it is held; else loadPhotoRegion: a JPEG's rows below it are not decoded at
-   * all; the original was checked whole when the project was made), and the visible layers that reach into
-   * it are planned over the rectangle alone (regionPlanned): a layer whose rectangle opaque pixels of layers
-   * above hide inside `rect` reads nothing, and the others read only the bands holding a row of `rect` that
-   * some pixel left uncovered there can change. An image this session holds of the visible stack, or of a
-   * part of it (an earlier stack's current image, cache/current.bin once read), is cut instead of the
-   * original, and only the layers after it are applied.
+   * before it is sent (the API inputs and the composite's preparation use only the crop). The image made and
+   * the plan's maps are the rectangle's size; what is read and inflated is not bounded by it:
+   * - The base: a cut of an image held in memory, or the original decoded in `rect` (loadPhotoRegion: a
+   *   JPEG's rows below it are not decoded at all; the original was checked whole when the project was
+   *   made). An image this session holds of a part of the visible stack (an earlier stack's current image,
+   *   cache/current.bin once read) is cut instead of the original, and only the layers after it are
+   *   applied. One held of the whole visible stack is returned whole (wholeRegion: no copy; callers find
+   *   `rect` in it with inRegion).
+   * - The visible layers that reach into `rect`, planned over the rectangle alone (regionPlanned): a layer
+   *   whose rectangle opaque pixels of layers above hide inside `rect` reads nothing; a banded layer reads
+   *   only the bands holding a row of `rect` that some pixel left uncovered there can change, but inflates
+   *   them at its own full width (memory grows with the layer's width times those bands' rows). A layer
+   *   without a band index (an old project's file, or libpng's) is read and inflated whole, and so is every
+   *   layer reaching into `rect` when the plan is dropped (a file replaced or damaged since its index was
+   *   read): for a layer as large as the frame, a read and a buffer of the frame's size.
+   * A layer hidden inside `rect` (or away from it) is never opened, so damage to its file goes unseen here:
+   * the region is still right (that layer cannot change a pixel of it) where current() would throw
+   * damaged-layer. That is deliberate: opening the file only to say so would read what the plan saves; the
+   * next whole flatten (current(), an export) says it.
    */
   async currentRegion(rect: Rect): Promise<PhotoRegion> {
     const visible = this.usableVisible();
     const key = visible.map((l) => l.id);
+    // An image of the whole visible stack is at hand: returned whole, not cut (see above).
     if (this.flat && sameIds(this.flat.key, key)) return wholeRegion(await this.flat.photo);
     const held = await this.heldPrefix(key);
     if (held && held.key.length === key.length) return wholeRegion(held.photo);

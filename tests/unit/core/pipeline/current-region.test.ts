@@ -6,10 +6,10 @@
  * orientation; shallow and deep stacks (up to 20 layers, opaque, hard, feathered and noisy, files banded,
  * without an index or written by libpng) with layers overlapping, covering, crossing or missing rectangles
  * inside, at the edges and one pixel wide; hidden layers left out; with the original held or not; with an
- * image of part of the stack held; with a damaged file, or one replaced since its head was read. Also what
- * it reads: nothing of a layer hidden inside the rectangle or away from it, only the bands of rows that
- * show, no whole-frame flatten and no cache/current.bin at any depth. And the composite's preparation made
- * from such a region is the one made from the whole image.
+ * image of part of the stack held; with a damaged file (not opened when hidden inside the rectangle), or one
+ * replaced since its head was read. Also what it reads: nothing of a layer hidden inside the rectangle or
+ * away from it, only the bands of rows that show, no whole-frame flatten and no cache/current.bin at any
+ * depth. And the composite's preparation made from such a region is the one made from the whole image.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -499,7 +499,7 @@ describe('what currentRegion reads', () => {
 });
 
 describe('currentRegion and damaged or changed files', () => {
-  it('says a damaged layer it needs as current() does, then leaves it out as current() does', async () => {
+  it('says a damaged layer it needs as current() does, then leaves it out; one hidden inside it is not opened', async () => {
     const r = rng(2024);
     const width = 90;
     const height = 70;
@@ -544,6 +544,44 @@ describe('currentRegion and damaged or changed files', () => {
     expect(m.store.damaged(damagedId)).not.toBeNull();
     expectSameRegion(await m.currentRegion(rect), cutRegion(truth, rect), 'missing file');
     await m.close();
+
+    // A damaged file of a layer hidden inside the rectangle: never opened, so nothing is said, and the
+    // region is still the oracle's (the layer cannot change it), where current() says the damage. Accepted:
+    // opening it only to say so would read what the plan saves.
+    const more = await ProjectStore.open(dir);
+    const under = { x: 50, y: 40, width: 30, height: 25 }; // rows 40-64
+    const over = { x: 48, y: 38, width: 34, height: 18 }; // opaque, rows 38-55: hides rows 40-55 of `under`
+    const opaque = layerPatch(over, 8, r);
+    for (let i = 3; i < opaque.rgba.length; i += 4) opaque.rgba[i] = 255;
+    const underId = (
+      await appendPatchLayer(more, {
+        rect: under,
+        patch: await encodeBandedPatch(layerPatch(under, 8, r), [], 4),
+        prompt: 'under',
+      })
+    ).id;
+    const overId = (
+      await appendPatchLayer(more, {
+        rect: over,
+        patch: await encodeBandedPatch(opaque, [], 4),
+        prompt: 'over',
+      })
+    ).id;
+    const intact = await flattenOracle(more, [...without, underId, overId]);
+    const underFile = more.layerFilePath(more.layer(underId), 'patch');
+    await more.close();
+    await fs.writeFile(underFile, new Uint8Array((await fs.stat(underFile)).size).fill(7));
+    const inside = { x: 45, y: 42, width: 40, height: 12 }; // `under` shows below it (rows 56-64), not in it
+    const h = new ProjectSession(await ProjectStore.open(dir), { persistInBackground: false });
+    const reads = recordReads(h.store);
+    expectSameRegion(await h.currentRegion(inside), cutRegion(intact, inside), 'damaged but hidden');
+    reads.stop();
+    expect(reads.parts(underId)).toEqual([]);
+    expect(reads.whole).not.toContain(underId);
+    expect(h.store.damaged(underId)).toBeNull();
+    await expect(h.current()).rejects.toMatchObject({ code: 'damaged-layer' });
+    expect(h.store.damaged(underId)).not.toBeNull();
+    await h.close();
   }, 60_000);
 
   it('reads a file replaced since its head was read as it now is, never by the plan of the old one', async () => {
