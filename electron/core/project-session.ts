@@ -51,7 +51,7 @@ import {
 } from './imaging/flatten-stripes';
 import { maskSourcePng } from './imaging/mask';
 import { loadPhotoRegion } from './imaging/load';
-import { cutRegion, wholeRegion, type PhotoRegion } from './imaging/region';
+import { checkRegionRect, cutRegion, wholeRegion, type PhotoRegion } from './imaging/region';
 import type { ProjectStore } from './project';
 import { CACHE_DIR, type StoredLayer } from './project';
 import type { Rect } from '../../shared/contract';
@@ -955,9 +955,12 @@ export class ProjectSession {
    * A layer hidden inside `rect` (or away from it) is never opened, so damage to its file goes unseen here:
    * the region is still right (that layer cannot change a pixel of it) where current() would throw
    * damaged-layer. That is deliberate: opening the file only to say so would read what the plan saves; the
-   * next whole flatten (current(), an export) says it.
+   * next whole flatten (current(), an export) says it. A rectangle not inside the frame is refused, whatever
+   * is held (checkRegionRect).
    */
   async currentRegion(rect: Rect): Promise<PhotoRegion> {
+    // Before anything held is used: a held image would be cut (or returned whole) without a look at `rect`.
+    checkRegionRect(rect, this.store.width, this.store.height);
     const visible = this.usableVisible();
     const key = visible.map((l) => l.id);
     // An image of the whole visible stack is at hand: returned whole, not cut (see above).

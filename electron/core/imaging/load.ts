@@ -11,7 +11,7 @@ import { AppError } from '../../../shared/errors';
 import { exifFromTiffFile } from './tiff';
 import type { Rect } from '../../../shared/contract';
 import { DEFAULT_LIMITS, type ImagingLimits, type Photo, type PhotoInfo } from './types';
-import { cutRegion, type PhotoRegion } from './region';
+import { checkRegionRect, cutRegion, type PhotoRegion } from './region';
 import { SHARP_TIMEOUT_SECONDS, bufToU16, bufToU8, sha256 } from './util';
 import { greyToSrgbTable } from './grey-profile';
 
@@ -339,18 +339,7 @@ export async function loadPhotoRegion(
 ): Promise<PhotoRegion> {
   const l = limitsOf(limits);
   const info = await probePhoto(bytes, l);
-  if (
-    rect.x < 0 ||
-    rect.y < 0 ||
-    rect.width <= 0 ||
-    rect.height <= 0 ||
-    rect.x + rect.width > info.width ||
-    rect.y + rect.height > info.height
-  ) {
-    throw new Error(
-      `region ${rect.width}x${rect.height}+${rect.x}+${rect.y} outside ${info.width}x${info.height}`,
-    );
-  }
+  checkRegionRect(rect, info.width, info.height);
   const hit = cache.get(sha256(bytes));
   if (hit) {
     hits++;

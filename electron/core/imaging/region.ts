@@ -138,6 +138,19 @@ export function inRegion(region: PhotoRegion, r: Rect): Rect {
   return { x, y, width: r.width, height: r.height };
 }
 
+/**
+ * Throws unless `r` is a rectangle of at least one pixel inside a width x height photo: a region is taken
+ * only for an edit's crop, which the plan keeps inside the photo, so anything else is a programming error
+ * (cutting it would copy short rows or other rows' pixels). One check, one message, for every way a region
+ * is made (loadPhotoRegion, ProjectSession.currentRegion).
+ */
+export function checkRegionRect(r: Rect, width: number, height: number): void {
+  if (r.x < 0 || r.y < 0 || r.width <= 0 || r.height <= 0 || r.x + r.width > width || r.y + r.height > height)
+    throw new Error(
+      `The region ${r.width}x${r.height} at ${r.x},${r.y} lies outside the ${width}x${height} photo; ask for a rectangle inside it.`,
+    );
+}
+
 /** The part `r` of a whole photo as a region of its own (a copy of those rows). */
 export function cutRegion(p: Photo, r: Rect): PhotoRegion {
   const n = r.width * r.height * p.channels;

@@ -7,9 +7,10 @@
  * without an index or written by libpng) with layers overlapping, covering, crossing or missing rectangles
  * inside, at the edges and one pixel wide; hidden layers left out; with the original held or not; with an
  * image of part of the stack held; with a damaged file (not opened when hidden inside the rectangle), or one
- * replaced since its head was read. Also what it reads: nothing of a layer hidden inside the rectangle or
- * away from it, only the bands of rows that show, no whole-frame flatten and no cache/current.bin at any
- * depth. And the composite's preparation made from such a region is the one made from the whole image.
+ * replaced since its head was read; a rectangle not inside the frame refused whatever is held. Also what it
+ * reads: nothing of a layer hidden inside the rectangle or away from it, only the bands of rows that show,
+ * no whole-frame flatten and no cache/current.bin at any depth. And the composite's preparation made from
+ * such a region is the one made from the whole image.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -32,7 +33,7 @@ import {
   type Photo,
 } from '../../../../electron/core/imaging';
 import { prepareComposite } from '../../../../electron/core/imaging/composite';
-import { clearPhotoCache } from '../../../../electron/core/imaging/load';
+import { clearPhotoCache, loadPhotoRegion } from '../../../../electron/core/imaging/load';
 import {
   bandBytes,
   encodeBandedPatch,
@@ -346,6 +347,70 @@ describe('ProjectSession.currentRegion', () => {
     // Deep stacks were drawn (the depth from which the region used to be the whole flatten's).
     expect(deep).toBeGreaterThan(4);
   }, 180_000);
+});
+
+describe('a rectangle not inside the frame', () => {
+  it('is refused by currentRegion on every path, in the words of loadPhotoRegion', async () => {
+    const r = rng(8080);
+    const width = 60;
+    const height = 40;
+    const { dir, store } = await projectOn({ kind: 'png', depth: 8, channels: 3 }, width, height, r);
+    const add = async () => {
+      const rect = randomRect(r, width, height);
+      const patch = await encodeBandedPatch(layerPatch(rect, 8, r), [], 4);
+      await appendPatchLayer(store, { rect, patch, prompt: 'l' });
+    };
+    await add();
+    await add();
+    const bytes = await store.readOriginal();
+    await store.close();
+    /** A rectangle with at least one side past the frame's, or empty; drawn at random. */
+    const outside = (): Rect => {
+      const rect = randomRect(r, width, height);
+      switch (Math.floor(r() * 6)) {
+        case 0:
+          return { ...rect, x: -1 - Math.floor(r() * 5) };
+        case 1:
+          return { ...rect, y: -1 - Math.floor(r() * 5) };
+        case 2:
+          return { ...rect, x: width - rect.width + 1 + Math.floor(r() * 5) };
+        case 3:
+          return { ...rect, y: height - rect.height + 1 + Math.floor(r() * 5) };
+        case 4:
+          return { ...rect, width: 0 };
+        default:
+          return { x: 0, y: 0, width: width + 1, height };
+      }
+    };
+    const paths = ['not held', 'original held', 'part of the stack held', 'whole stack held'] as const;
+    let refused = 0;
+    for (let k = 0; k < 24; k++) {
+      const rect = outside();
+      const said = await loadPhotoRegion(bytes, rect).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(said?.message, JSON.stringify(rect)).toMatch(/outside the 60x40 photo/);
+      for (const held of paths) {
+        const s = new ProjectSession(await ProjectStore.open(dir), { persistInBackground: false });
+        try {
+          if (held === 'original held') await s.originalPhoto();
+          if (held === 'whole stack held') await s.current();
+          if (held === 'part of the stack held') {
+            await s.store.setVisible(s.store.layers()[1]!.id, false);
+            await s.current();
+            await s.store.setVisible(s.store.layers()[1]!.id, true);
+          }
+          const what = `${held}, rect ${JSON.stringify(rect)}`;
+          await expect(s.currentRegion(rect), what).rejects.toThrow(said!.message);
+          refused++;
+        } finally {
+          await s.close();
+        }
+      }
+    }
+    expect(refused).toBe(24 * paths.length);
+  }, 60_000);
 });
 
 describe('what currentRegion reads', () => {
