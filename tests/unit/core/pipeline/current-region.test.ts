@@ -33,6 +33,7 @@ import {
   type Photo,
 } from '../../../../electron/core/imaging';
 import { prepareComposite } from '../../../../electron/core/imaging/composite';
+import * as load from '../../../../electron/core/imaging/load';
 import { clearPhotoCache, loadPhotoRegion } from '../../../../electron/core/imaging/load';
 import {
   bandBytes,
@@ -427,11 +428,12 @@ describe('what currentRegion reads', () => {
       return { id: (await appendPatchLayer(store, { rect, patch, prompt })).id, patch };
     };
     const noise = () => pick(r, [0, 255, Math.floor(r() * 256)]);
-    // Bottom to top: noise over the whole frame; an opaque layer inside the rectangle; an opaque band of
-    // rows 50-99 over it all; a translucent layer away from the rectangle.
+    // Bottom to top: noise over the whole frame; an opaque layer reaching out of the rectangle on both
+    // sides (columns 2-45); an opaque band of rows 50-99 over the rectangle's columns (4-43) only, so the
+    // layer below it shows outside the rectangle but not inside; a translucent layer away from the rectangle.
     const below = await add({ x: 0, y: 0, width, height }, noise, 'below');
     const hidden = await add({ x: 2, y: 60, width: 44, height: 20 }, () => 255, 'hidden');
-    const cover = await add({ x: 0, y: 50, width, height: 50 }, () => 255, 'cover');
+    const cover = await add({ x: 4, y: 50, width: 40, height: 50 }, () => 255, 'cover');
     const away = await add({ x: 0, y: 0, width: 10, height: 10 }, () => 128, 'away');
     await store.close();
     const rect = { x: 4, y: 40, width: 40, height: 80 }; // rows 40-119
@@ -452,18 +454,33 @@ describe('what currentRegion reads', () => {
       for (const id of hide) await s.store.setVisible(id, false);
       const reads = recordReads(s.store);
       const flat = vi.spyOn(s, 'current');
-      const decoded = vi.spyOn(s, 'originalPhoto');
+      const decoded = vi.spyOn(load, 'loadPhoto');
+      const decodedPart = vi.spyOn(load, 'loadPhotoRegion');
       const got = await s.currentRegion(rect);
       reads.stop();
       expect(flat).not.toHaveBeenCalled();
+      // The original decoded once, in the rectangle only (the oracle below decodes it whole).
       expect(decoded).not.toHaveBeenCalled();
+      expect(decodedPart.mock.calls.map((c) => c[1])).toEqual([rect]);
+      decoded.mockRestore();
+      decodedPart.mockRestore();
       const ids = s.store.visibleLayers().map((l) => l.id);
-      expectSameRegion(got, cutRegion(await flattenOracle(s.store, ids), rect), `hidden ${hide.length}`);
+      const truth = await flattenOracle(s.store, ids);
+      expectSameRegion(got, cutRegion(truth, rect), `hidden ${hide.length}`);
       await s.close();
-      return reads;
+      return { reads, truth };
     };
 
-    const a = await run([]);
+    const { reads: a, truth } = await run([]);
+    // The layer hidden inside the rectangle shows outside it: the frame without it differs there only.
+    const st = await ProjectStore.open(dir);
+    const without = await flattenOracle(
+      st,
+      [below, cover, away].map((l) => l.id),
+    );
+    await st.close();
+    expect(bytesOf(cutRegion(without, rect).photo).equals(bytesOf(cutRegion(truth, rect).photo))).toBe(true);
+    expect(bytesOf(without).equals(bytesOf(truth))).toBe(false);
     expect(a.whole).toEqual([]);
     // The hidden layer and the one away from the rectangle: not a byte, not even their heads.
     expect(a.parts(hidden.id)).toEqual([]);
@@ -478,7 +495,7 @@ describe('what currentRegion reads', () => {
     ]);
 
     // Without the cover, the layer inside shows (rows 60-79) and hides those rows of the one below.
-    const b = await run([cover.id]);
+    const { reads: b } = await run([cover.id]);
     expect(b.whole).toEqual([]);
     expect(b.parts(cover.id)).toEqual([]);
     expect(b.parts(away.id)).toEqual([]);
