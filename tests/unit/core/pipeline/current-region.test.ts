@@ -540,48 +540,73 @@ describe('what currentRegion reads', () => {
 
   it('cuts an image the session holds of part of the stack, and reads only the layers after it', async () => {
     const r = rng(4711);
-    const { store, width, height } = await project({ kind: 'png', depth: 16, channels: 4 }, 5, r);
-    for (const l of store.layers()) await store.setVisible(l.id, true);
+    const { dir, store, width, height } = await projectOn({ kind: 'png', depth: 16, channels: 4 }, 90, 70, r);
+    const whole = { x: 0, y: 0, width, height };
+    /**
+     * Adds a layer at `rect` (random without one) whose alpha never reaches its maximum: it hides nothing, so
+     * every layer reaching into a rectangle has its file opened (its head read) when it is applied.
+     */
+    const add = async (rect = randomRect(r, width, height), to = store) => {
+      const patch = layerPatch(rect, 16, r);
+      for (let i = 3; i < patch.rgba.length; i += 4) patch.rgba[i] = Math.min(patch.rgba[i]!, 65534);
+      const file = await encodeBandedPatch(patch, [], 1 + Math.floor(r() * 8));
+      return (await appendPatchLayer(to, { rect, patch: file, prompt: 'more' })).id;
+    };
+    // Three layers (the first as large as the frame), cache/current.bin of them; then two more as large as
+    // the frame and the current image of all five held; then two more. The held image and the cache hold
+    // different stacks: had the cache's been used, the fourth and fifth would be read.
+    const first = [await add(whole), await add(), await add()];
     const s = new ProjectSession(store, { persistInBackground: false, diskCacheMinLayers: 2 });
-    const addRandom = async () => {
-      const rect = randomRect(r, width, height);
-      const patch = await encodeBandedPatch(layerPatch(rect, 16, r), [], 1 + Math.floor(r() * 8));
-      return (await appendPatchLayer(store, { rect, patch, prompt: 'more' })).id;
-    };
-    const first = store.layers().map((l) => l.id);
     await s.current();
-    expect(await s.persistCache()).toBe(true); // cache/current.bin of the first five, as this session holds it
-    const sixth = await addRandom();
-    const seventh = await addRandom();
-    const check = async (what: string, fresh: string[]) => {
-      const rect = edgyRect(r, width, height);
-      const original = vi.spyOn(store, 'readOriginal');
-      const reads = recordReads(store);
-      const got = await s.currentRegion(rect);
-      reads.stop();
-      expect(original, what).not.toHaveBeenCalled();
-      expect(reads.whole, what).toEqual([]);
-      const touched = new Set(reads.all.map((x) => x.id));
-      for (const id of first) expect(touched.has(id), what).toBe(false);
-      for (const id of touched) expect(fresh, what).toContain(id);
-      const ids = store.visibleLayers().map((l) => l.id);
-      expectSameRegion(got, cutRegion(await flattenOracle(store, ids), rect), what);
-      original.mockRestore();
-    };
-    // The current image of the first five, held: the two after it applied.
-    await check('held current image', [sixth, seventh]);
-    // The current image of all seven, then the seventh hidden and an eighth added: that image is of no
-    // prefix, cache/current.bin as read (the first five) is.
+    expect(await s.persistCache()).toBe(true);
+    const middle = [await add(whole), await add(whole)];
     await s.current();
-    await store.setVisible(seventh, false);
-    const eighth = await addRandom();
-    await check('cache as read', [sixth, eighth]);
+    const sixth = await add();
+    const seventh = await add();
+    /** currentRegion of `session` at random rectangles reads only layers of `fresh`, and all of `must`. */
+    const check = async (session: ProjectSession, name: string, fresh: string[], must: string[]) => {
+      for (let k = 0; k < 6; k++) {
+        const rect = edgyRect(r, width, height);
+        const what = `${name}, rect ${JSON.stringify(rect)}`;
+        const original = vi.spyOn(session.store, 'readOriginal');
+        const cache = vi.spyOn(session.store, 'readCache');
+        const reads = recordReads(session.store);
+        const got = await session.currentRegion(rect);
+        reads.stop();
+        expect(original, what).not.toHaveBeenCalled();
+        expect(cache, what).not.toHaveBeenCalled();
+        expect(reads.whole, what).toEqual([]);
+        const touched = new Set(reads.all.map((x) => x.id));
+        for (const id of touched) expect(fresh, what).toContain(id);
+        for (const id of must) expect(touched.has(id), what).toBe(true);
+        original.mockRestore();
+        cache.mockRestore();
+        const ids = session.store.visibleLayers().map((l) => l.id);
+        expectSameRegion(got, cutRegion(await flattenOracle(session.store, ids), rect), what);
+      }
+    };
+    // The current image of the five, held (the cache holds three): only the two after it are applied.
+    await check(s, 'held current image', [sixth, seventh], []);
     await s.close();
+
+    // A fresh session that reads cache/current.bin (the three) while it flattens all seven; then the seventh
+    // hidden and an eighth added, so its current image is of no prefix: the cache as read is cut, and the
+    // layers after it (the fourth and fifth among them, as large as the frame) applied.
+    const c = new ProjectSession(await ProjectStore.open(dir), { persistInBackground: false });
+    const cacheRead = vi.spyOn(c.store, 'readCache');
+    await c.current();
+    expect(cacheRead).toHaveBeenCalledTimes(1);
+    cacheRead.mockRestore();
+    await c.store.setVisible(seventh, false);
+    const eighth = await add(undefined, c.store);
+    expect(c.store.visibleLayers().map((l) => l.id)).toEqual([...first, ...middle, sixth, eighth]);
+    await check(c, 'cache as read', [...middle, sixth, eighth], middle);
+    await c.close();
   }, 60_000);
 });
 
 describe('currentRegion and damaged or changed files', () => {
-  it('says a damaged layer it needs as current() does, then leaves it out; one hidden inside it is not opened', async () => {
+  it('says a damaged layer it needs as current() does, leaves it out, and opens none hidden', async () => {
     const r = rng(2024);
     const width = 90;
     const height = 70;
