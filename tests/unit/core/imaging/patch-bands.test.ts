@@ -4,7 +4,9 @@
  * where alpha is not 0 (a superset) and where it is at its maximum (a subset, exact up to MAX_SPANS runs);
  * every run of bands inflates on its own to exactly those rows of the whole stream, and not at all once a
  * byte of it changed (each band's CRC-32 is in the index); and an index that does
- * not fit the image is refused, so the file is read whole.
+ * not fit the image is refused, so the file is read whole. The plans made from indexes (topOpaque's map,
+ * AreaCover, neededRows), over the frame and over a rectangle of it, are those of a map made from the
+ * patches' alpha alone.
  */
 import zlib from 'node:zlib';
 import sharp from 'sharp';
@@ -194,10 +196,48 @@ describe('banded patch files', () => {
   });
 });
 
+/**
+ * The whole frame's topOpaque map computed from the patches' alpha alone (no index, no run of topOpaque's):
+ * each pixel holds the number (1-based, in stack order) of the last layer whose alpha there is at its
+ * maximum, 0 for none. A layer given no index claims nothing; in a row of more than MAX_SPANS opaque runs
+ * only the MAX_SPANS longest count (the leftmost of equal ones), the runs an index keeps. `seen.cut` counts
+ * such rows.
+ */
+function opaqueOracle(
+  width: number,
+  height: number,
+  layers: ReadonlyArray<{ patch: Patch; indexed: boolean }>,
+  seen = { cut: 0 },
+): Uint8Array {
+  const top = new Uint8Array(width * height);
+  layers.forEach(({ patch, indexed }, j) => {
+    if (!indexed) return;
+    const { x: px, y: py, width: w, height: h } = patch.rect;
+    const max = patch.depth === 16 ? 65535 : 255;
+    for (let y = 0; y < h; y++) {
+      const runs: Array<[number, number]> = [];
+      for (let x = 0; x < w; x++) {
+        if (patch.rgba[(y * w + x) * 4 + 3] !== max) continue;
+        const last = runs[runs.length - 1];
+        if (last && last[1] === x) last[1] = x + 1;
+        else runs.push([x, x + 1]);
+      }
+      if (runs.length > MAX_SPANS) seen.cut++;
+      const kept =
+        runs.length <= MAX_SPANS
+          ? runs
+          : [...runs].sort((a, b) => b[1] - b[0] - (a[1] - a[0]) || a[0] - b[0]).slice(0, MAX_SPANS);
+      for (const [from, to] of kept) for (let x = from; x < to; x++) top[(py + y) * width + px + x] = j + 1;
+    }
+  });
+  return top;
+}
+
 describe('plans over a rectangle of the frame', () => {
   it('map, needed rows and hidden rectangles are those of the whole frame, cut to the rectangle', async () => {
     const rand = rng(2718);
     let hiddenSeen = 0;
+    const seen = { cut: 0 };
     for (let t = 0; t < 40; t++) {
       const W = 10 + Math.floor(rand() * 90);
       const H = 10 + Math.floor(rand() * 70);
@@ -205,6 +245,7 @@ describe('plans over a rectangle of the frame', () => {
         rect: { x: number; y: number; width: number; height: number };
         index: BandIndex | null;
       }> = [];
+      const patches: Array<{ patch: Patch; indexed: boolean }> = [];
       const n = 1 + Math.floor(rand() * 12);
       for (let i = 0; i < n; i++) {
         const p = randomPatch(rand);
@@ -227,8 +268,15 @@ describe('plans over a rectangle of the frame', () => {
         // Now and then a layer without an index (it claims nothing).
         const index = rand() < 0.15 ? null : parseBandIndex(own.index!, w, h)!;
         layers.push({ rect: patch.rect, index });
+        patches.push({ patch, indexed: index !== null });
       }
-      const whole = topOpaque(W, H, layers);
+      // The expectation throughout is the map made from the alpha (opaqueOracle), never topOpaque's own:
+      // topOpaque and AreaCover walk the same runs (opaqueRuns), and neededRows reads topOpaque's map.
+      const whole = opaqueOracle(W, H, patches, seen);
+      const frame = topOpaque(W, H, layers);
+      expect(frame).toBeInstanceOf(Uint8Array);
+      const same = Buffer.from(frame.buffer).equals(Buffer.from(whole.buffer));
+      expect(same, `case ${t}: topOpaque over the frame`).toBe(true);
       const aw = 1 + Math.floor(rand() * W);
       const ah = 1 + Math.floor(rand() * H);
       const area = {
@@ -248,15 +296,24 @@ describe('plans over a rectangle of the frame', () => {
       const frameCover = coverage(whole, W, H);
       for (const [j, { rect, index }] of layers.entries()) {
         const k = j + 1;
-        // The oracle: per row, one past the last column inside the extent and the area whose top is <= k.
+        const { rgba } = patches[j]!.patch;
+        const alphaAt = (x: number, y: number) => rgba[(y * rect.width + x) * 4 + 3]!;
+        // The oracle: per row, one past the last column inside the row's extent (from its first to its last
+        // alpha not 0, by the alpha; the whole row for a layer without an index: nothing is known of its
+        // alpha) and the area whose top is <= k.
         const truth = (inArea: boolean) => {
           const ends = new Uint32Array(rect.height);
           for (let y = 0; y < rect.height; y++) {
             const fy = rect.y + y;
             if (inArea && (fy < area.y || fy >= area.y + ah)) continue;
-            for (let x = rect.width - 1; x >= 0; x--) {
+            let first = 0;
+            let end = rect.width;
+            if (index) {
+              while (first < rect.width && alphaAt(first, y) === 0) first++;
+              while (end > first && alphaAt(end - 1, y) === 0) end--;
+            }
+            for (let x = end - 1; x >= first; x--) {
               const fx = rect.x + x;
-              if (index && (x < index.extent[2 * y]! || x >= index.extent[2 * y + 1]!)) continue;
               if (inArea && (fx < area.x || fx >= area.x + aw)) continue;
               if (whole[fy * W + fx]! <= k) {
                 ends[y] = x + 1;
@@ -276,7 +333,7 @@ describe('plans over a rectangle of the frame', () => {
       const above = new AreaCover(area);
       for (let j = layers.length - 1; j >= 0; j--) {
         const { rect, index } = layers[j]!;
-        const over = topOpaque(W, H, layers.slice(j + 1));
+        const over = opaqueOracle(W, H, patches.slice(j + 1));
         let hidden = true;
         for (let y = Math.max(rect.y, area.y); y < Math.min(rect.y + rect.height, area.y + ah); y++)
           for (let x = Math.max(rect.x, area.x); x < Math.min(rect.x + rect.width, area.x + aw); x++)
@@ -286,8 +343,10 @@ describe('plans over a rectangle of the frame', () => {
         if (index) above.add(rect, index);
       }
     }
-    // Hidden layers were met (opaque and hard-edged patches over others).
+    // Hidden layers were met (opaque and hard-edged patches over others), and rows of more runs than an
+    // index keeps (noise).
     expect(hiddenSeen).toBeGreaterThan(5);
+    expect(seen.cut).toBeGreaterThan(20);
   });
 });
 
