@@ -7,7 +7,7 @@
  * disk), the two alternated; the decode cache of loadPhoto is cleared before each.
  * Layers are synthetic but shaped like edits of one area: feathered ellipses of about 800 px around the same
  * spot (pixels of the photo there, tinted), and every fourth one elsewhere; the crop is 1400x1400 around the
- * spot. Also reported: the bytes of layer files the region read (heads and bands).
+ * spot. Also reported: the bytes of layer files the region read (heads and bands, and any file read whole).
  * Usage: npx tsx bench/region.bench.ts [--quick]
  */
 import { mkdirSync, promises as fs, writeFileSync } from 'node:fs';
@@ -71,7 +71,10 @@ async function buildProject(
   await store.close();
 }
 
-/** One measurement by a fresh session on the project opened anew; `read` counts its layer part reads. */
+/**
+ * One measurement by a fresh session on the project opened anew; `read` counts the bytes of layer files it
+ * read, in parts (heads, bands) and whole (a file without an index, or every file once a plan is dropped).
+ */
 async function measure(dir: string, what: 'region' | 'whole'): Promise<{ ms: number; read: number }> {
   clearPhotoCache();
   const store = await ProjectStore.open(dir);
@@ -79,6 +82,12 @@ async function measure(dir: string, what: 'region' | 'whole'): Promise<{ ms: num
   const part = store.readLayerFilePart.bind(store);
   store.readLayerFilePart = async (...args) => {
     const got = await part(...args);
+    read += got.length;
+    return got;
+  };
+  const file = store.readLayerFile.bind(store);
+  store.readLayerFile = async (...args) => {
+    const got = await file(...args);
     read += got.length;
     return got;
   };
