@@ -50,7 +50,7 @@ import {
   type Patch,
   type Photo,
 } from '../electron/core/imaging';
-import { ellipsePatch, median, time } from './support';
+import { ellipsePatch, fixtureJpeg, median, time } from './support';
 import { syntheticLayer } from '../tests/support/layers';
 
 const argv = process.argv.slice(2);
@@ -207,15 +207,7 @@ interface Built {
 
 /** Builds the project into dir and the full-frame baseline files into root. */
 async function buildProject(root: string, dir: string): Promise<Built> {
-  // A 24 MP JPEG made from a fixture photo (tests and benches generate large images, never commit them).
-  const fixtures =
-    process.env.MASKROOM_FIXTURES || path.resolve(import.meta.dirname, '../../shared/fixtures/photos');
-  const photoBytes = new Uint8Array(
-    await sharp(path.join(fixtures, 'coffee.png'))
-      .resize(W, H, { kernel: 'lanczos3' })
-      .jpeg({ quality: 92 })
-      .toBuffer(),
-  );
+  const photoBytes = await fixtureJpeg(W, H);
   const photo = await loadPhoto(photoBytes);
   const store = await ProjectStore.create(dir, {
     photo: photoBytes,

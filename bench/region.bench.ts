@@ -13,7 +13,6 @@
 import { mkdirSync, promises as fs, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { ProjectStore } from '../electron/core/project';
 import { ProjectSession } from '../electron/core/project-session';
 import { encodeMaskPng, encodePatch, loadPhoto, makeThumbnail, type Photo } from '../electron/core/imaging';
@@ -21,7 +20,7 @@ import { clearPhotoCache } from '../electron/core/imaging/load';
 import { cutRegion } from '../electron/core/imaging/region';
 import { syntheticLayer } from '../tests/support/layers';
 import { rng } from '../tests/support/prng';
-import { ellipsePatch, here, median, quick, time } from './support';
+import { ellipsePatch, fixtureJpeg, here, median, quick, time } from './support';
 
 const runs = quick ? 3 : 7;
 const W = 6000;
@@ -104,14 +103,7 @@ async function measure(dir: string, what: 'region' | 'whole'): Promise<{ ms: num
 }
 
 async function main(): Promise<void> {
-  const fixtures =
-    process.env.MASKROOM_FIXTURES || path.resolve(import.meta.dirname, '../../shared/fixtures/photos');
-  const photoBytes = new Uint8Array(
-    await sharp(path.join(fixtures, 'coffee.png'))
-      .resize(W, H, { kernel: 'lanczos3' })
-      .jpeg({ quality: 92 })
-      .toBuffer(),
-  );
+  const photoBytes = await fixtureJpeg(W, H);
   const photo = await loadPhoto(photoBytes);
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-bench-region-'));
   try {

@@ -23,6 +23,22 @@ export const root = path.resolve(here, '..');
 /** `--quick`: fewer runs and smaller cases, for a smoke run. */
 export const quick = process.argv.includes('--quick');
 
+/**
+ * A JPEG of `width` x `height` made from a fixture photo (coffee.png, resized with lanczos3; quality 92):
+ * benches generate large images, never commit them.
+ */
+export async function fixtureJpeg(width: number, height: number): Promise<Uint8Array> {
+  const { default: sharp } = await import('sharp');
+  const fixtures =
+    process.env.MASKROOM_FIXTURES || path.resolve(import.meta.dirname, '../../shared/fixtures/photos');
+  return new Uint8Array(
+    await sharp(path.join(fixtures, 'coffee.png'))
+      .resize(width, height, { kernel: 'lanczos3' })
+      .jpeg({ quality: 92 })
+      .toBuffer(),
+  );
+}
+
 /** The median of xs (the mean of the two middle values for an even count; NaN when empty). */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

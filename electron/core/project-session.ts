@@ -640,6 +640,22 @@ export class ProjectSession {
     );
   }
 
+  /** The planned rows of each layer (readPlanned), up to DECODE_AHEAD files read ahead within the budget. */
+  private rowsAhead(
+    layers: StoredLayer[],
+    heads: Array<PatchIndex | null>,
+    needs: Array<Uint32Array | null>,
+  ): (i: number) => Promise<CoveredPatch | null> {
+    return this.plannedAhead(
+      layers,
+      (j) => heads[j] ?? null,
+      needs,
+      DECODE_AHEAD,
+      'rows',
+      (l, h, need) => this.readPlanned(l, h, need),
+    );
+  }
+
   /** applyPlanned on the main thread: the rows are inflated on libuv's pool and blended here. */
   private async applyPlannedHere(
     base: Photo | Promise<Photo>,
@@ -650,15 +666,7 @@ export class ProjectSession {
   ): Promise<Photo | null> {
     const { width, height } = this.store;
     const n = layers.length;
-    // Up to DECODE_AHEAD files being read ahead, within the budget of rows.
-    const take = this.plannedAhead(
-      layers,
-      (j) => heads[j] ?? null,
-      needs,
-      DECODE_AHEAD,
-      'rows',
-      (l, h, need) => this.readPlanned(l, h, need),
-    );
+    const take = this.rowsAhead(layers, heads, needs);
     const progress = this.opts.onFlattenProgress;
     progress?.(0, n);
     let img: Photo | null = null;
@@ -1061,14 +1069,7 @@ export class ProjectSession {
     const needs = layers.map((l, j) =>
       hidden[j] ? null : neededRows(cover, l.rect, heads[j]?.index ?? null, j + 1),
     );
-    const take = this.plannedAhead(
-      layers,
-      (j) => heads[j] ?? null,
-      needs,
-      DECODE_AHEAD,
-      'rows',
-      (l, h, need) => this.readPlanned(l, h, need),
-    );
+    const take = this.rowsAhead(layers, heads, needs);
     let region: PhotoRegion | null = null;
     for (let i = 0; i < layers.length; i++) {
       const read = await take(i);

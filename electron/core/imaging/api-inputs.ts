@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import type { Rect } from '../../../shared/contract';
 import { apiDims, cropInApi, inRegion, isPhotoRegion, wholeRegion, type PhotoRegion } from './region';
 import { assertMaskFits } from './mask';
+import { patternRun } from './mask-luma';
 import type { ApiInputs, Mask, Photo, RegionPlan } from './types';
 import { SHARP_TIMEOUT_SECONDS, bufToU8, extract8, fromProfileToSrgb } from './util';
 
@@ -57,27 +58,6 @@ function footprints(len: number, n: number): { start: Int32Array; end: Int32Arra
 }
 
 /**
- * How many bytes of `row` from its start (forward) or back from its end are 0, by halving with memcmp against
- * `zeros` (at least row.length long): about two passes of memcmp however the row is painted.
- */
-function zeroRun(row: Buffer, zeros: Buffer, forward: boolean): number {
-  const n = row.length;
-  const zero = (k0: number, k1: number) =>
-    forward
-      ? row.compare(zeros, 0, k1 - k0, k0, k1) === 0
-      : row.compare(zeros, 0, k1 - k0, n - k1, n - k0) === 0;
-  if (zero(0, n)) return n;
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (zero(lo, mid)) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-/**
  * The crop of the edit mask at dst's size: 1 where any painted (non-zero) photo pixel falls inside the output
  * pixel's footprint, else 0. Separable (rows, then columns), O(crop + output); unpainted rows (most of the
  * context around the mask) are skipped with one comparison each, and a painted row's unpainted ends with a
@@ -99,10 +79,9 @@ export function paintedAt(mask: Mask, crop: Rect, dw: number, dh: number): Uint8
   }
   for (let y = 0; y < crop.height; y++) {
     const s = (crop.y + y) * mask.width + crop.x;
-    const row = all.subarray(s, s + crop.width);
-    const lead = zeroRun(row, zeros, true);
+    const lead = patternRun(all, zeros, s, crop.width, 1, true);
     if (lead === crop.width) continue;
-    const last = crop.width - 1 - zeroRun(row, zeros, false);
+    const last = crop.width - 1 - patternRun(all, zeros, s + crop.width, crop.width - lead, 1, false);
     painted[y] = 1;
     const line = mask.data.subarray(s, s + crop.width);
     const o = y * dw;

@@ -42,7 +42,6 @@ export function rowWeigher(
   const zero = Buffer.alloc(rowBytes);
   return (raw, s, m, mo) => {
     const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    const same = (p: Buffer, at: number, len: number) => buf.compare(p, 0, len, at, at + len) === 0;
     /** The empty pattern the pixel at byte `at` is, if any. */
     const emptyAt = (at: number) => {
       const colours = alpha ? c - 1 : c;
@@ -51,30 +50,12 @@ export function rowWeigher(
       const a = raw[at + colours];
       return a === 255 ? black : a === 0 ? zero : null;
     };
-    /**
-     * How many pixels (at most `most`) from byte `at` on, or before it when !forward, equal pattern p: by
-     * halving, comparing only the pixels past the run already known, so a row costs about two passes of
-     * memcmp.
-     */
-    const run = (at: number, most: number, p: Buffer, forward: boolean) => {
-      /** Whether pixels [k0, k1) of the run (counted from `at`) equal p. */
-      const eq = (k0: number, k1: number) => same(p, forward ? at + k0 * c : at - k1 * c, (k1 - k0) * c);
-      if (eq(0, most)) return most;
-      let lo = 0;
-      let hi = most - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (eq(lo, mid)) lo = mid;
-        else hi = mid - 1;
-      }
-      return lo;
-    };
     const p = emptyAt(s);
-    const lead = p ? run(s, width, p, true) : 0;
+    const lead = p ? patternRun(buf, p, s, width, c, true) : 0;
     if (lead === width) return;
     const e = s + rowBytes;
     const q = emptyAt(e - c);
-    const trail = q ? run(e, width - lead, q, false) : 0;
+    const trail = q ? patternRun(buf, q, e, width - lead, c, false) : 0;
     const first = s / c;
     const words =
       c === 4 && raw.byteOffset % 4 === 0 && s % 4 === 0
@@ -84,6 +65,36 @@ export function rowWeigher(
     if (words) weighRow(raw, words, m, c, lead, width - trail, first, mo);
     else weighRow(raw, null, m, c, lead, width - trail, first, mo);
   };
+}
+
+/**
+ * How many units of `unit` bytes (at most `most`) from byte `at` of `buf` on, or before it when !forward,
+ * equal the start of pattern `p` (at least most * unit bytes long): by halving, comparing only the units past
+ * the run already known, so a row costs about two passes of memcmp however it is painted.
+ */
+export function patternRun(
+  buf: Buffer,
+  p: Buffer,
+  at: number,
+  most: number,
+  unit: number,
+  forward: boolean,
+): number {
+  /** Whether units [k0, k1) of the run (counted from `at`) equal p. */
+  const eq = (k0: number, k1: number) => {
+    const from = forward ? at + k0 * unit : at - k1 * unit;
+    const len = (k1 - k0) * unit;
+    return buf.compare(p, 0, len, from, from + len) === 0;
+  };
+  if (eq(0, most)) return most;
+  let lo = 0;
+  let hi = most - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (eq(lo, mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /**
