@@ -971,8 +971,8 @@ export class ProjectSession {
     checkRegionRect(rect, this.store.width, this.store.height);
     const visible = this.usableVisible();
     const key = visible.map((l) => l.id);
-    // An image of the whole visible stack is at hand: returned whole, not cut (see above).
-    if (this.flat && sameIds(this.flat.key, key)) return wholeRegion(await this.flat.photo);
+    // An image of the whole visible stack at hand (held, or cache/current.bin as read) is returned whole,
+    // not cut (see above).
     const held = await this.heldPrefix(key);
     if (held && held.key.length === key.length) return wholeRegion(held.photo);
     const layers = visible.slice(held?.key.length ?? 0).filter((l) => intersect(l.rect, rect) !== null);
