@@ -4,10 +4,12 @@
  * libvips decodes a mask file into one buffer of all its pixels (an RGBA mask of 24 MP is 96 MB, of 100 MP
  * 400 MB) before maskFromFile weighs them; on a machine where fresh memory is dear that buffer costs more than
  * the decode itself. The PNGs masks mostly are (8-bit grey, grey + alpha, RGB or RGBA, not interlaced) are
- * instead inflated here by zlib on libuv's pool a megabyte at a time, each row unfiltered as it arrives and
+ * instead inflated here by zlib a piece at a time, each row unfiltered as it arrives and
  * weighed into the mask at once (rowWeigher, lumaOf's own rule): the same bytes as the libvips path, while the
- * mask is the only frame-sized buffer, and an empty row of it is never even written. A piece is weighed on the
- * main thread while zlib inflates the next one.
+ * mask is the only frame-sized buffer, and an empty row of it is never even written. zlib inflates into one
+ * buffer of a quarter megabyte used again for every piece (directInflater); where Node does not allow that,
+ * through its Inflate stream on libuv's pool, a megabyte at a time, a piece weighed on the main thread while
+ * zlib inflates the next one.
  *
  * Anything else is not read here (null: the caller decodes the file with libvips as before, and says what is
  * wrong with it in its words): another colour type or depth, interlacing, a tRNS or eXIf chunk (transparency
@@ -107,12 +109,14 @@ function unfilter(f: number, row: Uint8Array, cur: Uint8Array, prev: Uint8Array,
 
 /**
  * The mask (width x height luma, white = change) of an 8-bit PNG of that size, read row by row; null for a
- * file this module does not read (see above), which the caller decodes with libvips instead.
+ * file this module does not read (see above), which the caller decodes with libvips instead. `streaming`
+ * takes the stream's way even where the direct one is there (the tests read every file both ways).
  */
 export async function maskFromPngRows(
   bytes: Uint8Array,
   width: number,
   height: number,
+  opts: { streaming?: boolean } = {},
 ): Promise<Uint8Array | null> {
   const layout = layoutOf(bytes);
   if (!layout || layout.width !== width || layout.height !== height) return null;
@@ -122,7 +126,7 @@ export async function maskFromPngRows(
   const weigh = c > 1 ? rowWeigher(width, c) : null;
   const zeros = Buffer.alloc(rowBytes);
   // The row above, unfiltered (zeros above the first): one of the two buffers rows are unfiltered into, or,
-  // for a row stored unfiltered, its bytes where zlib put them (zlib never writes over what it handed out).
+  // for a row stored unfiltered, its bytes where zlib put them (until that piece of output is reused).
   const own = [new Uint8Array(rowBytes), new Uint8Array(rowBytes)] as const;
   let prev: Uint8Array = new Uint8Array(rowBytes);
   // The part of a filtered row (its filter byte first) that ended one piece of zlib's output.
@@ -150,34 +154,165 @@ export async function maskFromPngRows(
     prev = line;
     y++;
   };
-  const ok = await new Promise<boolean>((resolve) => {
+  const consume = (piece: Uint8Array) => {
+    let at = 0;
+    if (carried > 0) {
+      const more = Math.min(piece.length, rowBytes + 1 - carried);
+      carry.set(piece.subarray(0, more), carried);
+      carried += more;
+      at = more;
+      if (carried < rowBytes + 1) return;
+      take(carry, false);
+      carried = 0;
+    }
+    for (; !bad && at + rowBytes + 1 <= piece.length; at += rowBytes + 1)
+      take(piece.subarray(at, at + rowBytes + 1), true);
+    if (!bad && at < piece.length) {
+      carry.set(piece.subarray(at), 0);
+      carried = piece.length - at;
+    }
+  };
+  const direct = opts.streaming ? null : directInflater();
+  const inflated = direct
+    ? await inflateReusing(direct, layout.idat, (piece) => {
+        consume(piece);
+        // The next call writes over this piece: the row above the next one must not stay in it.
+        if (prev !== own[0] && prev !== own[1] && prev.byteLength > 0 && prev.buffer === piece.buffer) {
+          const line = own[0];
+          line.set(prev);
+          prev = line;
+        }
+        return !bad;
+      })
+    : await inflateStreaming(layout.idat, (piece) => {
+        consume(piece);
+        return !bad;
+      });
+  return inflated && !bad && y === height && carried === 0 ? m : null;
+}
+
+/**
+ * zlib's handle under Node's Inflate stream, driven synchronously into one output buffer used again for
+ * every piece, or null where this Node does not have it (it is not part of Node's documented API: the
+ * streaming path below then does the same work). Node's streams hand every piece of output over in a
+ * buffer of its own and go through libuv's pool for each: for a mask, whose compressed data is a small
+ * part of its rows, that costs several times the inflate itself (a 24 MP RGBA mask: about 10 ms inflated
+ * this way, about 50 ms through the stream, on the development machine).
+ */
+interface DirectInflater {
+  /**
+   * Inflates from input[inOff, inOff + inLen) into out[0, out.length): [output room left, input left], or
+   * null for a damaged stream.
+   */
+  write(input: Uint8Array, inOff: number, inLen: number, out: Uint8Array): [number, number] | null;
+  close(): void;
+}
+
+interface ZlibInternals {
+  _handle?: { writeSync?: unknown };
+  _writeState?: unknown;
+}
+
+/** Whether this Node lets masks be inflated directly (otherwise they go through the stream, slower). */
+export function directInflateAvailable(): boolean {
+  const z = directInflater();
+  z?.close();
+  return z !== null;
+}
+
+function directInflater(): DirectInflater | null {
+  const z = zlib.createInflate();
+  const inner = z as unknown as ZlibInternals;
+  const handle = inner._handle;
+  const state = inner._writeState;
+  if (
+    !handle ||
+    typeof handle.writeSync !== 'function' ||
+    !(state instanceof Uint32Array) ||
+    state.length < 2
+  ) {
+    z.close();
+    return null;
+  }
+  const writeSync = handle.writeSync as (
+    flush: number,
+    input: Uint8Array,
+    inOff: number,
+    inLen: number,
+    out: Uint8Array,
+    outOff: number,
+    outLen: number,
+  ) => void;
+  // A damaged stream: the handle leaves the write state as it was and has the stream emit 'error' on the
+  // next tick (heard here, so that it is not an uncaught one). The state is set to a value no write gives
+  // before each call, so an error is seen at once.
+  z.on('error', () => undefined);
+  return {
+    write: (input, inOff, inLen, out) => {
+      state[0] = out.length + 1;
+      writeSync.call(handle, zlib.constants.Z_FINISH, input, inOff, inLen, out, 0, out.length);
+      return state[0]! > out.length ? null : [state[0]!, state[1]!];
+    },
+    close: () => z.close(),
+  };
+}
+
+/** How much output one direct inflate call fills before its rows are weighed (stays in the caches). */
+const DIRECT_PIECE = 1 << 18;
+/** Output between two returns to the event loop: a 100 MP RGBA mask does not hold it up for its whole read. */
+const DIRECT_SLICE = 1 << 24;
+
+/** The IDAT data inflated a piece at a time into one buffer, each piece handed to `take` (false: stop). */
+async function inflateReusing(
+  z: DirectInflater,
+  idat: Uint8Array[],
+  take: (piece: Uint8Array) => boolean,
+): Promise<boolean> {
+  const input = idat.length === 1 ? idat[0]! : Buffer.concat(idat);
+  const out = new Uint8Array(DIRECT_PIECE);
+  let inOff = 0;
+  let inLen = input.length;
+  let sinceYield = 0;
+  try {
+    // Every call either fills the buffer or ends the stream; a call that gives nothing and takes nothing
+    // (a stream cut short) ends the loop, as does the bound (far more calls than the rows could need).
+    for (let calls = 0; calls < 1 << 24; calls++) {
+      const wrote = z.write(input, inOff, inLen, out);
+      if (!wrote) return false;
+      const [room, left] = wrote;
+      const produced = out.length - room;
+      const used = inLen - left;
+      inOff += used;
+      inLen = left;
+      if (produced > 0 && !take(out.subarray(0, produced))) return false;
+      if (room > 0) return true;
+      if (produced === 0 && used === 0) return false;
+      sinceYield += produced;
+      if (sinceYield >= DIRECT_SLICE) {
+        sinceYield = 0;
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    return false;
+  } finally {
+    z.close();
+  }
+}
+
+/**
+ * The same through Node's Inflate stream: a megabyte at a time on libuv's pool, each piece weighed in a
+ * later turn of the event loop while the pool inflates the next. zlib goes on to the next piece only once
+ * the 'data' handler of the last one has returned, and each completion hands over one piece, so the queue
+ * holds at most two.
+ */
+function inflateStreaming(idat: Uint8Array[], take: (piece: Uint8Array) => boolean): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     const inflate = zlib.createInflate({ chunkSize: CHUNK });
-    // zlib goes on to the next piece only once the 'data' handler of the last one has returned: the pieces are
-    // queued and weighed in a later turn of the event loop, so that the pool inflates the next piece meanwhile.
-    // It is never more than one piece ahead (each completion on the pool hands over one piece, and the next
-    // inflate is queued only then), so the queue holds at most two.
     const queue: Buffer[] = [];
     let draining = false;
-    const consume = (piece: Buffer) => {
-      let at = 0;
-      if (carried > 0) {
-        const more = Math.min(piece.length, rowBytes + 1 - carried);
-        carry.set(piece.subarray(0, more), carried);
-        carried += more;
-        at = more;
-        if (carried < rowBytes + 1) return;
-        take(carry, false);
-        carried = 0;
-      }
-      for (; !bad && at + rowBytes + 1 <= piece.length; at += rowBytes + 1)
-        take(piece.subarray(at, at + rowBytes + 1), true);
-      if (!bad && at < piece.length) {
-        carry.set(piece.subarray(at), 0);
-        carried = piece.length - at;
-      }
-    };
+    let bad = false;
     const drain = () => {
-      while (queue.length > 0 && !bad) consume(queue.shift()!);
+      while (queue.length > 0 && !bad) bad = !take(queue.shift()!);
       draining = false;
       if (bad) inflate.destroy();
       else if (ended) finish();
@@ -187,7 +322,7 @@ export async function maskFromPngRows(
     const finish = () => {
       if (finished || draining || queue.length) return;
       finished = true;
-      resolve(!bad && y === height && carried === 0);
+      resolve(!bad);
     };
     inflate.on('data', (piece: Buffer) => {
       if (bad) return;
@@ -205,8 +340,7 @@ export async function maskFromPngRows(
     inflate.on('close', () => {
       if (bad || !ended) resolve(false);
     });
-    for (const part of layout.idat) inflate.write(part);
+    for (const part of idat) inflate.write(part);
     inflate.end();
   });
-  return ok ? m : null;
 }

@@ -3,16 +3,27 @@
  * (flattened on black, integer luma), over random sizes, colour types, contents, row filters (all five,
  * chosen per row), IDAT splits and zlib output pieces, and leave to libvips (null) every file it does not read
  * exactly: other depths and colour types, interlacing, tRNS or eXIf, a bad CRC, a stream that is short, long
- * or not zlib, an unknown filter. maskFromFile gives the same mask whichever path reads the file.
+ * or not zlib, an unknown filter. maskFromFile gives the same mask whichever path reads the file. Every file
+ * is read both ways zlib can be driven: directly into one reused buffer, and through Node's Inflate stream.
  */
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { maskFromFile } from '../../../../electron/core/imaging';
-import { maskFromPngRows } from '../../../../electron/core/imaging/mask-png';
+import { directInflateAvailable, maskFromPngRows } from '../../../../electron/core/imaging/mask-png';
 import { rng } from '../../../support/prng';
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
+
+/** The file read both ways; they must agree (both null, or the same mask). */
+async function readBothWays(png: Uint8Array, width: number, height: number): Promise<Uint8Array | null> {
+  const direct = await maskFromPngRows(png, width, height);
+  const streamed = await maskFromPngRows(png, width, height, { streaming: true });
+  expect(direct === null, 'both ways refuse the file, or neither').toBe(streamed === null);
+  if (direct && streamed)
+    expect(Buffer.from(direct).equals(Buffer.from(streamed)), 'both ways agree').toBe(true);
+  return direct;
+}
 
 function chunk(type: string, data: Uint8Array): Buffer {
   const head = Buffer.alloc(8);
@@ -90,6 +101,31 @@ function writePng(
   return Buffer.concat(parts);
 }
 
+/** The zlib stream of a PNG's IDAT chunks, joined. */
+function idatStream(png: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  for (let at = 8; at + 12 <= png.length; at += 12 + png.readUInt32BE(at)) {
+    if (png.toString('latin1', at + 4, at + 8) === 'IDAT')
+      parts.push(png.subarray(at + 8, at + 8 + png.readUInt32BE(at)));
+  }
+  return Buffer.concat(parts);
+}
+
+/** The PNG with its image data replaced by `stream`, in one IDAT with a right CRC. */
+function withStream(png: Buffer, stream: Buffer): Buffer {
+  const kept: Buffer[] = [png.subarray(0, 8)];
+  let placed = false;
+  for (let at = 8; at + 12 <= png.length; at += 12 + png.readUInt32BE(at)) {
+    const type = png.toString('latin1', at + 4, at + 8);
+    if (type !== 'IDAT') kept.push(png.subarray(at, at + 12 + png.readUInt32BE(at)));
+    else if (!placed) {
+      kept.push(chunk('IDAT', stream));
+      placed = true;
+    }
+  }
+  return Buffer.concat(kept);
+}
+
 /** Random mask-like pixels: black (opaque or clear) around soft shapes and white, now and then noise. */
 function maskPixels(width: number, height: number, c: number, r: () => number): Uint8Array {
   const px = new Uint8Array(width * height * c);
@@ -141,12 +177,16 @@ function random(seed: number): Made & { colour: number } {
 }
 
 describe('PNG masks read row by row', () => {
+  it('inflate directly into one buffer on this Node (the stream is the slower way)', () => {
+    expect(directInflateAvailable()).toBe(true);
+  });
+
   it('give exactly the libvips mask over random files, filters and splits', async () => {
     const kinds = new Set<number>();
     for (let seed = 1; seed <= 60; seed++) {
       const { png, width, height, colour } = random(seed);
       kinds.add(colour);
-      const got = await maskFromPngRows(png, width, height);
+      const got = await readBothWays(png, width, height);
       expect(got, `seed ${seed}`).not.toBeNull();
       const want = await oracle(png, width, height);
       expect(
@@ -166,7 +206,7 @@ describe('PNG masks read row by row', () => {
     const width = 1100;
     const height = 700;
     const png = writePng(maskPixels(width, height, 4, r), width, height, 6, r);
-    const got = await maskFromPngRows(png, width, height);
+    const got = await readBothWays(png, width, height);
     expect(Buffer.from(got!).equals(Buffer.from(await oracle(png, width, height)))).toBe(true);
   });
 
@@ -177,16 +217,28 @@ describe('PNG masks read row by row', () => {
     const height = 1600;
     const px = maskPixels(width, height, 4, r);
     const png = writePng(px, width, height, 6, r);
-    const got = await maskFromPngRows(png, width, height);
+    const got = await readBothWays(png, width, height);
     expect(Buffer.from(got!).equals(Buffer.from(await oracle(png, width, height)))).toBe(true);
     // An unknown filter on a row in the last piece, and a stream ending a row short: both refused.
     const filters = Array.from({ length: height }, (_, y) => (y === height - 3 ? 5 : 0));
-    expect(await maskFromPngRows(writePng(px, width, height, 6, r, { filters }), width, height)).toBeNull();
+    expect(await readBothWays(writePng(px, width, height, 6, r, { filters }), width, height)).toBeNull();
     const short = writePng(px.subarray(0, width * 4 * (height - 1)), width, height - 1, 6, r);
     const shortIhdr = Buffer.from(short);
     shortIhdr.writeUInt32BE(height, 8 + 8 + 4);
     shortIhdr.writeUInt32BE(zlib.crc32(shortIhdr.subarray(12, 29)) >>> 0, 29);
-    expect(await maskFromPngRows(shortIhdr, width, height)).toBeNull();
+    expect(await readBothWays(shortIhdr, width, height)).toBeNull();
+    // The zlib stream damaged two thirds of the way in, its chunk's CRC made right: zlib's own check fails
+    // (or the data does), late, after many pieces were weighed.
+    const stream = idatStream(png);
+    for (const at of [0.4, 0.66, 0.97]) {
+      const damaged = Buffer.from(stream);
+      damaged[Math.floor(damaged.length * at)]! ^= 0x55;
+      expect(await readBothWays(withStream(png, damaged), width, height), `damaged at ${at}`).toBeNull();
+    }
+    // The Adler-32 at the stream's end wrong: every row inflates, the check fails.
+    const badSum = Buffer.from(stream);
+    badSum[badSum.length - 1]! ^= 1;
+    expect(await readBothWays(withStream(png, badSum), width, height)).toBeNull();
   });
 
   it('leaves to libvips every file it does not read exactly', async () => {
@@ -195,7 +247,7 @@ describe('PNG masks read row by row', () => {
     const height = 30;
     const px = maskPixels(width, height, 3, r);
     const good = writePng(px, width, height, 2, r);
-    expect(await maskFromPngRows(good, width, height)).not.toBeNull();
+    expect(await readBothWays(good, width, height)).not.toBeNull();
     const refused: Array<[string, Uint8Array, number, number]> = [];
     refused.push(['another size', good, width + 1, height]);
     const sharpMade = (s: sharp.Sharp) => s.toBuffer().then((b) => new Uint8Array(b));
@@ -246,7 +298,7 @@ describe('PNG masks read row by row', () => {
     ]);
     refused.push(['not zlib', garbage, width, height]);
     refused.push(['no IEND', good.subarray(0, good.length - 12), width, height]);
-    for (const [what, file, w, h] of refused) expect(await maskFromPngRows(file, w, h), what).toBeNull();
+    for (const [what, file, w, h] of refused) expect(await readBothWays(file, w, h), what).toBeNull();
     // The filter-5 file is one libvips refuses too, and maskFromFile says so in its own words.
     await expect(
       maskFromFile(refused.find(([w]) => w === 'an unknown filter')![1], width, height),
