@@ -7,7 +7,7 @@
  * instead inflated here by zlib a piece at a time, each row unfiltered as it arrives and
  * weighed into the mask at once (rowWeigher, lumaOf's own rule): the same bytes as the libvips path, while the
  * mask is the only frame-sized buffer, and an empty row of it is never even written. zlib inflates into one
- * buffer of a quarter megabyte used again for every piece (directInflater); where Node does not allow that,
+ * buffer of a quarter megabyte used again for every piece (zlib-direct.ts); where Node does not allow that,
  * through its Inflate stream on libuv's pool, a megabyte at a time, a piece weighed on the main thread while
  * zlib inflates the next one.
  *
@@ -18,6 +18,7 @@
  */
 import zlib from 'node:zlib';
 import { rowWeigher } from './mask-luma';
+import { directWriter, type DirectWrite } from './zlib-direct';
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 /** Channels of the 8-bit colour types read here: grey, RGB, grey + alpha, RGBA. */
@@ -191,26 +192,10 @@ export async function maskFromPngRows(
   return inflated && !bad && y === height && carried === 0 ? m : null;
 }
 
-/**
- * zlib's handle under Node's Inflate stream, driven synchronously into one output buffer used again for
- * every piece, or null where this Node does not have it (it is not part of Node's documented API: the
- * streaming path below then does the same work). Node's streams hand every piece of output over in a
- * buffer of its own and go through libuv's pool for each: for a mask, whose compressed data is a small
- * part of its rows, that costs several times the inflate itself (a 24 MP RGBA mask: about 10 ms inflated
- * this way, about 50 ms through the stream, on the development machine).
- */
+/** zlib's handle under an Inflate stream, driven into one buffer (zlib-direct.ts), or null without it. */
 interface DirectInflater {
-  /**
-   * Inflates from input[inOff, inOff + inLen) into out[0, out.length): [output room left, input left], or
-   * null for a damaged stream.
-   */
-  write(input: Uint8Array, inOff: number, inLen: number, out: Uint8Array): [number, number] | null;
+  write: DirectWrite;
   close(): void;
-}
-
-interface ZlibInternals {
-  _handle?: { writeSync?: unknown };
-  _writeState?: unknown;
 }
 
 /** Whether this Node lets masks be inflated directly (otherwise they go through the stream, slower). */
@@ -222,39 +207,12 @@ export function directInflateAvailable(): boolean {
 
 function directInflater(): DirectInflater | null {
   const z = zlib.createInflate();
-  const inner = z as unknown as ZlibInternals;
-  const handle = inner._handle;
-  const state = inner._writeState;
-  if (
-    !handle ||
-    typeof handle.writeSync !== 'function' ||
-    !(state instanceof Uint32Array) ||
-    state.length < 2
-  ) {
+  const write = directWriter(z);
+  if (!write) {
     z.close();
     return null;
   }
-  const writeSync = handle.writeSync as (
-    flush: number,
-    input: Uint8Array,
-    inOff: number,
-    inLen: number,
-    out: Uint8Array,
-    outOff: number,
-    outLen: number,
-  ) => void;
-  // A damaged stream: the handle leaves the write state as it was and has the stream emit 'error' on the
-  // next tick (heard here, so that it is not an uncaught one). The state is set to a value no write gives
-  // before each call, so an error is seen at once.
-  z.on('error', () => undefined);
-  return {
-    write: (input, inOff, inLen, out) => {
-      state[0] = out.length + 1;
-      writeSync.call(handle, zlib.constants.Z_FINISH, input, inOff, inLen, out, 0, out.length);
-      return state[0]! > out.length ? null : [state[0]!, state[1]!];
-    },
-    close: () => z.close(),
-  };
+  return { write, close: () => z.close() };
 }
 
 /** How much output one direct inflate call fills before its rows are weighed (stays in the caches). */
@@ -277,7 +235,7 @@ async function inflateReusing(
     // Every call either fills the buffer or ends the stream; a call that gives nothing and takes nothing
     // (a stream cut short) ends the loop, as does the bound (far more calls than the rows could need).
     for (let calls = 0; calls < 1 << 24; calls++) {
-      const wrote = z.write(input, inOff, inLen, out);
+      const wrote = z.write(zlib.constants.Z_FINISH, input, inOff, inLen, out, 0, out.length);
       if (!wrote) return false;
       const [room, left] = wrote;
       const produced = out.length - room;

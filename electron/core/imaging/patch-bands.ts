@@ -13,6 +13,7 @@ import type { Rect } from '../../../shared/contract';
 import { filteredRows, pngChunk } from './png';
 import { addBytes, over8, rowScratch } from './rgba-words';
 import type { Patch, Photo } from './types';
+import { directWriter, type DirectWrite } from './zlib-direct';
 
 /** Rows per band: small enough that a partly hidden layer skips most of what is hidden, large enough that the
  * full flush after each band costs nothing measurable in size. */
@@ -402,30 +403,14 @@ export function inflateBandsSync(
   }
 }
 
-/** The parts of node's zlib engine that inflating into a buffer of one's own uses (stable since Node 10). */
-interface ZlibEngine {
-  _handle?: {
-    writeSync(
-      flush: number,
-      input: Uint8Array,
-      inOff: number,
-      inLen: number,
-      out: Uint8Array,
-      outOff: number,
-      outLen: number,
-    ): void;
-  };
-  _writeState?: Uint32Array;
-}
-
 /**
  * inflateBandsSync into one output buffer reused from call to call (a flatten worker inflates hundreds of
- * MB: fresh buffers for each run cost their page faults and garbage collections). The rows returned are
- * valid until the next call. Where node's zlib engine does not offer what this uses, each call inflates
- * into a buffer of its own as inflateBandsSync does.
+ * MB: fresh buffers for each run cost their page faults and garbage collections), through the stream's
+ * handle (zlib-direct.ts). The rows returned are valid until the next call. Where node's zlib engine does
+ * not offer that, each call inflates into a buffer of its own as inflateBandsSync does.
  */
 export class BandInflater {
-  private engine: (zlib.InflateRaw & ZlibEngine) | null = null;
+  private engine: { z: zlib.InflateRaw; write: DirectWrite | null } | null = null;
   private out = new Uint8Array(0);
 
   inflate(
@@ -439,29 +424,20 @@ export class BandInflater {
     const room = size + 64;
     if (this.out.length < room)
       this.out = new Uint8Array(Math.max(room, Math.min(2 * this.out.length, 64 << 20)));
-    let z = this.engine;
-    if (!z) {
-      z = zlib.createInflateRaw() as zlib.InflateRaw & ZlibEngine;
-      // A damaged stream is told by the result below; the engine's own error event must not go unheard.
-      z.on('error', () => undefined);
-      this.engine = z;
-    } else z.reset();
-    const handle = z._handle;
-    const state = z._writeState;
-    if (!handle || typeof handle.writeSync !== 'function' || !(state instanceof Uint32Array))
-      return inflateBandsSync(data, index, first, last, size);
-    try {
-      handle.writeSync(zc.Z_SYNC_FLUSH, data, 0, data.length, this.out, 0, room);
-    } catch {
-      this.engine = null;
-      return null;
-    }
-    if (z.destroyed) {
+    let e = this.engine;
+    if (!e) {
+      const z = zlib.createInflateRaw();
+      e = { z, write: directWriter(z) };
+      this.engine = e;
+    } else e.z.reset();
+    if (!e.write) return inflateBandsSync(data, index, first, last, size);
+    const wrote = e.write(zc.Z_SYNC_FLUSH, data, 0, data.length, this.out, 0, room);
+    if (!wrote) {
       this.engine = null;
       return null;
     }
     // Exactly `size` bytes out, from all of the data (nothing left after the stream's end).
-    if (room - state[0]! !== size || state[1] !== 0) return null;
+    if (room - wrote[0] !== size || wrote[1] !== 0) return null;
     return this.out.subarray(0, size);
   }
 }
