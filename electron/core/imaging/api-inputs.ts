@@ -7,10 +7,12 @@
  * Resize and extend are separate steps (sharp runs its operations in a fixed order, whatever the call order),
  * and padding never exists at photo resolution: a 20000x200 panorama's frame would be 266 MP.
  */
+import zlib from 'node:zlib';
 import sharp from 'sharp';
 import type { Rect } from '../../../shared/contract';
 import { apiDims, cropInApi, inRegion, isPhotoRegion, wholeRegion, type PhotoRegion } from './region';
 import { assertMaskFits } from './mask';
+import { encodePngBands } from './png';
 import { patternRun } from './mask-luma';
 import type { ApiInputs, Mask, Photo, RegionPlan } from './types';
 import { SHARP_TIMEOUT_SECONDS, bufToU8, extract8, fromProfileToSrgb } from './util';
@@ -157,11 +159,18 @@ export async function buildApiInputs(
 
   // Image: crop (8 bit, RGB) -> resize to its place in the API image -> edge-extend -> sRGB -> PNG.
   // Started first: libvips works on it while the mask below is made in JS, and the two encode side by side.
+  // The PNG is Sub-filtered and deflated in bands side by side (encodePngBands, level 3, run-length): a
+  // photo's file about a third smaller than libvips' unfiltered one at the same level, made in less time,
+  // and the same pixels.
   const image = scaledCrop(base, local, plan, dst).then(async (scaled) => {
     const full = padded ? extendEdges(scaled, dst, api.width, api.height, 3) : scaled;
-    return fromProfileToSrgb(full, api.width, api.height, 3, base.icc)
-      .png({ compressionLevel: 3 })
-      .toBuffer();
+    const srgb = base.icc
+      ? bufToU8(await fromProfileToSrgb(full, api.width, api.height, 3, base.icc).raw().toBuffer())
+      : full;
+    return encodePngBands(
+      { width: api.width, height: api.height, channels: 3, depth: 8, pixels: srgb },
+      { level: 3, strategy: zlib.constants.Z_RLE, filter: 'sub' },
+    );
   });
   image.catch(() => undefined);
 
@@ -178,5 +187,5 @@ export async function buildApiInputs(
     .png({ compressionLevel: 6 })
     .toBuffer();
   const [imagePng, maskBytes] = await Promise.all([image, maskPng]);
-  return { plan, image: bufToU8(imagePng), mask: bufToU8(maskBytes) };
+  return { plan, image: imagePng, mask: bufToU8(maskBytes) };
 }

@@ -10,7 +10,7 @@
  */
 import zlib, { constants as zc } from 'node:zlib';
 import type { Rect } from '../../../shared/contract';
-import { filteredRows, pngChunk } from './png';
+import { Adler32, filteredRows, pngChunk } from './png';
 import { addBytes, over8, rowScratch } from './rgba-words';
 import type { Patch, Photo } from './types';
 import { directWriter, type DirectWrite } from './zlib-direct';
@@ -87,34 +87,6 @@ interface RowSummaries {
   extent: Uint32Array;
   spanStart: Uint32Array;
   spans: number[];
-}
-
-/**
- * zlib's Adler-32 (the zlib stream's trailer), over several buffers in order: `update` each, then `value`.
- * The sums are reduced every 5552 bytes, short enough to stay exact.
- */
-class Adler32 {
-  private a = 1;
-  private s = 0;
-
-  update(b: Uint8Array): void {
-    let { a, s } = this;
-    for (let i = 0; i < b.length;) {
-      const end = Math.min(b.length, i + 5552);
-      for (; i < end; i++) {
-        a += b[i]!;
-        s += a;
-      }
-      a %= 65521;
-      s %= 65521;
-    }
-    this.a = a;
-    this.s = s;
-  }
-
-  value(): number {
-    return ((this.s << 16) | this.a) >>> 0;
-  }
 }
 
 function deflateBand(rows: Uint8Array, last: boolean): Promise<Buffer> {

@@ -173,6 +173,97 @@ export async function encodePngAsync(img: PngInput, opts: PngOptions = {}): Prom
   return assemblePng(img, new Uint8Array(idat.buffer, idat.byteOffset, idat.byteLength), opts.chunks ?? []);
 }
 
+/**
+ * zlib's Adler-32 (the zlib stream's trailer), over several buffers in order: `update` each, then `value`.
+ * The sums are reduced every 5552 bytes, short enough to stay exact.
+ */
+export class Adler32 {
+  private a = 1;
+  private s = 0;
+
+  update(b: Uint8Array): void {
+    let { a, s } = this;
+    for (let i = 0; i < b.length;) {
+      const end = Math.min(b.length, i + 5552);
+      for (; i < end; i++) {
+        a += b[i]!;
+        s += a;
+      }
+      a %= 65521;
+      s %= 65521;
+    }
+    this.a = a;
+    this.s = s;
+  }
+
+  value(): number {
+    return ((this.s << 16) | this.a) >>> 0;
+  }
+}
+
+/** Deflate calls in flight at once for encodePngBands (each holds its own compressor). */
+const BAND_LANES = 4;
+
+/**
+ * The file encodePng makes with the same filter, level and strategy, its deflate split into `bands` runs of
+ * rows compressed side by side on libuv's pool: each band but the last ends with a sync flush (byte-aligned,
+ * no final block), so the bands joined are one valid zlib stream, whose Adler-32 is summed over the
+ * filtered rows here. Each band is filtered and summed just before it is handed to the pool, so that this
+ * work on the calling thread overlaps the deflating of the bands before it. A band's matches cannot reach
+ * back into the band before it, which costs a few bytes per band in size.
+ */
+export async function encodePngBands(
+  img: PngInput,
+  opts: PngOptions & { bands?: number } = {},
+): Promise<Uint8Array> {
+  const { width, height, channels, depth } = img;
+  const nBands = Math.max(1, Math.min(height, opts.bands ?? 8));
+  const per = Math.ceil(height / nBands);
+  const samplesPerRow = width * channels;
+  const adler = new Adler32();
+  const segments = new Array<Buffer>(nBands);
+  const level = opts.level ?? 6;
+  const strategy = opts.strategy ?? zlib.constants.Z_DEFAULT_STRATEGY;
+  const prepare = (i: number) => {
+    const y0 = i * per;
+    const y1 = Math.min(height, y0 + per);
+    const rows = filteredRows(
+      { ...img, height: y1 - y0, pixels: img.pixels.subarray(y0 * samplesPerRow, y1 * samplesPerRow) },
+      opts.filter ?? 'sub',
+    );
+    adler.update(rows);
+    return rows;
+  };
+  const deflate = (rows: Uint8Array, last: boolean) =>
+    new Promise<Buffer>((resolve, reject) =>
+      zlib.deflateRaw(
+        rows,
+        { level, strategy, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH },
+        (err, out) => (err ? reject(err) : resolve(out)),
+      ),
+    );
+  let next = 0;
+  const lane = async () => {
+    while (next < nBands) {
+      const i = next++;
+      segments[i] = await deflate(prepare(i), i === nBands - 1);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BAND_LANES, nBands) }, lane));
+  const dataLength = segments.reduce((n, s) => n + s.length, 0);
+  const idat = new Uint8Array(2 + dataLength + 4);
+  // zlib header: deflate, 32 KiB window, no dictionary (0x785e is a multiple of 31).
+  idat[0] = 0x78;
+  idat[1] = 0x5e;
+  let at = 2;
+  for (const s of segments) {
+    idat.set(s, at);
+    at += s.length;
+  }
+  new DataView(idat.buffer).setUint32(at, adler.value());
+  return assemblePng({ width, height, channels, depth, pixels: img.pixels }, idat, opts.chunks ?? []);
+}
+
 /** Reads the tEXt chunks of a PNG (keyword -> text). */
 export function readPngText(png: Uint8Array): Map<string, string> {
   const out = new Map<string, string>();
