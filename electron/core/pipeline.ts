@@ -40,6 +40,7 @@ import {
   type RegionPlan,
 } from './imaging';
 import { compositePrepared, prepareComposite, type CompositePrep } from './imaging/composite';
+import { loadPhotoRegion } from './imaging/load';
 import type { PhotoRegion } from './imaging/region';
 import { crashPoint } from './project/crash';
 import { newId, type JournalEntry, type StoredLayer } from './project';
@@ -388,12 +389,11 @@ function buildInputs(session: ProjectSession, mask: Mask, plan: RegionPlan): Pro
 }
 
 /**
- * An edit's plan and API inputs made before its project is at hand: a new project's photo in a format
- * without a cheaper check than its whole decode (not JPEG, which verifyPhoto checks and whose region the
- * edit then decodes) is decoded before the project is created (a photo that does not decode creates
- * nothing), and its inputs can be built while the project is written. runEdit uses them when they fit the
- * job (the same mask and size option, an empty stack, a photo of the project's size); otherwise it builds
- * its own.
+ * An edit's plan and API inputs made before its project is at hand, while the project is written: from a
+ * new project's photo decoded whole, in a format without a cheaper check than its whole decode (prepareEdit;
+ * a photo that does not decode creates nothing), or from a JPEG's region alone, decoded while the photo is
+ * checked (prepareRegionEdit). runEdit uses them when they fit the job (the same mask and size option, an
+ * empty stack, a photo of the project's size); otherwise it builds its own.
  */
 export interface PreparedEdit {
   plan: RegionPlan;
@@ -419,6 +419,29 @@ export function prepareEdit(photo: Photo, mask: Mask, params: Pick<EditParams, '
     height: photo.height,
     built,
   };
+}
+
+/**
+ * prepareEdit for a new project's JPEG (`bytes`, width x height upright), which is checked to decode
+ * completely (verifyPhoto) rather than decoded: the region the plan sends is decoded from the file now, as
+ * the edit would decode it from the project's copy of the same bytes once the project is made
+ * (ProjectSession.currentRegion over an empty stack), so that its decode and the inputs overlap the check
+ * and the project's writes instead of waiting for them.
+ */
+export function prepareRegionEdit(
+  bytes: Uint8Array,
+  width: number,
+  height: number,
+  mask: Mask,
+  params: Pick<EditParams, 'size'>,
+): PreparedEdit {
+  const plan = planRegion(mask, { width, height }, { size: params.size });
+  const built = loadPhotoRegion(bytes, plan.crop).then(async (base) => {
+    trace('region-ready');
+    return { base, inputs: await buildApiInputs(base, mask, plan) };
+  });
+  built.catch(() => undefined);
+  return { plan, mask, size: params.size, stack: [], width, height, built };
 }
 
 function preparedFits(p: PreparedEdit, job: EditJob, stack: string[]): boolean {

@@ -485,7 +485,7 @@ async function openOrCreate(
   dir: string,
   image: string | undefined,
   sized?: (width: number, height: number) => void,
-  decoded?: (photo: Photo) => void,
+  decoded?: (source: { photo: Photo } | { jpeg: Uint8Array; width: number; height: number }) => void,
   recording?: (done: Promise<unknown>) => void,
   input?: () => Promise<unknown> | undefined,
 ): Promise<ProjectStore> {
@@ -527,14 +527,16 @@ async function openOrCreate(
   // it sends, as in an existing project.
   // Another format has no cheaper check than a full-size decode, after which the region's decode would be
   // paid again: it is decoded whole, and the edit's inputs are started from that photo at once (prepareEdit,
-  // through `decoded`) while the project is made.
+  // through `decoded`) while the project is made. A JPEG's region is decoded from its bytes beside the check
+  // (prepareRegionEdit, through `decoded`), also while the project is made.
   const decoding: Promise<unknown> =
     size.format === 'jpeg'
       ? verifyPhoto(bytes, undefined, image).then(() => trace('photo-checked'))
       : loadPhoto(bytes, undefined, image).then((photo) => {
           trace('photo-decoded');
-          decoded?.(photo);
+          decoded?.({ photo });
         });
+  if (size.format === 'jpeg') decoded?.({ jpeg: bytes, width: size.width, height: size.height });
   decoding.catch(() => undefined);
   editApiModule().catch(() => undefined);
   const existed = await fs.stat(dir).then(
@@ -596,7 +598,7 @@ function layerJson(l: StoredLayer, damaged: string | null = null) {
 }
 
 async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
-  const { ProjectSession, runEdit, prepareEdit } = loaded().pipeline;
+  const { ProjectSession, runEdit, prepareEdit, prepareRegionEdit } = loaded().pipeline;
   const { maskFromFile } = loaded().imaging;
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
   currentProject = dir;
@@ -622,9 +624,10 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   // The mask is read while the photo is checked or decoded (libvips runs both on its threads): for a new
   // project from the moment the photo's header gives the size, while the project is created; for an existing
   // one from project.json's size, while the project is opened and checked. A JPEG's pixels (every photo's in
-  // an existing project) are then decoded only in the region the mask needs, by the edit; another format's
-  // new project has its photo decoded whole, and its inputs are built from that while the project is
-  // created (prepareEdit).
+  // an existing project) are then decoded only in the region the mask needs: by the edit in an existing
+  // project, and for a new one from the photo's bytes as soon as the mask gives the region, while the photo is
+  // checked and the project created (prepareRegionEdit); another format's new project has its photo decoded
+  // whole, and its inputs are built from that while the project is created (prepareEdit).
   const early: { mask?: Promise<Mask>; prepared?: Promise<PreparedEdit | undefined> } = {};
   // A new project's source record is written while the edit is journaled and its inputs built; the submit
   // waits for it, so it is on disk before anything is sent, as when it was written before the edit began.
@@ -647,9 +650,15 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
       early.mask = maskFromFile(maskBytes, w, h, maskFile).then((m) => marksSomething(m, maskFile));
       early.mask.then(() => trace('mask-decoded')).catch(() => undefined);
     },
-    (photo) => {
+    (source) => {
       // A failure here (an empty mask, say) is left to the edit, which reports it in its own words.
-      early.prepared = early.mask?.then((mask) => prepareEdit(photo, mask, params)).catch(() => undefined);
+      early.prepared = early.mask
+        ?.then((mask) =>
+          'photo' in source
+            ? prepareEdit(source.photo, mask, params)
+            : prepareRegionEdit(source.jpeg, source.width, source.height, mask, params),
+        )
+        .catch(() => undefined);
     },
     (done) => (recorded = done),
     () => early.mask,

@@ -1,18 +1,22 @@
 /**
  * An edit's inputs built ahead of its project (prepareEdit: a new project's photo decoded before the
- * project exists) are the ones runEdit sends when they fit the job, byte for byte what it would have built
+ * project exists; prepareRegionEdit: a new JPEG project's region decoded from the photo's bytes) are the
+ * ones runEdit sends when they fit the job, byte for byte what it would have built
  * itself, and are ignored when they do not (another mask, another size option, a stack that is no longer
  * empty). The journal entry is still on disk before anything is sent, and a failure while the region is
  * decoded drops it again with nothing sent.
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import sharp from 'sharp';
 import { describe, expect, it, vi } from 'vitest';
 import { EditParams } from '../../../../shared/contract';
-import { prepareEdit, runEdit } from '../../../../electron/core/pipeline';
+import { prepareEdit, prepareRegionEdit, runEdit } from '../../../../electron/core/pipeline';
 import { ProjectSession } from '../../../../electron/core/project-session';
 import { JOURNAL_DIR, ProjectStore } from '../../../../electron/core/project';
-import { catProject, ellipseOn } from './fixtures';
+import { catProject, ellipseOn, fixture } from './fixtures';
+import { clearPhotoCache, probePhoto } from '../../../../electron/core/imaging';
 import { fakeApi } from './fake-api';
 import { rng } from '../../../support/prng';
 
@@ -96,6 +100,58 @@ describe('prepareEdit', () => {
     expect(calls).toHaveLength(3);
     await p.session.close();
     await fresh.session.close();
+  }, 60_000);
+});
+
+describe('prepareRegionEdit', () => {
+  it("sends what a new JPEG project's region edit sends, decoded from the photo's bytes before the project", async () => {
+    const r = rng(78);
+    const jpeg = new Uint8Array(
+      await sharp(await fixture('chelsea.png'))
+        .jpeg({ quality: 88 })
+        .toBuffer(),
+    );
+    const info = await probePhoto(jpeg);
+    for (let t = 0; t < 3; t++) {
+      const params = EditParams.parse({ quality: 'low', size: t % 2 ? 'auto' : '1024x1536' });
+      const mask = await ellipseOn(info, 40 + r() * 350, 40 + r() * 220, 10 + r() * 70, 10 + r() * 50);
+      const sent: Array<{ image: Uint8Array; mask: Uint8Array; rect: unknown }> = [];
+      for (const ahead of [false, true]) {
+        clearPhotoCache();
+        const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-region-ahead-')), 'p');
+        const prepared = ahead ? prepareRegionEdit(jpeg, info.width, info.height, mask, params) : undefined;
+        const store = await ProjectStore.create(dir, {
+          photo: jpeg,
+          name: 'cat',
+          width: info.width,
+          height: info.height,
+          format: 'jpeg',
+        });
+        const session = new ProjectSession(store, { regionEdits: true });
+        const region = vi.spyOn(session, 'editSource');
+        const { api, calls } = fakeApi();
+        const layer = await runEdit(
+          session,
+          {
+            prompt: 'p',
+            params,
+            feather: 3,
+            colorMatch: true,
+            mask,
+            references: [],
+            ...(prepared ? { prepared } : {}),
+          },
+          deps(api),
+        );
+        expect(region).toHaveBeenCalledTimes(ahead ? 0 : 1);
+        if (prepared) expect(layer.sent.plan).toEqual(prepared.plan);
+        sent.push({ image: calls[0]!.image, mask: calls[0]!.mask, rect: layer.rect });
+        await session.close();
+      }
+      expect(Buffer.from(sent[1]!.image).equals(Buffer.from(sent[0]!.image)), `case ${t}`).toBe(true);
+      expect(Buffer.from(sent[1]!.mask).equals(Buffer.from(sent[0]!.mask)), `case ${t}`).toBe(true);
+      expect(sent[1]!.rect, `case ${t}`).toEqual(sent[0]!.rect);
+    }
   }, 60_000);
 });
 
