@@ -426,7 +426,7 @@ export function prepareEdit(photo: Photo, mask: Mask, params: Pick<EditParams, '
  * completely (verifyPhoto) rather than decoded: the region the plan sends is decoded from the file now, as
  * the edit would decode it from the project's copy of the same bytes once the project is made
  * (ProjectSession.currentRegion over an empty stack), so that its decode and the inputs overlap the check
- * and the project's writes instead of waiting for them.
+ * and the project's writes instead of waiting for them. `decoding` as for loadPhotoRegion.
  */
 export function prepareRegionEdit(
   bytes: Uint8Array,
@@ -434,9 +434,10 @@ export function prepareRegionEdit(
   height: number,
   mask: Mask,
   params: Pick<EditParams, 'size'>,
+  decoding?: () => void,
 ): PreparedEdit {
   const plan = planRegion(mask, { width, height }, { size: params.size });
-  const built = loadPhotoRegion(bytes, plan.crop).then(async (base) => {
+  const built = loadPhotoRegion(bytes, plan.crop, undefined, decoding).then(async (base) => {
     trace('region-ready');
     return { base, inputs: await buildApiInputs(base, mask, plan) };
   });

@@ -83,6 +83,11 @@ export interface SessionOptions {
    */
   regionEdits?: boolean;
   /**
+   * Called each time a region of the original has been handed to libvips to decode (currentRegion): the main
+   * thread waits on it for tens of ms, which the CLI uses to load the edit client's module.
+   */
+  whileRegionDecodes?: () => void;
+  /**
    * Worker threads that inflate and blend a planned flatten, one horizontal stripe of the frame each
    * (flatten-stripes.ts); 0 does it all on the main thread. Default 2 (the development machine's cores).
    */
@@ -983,7 +988,7 @@ export class ProjectSession {
           ? this.original.then((o) => cutRegion(o, rect))
           : this.store
               .readOriginal()
-              .then((b) => loadPhotoRegion(b, rect, this.opts.limits))
+              .then((b) => loadPhotoRegion(b, rect, this.opts.limits, this.opts.whileRegionDecodes))
               .then((r) => this.checkedSize(r, r));
     // The original decodes while the band indexes are read.
     const first = base();

@@ -538,7 +538,8 @@ async function openOrCreate(
         });
   if (size.format === 'jpeg') decoded?.({ jpeg: bytes, width: size.width, height: size.height });
   decoding.catch(() => undefined);
-  editApiModule().catch(() => undefined);
+  // While libvips decodes the photo whole; a JPEG's edit loads it while its region decodes.
+  if (size.format !== 'jpeg') editApiModule().catch(() => undefined);
   const existed = await fs.stat(dir).then(
     () => true,
     () => false,
@@ -629,6 +630,9 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   // checked and the project created (prepareRegionEdit); another format's new project has its photo decoded
   // whole, and its inputs are built from that while the project is created (prepareEdit).
   const early: { mask?: Promise<Mask>; prepared?: Promise<PreparedEdit | undefined> } = {};
+  // Loading the edit client's module (undici and what it requires) takes the main thread for about 15 ms:
+  // done while it would wait on libvips' decode of the region anyway, not before that decode is started.
+  const loadEditApi = () => void editApiModule().catch(() => undefined);
   // A new project's source record is written while the edit is journaled and its inputs built; the submit
   // waits for it, so it is on disk before anything is sent, as when it was written before the edit began.
   let recorded: Promise<unknown> = Promise.resolve();
@@ -656,7 +660,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
         ?.then((mask) =>
           'photo' in source
             ? prepareEdit(source.photo, mask, params)
-            : prepareRegionEdit(source.jpeg, source.width, source.height, mask, params),
+            : prepareRegionEdit(source.jpeg, source.width, source.height, mask, params, loadEditApi),
         )
         .catch(() => undefined);
     },
@@ -665,12 +669,12 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   );
   trace('project-ready');
   // The process ends with the edit: only the region it sends is decoded and flattened (regionEdits).
-  const session = new ProjectSession(store, { regionEdits: true });
+  const session = new ProjectSession(store, { regionEdits: true, whileRegionDecodes: loadEditApi });
   const stop = interruptible(loaded().pipeline.CLOSING);
   try {
     // No whole-frame decode here: the edit decodes and flattens only the region it sends, once the mask
-    // has given it (ProjectSession.currentRegion).
-    editApiModule().catch(() => undefined);
+    // has given it (ProjectSession.currentRegion). The edit client's module is loaded while libvips decodes
+    // that region (loadEditApi), or when the upload starts.
     if (!early.mask) {
       early.mask = maskFromFile(maskBytes, store.width, store.height, maskFile).then((m) =>
         marksSomething(m, maskFile),

@@ -180,6 +180,7 @@ async function decode(
   l: ImagingLimits,
   rect?: Rect | 'check',
   name?: string,
+  decoding?: () => void,
 ): Promise<Photo> {
   const cmykOrGrey = info.space === 'cmyk' || info.space === 'b-w' || info.space === 'grey16';
   // A CMYK photo's pixels become sRGB: it carries the sRGB profile from then on, so its exports are tagged
@@ -216,10 +217,9 @@ async function decode(
     info.space === 'grey16' && meta.icc ? await greyToSrgbTable(new Uint8Array(meta.icc)) : null;
   try {
     if (info.depth === 16) {
-      const { data, info: out } = await s
-        .toColourspace('rgb16')
-        .raw({ depth: 'ushort' })
-        .toBuffer({ resolveWithObject: true });
+      const decoded = s.toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+      decoding?.();
+      const { data, info: out } = await decoded;
       const pixels = bufToU16(data);
       if (greyTable) {
         for (let i = 0; i < pixels.length; i += channels) {
@@ -230,7 +230,9 @@ async function decode(
       }
       return finish(pixels, out, 16);
     }
-    const { data, info: out } = await s.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const decoded = s.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    decoding?.();
+    const { data, info: out } = await decoded;
     return finish(bufToU8(data), out, 8);
   } catch (e) {
     if (info.format === 'heic') throw heicError(name);
@@ -330,12 +332,14 @@ export async function verifyPhoto(
  * without decoding the rest of the frame: for a JPEG libvips stops after the rectangle's last row. The
  * whole photo's decode is used instead when it is already cached. Only for a photo known to decode
  * completely (a project's original, checked when the project was made): a damaged part outside the
- * rectangle goes unnoticed.
+ * rectangle goes unnoticed. `decoding` is called once libvips has been handed the decode: the caller's
+ * thread waits on it from then on, and can do other work meanwhile.
  */
 export async function loadPhotoRegion(
   bytes: Uint8Array,
   rect: Rect,
   limits?: Partial<ImagingLimits>,
+  decoding?: () => void,
 ): Promise<PhotoRegion> {
   const l = limitsOf(limits);
   const info = await probePhoto(bytes, l);
@@ -345,7 +349,7 @@ export async function loadPhotoRegion(
     hits++;
     return cutRegion(hit.photo, rect);
   }
-  const photo = await decode(bytes, info, l, rect);
+  const photo = await decode(bytes, info, l, rect, undefined, decoding);
   return { rect: { ...rect }, photo, width: info.width, height: info.height };
 }
 

@@ -87,7 +87,12 @@ describe('loadPhotoRegion', () => {
           const whole = await loadPhoto(bytes);
           clearPhotoCache();
           const rect = randomRect(r, whole.width, whole.height);
-          const region = await loadPhotoRegion(bytes, rect);
+          // Told once that libvips has the decode, before the region is given (8 and 16 bit alike).
+          const order: string[] = [];
+          const region = await loadPhotoRegion(bytes, rect, undefined, () => order.push('decoding')).then(
+            (got) => (order.push('decoded'), got),
+          );
+          expect(order, kind).toEqual(['decoding', 'decoded']);
           const want = cutRegion(whole, rect);
           const what = `${kind} orientation ${orientation} ${w}x${h} rect ${JSON.stringify(rect)}`;
           expect(region.rect, what).toEqual(rect);

@@ -119,7 +119,11 @@ describe('prepareRegionEdit', () => {
       for (const ahead of [false, true]) {
         clearPhotoCache();
         const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-region-ahead-')), 'p');
-        const prepared = ahead ? prepareRegionEdit(jpeg, info.width, info.height, mask, params) : undefined;
+        // Both ways tell their caller once that libvips is decoding the region (the CLI loads a module then).
+        const told = { ahead: 0, session: 0 };
+        const prepared = ahead
+          ? prepareRegionEdit(jpeg, info.width, info.height, mask, params, () => told.ahead++)
+          : undefined;
         const store = await ProjectStore.create(dir, {
           photo: jpeg,
           name: 'cat',
@@ -127,7 +131,10 @@ describe('prepareRegionEdit', () => {
           height: info.height,
           format: 'jpeg',
         });
-        const session = new ProjectSession(store, { regionEdits: true });
+        const session = new ProjectSession(store, {
+          regionEdits: true,
+          whileRegionDecodes: () => told.session++,
+        });
         const region = vi.spyOn(session, 'editSource');
         const { api, calls } = fakeApi();
         const layer = await runEdit(
@@ -144,6 +151,7 @@ describe('prepareRegionEdit', () => {
           deps(api),
         );
         expect(region).toHaveBeenCalledTimes(ahead ? 0 : 1);
+        expect(told).toEqual(ahead ? { ahead: 1, session: 0 } : { ahead: 0, session: 1 });
         if (prepared) expect(layer.sent.plan).toEqual(prepared.plan);
         sent.push({ image: calls[0]!.image, mask: calls[0]!.mask, rect: layer.rect });
         await session.close();
