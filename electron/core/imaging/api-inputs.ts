@@ -67,10 +67,25 @@ function footprints(len: number, n: number): { start: Int32Array; end: Int32Arra
  * looked at one by one.
  */
 export function paintedAt(mask: Mask, crop: Rect, dw: number, dh: number): Uint8Array {
+  return paintedSpans(mask, crop, dw, dh).out;
+}
+
+/**
+ * paintedAt, with each output row's painted columns bounded: row y's 1s all lie in [lo[y], hi[y]) (empty when
+ * lo >= hi). Every loop after the rows' scan runs over those bounds only, not over the output's width.
+ */
+function paintedSpans(
+  mask: Mask,
+  crop: Rect,
+  dw: number,
+  dh: number,
+): { out: Uint8Array; lo: Int32Array; hi: Int32Array } {
   const fx = footprints(crop.width, dw);
   const fy = footprints(crop.height, dh);
   const rows = new Uint8Array(crop.height * dw);
-  const painted = new Uint8Array(crop.height);
+  // Source row r's 1s in `rows` lie in [rowLo[r], rowHi[r]); rowHi[r] = 0 for a row with none.
+  const rowLo = new Int32Array(crop.height);
+  const rowHi = new Int32Array(crop.height);
   const all = Buffer.from(mask.data.buffer, mask.data.byteOffset, mask.data.byteLength);
   const zeros = Buffer.alloc(crop.width);
   // The first output column whose footprint ends past source column i (footprint ends never decrease).
@@ -84,31 +99,46 @@ export function paintedAt(mask: Mask, crop: Rect, dw: number, dh: number): Uint8
     const lead = patternRun(all, zeros, s, crop.width, 1, true);
     if (lead === crop.width) continue;
     const last = crop.width - 1 - patternRun(all, zeros, s + crop.width, crop.width - lead, 1, false);
-    painted[y] = 1;
     const line = mask.data.subarray(s, s + crop.width);
     const o = y * dw;
+    let lo = dw;
+    let hi = 0;
     // Footprints that start after the last painted pixel hold none.
     for (let x = firstReaching[lead]!; x < dw && fx.start[x]! <= last; x++) {
       const e = Math.min(fx.end[x]!, last + 1);
       for (let i = Math.max(fx.start[x]!, lead); i < e; i++) {
         if (line[i] !== 0) {
           rows[o + x] = 1;
+          if (x < lo) lo = x;
+          hi = x + 1;
           break;
         }
       }
     }
+    rowLo[y] = lo;
+    rowHi[y] = hi;
   }
   const out = new Uint8Array(dw * dh);
+  const lo = new Int32Array(dh);
+  const hi = new Int32Array(dh);
   for (let y = 0; y < dh; y++) {
     const o = y * dw;
     const e = fy.end[y]!;
+    let l = dw;
+    let h = 0;
     for (let r = fy.start[y]!; r < e; r++) {
-      if (!painted[r]) continue;
+      const rh = rowHi[r]!;
+      if (rh === 0) continue;
       const s = r * dw;
-      for (let x = 0; x < dw; x++) if (rows[s + x] !== 0) out[o + x] = 1;
+      const rl = rowLo[r]!;
+      for (let x = rl; x < rh; x++) if (rows[s + x] !== 0) out[o + x] = 1;
+      if (rl < l) l = rl;
+      if (rh > h) h = rh;
     }
+    lo[y] = l;
+    hi[y] = h;
   }
-  return out;
+  return { out, lo, hi };
 }
 
 /**
@@ -175,13 +205,14 @@ export async function buildApiInputs(
   image.catch(() => undefined);
 
   // Mask: same geometry. Alpha 0 ("change") wherever a painted photo pixel falls; padding is "keep" (255).
-  const painted = paintedAt(mask, crop, dst.width, dst.height);
+  const { out: painted, lo, hi } = paintedSpans(mask, crop, dst.width, dst.height);
   const rgba = new Uint8Array(api.width * api.height * 4);
   new Uint32Array(rgba.buffer).fill(OPAQUE_WORD);
   for (let y = 0; y < dst.height; y++) {
-    let o = ((dst.y + y) * api.width + dst.x) * 4 + 3;
+    const x1 = hi[y]!;
+    let o = ((dst.y + y) * api.width + dst.x + lo[y]!) * 4 + 3;
     const s = y * dst.width;
-    for (let x = 0; x < dst.width; x++, o += 4) if (painted[s + x]) rgba[o] = 0;
+    for (let x = lo[y]!; x < x1; x++, o += 4) if (painted[s + x]) rgba[o] = 0;
   }
   const maskPng = sharp(rgba, { raw: { width: api.width, height: api.height, channels: 4 } })
     .png({ compressionLevel: 6 })
