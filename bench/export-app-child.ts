@@ -79,7 +79,8 @@ async function main(): Promise<void> {
           chooseFile: async () => file,
           confirmReplace: async () => false,
         },
-        { projectId: project.id, format, quality: 90 },
+        // A quality only where the format takes one (the others refuse it).
+        { projectId: project.id, format, ...(format === 'jpeg' || format === 'webp' ? { quality: 90 } : {}) },
       );
       const peak = statusKb('VmHWM');
       if (!res.ok) throw new Error(res.error.message);
