@@ -445,6 +445,26 @@ export function prepareRegionEdit(
   return { plan, mask, size: params.size, stack: [], width, height, built };
 }
 
+/**
+ * The original's region an edit of `mask` (with the size option `params.size`) decodes, on a photo of
+ * width x height, started from `bytes` (the original's file, read meanwhile) before the project is at hand:
+ * given to the session as SessionOptions.originalRegion, the edit's region starts from it. `decoding` as for
+ * loadPhotoRegion.
+ */
+export function originalRegionAhead(
+  bytes: Promise<Uint8Array>,
+  width: number,
+  height: number,
+  mask: Mask,
+  params: Pick<EditParams, 'size'>,
+  decoding?: () => void,
+): { rect: Rect; region: Promise<PhotoRegion> } {
+  const { crop } = planRegion(mask, { width, height }, { size: params.size });
+  const region = bytes.then((b) => loadPhotoRegion(b, crop, undefined, decoding));
+  region.catch(() => undefined);
+  return { rect: crop, region };
+}
+
 function preparedFits(p: PreparedEdit, job: EditJob, stack: string[]): boolean {
   return p.mask === job.mask && p.size === job.params.size && sameIds(p.stack, stack);
 }

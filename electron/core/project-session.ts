@@ -88,6 +88,13 @@ export interface SessionOptions {
    */
   whileRegionDecodes?: () => void;
   /**
+   * A region of the original already being decoded (the CLI starts it as soon as the mask is read, while the
+   * project opens): asked by currentRegion when it would decode the original in `rect`, it gives that
+   * region's decode or null (currentRegion then decodes it itself). The region is written into (the layers
+   * are applied onto it), so each one is to be given once.
+   */
+  originalRegion?: (rect: Rect) => Promise<PhotoRegion> | null;
+  /**
    * Worker threads that inflate and blend a planned flatten, one horizontal stripe of the frame each
    * (flatten-stripes.ts); 0 does it all on the main thread. Default 2 (the development machine's cores).
    */
@@ -986,10 +993,12 @@ export class ProjectSession {
         ? Promise.resolve(cutRegion(held.photo, rect))
         : this.original
           ? this.original.then((o) => cutRegion(o, rect))
-          : this.store
-              .readOriginal()
-              .then((b) => loadPhotoRegion(b, rect, this.opts.limits, this.opts.whileRegionDecodes))
-              .then((r) => this.checkedSize(r, r));
+          : (
+              this.opts.originalRegion?.(rect) ??
+              this.store
+                .readOriginal()
+                .then((b) => loadPhotoRegion(b, rect, this.opts.limits, this.opts.whileRegionDecodes))
+            ).then((r) => this.checkedSize(r, r));
     // The original decodes while the band indexes are read.
     const first = base();
     // A file whose parts are not what its index said (replaced since, or damaged): the plan is dropped and

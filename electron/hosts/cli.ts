@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Settings, type ExportFormat, type JobState } from '../../shared/contract';
+import { Settings, type ExportFormat, type JobState, type Rect } from '../../shared/contract';
 import { limits } from '../../shared/limits';
 import { editParamsFromFlags, intIn, numIn, oneOf, paramHelp } from './cli-params';
 import { editOptions, expandHome, interruptible, refuseRepeated } from './cli-args';
@@ -39,6 +39,7 @@ import {
 import type * as EditApiModule from '../core/edit-api';
 import type * as ImagingModule from '../core/imaging';
 import type { Mask, Photo } from '../core/imaging';
+import type { PhotoRegion } from '../core/imaging/region';
 import type * as ProjectModule from '../core/project';
 import type * as PipelineModule from '../core/pipeline';
 import type * as SaveBackModule from '../core/save-back';
@@ -484,7 +485,7 @@ function stepPrinter(io: CliIo, env: Env, json: boolean): (step: string) => void
 async function openOrCreate(
   dir: string,
   image: string | undefined,
-  sized?: (width: number, height: number) => void,
+  sized?: (width: number, height: number, original?: string) => void,
   decoded?: (source: { photo: Photo } | { jpeg: Uint8Array; width: number; height: number }) => void,
   recording?: (done: Promise<unknown>) => void,
   input?: () => Promise<unknown> | undefined,
@@ -495,7 +496,8 @@ async function openOrCreate(
   if (await ProjectStore.isProject(dir)) {
     // A manifest that does not read is open's to report, in its words.
     const manifest = sized ? await readManifest(dir).catch(() => null) : null;
-    if (manifest) sized?.(manifest.original.width, manifest.original.height);
+    if (manifest)
+      sized?.(manifest.original.width, manifest.original.height, path.join(dir, manifest.original.file));
     const store = await ProjectStore.open(dir);
     const original = await originalProblem(store, dir);
     if (original) {
@@ -599,7 +601,7 @@ function layerJson(l: StoredLayer, damaged: string | null = null) {
 }
 
 async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
-  const { ProjectSession, runEdit, prepareEdit, prepareRegionEdit } = loaded().pipeline;
+  const { ProjectSession, runEdit, prepareEdit, prepareRegionEdit, originalRegionAhead } = loaded().pipeline;
   const { maskFromFile } = loaded().imaging;
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
   currentProject = dir;
@@ -633,6 +635,10 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   // Loading the edit client's module (undici and what it requires) takes the main thread for about 15 ms:
   // done while it would wait on libvips' decode of the region anyway, not before that decode is started.
   const loadEditApi = () => void editApiModule().catch(() => undefined);
+  // An existing project's original decoded in the region the mask gives, started as soon as the mask is read,
+  // while the project is still being opened: the edit's region starts from it (taken once; see
+  // SessionOptions.originalRegion). Nothing is sent from it before the project has been opened and checked.
+  let ahead: { rect: Rect; region: Promise<PhotoRegion> } | null = null;
   // A new project's source record is written while the edit is journaled and its inputs built; the submit
   // waits for it, so it is on disk before anything is sent, as when it was written before the edit began.
   let recorded: Promise<unknown> = Promise.resolve();
@@ -650,9 +656,16 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   const store = await openOrCreate(
     dir,
     v.image,
-    (w, h) => {
+    (w, h, original) => {
       early.mask = maskFromFile(maskBytes, w, h, maskFile).then((m) => marksSomething(m, maskFile));
       early.mask.then(() => trace('mask-decoded')).catch(() => undefined);
+      if (original)
+        early.mask
+          .then((mask) => {
+            const bytes = fs.readFile(original).then((b) => new Uint8Array(b));
+            ahead = originalRegionAhead(bytes, w, h, mask, params, loadEditApi);
+          })
+          .catch(() => undefined);
     },
     (source) => {
       // A failure here (an empty mask, say) is left to the edit, which reports it in its own words.
@@ -669,7 +682,21 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   );
   trace('project-ready');
   // The process ends with the edit: only the region it sends is decoded and flattened (regionEdits).
-  const session = new ProjectSession(store, { regionEdits: true, whileRegionDecodes: loadEditApi });
+  const session = new ProjectSession(store, {
+    regionEdits: true,
+    whileRegionDecodes: loadEditApi,
+    originalRegion: (rect) => {
+      const a = ahead;
+      ahead = null;
+      return a &&
+        a.rect.x === rect.x &&
+        a.rect.y === rect.y &&
+        a.rect.width === rect.width &&
+        a.rect.height === rect.height
+        ? a.region
+        : null;
+    },
+  });
   const stop = interruptible(loaded().pipeline.CLOSING);
   try {
     // No whole-frame decode here: the edit decodes and flattens only the region it sends, once the mask

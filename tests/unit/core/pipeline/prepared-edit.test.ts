@@ -12,7 +12,12 @@ import os from 'node:os';
 import sharp from 'sharp';
 import { describe, expect, it, vi } from 'vitest';
 import { EditParams } from '../../../../shared/contract';
-import { prepareEdit, prepareRegionEdit, runEdit } from '../../../../electron/core/pipeline';
+import {
+  originalRegionAhead,
+  prepareEdit,
+  prepareRegionEdit,
+  runEdit,
+} from '../../../../electron/core/pipeline';
 import { ProjectSession } from '../../../../electron/core/project-session';
 import { JOURNAL_DIR, ProjectStore } from '../../../../electron/core/project';
 import { catProject, ellipseOn, fixture } from './fixtures';
@@ -160,6 +165,87 @@ describe('prepareRegionEdit', () => {
       expect(Buffer.from(sent[1]!.mask).equals(Buffer.from(sent[0]!.mask)), `case ${t}`).toBe(true);
       expect(sent[1]!.rect, `case ${t}`).toEqual(sent[0]!.rect);
     }
+  }, 60_000);
+});
+
+describe('originalRegionAhead', () => {
+  it("gives an existing project's edit its region of the original, the same bytes sent, once", async () => {
+    const jpeg = new Uint8Array(
+      await sharp(await fixture('chelsea.png'))
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
+    const info = await probePhoto(jpeg);
+    const params = EditParams.parse({ quality: 'low' });
+    const first = await ellipseOn(info, 200, 150, 60, 40);
+    const mask = await ellipseOn(info, 230, 160, 70, 50);
+    const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-original-ahead-')), 'p');
+    const store = await ProjectStore.create(dir, {
+      photo: jpeg,
+      name: 'cat',
+      width: info.width,
+      height: info.height,
+      format: 'jpeg',
+    });
+    // One layer under the new edit's region: the region is the original's, with that layer applied onto it.
+    const made = new ProjectSession(store, { regionEdits: true });
+    await runEdit(
+      made,
+      { prompt: 'a', params, feather: 3, colorMatch: true, mask: first, references: [] },
+      deps(fakeApi().api),
+    );
+    await made.close();
+    const sent: Array<{ image: Uint8Array; mask: Uint8Array }> = [];
+    for (const withAhead of [false, true]) {
+      clearPhotoCache();
+      const copy = `${dir}-${withAhead}`;
+      await fs.cp(dir, copy, { recursive: true });
+      const opened = await ProjectStore.open(copy);
+      const asked: unknown[] = [];
+      const ahead = withAhead
+        ? originalRegionAhead(
+            fs.readFile(opened.originalPath()).then((b) => new Uint8Array(b)),
+            info.width,
+            info.height,
+            mask,
+            params,
+          )
+        : null;
+      let given = ahead;
+      const session = new ProjectSession(opened, {
+        regionEdits: true,
+        originalRegion: (rect) => {
+          asked.push(rect);
+          const a = given;
+          given = null;
+          return a && JSON.stringify(a.rect) === JSON.stringify(rect) ? a.region : null;
+        },
+      });
+      const read = vi.spyOn(opened, 'readOriginal');
+      const { api, calls } = fakeApi();
+      const layer = await runEdit(
+        session,
+        {
+          prompt: 'b',
+          params,
+          feather: 3,
+          colorMatch: true,
+          mask,
+          references: [],
+          layerId: 'l_same',
+          jobId: 'j_same',
+        },
+        deps(api),
+      );
+      // Asked once, for the plan's crop; the original is not read again when the region was given.
+      expect(asked).toEqual([layer.sent.plan.crop]);
+      if (ahead) expect(ahead.rect).toEqual(layer.sent.plan.crop);
+      expect(read).toHaveBeenCalledTimes(withAhead ? 0 : 1);
+      sent.push({ image: calls[0]!.image, mask: calls[0]!.mask });
+      await session.close();
+    }
+    expect(Buffer.from(sent[1]!.image).equals(Buffer.from(sent[0]!.image))).toBe(true);
+    expect(Buffer.from(sent[1]!.mask).equals(Buffer.from(sent[0]!.mask))).toBe(true);
   }, 60_000);
 });
 
