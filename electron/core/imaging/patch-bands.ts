@@ -10,7 +10,7 @@
  */
 import zlib, { constants as zc } from 'node:zlib';
 import type { Rect } from '../../../shared/contract';
-import { Adler32, filteredRows, pngChunk } from './png';
+import { Adler32, filteredRows, inLanes, pngChunk, zlibStream } from './png';
 import { addBytes, over8, rowScratch } from './rgba-words';
 import type { Patch, Photo } from './types';
 import { directWriter, type DirectWrite } from './zlib-direct';
@@ -139,14 +139,7 @@ export async function encodeBandedPatch(
     adler.update(rows);
     return rows;
   };
-  let next = 0;
-  const lane = async () => {
-    while (next < nBands) {
-      const i = next++;
-      segments[i] = await deflateBand(prepare(i), i === nBands - 1);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(DEFLATE_LANES, nBands) }, lane));
+  await inLanes(nBands, DEFLATE_LANES, (i) => deflateBand(prepare(i), i === nBands - 1), segments);
   const { extent, spanStart, spans } = summary;
 
   // The index: version, band rows, band count, each band's length and CRC-32; then per row its extent, its
@@ -176,17 +169,7 @@ export async function encodeBandedPatch(
   }
   const indexChunk = pngChunk(INDEX_TYPE, zlib.deflateSync(new Uint8Array(index.buffer), { level: 6 }));
 
-  const dataLength = segments.reduce((n, s) => n + s.length, 0);
-  const idat = new Uint8Array(2 + dataLength + 4);
-  // zlib header: deflate, 32 KiB window, no dictionary (0x785e is a multiple of 31).
-  idat[0] = 0x78;
-  idat[1] = 0x5e;
-  let at = 2;
-  for (const s of segments) {
-    idat.set(s, at);
-    at += s.length;
-  }
-  new DataView(idat.buffer).setUint32(at, adler.value());
+  const idat = zlibStream(segments, adler.value());
 
   const ihdr = new Uint8Array(13);
   const dv = new DataView(ihdr.buffer);

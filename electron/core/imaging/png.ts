@@ -242,26 +242,51 @@ export async function encodePngBands(
         (err, out) => (err ? reject(err) : resolve(out)),
       ),
     );
+  await inLanes(nBands, BAND_LANES, (i) => deflate(prepare(i), i === nBands - 1), segments);
+  return assemblePng(
+    { width, height, channels, depth, pixels: img.pixels },
+    zlibStream(segments, adler.value()),
+    opts.chunks ?? [],
+  );
+}
+
+/**
+ * Runs band(i) for i = 0..n-1 with at most `lanes` in flight, each lane taking the next band as its last one
+ * ends (so bands are started in order), and puts each band's result at its index in `out`.
+ */
+export async function inLanes<T>(
+  n: number,
+  lanes: number,
+  band: (i: number) => Promise<T>,
+  out: T[],
+): Promise<void> {
   let next = 0;
   const lane = async () => {
-    while (next < nBands) {
+    while (next < n) {
       const i = next++;
-      segments[i] = await deflate(prepare(i), i === nBands - 1);
+      out[i] = await band(i);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(BAND_LANES, nBands) }, lane));
+  await Promise.all(Array.from({ length: Math.min(lanes, n) }, lane));
+}
+
+/**
+ * One zlib stream from raw deflate segments that join into one deflate stream (each but the last ended by a
+ * sync or full flush, the last by the final block) and the Adler-32 of all they inflate to.
+ */
+export function zlibStream(segments: Uint8Array[], adler: number): Uint8Array {
   const dataLength = segments.reduce((n, s) => n + s.length, 0);
-  const idat = new Uint8Array(2 + dataLength + 4);
+  const out = new Uint8Array(2 + dataLength + 4);
   // zlib header: deflate, 32 KiB window, no dictionary (0x785e is a multiple of 31).
-  idat[0] = 0x78;
-  idat[1] = 0x5e;
+  out[0] = 0x78;
+  out[1] = 0x5e;
   let at = 2;
   for (const s of segments) {
-    idat.set(s, at);
+    out.set(s, at);
     at += s.length;
   }
-  new DataView(idat.buffer).setUint32(at, adler.value());
-  return assemblePng({ width, height, channels, depth, pixels: img.pixels }, idat, opts.chunks ?? []);
+  new DataView(out.buffer).setUint32(at, adler);
+  return out;
 }
 
 /** Reads the tEXt chunks of a PNG (keyword -> text). */

@@ -29,15 +29,7 @@ type HandleWriteSync = (
  * outLen) with zlib flush mode `flush`, giving [output room left, input left], or null for a damaged stream
  * (the stream is then destroyed and of no further use).
  */
-export type DirectWrite = (
-  flush: number,
-  input: Uint8Array,
-  inOff: number,
-  inLen: number,
-  out: Uint8Array,
-  outOff: number,
-  outLen: number,
-) => [room: number, left: number] | null;
+export type DirectWrite = (...args: Parameters<HandleWriteSync>) => [room: number, left: number] | null;
 
 /** The direct step of stream `z` (just made, not yet written to), or null where this Node has none. */
 export function directWriter(z: zlib.Inflate | zlib.InflateRaw): DirectWrite | null {

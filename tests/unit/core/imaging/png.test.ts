@@ -37,21 +37,30 @@ async function decode(
   return { samples, channels: info.channels };
 }
 
+/**
+ * What the app writes, up to maxW x maxH: grey masks, RGB and RGBA images, 8 or 16 bit, noise or (as in
+ * masks) runs of equal values.
+ */
+function randomImage(rand: () => number, maxW: number, maxH: number): PngInput {
+  const width = 1 + Math.floor(rand() * maxW);
+  const height = 1 + Math.floor(rand() * maxH);
+  const depth: 8 | 16 = rand() < 0.5 ? 8 : 16;
+  const channels = ([1, 3, 4] as const)[Math.floor(rand() * 3)]!;
+  const n = width * height * channels;
+  const pixels = depth === 8 ? new Uint8Array(n) : new Uint16Array(n);
+  const flat = rand() < 0.3;
+  for (let i = 0; i < n; i++)
+    pixels[i] = Math.floor((flat ? (rand() < 0.5 ? 0 : 1) : rand()) * (depth === 8 ? 255 : 65535));
+  return { width, height, channels, depth, pixels };
+}
+
 describe('PNG writer', () => {
   it('decodes to the same samples for any size, channel count, depth, filter and level, sync or async', async () => {
     const rand = rng(91);
     for (let round = 0; round < 60; round++) {
-      const width = 1 + Math.floor(rand() * 50);
-      const height = 1 + Math.floor(rand() * 30);
-      const depth: 8 | 16 = rand() < 0.5 ? 8 : 16;
-      // What the app writes: grey masks, RGB and RGBA images.
-      const channels = ([1, 3, 4] as const)[Math.floor(rand() * 3)]!;
-      const n = width * height * channels;
-      const pixels = depth === 8 ? new Uint8Array(n) : new Uint16Array(n);
-      const flat = rand() < 0.3; // runs of equal values, as in masks
-      for (let i = 0; i < n; i++)
-        pixels[i] = Math.floor((flat ? (rand() < 0.5 ? 0 : 1) : rand()) * (depth === 8 ? 255 : 65535));
-      const img: PngInput = { width, height, channels, depth, pixels };
+      const img = randomImage(rand, 50, 30);
+      const { width, height, channels, depth, pixels } = img;
+      const n = pixels.length;
       const filter = rand() < 0.5 ? 'sub' : 'none';
       const level = Math.floor(rand() * 10);
       const strategy = rand() < 0.3 ? zlib.constants.Z_RLE : undefined;
@@ -73,16 +82,9 @@ describe('PNG writer', () => {
   it('deflated in bands side by side, decodes to the same samples and inflates (Adler-32 checked) to the same rows', async () => {
     const rand = rng(92);
     for (let round = 0; round < 60; round++) {
-      const width = 1 + Math.floor(rand() * 70);
-      const height = 1 + Math.floor(rand() * 40);
-      const depth: 8 | 16 = rand() < 0.5 ? 8 : 16;
-      const channels = ([1, 3, 4] as const)[Math.floor(rand() * 3)]!;
-      const n = width * height * channels;
-      const pixels = depth === 8 ? new Uint8Array(n) : new Uint16Array(n);
-      const flat = rand() < 0.3;
-      for (let i = 0; i < n; i++)
-        pixels[i] = Math.floor((flat ? (rand() < 0.5 ? 0 : 1) : rand()) * (depth === 8 ? 255 : 65535));
-      const img: PngInput = { width, height, channels, depth, pixels };
+      const img = randomImage(rand, 70, 40);
+      const { width, height, channels, depth, pixels } = img;
+      const n = pixels.length;
       const filter = rand() < 0.5 ? 'sub' : 'none';
       const level = Math.floor(rand() * 10);
       const strategy = rand() < 0.5 ? zlib.constants.Z_RLE : undefined;

@@ -108,6 +108,19 @@ describe('prepareEdit', () => {
   }, 60_000);
 });
 
+/** A new project in a fresh folder from a JPEG's bytes, as the CLI creates one. */
+async function jpegProject(prefix: string, jpeg: Uint8Array, info: { width: number; height: number }) {
+  const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), prefix)), 'p');
+  const store = await ProjectStore.create(dir, {
+    photo: jpeg,
+    name: 'cat',
+    width: info.width,
+    height: info.height,
+    format: 'jpeg',
+  });
+  return { dir, store };
+}
+
 describe('prepareRegionEdit', () => {
   it("sends what a new JPEG project's region edit sends, decoded from the photo's bytes before the project", async () => {
     const r = rng(78);
@@ -123,19 +136,12 @@ describe('prepareRegionEdit', () => {
       const sent: Array<{ image: Uint8Array; mask: Uint8Array; rect: unknown }> = [];
       for (const ahead of [false, true]) {
         clearPhotoCache();
-        const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-region-ahead-')), 'p');
         // Both ways tell their caller once that libvips is decoding the region (the CLI loads a module then).
         const told = { ahead: 0, session: 0 };
         const prepared = ahead
           ? prepareRegionEdit(jpeg, info.width, info.height, mask, params, () => told.ahead++)
           : undefined;
-        const store = await ProjectStore.create(dir, {
-          photo: jpeg,
-          name: 'cat',
-          width: info.width,
-          height: info.height,
-          format: 'jpeg',
-        });
+        const { store } = await jpegProject('maskroom-region-ahead-', jpeg, info);
         const session = new ProjectSession(store, {
           regionEdits: true,
           whileRegionDecodes: () => told.session++,
@@ -179,14 +185,7 @@ describe('originalRegionAhead', () => {
     const params = EditParams.parse({ quality: 'low' });
     const first = await ellipseOn(info, 200, 150, 60, 40);
     const mask = await ellipseOn(info, 230, 160, 70, 50);
-    const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'maskroom-original-ahead-')), 'p');
-    const store = await ProjectStore.create(dir, {
-      photo: jpeg,
-      name: 'cat',
-      width: info.width,
-      height: info.height,
-      format: 'jpeg',
-    });
+    const { dir, store } = await jpegProject('maskroom-original-ahead-', jpeg, info);
     // One layer under the new edit's region: the region is the original's, with that layer applied onto it.
     const made = new ProjectSession(store, { regionEdits: true });
     await runEdit(
