@@ -436,8 +436,8 @@ export function prepareRegionEdit(
   params: Pick<EditParams, 'size'>,
   decoding?: () => void,
 ): PreparedEdit {
-  const plan = planRegion(mask, { width, height }, { size: params.size });
-  const built = loadPhotoRegion(bytes, plan.crop, undefined, decoding).then(async (base) => {
+  const { plan, region } = originalRegionAhead(bytes, width, height, mask, params, decoding);
+  const built = region.then(async (base) => {
     trace('region-ready');
     return { base, inputs: await buildApiInputs(base, mask, plan) };
   });
@@ -447,22 +447,22 @@ export function prepareRegionEdit(
 
 /**
  * The original's region an edit of `mask` (with the size option `params.size`) decodes, on a photo of
- * width x height, started from `bytes` (the original's file, read meanwhile) before the project is at hand:
- * given to the session as SessionOptions.originalRegion, the edit's region starts from it. `decoding` as for
- * loadPhotoRegion.
+ * width x height, started from `bytes` (the original's file, or its read) before the project is at hand, with
+ * the plan it comes from: given to the session as SessionOptions.originalRegion, an existing project's edit
+ * starts from it; prepareRegionEdit builds a new project's inputs from it. `decoding` as for loadPhotoRegion.
  */
 export function originalRegionAhead(
-  bytes: Promise<Uint8Array>,
+  bytes: Uint8Array | Promise<Uint8Array>,
   width: number,
   height: number,
   mask: Mask,
   params: Pick<EditParams, 'size'>,
   decoding?: () => void,
-): { rect: Rect; region: Promise<PhotoRegion> } {
-  const { crop } = planRegion(mask, { width, height }, { size: params.size });
-  const region = bytes.then((b) => loadPhotoRegion(b, crop, undefined, decoding));
+): { rect: Rect; plan: RegionPlan; region: Promise<PhotoRegion> } {
+  const plan = planRegion(mask, { width, height }, { size: params.size });
+  const region = Promise.resolve(bytes).then((b) => loadPhotoRegion(b, plan.crop, undefined, decoding));
   region.catch(() => undefined);
-  return { rect: crop, region };
+  return { rect: plan.crop, plan, region };
 }
 
 function preparedFits(p: PreparedEdit, job: EditJob, stack: string[]): boolean {
