@@ -41,7 +41,7 @@ import {
 } from './imaging';
 import { compositePrepared, prepareComposite, type CompositePrep } from './imaging/composite';
 import { loadPhotoRegion } from './imaging/load';
-import type { PhotoRegion } from './imaging/region';
+import { sameRect, type PhotoRegion } from './imaging/region';
 import { crashPoint } from './project/crash';
 import { newId, type JournalEntry, type StoredLayer } from './project';
 import { generatedScale } from '../../shared/region-scale';
@@ -448,8 +448,8 @@ export function prepareRegionEdit(
 /**
  * The original's region an edit of `mask` (with the size option `params.size`) decodes, on a photo of
  * width x height, started from `bytes` (the original's file, or its read) before the project is at hand, with
- * the plan it comes from: given to the session as SessionOptions.originalRegion, an existing project's edit
- * starts from it; prepareRegionEdit builds a new project's inputs from it. `decoding` as for loadPhotoRegion.
+ * the plan it comes from (the region is the plan's crop): given to the session as
+ * SessionOptions.originalRegion, an existing project's edit starts from it; prepareRegionEdit builds a new project's inputs from it. `decoding` as for loadPhotoRegion.
  */
 export function originalRegionAhead(
   bytes: Uint8Array | Promise<Uint8Array>,
@@ -458,11 +458,11 @@ export function originalRegionAhead(
   mask: Mask,
   params: Pick<EditParams, 'size'>,
   decoding?: () => void,
-): { rect: Rect; plan: RegionPlan; region: Promise<PhotoRegion> } {
+): { plan: RegionPlan; region: Promise<PhotoRegion> } {
   const plan = planRegion(mask, { width, height }, { size: params.size });
   const region = Promise.resolve(bytes).then((b) => loadPhotoRegion(b, plan.crop, undefined, decoding));
   region.catch(() => undefined);
-  return { rect: plan.crop, plan, region };
+  return { plan, region };
 }
 
 function preparedFits(p: PreparedEdit, job: EditJob, stack: string[]): boolean {
@@ -520,10 +520,8 @@ function prepFits(prep: FinishPrep, job: JobRecord, mask: Mask, stack: string[])
 
 /** The same region plan, field by field (the journal may hold the keys in another order). */
 function samePlan(a: RegionPlan, b: RegionPlan): boolean {
-  const rect = (r: Rect, q: Rect) =>
-    r.x === q.x && r.y === q.y && r.width === q.width && r.height === q.height;
   return (
-    rect(a.crop, b.crop) &&
+    sameRect(a.crop, b.crop) &&
     a.pad.left === b.pad.left &&
     a.pad.right === b.pad.right &&
     a.pad.top === b.pad.top &&

@@ -18,6 +18,7 @@ import {
   type Mask,
   type Patch,
   type Photo,
+  type RegionPlan,
 } from './imaging';
 // Not re-exported by the imaging index; used on a private copy only (see applyStream).
 import {
@@ -51,7 +52,7 @@ import {
 } from './imaging/flatten-stripes';
 import { maskSourcePng } from './imaging/mask';
 import { loadPhotoRegion } from './imaging/load';
-import { checkRegionRect, cutRegion, wholeRegion, type PhotoRegion } from './imaging/region';
+import { checkRegionRect, cutRegion, sameRect, wholeRegion, type PhotoRegion } from './imaging/region';
 import type { ProjectStore } from './project';
 import { CACHE_DIR, type StoredLayer } from './project';
 import type { Rect } from '../../shared/contract';
@@ -89,11 +90,12 @@ export interface SessionOptions {
   whileRegionDecodes?: () => void;
   /**
    * A region of the original already being decoded (the CLI starts it as soon as the mask is read, while the
-   * project opens): asked by currentRegion when it would decode the original in `rect`, it gives that
-   * region's decode or null (currentRegion then decodes it itself). The region is written into (the layers
-   * are applied onto it), so each one is to be given once.
+   * project opens), with the plan it was decoded for, or null while there is none yet: asked the first time
+   * currentRegion would decode the original, and used when it is of the same rectangle (otherwise
+   * currentRegion decodes its own). Asked once per session: the layers are applied onto the region in place,
+   * so a second use would start from a region already written.
    */
-  originalRegion?: (rect: Rect) => Promise<PhotoRegion> | null;
+  originalRegion?: () => { plan: RegionPlan; region: Promise<PhotoRegion> } | null;
   /**
    * Worker threads that inflate and blend a planned flatten, one horizontal stripe of the frame each
    * (flatten-stripes.ts); 0 does it all on the main thread. Default 2 (the development machine's cores).
@@ -311,6 +313,8 @@ function isPrefix(prefix: string[], of: string[]): boolean {
 export class ProjectSession {
   private original: Promise<Photo> | null = null;
   private flat: { key: string[]; photo: Promise<Photo> } | null = null;
+  /** Whether SessionOptions.originalRegion has been asked (it is asked once). */
+  private aheadAsked = false;
   /** The stack the on-disk cache holds (undefined: not read yet). */
   private diskKey: string[] | null | undefined = undefined;
   private disk: Promise<{ key: string[]; photo: Photo } | null> | null = null;
@@ -994,7 +998,7 @@ export class ProjectSession {
         : this.original
           ? this.original.then((o) => cutRegion(o, rect))
           : (
-              this.opts.originalRegion?.(rect) ??
+              this.originalAhead(rect) ??
               this.store
                 .readOriginal()
                 .then((b) => loadPhotoRegion(b, rect, this.opts.limits, this.opts.whileRegionDecodes))
@@ -1007,6 +1011,14 @@ export class ProjectSession {
       (await this.regionPlanned(first, rect, layers, true)) ??
       (await this.regionPlanned(base(), rect, layers, false))!
     );
+  }
+
+  /** The region SessionOptions.originalRegion gives for `rect`, the first time only; else null. */
+  private originalAhead(rect: Rect): Promise<PhotoRegion> | null {
+    if (this.aheadAsked || !this.opts.originalRegion) return null;
+    this.aheadAsked = true;
+    const a = this.opts.originalRegion();
+    return a && sameRect(a.plan.crop, rect) ? a.region : null;
   }
 
   /**

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Settings, type ExportFormat, type JobState, type Rect } from '../../shared/contract';
+import { Settings, type ExportFormat, type JobState } from '../../shared/contract';
 import { limits } from '../../shared/limits';
 import { editParamsFromFlags, intIn, numIn, oneOf, paramHelp } from './cli-params';
 import { editOptions, expandHome, interruptible, refuseRepeated } from './cli-args';
@@ -39,7 +39,6 @@ import {
 import type * as EditApiModule from '../core/edit-api';
 import type * as ImagingModule from '../core/imaging';
 import type { Mask, Photo } from '../core/imaging';
-import type { PhotoRegion } from '../core/imaging/region';
 import type * as ProjectModule from '../core/project';
 import type * as PipelineModule from '../core/pipeline';
 import type * as SaveBackModule from '../core/save-back';
@@ -636,9 +635,8 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   // done while it would wait on libvips' decode of the region anyway, not before that decode is started.
   const loadEditApi = () => void editApiModule().catch(() => undefined);
   // An existing project's original decoded in the region the mask gives, started as soon as the mask is read,
-  // while the project is still being opened: the edit's region starts from it (taken once; see
-  // SessionOptions.originalRegion). Nothing is sent from it before the project has been opened and checked.
-  let ahead: { rect: Rect; region: Promise<PhotoRegion> } | null = null;
+  // while the project is still being opened: the edit's region starts from it (SessionOptions.originalRegion). Nothing is sent from it before the project has been opened and checked.
+  let ahead: ReturnType<typeof PipelineModule.originalRegionAhead> | null = null;
   // A new project's source record is written while the edit is journaled and its inputs built; the submit
   // waits for it, so it is on disk before anything is sent, as when it was written before the edit began.
   let recorded: Promise<unknown> = Promise.resolve();
@@ -685,17 +683,7 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   const session = new ProjectSession(store, {
     regionEdits: true,
     whileRegionDecodes: loadEditApi,
-    originalRegion: (rect) => {
-      const a = ahead;
-      ahead = null;
-      return a &&
-        a.rect.x === rect.x &&
-        a.rect.y === rect.y &&
-        a.rect.width === rect.width &&
-        a.rect.height === rect.height
-        ? a.region
-        : null;
-    },
+    originalRegion: () => ahead,
   });
   const stop = interruptible(loaded().pipeline.CLOSING);
   try {

@@ -138,6 +138,11 @@ export function inRegion(region: PhotoRegion, r: Rect): Rect {
   return { x, y, width: r.width, height: r.height };
 }
 
+/** Whether two rectangles are the same, field by field. */
+export function sameRect(a: Rect, b: Rect): boolean {
+  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
+}
+
 /**
  * Throws unless `r` is a rectangle of at least one pixel inside a width x height photo: a region is taken
  * only for an edit's crop, which the plan keeps inside the photo, so anything else is a programming error
