@@ -190,7 +190,7 @@ export async function buildApiInputs(
   // Image: crop (8 bit, RGB) -> resize to its place in the API image -> edge-extend -> sRGB -> PNG.
   // Started first: libvips works on it while the mask below is made in JS, and the two encode side by side.
   // The PNG is Sub-filtered and deflated in bands side by side (encodePngBands, level 3, run-length): a
-  // photo's file about a third smaller than libvips' unfiltered one at the same level, made in less time,
+  // photo's file about a third smaller than libvips' unfiltered one at the same level, in no more time,
   // and the same pixels.
   const image = scaledCrop(base, local, plan, dst).then(async (scaled) => {
     const full = padded ? extendEdges(scaled, dst, api.width, api.height, 3) : scaled;

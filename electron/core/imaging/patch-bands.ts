@@ -10,7 +10,7 @@
  */
 import zlib, { constants as zc } from 'node:zlib';
 import type { Rect } from '../../../shared/contract';
-import { Adler32, filteredRows, inLanes, pngChunk, zlibStream } from './png';
+import { Adler32, deflatePart, filteredRows, inLanes, pngChunk, zlibStream } from './png';
 import { addBytes, over8, rowScratch } from './rgba-words';
 import type { Patch, Photo } from './types';
 import { directWriter, type DirectWrite } from './zlib-direct';
@@ -89,16 +89,6 @@ interface RowSummaries {
   spans: number[];
 }
 
-function deflateBand(rows: Uint8Array, last: boolean): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    zlib.deflateRaw(
-      rows,
-      { level: 3, strategy: zc.Z_RLE, finishFlush: last ? zc.Z_FINISH : zc.Z_FULL_FLUSH },
-      (err, out) => (err ? reject(err) : resolve(out)),
-    );
-  });
-}
-
 /**
  * The patch as a banded PNG: Sub-filtered rows, deflated at level 3 with the run-length strategy one band at
  * a time on libuv's pool, each band full-flushed; `chunks` (tEXt...) and the `mrIX` index before IDAT. The
@@ -139,7 +129,12 @@ export async function encodeBandedPatch(
     adler.update(rows);
     return rows;
   };
-  await inLanes(nBands, DEFLATE_LANES, (i) => deflateBand(prepare(i), i === nBands - 1), segments);
+  await inLanes(
+    nBands,
+    DEFLATE_LANES,
+    (i) => deflatePart(prepare(i), 3, zc.Z_RLE, i === nBands - 1 ? zc.Z_FINISH : zc.Z_FULL_FLUSH),
+    segments,
+  );
   const { extent, spanStart, spans } = summary;
 
   // The index: version, band rows, band count, each band's length and CRC-32; then per row its extent, its

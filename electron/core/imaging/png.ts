@@ -234,19 +234,29 @@ export async function encodePngBands(
     adler.update(rows);
     return rows;
   };
-  const deflate = (rows: Uint8Array, last: boolean) =>
-    new Promise<Buffer>((resolve, reject) =>
-      zlib.deflateRaw(
-        rows,
-        { level, strategy, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH },
-        (err, out) => (err ? reject(err) : resolve(out)),
-      ),
-    );
-  await inLanes(nBands, BAND_LANES, (i) => deflate(prepare(i), i === nBands - 1), segments);
+  const flush = (i: number) => (i === nBands - 1 ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH);
+  await inLanes(nBands, BAND_LANES, (i) => deflatePart(prepare(i), level, strategy, flush(i)), segments);
   return assemblePng(
     { width, height, channels, depth, pixels: img.pixels },
     zlibStream(segments, adler.value()),
     opts.chunks ?? [],
+  );
+}
+
+/**
+ * `rows` raw-deflated on libuv's pool, ended with `flush`: Z_FINISH for the last part of a stream, a sync or
+ * full flush for the others (byte-aligned, so the parts join).
+ */
+export function deflatePart(
+  rows: Uint8Array,
+  level: number,
+  strategy: number,
+  flush: number,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    zlib.deflateRaw(rows, { level, strategy, finishFlush: flush }, (err, out) =>
+      err ? reject(err) : resolve(out),
+    ),
   );
 }
 
