@@ -245,7 +245,10 @@ export async function encodePngBands(
 
 /**
  * `rows` raw-deflated on libuv's pool, ended with `flush`: Z_FINISH for the last part of a stream, a sync or
- * full flush for the others (byte-aligned, so the parts join).
+ * full flush for the others (byte-aligned, so the parts join). In one piece of work on the pool: the output
+ * buffer is made larger than deflate can ever make its input (a few bytes per 16 KB block at worst), where
+ * zlib's default of 16 KB would come back to the main thread for every 16 KB of output and queue the rest
+ * behind it (on a 3 MB API image's 8 bands, 52 ms on two cores instead of 26).
  */
 export function deflatePart(
   rows: Uint8Array,
@@ -253,8 +256,9 @@ export function deflatePart(
   strategy: number,
   flush: number,
 ): Promise<Buffer> {
+  const chunkSize = Math.max(zlib.constants.Z_MIN_CHUNK, rows.length + (rows.length >> 8) + 64);
   return new Promise((resolve, reject) =>
-    zlib.deflateRaw(rows, { level, strategy, finishFlush: flush }, (err, out) =>
+    zlib.deflateRaw(rows, { level, strategy, finishFlush: flush, chunkSize }, (err, out) =>
       err ? reject(err) : resolve(out),
     ),
   );
