@@ -27,6 +27,7 @@ import { MODEL } from './edit-api/types';
 import {
   assertMaskFits,
   buildApiInputs,
+  buildApiMask,
   compositeResult,
   encodeMaskPng,
   encodePatch,
@@ -382,10 +383,23 @@ interface BuiltInputs {
  * been read by the caller in the same synchronous run: editSource reads it again at once.
  */
 function buildInputs(session: ProjectSession, mask: Mask, plan: RegionPlan): Promise<BuiltInputs> {
-  return session.editSource(plan.crop).then(async (base) => {
+  const region = session.editSource(plan.crop);
+  const apiMask = apiMaskAhead(mask, plan);
+  return region.then(async (base) => {
     trace('region-ready');
-    return { base, inputs: await buildApiInputs(base, mask, plan) };
+    return { base, inputs: await buildApiInputs(base, mask, plan, apiMask) };
   });
+}
+
+/**
+ * The API mask (buildApiMask), made while the region decodes: called just after that decode has started, so
+ * that its JavaScript runs while libvips works instead of after the region is there. A failure is the
+ * inputs' (buildApiInputs awaits it).
+ */
+function apiMaskAhead(mask: Mask, plan: RegionPlan): Promise<Uint8Array> {
+  const made = buildApiMask(mask, plan);
+  made.catch(() => undefined);
+  return made;
 }
 
 /**
@@ -437,9 +451,10 @@ export function prepareRegionEdit(
   decoding?: () => void,
 ): PreparedEdit {
   const { plan, region } = originalRegionAhead(bytes, width, height, mask, params, decoding);
+  const apiMask = apiMaskAhead(mask, plan);
   const built = region.then(async (base) => {
     trace('region-ready');
-    return { base, inputs: await buildApiInputs(base, mask, plan) };
+    return { base, inputs: await buildApiInputs(base, mask, plan, apiMask) };
   });
   built.catch(() => undefined);
   return { plan, mask, size: params.size, stack: [], width, height, built };

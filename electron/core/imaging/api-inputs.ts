@@ -61,84 +61,136 @@ function footprints(len: number, n: number): { start: Int32Array; end: Int32Arra
 
 /**
  * The crop of the edit mask at dst's size: 1 where any painted (non-zero) photo pixel falls inside the output
- * pixel's footprint, else 0. Separable (rows, then columns), O(crop + output); unpainted rows (most of the
- * context around the mask) are skipped with one comparison each, and a painted row's unpainted ends with a
- * few more: only the output pixels whose footprints reach between its first and last painted pixel are
- * looked at one by one.
+ * pixel's footprint, else 0. Made from paintedRuns.
  */
 export function paintedAt(mask: Mask, crop: Rect, dw: number, dh: number): Uint8Array {
-  return paintedSpans(mask, crop, dw, dh).out;
+  const { from, to, rowStart } = paintedRuns(mask, crop, dw, dh);
+  const out = new Uint8Array(dw * dh);
+  for (let y = 0; y < dh; y++)
+    for (let k = rowStart[y]!; k < rowStart[y + 1]!; k++) out.fill(1, y * dw + from[k]!, y * dw + to[k]!);
+  return out;
+}
+
+/** Output row y's painted columns: the runs [from[k], to[k]) for k in rowStart[y] .. rowStart[y + 1]. */
+interface PaintedRuns {
+  from: Int32Array;
+  to: Int32Array;
+  rowStart: Int32Array;
 }
 
 /**
- * paintedAt, with each output row's painted columns bounded: row y's 1s all lie in [lo[y], hi[y]) (empty when
- * lo >= hi). Every loop after the rows' scan runs over those bounds only, not over the output's width.
+ * paintedAt as runs of painted output columns per output row, in column order, apart (a run ends before the
+ * next one starts, with at least one unpainted column between them). Separable, and by runs rather than
+ * pixels: each source row's runs of painted pixels are found (patternRun skips its unpainted ends, a small
+ * loop walks the rest), each becomes the one run of output columns whose footprints reach into it (footprints
+ * are intervals that move right with the column), and an output row's runs are the union of those of the
+ * source rows under its footprint. Unpainted rows cost one comparison; everything else is proportional to
+ * the painted span of the crop's rows, not to the output's size.
  */
-function paintedSpans(
-  mask: Mask,
-  crop: Rect,
-  dw: number,
-  dh: number,
-): { out: Uint8Array; lo: Int32Array; hi: Int32Array } {
+function paintedRuns(mask: Mask, crop: Rect, dw: number, dh: number): PaintedRuns {
   const fx = footprints(crop.width, dw);
   const fy = footprints(crop.height, dh);
-  const rows = new Uint8Array(crop.height * dw);
-  // Source row r's 1s in `rows` lie in [rowLo[r], rowHi[r]); rowHi[r] = 0 for a row with none.
-  const rowLo = new Int32Array(crop.height);
-  const rowHi = new Int32Array(crop.height);
   const all = Buffer.from(mask.data.buffer, mask.data.byteOffset, mask.data.byteLength);
   const zeros = Buffer.alloc(crop.width);
-  // The first output column whose footprint ends past source column i (footprint ends never decrease).
+  // Source column i: the first output column whose footprint ends past it (firstReaching[i]) and how many
+  // output columns' footprints start before it (startsBefore[i]); both never decrease.
   const firstReaching = new Int32Array(crop.width + 1);
+  const startsBefore = new Int32Array(crop.width + 1);
   for (let x = 0, i = 0; i <= crop.width; i++) {
     while (x < dw && fx.end[x]! <= i) x++;
     firstReaching[i] = x;
   }
+  for (let x = 0, i = 0; i <= crop.width; i++) {
+    while (x < dw && fx.start[x]! < i) x++;
+    startsBefore[i] = x;
+  }
+  // Per source row r its output runs, merged: src's runs srcStart[r] .. srcStart[r + 1].
+  const src = new Runs();
+  const srcStart = new Int32Array(crop.height + 1);
   for (let y = 0; y < crop.height; y++) {
+    srcStart[y] = src.row();
     const s = (crop.y + y) * mask.width + crop.x;
     const lead = patternRun(all, zeros, s, crop.width, 1, true);
     if (lead === crop.width) continue;
-    const last = crop.width - 1 - patternRun(all, zeros, s + crop.width, crop.width - lead, 1, false);
-    const line = mask.data.subarray(s, s + crop.width);
-    const o = y * dw;
-    let lo = dw;
-    let hi = 0;
-    // Footprints that start after the last painted pixel hold none.
-    for (let x = firstReaching[lead]!; x < dw && fx.start[x]! <= last; x++) {
-      const e = Math.min(fx.end[x]!, last + 1);
-      for (let i = Math.max(fx.start[x]!, lead); i < e; i++) {
-        if (line[i] !== 0) {
-          rows[o + x] = 1;
-          if (x < lo) lo = x;
-          hi = x + 1;
-          break;
-        }
-      }
+    const end = crop.width - patternRun(all, zeros, s + crop.width, crop.width - lead, 1, false);
+    const line = mask.data.subarray(s, s + end);
+    for (let a = lead; a < end; ) {
+      const b = paintedEnd(line, a, end);
+      src.add(firstReaching[a]!, startsBefore[b]!);
+      a = b < end ? unpaintedEnd(line, b, end) : end;
     }
-    rowLo[y] = lo;
-    rowHi[y] = hi;
   }
-  const out = new Uint8Array(dw * dh);
-  const lo = new Int32Array(dh);
-  const hi = new Int32Array(dh);
+  srcStart[crop.height] = src.length;
+  // Per output row: the union of its source rows' runs (each list sorted; usually one or two rows).
+  const out = new Runs();
+  const rowStart = new Int32Array(dh + 1);
+  const pending: number[] = [];
   for (let y = 0; y < dh; y++) {
-    const o = y * dw;
-    const e = fy.end[y]!;
-    let l = dw;
-    let h = 0;
-    for (let r = fy.start[y]!; r < e; r++) {
-      const rh = rowHi[r]!;
-      if (rh === 0) continue;
-      const s = r * dw;
-      const rl = rowLo[r]!;
-      for (let x = rl; x < rh; x++) if (rows[s + x] !== 0) out[o + x] = 1;
-      if (rl < l) l = rl;
-      if (rh > h) h = rh;
+    rowStart[y] = out.row();
+    const r0 = fy.start[y]!;
+    const r1 = fy.end[y]!;
+    if (r1 - r0 === 1) {
+      for (let k = srcStart[r0]!; k < srcStart[r0 + 1]!; k++) out.add(src.from[k]!, src.to[k]!);
+      continue;
     }
-    lo[y] = l;
-    hi[y] = h;
+    pending.length = 0;
+    for (let r = r0; r < r1; r++)
+      for (let k = srcStart[r]!; k < srcStart[r + 1]!; k++) pending.push(src.from[k]!, src.to[k]!);
+    if (pending.length === 0) continue;
+    const order = Array.from({ length: pending.length / 2 }, (_, i) => i).sort(
+      (i, j) => pending[2 * i]! - pending[2 * j]!,
+    );
+    for (const i of order) out.add(pending[2 * i]!, pending[2 * i + 1]!);
   }
-  return { out, lo, hi };
+  rowStart[dh] = out.length;
+  return { from: out.from.subarray(0, out.length), to: out.to.subarray(0, out.length), rowStart };
+}
+
+/**
+ * Runs appended in order of their starts, one row at a time (`row` starts the next one and gives where its
+ * runs begin): a run that reaches or touches the row's last one is merged into it. `length` counts them.
+ */
+class Runs {
+  from = new Int32Array(64);
+  to = new Int32Array(64);
+  length = 0;
+  private rowFirst = 0;
+
+  row(): number {
+    this.rowFirst = this.length;
+    return this.length;
+  }
+
+  add(a: number, b: number): void {
+    const n = this.length;
+    if (n > this.rowFirst && a <= this.to[n - 1]!) {
+      if (b > this.to[n - 1]!) this.to[n - 1] = b;
+      return;
+    }
+    if (n === this.from.length) {
+      const f = new Int32Array(n * 2);
+      f.set(this.from);
+      this.from = f;
+      const t = new Int32Array(n * 2);
+      t.set(this.to);
+      this.to = t;
+    }
+    this.from[n] = a;
+    this.to[n] = b;
+    this.length = n + 1;
+  }
+}
+
+/** The first index in [i, end) of `line` that is 0, or end (line[i] is not 0). */
+function paintedEnd(line: Uint8Array, i: number, end: number): number {
+  while (i < end && line[i] !== 0) i++;
+  return i;
+}
+
+/** The first index in [i, end) of `line` that is not 0, or end. */
+function unpaintedEnd(line: Uint8Array, i: number, end: number): number {
+  while (i < end && line[i] === 0) i++;
+  return i;
 }
 
 /**
@@ -165,18 +217,49 @@ async function scaledCrop(base: Photo, crop: Rect, plan: RegionPlan, dst: Rect):
   return bufToU8(scaled.data);
 }
 
-/** Opaque (255) alpha everywhere, as 32-bit words of RGBA zeros plus alpha, in this machine's byte order. */
+/**
+ * Opaque (255) alpha everywhere, as 32-bit words of RGBA zeros plus alpha, in this machine's byte order; a
+ * painted pixel is the word 0 (RGBA zeros).
+ */
 const OPAQUE_WORD = new Uint32Array(new Uint8Array([0, 0, 0, 255]).buffer)[0]!;
+
+/**
+ * The API mask for `mask` under `plan`: the crop's painted pixels at their place in the API image (alpha 0,
+ * "change"), everything else and the padding "keep" (alpha 255), as an RGBA PNG. It depends only on the mask
+ * and the plan, not on the photo's pixels, so an edit starts it as soon as it has started decoding the
+ * region (the JavaScript here runs while libvips decodes) and hands it to buildApiInputs.
+ */
+export function buildApiMask(mask: Mask, plan: RegionPlan): Promise<Uint8Array> {
+  const { crop } = plan;
+  if (crop.x < 0 || crop.y < 0 || crop.x + crop.width > mask.width || crop.y + crop.height > mask.height)
+    return Promise.reject(new Error(`the plan's crop ${JSON.stringify(crop)} is outside the mask`));
+  const api = apiDims(plan.apiSize);
+  const dst = cropInApi(plan);
+  const { from, to, rowStart } = paintedRuns(mask, crop, dst.width, dst.height);
+  const rgba = new Uint8Array(api.width * api.height * 4);
+  const words = new Uint32Array(rgba.buffer);
+  words.fill(OPAQUE_WORD);
+  for (let y = 0; y < dst.height; y++) {
+    const row = (dst.y + y) * api.width + dst.x;
+    for (let k = rowStart[y]!; k < rowStart[y + 1]!; k++) words.fill(0, row + from[k]!, row + to[k]!);
+  }
+  return sharp(rgba, { raw: { width: api.width, height: api.height, channels: 4 } })
+    .png({ compressionLevel: 6 })
+    .toBuffer()
+    .then(bufToU8);
+}
 
 /**
  * The two files for the service. `source` is the current image, whole or a region of it that holds the
  * plan's crop (a region decoded on its own, ProjectSession.currentRegion): the files are the same bytes
- * either way, since only the crop's pixels are read.
+ * either way, since only the crop's pixels are read. `apiMask`, when given, is buildApiMask's for the same
+ * mask and plan, started earlier.
  */
 export async function buildApiInputs(
   source: Photo | PhotoRegion,
   mask: Mask,
   plan: RegionPlan,
+  apiMask?: Promise<Uint8Array>,
 ): Promise<ApiInputs> {
   const region = isPhotoRegion(source) ? source : wholeRegion(source);
   assertMaskFits(mask, region);
@@ -188,10 +271,10 @@ export async function buildApiInputs(
   const padded = dst.width !== api.width || dst.height !== api.height;
 
   // Image: crop (8 bit, RGB) -> resize to its place in the API image -> edge-extend -> sRGB -> PNG.
-  // Started first: libvips works on it while the mask below is made in JS, and the two encode side by side.
-  // The PNG is Sub-filtered and deflated in bands side by side (encodePngBands, level 3, run-length): a
-  // photo's file about a third smaller than libvips' unfiltered one at the same level, in no more time,
-  // and the same pixels.
+  // Started first: libvips works on it while the mask (when not made already) is made in JS, and the two
+  // encode side by side. The PNG is Sub-filtered and deflated in bands side by side (encodePngBands, level 3,
+  // run-length): a photo's file about a third smaller than libvips' unfiltered one at the same level, in no
+  // more time, and the same pixels.
   const image = scaledCrop(base, local, plan, dst).then(async (scaled) => {
     const full = padded ? extendEdges(scaled, dst, api.width, api.height, 3) : scaled;
     const srgb = base.icc
@@ -203,20 +286,6 @@ export async function buildApiInputs(
     );
   });
   image.catch(() => undefined);
-
-  // Mask: same geometry. Alpha 0 ("change") wherever a painted photo pixel falls; padding is "keep" (255).
-  const { out: painted, lo, hi } = paintedSpans(mask, crop, dst.width, dst.height);
-  const rgba = new Uint8Array(api.width * api.height * 4);
-  new Uint32Array(rgba.buffer).fill(OPAQUE_WORD);
-  for (let y = 0; y < dst.height; y++) {
-    const x1 = hi[y]!;
-    let o = ((dst.y + y) * api.width + dst.x + lo[y]!) * 4 + 3;
-    const s = y * dst.width;
-    for (let x = lo[y]!; x < x1; x++, o += 4) if (painted[s + x]) rgba[o] = 0;
-  }
-  const maskPng = sharp(rgba, { raw: { width: api.width, height: api.height, channels: 4 } })
-    .png({ compressionLevel: 6 })
-    .toBuffer();
-  const [imagePng, maskBytes] = await Promise.all([image, maskPng]);
-  return { plan, image: imagePng, mask: bufToU8(maskBytes) };
+  const [imagePng, maskPng] = await Promise.all([image, apiMask ?? buildApiMask(mask, plan)]);
+  return { plan, image: imagePng, mask: maskPng };
 }

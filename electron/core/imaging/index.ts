@@ -41,7 +41,7 @@ export {
   assertMaskFits,
 } from './mask';
 export { planRegion } from './region';
-export { buildApiInputs } from './api-inputs';
+export { buildApiInputs, buildApiMask } from './api-inputs';
 export { compositeResult } from './composite';
 export { applyPatches, encodePatch, decodePatch, encodeMaskPng } from './patch';
 export { exportImage, renderPreview, makeThumbnail } from './output';

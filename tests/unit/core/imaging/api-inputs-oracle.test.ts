@@ -105,6 +105,16 @@ function randomMask(w: number, h: number, r: () => number): Mask {
   return { width: w, height: h, data };
 }
 
+/** Each pixel painted with a probability that itself varies by row: from single specks to near solid. */
+function speckledMask(w: number, h: number, r: () => number): Mask {
+  const data = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const p = r();
+    for (let x = 0; x < w; x++) if (r() < p) data[y * w + x] = 1 + Math.floor(r() * 255);
+  }
+  return { width: w, height: h, data };
+}
+
 function randomPhoto(
   w: number,
   h: number,
@@ -205,7 +215,13 @@ describe('paintedAt', () => {
     for (let t = 0; t < 300; t++) {
       const w = 1 + Math.floor(r() * 120);
       const h = 1 + Math.floor(r() * 90);
-      const mask = t % 7 === 0 ? { width: w, height: h, data: new Uint8Array(w * h) } : randomMask(w, h, r);
+      // Empty, speckled (many runs a row, single pixels and gaps among them) or shapes.
+      const mask =
+        t % 7 === 0
+          ? { width: w, height: h, data: new Uint8Array(w * h) }
+          : t % 7 === 1
+            ? speckledMask(w, h, r)
+            : randomMask(w, h, r);
       const cw = 1 + Math.floor(r() * w);
       const ch = 1 + Math.floor(r() * h);
       const crop = {
