@@ -154,6 +154,33 @@ describe('PNG writer', () => {
     }
   });
 
+  it('filters 8-bit RGB rows to exactly the bytewise Sub (word-at-a-time path, aligned or not, any width)', () => {
+    const rand = rng(34);
+    for (let round = 0; round < 60; round++) {
+      // Widths whose rows are a multiple of 4 bytes and widths whose rows are not (every row's start
+      // aligned, or every other one).
+      const width = round % 3 === 0 ? 4 * (1 + Math.floor(rand() * 40)) : 1 + Math.floor(rand() * 90);
+      const height = 1 + Math.floor(rand() * 12);
+      const n = width * height * 3;
+      const offset = rand() < 0.3 ? 1 + Math.floor(rand() * 3) : 0;
+      const pixels = new Uint8Array(n + offset).subarray(offset);
+      for (let i = 0; i < n; i++)
+        pixels[i] = rand() < 0.2 ? 0 : rand() < 0.2 ? 255 : Math.floor(rand() * 256);
+      const raw = filteredRows({ width, height, channels: 3, depth: 8, pixels }, 'sub');
+      const stride = width * 3;
+      let bad = 0;
+      for (let y = 0; y < height; y++) {
+        if (raw[y * (stride + 1)] !== 1) bad++;
+        for (let i = 0; i < stride; i++) {
+          const v = pixels[y * stride + i]!;
+          const want = i < 3 ? v : (v - pixels[y * stride + i - 3]!) & 0xff;
+          if (raw[y * (stride + 1) + 1 + i] !== want) bad++;
+        }
+      }
+      expect(bad, `round ${round}: ${width}x${height} offset ${offset}`).toBe(0);
+    }
+  });
+
   it('writes the edit mask so that it reads back as the same mask', async () => {
     const rand = rng(5);
     for (let round = 0; round < 12; round++) {
