@@ -38,6 +38,7 @@ import {
   type Mask,
   type Patch,
   type Photo,
+  type PhotoInfo,
   type RegionPlan,
 } from './imaging';
 import {
@@ -477,7 +478,9 @@ export function prepareRegionEdit(
  * The original's region an edit of `mask` (with the size option `params.size`) decodes, on a photo of
  * width x height, started from `bytes` (the original's file, or its read) before the project is at hand, with
  * the plan it comes from (the region is the plan's crop): given to the session as
- * SessionOptions.originalRegion, an existing project's edit starts from it; prepareRegionEdit builds a new project's inputs from it. `decoding` as for loadPhotoRegion.
+ * SessionOptions.originalRegion, an existing project's edit starts from it; prepareRegionEdit builds a new
+ * project's inputs from it. `decoding` and `info` (the bytes' probePhoto, started before the mask was read)
+ * as for loadPhotoRegion.
  */
 export function originalRegionAhead(
   bytes: Uint8Array | Promise<Uint8Array>,
@@ -486,9 +489,10 @@ export function originalRegionAhead(
   mask: Mask,
   params: Pick<EditParams, 'size'>,
   decoding?: () => void,
+  info?: Promise<PhotoInfo>,
 ): { plan: RegionPlan; region: Promise<PhotoRegion> } {
   const plan = planRegion(mask, { width, height }, { size: params.size });
-  const region = Promise.resolve(bytes).then((b) => loadPhotoRegion(b, plan.crop, undefined, decoding));
+  const region = Promise.resolve(bytes).then((b) => loadPhotoRegion(b, plan.crop, undefined, decoding, info));
   region.catch(() => undefined);
   return { plan, region };
 }

@@ -601,7 +601,7 @@ function layerJson(l: StoredLayer, damaged: string | null = null) {
 
 async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   const { ProjectSession, runEdit, prepareEdit, prepareRegionEdit, originalRegionAhead } = loaded().pipeline;
-  const { maskFromFile } = loaded().imaging;
+  const { maskFromFile, probePhoto } = loaded().imaging;
   const dir = path.resolve(need(v.project, '--project', 'DIR'));
   currentProject = dir;
   const maskFile = need(v.mask, '--mask', 'MASK (an image of the photo size, white = change)');
@@ -655,13 +655,19 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
     dir,
     v.image,
     (w, h, original) => {
+      // The original is read and its header probed while the mask is decoded: its region's decode starts
+      // as soon as the mask gives the region.
+      const bytes = original ? fs.readFile(original).then((b) => new Uint8Array(b)) : null;
+      const info = bytes?.then((b) => probePhoto(b));
+      // A failure here is the edit's region's to report (an unreadable original stops the edit there).
+      bytes?.catch(() => undefined);
+      info?.catch(() => undefined);
       early.mask = maskFromFile(maskBytes, w, h, maskFile).then((m) => marksSomething(m, maskFile));
       early.mask.then(() => trace('mask-decoded')).catch(() => undefined);
-      if (original)
+      if (bytes)
         early.mask
           .then((mask) => {
-            const bytes = fs.readFile(original).then((b) => new Uint8Array(b));
-            ahead = originalRegionAhead(bytes, w, h, mask, params, loadEditApi);
+            ahead = originalRegionAhead(bytes, w, h, mask, params, loadEditApi, info);
           })
           .catch(() => undefined);
     },
