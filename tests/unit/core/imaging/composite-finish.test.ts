@@ -8,7 +8,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { Rect } from '../../../../shared/contract';
-import { compositeResult, planRegion, type Photo } from '../../../../electron/core/imaging';
+import { compositeResult, planRegion } from '../../../../electron/core/imaging';
 import {
   correctInSrgb,
   prepareComposite,
@@ -17,7 +17,7 @@ import {
 } from '../../../../electron/core/imaging/composite';
 import { samplePositions, seamFieldFrom } from '../../../../electron/core/imaging/seamless';
 import { apiDims, cropInApi } from '../../../../electron/core/imaging/region';
-import { discMask } from './helpers';
+import { discMask, gradientNoisePhoto as photo } from './helpers';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -25,16 +25,6 @@ function rng(seed: number): () => number {
     s = (s * 1664525 + 1013904223) >>> 0;
     return s / 2 ** 32;
   };
-}
-
-/** Noise over a gradient: every resampled pixel depends on its neighbours' values. */
-function photo(w: number, h: number, depth: 8 | 16, r: () => number): Photo {
-  const n = w * h * 3;
-  const pixels = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
-  const max = depth === 16 ? 65535 : 255;
-  for (let i = 0; i < n; i++)
-    pixels[i] = Math.min(max, Math.floor((((i / 3) % w) / w) * max * 0.5 + r() * max * 0.5));
-  return { width: w, height: h, channels: 3, depth, pixels, icc: null, exif: null, format: 'raw' };
 }
 
 async function noisePng(w: number, h: number, r: () => number): Promise<Uint8Array> {

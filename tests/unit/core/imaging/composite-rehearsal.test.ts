@@ -7,32 +7,15 @@
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { buildApiInputs, encodePatch, planRegion, type Photo } from '../../../../electron/core/imaging';
+import { buildApiInputs, encodePatch, planRegion } from '../../../../electron/core/imaging';
 import {
   compositePrepared,
   prepareComposite,
   rehearseComposite,
 } from '../../../../electron/core/imaging/composite';
 import { decodePatch } from '../../../../electron/core/imaging/patch';
-import { discMask } from './helpers';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-/** A gradient with noise, 8 or 16 bit. */
-function photo(w: number, h: number, depth: 8 | 16, r: () => number): Photo {
-  const n = w * h * 3;
-  const pixels = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
-  const max = depth === 16 ? 65535 : 255;
-  for (let i = 0; i < n; i++)
-    pixels[i] = Math.min(max, Math.floor((((i / 3) % w) / w) * max * 0.6 + r() * max * 0.4));
-  return { width: w, height: h, channels: 3, depth, pixels, icc: null, exif: null, format: 'raw' };
-}
+import { rng } from '../../../support/prng';
+import { discMask, gradientNoisePhoto as photo } from './helpers';
 
 /** Deep equality, typed arrays compared as bytes (vitest's toEqual walks them element by element). */
 function sameDeep(a: unknown, b: unknown): boolean {

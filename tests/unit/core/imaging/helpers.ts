@@ -16,6 +16,16 @@ export function photoBytes(name: string): Uint8Array {
   return new Uint8Array(readFileSync(path.join(PHOTOS, name)));
 }
 
+/** 8- or 16-bit RGB noise over a horizontal gradient: every resampled pixel depends on its neighbours' values. */
+export function gradientNoisePhoto(w: number, h: number, depth: 8 | 16, r: () => number): Photo {
+  const n = w * h * 3;
+  const pixels = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+  const max = depth === 16 ? 65535 : 255;
+  for (let i = 0; i < n; i++)
+    pixels[i] = Math.min(max, Math.floor((((i / 3) % w) / w) * max * 0.5 + r() * max * 0.5));
+  return { width: w, height: h, channels: 3, depth, pixels, icc: null, exif: null, format: 'raw' };
+}
+
 /** A soft-edged disc mask. */
 export function discMask(width: number, height: number, cx: number, cy: number, r: number, soft = 3): Mask {
   const data = new Uint8Array(width * height);
