@@ -522,7 +522,7 @@ interface FinishPrep {
  * The composite's result-dependent code (rehearseComposite) and the layer's files' encoders (the patch PNG,
  * the thumbnail) run once on made-up pixels while the edit waits on the service (`waiting`: checked before
  * each step, so a result that arrives meanwhile is not held up by more than the step under way), so that
- * the result's composite runs compiled code from its start rather than in V8's interpreter (on this 2-core
+ * the result's composite runs compiled code from its start rather than in V8's interpreter (on a 2-core
  * machine about 60 ms less from the result to the layer). Nothing of it is kept or written.
  *
  * First it detaches one throw-away ArrayBuffer. V8 optimizes typed-array code on the promise that no buffer

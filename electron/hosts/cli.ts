@@ -635,7 +635,8 @@ async function cmdEdit(v: Values, io: CliIo, env: Env): Promise<number> {
   // done while it would wait on libvips' decode of the region anyway, not before that decode is started.
   const loadEditApi = () => void editApiModule().catch(() => undefined);
   // An existing project's original decoded in the region the mask gives, started as soon as the mask is read,
-  // while the project is still being opened: the edit's region starts from it (SessionOptions.originalRegion). Nothing is sent from it before the project has been opened and checked.
+  // while the project is still being opened: the edit's region starts from it (SessionOptions.originalRegion).
+  // Nothing is sent from it before the project has been opened and checked.
   let ahead: ReturnType<typeof PipelineModule.originalRegionAhead> | null = null;
   // A new project's source record is written while the edit is journaled and its inputs built; the submit
   // waits for it, so it is on disk before anything is sent, as when it was written before the edit began.

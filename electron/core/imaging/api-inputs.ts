@@ -114,7 +114,7 @@ function paintedRuns(mask: Mask, crop: Rect, dw: number, dh: number): PaintedRun
     if (lead === crop.width) continue;
     const end = crop.width - patternRun(all, zeros, s + crop.width, crop.width - lead, 1, false);
     const line = mask.data.subarray(s, s + end);
-    for (let a = lead; a < end; ) {
+    for (let a = lead; a < end;) {
       const b = paintedEnd(line, a, end);
       src.add(firstReaching[a]!, startsBefore[b]!);
       a = b < end ? unpaintedEnd(line, b, end) : end;

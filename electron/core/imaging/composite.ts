@@ -25,6 +25,7 @@ import {
 } from './region';
 import { fieldMargin, samplePositions, seamFieldFrom, seamSampling, type SeamSampling } from './seamless';
 import type { CompositeOptions, Mask, Patch, Photo, RegionPlan } from './types';
+import { LITTLE_ENDIAN } from './rgba-words';
 import {
   SHARP_TIMEOUT_SECONDS,
   bufToU8,
@@ -208,8 +209,6 @@ function weightInApi(weight: Mask, dst: Rect, area: Rect): Mask {
   }
   return growMask({ width: area.width, height: area.height, data }, 2);
 }
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** 4x4 ordered-dither thresholds in (-0.5, 0.5): rounding a smooth offset leaves no banding. */
 const BAYER = new Float32Array(
@@ -540,7 +539,7 @@ const REHEARSAL_ROWS = 256;
  * The result-dependent JavaScript of compositePrepared run once on made-up pixels of the prepared sizes,
  * while the service works: the seam field and its correction over the API image's crop, and the packing of
  * the first rows of the blend box. The first time such code runs, V8 runs it in its interpreter and then
- * compiles it while it runs (on this 2-core machine the correction alone took about 100 ms that way, 40 ms
+ * compiles it while it runs (on a 2-core machine the correction alone took about 100 ms that way, 40 ms
  * once compiled); rehearsed, the result's composite starts with the compiled code. The pixels are a fixed
  * pseudo-random pattern (every branch of the field, the clamps and the weights is taken, as with a real
  * result); nothing of it is kept. Gives the rows it packed, as a patch, for rehearsing the layer's files.

@@ -5,6 +5,7 @@
  */
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
+import { LITTLE_ENDIAN } from './rgba-words';
 
 /** The CRC-32 of the parts in a row (zlib's own: the chunk CRC of a large IDAT is a few ms, not tens). */
 function crc32(parts: Uint8Array[]): number {
@@ -140,8 +141,6 @@ function subRow24(px: Uint32Array, out: Uint32Array): void {
     prev = a;
   }
 }
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 function assemblePng(img: PngInput, idat: Uint8Array, chunks: Uint8Array[]): Uint8Array {
   const { width, height, channels, depth } = img;

@@ -2,6 +2,9 @@
  * An RGBA pixel as one 32-bit word (little-endian: red in the low byte, alpha in the high one), as the patch
  * readers see PNG rows through a Uint32Array.
  */
+/** Whether this machine stores a 32-bit word's low byte first (every word view of bytes depends on it). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 const LOW7 = 0x7f7f7f7f;
 const HIGH = 0x80808080;
 
