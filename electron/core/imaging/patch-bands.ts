@@ -10,7 +10,7 @@
  */
 import zlib, { constants as zc } from 'node:zlib';
 import type { Rect } from '../../../shared/contract';
-import { Adler32, deflatePart, filteredRows, inLanes, pngChunk, zlibStream } from './png';
+import { Adler32, deflateParts, filteredRows, pngChunk, zlibStream } from './png';
 import { addBytes, over8, rowScratch } from './rgba-words';
 import type { Patch, Photo } from './types';
 import { directWriter, type DirectWrite } from './zlib-direct';
@@ -102,7 +102,6 @@ export async function encodeBandedPatch(
 ): Promise<Uint8Array> {
   const { width, height } = patch.rect;
   const nBands = Math.ceil(height / bandRows);
-  const segments = new Array<Buffer>(nBands);
   const summary: RowSummaries = {
     extent: new Uint32Array(2 * height),
     spanStart: new Uint32Array(height + 1),
@@ -129,12 +128,7 @@ export async function encodeBandedPatch(
     adler.update(rows);
     return rows;
   };
-  await inLanes(
-    nBands,
-    DEFLATE_LANES,
-    (i) => deflatePart(prepare(i), 3, zc.Z_RLE, i === nBands - 1 ? zc.Z_FINISH : zc.Z_FULL_FLUSH),
-    segments,
-  );
+  const segments = await deflateParts(nBands, DEFLATE_LANES, prepare, 3, zc.Z_RLE);
   const { extent, spanStart, spans } = summary;
 
   // The index: version, band rows, band count, each band's length and CRC-32; then per row its extent, its

@@ -6,6 +6,7 @@ import { maskFromFile } from '../../../../electron/core/imaging/mask';
 import {
   encodePng,
   encodePngAsync,
+  deflateParts,
   encodePngBands,
   filteredRows,
   type PngInput,
@@ -94,6 +95,35 @@ describe('PNG writer', () => {
         back.samples.every((v, i) => v === pixels[i]),
         `round ${round}: ${width}x${height}x${channels}@${depth} ${back.samples.slice(0, 6).join()} vs ${Array.from(pixels.slice(0, 6)).join()}`,
       ).toBe(true);
+    }
+  });
+
+  it('deflates parts side by side that each inflate on their own and join into one stream, whatever their sizes (seeded)', async () => {
+    const rand = rng(57);
+    for (let round = 0; round < 40; round++) {
+      const n = 1 + Math.floor(rand() * 30);
+      const lanes = 1 + Math.floor(rand() * 4);
+      // A small first part, then larger ones: a lane's compressor, sized by the first part, runs out of
+      // room and is replaced; runs of equal bytes and noise, so that deflate both matches and stores.
+      const parts = Array.from({ length: n }, (_, i) => {
+        const len = i === 0 ? Math.floor(rand() * 200) : Math.floor(rand() * 60_000 * (1 + (i % 3)));
+        const b = new Uint8Array(len);
+        for (let k = 0; k < len; k++) b[k] = rand() < 0.5 ? (k >> 6) & 255 : Math.floor(rand() * 256);
+        return b;
+      });
+      const level = Math.floor(rand() * 10);
+      const strategy = rand() < 0.5 ? zlib.constants.Z_RLE : zlib.constants.Z_DEFAULT_STRATEGY;
+      const asked: number[] = [];
+      const out = await deflateParts(n, lanes, (i) => (asked.push(i), parts[i]!), level, strategy);
+      const what = `round ${round}: ${n} parts, ${lanes} lanes, level ${level}`;
+      expect(asked, what).toEqual(Array.from({ length: n }, (_, i) => i));
+      out.forEach((seg, i) => {
+        // Every part is a deflate run of its own: it inflates without the parts before it.
+        const alone = zlib.inflateRawSync(seg, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+        expect(alone.equals(Buffer.from(parts[i]!)), `${what}, part ${i}`).toBe(true);
+      });
+      const joined = zlib.inflateRawSync(Buffer.concat(out));
+      expect(joined.equals(Buffer.concat(parts)), what).toBe(true);
     }
   });
 
