@@ -294,11 +294,10 @@ export function correctInSrgb(inCrop: Uint8Array, dst: Rect, seam: SeamPrep): Ui
   const rows = samplePositions(field.y0, y1 - field.y0, field.y0, field.cell, field.gh);
   const n = x1 - field.x0;
   // The field's bilinear value is top + ty·(bottom - top), where top and bottom (the interpolations along
-  // x in the two grid rows) change only with the grid row: computed once per grid row, as doubles, the
-  // same arithmetic as a per-pixel lookup.
+  // x in the two grid rows) change only with the grid row: top and bottom - top are computed once per grid
+  // row, as doubles, the same arithmetic as a per-pixel lookup.
   const top = new Float64Array(n * 3);
-  const bot = new Float64Array(n * 3);
-  const rowv = new Float64Array(n * 3);
+  const dif = new Float64Array(n * 3);
   const dq = new Float64Array(4);
   const n3 = n * 3;
   const v = field.values;
@@ -320,17 +319,14 @@ export function correctInSrgb(inCrop: Uint8Array, dst: Rect, seam: SeamPrep): Ui
         const p01 = (cy1 * gw + cx) * 3;
         const p11 = (cy1 * gw + cx1) * 3;
         for (let c = 0; c < 3; c++) {
-          top[ix * 3 + c] = v[p00 + c]! + tx * (v[p10 + c]! - v[p00 + c]!);
-          bot[ix * 3 + c] = v[p01 + c]! + tx * (v[p11 + c]! - v[p01 + c]!);
+          const t = v[p00 + c]! + tx * (v[p10 + c]! - v[p00 + c]!);
+          top[ix * 3 + c] = t;
+          dif[ix * 3 + c] = v[p01 + c]! + tx * (v[p11 + c]! - v[p01 + c]!) - t;
         }
       }
     }
-    // This row's field value per sample (the same sum as per pixel), then the dithered add: the four
-    // thresholds of the row's Bayer line in the order the columns meet them.
-    for (let j = 0; j < n3; j++) {
-      const t = top[j]!;
-      rowv[j] = t + ty * (bot[j]! - t);
-    }
+    // The dithered add of the field's value (the same sum as per pixel), with the four thresholds of the
+    // row's Bayer line in the order the columns meet them.
     const ay = area.y + y;
     const dither = (ay & 3) * 4;
     const xs = area.x + field.x0;
@@ -338,9 +334,9 @@ export function correctInSrgb(inCrop: Uint8Array, dst: Rect, seam: SeamPrep): Ui
     let i = (ay * dst.width + xs) * 3;
     for (let j = 0, k = 0; j < n3; j += 3, i += 3, k = (k + 1) & 3) {
       const d = dq[k]!;
-      clamped[i] = Math.round(inCrop[i]! + rowv[j]! + d);
-      clamped[i + 1] = Math.round(inCrop[i + 1]! + rowv[j + 1]! + d);
-      clamped[i + 2] = Math.round(inCrop[i + 2]! + rowv[j + 2]! + d);
+      clamped[i] = Math.round(inCrop[i]! + (top[j]! + ty * dif[j]!) + d);
+      clamped[i + 1] = Math.round(inCrop[i + 1]! + (top[j + 1]! + ty * dif[j + 1]!) + d);
+      clamped[i + 2] = Math.round(inCrop[i + 2]! + (top[j + 2]! + ty * dif[j + 2]!) + d);
     }
   }
   return out;
