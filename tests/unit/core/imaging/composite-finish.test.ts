@@ -5,6 +5,7 @@
  * crops both sides of the API size (both kernels), 8 and 16 bit. And the seamless field's dithered add, held
  * to the per-pixel lookup it replaced.
  */
+import os from 'node:os';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { Rect } from '../../../../shared/contract';
@@ -12,7 +13,9 @@ import { compositeResult, planRegion } from '../../../../electron/core/imaging';
 import {
   correctInSrgb,
   prepareComposite,
+  rowCuts,
   scaleBack,
+  scaleParts,
   type SeamPrep,
 } from '../../../../electron/core/imaging/composite';
 import { samplePositions, seamFieldFrom } from '../../../../electron/core/imaging/seamless';
@@ -86,6 +89,51 @@ describe('the scale back resamples only the blend box, bit for bit the whole res
     }
   });
 
+  it('the box scaled in row parts side by side is the box scaled whole, for 1 to 4 parts (seeded)', async () => {
+    const r = rng(19);
+    for (let t = 0; t < 12; t++) {
+      const dst = { width: 60 + Math.floor(r() * 500), height: 60 + Math.floor(r() * 500) };
+      const k = t % 2 ? 1.05 + r() * 0.8 : 0.5 + r() * 0.45;
+      const crop = { width: Math.round(dst.width * k), height: Math.round(dst.height * k) };
+      const y = Math.floor(r() * (crop.height / 3));
+      const box = { x: Math.floor(r() * (crop.width / 3)), y, width: 0, height: crop.height - y };
+      box.width = 1 + Math.floor(r() * (crop.width - box.x));
+      const src = new Uint8Array(dst.width * dst.height * 3);
+      for (let i = 0; i < src.length; i++) src[i] = Math.floor(r() * 256);
+      const kernel = t % 4 < 2 ? 'lanczos3' : 'mitchell';
+      const whole = Buffer.from(await scaleBack(src, dst, crop, box, kernel));
+      for (let parts = 1; parts <= 4; parts++) {
+        const cuts = rowCuts(box.height, parts);
+        expect(cuts[0]).toBe(0);
+        expect(cuts[parts]).toBe(box.height);
+        for (let i = 1; i <= parts; i++) expect(cuts[i]!).toBeGreaterThan(cuts[i - 1]!);
+        const pieces = await Promise.all(
+          cuts
+            .slice(1)
+            .map((y1, i) =>
+              scaleBack(src, dst, crop, { ...box, y: box.y + cuts[i]!, height: y1 - cuts[i]! }, kernel),
+            ),
+        );
+        expect(Buffer.concat(pieces).equals(whole), `case ${t}, ${parts} parts`).toBe(true);
+      }
+    }
+  });
+
+  it('cuts the box into parts only for the cores libvips leaves idle, of 64 rows at least', () => {
+    const before = sharp.concurrency();
+    try {
+      const cores = os.availableParallelism();
+      sharp.concurrency(cores);
+      expect(scaleParts(5000)).toBe(1);
+      sharp.concurrency(1);
+      expect(scaleParts(5000)).toBe(Math.min(4, cores));
+      expect(scaleParts(63)).toBe(1);
+      expect(scaleParts(130)).toBe(Math.min(2, cores));
+    } finally {
+      sharp.concurrency(before);
+    }
+  });
+
   it(
     'the patch holds the whole scale back of the result wherever its alpha is not 0 (random photos, seeded)',
     { timeout: 120_000 },
@@ -106,7 +154,15 @@ describe('the scale back resamples only the blend box, bit for bit the whole res
         const plan = planRegion(mask, p);
         const api = apiDims(plan.apiSize);
         const result = await noisePng(api.width, api.height, r);
+        // With one libvips thread an operation (the box scaled in parts side by side on a machine of
+        // several cores) and with every core (scaled whole): the same patch.
+        const before = sharp.concurrency();
+        sharp.concurrency(1);
         const patch = await compositeResult(p, result, mask, plan, { feather: 4, colorMatch: false });
+        sharp.concurrency(os.availableParallelism());
+        const patchAllCores = await compositeResult(p, result, mask, plan, { feather: 4, colorMatch: false });
+        sharp.concurrency(before);
+        expect(Buffer.from(patchAllCores.rgba.buffer).equals(Buffer.from(patch.rgba.buffer))).toBe(true);
         // The plain computation: the decoded result's crop part, scaled to the whole crop, the patch's box.
         const dst = cropInApi(plan);
         const part = await sharp(result)
