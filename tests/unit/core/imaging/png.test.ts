@@ -127,6 +127,40 @@ describe('PNG writer', () => {
     }
   });
 
+  it('deflates every part on its own where zlib streams have no _processChunk to keep a compressor through', async () => {
+    // Shadows the stream method a kept compressor writes through, as a Node without it would be.
+    const proto = zlib.DeflateRaw.prototype as unknown as Record<string, unknown>;
+    expect(typeof proto._processChunk).toBe('function');
+    Object.defineProperty(proto, '_processChunk', { value: undefined, configurable: true, writable: true });
+    const deflateRaw = zlib.deflateRaw;
+    let oneByOne = 0;
+    (zlib as { deflateRaw: unknown }).deflateRaw = (...a: Parameters<typeof zlib.deflateRaw>) => {
+      oneByOne++;
+      return deflateRaw(...a);
+    };
+    try {
+      const rand = rng(61);
+      const parts = Array.from({ length: 9 }, (_, i) => {
+        const b = new Uint8Array(1000 + i * 7000);
+        for (let k = 0; k < b.length; k++) b[k] = rand() < 0.7 ? k & 255 : Math.floor(rand() * 256);
+        return b;
+      });
+      const out = await deflateParts(parts.length, 3, (i) => parts[i]!, 6, zlib.constants.Z_DEFAULT_STRATEGY);
+      out.forEach((seg, i) => {
+        const alone = zlib.inflateRawSync(seg, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+        expect(alone.equals(Buffer.from(parts[i]!)), `part ${i}`).toBe(true);
+      });
+      expect(zlib.inflateRawSync(Buffer.concat(out)).equals(Buffer.concat(parts))).toBe(true);
+      expect(oneByOne).toBe(parts.length);
+    } finally {
+      (zlib as { deflateRaw: unknown }).deflateRaw = deflateRaw;
+      delete proto._processChunk;
+    }
+    expect(typeof (zlib.DeflateRaw.prototype as unknown as Record<string, unknown>)._processChunk).toBe(
+      'function',
+    );
+  });
+
   it('deflated in bands side by side, decodes to the same samples and inflates (Adler-32 checked) to the same rows', async () => {
     const rand = rng(92);
     for (let round = 0; round < 60; round++) {
