@@ -2,9 +2,10 @@
  * The editor's controls as a photographer sees them, in Chromium through the web host at 1280x800: the line
  * under Run edit says what is missing (in the tooltip's words, legible, never moving the panel), and goes
  * when nothing is; the tool column's and the tool options bar's labels are legible (12 px at least, enough
- * contrast) with nothing scrolled away or cut off, at 1280x800 and 1920x1080; the compare view's slider sits
- * in a bar under the photo, covering none of it, and moves the split by mouse and by keyboard. Screenshots go
- * to test-results/editor-chrome-*.png. A focused slider keeps the arrow keys, which step variations elsewhere.
+ * contrast) with nothing scrolled away or cut off, at 1280x800, 1920x1080 and a laptop's 1280x720 and
+ * 1366x650; the compare view's slider sits in a bar under the photo, covering none of it, and moves the split
+ * by mouse and by keyboard. Screenshots go to test-results/editor-chrome-*.png. A focused slider keeps the
+ * arrow keys, which step variations elsewhere.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -158,9 +159,12 @@ describe('editor chrome', () => {
       'tool-wand',
       'tool-object',
     ];
+    // A laptop's window (1280x720, 1366x768 less the browser's or the system's bars) as well.
     for (const [width, height] of [
       [1280, 800],
       [1920, 1080],
+      [1280, 720],
+      [1366, 650],
     ] as const) {
       await page.setViewportSize({ width, height });
       for (const tool of tools) {
