@@ -295,6 +295,13 @@ export function deflatePart(
   );
 }
 
+/**
+ * The most output room a lane compressor is opened with when its parts are small: a large photo's patch
+ * (100 MP, hundreds of bands) would otherwise reserve its whole deflated size twice over. Past it a lane
+ * opens a new compressor, which costs far less than the 16 MiB of parts deflated before it.
+ */
+const LANE_ROOM = 16 * 2 ** 20;
+
 /** What a zlib stream holds that a lane compressor reads (Node's own fields, not its documented API). */
 interface ZlibStreamInternals {
   _processChunk?: unknown;
@@ -398,9 +405,11 @@ export async function deflateParts(
         const flush = i === n - 1 ? zlib.constants.Z_FINISH : zlib.constants.Z_FULL_FLUSH;
         if (kept && (!z || !z.fits(rows.length))) {
           z?.close();
-          // Room for this lane's share of the parts left, at this part's size, twice over.
+          // Room for this lane's share of the parts left, at this part's size, twice over; at most
+          // LANE_ROOM (or one part), since the parts keep their compressor's whole buffer alive.
+          const room = deflateRoom(rows.length);
           const share = Math.max(2, Math.ceil((2 * (n - i)) / lanes));
-          z = LaneDeflate.open(level, strategy, deflateRoom(rows.length) * share + 1);
+          z = LaneDeflate.open(level, strategy, Math.max(room + 1, Math.min(LANE_ROOM, room * share + 1)));
           kept = z !== null;
         }
         if (z) {

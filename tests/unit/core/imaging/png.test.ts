@@ -127,6 +127,21 @@ describe('PNG writer', () => {
     }
   });
 
+  it('keeps no more than 16 MiB of output room per compressor however many large parts there are', async () => {
+    const rand = rng(23);
+    const parts = Array.from({ length: 24 }, () => {
+      const b = new Uint8Array(1_500_000);
+      // Noise, which deflate cannot shrink: each compressor's room holds about ten parts.
+      for (let k = 0; k < b.length; k++) b[k] = Math.floor(rand() * 256);
+      return b;
+    });
+    const out = await deflateParts(parts.length, 2, (i) => parts[i]!, 1, zlib.constants.Z_RLE);
+    // Each part is a view of its compressor's output buffer, which it keeps alive.
+    for (const seg of out) expect(seg.buffer.byteLength).toBeLessThanOrEqual(16 * 2 ** 20);
+    expect(new Set(out.map((seg) => seg.buffer)).size).toBeGreaterThan(2);
+    expect(zlib.inflateRawSync(Buffer.concat(out)).equals(Buffer.concat(parts))).toBe(true);
+  });
+
   it('deflates every part on its own where zlib streams have no _processChunk to keep a compressor through', async () => {
     // Shadows the stream method a kept compressor writes through, as a Node without it would be.
     const proto = zlib.DeflateRaw.prototype as unknown as Record<string, unknown>;
