@@ -245,8 +245,9 @@ export async function encodePngBands(
   opts: PngOptions & { bands?: number } = {},
 ): Promise<Uint8Array> {
   const { width, height, channels, depth } = img;
-  const nBands = Math.max(1, Math.min(height, opts.bands ?? 8));
-  const per = Math.ceil(height / nBands);
+  // Rows per band first, then the bands they make: 10 rows asked in 8 bands are 5 bands of 2.
+  const per = Math.ceil(height / Math.max(1, Math.min(height, opts.bands ?? 8)));
+  const nBands = Math.max(1, Math.ceil(height / per));
   const samplesPerRow = width * channels;
   const adler = new Adler32();
   const level = opts.level ?? 6;
@@ -330,12 +331,19 @@ class LaneDeflate {
     this.z = z as zlib.DeflateRaw & ZlibStreamInternals;
     // A failing compressor destroys its stream without calling the part's callback: the error ends it.
     this.z.on('error', (err: Error) => this.pending?.(err));
+    // The stream also pushes each part's output to its readable side. Left paused, that side would fill and
+    // hold back a part that outgrew the buffer until someone read it, which nobody does: flowing, it is
+    // drained (the output is taken from the buffer itself), and such a part ends and is noticed below.
+    this.z.resume();
   }
 
   static open(level: number, strategy: number, capacity: number): LaneDeflate | null {
+    // zlib's default window and memory level, which deflateRoom's allowance is for.
     const z = zlib.createDeflateRaw({
       level,
       strategy,
+      windowBits: 15,
+      memLevel: 8,
       chunkSize: Math.max(zlib.constants.Z_MIN_CHUNK, capacity),
     });
     const inner = z as unknown as ZlibStreamInternals;
@@ -365,8 +373,8 @@ class LaneDeflate {
       this.pending = reject;
       (z._processChunk as (c: Uint8Array, f: number, cb: () => void) => void).call(z, rows, flush, () => {
         this.pending = null;
-        // The buffer is never filled (fits), so the stream never moves to a new one; should it, the part's
-        // output is not in one range and is not taken.
+        // The buffer is not filled (fits), so the stream does not move to a new one; should it, the part's
+        // output is not in one range and is not taken: the caller deflates the part again on its own.
         if (z.destroyed || z._outBuffer !== buf) reject(new Error('the lane compressor lost its output'));
         else resolve(buf.subarray(from, z._outOffset as number));
       });

@@ -142,38 +142,98 @@ describe('PNG writer', () => {
     expect(zlib.inflateRawSync(Buffer.concat(out)).equals(Buffer.concat(parts))).toBe(true);
   });
 
-  it('deflates every part on its own where zlib streams have no _processChunk to keep a compressor through', async () => {
-    // Shadows the stream method a kept compressor writes through, as a Node without it would be.
+  it('falls back to deflating parts one by one, and still settles, when a kept compressor cannot be used or fails', async () => {
     const proto = zlib.DeflateRaw.prototype as unknown as Record<string, unknown>;
-    expect(typeof proto._processChunk).toBe('function');
-    Object.defineProperty(proto, '_processChunk', { value: undefined, configurable: true, writable: true });
+    const processChunk = proto._processChunk as (this: zlib.DeflateRaw, ...a: unknown[]) => unknown;
+    const createDeflateRaw = zlib.createDeflateRaw;
     const deflateRaw = zlib.deflateRaw;
     let oneByOne = 0;
-    (zlib as { deflateRaw: unknown }).deflateRaw = (...a: Parameters<typeof zlib.deflateRaw>) => {
-      oneByOne++;
-      return deflateRaw(...a);
+    const faults: Record<string, () => void> = {
+      // A Node whose streams lack the method a kept compressor writes through.
+      'no _processChunk': () =>
+        Object.defineProperty(proto, '_processChunk', {
+          value: undefined,
+          configurable: true,
+          writable: true,
+        }),
+      // A part that outgrows its compressor's output buffer (as an allowance too small would make it).
+      'a part outgrows the buffer': () =>
+        Object.defineProperty(zlib, 'createDeflateRaw', {
+          configurable: true,
+          writable: true,
+          value: (o: zlib.ZlibOptions) => createDeflateRaw({ ...o, chunkSize: 8000 }),
+        }),
+      // A compressor closed under a part (its handle gone).
+      'the stream is destroyed': () => {
+        let calls = 0;
+        Object.defineProperty(proto, '_processChunk', {
+          configurable: true,
+          writable: true,
+          value(this: zlib.DeflateRaw, ...a: unknown[]) {
+            if (++calls === 3) this.destroy();
+            return processChunk.apply(this, a);
+          },
+        });
+      },
     };
-    try {
-      const rand = rng(61);
-      const parts = Array.from({ length: 9 }, (_, i) => {
-        const b = new Uint8Array(1000 + i * 7000);
-        for (let k = 0; k < b.length; k++) b[k] = rand() < 0.7 ? k & 255 : Math.floor(rand() * 256);
-        return b;
-      });
-      const out = await deflateParts(parts.length, 3, (i) => parts[i]!, 6, zlib.constants.Z_DEFAULT_STRATEGY);
-      out.forEach((seg, i) => {
-        const alone = zlib.inflateRawSync(seg, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-        expect(alone.equals(Buffer.from(parts[i]!)), `part ${i}`).toBe(true);
-      });
-      expect(zlib.inflateRawSync(Buffer.concat(out)).equals(Buffer.concat(parts))).toBe(true);
-      expect(oneByOne).toBe(parts.length);
-    } finally {
-      (zlib as { deflateRaw: unknown }).deflateRaw = deflateRaw;
-      delete proto._processChunk;
+    const rand = rng(61);
+    const parts = Array.from({ length: 9 }, (_, i) => {
+      // Noise, so that a part's output is larger than the part: several times an 8000-byte buffer.
+      const b = new Uint8Array(30_000 + i * 7000);
+      for (let k = 0; k < b.length; k++) b[k] = Math.floor(rand() * 256);
+      return b;
+    });
+    for (const [name, fault] of Object.entries(faults)) {
+      oneByOne = 0;
+      (zlib as { deflateRaw: unknown }).deflateRaw = (...a: Parameters<typeof zlib.deflateRaw>) => {
+        oneByOne++;
+        return deflateRaw(...a);
+      };
+      fault();
+      try {
+        let timer: NodeJS.Timeout | undefined;
+        const out = await Promise.race([
+          deflateParts(parts.length, 3, (i) => parts[i]!, 6, zlib.constants.Z_DEFAULT_STRATEGY),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`${name}: deflateParts did not settle in 10 s`)),
+              10_000,
+            );
+          }),
+        ]).finally(() => clearTimeout(timer));
+        out.forEach((seg, i) => {
+          const alone = zlib.inflateRawSync(seg, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+          expect(alone.equals(Buffer.from(parts[i]!)), `${name}, part ${i}`).toBe(true);
+        });
+        expect(zlib.inflateRawSync(Buffer.concat(out)).equals(Buffer.concat(parts)), name).toBe(true);
+        if (name === 'no _processChunk') expect(oneByOne, name).toBe(parts.length);
+        else expect(oneByOne, name).toBeGreaterThan(0);
+      } finally {
+        (zlib as { deflateRaw: unknown }).deflateRaw = deflateRaw;
+        Object.defineProperty(zlib, 'createDeflateRaw', {
+          configurable: true,
+          writable: true,
+          value: createDeflateRaw,
+        });
+        delete proto._processChunk;
+      }
     }
-    expect(typeof (zlib.DeflateRaw.prototype as unknown as Record<string, unknown>)._processChunk).toBe(
-      'function',
-    );
+    expect(proto._processChunk).toBe(processChunk);
+  }, 60_000);
+
+  it('writes a PNG in bands for any height and band count, more bands asked than rows make included', async () => {
+    for (let height = 1; height <= 20; height++) {
+      for (let bands = 1; bands <= 12; bands++) {
+        const width = 3 + (height % 5);
+        const pixels = new Uint8Array(width * height * 3).map((_, k) => (k * 37 + height) & 255);
+        const img: PngInput = { width, height, channels: 3, depth: 8, pixels };
+        const png = await encodePngBands(img, { bands, level: 6 });
+        const { data } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+        expect(Buffer.from(data).equals(Buffer.from(pixels)), `${width}x${height}, ${bands} bands`).toBe(
+          true,
+        );
+      }
+    }
   });
 
   it('deflated in bands side by side, decodes to the same samples and inflates (Adler-32 checked) to the same rows', async () => {
