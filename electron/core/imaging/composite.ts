@@ -519,7 +519,7 @@ export function scaleParts(rows: number): number {
   return Math.max(1, Math.min(4, idle, Math.floor(rows / 64)));
 }
 
-/** 0 = c0 < c1 < ... < c_parts = rows: `rows` cut into `parts` runs as even as can be. */
+/** 0 = c0 < c1 < ... < c_parts = rows: `rows` cut into `parts` (at most `rows`) runs as even as can be. */
 export function rowCuts(rows: number, parts: number): number[] {
   return Array.from({ length: parts + 1 }, (_, k) => Math.round((k * rows) / parts));
 }

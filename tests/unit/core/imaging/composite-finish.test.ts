@@ -157,11 +157,16 @@ describe('the scale back resamples only the blend box, bit for bit the whole res
         // With one libvips thread an operation (the box scaled in parts side by side on a machine of
         // several cores) and with every core (scaled whole): the same patch.
         const before = sharp.concurrency();
-        sharp.concurrency(1);
-        const patch = await compositeResult(p, result, mask, plan, { feather: 4, colorMatch: false });
-        sharp.concurrency(os.availableParallelism());
-        const patchAllCores = await compositeResult(p, result, mask, plan, { feather: 4, colorMatch: false });
-        sharp.concurrency(before);
+        let patch: Awaited<ReturnType<typeof compositeResult>>;
+        let patchAllCores: typeof patch;
+        try {
+          sharp.concurrency(1);
+          patch = await compositeResult(p, result, mask, plan, { feather: 4, colorMatch: false });
+          sharp.concurrency(os.availableParallelism());
+          patchAllCores = await compositeResult(p, result, mask, plan, { feather: 4, colorMatch: false });
+        } finally {
+          sharp.concurrency(before);
+        }
         expect(Buffer.from(patchAllCores.rgba.buffer).equals(Buffer.from(patch.rgba.buffer))).toBe(true);
         // The plain computation: the decoded result's crop part, scaled to the whole crop, the patch's box.
         const dst = cropInApi(plan);
