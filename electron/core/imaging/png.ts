@@ -432,6 +432,10 @@ export async function deflateParts(
         }
         out[i] = await deflatePart(rows, level, strategy, flush);
       }
+    } catch (e) {
+      // A part that cannot be made or deflated ends the whole stream: the other lanes take no more parts.
+      next = n;
+      throw e;
     } finally {
       z?.close();
     }

@@ -221,6 +221,26 @@ describe('PNG writer', () => {
     expect(proto._processChunk).toBe(processChunk);
   }, 60_000);
 
+  it('asks for no more parts once one of them fails, and rejects with its error', async () => {
+    const asked: number[] = [];
+    const parts = Array.from({ length: 40 }, (_, i) => new Uint8Array(20_000).fill(i));
+    const run = deflateParts(
+      parts.length,
+      4,
+      (i) => {
+        asked.push(i);
+        if (i === 5) throw new Error('part 5 could not be made');
+        return parts[i]!;
+      },
+      6,
+      zlib.constants.Z_DEFAULT_STRATEGY,
+    );
+    await expect(run).rejects.toThrow('part 5 could not be made');
+    // Give lanes still deflating a part the time to finish it: none asks for another.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(Math.max(...asked)).toBeLessThan(5 + 4);
+  });
+
   it('writes a PNG in bands for any height and band count, more bands asked than rows make included', async () => {
     for (let height = 1; height <= 20; height++) {
       for (let bands = 1; bands <= 12; bands++) {
