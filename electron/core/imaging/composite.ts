@@ -460,20 +460,19 @@ export async function compositePrepared(prep: CompositePrep, result: Uint8Array)
     // The blend box in row parts scaled side by side (scaleParts), each packed as it is: the parts are the
     // box's rows of one whole scale back, bit for bit.
     const cuts = rowCuts(wb.height, scaleParts(wb.height));
-    const parts = await Promise.all(
-      cuts
-        .slice(1)
-        .map((y1, k) =>
-          scaleBack(inProfile, dst, crop, { ...wb, y: wb.y + cuts[k]!, height: y1 - cuts[k]! }, kernel),
-        ),
-    );
+    const parts = await scaleBackInRows(inProfile, dst, crop, wb, kernel, cuts);
     trace('scaled-back');
     const px = wb.width;
     parts.forEach((res, k) => {
       const y0 = cuts[k]!;
       const y1 = cuts[k + 1]!;
-      const sub = rgba.subarray(y0 * px * 4, y1 * px * 4);
-      packResult(res, px, 0, 0, weight.subarray(y0 * px, y1 * px), px, y1 - y0, sub);
+      packResult(
+        res,
+        weight.subarray(y0 * px, y1 * px),
+        px,
+        y1 - y0,
+        rgba.subarray(y0 * px * 4, y1 * px * 4),
+      );
     });
     return { rect: { ...prep.rect }, depth, rgba };
   }
@@ -524,17 +523,32 @@ export function rowCuts(rows: number, parts: number): number[] {
   return Array.from({ length: parts + 1 }, (_, k) => Math.round((k * rows) / parts));
 }
 
+/** The box's rows cuts[k]..cuts[k+1] of scaleBack, each part scaled on its own, all side by side. */
+export function scaleBackInRows(
+  src: Uint8Array,
+  dst: { width: number; height: number },
+  crop: { width: number; height: number },
+  box: Rect,
+  kernel: 'lanczos3' | 'mitchell',
+  cuts: number[],
+): Promise<Uint8Array[]> {
+  return Promise.all(
+    cuts
+      .slice(1)
+      .map((y1, k) =>
+        scaleBack(src, dst, crop, { ...box, y: box.y + cuts[k]!, height: y1 - cuts[k]! }, kernel),
+      ),
+  );
+}
+
 /**
- * The patch's samples from the scaled result `res` (8-bit RGB, rw wide, the blend box from ox, oy) and the
+ * The patch's samples from the scaled result `res` (8-bit RGB, width x height, the blend box's rows) and the
  * weight (width x height) as alpha: the result's own samples, no gain or offset, times 257 at 16 bit
  * (`rgba` a Uint16Array); 0,0,0,0 where the weight is 0. A function of its own so that it can be
  * rehearsed (rehearseComposite).
  */
 function packResult(
   res: Uint8Array,
-  rw: number,
-  ox: number,
-  oy: number,
   weight: Uint8Array,
   width: number,
   height: number,
@@ -543,27 +557,21 @@ function packResult(
   if (rgba instanceof Uint8Array && LITTLE_ENDIAN) {
     // One 32-bit word per pixel.
     const words = new Uint32Array(rgba.buffer, rgba.byteOffset, width * height);
-    for (let y = 0, a = 0; y < height; y++) {
-      let i = ((oy + y) * rw + ox) * 3;
-      for (let x = 0; x < width; x++, a++, i += 3) {
-        const wv = weight[a]!;
-        if (wv === 0) continue; // stays 0,0,0,0
-        words[a] = res[i]! | (res[i + 1]! << 8) | (res[i + 2]! << 16) | (wv << 24);
-      }
+    for (let a = 0, i = 0; a < width * height; a++, i += 3) {
+      const wv = weight[a]!;
+      if (wv === 0) continue; // stays 0,0,0,0
+      words[a] = res[i]! | (res[i + 1]! << 8) | (res[i + 2]! << 16) | (wv << 24);
     }
     return;
   }
   const unit = rgba instanceof Uint16Array ? 257 : 1;
-  for (let y = 0, o = 0, a = 0; y < height; y++) {
-    let i = ((oy + y) * rw + ox) * 3;
-    for (let x = 0; x < width; x++, o += 4, a++, i += 3) {
-      const wv = weight[a]!;
-      if (wv === 0) continue; // stays 0,0,0,0
-      rgba[o] = res[i]! * unit;
-      rgba[o + 1] = res[i + 1]! * unit;
-      rgba[o + 2] = res[i + 2]! * unit;
-      rgba[o + 3] = wv * unit;
-    }
+  for (let a = 0, o = 0, i = 0; a < width * height; a++, o += 4, i += 3) {
+    const wv = weight[a]!;
+    if (wv === 0) continue; // stays 0,0,0,0
+    rgba[o] = res[i]! * unit;
+    rgba[o + 1] = res[i + 1]! * unit;
+    rgba[o + 2] = res[i + 2]! * unit;
+    rgba[o + 3] = wv * unit;
   }
 }
 
@@ -589,7 +597,7 @@ export function rehearseComposite(prep: CompositePrep): Patch {
   const rows = Math.min(wb.height, REHEARSAL_ROWS);
   const n = wb.width * rows * 4;
   const rgba = prep.depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
-  packResult(noise(wb.width * rows * 3), wb.width, 0, 0, prep.weight, wb.width, rows, rgba);
+  packResult(noise(wb.width * rows * 3), prep.weight, wb.width, rows, rgba);
   return { rect: { ...prep.rect, height: rows }, depth: prep.depth, rgba };
 }
 
